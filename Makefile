@@ -1,0 +1,142 @@
+# dlprobe: `make run` and `make test` are the two commands a fresh Debian 12
+# machine needs (they install missing packages first, see scripts/deps.sh).
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2 -g
+SAN     ?=
+
+NVCC ?= $(shell command -v nvcc 2>/dev/null || { [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc; })
+
+WARN     = -Wall -Wextra -Wno-unused-parameter
+CPPFLAGS += -Iinclude -I. -D_GNU_SOURCE
+CFLAGS   += -std=c11 $(OPT) $(WARN) -fno-strict-aliasing -pthread
+LDLIBS   += -lhwloc -ljansson -lOpenCL -ldl -lm -pthread
+
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Library sources: the data flow probe -> kernels -> estimator, plus report/ and common/.
+LIB_SRC := $(wildcard common/*.c probe/*.c kernels/*.c kernels/*/*.c estimator/*.c report/*.c)
+CLI_SRC := $(wildcard cli/*.c)
+DATA    := $(sort $(wildcard data/*.json data/*/*.json))
+# OpenCL C sources travel the same way (named kernels/opencl/NAME.cl).
+DATA    += $(sort $(wildcard kernels/opencl/*.cl))
+
+# Per-ISA micro-kernels are compiled with their own flags (BLIS style); the
+# rest of the binary stays baseline x86-64 and dispatches by CPUID at run time.
+isa_flags = $(strip \
+  $(if $(filter %_avx2.c,$1),-mavx2 -mfma -mf16c) \
+  $(if $(filter %_avx512.c,$1),-mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma -mavx2 -mf16c) \
+  $(if $(filter %_avx512bf16.c,$1),-mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512bf16 -mfma -mavx2) \
+  $(if $(filter %_amx.c,$1),-mavx512f -mavx512bw -mavx512vl -mavx512bf16 -mamx-tile -mamx-bf16 -mamx-int8 -mfma -mavx2))
+
+# CUDA kernels: PTX when nvcc exists, embedded as data; the build never needs it.
+CU_SRC := $(wildcard kernels/cuda/*.cu)
+ifneq ($(NVCC),)
+ifneq ($(CU_SRC),)
+PTX := $(patsubst %.cu,$(BUILD)/%.ptx,$(CU_SRC))
+CPPFLAGS += -DDLP_HAVE_CUDA_PTX
+endif
+endif
+NVCCFLAGS ?= -arch=compute_70 -ftz=true -O3 -lineinfo
+
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/embedded.o
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+LIB     := $(BUILD)/libdlprobe.a
+BIN     := $(BUILD)/dlprobe
+
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
+FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so
+
+.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe
+all: $(BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
+
+$(BUILD)/%.ptx: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -ptx $< -o $@
+
+$(BUILD)/embedded.S: scripts/embed.sh $(DATA) $(PTX) | $(BUILD)/.dir
+	scripts/embed.sh $(DATA) $(PTX) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/embedded.o: $(BUILD)/embedded.S
+	$(CC) -c $< -o $@
+
+$(BUILD)/.dir:
+	@mkdir -p $(BUILD) && touch $@
+
+$(LIB): $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+# ---- tests ---------------------------------------------------------------
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lcmocka -o $@
+
+# Fake driver libraries are plain shared objects, never sanitized: they are
+# dlopen'ed (or loaded by the ICD loader) into the process under test.
+$(BUILD)/tests/libcuda_fake.so: tests/fakes/fake_cuda.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libcuda_nosym.so: tests/fakes/fake_cuda.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared -DFAKE_CUDA_NO_NAME $< -o $@
+$(BUILD)/tests/libOpenCL_crash.so: tests/fakes/fake_icd_crash.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+
+check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
+	@set -e; for t in $(TEST_BIN); do \
+		echo "== $$t"; DLP_TEST_BUILD=$(BUILD) $$t; done
+
+check-cli: $(BIN) $(FAKE_LIBS)
+	BUILD=$(BUILD) sh tests/cli.sh
+
+check-schema: $(BIN)
+	BUILD=$(BUILD) sh tests/schema.sh
+
+check: check-unit check-cli check-schema
+
+deps:
+	@sh scripts/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN)
+
+# The plain suite, then the same unit and CLI tests under ASan+UBSan.
+test: deps
+	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli
+
+bench-probe: $(BIN)
+	sh scripts/bench_probe.sh $(BIN)
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dlprobe
+	install -m 644 data/dlprobe.schema.json $(DESTDIR)$(PREFIX)/share/dlprobe/
+	install -m 644 docs/dlprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
+	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
+
+clean:
+	rm -rf build build-san
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,72 @@
+/* The front end: the only code that prints or exits. Each subcommand is a
+ * function `int dlp_cmd_NAME(int argc, char **argv)` returning an exit code
+ * (enum dlp_exit); argv[0] is the subcommand name. */
+#ifndef DLPROBE_CLI_H
+#define DLPROBE_CLI_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "dlprobe/dlprobe.h"
+
+/* Options every subcommand shares, set by dlp_cli_common_option(). */
+struct dlp_cli {
+	int json;              /* --json: the document to stdout */
+	const char *out_path;  /* -o FILE: the document to FILE, atomically */
+	int quiet;             /* -q: no progress, no notes */
+	int verbose;           /* -v */
+	int color;             /* colour allowed: stdout is a terminal and NO_COLOR unset */
+};
+extern struct dlp_cli dlp_cli;
+
+int dlp_cmd_probe(int argc, char **argv);
+int dlp_cmd_bench(int argc, char **argv);
+int dlp_cmd_estimate(int argc, char **argv);
+int dlp_cmd_compare(int argc, char **argv);
+int dlp_cmd_list(int argc, char **argv);
+int dlp_cmd_default(int argc, char **argv);
+
+/* The options every subcommand accepts. A subcommand lists
+ * DLP_CLI_COMMON_LONGOPTS in its long options, adds DLP_CLI_COMMON_SHORTOPTS
+ * to its short ones (after a leading ':'), and hands each option it does not
+ * know to dlp_cli_common_option(), which returns -1 when it is not a common
+ * one either, else 0 (or an exit code > 0 for --help-like endings). */
+#define DLP_CLI_COMMON_SHORTOPTS "qvo:"
+#define DLP_CLI_OPT_JSON 0x1001
+#define DLP_CLI_COMMON_LONGOPTS \
+	{ "json", no_argument, NULL, DLP_CLI_OPT_JSON }, \
+	{ "quiet", no_argument, NULL, 'q' }, \
+	{ "verbose", no_argument, NULL, 'v' }, \
+	{ "output", required_argument, NULL, 'o' }
+int dlp_cli_common_option(int c, const char *arg);
+/* The one-line message for an unknown option or a missing value, exit 2. */
+int dlp_cli_unknown_option(const char *arg);
+int dlp_cli_missing_value(const char *arg);
+
+/* "dlprobe: <msg>" on stderr, one line; return DLP_EXIT_USAGE / DLP_EXIT_RUNTIME. */
+int dlp_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int dlp_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A note on stderr unless -q. */
+void dlp_cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress callback for the library (dlp_bench_opts.progress): a single
+ * rewritten line on stderr, only when stderr is a terminal and not -q. */
+void dlp_cli_progress(void *user, const char *what);
+void dlp_cli_progress_done(void);
+
+/* Write doc where the options say: -o FILE (temporary file in the same
+ * directory, fsync, rename: a failure leaves no partial file) and/or stdout
+ * with --json. Returns an exit code. */
+int dlp_cli_emit_json(const json_t *doc);
+/* Check early that -o FILE can be created, so a long run does not end in a
+ * failure to write (the real write is still atomic). Exit code. */
+int dlp_cli_check_output_path(const char *path);
+
+/* Parse a JSON document from a file ("-" is stdin) and check its schema
+ * major version. NULL with a one-line message in dlp_error_message(). */
+json_t *dlp_cli_load_document(const char *path);
+
+/* Text rendering helpers for tables. */
+const char *dlp_cli_bold(void);
+const char *dlp_cli_reset(void);
+
+#endif

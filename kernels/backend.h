@@ -1,0 +1,37 @@
+/* Backends are static descriptor tables (hwloc discovery components, BLIS
+ * contexts): CPU, OpenCL and CUDA fill the same small interface, so a new
+ * accelerator API is one new file and one line in kernels/backends.c. */
+#ifndef DLPROBE_KERNELS_BACKEND_H
+#define DLPROBE_KERNELS_BACKEND_H
+
+#include <jansson.h>
+
+#include "dlprobe/dlprobe.h"
+#include "kernels/harness.h"
+
+typedef struct dlp_bench_opts {
+	int full;                 /* 0: --quick budgets, 1: --full */
+	double budget_s;          /* per-measurement time budget */
+	int threads;              /* effective CPUs for this process (probe) */
+	const json_t *probe;      /* the probe document, for cache sizes etc. (may be NULL) */
+	/* Progress for long runs; the front end prints it, the library never does. */
+	void (*progress)(void *user, const char *what);
+	void *progress_user;
+} dlp_bench_opts;
+
+typedef struct dlp_backend {
+	const char *name;         /* "cpu", "opencl", "cuda" */
+	/* Enumerate devices and measure what the backend can: GEMM by dtype and
+	 * shape, bandwidth, transfer, latency, and backend-specific kernels.
+	 * Appends one object per device to `devices`, each with "status",
+	 * "reason", "name" and a "results" array of dlp_result_new() objects.
+	 * Returns -1 only when the backend itself could not run at all; a
+	 * missing device is an entry with status "unavailable". */
+	int (*run)(const dlp_bench_opts *o, json_t *devices);
+} dlp_backend;
+
+/* The table of compiled-in backends, NULL-terminated. */
+extern const dlp_backend *const dlp_backends[];
+const dlp_backend *dlp_backend_find(const char *name);
+
+#endif

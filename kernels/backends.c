@@ -1,0 +1,24 @@
+#include <string.h>
+
+#include "kernels/backend.h"
+
+extern const dlp_backend dlp_backend_cpu;
+extern const dlp_backend dlp_backend_opencl;
+extern const dlp_backend dlp_backend_cuda;
+
+const dlp_backend *const dlp_backends[] = {
+	&dlp_backend_cpu,
+	&dlp_backend_opencl,
+	&dlp_backend_cuda,
+	NULL,
+};
+
+const dlp_backend *dlp_backend_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; dlp_backends[i]; i++)
+		if (strcmp(dlp_backends[i]->name, name) == 0)
+			return dlp_backends[i];
+	return NULL;
+}

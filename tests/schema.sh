@@ -1,0 +1,34 @@
+#!/bin/sh
+# The JSON dlprobe writes, checked with a real validator against the shipped
+# schema; and a broken document must be rejected (so the check can fail).
+set -u
+B=${BUILD:-build}/dlprobe
+PY=/usr/bin/python3
+V="$PY tests/validate_json.py data/dlprobe.schema.json"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
+
+"$B" probe --json > "$T/probe.json" 2>"$T/err" || ko "probe --json exits 0"
+check "probe document is schema-valid" $V "$T/probe.json"
+# the same document with a bad status must fail validation
+$PY -c "import json,sys; d=json.load(open(sys.argv[1])); d['probe']['cuda']['status']='maybe'; json.dump(d,open(sys.argv[2],'w'))" "$T/probe.json" "$T/bad.json"
+check "a wrong status is rejected" sh -c "! $V '$T/bad.json' 2>/dev/null"
+$PY -c "import json,sys; d=json.load(open(sys.argv[1])); d['probe']['topology']['cores']=float('nan'); json.dump(d,open(sys.argv[2],'w'))" "$T/probe.json" "$T/bad2.json" 2>/dev/null
+check "NaN in place of a count is rejected" sh -c "! $V '$T/bad2.json' 2>/dev/null"
+
+# Every other document the front end writes, when its command is built.
+for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list models" \
+	   "estimate --model mlp:100,64,2 --dataset tabular:100000x100 --instance c7i.2xlarge"; do
+	f="$T/doc.json"
+	if "$B" -q $cmd --json > "$f" 2>"$T/err"; then
+		check "$cmd: schema-valid" $V "$f"
+	else
+		ko "$cmd: exits 0 ($(head -1 "$T/err"))"
+	fi
+done
+echo "schema: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

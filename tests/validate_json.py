@@ -1,0 +1,28 @@
+#!/usr/bin/python3
+"""Validate dlprobe documents against data/dlprobe.schema.json (draft 2020-12).
+
+Usage: validate_json.py SCHEMA FILE...   exit 0 when every file is valid.
+"""
+import json
+import sys
+
+import jsonschema
+
+
+def main():
+    schema = json.load(open(sys.argv[1]))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    bad = 0
+    for path in sys.argv[2:]:
+        with open(path) as f:
+            doc = json.load(f)
+        errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+        for e in errors[:5]:
+            print(f"{path}: {'/'.join(map(str, e.path)) or '(top)'}: {e.message}", file=sys.stderr)
+        bad += bool(errors)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
