@@ -44,7 +44,7 @@ static void row(FILE *out, const struct dlp_style *st, const char *key, const ch
 {
 	va_list ap;
 
-	fprintf(out, "  %s%-16s%s ", st->bold, key, st->reset);
+	fprintf(out, "  %s%-17s%s ", st->bold, key, st->reset);
 	va_start(ap, fmt);
 	vfprintf(out, fmt, ap);
 	va_end(ap);
@@ -127,12 +127,26 @@ static void resources_section(FILE *out, const json_t *p, const struct dlp_style
 	    i_or(src, "cgroup_limit_bytes") < 0 ? "none" : dlp_report_bytes(i_or(src, "cgroup_limit_bytes"), b4, sizeof b4));
 	json_array_foreach(json_object_get(m, "notes"), i, n)
 		row(out, st, "  note", "%s", json_string_value(n));
+	if (st->verbose) {
+		json_t *aff = json_object_get(r, "affinity_cpus"), *cpu;
+		char list[256] = "";
+
+		json_array_foreach(aff, i, cpu) {
+			char one[16];
+			snprintf(one, sizeof one, "%s%lld", i ? "," : "", (long long)json_integer_value(cpu));
+			strncat(list, one, sizeof list - strlen(list) - 1);
+		}
+		row(out, st, "  affinity", "%s", *list ? list : "unknown");
+		row(out, st, "  cpuset", "%s", s_or(cg, "cpuset", "unknown"));
+		row(out, st, "  CPU limit at", "%s", s_or(cg, "cpu_limit_path", "no limit found"));
+		row(out, st, "  memory limit at", "%s", s_or(cg, "memory_limit_path", "no limit found"));
+	}
 }
 
 static void gpu_section(FILE *out, const json_t *p, const struct dlp_style *st)
 {
 	const json_t *cl = json_object_get(p, "opencl"), *cu = json_object_get(p, "cuda"), *pl, *d;
-	char b[32];
+	char b[32], b2[32];
 	size_t i, j;
 
 	fprintf(out, "%sAccelerators%s\n", st->bold, st->reset);
@@ -144,9 +158,19 @@ static void gpu_section(FILE *out, const json_t *p, const struct dlp_style *st)
 			    dlp_report_bytes(i_or(d, "global_memory_bytes"), b, sizeof b),
 			    json_is_true(json_object_get(d, "fp16")) ? "yes" : "no",
 			    json_is_true(json_object_get(d, "fp64")) ? "yes" : "no");
+			if (st->verbose) {
+				row(out, st, "    version", "%s, driver %s, %s", s_or(d, "version", "?"),
+				    s_or(d, "driver_version", "?"), s_or(d, "opencl_c_version", "?"));
+				row(out, st, "    limits", "max allocation %s, local memory %s, work-group %lld",
+				    dlp_report_bytes(i_or(d, "max_alloc_bytes"), b, sizeof b),
+				    dlp_report_bytes(i_or(d, "local_memory_bytes"), b2, sizeof b2),
+				    i_or(d, "max_work_group_size"));
+			}
 		}
 	}
 	status_line(out, st, "CUDA", cu);
+	if (st->verbose && json_is_integer(json_object_get(cu, "driver_version")))
+		row(out, st, "  driver", "%lld (%s)", i_or(cu, "driver_version"), s_or(cu, "library", "?"));
 	json_array_foreach(json_object_get(cu, "devices"), i, d)
 		row(out, st, "  device", "%s, cc %s, %lld SMs, %s, PCI %s", s_or(d, "name", "?"),
 		    s_or(d, "compute_capability", "?"), i_or(d, "multiprocessors"),
