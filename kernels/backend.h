@@ -30,6 +30,12 @@ typedef struct dlp_backend {
 	int (*run)(const dlp_bench_opts *o, json_t *devices);
 } dlp_backend;
 
+/* Run the backends named by `which` ("all" or one name) and return the
+ * "bench" section: {"mode", "backends": [{"backend", status, reason,
+ * "devices": [...]}]}. A backend that fails as a whole is an entry with
+ * status "error"; NULL only for an unknown name (message set). */
+json_t *dlp_bench_run(const char *which, const dlp_bench_opts *o);
+
 /* The table of compiled-in backends, NULL-terminated. */
 extern const dlp_backend *const dlp_backends[];
 const dlp_backend *dlp_backend_find(const char *name);

@@ -1,0 +1,99 @@
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "dlprobe/json.h"
+#include "dlprobe/probe.h"
+#include "kernels/backend.h"
+#include "report/bench_text.h"
+#include "report/report.h"
+
+static const char bench_help[] =
+"Usage: dlprobe bench [--quick|--full] [--backend cpu|opencl|cuda|all] [--json] [-o FILE] [-q] [-v]\n"
+"Measures what this machine really does: FMA peak, GEMM by dtype and shape\n"
+"beside the system BLAS, memory bandwidth, histogram and dot rates (CPU), and\n"
+"the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
+"--full about a minute. The JSON keeps every sample.\n";
+
+enum { OPT_QUICK = 0x2001, OPT_FULL, OPT_BACKEND };
+
+int dlp_cmd_bench(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		DLP_CLI_COMMON_LONGOPTS,
+		{ "quick", no_argument, NULL, OPT_QUICK },
+		{ "full", no_argument, NULL, OPT_FULL },
+		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	dlp_probe_opts po = { 0 };
+	dlp_bench_opts bo = { 0 };
+	const char *backend = "all";
+	json_t *doc = NULL, *probe, *bench;
+	int c, ret = DLP_EXIT_RUNTIME, full = 0;
+
+	while ((c = getopt_long(argc, argv, ":h" DLP_CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(bench_help, stdout);
+			return DLP_EXIT_OK;
+		case ':':
+			return dlp_cli_missing_value(argv[optind - 1]);
+		case OPT_QUICK:
+			full = 0;
+			continue;
+		case OPT_FULL:
+			full = 1;
+			continue;
+		case OPT_BACKEND:
+			backend = optarg;
+			if (strcmp(backend, "all") && !dlp_backend_find(backend))
+				return dlp_cli_usage("unknown backend \"%s\" (cpu, opencl, cuda or all)", backend);
+			continue;
+		default:
+			if (dlp_cli_common_option(c, optarg) != 0)
+				return dlp_cli_unknown_option(argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return dlp_cli_usage("bench takes no arguments (got \"%s\")", argv[optind]);
+	ret = dlp_cli_check_output_path(dlp_cli.out_path);
+	if (ret != DLP_EXIT_OK)
+		return ret;
+
+	/* The probe's GPU enumeration is the bench's job when its backend runs. */
+	po.skip_opencl = strcmp(backend, "all") && strcmp(backend, "opencl");
+	po.skip_cuda = strcmp(backend, "all") && strcmp(backend, "cuda");
+	probe = dlp_probe_run(&po);
+	if (!probe) {
+		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
+		goto out;
+	}
+	doc = dlp_json_document_new();
+	json_object_set_new(doc, "probe", probe);
+	bo.full = full;
+	bo.budget_s = 0;
+	bo.threads = (int)dlp_probe_effective_cpus(probe);
+	if (bo.threads < 1)
+		bo.threads = 1;
+	bo.probe = probe;
+	bo.progress = dlp_cli.quiet ? NULL : dlp_cli_progress;
+	bench = dlp_bench_run(backend, &bo);
+	if (!bench) {
+		ret = dlp_cli_fail("bench failed: %s", dlp_error_message());
+		goto out;
+	}
+	json_object_set_new(doc, "bench", bench);
+	dlp_cli_progress_done();
+	if (!dlp_cli.json) {
+		struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
+
+		dlp_report_bench_text(stdout, bench, &st);
+	}
+	ret = dlp_cli_emit_json(doc);
+out:
+	json_decref(doc);
+	return ret;
+}

@@ -1,0 +1,144 @@
+/* CPU backend internals: ISA dispatch, the thread team, the BLIS-style GEMM
+ * framework and the measured kernels. The framework (loops, packing,
+ * threading) lives apart from the per-ISA micro-kernels, which are compiled
+ * with their own flags (files ending _avx2.c, _avx512.c, _avx512bf16.c, _amx.c). */
+#ifndef DLPROBE_KERNELS_CPU_H
+#define DLPROBE_KERNELS_CPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "dlprobe/dlprobe.h"
+
+typedef enum dlp_cpu_isa {
+	DLP_CPU_GENERIC = 0,
+	DLP_CPU_AVX2 = 1,     /* AVX2 + FMA */
+	DLP_CPU_AVX512 = 2,   /* AVX-512 F/BW/VL/DQ */
+	DLP_CPU_NISA
+} dlp_cpu_isa;
+
+const char *dlp_cpu_isa_name(dlp_cpu_isa isa);
+/* 1 when this process may run code for isa (CPUID + XGETBV, then the
+ * DLPROBE_CPU_ISA=generic|avx2|avx512 ceiling, which forces a lower path). */
+int dlp_cpu_isa_ok(dlp_cpu_isa isa);
+/* The best ISA allowed. */
+dlp_cpu_isa dlp_cpu_isa_best(void);
+/* bf16 dot products (AVX512_BF16) usable and not masked by the override. */
+int dlp_cpu_bf16_ok(void);
+
+/* ---- thread team (pinned with hwloc) ------------------------------------ */
+typedef struct dlp_team dlp_team;
+typedef void (*dlp_team_fn)(void *arg, int tid, int nthreads);
+
+/* Up to n threads (the caller is thread 0), each bound to its own PU from
+ * the process's allowed set, one per core first. NULL on failure (message). */
+dlp_team *dlp_team_new(int n);
+void dlp_team_free(dlp_team *t);
+int dlp_team_size(const dlp_team *t);
+/* Run fn on threads 0..n-1 (n <= size) and wait for all of them. */
+void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg);
+/* Barrier among the n threads of the current run. */
+void dlp_team_barrier(dlp_team *t);
+/* The binding each thread obtained, as an array of {"thread","cpuset","pu"}. */
+json_t *dlp_team_binding_json(const dlp_team *t);
+
+/* ---- GEMM --------------------------------------------------------------- */
+/* Column-major C (m x n) = A (m x k) * B (k x n), beta = 0, alpha = 1. */
+typedef struct dlp_gemm_blocking {
+	int mc, kc, nc;
+} dlp_gemm_blocking;
+
+/* Micro-kernel: C[0:mr,0:nr] (ldc, column-major) = (acc ? C : 0) + sum over
+ * k of packed A (k steps of MR contiguous elements) times packed B (k steps
+ * of NR). It writes the full MR x NR tile; the framework handles edges. */
+typedef void (*dlp_ukr_s)(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+typedef void (*dlp_ukr_d)(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+
+typedef struct dlp_gemm_ukr {
+	const char *name;
+	int mr, nr;
+	void *fn;
+} dlp_gemm_ukr;
+
+/* The micro-kernel for isa and element size (4 or 8). */
+const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize);
+/* Blocking derived from cache sizes (bytes; <= 0 unknown: BLIS defaults). */
+void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long l1,
+				   long long l2, long long l3, dlp_gemm_blocking *b);
+
+typedef struct dlp_gemm_plan dlp_gemm_plan;
+/* Buffers for a GEMM of at most this size on team (NULL team: 1 thread). */
+dlp_gemm_plan *dlp_gemm_plan_new(dlp_cpu_isa isa, int elsize, const dlp_gemm_blocking *b,
+				 dlp_team *team, int threads);
+void dlp_gemm_plan_free(dlp_gemm_plan *p);
+const dlp_gemm_ukr *dlp_gemm_plan_ukr(const dlp_gemm_plan *p);
+void dlp_sgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const float *a, size_t lda,
+	       const float *b, size_t ldb, float *c, size_t ldc);
+void dlp_dgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const double *a, size_t lda,
+	       const double *b, size_t ldb, double *c, size_t ldc);
+
+/* Micro-kernels, named for what they are. */
+void sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+void dgemm_generic_4x4(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+void sgemm_avx2_16x6(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+void dgemm_avx2_8x6(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+void sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+void dgemm_avx512_16x12(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+
+/* ---- FMA peak ------------------------------------------------------------ */
+/* Runs iters iterations of independent FMA chains; returns flops done and
+ * stores a value depending on every chain in *sink. */
+double fma_peak_generic_f32(long iters, float *sink);
+double fma_peak_generic_f64(long iters, double *sink);
+double fma_peak_avx2_f32(long iters, float *sink);
+double fma_peak_avx2_f64(long iters, double *sink);
+double fma_peak_avx512_f32(long iters, float *sink);
+double fma_peak_avx512_f64(long iters, double *sink);
+
+/* ---- memory and classical-ML kernels ------------------------------------ */
+enum dlp_stream_op { DLP_STREAM_COPY, DLP_STREAM_SCALE, DLP_STREAM_ADD, DLP_STREAM_TRIAD };
+/* a = f(b, c) over [i0, i1); nt: non-temporal stores. Arrays 64-byte aligned. */
+void dlp_stream_kernel(int op, int nt, double *a, const double *b, const double *c,
+		       double s, size_t i0, size_t i1);
+
+/* Histogram accumulation (histogram GBDT): for each row r and feature f,
+ * hist[f][bins[r*nf+f]] += {grad[r], hess[r]}. Histograms are per feature,
+ * nbins pairs of doubles each. */
+void dlp_hist_accumulate(const uint8_t *bins, const float *grad, const float *hess,
+			 size_t r0, size_t r1, size_t nf, size_t nbins, double *hist);
+double dlp_dot(const float *x, const float *y, size_t n);
+void dlp_axpy(float a, const float *x, float *y, size_t n);
+
+/* ---- system BLAS reference ---------------------------------------------- */
+typedef struct dlp_blas dlp_blas;
+/* Load the system BLAS: $DLPROBE_BLAS_LIB when set, else libblas.so.3, then
+ * libopenblas.so.0. NULL with the reason when none is loadable. */
+dlp_blas *dlp_blas_open(void);
+void dlp_blas_close(dlp_blas *b);
+/* Identity: {"library","path","config","corename","num_threads",
+ * "env":{"OPENBLAS_CORETYPE":...}, ...}. */
+json_t *dlp_blas_identity(const dlp_blas *b);
+int dlp_blas_set_threads(dlp_blas *b, int n);
+int dlp_blas_sgemm(dlp_blas *b, size_t m, size_t n, size_t k, const float *a, const float *bm,
+		   float *c);
+int dlp_blas_dgemm(dlp_blas *b, size_t m, size_t n, size_t k, const double *a,
+		   const double *bm, double *c);
+
+/* ---- helpers ------------------------------------------------------------ */
+/* Set FTZ/DAZ in MXCSR for this thread (denormals would fake a slow machine). */
+void dlp_cpu_ftz_daz(void);
+/* 64-byte aligned allocation (free with free()); NULL on failure. */
+void *dlp_cpu_alloc(size_t bytes);
+/* Deterministic random normals (Box-Muller over a xorshift generator). */
+void dlp_fill_normal_f32(float *x, size_t n, uint64_t seed);
+void dlp_fill_normal_f64(double *x, size_t n, uint64_t seed);
+/* Naive column-major reference GEMM in double precision (tests, checks). */
+void dlp_gemm_ref_f32(size_t m, size_t n, size_t k, const float *a, const float *b, double *c);
+void dlp_gemm_ref_f64(size_t m, size_t n, size_t k, const double *a, const double *b, double *c);
+/* Max relative error of c against ref, scaled by the magnitude expected for
+ * a k-term dot product of unit normals (|ref| + sqrt(k)). */
+double dlp_max_rel_err_f32(size_t n, const float *c, const double *ref, size_t k);
+double dlp_max_rel_err_f64(size_t n, const double *c, const double *ref, size_t k);
+
+#endif

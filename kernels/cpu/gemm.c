@@ -1,0 +1,193 @@
+/* GEMM framework: micro-kernel table, cache blocking, plans (buffers reused
+ * across repetitions so that allocation is never timed). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/cpu/cpu.h"
+
+static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
+	{ "sgemm_generic_8x4", 8, 4, (void *)sgemm_generic_8x4 },
+	{ "sgemm_avx2_16x6", 16, 6, (void *)sgemm_avx2_16x6 },
+	{ "sgemm_avx512_32x12", 32, 12, (void *)sgemm_avx512_32x12 },
+};
+static const dlp_gemm_ukr ukr_d[DLP_CPU_NISA] = {
+	{ "dgemm_generic_4x4", 4, 4, (void *)dgemm_generic_4x4 },
+	{ "dgemm_avx2_8x6", 8, 6, (void *)dgemm_avx2_8x6 },
+	{ "dgemm_avx512_16x12", 16, 12, (void *)dgemm_avx512_16x12 },
+};
+
+const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize)
+{
+	if (isa < 0 || isa >= DLP_CPU_NISA)
+		return NULL;
+	return elsize == 8 ? &ukr_d[isa] : &ukr_s[isa];
+}
+
+static long long clampll(long long v, long long lo, long long hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* BLIS rules (REFERENCE.md): the KC x NR B micro-panel takes about half of
+ * L1, the MC x KC A block about half of L2, the KC x NC B panel a share of
+ * L3. Unknown sizes fall back to BLIS skx's 32 KiB / 1 MiB / 32 MiB. */
+void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long l1,
+				   long long l2, long long l3, dlp_gemm_blocking *b)
+{
+	long long kc, mc, nc;
+
+	if (l1 <= 0)
+		l1 = 32 << 10;
+	if (l2 <= 0)
+		l2 = 1 << 20;
+	if (l3 <= 0)
+		l3 = 32 << 20;
+	/* Caps measured on Zen 5 (48 KiB L1, 1 MiB L2): KC 256 beat 384/512 and
+	 * MC beyond 480 gained nothing. */
+	kc = l1 / 2 / (u->nr * elsize);
+	kc = clampll(kc / 16 * 16, 64, 256);
+	mc = l2 / 2 / (kc * elsize);
+	mc = clampll(mc / u->mr * u->mr, u->mr, 480 / u->mr * u->mr);
+	nc = l3 / 4 / (kc * elsize);
+	nc = clampll(nc / u->nr * u->nr, u->nr, 4080 / u->nr * u->nr);
+	b->kc = (int)kc;
+	b->mc = (int)mc;
+	b->nc = (int)nc;
+}
+
+struct dlp_gemm_plan {
+	int elsize, threads;
+	const dlp_gemm_ukr *ukr;
+	dlp_gemm_blocking bl;
+	dlp_team *team;
+	void *bpack;
+	void **apack, **tile;
+};
+
+struct gemm_call {
+	dlp_gemm_plan *plan;
+	size_t m, n, k, lda, ldb, ldc;
+	const void *a, *b;
+	void *c;
+};
+
+dlp_gemm_plan *dlp_gemm_plan_new(dlp_cpu_isa isa, int elsize, const dlp_gemm_blocking *b,
+				 dlp_team *team, int threads)
+{
+	dlp_gemm_plan *p = calloc(1, sizeof *p);
+	size_t nc_pad;
+	int i;
+
+	if (!p)
+		goto oom;
+	p->elsize = elsize;
+	p->ukr = dlp_gemm_ukr_get(isa, elsize);
+	if (!p->ukr) {
+		dlp_error_set("no GEMM micro-kernel for ISA %d", (int)isa);
+		goto fail;
+	}
+	p->bl = *b;
+	/* Blocks must hold whole register tiles: round MC/NC to MR/NR. */
+	p->bl.mc = (p->bl.mc + p->ukr->mr - 1) / p->ukr->mr * p->ukr->mr;
+	p->bl.nc = (p->bl.nc + p->ukr->nr - 1) / p->ukr->nr * p->ukr->nr;
+	if (p->bl.kc < 1)
+		p->bl.kc = 1;
+	p->team = team;
+	p->threads = threads < 1 ? 1 : threads;
+	if (p->threads > dlp_team_size(team))
+		p->threads = dlp_team_size(team);
+	nc_pad = (size_t)p->bl.nc;
+	p->bpack = dlp_cpu_alloc(nc_pad * (size_t)p->bl.kc * (size_t)elsize);
+	p->apack = calloc((size_t)p->threads, sizeof *p->apack);
+	p->tile = calloc((size_t)p->threads, sizeof *p->tile);
+	if (!p->bpack || !p->apack || !p->tile)
+		goto oom;
+	for (i = 0; i < p->threads; i++) {
+		p->apack[i] = dlp_cpu_alloc((size_t)p->bl.mc * (size_t)p->bl.kc * (size_t)elsize);
+		p->tile[i] = dlp_cpu_alloc((size_t)p->ukr->mr * (size_t)p->ukr->nr * (size_t)elsize);
+		if (!p->apack[i] || !p->tile[i])
+			goto oom;
+	}
+	return p;
+oom:
+	dlp_error_set("out of memory for GEMM buffers");
+fail:
+	dlp_gemm_plan_free(p);
+	return NULL;
+}
+
+void dlp_gemm_plan_free(dlp_gemm_plan *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; p->apack && i < p->threads; i++)
+		free(p->apack[i]);
+	for (i = 0; p->tile && i < p->threads; i++)
+		free(p->tile[i]);
+	free(p->apack);
+	free(p->tile);
+	free(p->bpack);
+	free(p);
+}
+
+const dlp_gemm_ukr *dlp_gemm_plan_ukr(const dlp_gemm_plan *p)
+{
+	return p->ukr;
+}
+
+#define CAT2(a, b) a##_##b
+#define CAT(a, b) CAT2(a, b)
+#define NAME(x) CAT(x, SUF)
+
+#define T float
+#define SUF s
+#define UKR_T dlp_ukr_s
+#include "kernels/cpu/gemm_impl.h"
+#undef T
+#undef SUF
+#undef UKR_T
+
+#define T double
+#define SUF d
+#define UKR_T dlp_ukr_d
+#include "kernels/cpu/gemm_impl.h"
+#undef T
+#undef SUF
+#undef UKR_T
+
+static void run_call(struct gemm_call *g, dlp_team_fn fn)
+{
+	if (g->m == 0 || g->n == 0)
+		return;
+	dlp_team_run(g->plan->threads > 1 ? g->plan->team : NULL, g->plan->threads, fn, g);
+}
+
+void dlp_sgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const float *a, size_t lda,
+	       const float *b, size_t ldb, float *c, size_t ldc)
+{
+	struct gemm_call g = { p, m, n, k, lda, ldb, ldc, a, b, c };
+	size_t j;
+
+	if (k == 0) {
+		for (j = 0; j < n; j++)
+			memset(c + j * ldc, 0, m * sizeof *c);
+		return;
+	}
+	run_call(&g, gemm_thread_s);
+}
+
+void dlp_dgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const double *a, size_t lda,
+	       const double *b, size_t ldb, double *c, size_t ldc)
+{
+	struct gemm_call g = { p, m, n, k, lda, ldb, ldc, a, b, c };
+	size_t j;
+
+	if (k == 0) {
+		for (j = 0; j < n; j++)
+			memset(c + j * ldc, 0, m * sizeof *c);
+		return;
+	}
+	run_call(&g, gemm_thread_d);
+}

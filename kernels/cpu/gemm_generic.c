@@ -1,0 +1,40 @@
+/* Portable micro-kernels for any x86-64 (baseline SSE2): plain C the
+ * compiler vectorises; the register tile is small enough to stay in the 16
+ * xmm registers. */
+#include "kernels/cpu/cpu.h"
+
+void sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int accumulate)
+{
+	float acc[4][8] = { { 0 } };
+	size_t p;
+	int i, j;
+
+	for (p = 0; p < k; p++) {
+		for (j = 0; j < 4; j++)
+			for (i = 0; i < 8; i++)
+				acc[j][i] += a[i] * b[j];
+		a += 8;
+		b += 4;
+	}
+	for (j = 0; j < 4; j++)
+		for (i = 0; i < 8; i++)
+			c[i + j * ldc] = (accumulate ? c[i + j * ldc] : 0) + acc[j][i];
+}
+
+void dgemm_generic_4x4(size_t k, const double *a, const double *b, double *c, size_t ldc, int accumulate)
+{
+	double acc[4][4] = { { 0 } };
+	size_t p;
+	int i, j;
+
+	for (p = 0; p < k; p++) {
+		for (j = 0; j < 4; j++)
+			for (i = 0; i < 4; i++)
+				acc[j][i] += a[i] * b[j];
+		a += 4;
+		b += 4;
+	}
+	for (j = 0; j < 4; j++)
+		for (i = 0; i < 4; i++)
+			c[i + j * ldc] = (accumulate ? c[i + j * ldc] : 0) + acc[j][i];
+}

@@ -1,0 +1,298 @@
+/* A small persistent thread team: creating threads per GEMM call would cost
+ * more than a small GEMM. Threads are bound with hwloc to one PU each, one
+ * per core before SMT siblings, and the binding actually obtained is kept
+ * (REFERENCE.md: OMP_PROC_BIND=close once left every thread on one CPU). */
+#include <hwloc.h>
+#include <immintrin.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/cpu/cpu.h"
+
+#define DLP_TEAM_MAX 1024
+
+struct worker {
+	dlp_team *team;
+	int tid;
+	pthread_t th;
+	int started;
+	int pu;                /* os index bound to, -1 none */
+	char *obtained;        /* cpuset list the thread ended up bound to */
+	char *bind_error;
+};
+
+struct dlp_team {
+	int n;
+	struct worker *w;
+	hwloc_topology_t topo;
+	hwloc_bitmap_t caller_saved;  /* thread 0's binding before, restored on free */
+	pthread_mutex_t mu;
+	pthread_cond_t cv_start, cv_done;
+	unsigned gen;
+	int run_n, pending, quit;
+	dlp_team_fn fn;
+	void *arg;
+	atomic_int bar_count;
+	atomic_int bar_gen;
+};
+
+static void bind_self(struct worker *w)
+{
+	dlp_team *t = w->team;
+	hwloc_bitmap_t set = NULL;
+	char buf[160];
+
+	if (!t->topo || w->pu < 0)
+		return;
+	set = hwloc_bitmap_alloc();
+	if (!set)
+		return;
+	hwloc_bitmap_only(set, (unsigned)w->pu);
+	if (hwloc_set_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD) != 0) {
+		snprintf(buf, sizeof buf, "hwloc_set_cpubind to PU %d failed", w->pu);
+		w->bind_error = strdup(buf);
+	}
+	if (hwloc_get_cpubind(t->topo, set, HWLOC_CPUBIND_THREAD) == 0) {
+		char *s = NULL;
+
+		if (hwloc_bitmap_list_asprintf(&s, set) >= 0)
+			w->obtained = s;
+	}
+	hwloc_bitmap_free(set);
+}
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	dlp_team *t = w->team;
+	unsigned seen = 0;
+
+	bind_self(w);
+	dlp_cpu_ftz_daz();
+	pthread_mutex_lock(&t->mu);
+	for (;;) {
+		while (t->gen == seen && !t->quit)
+			pthread_cond_wait(&t->cv_start, &t->mu);
+		if (t->quit)
+			break;
+		seen = t->gen;
+		if (w->tid < t->run_n) {
+			dlp_team_fn fn = t->fn;
+			void *arg = t->arg;
+			int n = t->run_n;
+
+			pthread_mutex_unlock(&t->mu);
+			fn(arg, w->tid, n);
+			pthread_mutex_lock(&t->mu);
+			if (--t->pending == 0)
+				pthread_cond_signal(&t->cv_done);
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+/* PUs of the allowed set, first PU of every core, then the SMT siblings. */
+static int choose_pus(hwloc_topology_t topo, int *pus, int want)
+{
+	hwloc_bitmap_t allowed = hwloc_bitmap_alloc();
+	int ncores, c, round, got = 0;
+
+	if (!allowed)
+		return 0;
+	if (hwloc_get_cpubind(topo, allowed, HWLOC_CPUBIND_PROCESS) != 0)
+		hwloc_bitmap_copy(allowed, hwloc_topology_get_allowed_cpuset(topo));
+	ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+	for (round = 0; round < 8 && got < want; round++) {
+		for (c = 0; c < ncores && got < want; c++) {
+			hwloc_obj_t core = hwloc_get_obj_by_type(topo, HWLOC_OBJ_CORE, c);
+			hwloc_obj_t pu = NULL;
+			int idx = 0;
+
+			while ((pu = hwloc_get_next_obj_inside_cpuset_by_type(topo, core->cpuset,
+									      HWLOC_OBJ_PU, pu))) {
+				if (!hwloc_bitmap_isset(allowed, pu->os_index))
+					continue;
+				if (idx++ == round) {
+					pus[got++] = (int)pu->os_index;
+					break;
+				}
+			}
+		}
+	}
+	hwloc_bitmap_free(allowed);
+	return got;
+}
+
+static void noop(void *arg, int tid, int nthreads)
+{
+}
+
+dlp_team *dlp_team_new(int n)
+{
+	dlp_team *t = NULL;
+	int *pus = NULL, npu = 0, i;
+
+	if (n < 1 || n > DLP_TEAM_MAX) {
+		dlp_error_set("thread team of %d threads", n);
+		return NULL;
+	}
+	t = calloc(1, sizeof *t);
+	pus = calloc((size_t)n, sizeof *pus);
+	if (!t || !pus)
+		goto fail;
+	t->w = calloc((size_t)n, sizeof *t->w);
+	if (!t->w)
+		goto fail;
+	t->n = n;
+	pthread_mutex_init(&t->mu, NULL);
+	pthread_cond_init(&t->cv_start, NULL);
+	pthread_cond_init(&t->cv_done, NULL);
+	atomic_init(&t->bar_count, 0);
+	atomic_init(&t->bar_gen, 0);
+	/* Pinning is best effort: without hwloc the team still runs, unbound,
+	 * and the binding it reports says so. */
+	if (hwloc_topology_init(&t->topo) == 0 && hwloc_topology_load(t->topo) == 0) {
+		npu = choose_pus(t->topo, pus, n);
+		t->caller_saved = hwloc_bitmap_alloc();
+		if (t->caller_saved &&
+		    hwloc_get_cpubind(t->topo, t->caller_saved, HWLOC_CPUBIND_THREAD) != 0) {
+			hwloc_bitmap_free(t->caller_saved);
+			t->caller_saved = NULL;
+		}
+	} else if (t->topo) {
+		hwloc_topology_destroy(t->topo);
+		t->topo = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		t->w[i].team = t;
+		t->w[i].tid = i;
+		t->w[i].pu = npu ? pus[i % npu] : -1;
+	}
+	bind_self(&t->w[0]);
+	for (i = 1; i < n; i++) {
+		if (pthread_create(&t->w[i].th, NULL, worker_main, &t->w[i]) != 0) {
+			dlp_error_set("pthread_create failed for thread %d", i);
+			goto fail;
+		}
+		t->w[i].started = 1;
+	}
+	/* One empty run: when it returns every worker has bound itself, so the
+	 * binding read later is the one obtained. */
+	dlp_team_run(t, n, noop, NULL);
+	free(pus);
+	return t;
+fail:
+	if (t && !t->w)
+		dlp_error_set("out of memory");
+	free(pus);
+	dlp_team_free(t);
+	return NULL;
+}
+
+void dlp_team_free(dlp_team *t)
+{
+	int i;
+
+	if (!t)
+		return;
+	if (t->w) {
+		pthread_mutex_lock(&t->mu);
+		t->quit = 1;
+		pthread_cond_broadcast(&t->cv_start);
+		pthread_mutex_unlock(&t->mu);
+		for (i = 1; i < t->n; i++)
+			if (t->w[i].started)
+				pthread_join(t->w[i].th, NULL);
+		for (i = 0; i < t->n; i++) {
+			free(t->w[i].obtained);
+			free(t->w[i].bind_error);
+		}
+		pthread_mutex_destroy(&t->mu);
+		pthread_cond_destroy(&t->cv_start);
+		pthread_cond_destroy(&t->cv_done);
+	}
+	if (t->caller_saved) {
+		hwloc_set_cpubind(t->topo, t->caller_saved, HWLOC_CPUBIND_THREAD);
+		hwloc_bitmap_free(t->caller_saved);
+	}
+	if (t->topo)
+		hwloc_topology_destroy(t->topo);
+	free(t->w);
+	free(t);
+}
+
+int dlp_team_size(const dlp_team *t)
+{
+	return t ? t->n : 1;
+}
+
+void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg)
+{
+	if (!t || n <= 1) {
+		fn(arg, 0, 1);
+		return;
+	}
+	if (n > t->n)
+		n = t->n;
+	pthread_mutex_lock(&t->mu);
+	t->fn = fn;
+	t->arg = arg;
+	t->run_n = n;
+	t->pending = n - 1;
+	atomic_store(&t->bar_count, 0);
+	t->gen++;
+	pthread_cond_broadcast(&t->cv_start);
+	pthread_mutex_unlock(&t->mu);
+	fn(arg, 0, n);
+	pthread_mutex_lock(&t->mu);
+	while (t->pending > 0)
+		pthread_cond_wait(&t->cv_done, &t->mu);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* Spinning: the barrier sits between packing and computing inside a GEMM,
+ * where a sleep/wake would cost more than the wait. The team never has more
+ * threads than effective CPUs. */
+void dlp_team_barrier(dlp_team *t)
+{
+	int gen, n;
+
+	if (!t)
+		return;
+	n = t->run_n;
+	if (n <= 1)
+		return;
+	gen = atomic_load(&t->bar_gen);
+	if (atomic_fetch_add(&t->bar_count, 1) == n - 1) {
+		atomic_store(&t->bar_count, 0);
+		atomic_fetch_add(&t->bar_gen, 1);
+	} else {
+		while (atomic_load(&t->bar_gen) == gen)
+			_mm_pause();
+	}
+}
+
+json_t *dlp_team_binding_json(const dlp_team *t)
+{
+	json_t *arr = json_array();
+	int i;
+
+	if (!t)
+		return arr;
+	for (i = 0; i < t->n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "thread", json_integer(i));
+		json_object_set_new(o, "pu", t->w[i].pu >= 0 ? json_integer(t->w[i].pu) : json_null());
+		json_object_set_new(o, "cpuset", t->w[i].obtained ? json_string(t->w[i].obtained)
+								 : json_null());
+		json_object_set_new(o, "error", t->w[i].bind_error ? json_string(t->w[i].bind_error)
+								   : json_null());
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}

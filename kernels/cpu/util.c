@@ -1,0 +1,189 @@
+/* ISA selection and the small helpers every CPU kernel shares. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xmmintrin.h>
+
+#include "dlprobe/probe.h"
+#include "kernels/cpu/cpu.h"
+
+static const char *const isa_names[DLP_CPU_NISA] = { "generic", "avx2", "avx512" };
+
+const char *dlp_cpu_isa_name(dlp_cpu_isa isa)
+{
+	return isa >= 0 && isa < DLP_CPU_NISA ? isa_names[isa] : "unknown";
+}
+
+/* The ceiling DLPROBE_CPU_ISA sets; an unknown value is ignored rather than
+ * guessed at (the front end reports the variable in the JSON). */
+static dlp_cpu_isa isa_ceiling(void)
+{
+	const char *e = getenv("DLPROBE_CPU_ISA");
+	int i;
+
+	if (e && *e)
+		for (i = 0; i < DLP_CPU_NISA; i++)
+			if (strcmp(e, isa_names[i]) == 0)
+				return (dlp_cpu_isa)i;
+	return DLP_CPU_AVX512;
+}
+
+int dlp_cpu_isa_ok(dlp_cpu_isa isa)
+{
+	uint32_t u = dlp_cpu_isa_usable();
+	const uint32_t avx2 = DLP_ISA_AVX2 | DLP_ISA_FMA;
+	const uint32_t avx512 = avx2 | DLP_ISA_AVX512F | DLP_ISA_AVX512BW | DLP_ISA_AVX512VL |
+				DLP_ISA_AVX512DQ;
+
+	if (isa > isa_ceiling())
+		return 0;
+	switch (isa) {
+	case DLP_CPU_GENERIC:
+		return 1;
+	case DLP_CPU_AVX2:
+		return (u & avx2) == avx2;
+	case DLP_CPU_AVX512:
+		return (u & avx512) == avx512;
+	default:
+		return 0;
+	}
+}
+
+dlp_cpu_isa dlp_cpu_isa_best(void)
+{
+	int i;
+
+	for (i = DLP_CPU_NISA - 1; i > 0; i--)
+		if (dlp_cpu_isa_ok((dlp_cpu_isa)i))
+			return (dlp_cpu_isa)i;
+	return DLP_CPU_GENERIC;
+}
+
+int dlp_cpu_bf16_ok(void)
+{
+	return dlp_cpu_isa_ok(DLP_CPU_AVX512) && (dlp_cpu_isa_usable() & DLP_ISA_AVX512BF16);
+}
+
+void dlp_cpu_ftz_daz(void)
+{
+	_mm_setcsr(_mm_getcsr() | 0x8040);
+}
+
+void *dlp_cpu_alloc(size_t bytes)
+{
+	void *p = NULL;
+
+	if (posix_memalign(&p, 64, bytes ? (bytes + 63) & ~(size_t)63 : 64) != 0)
+		return NULL;
+	return p;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
+}
+
+static double normal_pair(uint64_t *s, double *second)
+{
+	double u1 = ((xorshift(s) >> 11) + 1.0) * (1.0 / 9007199254740993.0);
+	double u2 = (xorshift(s) >> 11) * (1.0 / 9007199254740992.0);
+	double r = sqrt(-2.0 * log(u1));
+
+	*second = r * sin(2.0 * M_PI * u2);
+	return r * cos(2.0 * M_PI * u2);
+}
+
+void dlp_fill_normal_f64(double *x, size_t n, uint64_t seed)
+{
+	uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+	double y;
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		x[i] = normal_pair(&s, &x[i + 1]);
+	if (i < n)
+		x[i] = normal_pair(&s, &y);
+}
+
+void dlp_fill_normal_f32(float *x, size_t n, uint64_t seed)
+{
+	uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+	double y0, y1;
+	size_t i;
+
+	for (i = 0; i < n; i += 2) {
+		y0 = normal_pair(&s, &y1);
+		x[i] = (float)y0;
+		if (i + 1 < n)
+			x[i + 1] = (float)y1;
+	}
+}
+
+void dlp_gemm_ref_f32(size_t m, size_t n, size_t k, const float *a, const float *b, double *c)
+{
+	size_t i, j, p;
+
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < m; i++)
+			c[i + j * m] = 0.0;
+		for (p = 0; p < k; p++) {
+			double bv = b[p + j * k];
+
+			for (i = 0; i < m; i++)
+				c[i + j * m] += (double)a[i + p * m] * bv;
+		}
+	}
+}
+
+void dlp_gemm_ref_f64(size_t m, size_t n, size_t k, const double *a, const double *b, double *c)
+{
+	size_t i, j, p;
+
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < m; i++)
+			c[i + j * m] = 0.0;
+		for (p = 0; p < k; p++) {
+			double bv = b[p + j * k];
+
+			for (i = 0; i < m; i++)
+				c[i + j * m] += a[i + p * m] * bv;
+		}
+	}
+}
+
+/* Dividing by |ref| alone would call a tiny entry of a cancelling sum wrong:
+ * the error of a k-term sum of unit normals scales with sqrt(k). */
+double dlp_max_rel_err_f32(size_t n, const float *c, const double *ref, size_t k)
+{
+	double e = 0.0, d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		d = fabs((double)c[i] - ref[i]) / (fabs(ref[i]) + sqrt((double)k) + 1e-30);
+		if (isnan(d))
+			return INFINITY;  /* a NaN output fails every tolerance */
+		if (d > e)
+			e = d;
+	}
+	return e;
+}
+
+double dlp_max_rel_err_f64(size_t n, const double *c, const double *ref, size_t k)
+{
+	double e = 0.0, d;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		d = fabs(c[i] - ref[i]) / (fabs(ref[i]) + sqrt((double)k) + 1e-300);
+		if (isnan(d))
+			return INFINITY;
+		if (d > e)
+			e = d;
+	}
+	return e;
+}

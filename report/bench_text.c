@@ -1,0 +1,119 @@
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report/bench_text.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+static double num(const json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void shape(const json_t *r, char *buf, size_t len)
+{
+	double m = num(r, "m"), n = num(r, "n"), k = num(r, "k"), b = num(r, "bytes");
+
+	if (isfinite(m) && isfinite(n) && isfinite(k))
+		snprintf(buf, len, "%.0fx%.0fx%.0f", m, n, k);
+	else if (isfinite(m) && isfinite(n))
+		snprintf(buf, len, "%.0fx%.0f", m, n);
+	else if (isfinite(b))
+		snprintf(buf, len, "%.0f MiB", b / 1048576.0);
+	else if (isfinite(n))
+		snprintf(buf, len, "n=%.0f", n);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void rate(const json_t *r, char *buf, size_t len)
+{
+	double g = num(r, "rate_gflops"), b = num(r, "rate_gbps");
+	double u = num(r, "rate_gupdates_per_s"), l = num(r, "latency_s");
+
+	if (isfinite(g))
+		snprintf(buf, len, "%9.1f GFLOP/s", g);
+	else if (isfinite(b))
+		snprintf(buf, len, "%9.1f GB/s", b);
+	else if (isfinite(u))
+		snprintf(buf, len, "%9.2f Gupd/s", u);
+	else if (isfinite(l))
+		snprintf(buf, len, "%9.1f us", l * 1e6);
+	else
+		snprintf(buf, len, "-");
+}
+
+static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
+{
+	const json_t *sb = json_object_get(d, "system_blas"), *r;
+	size_t i;
+
+	fprintf(out, "%s%s: %s%s", st->bold, backend, str(d, "name"), st->reset);
+	if (strcmp(str(d, "status"), "ok")) {
+		fprintf(out, " - %s: %s\n", str(d, "status"), str(d, "reason"));
+		return;
+	}
+	if (json_is_integer(json_object_get(d, "threads")))
+		fprintf(out, " (%lld threads, %s)", (long long)json_integer_value(json_object_get(d, "threads")),
+			str(d, "isa"));
+	fputc('\n', out);
+	fprintf(out, "  %-13s %-6s %-8s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
+		"shape", "thr", "rate", "%peak", "vs blas");
+	json_array_foreach(json_object_get(d, "results"), i, r) {
+		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32];
+		const char *isa = str(r, "isa");
+		double p = num(r, "pct_of_measured_peak"), v = num(r, "vs_reference");
+
+		snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"),
+			 !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*");
+		if (!strcmp(str(r, "variant"), "nt"))
+			isa = "nt";
+		shape(r, sh, sizeof sh);
+		if (strcmp(str(r, "status"), "ok")) {
+			fprintf(out, "  %-13s %-6s %-8s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
+				"", str(r, "status"), str(r, "reason"));
+			continue;
+		}
+		rate(r, rt, sizeof rt);
+		if (p == p)
+			snprintf(pk, sizeof pk, "%5.0f%%", p);
+		if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
+			snprintf(vs, sizeof vs, "%6.2fx", v);
+		fprintf(out, "  %-13s %-6s %-8s %-16s %3.0f %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
+			num(r, "threads"), rt, pk, vs);
+	}
+	if (sb) {
+		if (strcmp(str(sb, "status"), "ok")) {
+			fprintf(out, "  system BLAS: %s (%s)\n", str(sb, "status"), str(sb, "reason"));
+		} else {
+			const char *ct = str(json_object_get(sb, "env"), "OPENBLAS_CORETYPE");
+
+			fprintf(out, "  * system BLAS: %s %s, core %s%s%s%s\n", str(sb, "library"), str(sb, "path"),
+				*str(sb, "corename") ? str(sb, "corename") : "unknown",
+				*ct ? " (OPENBLAS_CORETYPE=" : "", ct, *ct ? ")" : "");
+			if (*str(sb, "finding"))
+				fprintf(out, "  finding: %s\n", str(sb, "finding"));
+		}
+	}
+}
+
+void dlp_report_bench_text(FILE *out, const json_t *bench, const struct dlp_style *st)
+{
+	const json_t *b, *d;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(bench, "backends"), i, b) {
+		if (strcmp(str(b, "status"), "ok"))
+			fprintf(out, "%s: %s (%s)\n", str(b, "backend"), str(b, "status"), str(b, "reason"));
+		json_array_foreach(json_object_get(b, "devices"), j, d)
+			device(out, str(b, "backend"), d, st);
+	}
+}

@@ -1,0 +1,66 @@
+#!/bin/sh
+# CPU speed targets of issue 3, checked in one run on one machine (never in
+# unit tests): dlprobe's GEMM against OpenBLAS with a correct core type and
+# against the measured FMA peak, STREAM NT vs normal stores, and two --quick
+# runs for repeatability. Usage: scripts/bench_cpu.sh [path/to/dlprobe]
+set -eu
+BIN=${1:-build/dlprobe}
+CORE=${BENCH_CORETYPE:-SkylakeX}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
+echo "environment: $(env | grep '^OPENBLAS_' | tr '\n' ' ')"
+OPENBLAS_CORETYPE=$CORE "$BIN" bench --backend cpu --full -q -o "$TMP/full.json" >/dev/null
+"$BIN" bench --backend cpu --quick -q -o "$TMP/q1.json" >/dev/null
+"$BIN" bench --backend cpu --quick -q -o "$TMP/q2.json" >/dev/null
+
+python3 - "$TMP" "$CORE" <<'PY'
+import json, sys
+d, core = sys.argv[1], sys.argv[2]
+def dev(p):
+    doc = json.load(open(p))
+    return [x for b in doc["bench"]["backends"] if b["backend"] == "cpu" for x in b["devices"]][0]
+full, q1, q2 = dev(d + "/full.json"), dev(d + "/q1.json"), dev(d + "/q2.json")
+def find(dv, **kw):
+    for r in dv["results"]:
+        if r.get("status") == "ok" and all(r.get(k) == v for k, v in kw.items()):
+            return r
+    return None
+def rate(r):
+    return None if r is None else r.get("rate_gflops") or r.get("rate_gbps")
+ok_all = True
+def check(name, value, target, fmt="%.2f"):
+    global ok_all
+    met = value is not None and value >= target
+    ok_all &= met
+    print("  %-58s %8s  target >= %s  %s" % (name, "n/a" if value is None else fmt % value,
+          fmt % target, "MET" if met else "NOT MET"))
+sb = full.get("system_blas", {})
+print("system BLAS: %s, core %s with OPENBLAS_CORETYPE=%s" % (sb.get("path"), sb.get("corename"), core))
+T = full["threads"]
+peak1 = rate(find(full, kernel="fma_peak", isa=full["isa"], dtype="fp32", threads=1))
+print("measured FMA peak fp32 1 thread: %.1f GFLOP/s" % peak1)
+for dt, n, tgt in (("fp32", 2048, 1.0), ("fp64", 2048, 0.95)):
+    for t in sorted({1, T}):
+        own = find(full, kernel="gemm", impl="dlprobe", dtype=dt, m=n, n=n, k=n, threads=t)
+        ref = find(full, kernel="gemm", impl="blas", dtype=dt, m=n, n=n, k=n, threads=t)
+        print("  %s n=%d %d thread(s): dlprobe %.1f, OpenBLAS(%s) %.1f GFLOP/s" %
+              (dt, n, t, rate(own) or 0, core, rate(ref) or 0))
+        check("%s n=%d %dT dlprobe / OpenBLAS(%s)" % (dt, n, t, core),
+              rate(own) / rate(ref) if own and ref else None, tgt)
+for n in (1024, 2048):
+    own = find(full, kernel="gemm", impl="dlprobe", dtype="fp32", m=n, n=n, k=n, threads=1)
+    check("sgemm n=%d 1T / measured 1T FMA peak" % n,
+          rate(own) / peak1 if own else None, 0.85)
+for t in sorted({1, T}):
+    nt = find(full, kernel="stream_triad", variant="nt", threads=t)
+    no = find(full, kernel="stream_triad", variant="normal", threads=t)
+    check("STREAM triad %dT NT / normal stores" % t, rate(nt) / rate(no) if nt and no else None, 1.3)
+a = find(q1, kernel="gemm", impl="dlprobe", dtype="fp32", m=2048, n=2048, k=2048, threads=T)
+b = find(q2, kernel="gemm", impl="dlprobe", dtype="fp32", m=2048, n=2048, k=2048, threads=T)
+if a and b:
+    agree = 1 - abs(a["median_s"] - b["median_s"]) / max(a["median_s"], b["median_s"])
+    check("two --quick runs agree (1 - |diff|/max), sgemm 2048 %dT" % T, agree, 0.95)
+print("all targets met" if ok_all else "some targets NOT met")
+PY

@@ -1,0 +1,192 @@
+/* STREAM, histogram, dot/axpy and FMA-peak kernels against naive references
+ * on edge sizes; the system BLAS loader with a missing library; AMX refusal. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dlprobe/probe.h"
+#include "kernels/cpu/cpu.h"
+
+static const size_t lens[] = { 0, 1, 7, 33, 1000, 4099 };
+
+static void test_stream(void **state)
+{
+	size_t li, i, off;
+	int op, nt;
+
+	for (li = 0; li < sizeof lens / sizeof lens[0]; li++)
+		for (off = 0; off < 3; off++)  /* misaligned starts exercise the NT prologue */
+			for (op = 0; op < 4; op++)
+				for (nt = 0; nt < 2; nt++) {
+					size_t n = lens[li] + off;
+					double *a = dlp_cpu_alloc((n + 1) * 8), *b = dlp_cpu_alloc((n + 1) * 8);
+					double *c = dlp_cpu_alloc((n + 1) * 8);
+
+					for (i = 0; i < n; i++) {
+						a[i] = -1;
+						b[i] = (double)i;
+						c[i] = 0.5 * (double)i;
+					}
+					dlp_stream_kernel(op, nt, a, b, c, 3.0, off, n);
+					for (i = 0; i < n; i++) {
+						double want = i < off ? -1 : op == DLP_STREAM_COPY ? b[i]
+							    : op == DLP_STREAM_SCALE ? 3 * b[i]
+							    : op == DLP_STREAM_ADD ? b[i] + c[i] : b[i] + 3 * c[i];
+
+						assert_true(a[i] == want);
+					}
+					free(a);
+					free(b);
+					free(c);
+				}
+}
+
+static void test_histogram(void **state)
+{
+	const size_t rows = 33, nf = 7, nb = 5;
+	uint8_t bins[33 * 7];
+	float g[33], h[33];
+	double hist[7 * 5 * 2] = { 0 }, ref[7 * 5 * 2] = { 0 };
+	size_t r, f;
+
+	for (r = 0; r < rows; r++) {
+		g[r] = (float)r - 10;
+		h[r] = 1.0f;
+		for (f = 0; f < nf; f++)
+			bins[r * nf + f] = (uint8_t)((r * 3 + f) % nb);
+	}
+	for (r = 0; r < rows; r++)
+		for (f = 0; f < nf; f++) {
+			ref[2 * (f * nb + bins[r * nf + f])] += g[r];
+			ref[2 * (f * nb + bins[r * nf + f]) + 1] += h[r];
+		}
+	dlp_hist_accumulate(bins, g, h, 0, 10, nf, nb, hist);
+	dlp_hist_accumulate(bins, g, h, 10, rows, nf, nb, hist);
+	assert_memory_equal(hist, ref, sizeof ref);
+}
+
+static void test_dot_axpy(void **state)
+{
+	size_t li, i;
+
+	for (li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+		size_t n = lens[li];
+		float *x = malloc((n + 1) * sizeof *x), *y = malloc((n + 1) * sizeof *y);
+		double ref = 0, mag = 0;
+
+		dlp_fill_normal_f32(x, n, 3);
+		dlp_fill_normal_f32(y, n, 4);
+		for (i = 0; i < n; i++) {
+			ref += (double)x[i] * y[i];
+			mag += fabs((double)x[i] * y[i]);
+		}
+		assert_true(fabs(dlp_dot(x, y, n) - ref) <= 1e-5 * (mag + 1));
+		for (i = 0; i < n; i++)
+			ref = y[i] + 0.5f * x[i];
+		dlp_axpy(0.5f, x, y, n);
+		if (n)
+			assert_true(fabs(y[n - 1] - ref) < 1e-6 * (fabs(ref) + 1));
+		free(x);
+		free(y);
+	}
+}
+
+static void test_fma_peak_kernels(void **state)
+{
+	float fs = 0;
+	double ds = 0;
+
+	/* Flop counts are lanes x chains x 2 per iteration, and chains converge
+	 * to 1.0 (so the sum is lanes x chains). */
+	assert_true(fma_peak_generic_f32(20000, &fs) == 20000.0 * 12 * 4 * 2);
+	assert_true(fs > 40 && fs < 60);
+	assert_true(fma_peak_generic_f64(20000, &ds) == 20000.0 * 12 * 2 * 2);
+	if (dlp_cpu_isa_ok(DLP_CPU_AVX2)) {
+		assert_true(fma_peak_avx2_f32(20000, &fs) == 20000.0 * 12 * 8 * 2);
+		assert_true(fs > 90 && fs < 110);
+		assert_true(fma_peak_avx2_f64(20000, &ds) == 20000.0 * 12 * 4 * 2);
+	}
+	if (dlp_cpu_isa_ok(DLP_CPU_AVX512)) {
+		assert_true(fma_peak_avx512_f32(20000, &fs) == 20000.0 * 16 * 16 * 2);
+		assert_true(fs > 240 && fs < 270);
+		assert_true(fma_peak_avx512_f64(20000, &ds) == 20000.0 * 16 * 8 * 2);
+	}
+}
+
+static void test_blas_missing(void **state)
+{
+	dlp_blas *b;
+
+	setenv("DLPROBE_BLAS_LIB", "/nonexistent/libblas.so.3", 1);
+	b = dlp_blas_open();
+	assert_null(b);
+	assert_non_null(strstr(dlp_error_message(), "/nonexistent/libblas.so.3"));
+	/* A library without CBLAS symbols is refused, not called. */
+	setenv("DLPROBE_BLAS_LIB", "libm.so.6", 1);
+	assert_null(dlp_blas_open());
+	assert_non_null(strstr(dlp_error_message(), "cblas_sgemm"));
+	unsetenv("DLPROBE_BLAS_LIB");
+}
+
+static void test_blas_present(void **state)
+{
+	const size_t m = 33, n = 7, k = 17;
+	float a[33 * 17], bm[17 * 7], c[33 * 7];
+	double ref[33 * 7];
+	dlp_blas *b = dlp_blas_open();
+	json_t *id;
+
+	if (!b)
+		skip();  /* no system BLAS on this machine: reported, nothing to check */
+	id = dlp_blas_identity(b);
+	assert_non_null(json_object_get(id, "library"));
+	assert_non_null(json_object_get(json_object_get(id, "env"), "OPENBLAS_CORETYPE"));
+	json_decref(id);
+	dlp_fill_normal_f32(a, m * k, 1);
+	dlp_fill_normal_f32(bm, k * n, 2);
+	dlp_blas_set_threads(b, 1);
+	assert_int_equal(dlp_blas_sgemm(b, m, n, k, a, bm, c), 0);
+	dlp_gemm_ref_f32(m, n, k, a, bm, ref);
+	assert_true(dlp_max_rel_err_f32(m * n, c, ref, k) < 1e-5);
+	dlp_blas_close(b);
+}
+
+static void test_amx_refusal(void **state)
+{
+	/* Where the CPU has no AMX (or the OS refuses), the request fails with a
+	 * reason instead of faulting later on a tile instruction. */
+	if (dlp_cpu_isa_usable() & DLP_ISA_AMX_TILE)
+		skip();
+	dlp_error_clear();
+	assert_int_equal(dlp_cpu_amx_request(), -1);
+	assert_true(strlen(dlp_error_message()) > 0);
+}
+
+static void test_rel_err_nan(void **state)
+{
+	float c[2] = { 1.0f, NAN };
+	double r[2] = { 1.0, 1.0 };
+
+	assert_true(isinf(dlp_max_rel_err_f32(2, c, r, 4)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_histogram),
+		cmocka_unit_test(test_dot_axpy),
+		cmocka_unit_test(test_fma_peak_kernels),
+		cmocka_unit_test(test_blas_missing),
+		cmocka_unit_test(test_blas_present),
+		cmocka_unit_test(test_amx_refusal),
+		cmocka_unit_test(test_rel_err_nan),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
