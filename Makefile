@@ -43,7 +43,8 @@ PTX := $(patsubst %.cu,$(BUILD)/%.ptx,$(CU_SRC))
 CPPFLAGS += -DDLP_HAVE_CUDA_PTX
 endif
 endif
-NVCCFLAGS ?= -arch=compute_70 -ftz=true -O3 -lineinfo
+# CUDA 13 dropped compute_70 (Volta); compute_75 is the oldest it emits.
+NVCCFLAGS ?= -arch=compute_75 -ftz=true -O3 -lineinfo
 
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/embedded.o
 CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
@@ -56,7 +57,7 @@ TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so
 
-.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe
+.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check
 all: $(BIN)
 
 $(BUILD)/%.o: %.c
@@ -66,6 +67,11 @@ $(BUILD)/%.o: %.c
 $(BUILD)/%.ptx: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -ptx $< -o $@
+# bf16 and tf32 wmma need compute_80: *_sm80.cu files get their own PTX arch.
+$(BUILD)/%_sm80.ptx: %_sm80.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(subst compute_75,compute_80,$(NVCCFLAGS)) -ptx $< -o $@
+$(PTX): $(wildcard kernels/cuda/*.cuh)
 
 $(BUILD)/embedded.S: scripts/embed.sh $(DATA) $(PTX) | $(BUILD)/.dir
 	scripts/embed.sh $(DATA) $(PTX) > $@.tmp && mv $@.tmp $@
@@ -126,6 +132,10 @@ test: deps
 bench-probe: $(BIN)
 	sh scripts/bench_probe.sh $(BIN)
 
+# On a machine with an NVIDIA GPU and nvcc (docs/gpu.md): OUT=file for the JSON.
+gpu-check:
+	sh scripts/gpu_check.sh $(or $(OUT),gpu-check.json)
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dlprobe
@@ -138,5 +148,11 @@ uninstall:
 
 clean:
 	rm -rf build build-san
+
+# Predicted vs measured with real frameworks (minutes; installs Debian packages
+# as root). Not part of `make test`; see docs/validation.md.
+.PHONY: validate
+validate: $(BIN)
+	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

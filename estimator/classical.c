@@ -1,0 +1,146 @@
+/* Classical models on the same rows and features, from the complexity models
+ * in REFERENCE.md driven by measured CPU rates:
+ *  - histogram GBDT (LightGBM docs/Features.rst; XGBoost paper sec. 4.1):
+ *    per tree, histogram building c_h x rows x features per level for the
+ *    smaller child only, plus split finding over leaves x bins x features;
+ *  - random forest / CART: features_per_split x rows x log2(rows) per tree;
+ *  - logistic regression / linear SVM: iterations x nnz per gradient.
+ * The range is x/÷ 2 around the model: these formulas fix the shape of the
+ * cost, not its constant, until `make validate` measures it (docs/validation.md). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlprobe/json.h"
+#include "estimator/estimator.h"
+
+#define CLASSICAL_SPREAD 2.0
+
+static int kv(const char *s, const char *key, int *out)
+{
+	size_t n = strlen(key);
+	char *end;
+	long v;
+
+	if (strncmp(s, key, n) || s[n] != '=')
+		return 0;
+	v = strtol(s + n + 1, &end, 10);
+	if (end == s + n + 1 || (*end && *end != ',') || v < 1 || v > 1000000)
+		return -1;
+	*out = (int)v;
+	return 1;
+}
+
+int dlp_classical_parse(const char *spec, dlp_classical *out)
+{
+	const char *p;
+	size_t kl;
+
+	memset(out, 0, sizeof *out);
+	if (!spec || !*spec || strcmp(spec, "none") == 0)
+		return 0;
+	p = strchr(spec, ':');
+	kl = p ? (size_t)(p - spec) : strlen(spec);
+	if (kl >= sizeof out->kind)
+		goto bad;
+	memcpy(out->kind, spec, kl);
+	out->kind[kl] = '\0';
+	/* defaults: XGBoost's depth 6 and 256 bins, 100 trees; sklearn's 100
+	 * trees, logreg max_iter 100 */
+	if (strcmp(out->kind, "gbdt") == 0) {
+		out->trees = 100, out->depth = 6, out->bins = 256;
+	} else if (strcmp(out->kind, "forest") == 0) {
+		out->trees = 100, out->depth = 0;
+	} else if (strcmp(out->kind, "logreg") == 0 || strcmp(out->kind, "svm") == 0) {
+		out->iterations = 100;
+	} else {
+		return dlp_error_set("unknown classical model \"%s\" (gbdt, forest, logreg, svm, none)", spec);
+	}
+	while (p && *p) {
+		int r = 0;
+		p++;
+		if ((r = kv(p, "trees", &out->trees)) || (r = kv(p, "depth", &out->depth)) ||
+		    (r = kv(p, "bins", &out->bins)) || (r = kv(p, "iterations", &out->iterations))) {
+			if (r < 0)
+				goto bad;
+		} else {
+			goto bad;
+		}
+		p = strchr(p, ',');
+	}
+	return 0;
+bad:
+	return dlp_error_set("malformed classical spec \"%s\" (e.g. gbdt:trees=100,depth=6,bins=256)", spec);
+}
+
+json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
+			       const dlp_train *t)
+{
+	double rows = ds->samples, feats = ds->features > 0 ? ds->features : (double)ds->in_c * ds->in_h * ds->in_w;
+	double s = NAN, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
+	double hist = p->hist_gups * 1e9, bw = p->host_bw_gbps * 1e9, dot = p->dot_gflops * 1e9;
+	json_t *o, *detail = json_object();
+	const char *formula = "";
+
+	if (rows <= 0 || feats <= 0) {
+		json_decref(detail);
+		return dlp_error_set("classical models need rows and features (--dataset tabular:ROWSxFEATURES)"),
+		       NULL;
+	}
+	if (strcmp(c->kind, "gbdt") == 0) {
+		/* the root level scans every row; each deeper level builds the
+		 * smaller child's histogram (at most half the rows) and derives
+		 * the sibling by subtraction */
+		double levels = 1 + (c->depth - 1) / 2.0;
+		double updates = c->trees * rows * feats * levels;
+		double split = c->trees * pow(2, c->depth) * c->bins * feats;
+		/* gradients, hessians and row indices stream through each level */
+		double bytes = c->trees * rows * 16.0 * c->depth;
+
+		if (hist > 0)
+			s = updates / hist + (dot > 0 ? 4 * split / dot : 0) + (bw > 0 ? bytes / bw : 0);
+		formula = "trees x rows x features x (1 + (depth-1)/2) / histogram rate + trees x 2^depth x bins x "
+			  "features split scans + gradient traffic";
+		json_object_set_new(detail, "histogram_updates", dlp_json_real(updates));
+	} else if (strcmp(c->kind, "forest") == 0) {
+		/* sklearn's default max_features for classification: sqrt(features);
+		 * bootstrap samples about 63% distinct rows */
+		double mtry = fmax(1, floor(sqrt(feats))), r = 0.632 * rows;
+		double depth = c->depth > 0 ? fmin(c->depth, log2(r)) : log2(r);
+		double ops = c->trees * mtry * r * depth;
+		/* trees are independent: they parallelise like the histogram kernel */
+		if (hist > 0)
+			s = ops / hist;
+		formula = "trees x sqrt(features) x 0.632 rows x depth (<= log2 rows) / irregular-access rate "
+			  "(measured histogram rate)";
+		json_object_set_new(detail, "split_evaluations", dlp_json_real(ops));
+	} else { /* logreg, svm: X w and X^T r per iteration */
+		double flops = c->iterations * 4 * rows * feats;
+		double bytes = c->iterations * 2 * rows * feats * 8; /* float64 as sklearn stores it */
+		if (dot > 0)
+			s = fmax(flops / dot, bw > 0 ? bytes / bw : 0);
+		formula = "iterations x max(4 rows features / dot rate, 2 passes over float64 X / bandwidth)";
+	}
+	json_object_set_new(detail, "formula", json_string(formula));
+	json_object_set_new(detail, "threads", json_integer(p->cpus));
+	json_object_set_new(detail, "histogram_gupdates_per_s", dlp_json_real(p->hist_gups));
+	json_object_set_new(detail, "dot_gflops", dlp_json_real(p->dot_gflops));
+	o = json_pack("{s:s,s:o,s:o}", "model", c->kind, "rows", dlp_json_real(rows), "features", dlp_json_real(feats));
+	if (c->trees)
+		json_object_set_new(o, "trees", json_integer(c->trees));
+	if (c->depth)
+		json_object_set_new(o, "depth", json_integer(c->depth));
+	if (c->iterations)
+		json_object_set_new(o, "iterations", json_integer(c->iterations));
+	json_object_set_new(o, "train_s", json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(s / CLASSICAL_SPREAD),
+						    "expected", dlp_json_real(s), "high",
+						    dlp_json_real(s * CLASSICAL_SPREAD)));
+	json_object_set_new(o, "cost_usd",
+			    json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(price > 0 ? s / CLASSICAL_SPREAD / 3600 * price : NAN),
+				      "expected", dlp_json_real(price > 0 ? s / 3600 * price : NAN), "high",
+				      dlp_json_real(price > 0 ? s * CLASSICAL_SPREAD / 3600 * price : NAN)));
+	json_object_set_new(o, "detail", detail);
+	(void)t;
+	return o;
+}

@@ -1,0 +1,196 @@
+/* estimator/: what training a workload costs on a hardware profile.
+ *
+ * Pure computation on documents (DESIGN.md): a hardware profile is a bench
+ * document (docs/json.md) or a catalog instance (data/instances.json); a
+ * workload is a model (data/models/, `mlp:...`, or a user JSON file), a
+ * dataset and training settings. Nothing here touches hardware, prints or
+ * exits; failures return -1 (or NULL) with dlp_error_set(). */
+#ifndef DLPROBE_ESTIMATOR_H
+#define DLPROBE_ESTIMATOR_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "dlprobe/dlprobe.h"
+
+/* ---- layers and models --------------------------------------------------- */
+
+enum dlp_op {
+	DLP_OP_CONV, DLP_OP_DENSE, DLP_OP_BN, DLP_OP_LN, DLP_OP_ACT, DLP_OP_POOL,
+	DLP_OP_EMBED, DLP_OP_ATTN, DLP_OP_LSTM, DLP_OP_GRU, DLP_OP_ADD, DLP_OP_LOSS,
+	DLP_OP_RESHAPE, /* flatten, dropout, token concat: no work, no storage */
+};
+
+const char *dlp_op_name(enum dlp_op op);
+
+/* Per-sample figures of one layer (a batch multiplies them). */
+typedef struct dlp_layer {
+	char name[64];
+	enum dlp_op op;
+	double params;     /* trainable parameters */
+	double macs;       /* forward multiply-accumulates in GEMM-like work */
+	double flops;      /* forward FLOPs: 2 x macs + elementwise work */
+	double in_elems;   /* input tensor elements read */
+	double out_elems;  /* output tensor elements written */
+	double act_elems;  /* elements kept for the backward pass */
+	/* The GEMM this lowers to (implicit GEMM for convolutions):
+	 * gemm_count GEMMs of gm x gn x gk per sample; when gm_batched the batch
+	 * multiplies gm (rows), otherwise it multiplies gemm_count (batched GEMMs,
+	 * e.g. attention heads). gm == 0: no GEMM (elementwise work). */
+	double gm, gn, gk, gemm_count;
+	int gm_batched;
+	int seq_steps;     /* > 1: sequential recurrence (LSTM/GRU time steps) */
+	int needs_input_grad; /* 0 for the first layer with weights */
+} dlp_layer;
+
+typedef struct dlp_model {
+	char name[64];
+	char description[200];
+	char source[240];
+	char task[16];          /* "image", "text", "tabular" */
+	int in_c, in_h, in_w;   /* input: channels x height x width; text: 1 x seq x 1 */
+	int classes;            /* output classes; 0 when the model has none */
+	int vocab;              /* text models: vocabulary (0 otherwise) */
+	int adjustable_input;   /* 0: the spec fixes the input (mlp:) */
+	dlp_layer *layers;
+	size_t n_layers, cap;
+	double params, macs, flops, act_elems, input_elems;
+} dlp_model;
+
+/* Resolve a model spec: a zoo name ("resnet50"), "mlp:IN,H1,...,OUT", or a
+ * path to a JSON model file. in_c/in_h/in_w <= 0 and classes <= 0 keep the
+ * model's defaults. Returns NULL with a message on a bad spec. */
+dlp_model *dlp_model_from_spec(const char *spec, int in_c, int in_h, int in_w, int classes);
+/* Build from a parsed JSON model description (the data/models format). */
+dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w, int classes);
+void dlp_model_free(dlp_model *m);
+/* Zoo names, NULL past the end (the data/models/ files compiled in). */
+const char *dlp_model_zoo_name(size_t i);
+json_t *dlp_model_summary_json(const dlp_model *m);
+
+/* ---- datasets ---------------------------------------------------------- */
+
+typedef struct dlp_dataset {
+	char name[64];
+	char task[16];
+	double samples;         /* training samples (rows, images, sequences) */
+	double tokens;          /* text: training tokens (0 otherwise) */
+	int in_c, in_h, in_w;   /* 0 when the preset does not fix it */
+	int features;           /* tabular features */
+	int classes;
+	char source[200];
+} dlp_dataset;
+
+/* "cifar10", "tabular:1000000x30", "text:1e9"; NULL/"" gives an empty
+ * dataset (samples 0) so that --samples can fill it. -1 on a bad spec. */
+int dlp_dataset_from_spec(const char *spec, dlp_dataset *out);
+json_t *dlp_dataset_list_json(void);
+
+/* ---- hardware profiles ------------------------------------------------- */
+
+enum dlp_dtype { DLP_FP32, DLP_TF32, DLP_FP16, DLP_BF16, DLP_FP64, DLP_NDTYPE };
+const char *dlp_dtype_name(enum dlp_dtype d);
+
+typedef struct dlp_gemm_point {
+	enum dlp_dtype dtype;
+	double m, n, k, gflops;
+} dlp_gemm_point;
+
+/* One set of GEMM rates: what the vendor library gets ("as configured") or
+ * what dlprobe's own kernels get ("hardware capability"). */
+typedef struct dlp_rateset {
+	dlp_gemm_point *pts;
+	size_t n, cap;
+} dlp_rateset;
+
+typedef struct dlp_profile {
+	char name[96];
+	char kind[16];            /* "bench" or "catalog" */
+	int is_gpu;
+	int devices;              /* accelerators (GPU) or 1 (CPU host) */
+	int cpus;                 /* effective CPUs (threads the classical models use) */
+	double mem_bytes;         /* per device (or effective host memory) */
+	double mem_bw_gbps;       /* per device */
+	double peak_gflops[DLP_NDTYPE];  /* per device, 0 unknown */
+	double eff[DLP_NDTYPE];   /* GEMM efficiency vs peak when no measured shape */
+	dlp_rateset configured, capability;
+	double h2d_gbps;          /* 0: host memory (no transfer) */
+	double interconnect_gbps; /* per device, for all-reduce; 0 unknown */
+	double op_overhead_s;     /* per kernel launch or framework op dispatch */
+	double hist_gups;         /* histogram updates per second, all threads, G */
+	double hist_gups_1t;      /* one thread */
+	double dot_gflops;        /* streaming dot product, all threads */
+	double host_bw_gbps;      /* host memory bandwidth (classical models) */
+	double price_per_h;       /* USD, 0 unknown */
+	char price_date[16];
+	char price_source[200];
+	double power_w;           /* whole-instance power draw, 0 unknown */
+	json_t *flags;            /* array of strings: what was assumed or missing */
+	json_t *sources;          /* object: figure -> source */
+} dlp_profile;
+
+/* From a bench document (docs/json.md). */
+int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p);
+/* From a catalog instance (data/instances.json) by the provider's name. */
+int dlp_profile_from_catalog(const char *instance, dlp_profile *p);
+void dlp_profile_free(dlp_profile *p);
+/* The GEMM rate for one shape, GFLOP/s per device: measured points
+ * interpolated, else peak x efficiency; both capped by the roofline. */
+double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs,
+			       enum dlp_dtype dt, double m, double n, double k,
+			       int *measured);
+/* The catalog (parsed instances.json, borrowed) and its instance names. */
+const json_t *dlp_catalog(void);
+
+/* ---- workloads and estimates -------------------------------------------- */
+
+enum dlp_optimizer { DLP_OPT_SGD, DLP_OPT_MOMENTUM, DLP_OPT_ADAM };
+enum dlp_precision { DLP_PREC_FP32, DLP_PREC_TF32, DLP_PREC_BF16, DLP_PREC_FP16, DLP_PREC_MIXED };
+
+typedef struct dlp_train {
+	double epochs;
+	int batch;              /* per device */
+	enum dlp_precision precision;
+	enum dlp_optimizer optimizer;
+	int devices;            /* <= 0: every device of the profile */
+	double price_override;  /* < 0: catalog price */
+	double retrain_every_s; /* 0: no retraining cadence */
+	double deadline_s;      /* 0: none */
+} dlp_train;
+
+void dlp_train_defaults(dlp_train *t);
+int dlp_precision_parse(const char *s, enum dlp_precision *out);
+int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
+/* "1d", "12h", "1w", "30m", "3600" (seconds) -> seconds; -1 when malformed. */
+double dlp_duration_parse(const char *s);
+
+/* Classical model spec: gbdt[:trees=N,depth=D,bins=B], forest[:trees=N,depth=D],
+ * logreg[:iterations=N], svm[:iterations=N], or "none". */
+typedef struct dlp_classical {
+	char kind[16];          /* "" when none */
+	int trees, depth, bins, iterations;
+} dlp_classical;
+int dlp_classical_parse(const char *spec, dlp_classical *out);
+
+/* Deep estimate of one model on one profile: a JSON object with train_s,
+ * cost_usd, per-step breakdown, dominant layers, memory. */
+json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
+			  const dlp_train *t);
+/* Classical estimate on the same rows and features. */
+json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c,
+			       const dlp_dataset *ds, const dlp_train *t);
+/* One "estimates" entry: hardware, deep (or null), classical (or null), cost
+ * of the retraining cadence. m and c may be NULL / empty. */
+json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
+			 const dlp_dataset *ds, const dlp_train *t);
+/* The verdict over all estimates (array) for this workload. */
+json_t *dlp_verdict(const json_t *estimates, const dlp_model *m, const dlp_classical *c,
+		    const dlp_dataset *ds, const dlp_train *t);
+
+/* ---- text rendering (report/estimate_text.c) ---------------------------- */
+
+/* The estimates and verdict of doc as human text, malloc'd (NULL on failure).
+ * verbose adds the per-phase breakdown and dominant layers. */
+char *dlp_estimate_render_text(const json_t *doc, int verbose);
+
+#endif

@@ -1,0 +1,487 @@
+/* Hardware profiles: the rates the time model needs, read from a bench
+ * document (measured) or a catalog instance (datasheet x efficiency). Every
+ * figure that is not measured leaves a flag saying where it came from. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+
+#include "dlprobe/json.h"
+#include "estimator/estimator.h"
+
+const char *dlp_dtype_name(enum dlp_dtype d)
+{
+	static const char *const n[] = {"fp32", "tf32", "fp16", "bf16", "fp64"};
+	return (unsigned)d < DLP_NDTYPE ? n[d] : "?";
+}
+
+static int dtype_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; s && i < DLP_NDTYPE; i++)
+		if (strcmp(s, dlp_dtype_name((enum dlp_dtype)i)) == 0)
+			return i;
+	return -1;
+}
+
+static void flag(dlp_profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void flag(dlp_profile *p, const char *fmt, ...)
+{
+	char buf[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_array_append_new(p->flags, json_string(buf));
+}
+
+static void source(dlp_profile *p, const char *key, const char *src)
+{
+	json_object_set_new(p->sources, key, json_string(src ? src : "unknown"));
+}
+
+static int profile_init(dlp_profile *p, const char *name, const char *kind)
+{
+	memset(p, 0, sizeof *p);
+	snprintf(p->name, sizeof p->name, "%s", name);
+	snprintf(p->kind, sizeof p->kind, "%s", kind);
+	p->flags = json_array();
+	p->sources = json_object();
+	p->devices = 1;
+	if (!p->flags || !p->sources)
+		return dlp_error_set("out of memory");
+	return 0;
+}
+
+void dlp_profile_free(dlp_profile *p)
+{
+	if (!p)
+		return;
+	free(p->configured.pts);
+	free(p->capability.pts);
+	json_decref(p->flags);
+	json_decref(p->sources);
+	memset(p, 0, sizeof *p);
+}
+
+static int rates_add(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k, double g)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 16;
+		dlp_gemm_point *np = realloc(rs->pts, cap * sizeof *np);
+		if (!np)
+			return dlp_error_set("out of memory");
+		rs->pts = np;
+		rs->cap = cap;
+	}
+	rs->pts[rs->n++] = (dlp_gemm_point){dt, m, n, k, g};
+	return 0;
+}
+
+/* ---- the catalog -------------------------------------------------------- */
+
+static json_t *catalog_doc;
+static pthread_once_t catalog_once = PTHREAD_ONCE_INIT;
+
+static void catalog_load(void)
+{
+	size_t len;
+	const char *text = dlp_embedded_get("instances.json", &len);
+	json_error_t err;
+
+	if (text)
+		catalog_doc = json_loadb(text, len, 0, &err);
+}
+
+const json_t *dlp_catalog(void)
+{
+	pthread_once(&catalog_once, catalog_load);
+	return catalog_doc;
+}
+
+static double assumption(const char *key, const char **basis)
+{
+	const json_t *a = json_object_get(json_object_get(dlp_catalog(), "assumptions"), key);
+
+	if (basis)
+		*basis = json_string_value(json_object_get(a, "basis"));
+	return json_number_value(json_object_get(a, "value"));
+}
+
+/* Host CPU figures of an instance (cores = vCPUs / 2: SMT siblings share
+ * the FMA units). */
+static void catalog_cpu(dlp_profile *p, const json_t *inst, double *peak, double *bw, double *bf16)
+{
+	const json_t *cpu = json_object_get(json_object_get(dlp_catalog(), "cpu_models"),
+					    json_string_value(json_object_get(inst, "cpu")));
+	double vcpus = json_number_value(json_object_get(inst, "vcpus"));
+	double cores = vcpus / 2, ghz = json_number_value(json_object_get(cpu, "ghz"));
+	double per_socket = json_number_value(json_object_get(cpu, "vcpus_per_socket"));
+	double sockets_bw = json_number_value(json_object_get(cpu, "socket_bw_gbps"));
+	const char *basis;
+
+	*peak = cores * ghz * json_number_value(json_object_get(cpu, "fp32_flops_per_cycle"));
+	*bf16 = cores * ghz * json_number_value(json_object_get(cpu, "bf16_flops_per_cycle"));
+	/* an instance gets its vCPU share of the socket's memory channels */
+	*bw = per_socket > 0 ? sockets_bw * fmin(1.0, vcpus / per_socket) : 0;
+	if (vcpus > per_socket && per_socket > 0)
+		*bw = sockets_bw * ceil(vcpus / per_socket);
+	source(p, "cpu", json_string_value(json_object_get(cpu, "source")));
+	p->cpus = (int)vcpus;
+	p->hist_gups_1t = ghz * assumption("histogram_updates_per_cycle_per_core", &basis);
+	p->hist_gups = p->hist_gups_1t * pow(cores, assumption("thread_scaling_exponent", NULL));
+	flag(p, "histogram rate for classical models: %s", basis ? basis : "assumed");
+	p->dot_gflops = *peak * 0.5; /* streaming dot products: one FMA port per load pair */
+	p->host_bw_gbps = *bw;
+	flag(p, "host CPU peak and bandwidth derived from datasheet figures (cores x GHz x FLOP/cycle; "
+		"vCPU share of the socket's memory bandwidth), not measured");
+}
+
+int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
+{
+	const json_t *cat = dlp_catalog(), *inst = NULL, *it, *gpu;
+	size_t i;
+	double cpu_peak, cpu_bw, cpu_bf16;
+	const char *basis;
+
+	if (!cat)
+		return dlp_error_set("the instance catalog is not compiled in");
+	json_array_foreach(json_object_get(cat, "instances"), i, it)
+		if (strcmp(json_string_value(json_object_get(it, "name")), instance) == 0)
+			inst = it;
+	if (!inst)
+		return dlp_error_set("unknown instance \"%s\" (see `dlprobe list instances`)", instance);
+	if (profile_init(p, instance, "catalog"))
+		return -1;
+	catalog_cpu(p, inst, &cpu_peak, &cpu_bw, &cpu_bf16);
+	p->price_per_h = json_number_value(json_object_get(inst, "price_usd_per_h"));
+	snprintf(p->price_date, sizeof p->price_date, "%s",
+		 json_string_value(json_object_get(inst, "price_date")));
+	snprintf(p->price_source, sizeof p->price_source, "%s",
+		 json_string_value(json_object_get(inst, "price_source")));
+	gpu = json_object_get(json_object_get(cat, "gpu_models"), json_string_value(json_object_get(inst, "gpu")));
+	if (gpu) {
+		const json_t *pk = json_object_get(gpu, "peak_tflops");
+		const json_t *eff = json_object_get(cat, "gpu_efficiency");
+		int d;
+
+		p->is_gpu = 1;
+		p->devices = (int)json_integer_value(json_object_get(inst, "gpus"));
+		for (d = 0; d < DLP_NDTYPE; d++) {
+			p->peak_gflops[d] = 1e3 * json_number_value(json_object_get(pk, dlp_dtype_name(d)));
+			p->eff[d] = json_number_value(json_object_get(eff, "value"));
+		}
+		p->mem_bytes = json_number_value(json_object_get(gpu, "memory_bytes"));
+		p->mem_bw_gbps = json_number_value(json_object_get(gpu, "mem_bw_gbps"));
+		p->h2d_gbps = json_number_value(json_object_get(gpu, "pcie_gbps"));
+		p->interconnect_gbps = json_number_value(json_object_get(gpu, "nvlink_gbps"));
+		if (p->interconnect_gbps <= 0)
+			p->interconnect_gbps = p->h2d_gbps; /* no NVLink: gradients cross PCIe */
+		p->power_w = p->devices * json_number_value(json_object_get(gpu, "power_w"));
+		p->op_overhead_s = assumption("gpu_launch_overhead_s", &basis);
+		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		source(p, "gpu", json_string_value(json_object_get(gpu, "source")));
+		source(p, "gpu_efficiency", json_string_value(json_object_get(eff, "source")));
+		flag(p, "GPU rates are datasheet peaks x %.0f%% efficiency, not measured",
+		     100 * json_number_value(json_object_get(eff, "value")));
+	} else {
+		const json_t *eff = json_object_get(cat, "cpu_efficiency");
+
+		p->peak_gflops[DLP_FP32] = cpu_peak;
+		p->peak_gflops[DLP_FP64] = cpu_peak / 2;
+		p->peak_gflops[DLP_BF16] = cpu_bf16;
+		p->eff[DLP_FP32] = p->eff[DLP_FP64] = p->eff[DLP_BF16] = json_number_value(json_object_get(eff, "value"));
+		p->mem_bytes = json_number_value(json_object_get(inst, "memory_gib")) * 1073741824.0;
+		p->mem_bw_gbps = cpu_bw;
+		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
+		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		source(p, "cpu_efficiency", json_string_value(json_object_get(eff, "source")));
+	}
+	return 0;
+}
+
+/* ---- bench documents ------------------------------------------------------ */
+
+static double num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static int result_ok(const json_t *r)
+{
+	const char *st = json_string_value(json_object_get(r, "status"));
+	return st && strcmp(st, "ok") == 0;
+}
+
+/* Keep, per kernel, the figure at the largest thread count measured. */
+static void best(double *val, int *at_threads, double v, int threads)
+{
+	if (!isfinite(v) || v <= 0)
+		return;
+	if (threads > *at_threads || (threads == *at_threads && v > *val)) {
+		*val = v;
+		*at_threads = threads;
+	}
+}
+
+static int read_device(dlp_profile *p, const json_t *dev, int gpu)
+{
+	const json_t *r;
+	size_t i;
+	int th_peak[DLP_NDTYPE] = {0}, th_bw = 0, th_hist = 0, th_dot = 0, th_h2d = 0, max_threads = 0;
+	double dot = 0, h2d = 0, lat = NAN;
+	int d;
+
+	/* GEMM points at the thread count that used the whole device */
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		int th = (int)num(r, "threads");
+		const char *kern = json_string_value(json_object_get(r, "kernel"));
+		if (result_ok(r) && kern && strcmp(kern, "gemm") == 0 && th > max_threads)
+			max_threads = th;
+	}
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		const char *kern = json_string_value(json_object_get(r, "kernel"));
+		const char *impl = json_string_value(json_object_get(r, "impl"));
+		const char *variant = json_string_value(json_object_get(r, "variant"));
+		int dt = dtype_parse(json_string_value(json_object_get(r, "dtype")));
+		int th = json_is_number(json_object_get(r, "threads")) ? (int)num(r, "threads") : 0;
+
+		if (!kern || !result_ok(r))
+			continue;
+		if (strcmp(kern, "gemm") == 0 && dt >= 0 && th == max_threads && isfinite(num(r, "rate_gflops"))) {
+			dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
+			if (rates_add(rs, (enum dlp_dtype)dt, num(r, "m"), num(r, "n"), num(r, "k"),
+				      num(r, "rate_gflops")))
+				return -1;
+		} else if (strcmp(kern, "fma_peak") == 0 && dt >= 0) {
+			best(&p->peak_gflops[dt], &th_peak[dt], num(r, "rate_gflops"), th);
+		} else if (strcmp(kern, "stream_triad") == 0) {
+			best(&p->mem_bw_gbps, &th_bw, num(r, "rate_gbps"), th);
+		} else if (strcmp(kern, "histogram") == 0) {
+			double v = num(r, "rate_gupdates_per_s");
+			if (th <= 1 && isfinite(v) && v > p->hist_gups_1t)
+				p->hist_gups_1t = v;
+			best(&p->hist_gups, &th_hist, v, th);
+		} else if (strcmp(kern, "dot") == 0) {
+			double v = num(r, "rate_gflops");
+			if (!isfinite(v))
+				v = num(r, "rate_gbps") / 4; /* fp32: 2 FLOPs per 8 bytes read */
+			best(&dot, &th_dot, v, th);
+		} else if (strcmp(kern, "h2d") == 0) {
+			/* pinned transfers are what data loaders use for the device */
+			int pinned = variant && strcmp(variant, "pinned") == 0;
+			best(&h2d, &th_h2d, num(r, "rate_gbps"), pinned ? 2 : 1);
+		} else if (strcmp(kern, "launch_latency") == 0) {
+			double v = num(r, "latency_s");
+			if (isfinite(v) && (!isfinite(lat) || v < lat))
+				lat = v;
+		}
+	}
+	if (gpu) {
+		p->h2d_gbps = h2d;
+		if (isfinite(lat)) {
+			p->op_overhead_s = lat;
+			source(p, "op_overhead_s", "measured launch_latency");
+		}
+		if (h2d <= 0)
+			flag(p, "no h2d result: input transfer not modelled");
+	} else {
+		p->dot_gflops = dot;
+		p->host_bw_gbps = p->mem_bw_gbps;
+	}
+	for (d = 0; d < DLP_NDTYPE; d++)
+		if (p->peak_gflops[d] > 0)
+			source(p, dlp_dtype_name(d), "measured fma_peak");
+	return 0;
+}
+
+int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
+{
+	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
+	const json_t *probe = json_object_get(doc, "probe"), *be, *dev, *cpu_dev = NULL, *gpu_dev = NULL;
+	size_t i, j;
+	const char *basis;
+	int d;
+	char name[96];
+
+	if (dlp_json_check_schema(doc))
+		return -1;
+	if (!json_is_array(backends))
+		return dlp_error_set("%s: not a bench document (no bench.backends)", label);
+	json_array_foreach(backends, i, be) {
+		const char *bn = json_string_value(json_object_get(be, "backend"));
+		json_array_foreach(json_object_get(be, "devices"), j, dev) {
+			if (!result_ok(dev) || !bn)
+				continue;
+			if (strcmp(bn, "cpu") == 0 && !cpu_dev)
+				cpu_dev = dev;
+			else if (strcmp(bn, "cuda") == 0 && !gpu_dev)
+				gpu_dev = dev;
+		}
+	}
+	if (!cpu_dev && !gpu_dev)
+		return dlp_error_set("%s: the bench document has no measured CPU or CUDA device", label);
+	snprintf(name, sizeof name, "%s", label);
+	if (profile_init(p, name, "bench"))
+		return -1;
+	p->cpus = json_is_integer(json_object_get(json_object_get(probe, "resources"), "effective_cpus"))
+			  ? (int)json_integer_value(json_object_get(json_object_get(probe, "resources"),
+								    "effective_cpus"))
+			  : 0;
+	/* the CPU device first: it drives the classical models either way */
+	if (cpu_dev && read_device(p, cpu_dev, 0))
+		goto fail;
+	if (gpu_dev) {
+		double hist = p->hist_gups, hist1 = p->hist_gups_1t, dot = p->dot_gflops, hbw = p->host_bw_gbps;
+		free(p->configured.pts);
+		free(p->capability.pts);
+		memset(&p->configured, 0, sizeof p->configured);
+		memset(&p->capability, 0, sizeof p->capability);
+		memset(p->peak_gflops, 0, sizeof p->peak_gflops);
+		p->mem_bw_gbps = 0;
+		p->is_gpu = 1;
+		if (read_device(p, gpu_dev, 1))
+			goto fail;
+		p->hist_gups = hist;
+		p->hist_gups_1t = hist1;
+		p->dot_gflops = dot;
+		p->host_bw_gbps = hbw;
+		p->mem_bytes = num(gpu_dev, "memory_bytes");
+		p->interconnect_gbps = p->h2d_gbps;
+		flag(p, "one CUDA device measured; several devices would exchange gradients over PCIe "
+			"at the measured h2d rate");
+	} else {
+		const json_t *mem = json_object_get(probe, "memory");
+		p->mem_bytes = num(mem, "effective_bytes");
+		if (!isfinite(p->mem_bytes))
+			p->mem_bytes = num(cpu_dev, "memory_bytes");
+		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
+		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+	}
+	if (!isfinite(p->mem_bytes) || p->mem_bytes <= 0) {
+		p->mem_bytes = 0;
+		flag(p, "device memory unknown: memory fit not checked");
+	}
+	if (p->cpus <= 0) {
+		p->cpus = 1;
+		flag(p, "probe.resources.effective_cpus missing: 1 CPU assumed");
+	}
+	for (d = 0; d < DLP_NDTYPE; d++)
+		p->eff[d] = json_number_value(json_object_get(json_object_get(dlp_catalog(),
+				p->is_gpu ? "gpu_efficiency" : "cpu_efficiency"), "value"));
+	if (p->configured.n == 0 && p->capability.n == 0) {
+		if (p->peak_gflops[DLP_FP32] <= 0) {
+			dlp_profile_free(p);
+			return dlp_error_set("%s: no GEMM and no fma_peak result to estimate from", label);
+		}
+		flag(p, "no GEMM result: rates are the measured FMA peak x catalog efficiency");
+	}
+	if (p->configured.n == 0 && p->capability.n > 0)
+		flag(p, "no vendor-library GEMM measured: 'as configured' rates are dlprobe's own kernels");
+	if (p->mem_bw_gbps <= 0)
+		flag(p, "no stream_triad result: memory-bound time not modelled (estimate is optimistic)");
+	if (p->hist_gups <= 0 && p->hist_gups_1t > 0) {
+		p->hist_gups = p->hist_gups_1t * pow(p->cpus, assumption("thread_scaling_exponent", &basis));
+		flag(p, "histogram measured on one thread only: %s", basis ? basis : "assumed scaling");
+	}
+	if (p->hist_gups <= 0) {
+		const json_t *mhz = json_object_get(json_object_get(probe, "cpu"), "nominal_mhz");
+		double ghz = json_is_number(mhz) ? json_number_value(mhz) / 1000 : 0;
+		if (ghz > 0) {
+			p->hist_gups_1t = ghz * assumption("histogram_updates_per_cycle_per_core", &basis);
+			p->hist_gups = p->hist_gups_1t * pow(p->cpus, assumption("thread_scaling_exponent", NULL));
+			flag(p, "no histogram result: %s", basis ? basis : "assumed");
+		} else {
+			flag(p, "no histogram result and no CPU frequency: GBDT/forest time unknown");
+		}
+	}
+	if (p->dot_gflops <= 0 && p->peak_gflops[DLP_FP32] > 0) {
+		p->dot_gflops = p->peak_gflops[DLP_FP32] / 2;
+		flag(p, "no dot result: streaming dot rate taken as half the FMA peak (bandwidth still caps it)");
+	}
+	if (p->host_bw_gbps <= 0)
+		p->host_bw_gbps = p->mem_bw_gbps;
+	return 0;
+fail:
+	dlp_profile_free(p);
+	return -1;
+}
+
+/* ---- GEMM rate at a shape -------------------------------------------------- */
+
+static double shape_key(double m, double n, double k)
+{
+	return log(cbrt(fmax(m, 1) * fmax(n, 1) * fmax(k, 1)));
+}
+
+/* Interpolate linearly in log(geometric-mean size) between measured points of
+ * the dtype; clamp outside the measured range (no extrapolation). */
+static double interp(const dlp_rateset *rs, enum dlp_dtype dt, double key)
+{
+	double lo_k = -INFINITY, lo_r = 0, hi_k = INFINITY, hi_r = 0;
+	size_t i;
+
+	for (i = 0; i < rs->n; i++) {
+		double kk = shape_key(rs->pts[i].m, rs->pts[i].n, rs->pts[i].k);
+		if (rs->pts[i].dtype != dt)
+			continue;
+		if (kk <= key && (kk > lo_k || (kk == lo_k && rs->pts[i].gflops > lo_r))) {
+			lo_k = kk;
+			lo_r = rs->pts[i].gflops;
+		}
+		if (kk >= key && (kk < hi_k || (kk == hi_k && rs->pts[i].gflops > hi_r))) {
+			hi_k = kk;
+			hi_r = rs->pts[i].gflops;
+		}
+	}
+	if (!isfinite(lo_k) && !isfinite(hi_k))
+		return 0;
+	if (!isfinite(lo_k))
+		return hi_r;
+	if (!isfinite(hi_k) || hi_k == lo_k)
+		return lo_r;
+	return lo_r + (hi_r - lo_r) * (key - lo_k) / (hi_k - lo_k);
+}
+
+static double dtype_bytes(enum dlp_dtype dt)
+{
+	return dt == DLP_FP64 ? 8 : (dt == DLP_FP16 || dt == DLP_BF16) ? 2 : 4;
+}
+
+double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum dlp_dtype dt,
+			       double m, double n, double k, int *measured)
+{
+	double r = 0, ai, cap;
+	enum dlp_dtype use = dt;
+
+	if (measured)
+		*measured = 0;
+	if (rs && rs->n) {
+		r = interp(rs, dt, shape_key(m, n, k));
+		if (r <= 0 && p->peak_gflops[dt] <= 0 && dt != DLP_FP32) {
+			/* no such dtype here: frameworks run it as fp32 */
+			r = interp(rs, DLP_FP32, shape_key(m, n, k));
+			use = DLP_FP32;
+		}
+		if (r > 0 && measured)
+			*measured = 1;
+	}
+	if (r <= 0) {
+		if (p->peak_gflops[dt] <= 0)
+			use = DLP_FP32;
+		r = p->peak_gflops[use] * (p->eff[use] > 0 ? p->eff[use] : 1);
+	}
+	/* roofline: each operand read once, the result written once */
+	if (p->mem_bw_gbps > 0) {
+		ai = 2 * m * n * k / (dtype_bytes(use) * (m * k + k * n + m * n));
+		cap = ai * p->mem_bw_gbps;
+		if (cap < r)
+			r = cap;
+	}
+	return r;
+}

@@ -1,0 +1,205 @@
+/* Human rendering of an estimates document (returned as a string: the
+ * library never prints). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "estimator/estimator.h"
+
+static double num(const json_t *o, const char *a, const char *b)
+{
+	const json_t *v = json_object_get(o, a);
+	if (b)
+		v = json_object_get(v, b);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static const char *dur(char *buf, size_t n, double s)
+{
+	if (!isfinite(s))
+		snprintf(buf, n, "?");
+	else if (s < 1)
+		snprintf(buf, n, "%.3g ms", s * 1e3);
+	else if (s < 120)
+		snprintf(buf, n, "%.3g s", s);
+	else if (s < 7200)
+		snprintf(buf, n, "%.3g min", s / 60);
+	else if (s < 3 * 86400)
+		snprintf(buf, n, "%.3g h", s / 3600);
+	else
+		snprintf(buf, n, "%.3g d", s / 86400);
+	return buf;
+}
+
+static const char *usd(char *buf, size_t n, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, n, "n/a (no price)");
+	else if (v < 0.01)
+		snprintf(buf, n, "$%.2g", v);
+	else
+		snprintf(buf, n, "$%.2f", v);
+	return buf;
+}
+
+static void range_line(FILE *f, const char *label, const json_t *side)
+{
+	char a[32], b[32], c[32], d[40];
+	const json_t *t = json_object_get(side, "train_s"), *cost = json_object_get(side, "cost_usd");
+
+	fprintf(f, "    %-10s %s (range %s .. %s), cost %s", label, dur(a, sizeof a, num(t, "expected", NULL)),
+		dur(b, sizeof b, num(t, "low", NULL)), dur(c, sizeof c, num(t, "high", NULL)),
+		usd(d, sizeof d, num(cost, "expected", NULL)));
+	if (isfinite(num(cost, "low", NULL))) {
+		usd(a, sizeof a, num(cost, "low", NULL));
+		usd(b, sizeof b, num(cost, "high", NULL));
+		fprintf(f, " (%s .. %s)", a, b);
+	}
+	fputc('\n', f);
+}
+
+static void flags(FILE *f, const json_t *arr, const char *indent)
+{
+	size_t i;
+	const json_t *x;
+
+	json_array_foreach(arr, i, x) {
+		if (json_is_string(x))
+			fprintf(f, "%snote: %s\n", indent, json_string_value(x));
+	}
+}
+
+static void one(FILE *f, const json_t *e, int verbose)
+{
+	const json_t *hw = json_object_get(e, "hardware"), *d = json_object_get(e, "deep");
+	const json_t *c = json_object_get(e, "classical"), *wl = json_object_get(e, "workload");
+	char a[32], b[32];
+
+	fprintf(f, "  %s", json_string_value(json_object_get(hw, "name")));
+	if (json_is_number(json_object_get(hw, "price_usd_per_h")))
+		fprintf(f, "  ($%.4g/h%s%s)", num(hw, "price_usd_per_h", NULL),
+			json_is_string(json_object_get(hw, "price_date")) ? ", price of " : "",
+			json_is_string(json_object_get(hw, "price_date"))
+				? json_string_value(json_object_get(hw, "price_date")) : "");
+	if (json_is_string(wl))
+		fprintf(f, "  [%s]", json_string_value(wl));
+	fputc('\n', f);
+	if (json_is_object(d)) {
+		const json_t *m = json_object_get(d, "model"), *mem = json_object_get(d, "memory");
+		const json_t *st = json_object_get(d, "settings");
+		char lbl[80];
+
+		snprintf(lbl, sizeof lbl, "deep");
+		fprintf(f, "    model %s: %.3g M params, %.3g G forward MACs/sample; batch %d x %d device(s), %s, "
+			"%.3g epochs, %.0f steps\n",
+			json_string_value(json_object_get(m, "name")), num(m, "params", NULL) / 1e6,
+			num(m, "forward_macs", NULL) / 1e9, (int)num(st, "batch_per_device", NULL),
+			(int)num(st, "devices", NULL), json_string_value(json_object_get(st, "gemm_dtype")),
+			num(st, "epochs", NULL), num(st, "steps", NULL));
+		range_line(f, lbl, d);
+		fprintf(f, "               rates: %s\n", json_string_value(json_object_get(d, "rates")));
+		if (json_is_object(json_object_get(d, "hardware_capability")))
+			range_line(f, "capability", json_object_get(d, "hardware_capability"));
+		fprintf(f, "    memory     %s GiB needed of %s; %s; largest batch %s\n",
+			(snprintf(a, sizeof a, "%.3g", num(mem, "required_bytes", NULL) / 1073741824.0), a),
+			isfinite(num(mem, "available_bytes", NULL))
+				? (snprintf(b, sizeof b, "%.3g GiB", num(mem, "available_bytes", NULL) / 1073741824.0), b)
+				: "unknown",
+			json_is_true(json_object_get(mem, "fits")) ? "fits"
+			: json_is_false(json_object_get(mem, "fits")) ? "DOES NOT FIT" : "fit unknown",
+			json_is_number(json_object_get(mem, "largest_batch"))
+				? (snprintf(lbl, sizeof lbl, "%lld", (long long)json_integer_value(json_object_get(mem, "largest_batch"))), lbl)
+				: "?");
+		if (json_is_object(json_object_get(d, "retrain"))) {
+			const json_t *r = json_object_get(d, "retrain");
+			fprintf(f, "    retrain    %.3g runs/month: %s/month; one run %s the window\n",
+				num(r, "runs_per_month", NULL), usd(a, sizeof a, num(r, "monthly_cost_usd", NULL)),
+				json_is_true(json_object_get(r, "fits_window")) ? "fits" : "does NOT fit");
+		}
+		if (verbose) {
+			const json_t *ph = json_object_get(d, "step_breakdown_low_s"), *x;
+			size_t i;
+			char t1[32], t2[32], t3[32], t4[32], t5[32], t6[32];
+			fprintf(f, "    step (low): fwd %s, bwd %s, optimizer %s, transfer %s, all-reduce %s, "
+				"op overhead %s\n",
+				dur(t1, sizeof t1, num(ph, "forward_s", NULL)), dur(t2, sizeof t2, num(ph, "backward_s", NULL)),
+				dur(t3, sizeof t3, num(ph, "optimizer_s", NULL)),
+				dur(t4, sizeof t4, num(ph, "input_transfer_s", NULL)),
+				dur(t5, sizeof t5, num(ph, "allreduce_s", NULL)),
+				dur(t6, sizeof t6, num(ph, "op_overhead_s", NULL)));
+			json_array_foreach(json_object_get(d, "dominant_layers"), i, x)
+				fprintf(f, "      %5.1f%%  %s (%s)\n", 100 * num(x, "share", NULL),
+					json_string_value(json_object_get(x, "layer")),
+					json_string_value(json_object_get(x, "op")));
+		}
+		flags(f, json_object_get(d, "flags"), "    ");
+	}
+	if (json_is_object(c)) {
+		char lbl[40];
+		snprintf(lbl, sizeof lbl, "%s", json_string_value(json_object_get(c, "model")));
+		range_line(f, lbl, c);
+		if (json_is_object(json_object_get(c, "retrain")))
+			fprintf(f, "    retrain    %s/month\n",
+				usd(a, sizeof a, num(json_object_get(c, "retrain"), "monthly_cost_usd", NULL)));
+	}
+	if (verbose)
+		flags(f, json_object_get(hw, "flags"), "    ");
+}
+
+static void verdict(FILE *f, const json_t *v)
+{
+	const json_t *x;
+	size_t i;
+
+	if (!json_is_object(v))
+		return;
+	fprintf(f, "verdict:\n");
+	json_array_foreach(json_object_get(v, "ratios"), i, x) {
+		double rt = num(x, "deep_over_classical_time", NULL), rc = num(x, "deep_over_classical_cost", NULL);
+		fprintf(f, "  %s: deep takes %.3gx the classical model's time", json_string_value(json_object_get(x, "hardware")), rt);
+		if (isfinite(rc))
+			fprintf(f, " and %.3gx its cost", rc);
+		fputc('\n', f);
+	}
+	if (json_is_string(json_object_get(v, "deep_cheapest")))
+		fprintf(f, "  deep: cheapest %s, fastest %s%s\n", json_string_value(json_object_get(v, "deep_cheapest")),
+			json_string_value(json_object_get(v, "deep_fastest")),
+			json_is_number(json_object_get(v, "deadline_s")) ? " (meeting the deadline)" : "");
+	else if (json_is_number(json_object_get(v, "deadline_s")))
+		fprintf(f, "  deep: no hardware given meets the deadline with the model in memory\n");
+	if (json_is_string(json_object_get(v, "classical_cheapest")))
+		fprintf(f, "  classical: cheapest %s, fastest %s\n",
+			json_string_value(json_object_get(v, "classical_cheapest")),
+			json_string_value(json_object_get(v, "classical_fastest")));
+	json_array_foreach(json_object_get(v, "deep_does_not_fit"), i, x)
+		fprintf(f, "  the deep model does not fit in memory on %s at this batch\n", json_string_value(x));
+	json_array_foreach(json_object_get(v, "flags"), i, x)
+		fprintf(f, "  - %s [%s]\n", json_string_value(json_object_get(x, "finding")),
+			json_string_value(json_object_get(x, "source")));
+}
+
+char *dlp_estimate_render_text(const json_t *doc, int verbose)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const json_t *e;
+	size_t i;
+
+	if (!f) {
+		dlp_error_set("out of memory");
+		return NULL;
+	}
+	json_array_foreach(json_object_get(doc, "estimates"), i, e)
+		one(f, e, verbose);
+	verdict(f, json_object_get(doc, "verdict"));
+	json_array_foreach(json_object_get(doc, "reference_verdicts"), i, e)
+		verdict(f, e);
+	if (fclose(f)) {
+		free(buf);
+		dlp_error_set("rendering failed");
+		return NULL;
+	}
+	return buf;
+}
