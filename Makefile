@@ -60,7 +60,13 @@ FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BU
 .PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check
 all: $(BIN)
 
-$(BUILD)/%.o: %.c
+# Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
+# kernels appearing, SAN=1) must rebuild, not reuse a stale object.
+CONFIG_STAMP := $(BUILD)/config.stamp
+CONFIG_TEXT := $(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS)
+$(shell mkdir -p $(BUILD) && { echo '$(CONFIG_TEXT)' | cmp -s - $(CONFIG_STAMP) || echo '$(CONFIG_TEXT)' > $(CONFIG_STAMP); })
+
+$(BUILD)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
 

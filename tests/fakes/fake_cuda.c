@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <unistd.h>
 
 static const char *mode(void)
@@ -100,6 +101,186 @@ int cuGetErrorName(int r, const char **name)
 	case 3: *name = "CUDA_ERROR_NOT_INITIALIZED"; return 0;
 	case 100: *name = "CUDA_ERROR_NO_DEVICE"; return 0;
 	case 101: *name = "CUDA_ERROR_INVALID_DEVICE"; return 0;
+	case 2: *name = "CUDA_ERROR_OUT_OF_MEMORY"; return 0;
+	case 218: *name = "CUDA_ERROR_INVALID_PTX"; return 0;
+	case 719: *name = "CUDA_ERROR_LAUNCH_FAILED"; return 0;
 	}
 	return 1;
+}
+
+/* ---- Added for the CUDA backend tests (kernels/cuda): a context, modules,
+ * launches, memory and events. "Device" memory is host memory, so copies
+ * are real and kernels do nothing (their outputs then fail verification).
+ * More FAKE_CUDA_MODE values:
+ *   modfail      cuModuleLoadData fails with CUDA_ERROR_INVALID_PTX (218)
+ *   launchfail   cuLaunchKernel fails with CUDA_ERROR_LAUNCH_FAILED (719)
+ *   allocfail    cuMemAlloc_v2 fails with CUDA_ERROR_OUT_OF_MEMORY (2) */
+static int fake_ctx_token, fake_mod_token, fake_func_token, fake_event_token;
+
+int cuCtxCreate_v2(void **ctx, unsigned int flags, int d)
+{
+	(void)flags;
+	(void)d;
+	*ctx = &fake_ctx_token;
+	return 0;
+}
+
+int cuCtxDestroy_v2(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+int cuCtxSetCurrent(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+int cuCtxSynchronize(void)
+{
+	return 0;
+}
+
+int cuModuleLoadData(void **mod, const void *image)
+{
+	(void)image;
+	if (strcmp(mode(), "modfail") == 0)
+		return 218;
+	*mod = &fake_mod_token;
+	return 0;
+}
+
+int cuModuleUnload(void *mod)
+{
+	(void)mod;
+	return 0;
+}
+
+int cuModuleGetFunction(void **f, void *mod, const char *name)
+{
+	(void)mod;
+	(void)name;
+	*f = &fake_func_token;
+	return 0;
+}
+
+int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+		   unsigned bz, unsigned shmem, void *stream, void **params, void **extra)
+{
+	(void)f; (void)gx; (void)gy; (void)gz; (void)bx; (void)by; (void)bz;
+	(void)shmem; (void)stream; (void)params; (void)extra;
+	if (strcmp(mode(), "launchfail") == 0)
+		return 719;
+	return 0;
+}
+
+int cuMemAlloc_v2(unsigned long long *p, size_t bytes)
+{
+	void *m;
+
+	if (strcmp(mode(), "allocfail") == 0)
+		return 2;
+	m = calloc(1, bytes ? bytes : 1);
+	if (!m)
+		return 2;
+	*p = (unsigned long long)(uintptr_t)m;
+	return 0;
+}
+
+int cuMemFree_v2(unsigned long long p)
+{
+	free((void *)(uintptr_t)p);
+	return 0;
+}
+
+int cuMemAllocHost_v2(void **p, size_t bytes)
+{
+	*p = malloc(bytes ? bytes : 1);
+	return *p ? 0 : 2;
+}
+
+int cuMemFreeHost(void *p)
+{
+	free(p);
+	return 0;
+}
+
+int cuMemcpyHtoD_v2(unsigned long long dst, const void *src, size_t n)
+{
+	memcpy((void *)(uintptr_t)dst, src, n);
+	return 0;
+}
+
+int cuMemcpyDtoH_v2(void *dst, unsigned long long src, size_t n)
+{
+	memcpy(dst, (const void *)(uintptr_t)src, n);
+	return 0;
+}
+
+int cuMemcpyDtoD_v2(unsigned long long dst, unsigned long long src, size_t n)
+{
+	memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+	return 0;
+}
+
+int cuMemsetD8_v2(unsigned long long dst, unsigned char v, size_t n)
+{
+	memset((void *)(uintptr_t)dst, v, n);
+	return 0;
+}
+
+int cuEventCreate(void **e, unsigned int flags)
+{
+	(void)flags;
+	*e = &fake_event_token;
+	return 0;
+}
+
+int cuEventDestroy_v2(void *e)
+{
+	(void)e;
+	return 0;
+}
+
+int cuEventRecord(void *e, void *stream)
+{
+	(void)e;
+	(void)stream;
+	return 0;
+}
+
+int cuEventSynchronize(void *e)
+{
+	(void)e;
+	return 0;
+}
+
+int cuEventElapsedTime(float *ms, void *a, void *b)
+{
+	(void)a;
+	(void)b;
+	*ms = 0.5f;
+	return 0;
+}
+
+int cuDeviceCanAccessPeer(int *can, int a, int b)
+{
+	*can = a != b;
+	return 0;
+}
+
+int cuCtxEnablePeerAccess(void *ctx, unsigned int flags)
+{
+	(void)ctx;
+	(void)flags;
+	return 0;
+}
+
+int cuMemcpyPeer(unsigned long long dst, void *dctx, unsigned long long src, void *sctx, size_t n)
+{
+	(void)dctx;
+	(void)sctx;
+	memcpy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+	return 0;
 }

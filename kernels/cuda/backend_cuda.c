@@ -1,0 +1,1146 @@
+/* The CUDA backend: host code on the driver API loaded at run time
+ * (probe/cuda_driver.c), dlprobe's kernels as PTX embedded at build time
+ * (kernels/cuda/NAME.cu) and loaded with cuModuleLoadData, cuBLAS and NVML
+ * loaded at run time when present. Kernel times are CUDA events; copies
+ * through the driver's synchronous calls are timed on the host clock. */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlprobe/json.h"
+#include "kernels/backend.h"
+#include "kernels/cuda/cu.h"
+#include "kernels/opencl/ocl.h"   /* dlp_ocl_randn, fp16 conversion: host helpers */
+
+#define MIB ((size_t)1 << 20)
+
+void dlp_cu_cfg_from_opts(dlp_cu_cfg *c, const dlp_bench_opts *o)
+{
+	int full = o && o->full;
+	double bs = o && o->budget_s > 0.0 ? o->budget_s : full ? 1.0 : 0.25;
+
+	memset(c, 0, sizeof *c);
+	c->budget = (dlp_budget){ .warmups = 2, .budget_s = bs, .min_samples = 3, .max_samples = 500 };
+	if (full) {
+		c->gemm_n[0] = 2048;
+		c->gemm_n[1] = 4096;
+		c->gemm_n[2] = 8192;
+		c->bw_bytes = 1024 * MIB;
+		c->xfer_bytes = 512 * MIB;
+	} else {
+		c->gemm_n[0] = 4096;
+		c->bw_bytes = 256 * MIB;
+		c->xfer_bytes = 256 * MIB;
+	}
+	c->cublas = 1;
+}
+
+static int cu_fail(const dlp_cuda_api *api, dlp_cu_result r, const char *what)
+{
+	char b[64];
+
+	return dlp_error_set("%s (%d) at %s", dlp_cuda_error_name(api, r, b, sizeof b), r, what);
+}
+
+#define CU(d, call, what)                                          \
+	do {                                                       \
+		dlp_cu_result r_ = (call);                         \
+		if (r_ != 0) {                                     \
+			cu_fail((d)->api, r_, what);               \
+			goto out;                                  \
+		}                                                  \
+	} while (0)
+
+/* The optional driver entry points the backend needs, or the first missing. */
+static const char *missing_symbol(const dlp_cuda_api *a)
+{
+#define NEED(f) if (!a->f) return #f
+	NEED(cuCtxCreate);
+	NEED(cuCtxDestroy);
+	NEED(cuCtxSetCurrent);
+	NEED(cuCtxSynchronize);
+	NEED(cuMemAlloc);
+	NEED(cuMemFree);
+	NEED(cuMemcpyHtoD);
+	NEED(cuMemcpyDtoH);
+	NEED(cuMemcpyDtoD);
+	NEED(cuEventCreate);
+	NEED(cuEventDestroy);
+	NEED(cuEventRecord);
+	NEED(cuEventSynchronize);
+	NEED(cuEventElapsedTime);
+#undef NEED
+	return NULL;
+}
+
+static const char *missing_kernel_symbol(const dlp_cuda_api *a)
+{
+	if (!a->cuModuleLoadData)
+		return "cuModuleLoadData";
+	if (!a->cuModuleGetFunction)
+		return "cuModuleGetFunction";
+	if (!a->cuModuleUnload)
+		return "cuModuleUnload";
+	if (!a->cuLaunchKernel)
+		return "cuLaunchKernel";
+	return NULL;
+}
+
+/* ---- cuBLAS and NVML, loaded at run time --------------------------------- */
+enum { CUBLAS_OP_N = 0, CUBLAS_DEFAULT_MATH = 0, CUBLAS_PEDANTIC_MATH = 2,
+       CUBLAS_TF32_TENSOR_OP_MATH = 3, CUBLAS_COMPUTE_32F = 68,
+       CUBLAS_COMPUTE_32F_PEDANTIC = 69, CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
+       CUBLAS_GEMM_DEFAULT = -1, CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14 };
+
+struct cublas {
+	void *so;
+	char lib[64];
+	int (*create)(void **);
+	int (*destroy)(void *);
+	int (*set_math)(void *, int);
+	int (*get_version)(void *, int *);
+	int (*gemm_ex)(void *, int, int, int, int, int, const void *, const void *, int, int,
+		       const void *, int, int, const void *, void *, int, int, int, int);
+};
+
+static int cublas_load(struct cublas *b, const char *lib, char *why, size_t len)
+{
+	static const char *const names[] = { "libcublas.so.13", "libcublas.so.12",
+					     "libcublas.so.11", "libcublas.so" };
+	size_t i;
+
+	memset(b, 0, sizeof *b);
+	for (i = 0; i < 4 && !b->so; i++) {
+		const char *n = lib ? lib : names[i];
+
+		b->so = dlopen(n, RTLD_NOW | RTLD_LOCAL);
+		if (b->so)
+			snprintf(b->lib, sizeof b->lib, "%s", n);
+		if (lib)
+			break;
+	}
+	if (!b->so) {
+		snprintf(why, len, "cuBLAS not found (%s)", lib ? lib : "libcublas.so.13/.12/.11");
+		return -1;
+	}
+	*(void **)&b->create = dlsym(b->so, "cublasCreate_v2");
+	*(void **)&b->destroy = dlsym(b->so, "cublasDestroy_v2");
+	*(void **)&b->set_math = dlsym(b->so, "cublasSetMathMode");
+	*(void **)&b->get_version = dlsym(b->so, "cublasGetVersion_v2");
+	*(void **)&b->gemm_ex = dlsym(b->so, "cublasGemmEx");
+	if (!b->create || !b->destroy || !b->set_math || !b->gemm_ex) {
+		snprintf(why, len, "%s lacks cublasCreate_v2/cublasSetMathMode/cublasGemmEx", b->lib);
+		dlclose(b->so);
+		b->so = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* NVML facts for the device at pci (a "0000:18:00.0" bus id), or null. */
+static json_t *nvml_info(const char *lib, const char *pci)
+{
+	void *so = dlopen(lib ? lib : "libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
+	int (*init)(void), (*shut)(void), (*by_pci)(const char *, void **);
+	int (*max_clock)(void *, int, unsigned *), (*clock)(void *, int, unsigned *);
+	int (*power)(void *, unsigned *), (*gen)(void *, unsigned *), (*width)(void *, unsigned *);
+	int (*maxgen)(void *, unsigned *), (*maxwidth)(void *, unsigned *);
+	json_t *j = json_object();
+	void *dev = NULL;
+	unsigned v;
+
+	if (!so) {
+		dlp_json_set_status(j, DLP_STATUS_UNAVAILABLE, "libnvidia-ml.so.1 not found");
+		return j;
+	}
+	*(void **)&init = dlsym(so, "nvmlInit_v2");
+	*(void **)&shut = dlsym(so, "nvmlShutdown");
+	*(void **)&by_pci = dlsym(so, "nvmlDeviceGetHandleByPciBusId_v2");
+	*(void **)&max_clock = dlsym(so, "nvmlDeviceGetMaxClockInfo");
+	*(void **)&clock = dlsym(so, "nvmlDeviceGetClockInfo");
+	*(void **)&power = dlsym(so, "nvmlDeviceGetPowerManagementLimit");
+	*(void **)&gen = dlsym(so, "nvmlDeviceGetCurrPcieLinkGeneration");
+	*(void **)&width = dlsym(so, "nvmlDeviceGetCurrPcieLinkWidth");
+	*(void **)&maxgen = dlsym(so, "nvmlDeviceGetMaxPcieLinkGeneration");
+	*(void **)&maxwidth = dlsym(so, "nvmlDeviceGetMaxPcieLinkWidth");
+	if (!init || !shut || !by_pci || init() != 0) {
+		dlp_json_set_status(j, DLP_STATUS_ERROR, "NVML did not initialise");
+		dlclose(so);
+		return j;
+	}
+	if (by_pci(pci, &dev) != 0) {
+		dlp_json_set_status(j, DLP_STATUS_ERROR, "NVML does not know this PCI bus id");
+		goto out;
+	}
+	/* NVML_CLOCK_SM = 1, NVML_CLOCK_MEM = 2 */
+	json_object_set_new(j, "sm_clock_max_mhz", max_clock && !max_clock(dev, 1, &v) ? json_integer(v) : json_null());
+	json_object_set_new(j, "mem_clock_max_mhz", max_clock && !max_clock(dev, 2, &v) ? json_integer(v) : json_null());
+	json_object_set_new(j, "sm_clock_mhz", clock && !clock(dev, 1, &v) ? json_integer(v) : json_null());
+	json_object_set_new(j, "power_limit_w", power && !power(dev, &v) ? json_real(v / 1000.0) : json_null());
+	json_object_set_new(j, "pcie_gen", gen && !gen(dev, &v) ? json_integer(v) : json_null());
+	json_object_set_new(j, "pcie_width", width && !width(dev, &v) ? json_integer(v) : json_null());
+	json_object_set_new(j, "pcie_gen_max", maxgen && !maxgen(dev, &v) ? json_integer(v) : json_null());
+	json_object_set_new(j, "pcie_width_max", maxwidth && !maxwidth(dev, &v) ? json_integer(v) : json_null());
+	dlp_json_set_status(j, DLP_STATUS_OK, NULL);
+out:
+	shut();
+	dlclose(so);
+	return j;
+}
+
+/* ---- per-device state ------------------------------------------------------ */
+struct cu_dev {
+	dlp_cuda_api *api;
+	int ord, ccmaj, ccmin, sms;
+	dlp_cu_device dev;
+	dlp_cu_context ctx;
+	dlp_cu_module mod, mod80;
+	char mod_why[256], mod80_why[256];
+	dlp_status mod_st, mod80_st;   /* why a module is NULL: unavailable or error */
+	dlp_cu_event e0, e1;
+	struct cublas *blas;
+	void *blas_handle;
+};
+
+static int load_module(struct cu_dev *d, const char *name, dlp_cu_module *m, char *why,
+		       size_t len, dlp_status *st)
+{
+	size_t n;
+	const char *ptx = dlp_embedded_get(name, &n);
+	const char *miss = missing_kernel_symbol(d->api);
+	dlp_cu_result r;
+	char b[64];
+
+	*st = DLP_STATUS_UNAVAILABLE;
+	if (!ptx) {
+		snprintf(why, len, "the CUDA kernels were not built (no nvcc at build time)");
+		return -1;
+	}
+	*st = DLP_STATUS_ERROR;
+	if (miss) {
+		snprintf(why, len, "the CUDA driver lacks %s", miss);
+		return -1;
+	}
+	r = d->api->cuModuleLoadData(m, ptx);
+	if (r != 0) {
+		*m = NULL;
+		snprintf(why, len, "%s (%d) at cuModuleLoadData(%s)",
+			 dlp_cuda_error_name(d->api, r, b, sizeof b), r, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- host data ------------------------------------------------------------ */
+enum cu_dt { DT_FP32, DT_TF32, DT_FP16, DT_BF16 };
+static const char *const dt_name[] = { "fp32", "tf32", "fp16", "bf16" };
+
+static uint16_t f32_to_bf16(float f)
+{
+	uint32_t x;
+
+	memcpy(&x, &f, sizeof x);
+	if ((x & 0x7fffffffu) > 0x7f800000u)
+		return (uint16_t)((x >> 16) | 0x40);
+	x += 0x7fffu + ((x >> 16) & 1u);
+	return (uint16_t)(x >> 16);
+}
+
+static float bf16_to_f32(uint16_t h)
+{
+	uint32_t x = (uint32_t)h << 16;
+	float f;
+
+	memcpy(&f, &x, sizeof f);
+	return f;
+}
+
+struct gemm_host {
+	int n;
+	float *a0, *b0;     /* fp32 inputs */
+	float *ar, *br;     /* inputs as the kernel sees them (after fp16/bf16 rounding) */
+	uint16_t *a16, *b16;
+	float *c;
+};
+
+static void host_free(struct gemm_host *h)
+{
+	free(h->a0);
+	free(h->b0);
+	free(h->ar);
+	free(h->br);
+	free(h->a16);
+	free(h->b16);
+	free(h->c);
+	memset(h, 0, sizeof *h);
+}
+
+static int host_init(struct gemm_host *h, int n)
+{
+	size_t nn = (size_t)n * (size_t)n;
+
+	memset(h, 0, sizeof *h);
+	h->n = n;
+	h->a0 = malloc(nn * 4);
+	h->b0 = malloc(nn * 4);
+	h->ar = malloc(nn * 4);
+	h->br = malloc(nn * 4);
+	h->a16 = malloc(nn * 2);
+	h->b16 = malloc(nn * 2);
+	h->c = malloc(nn * 4);
+	if (!h->a0 || !h->b0 || !h->ar || !h->br || !h->a16 || !h->b16 || !h->c) {
+		host_free(h);
+		return dlp_error_set("out of memory for %dx%d GEMM inputs", n, n);
+	}
+	dlp_ocl_randn(h->a0, nn, 12345);
+	dlp_ocl_randn(h->b0, nn, 67890);
+	return 0;
+}
+
+/* Round the inputs to dt; the reference uses the rounded values. */
+static void host_round(struct gemm_host *h, enum cu_dt dt)
+{
+	size_t nn = (size_t)h->n * (size_t)h->n, i;
+
+	for (i = 0; i < nn; i++) {
+		if (dt == DT_FP16) {
+			h->a16[i] = dlp_ocl_f32_to_f16(h->a0[i]);
+			h->b16[i] = dlp_ocl_f32_to_f16(h->b0[i]);
+			h->ar[i] = dlp_ocl_f16_to_f32(h->a16[i]);
+			h->br[i] = dlp_ocl_f16_to_f32(h->b16[i]);
+		} else if (dt == DT_BF16) {
+			h->a16[i] = f32_to_bf16(h->a0[i]);
+			h->b16[i] = f32_to_bf16(h->b0[i]);
+			h->ar[i] = bf16_to_f32(h->a16[i]);
+			h->br[i] = bf16_to_f32(h->b16[i]);
+		} else {
+			h->ar[i] = h->a0[i];
+			h->br[i] = h->b0[i];
+		}
+	}
+}
+
+/* Sampled check against a double reference; the error is normalised by
+ * sum |a_ik b_kj|. tf32 rounds the inputs to 10 mantissa bits on the device. */
+static int host_verify(const struct gemm_host *h, enum cu_dt dt, double *max_err)
+{
+	const size_t n = (size_t)h->n;
+	const double tol = dt == DT_TF32 ? 2e-3 : 1e-5;
+	double worst = 0.0;
+	size_t s, k, x;
+
+	for (x = 0; x < n * n; x++)
+		if (!isfinite(h->c[x]))
+			return dlp_error_set("verification failed: C[%zu] is not finite", x);
+	for (s = 0; s < 257; s++) {
+		size_t i = s == 0 ? 0 : s == 1 ? n - 1 : (s * 7919u + 13u) % n;
+		size_t j = s == 0 ? 0 : s == 1 ? n - 1 : (s * 104729u + 7u) % n;
+		double ref = 0.0, mag = 0.0, e;
+
+		for (k = 0; k < n; k++) {
+			double p = (double)h->ar[i * n + k] * (double)h->br[k * n + j];
+
+			ref += p;
+			mag += fabs(p);
+		}
+		e = fabs((double)h->c[i * n + j] - ref) / (mag > 0.0 ? mag : 1.0);
+		if (e > worst)
+			worst = e;
+		if (!(e <= tol)) {
+			*max_err = e;
+			return dlp_error_set("verification failed: C[%zu][%zu] = %g, reference %g "
+					     "(error %.3g of sum|ab|, tolerance %.1g)",
+					     i, j, (double)h->c[i * n + j], ref, e, tol);
+		}
+	}
+	*max_err = worst;
+	return 0;
+}
+
+/* ---- GEMM ------------------------------------------------------------------ */
+struct gemm_run {
+	struct cu_dev *d;
+	dlp_cu_function f;      /* own kernel, or NULL for cuBLAS */
+	dlp_cu_deviceptr A, B, C;
+	int n;
+	/* cuBLAS */
+	int atype, ctype, compute;
+};
+
+static int gemm_launch(struct gemm_run *g)
+{
+	struct cu_dev *d = g->d;
+	dlp_cu_result r;
+
+	if (g->f) {
+		int n = g->n;
+		void *args[] = { &n, &n, &n, &g->A, &g->B, &g->C };
+
+		r = d->api->cuLaunchKernel(g->f, (unsigned)n / 128, (unsigned)n / 128, 1, 256, 1, 1,
+					   0, NULL, args, NULL);
+		if (r != 0)
+			return cu_fail(d->api, r, "cuLaunchKernel");
+	} else {
+		const float one = 1.0f, zero = 0.0f;
+		int st;
+
+		/* Column-major cuBLAS computes C^T = B^T A^T: the row-major C = A B. */
+		st = d->blas->gemm_ex(d->blas_handle, CUBLAS_OP_N, CUBLAS_OP_N, g->n, g->n, g->n,
+				      &one, (const void *)(uintptr_t)g->B, g->atype, g->n,
+				      (const void *)(uintptr_t)g->A, g->atype, g->n, &zero,
+				      (void *)(uintptr_t)g->C, g->ctype, g->n, g->compute,
+				      CUBLAS_GEMM_DEFAULT);
+		if (st != 0)
+			return dlp_error_set("cublasGemmEx returned cuBLAS status %d", st);
+	}
+	return 0;
+}
+
+static int gemm_rep(void *vc, double *elapsed_s)
+{
+	struct gemm_run *g = vc;
+	struct cu_dev *d = g->d;
+	float ms = 0.0f;
+	int rc = -1;
+
+	CU(d, d->api->cuEventRecord(d->e0, NULL), "cuEventRecord");
+	if (gemm_launch(g) != 0)
+		goto out;
+	CU(d, d->api->cuEventRecord(d->e1, NULL), "cuEventRecord");
+	CU(d, d->api->cuEventSynchronize(d->e1), "cuEventSynchronize (the kernel failed)");
+	CU(d, d->api->cuEventElapsedTime(&ms, d->e0, d->e1), "cuEventElapsedTime");
+	if (elapsed_s)
+		*elapsed_s = (double)ms * 1e-3;
+	rc = 0;
+out:
+	return rc;
+}
+
+static void set_shape(json_t *r, int n)
+{
+	json_object_set_new(r, "m", json_integer(n));
+	json_object_set_new(r, "n", json_integer(n));
+	json_object_set_new(r, "k", json_integer(n));
+}
+
+/* Verify then time g; fills r. */
+static void gemm_measure(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+			 const dlp_budget *b, json_t *r)
+{
+	struct cu_dev *d = g->d;
+	size_t nn = (size_t)g->n * (size_t)g->n;
+	dlp_stats st = { 0 };
+	double err = 0.0;
+	int ok = 0;
+
+	CU(d, d->api->cuMemsetD8 ? d->api->cuMemsetD8(g->C, 0, nn * 4) : 0, "cuMemsetD8");
+	if (gemm_rep(g, NULL) != 0)
+		goto out;
+	CU(d, d->api->cuMemcpyDtoH(h->c, g->C, nn * 4), "cuMemcpyDtoH(C)");
+	if (host_verify(h, dt, &err) != 0) {
+		json_object_set_new(r, "max_rel_err", dlp_json_real(err));
+		goto out;
+	}
+	json_object_set_new(r, "verified", json_true());
+	json_object_set_new(r, "max_rel_err", dlp_json_real(err));
+	if (dlp_measure(gemm_rep, g, b, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)g->n * g->n * g->n * 1e-9);
+	ok = 1;
+out:
+	if (!ok)
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+	dlp_stats_free(&st);
+}
+
+static void vs_ref(json_t *own, const json_t *ref)
+{
+	json_t *a = json_object_get(own, "rate_gflops"), *b = json_object_get(ref, "rate_gflops");
+
+	if (json_is_number(a) && json_is_number(b) && json_number_value(b) > 0.0)
+		json_object_set_new(own, "vs_reference",
+				    dlp_json_real(json_number_value(a) / json_number_value(b)));
+}
+
+static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, int n, json_t *results)
+{
+	static const char *const kname[] = { "dlp_sgemm_128x128", "dlp_tgemm_wmma",
+					     "dlp_hgemm_wmma", "dlp_bgemm_wmma" };
+	static const int need_cc[] = { 75, 80, 75, 80 };
+	struct gemm_host h = { 0 };
+	struct gemm_run g = { 0 };
+	size_t nn = (size_t)n * (size_t)n;
+	char why[300];
+	int dt;
+
+	if (host_init(&h, n) != 0) {
+		json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+
+		set_shape(r, n);
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+		json_array_append_new(results, r);
+		return;
+	}
+	g.d = d;
+	g.n = n;
+	CU(d, d->api->cuMemAlloc(&g.A, nn * 4), "cuMemAlloc(A)");
+	CU(d, d->api->cuMemAlloc(&g.B, nn * 4), "cuMemAlloc(B)");
+	CU(d, d->api->cuMemAlloc(&g.C, nn * 4), "cuMemAlloc(C)");
+	for (dt = DT_FP32; dt <= DT_BF16; dt++) {
+		dlp_cu_module m = dt == DT_TF32 || dt == DT_BF16 ? d->mod80 : d->mod;
+		const char *mwhy = dt == DT_TF32 || dt == DT_BF16 ? d->mod80_why : d->mod_why;
+		dlp_status mst = dt == DT_TF32 || dt == DT_BF16 ? d->mod80_st : d->mod_st;
+		size_t es = dt >= DT_FP16 ? 2 : 4;
+		json_t *own = dlp_result_new("gemm", "dlprobe", dt_name[dt]);
+
+		set_shape(own, n);
+		json_object_set_new(own, "variant", json_string(kname[dt]));
+		json_array_append_new(results, own);
+		host_round(&h, (enum cu_dt)dt);
+		if (d->api->cuMemcpyHtoD(g.A, es == 2 ? (void *)h.a16 : (void *)h.ar, nn * es) ||
+		    d->api->cuMemcpyHtoD(g.B, es == 2 ? (void *)h.b16 : (void *)h.br, nn * es)) {
+			dlp_result_fail(own, DLP_STATUS_ERROR, "cuMemcpyHtoD of the inputs failed");
+			continue;
+		}
+		g.f = NULL;
+		if (d->ccmaj * 10 + d->ccmin < need_cc[dt]) {
+			snprintf(why, sizeof why, "needs compute capability %d.%d",
+				 need_cc[dt] / 10, need_cc[dt] % 10);
+			dlp_result_fail(own, DLP_STATUS_UNAVAILABLE, why);
+		} else if (!m) {
+			dlp_result_fail(own, mst, mwhy);
+		} else {
+			dlp_cu_result r = d->api->cuModuleGetFunction(&g.f, m, kname[dt]);
+
+			if (r != 0) {
+				cu_fail(d->api, r, "cuModuleGetFunction");
+				dlp_result_fail(own, DLP_STATUS_ERROR, dlp_error_message());
+				g.f = NULL;
+			} else {
+				gemm_measure(&g, &h, (enum cu_dt)dt, &c->budget, own);
+			}
+		}
+		/* cuBLAS at the same shape and dtype; fp32 both pedantic (no tensor
+		 * cores) and default math, which the library may turn into TF32. */
+		if (d->blas_handle) {
+			int pass, passes = dt == DT_FP32 ? 2 : 1;
+
+			for (pass = 0; pass < passes; pass++) {
+				json_t *ref = dlp_result_new("gemm", "cublas", dt_name[dt]);
+				int mode;
+				const char *mname;
+
+				set_shape(ref, n);
+				json_array_append_new(results, ref);
+				g.f = NULL;
+				g.atype = dt == DT_FP16 ? CUDA_R_16F : dt == DT_BF16 ? CUDA_R_16BF : CUDA_R_32F;
+				g.ctype = CUDA_R_32F;
+				if (dt == DT_FP32 && pass == 0) {
+					mode = CUBLAS_PEDANTIC_MATH;
+					g.compute = CUBLAS_COMPUTE_32F_PEDANTIC;
+					mname = "CUBLAS_PEDANTIC_MATH/CUBLAS_COMPUTE_32F_PEDANTIC";
+				} else if (dt == DT_TF32) {
+					mode = CUBLAS_TF32_TENSOR_OP_MATH;
+					g.compute = CUBLAS_COMPUTE_32F_FAST_TF32;
+					mname = "CUBLAS_TF32_TENSOR_OP_MATH/CUBLAS_COMPUTE_32F_FAST_TF32";
+				} else {
+					mode = CUBLAS_DEFAULT_MATH;
+					g.compute = CUBLAS_COMPUTE_32F;
+					mname = "CUBLAS_DEFAULT_MATH/CUBLAS_COMPUTE_32F";
+				}
+				json_object_set_new(ref, "variant", json_string(mname));
+				json_object_set_new(ref, "math_mode", json_string(mname));
+				if (d->blas->set_math(d->blas_handle, mode) != 0) {
+					dlp_result_fail(ref, DLP_STATUS_ERROR, "cublasSetMathMode failed");
+					continue;
+				}
+				gemm_measure(&g, &h, (enum cu_dt)dt, &c->budget, ref);
+				if (pass == 0)
+					vs_ref(own, ref);
+			}
+		}
+	}
+out:
+	if (g.A)
+		d->api->cuMemFree(g.A);
+	if (g.B)
+		d->api->cuMemFree(g.B);
+	if (g.C)
+		d->api->cuMemFree(g.C);
+	if (!g.C) {
+		json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+
+		set_shape(r, n);
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+		json_array_append_new(results, r);
+	}
+	host_free(&h);
+}
+
+/* ---- device copy, transfers, latency, peer ----------------------------------- */
+struct copy_run {
+	struct cu_dev *d;
+	dlp_cu_function f;       /* NULL: cuMemcpyDtoD */
+	dlp_cu_deviceptr a, b;
+	size_t bytes;
+};
+
+static int copy_rep(void *vc, double *elapsed_s)
+{
+	struct copy_run *c = vc;
+	struct cu_dev *d = c->d;
+	float ms = 0.0f;
+	int rc = -1;
+
+	CU(d, d->api->cuEventRecord(d->e0, NULL), "cuEventRecord");
+	if (c->f) {
+		size_t n4 = c->bytes / 16;
+		unsigned grid = (unsigned)(n4 / 256 < (size_t)d->sms * 32 ? n4 / 256 : (size_t)d->sms * 32);
+		void *args[] = { &n4, &c->a, &c->b };
+
+		CU(d, d->api->cuLaunchKernel(c->f, grid ? grid : 1, 1, 1, 256, 1, 1, 0, NULL, args,
+					     NULL), "cuLaunchKernel(dlp_copy_f4)");
+	} else {
+		CU(d, d->api->cuMemcpyDtoD(c->b, c->a, c->bytes), "cuMemcpyDtoD");
+	}
+	CU(d, d->api->cuEventRecord(d->e1, NULL), "cuEventRecord");
+	CU(d, d->api->cuEventSynchronize(d->e1), "cuEventSynchronize (the copy failed)");
+	CU(d, d->api->cuEventElapsedTime(&ms, d->e0, d->e1), "cuEventElapsedTime");
+	if (elapsed_s)
+		*elapsed_s = (double)ms * 1e-3;
+	rc = 0;
+out:
+	return rc;
+}
+
+static void bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
+{
+	unsigned char *src = NULL, *got = NULL;
+	struct copy_run cr = { 0 };
+	size_t bytes = c->bw_bytes - c->bw_bytes % 4096, i;
+	int pass;
+
+	cr.d = d;
+	cr.bytes = bytes;
+	src = malloc(bytes);
+	got = malloc(bytes);
+	for (pass = 0; pass < 2; pass++) {
+		json_t *r = dlp_result_new("d2d", "dlprobe", NULL);
+		dlp_stats st = { 0 };
+		int ok = 0;
+
+		json_object_set_new(r, "variant", json_string(pass == 0 ? "kernel" : "cuMemcpyDtoD"));
+		json_object_set_new(r, "bytes", json_integer((json_int_t)bytes));
+		json_object_set_new(r, "counts", json_string("read+write"));
+		json_array_append_new(results, r);
+		cr.f = NULL;
+		if (pass == 0) {
+			if (!d->mod) {
+				dlp_result_fail(r, d->mod_st, d->mod_why);
+				continue;
+			}
+			CU(d, d->api->cuModuleGetFunction(&cr.f, d->mod, "dlp_copy_f4"),
+			   "cuModuleGetFunction(dlp_copy_f4)");
+		}
+		if (!src || !got) {
+			dlp_error_set("out of memory for %zu-byte host buffers", bytes);
+			goto out;
+		}
+		if (!cr.a)
+			CU(d, d->api->cuMemAlloc(&cr.a, bytes), "cuMemAlloc");
+		if (!cr.b)
+			CU(d, d->api->cuMemAlloc(&cr.b, bytes), "cuMemAlloc");
+		for (i = 0; i < bytes; i++)
+			src[i] = (unsigned char)(i * 131u + 7u + (unsigned)pass);
+		CU(d, d->api->cuMemcpyHtoD(cr.a, src, bytes), "cuMemcpyHtoD");
+		if (copy_rep(&cr, NULL) != 0)
+			goto out;
+		CU(d, d->api->cuMemcpyDtoH(got, cr.b, bytes), "cuMemcpyDtoH");
+		if (memcmp(src, got, bytes) != 0) {
+			dlp_error_set("verification failed: the copy differs from its source");
+			goto out;
+		}
+		json_object_set_new(r, "verified", json_true());
+		json_object_set_new(r, "max_rel_err", json_real(0.0));
+		if (dlp_measure(copy_rep, &cr, &c->budget, &st) != 0)
+			goto out;
+		dlp_result_set_stats(r, &st, "rate_gbps", 2.0 * (double)bytes * 1e-9);
+		ok = 1;
+out:
+		if (!ok)
+			dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+		dlp_stats_free(&st);
+	}
+	if (cr.a)
+		d->api->cuMemFree(cr.a);
+	if (cr.b)
+		d->api->cuMemFree(cr.b);
+	free(src);
+	free(got);
+}
+
+struct xfer_run {
+	struct cu_dev *d;
+	void *host;
+	dlp_cu_deviceptr dev;
+	size_t bytes;
+	int h2d;
+};
+
+static int xfer_rep(void *vc, double *elapsed_s)
+{
+	struct xfer_run *x = vc;
+	struct cu_dev *d = x->d;
+	int rc = -1;
+
+	/* Host clock: the synchronous copy as an application waits for it. */
+	(void)elapsed_s;
+	if (x->h2d)
+		CU(d, d->api->cuMemcpyHtoD(x->dev, x->host, x->bytes), "cuMemcpyHtoD");
+	else
+		CU(d, d->api->cuMemcpyDtoH(x->host, x->dev, x->bytes), "cuMemcpyDtoH");
+	rc = 0;
+out:
+	return rc;
+}
+
+static void bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
+{
+	unsigned char *check = malloc(c->xfer_bytes);
+	size_t i;
+	int dir, pinned;
+
+	for (dir = 0; dir < 2; dir++)
+		for (pinned = 1; pinned >= 0; pinned--) {
+			struct xfer_run x = { d, NULL, 0, c->xfer_bytes, dir == 0 };
+			json_t *r = dlp_result_new(dir == 0 ? "h2d" : "d2h", "dlprobe", NULL);
+			dlp_stats st = { 0 };
+			int ok = 0;
+
+			json_object_set_new(r, "variant", json_string(pinned ? "pinned" : "pageable"));
+			json_object_set_new(r, "bytes", json_integer((json_int_t)x.bytes));
+			json_array_append_new(results, r);
+			if (pinned && (!d->api->cuMemAllocHost || !d->api->cuMemFreeHost)) {
+				dlp_result_fail(r, DLP_STATUS_UNAVAILABLE,
+						"the CUDA driver lacks cuMemAllocHost_v2");
+				continue;
+			}
+			if (!check) {
+				dlp_error_set("out of memory");
+				goto out;
+			}
+			if (pinned)
+				CU(d, d->api->cuMemAllocHost(&x.host, x.bytes), "cuMemAllocHost");
+			else if (!(x.host = malloc(x.bytes))) {
+				dlp_error_set("out of memory for a %zu-byte host buffer", x.bytes);
+				goto out;
+			}
+			CU(d, d->api->cuMemAlloc(&x.dev, x.bytes), "cuMemAlloc");
+			for (i = 0; i < x.bytes; i++)
+				check[i] = (unsigned char)(i * 131u + 7u);
+			if (x.h2d) {
+				memcpy(x.host, check, x.bytes);
+				if (xfer_rep(&x, NULL) != 0)
+					goto out;
+				memset(x.host, 0, x.bytes);
+				CU(d, d->api->cuMemcpyDtoH(x.host, x.dev, x.bytes), "cuMemcpyDtoH");
+			} else {
+				CU(d, d->api->cuMemcpyHtoD(x.dev, check, x.bytes), "cuMemcpyHtoD");
+				memset(x.host, 0, x.bytes);
+				if (xfer_rep(&x, NULL) != 0)
+					goto out;
+			}
+			if (memcmp(x.host, check, x.bytes) != 0) {
+				dlp_error_set("verification failed: the bytes differ from those sent");
+				goto out;
+			}
+			json_object_set_new(r, "verified", json_true());
+			json_object_set_new(r, "max_rel_err", json_real(0.0));
+			if (dlp_measure(xfer_rep, &x, &c->budget, &st) != 0)
+				goto out;
+			dlp_result_set_stats(r, &st, "rate_gbps", (double)x.bytes * 1e-9);
+			ok = 1;
+out:
+			if (!ok)
+				dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+			dlp_stats_free(&st);
+			if (x.dev)
+				d->api->cuMemFree(x.dev);
+			if (x.host && pinned)
+				d->api->cuMemFreeHost(x.host);
+			else
+				free(x.host);
+		}
+	free(check);
+}
+
+struct launch_run {
+	struct cu_dev *d;
+	dlp_cu_function f;
+	dlp_cu_deviceptr p;
+};
+
+static int launch_rep(void *vc, double *elapsed_s)
+{
+	struct launch_run *l = vc;
+	struct cu_dev *d = l->d;
+	void *args[] = { &l->p };
+	int rc = -1;
+
+	/* Host clock: launch to completion, what dependent small kernels wait for. */
+	(void)elapsed_s;
+	CU(d, d->api->cuLaunchKernel(l->f, 1, 1, 1, 1, 1, 1, 0, NULL, args, NULL),
+	   "cuLaunchKernel(dlp_noop)");
+	CU(d, d->api->cuCtxSynchronize(), "cuCtxSynchronize (the kernel failed)");
+	rc = 0;
+out:
+	return rc;
+}
+
+static void bench_latency(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
+{
+	struct launch_run l = { d, NULL, 0 };
+	json_t *r = dlp_result_new("launch_latency", "dlprobe", NULL);
+	dlp_stats st = { 0 };
+	int got = 0, ok = 0;
+
+	json_object_set_new(r, "variant", json_string("launch+synchronize"));
+	json_array_append_new(results, r);
+	if (!d->mod) {
+		dlp_result_fail(r, d->mod_st, d->mod_why);
+		return;
+	}
+	CU(d, d->api->cuModuleGetFunction(&l.f, d->mod, "dlp_noop"), "cuModuleGetFunction(dlp_noop)");
+	CU(d, d->api->cuMemAlloc(&l.p, sizeof got), "cuMemAlloc");
+	CU(d, d->api->cuMemcpyHtoD(l.p, &got, sizeof got), "cuMemcpyHtoD");
+	if (launch_rep(&l, NULL) != 0)
+		goto out;
+	CU(d, d->api->cuMemcpyDtoH(&got, l.p, sizeof got), "cuMemcpyDtoH");
+	if (got != 42) {
+		dlp_error_set("verification failed: the empty kernel did not run");
+		goto out;
+	}
+	json_object_set_new(r, "verified", json_true());
+	l.p = 0;
+	if (dlp_measure(launch_rep, &l, &c->budget, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, "latency_s", 0.0);
+	ok = 1;
+out:
+	if (!ok)
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+	dlp_stats_free(&st);
+	if (l.p)
+		d->api->cuMemFree(l.p);
+}
+
+struct peer_run {
+	struct cu_dev *src, *dst;
+	dlp_cu_deviceptr a, b;
+	size_t bytes;
+};
+
+static int peer_rep(void *vc, double *elapsed_s)
+{
+	struct peer_run *p = vc;
+	struct cu_dev *d = p->src;
+	int rc = -1;
+
+	(void)elapsed_s;
+	CU(d, d->api->cuMemcpyPeer(p->b, p->dst->ctx, p->a, p->src->ctx, p->bytes), "cuMemcpyPeer");
+	CU(d, d->api->cuCtxSynchronize(), "cuCtxSynchronize");
+	rc = 0;
+out:
+	return rc;
+}
+
+static void bench_peer(struct cu_dev *s, struct cu_dev *t, const dlp_cu_cfg *c, json_t *results)
+{
+	struct peer_run p = { s, t, 0, 0, c->xfer_bytes };
+	json_t *r = dlp_result_new("p2p", "dlprobe", NULL);
+	dlp_stats st = { 0 };
+	int can = 0, ok = 0;
+	dlp_cu_result e;
+
+	json_object_set_new(r, "peer", json_integer(t->ord));
+	json_object_set_new(r, "bytes", json_integer((json_int_t)p.bytes));
+	json_array_append_new(results, r);
+	if (!s->api->cuDeviceCanAccessPeer || !s->api->cuCtxEnablePeerAccess ||
+	    !s->api->cuMemcpyPeer) {
+		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, "the CUDA driver lacks the peer calls");
+		return;
+	}
+	CU(s, s->api->cuDeviceCanAccessPeer(&can, s->dev, t->dev), "cuDeviceCanAccessPeer");
+	json_object_set_new(r, "variant", json_string(can ? "peer access" : "staged by the driver"));
+	CU(s, s->api->cuCtxSetCurrent(t->ctx), "cuCtxSetCurrent");
+	CU(s, s->api->cuMemAlloc(&p.b, p.bytes), "cuMemAlloc(peer)");
+	CU(s, s->api->cuCtxSetCurrent(s->ctx), "cuCtxSetCurrent");
+	CU(s, s->api->cuMemAlloc(&p.a, p.bytes), "cuMemAlloc");
+	/* 704: CUDA_ERROR_PEER_ACCESS_ALREADY_ENABLED */
+	if (can && (e = s->api->cuCtxEnablePeerAccess(t->ctx, 0)) != 0 && e != 704) {
+		cu_fail(s->api, e, "cuCtxEnablePeerAccess");
+		goto out;
+	}
+	if (peer_rep(&p, NULL) != 0)
+		goto out;
+	json_object_set_new(r, "verified", json_false());
+	if (dlp_measure(peer_rep, &p, &c->budget, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, "rate_gbps", (double)p.bytes * 1e-9);
+	/* The bytes are not compared: the copy is the driver's own call. */
+	json_object_set_new(r, "verified", json_false());
+	ok = 1;
+out:
+	if (!ok)
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+	dlp_stats_free(&st);
+	if (p.a)
+		s->api->cuMemFree(p.a);
+	if (p.b && s->api->cuCtxSetCurrent(t->ctx) == 0) {
+		s->api->cuMemFree(p.b);
+	}
+	s->api->cuCtxSetCurrent(s->ctx);
+}
+
+/* ---- devices ------------------------------------------------------------------ */
+static void dev_close(struct cu_dev *d)
+{
+	if (!d->ctx)
+		return;
+	d->api->cuCtxSetCurrent(d->ctx);
+	if (d->blas_handle)
+		d->blas->destroy(d->blas_handle);
+	if (d->e0)
+		d->api->cuEventDestroy(d->e0);
+	if (d->e1)
+		d->api->cuEventDestroy(d->e1);
+	if (d->mod)
+		d->api->cuModuleUnload(d->mod);
+	if (d->mod80)
+		d->api->cuModuleUnload(d->mod80);
+	d->api->cuCtxDestroy(d->ctx);
+	d->ctx = NULL;
+}
+
+static json_t *dev_object(struct cu_dev *d, const dlp_cu_cfg *c)
+{
+	json_t *dev = json_object();
+	char name[256] = "", pci[64] = "";
+	size_t mem = 0;
+	int v = -1;
+
+	d->api->cuDeviceGetName(name, sizeof name, d->dev);
+	d->api->cuDeviceTotalMem(&mem, d->dev);
+	d->api->cuDeviceGetAttribute(&d->ccmaj, DLP_CU_ATTR_COMPUTE_CAPABILITY_MAJOR, d->dev);
+	d->api->cuDeviceGetAttribute(&d->ccmin, DLP_CU_ATTR_COMPUTE_CAPABILITY_MINOR, d->dev);
+	d->api->cuDeviceGetAttribute(&d->sms, DLP_CU_ATTR_MULTIPROCESSOR_COUNT, d->dev);
+	if (d->sms <= 0)
+		d->sms = 1;
+	json_object_set_new(dev, "name", dlp_json_str(name));
+	json_object_set_new(dev, "type", json_string("gpu"));
+	json_object_set_new(dev, "ordinal", json_integer(d->ord));
+	json_object_set_new(dev, "memory_bytes", mem ? json_integer((json_int_t)mem) : json_null());
+	{
+		char cc[16];
+
+		snprintf(cc, sizeof cc, "%d.%d", d->ccmaj, d->ccmin);
+		json_object_set_new(dev, "compute_capability", json_string(cc));
+	}
+	json_object_set_new(dev, "sm_count", json_integer(d->sms));
+	if (d->api->cuDeviceGetAttribute(&v, DLP_CU_ATTR_CLOCK_RATE, d->dev) == 0 && v > 0)
+		json_object_set_new(dev, "clock_mhz", json_real(v / 1000.0));
+	if (d->api->cuDeviceGetPCIBusId && d->api->cuDeviceGetPCIBusId(pci, sizeof pci, d->dev) == 0) {
+		json_object_set_new(dev, "pci_bus_id", json_string(pci));
+		json_object_set_new(dev, "nvml", nvml_info(c->nvml_lib, pci));
+	}
+	json_object_set_new(dev, "cuda_kernels_built", json_boolean(dlp_build_cuda_kernels()));
+	json_object_set_new(dev, "results", json_array());
+	return dev;
+}
+
+static void device_status(json_t *dev)
+{
+	json_t *results = json_object_get(dev, "results"), *r;
+	const char *first = NULL;
+	size_t i, nok = 0;
+
+	json_array_foreach(results, i, r) {
+		const char *st = json_string_value(json_object_get(r, "status"));
+
+		if (st && strcmp(st, "ok") == 0)
+			nok++;
+		else if (st && strcmp(st, "error") == 0 && !first)
+			first = json_string_value(json_object_get(r, "reason"));
+	}
+	if (nok)
+		dlp_json_set_status(dev, DLP_STATUS_OK, NULL);
+	else
+		dlp_json_set_status(dev, DLP_STATUS_ERROR, first ? first : "nothing could be measured");
+}
+
+static void append_status(json_t *devices, dlp_status st, const char *why)
+{
+	json_t *dev = json_object();
+
+	json_object_set_new(dev, "name", json_null());
+	json_object_set_new(dev, "type", json_null());
+	json_object_set_new(dev, "memory_bytes", json_null());
+	dlp_json_set_status(dev, st, why);
+	json_object_set_new(dev, "results", json_array());
+	json_array_append_new(devices, dev);
+}
+
+static void progress(const dlp_bench_opts *o, const char *what)
+{
+	if (o && o->progress)
+		o->progress(o->progress_user, what);
+}
+
+int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts *o,
+		   json_t *devices)
+{
+	struct cu_dev *devs = NULL;
+	json_t **objs = NULL;
+	struct cublas blas;
+	char why[256], b[64];
+	const char *miss;
+	dlp_cu_result r;
+	int n = 0, i, j, have_blas = 0;
+
+	r = api->cuInit(0);
+	if (r == DLP_CUDA_ERROR_NO_DEVICE) {
+		append_status(devices, DLP_STATUS_UNAVAILABLE, "no CUDA device (CUDA_ERROR_NO_DEVICE)");
+		return 0;
+	}
+	if (r != 0 || (r = api->cuDeviceGetCount(&n)) != 0) {
+		snprintf(why, sizeof why, "%s (%d) at cuInit", dlp_cuda_error_name(api, r, b, sizeof b), r);
+		append_status(devices, DLP_STATUS_ERROR, why);
+		return 0;
+	}
+	if (n <= 0) {
+		append_status(devices, DLP_STATUS_UNAVAILABLE, "the CUDA driver reports no device");
+		return 0;
+	}
+	if ((miss = missing_symbol(api))) {
+		snprintf(why, sizeof why, "the CUDA driver %.160s lacks %s", api->path, miss);
+		append_status(devices, DLP_STATUS_ERROR, why);
+		return 0;
+	}
+	devs = calloc((size_t)n, sizeof *devs);
+	objs = calloc((size_t)n, sizeof *objs);
+	if (!devs || !objs) {
+		append_status(devices, DLP_STATUS_ERROR, "out of memory");
+		goto out;
+	}
+	if (c->cublas)
+		have_blas = cublas_load(&blas, c->cublas_lib, why, sizeof why) == 0;
+	else
+		snprintf(why, sizeof why, "cuBLAS not requested");
+	for (i = 0; i < n; i++) {
+		struct cu_dev *d = &devs[i];
+		json_t *dev, *res;
+		int k;
+
+		d->api = api;
+		d->ord = i;
+		if ((r = api->cuDeviceGet(&d->dev, i)) != 0) {
+			cu_fail(api, r, "cuDeviceGet");
+			append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
+			continue;
+		}
+		dev = objs[i] = dev_object(d, c);
+		json_array_append_new(devices, dev);
+		res = json_object_get(dev, "results");
+		if ((r = api->cuCtxCreate(&d->ctx, 0, d->dev)) != 0) {
+			d->ctx = NULL;
+			cu_fail(api, r, "cuCtxCreate");
+			dlp_json_set_status(dev, DLP_STATUS_ERROR, dlp_error_message());
+			continue;
+		}
+		if ((r = api->cuEventCreate(&d->e0, 0)) != 0 || (r = api->cuEventCreate(&d->e1, 0)) != 0) {
+			cu_fail(api, r, "cuEventCreate");
+			dlp_json_set_status(dev, DLP_STATUS_ERROR, dlp_error_message());
+			continue;
+		}
+		/* Module loads JIT the PTX for this GPU: untimed, like any first call. */
+		progress(o, "cuda: load kernels");
+		if (load_module(d, "ptx/gemm.ptx", &d->mod, d->mod_why, sizeof d->mod_why,
+				&d->mod_st) == 0)
+			json_object_set_new(dev, "module", json_string("ok"));
+		else
+			json_object_set_new(dev, "module", json_string(d->mod_why));
+		if (d->ccmaj >= 8)
+			load_module(d, "ptx/gemm_sm80.ptx", &d->mod80, d->mod80_why,
+				    sizeof d->mod80_why, &d->mod80_st);
+		else
+			snprintf(d->mod80_why, sizeof d->mod80_why, "needs compute capability 8.0");
+		if (d->ccmaj < 8)
+			d->mod80_st = DLP_STATUS_UNAVAILABLE;
+		if (have_blas) {
+			int ver = 0;
+
+			d->blas = &blas;
+			if (blas.create(&d->blas_handle) != 0) {
+				d->blas_handle = NULL;
+				json_object_set_new(dev, "cublas", json_string("cublasCreate_v2 failed"));
+			} else {
+				json_t *cb = json_object();
+
+				json_object_set_new(cb, "library", json_string(blas.lib));
+				if (blas.get_version && blas.get_version(d->blas_handle, &ver) == 0)
+					json_object_set_new(cb, "version", json_integer(ver));
+				json_object_set_new(dev, "cublas", cb);
+			}
+		} else {
+			json_object_set_new(dev, "cublas", json_string(why));
+		}
+		for (k = 0; k < 4 && c->gemm_n[k] > 0; k++) {
+			progress(o, "cuda: gemm");
+			bench_gemm(d, c, c->gemm_n[k], res);
+		}
+		progress(o, "cuda: memory");
+		bench_d2d(d, c, res);
+		progress(o, "cuda: transfers");
+		bench_xfer(d, c, res);
+		bench_latency(d, c, res);
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (i != j && devs[i].ctx && devs[j].ctx) {
+				progress(o, "cuda: peer to peer");
+				api->cuCtxSetCurrent(devs[i].ctx);
+				bench_peer(&devs[i], &devs[j], c, json_object_get(objs[i], "results"));
+			}
+	for (i = 0; i < n; i++)
+		if (objs[i] && devs[i].ctx)
+			device_status(objs[i]);
+out:
+	for (i = 0; devs && i < n; i++)
+		dev_close(&devs[i]);
+	/* cuBLAS stays loaded: unloading it with the driver still up is not
+	 * something its static state is known to survive. */
+	free(devs);
+	free(objs);
+	return 0;
+}
+
+static int run(const dlp_bench_opts *o, json_t *devices)
+{
+	dlp_cuda_api api;
+	dlp_cu_cfg c;
+	int rc;
+
+	if (dlp_cuda_load(&api) != 0) {
+		append_status(devices, DLP_STATUS_UNAVAILABLE, dlp_error_message());
+		return 0;
+	}
+	dlp_cu_cfg_from_opts(&c, o);
+	rc = dlp_cu_run_api(&api, &c, o, devices);
+	dlp_cuda_unload(&api);
+	return rc;
+}
+
+const dlp_backend dlp_backend_cuda = { "cuda", run };

@@ -1,0 +1,597 @@
+/* OpenCL GEMM: dlprobe's kernels (gemm.cl) with a short auto-tune, and
+ * CLBlast at the same shapes as the reference. Every output is checked
+ * against a double-precision CPU reference before its time counts. */
+#include <dlfcn.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlprobe/json.h"
+#include "kernels/opencl/ocl.h"
+
+const dlp_ocl_gemm_kind dlp_ocl_gemm_kinds[] = {
+	{ "gemm_packed32_mr8", DLP_OCL_PACKED, 8, 0, 0, 1, 1, 32 },
+	{ "gemm_packed32_mr4", DLP_OCL_PACKED, 4, 0, 0, 1, 1, 32 },
+	{ "gemm_packed32_mr8", DLP_OCL_PACKED, 8, 0, 0, 4, 1, 32 },
+	{ "gemm_packed_mr8", DLP_OCL_PACKED, 8, 0, 0, 1, 1, 16 },
+	{ "gemm_packed_mr16", DLP_OCL_PACKED, 16, 0, 0, 1, 1, 16 },
+	{ "gemm_packed_mr4", DLP_OCL_PACKED, 4, 0, 0, 1, 1, 16 },
+	{ "gemm_packed_mr8", DLP_OCL_PACKED, 8, 0, 0, 4, 1, 16 },
+	{ "gemm_cpu_mr8", DLP_OCL_CPU, 8, 0, 0, 1, 1, 16 },
+	{ "gemm_tiled_wg16_rt4", DLP_OCL_TILED, 0, 64, 16, 16, 16, 0 },
+	{ "gemm_tiled_wg8_rt4", DLP_OCL_TILED, 0, 32, 16, 8, 8, 0 },
+	{ NULL, 0, 0, 0, 0, 0, 0, 0 },
+};
+
+const char *dlp_ocl_dtype_name(enum dlp_ocl_dtype t)
+{
+	return t == DLP_OCL_FP64 ? "fp64" : t == DLP_OCL_FP16 ? "fp16" : "fp32";
+}
+
+static void kind_name(const dlp_ocl_gemm_kind *k, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/local%zux%zu", k->kernel, k->lx, k->ly);
+}
+
+/* Inputs as the device stores them, and the same values as floats for the
+ * reference (fp16 inputs are rounded first, so the check sees what the
+ * device saw). */
+struct gemm_host {
+	int n;
+	enum dlp_ocl_dtype dt;
+	size_t elem, celem;       /* bytes per stored input, per output element */
+	float *af, *bf;
+	void *ha, *hb, *hc;
+};
+
+static void host_free(struct gemm_host *h)
+{
+	free(h->af);
+	free(h->bf);
+	free(h->ha);
+	free(h->hb);
+	free(h->hc);
+	memset(h, 0, sizeof *h);
+}
+
+static int host_init(struct gemm_host *h, enum dlp_ocl_dtype dt, int n)
+{
+	size_t nn = (size_t)n * (size_t)n, i;
+
+	memset(h, 0, sizeof *h);
+	h->n = n;
+	h->dt = dt;
+	h->elem = dt == DLP_OCL_FP64 ? 8 : dt == DLP_OCL_FP16 ? 2 : 4;
+	h->celem = dt == DLP_OCL_FP64 ? 8 : 4;
+	h->af = malloc(nn * sizeof(float));
+	h->bf = malloc(nn * sizeof(float));
+	h->ha = malloc(nn * h->elem);
+	h->hb = malloc(nn * h->elem);
+	h->hc = malloc(nn * h->celem);
+	if (!h->af || !h->bf || !h->ha || !h->hb || !h->hc) {
+		host_free(h);
+		return dlp_error_set("out of memory for %dx%d GEMM inputs", n, n);
+	}
+	dlp_ocl_randn(h->af, nn, 12345);
+	dlp_ocl_randn(h->bf, nn, 67890);
+	for (i = 0; i < nn; i++) {
+		switch (dt) {
+		case DLP_OCL_FP16: {
+			uint16_t a = dlp_ocl_f32_to_f16(h->af[i]), b = dlp_ocl_f32_to_f16(h->bf[i]);
+
+			((uint16_t *)h->ha)[i] = a;
+			((uint16_t *)h->hb)[i] = b;
+			h->af[i] = dlp_ocl_f16_to_f32(a);
+			h->bf[i] = dlp_ocl_f16_to_f32(b);
+			break;
+		}
+		case DLP_OCL_FP64:
+			((double *)h->ha)[i] = h->af[i];
+			((double *)h->hb)[i] = h->bf[i];
+			break;
+		default:
+			((float *)h->ha)[i] = h->af[i];
+			((float *)h->hb)[i] = h->bf[i];
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Check h->hc: every element finite, and a spread of entries (corners and
+ * a stride through the matrix) against a double reference. The error is
+ * normalised by sum |a_ik b_kj|, the scale rounding error grows with. */
+static int host_verify(const struct gemm_host *h, double *max_err)
+{
+	const int n = h->n, samples = 257;
+	const double tol = h->dt == DLP_OCL_FP64 ? 1e-12 : 1e-5;
+	size_t nn = (size_t)n * (size_t)n, x;
+	double worst = 0.0;
+	int s, k;
+
+	for (x = 0; x < nn; x++) {
+		double v = h->celem == 8 ? ((double *)h->hc)[x] : ((float *)h->hc)[x];
+
+		if (!isfinite(v))
+			return dlp_error_set("verification failed: C[%zu] is not finite", x);
+	}
+	for (s = 0; s < samples; s++) {
+		size_t i = s == 0 ? 0 : s == 1 ? (size_t)n - 1 : ((size_t)s * 7919u + 13u) % (size_t)n;
+		size_t j = s == 0 ? 0 : s == 1 ? (size_t)n - 1 : ((size_t)s * 104729u + 7u) % (size_t)n;
+		double ref = 0.0, mag = 0.0, got, e;
+
+		for (k = 0; k < n; k++) {
+			double p = (double)h->af[i * (size_t)n + (size_t)k] *
+				   (double)h->bf[(size_t)k * (size_t)n + j];
+
+			ref += p;
+			mag += fabs(p);
+		}
+		got = h->celem == 8 ? ((double *)h->hc)[i * (size_t)n + j]
+				    : ((float *)h->hc)[i * (size_t)n + j];
+		e = fabs(got - ref) / (mag > 0.0 ? mag : 1.0);
+		if (e > worst)
+			worst = e;
+		if (!(e <= tol)) {
+			*max_err = e;
+			return dlp_error_set("verification failed: C[%zu][%zu] = %g, reference %g "
+					     "(error %.3g of sum|ab|, tolerance %.1g)",
+					     i, j, got, ref, e, tol);
+		}
+	}
+	*max_err = worst;
+	return 0;
+}
+
+struct gemm_run {
+	dlp_ocl_dev *d;
+	cl_kernel pa, pb, g;
+	size_t gpa[2], gpb[2], gg[2], lg[2];
+};
+
+static int wait_ok(cl_event e, const char *what)
+{
+	cl_int err = clWaitForEvents(1, &e), st = CL_COMPLETE;
+
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, what);
+	err = clGetEventInfo(e, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL);
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, "clGetEventInfo");
+	/* A negative execution status is the error the command ended with. */
+	if (st < 0)
+		return dlp_ocl_fail(st, what);
+	return 0;
+}
+
+static int gemm_rep(void *vc, double *elapsed_s)
+{
+	struct gemm_run *c = vc;
+	cl_event e0 = NULL, e1 = NULL;
+	cl_int err;
+	int rc = -1;
+
+	if (c->pa) {
+		err = clEnqueueNDRangeKernel(c->d->q, c->pa, 2, NULL, c->gpa, NULL, 0, NULL, &e0);
+		if (err != CL_SUCCESS) {
+			dlp_ocl_fail(err, "clEnqueueNDRangeKernel(pack_a)");
+			goto out;
+		}
+		err = clEnqueueNDRangeKernel(c->d->q, c->pb, 2, NULL, c->gpb, NULL, 0, NULL, NULL);
+		if (err != CL_SUCCESS) {
+			dlp_ocl_fail(err, "clEnqueueNDRangeKernel(pack_b)");
+			goto out;
+		}
+	}
+	err = clEnqueueNDRangeKernel(c->d->q, c->g, 2, NULL, c->gg, c->lg, 0, NULL, &e1);
+	if (err != CL_SUCCESS) {
+		dlp_ocl_fail(err, "clEnqueueNDRangeKernel(gemm)");
+		goto out;
+	}
+	if (wait_ok(e1, "gemm kernel") != 0)
+		goto out;
+	/* Packing is part of the GEMM: its time counts. */
+	if (dlp_ocl_event_span(e0 ? e0 : e1, e1, elapsed_s) != 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0 && e0)
+		clFinish(c->d->q);
+	if (e0)
+		clReleaseEvent(e0);
+	if (e1)
+		clReleaseEvent(e1);
+	return rc;
+}
+
+static void result_shape(json_t *r, int n, const char *variant)
+{
+	json_object_set_new(r, "m", json_integer(n));
+	json_object_set_new(r, "n", json_integer(n));
+	json_object_set_new(r, "k", json_integer(n));
+	json_object_set_new(r, "variant", dlp_json_str(variant));
+}
+
+static size_t kind_nr(const dlp_ocl_gemm_kind *k)
+{
+	return k->family == DLP_OCL_PACKED && k->nr ? (size_t)k->nr : 16;
+}
+
+/* Why kind cannot run at n on d, or NULL. */
+static const char *limit_reason(const dlp_ocl_dev *d, const dlp_ocl_gemm_kind *kind,
+				const struct gemm_host *h, char *buf, size_t len)
+{
+	size_t n = (size_t)h->n, big = n * n * (h->elem > h->celem ? h->elem : h->celem);
+	size_t total = n * n * (2 * h->elem + h->celem) * (kind->family == DLP_OCL_PACKED ? 2 : 1);
+
+	if (kind->lx * kind->ly > d->max_wg) {
+		snprintf(buf, len, "local size %zux%zu exceeds CL_DEVICE_MAX_WORK_GROUP_SIZE %zu",
+			 kind->lx, kind->ly, d->max_wg);
+		return buf;
+	}
+	if (kind->family == DLP_OCL_TILED) {
+		size_t lm = 2 * (size_t)kind->tk * (size_t)kind->tile * h->celem;
+
+		if (n % (size_t)kind->tile || n % (size_t)kind->tk) {
+			snprintf(buf, len, "n=%zu is not a multiple of the %dx%d tile", n,
+				 kind->tile, kind->tk);
+			return buf;
+		}
+		if (lm > d->local_mem) {
+			snprintf(buf, len, "needs %zu bytes of local memory, "
+				 "CL_DEVICE_LOCAL_MEM_SIZE is %llu", lm,
+				 (unsigned long long)d->local_mem);
+			return buf;
+		}
+	} else if (n % (kind_nr(kind) * kind->lx) || n % ((size_t)kind->mr * kind->ly)) {
+		snprintf(buf, len, "n=%zu is not a multiple of the %dx%zu tile times the local size",
+			 n, kind->mr, kind_nr(kind));
+		return buf;
+	}
+	if (big > d->max_alloc) {
+		snprintf(buf, len, "a %zux%zu matrix (%zu bytes) exceeds "
+			 "CL_DEVICE_MAX_MEM_ALLOC_SIZE (%llu bytes)", n, n, big,
+			 (unsigned long long)d->max_alloc);
+		return buf;
+	}
+	if (total > d->global_mem / 2) {
+		snprintf(buf, len, "%zu bytes of buffers exceed half of CL_DEVICE_GLOBAL_MEM_SIZE",
+			 total);
+		return buf;
+	}
+	return NULL;
+}
+
+json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
+		     enum dlp_ocl_dtype dt, int n, const dlp_budget *b, int check_limits,
+		     double *first_s)
+{
+	struct gemm_host h = { 0 };
+	struct gemm_run run = { 0 };
+	cl_mem A = NULL, B = NULL, C = NULL, Ap = NULL, Bp = NULL;
+	dlp_stats st = { 0 };
+	json_t *r;
+	char variant[96], why[256];
+	const char *lim;
+	size_t nn = (size_t)n * (size_t)n, wg = 0;
+	cl_int err;
+	cl_int ni = n;
+	cl_int mr = kind->mr, nr = (cl_int)kind_nr(kind);
+	double t0, max_err = 0.0;
+	int ok = 0;
+
+	if (first_s)
+		*first_s = -1.0;
+	kind_name(kind, variant, sizeof variant);
+	r = dlp_result_new("gemm", "dlprobe", dlp_ocl_dtype_name(dt));
+	if (!r)
+		return NULL;
+	result_shape(r, n, variant);
+	if (dt == DLP_OCL_FP16)
+		json_object_set_new(r, "accumulate", json_string("fp32"));
+	if (host_init(&h, dt, n) != 0)
+		goto out;
+	if (check_limits && (lim = limit_reason(d, kind, &h, why, sizeof why))) {
+		dlp_result_fail(r, DLP_STATUS_SKIPPED, lim);
+		ok = 1;
+		goto out;
+	}
+	A = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * h.elem, h.ha, &err);
+	if (!A) {
+		dlp_ocl_fail(err, "clCreateBuffer(A)");
+		goto out;
+	}
+	B = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * h.elem, h.hb, &err);
+	if (!B) {
+		dlp_ocl_fail(err, "clCreateBuffer(B)");
+		goto out;
+	}
+	C = clCreateBuffer(d->ctx, CL_MEM_WRITE_ONLY, nn * h.celem, NULL, &err);
+	if (!C) {
+		dlp_ocl_fail(err, "clCreateBuffer(C)");
+		goto out;
+	}
+	run.d = d;
+	run.g = clCreateKernel(prog, kind->kernel, &err);
+	if (!run.g) {
+		dlp_ocl_fail(err, "clCreateKernel");
+		goto out;
+	}
+	if (check_limits &&
+	    clGetKernelWorkGroupInfo(run.g, d->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
+				     NULL) == CL_SUCCESS && kind->lx * kind->ly > wg) {
+		snprintf(why, sizeof why, "local size %zux%zu exceeds CL_KERNEL_WORK_GROUP_SIZE %zu",
+			 kind->lx, kind->ly, wg);
+		dlp_result_fail(r, DLP_STATUS_SKIPPED, why);
+		ok = 1;
+		goto out;
+	}
+	if (kind->family == DLP_OCL_PACKED) {
+		Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
+		if (!Ap) {
+			dlp_ocl_fail(err, "clCreateBuffer(Ap)");
+			goto out;
+		}
+		Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
+		if (!Bp) {
+			dlp_ocl_fail(err, "clCreateBuffer(Bp)");
+			goto out;
+		}
+		run.pa = clCreateKernel(prog, "pack_a", &err);
+		if (run.pa)
+			run.pb = clCreateKernel(prog, "pack_b", &err);
+		if (!run.pa || !run.pb) {
+			dlp_ocl_fail(err, "clCreateKernel(pack)");
+			goto out;
+		}
+		if ((err = clSetKernelArg(run.pa, 0, sizeof ni, &ni)) ||
+		    (err = clSetKernelArg(run.pa, 1, sizeof ni, &ni)) ||
+		    (err = clSetKernelArg(run.pa, 2, sizeof mr, &mr)) ||
+		    (err = clSetKernelArg(run.pa, 3, sizeof A, &A)) ||
+		    (err = clSetKernelArg(run.pa, 4, sizeof Ap, &Ap)) ||
+		    (err = clSetKernelArg(run.pb, 0, sizeof ni, &ni)) ||
+		    (err = clSetKernelArg(run.pb, 1, sizeof ni, &ni)) ||
+		    (err = clSetKernelArg(run.pb, 2, sizeof nr, &nr)) ||
+		    (err = clSetKernelArg(run.pb, 3, sizeof B, &B)) ||
+		    (err = clSetKernelArg(run.pb, 4, sizeof Bp, &Bp))) {
+			dlp_ocl_fail(err, "clSetKernelArg(pack)");
+			goto out;
+		}
+		run.gpa[0] = run.gpa[1] = run.gpb[0] = run.gpb[1] = (size_t)n;
+	}
+	if ((err = clSetKernelArg(run.g, 0, sizeof ni, &ni)) ||
+	    (err = clSetKernelArg(run.g, 1, sizeof ni, &ni)) ||
+	    (err = clSetKernelArg(run.g, 2, sizeof ni, &ni)) ||
+	    (err = clSetKernelArg(run.g, 3, sizeof(cl_mem), Ap ? &Ap : &A)) ||
+	    (err = clSetKernelArg(run.g, 4, sizeof(cl_mem), Bp ? &Bp : &B)) ||
+	    (err = clSetKernelArg(run.g, 5, sizeof C, &C))) {
+		dlp_ocl_fail(err, "clSetKernelArg(gemm)");
+		goto out;
+	}
+	if (kind->family == DLP_OCL_TILED) {
+		run.gg[0] = run.gg[1] = (size_t)n / (size_t)kind->tile * kind->lx;
+	} else {
+		run.gg[0] = (size_t)n / kind_nr(kind);
+		run.gg[1] = (size_t)n / (size_t)kind->mr;
+	}
+	run.lg[0] = kind->lx;
+	run.lg[1] = kind->ly;
+
+	/* The first call pays for just-in-time compiles: untimed, but recorded. */
+	t0 = dlp_harness_now();
+	{
+		double dummy;
+
+		if (gemm_rep(&run, &dummy) != 0)
+			goto out;
+	}
+	if (first_s)
+		*first_s = dlp_harness_now() - t0;
+	err = clEnqueueReadBuffer(d->q, C, CL_TRUE, 0, nn * h.celem, h.hc, 0, NULL, NULL);
+	if (err != CL_SUCCESS) {
+		dlp_ocl_fail(err, "clEnqueueReadBuffer(C)");
+		goto out;
+	}
+	if (host_verify(&h, &max_err) != 0) {
+		json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
+		goto out;
+	}
+	json_object_set_new(r, "verified", json_true());
+	json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
+	if (dlp_measure(gemm_rep, &run, b, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)n * n * n * 1e-9);
+	ok = 1;
+out:
+	if (!ok)
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+	dlp_stats_free(&st);
+	if (run.g)
+		clReleaseKernel(run.g);
+	if (run.pa)
+		clReleaseKernel(run.pa);
+	if (run.pb)
+		clReleaseKernel(run.pb);
+	if (A)
+		clReleaseMemObject(A);
+	if (B)
+		clReleaseMemObject(B);
+	if (C)
+		clReleaseMemObject(C);
+	if (Ap)
+		clReleaseMemObject(Ap);
+	if (Bp)
+		clReleaseMemObject(Bp);
+	host_free(&h);
+	return r;
+}
+
+int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, int n,
+		      const dlp_budget *tb, json_t **tune)
+{
+	json_t *t = json_object(), *cands = json_array(), *r;
+	double best = 0.0, first;
+	char variant[96];
+	int i, chosen = -1;
+
+	json_object_set_new(t, "dtype", json_string(dlp_ocl_dtype_name(dt)));
+	json_object_set_new(t, "n", json_integer(n));
+	for (i = 0; dlp_ocl_gemm_kinds[i].kernel; i++) {
+		json_t *c = json_object(), *rate;
+
+		r = dlp_ocl_gemm(d, prog, &dlp_ocl_gemm_kinds[i], dt, n, tb, 1, &first);
+		kind_name(&dlp_ocl_gemm_kinds[i], variant, sizeof variant);
+		json_object_set_new(c, "variant", json_string(variant));
+		if (r) {
+			json_object_set(c, "status", json_object_get(r, "status"));
+			json_object_set(c, "reason", json_object_get(r, "reason"));
+			rate = json_object_get(r, "rate_gflops");
+			json_object_set_new(c, "rate_gflops",
+					    rate ? json_incref(rate) : json_null());
+			if (rate && json_real_value(rate) > best) {
+				best = json_real_value(rate);
+				chosen = i;
+			}
+			json_decref(r);
+		}
+		json_object_set_new(c, "first_call_s", first >= 0.0 ? dlp_json_real(first)
+								   : json_null());
+		json_array_append_new(cands, c);
+	}
+	json_object_set_new(t, "candidates", cands);
+	if (chosen >= 0) {
+		kind_name(&dlp_ocl_gemm_kinds[chosen], variant, sizeof variant);
+		json_object_set_new(t, "chosen", json_string(variant));
+	} else {
+		json_object_set_new(t, "chosen", json_null());
+	}
+	*tune = t;
+	return chosen;
+}
+
+/* ---- CLBlast ------------------------------------------------------------- */
+/* clblast_c.h, without needing its header at build time. Enums are ints. */
+enum { CLBLAST_ROW_MAJOR = 101, CLBLAST_NO_TRANS = 111 };
+typedef int (*clblast_sgemm_fn)(int layout, int ta, int tb, size_t m, size_t n, size_t k,
+				float alpha, cl_mem a, size_t ao, size_t lda, cl_mem b,
+				size_t bo, size_t ldb, float beta, cl_mem c, size_t co,
+				size_t ldc, cl_command_queue *q, cl_event *e);
+typedef int (*clblast_clear_fn)(void);
+
+struct clblast_run {
+	dlp_ocl_dev *d;
+	clblast_sgemm_fn sgemm;
+	cl_mem A, B, C;
+	size_t n;
+};
+
+static int clblast_rep(void *vc, double *elapsed_s)
+{
+	struct clblast_run *c = vc;
+	cl_event e = NULL;
+	cl_int err;
+	int st;
+
+	/* CLBlast may run helper kernels before the GEMM and its event covers
+	 * only the last one, so this repetition is timed on the host clock
+	 * (*elapsed_s stays negative), around a full clFinish. */
+	(void)elapsed_s;
+	st = c->sgemm(CLBLAST_ROW_MAJOR, CLBLAST_NO_TRANS, CLBLAST_NO_TRANS, c->n, c->n, c->n,
+		      1.0f, c->A, 0, c->n, c->B, 0, c->n, 0.0f, c->C, 0, c->n, &c->d->q, &e);
+	if (e)
+		clReleaseEvent(e);
+	if (st != 0) {
+		/* CLBlast returns OpenCL codes as they are, and its own below -1000. */
+		if (st > -1000)
+			return dlp_ocl_fail(st, "CLBlastSgemm");
+		return dlp_error_set("CLBlastSgemm returned CLBlast status %d", st);
+	}
+	err = clFinish(c->d->q);
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, "clFinish after CLBlastSgemm");
+	return 0;
+}
+
+json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const char *lib)
+{
+	struct gemm_host h = { 0 };
+	struct clblast_run run = { 0 };
+	dlp_stats st = { 0 };
+	clblast_clear_fn clear = NULL;
+	json_t *r;
+	void *so;
+	size_t nn = (size_t)n * (size_t)n;
+	cl_int err;
+	double t0, max_err = 0.0;
+	int ok = 0;
+
+	r = dlp_result_new("gemm", "clblast", "fp32");
+	if (!r)
+		return NULL;
+	result_shape(r, n, "CLBlastSgemm");
+	/* The library stays loaded for the life of the process: it is C++ with
+	 * static state, and unloading it under a live ICD is not worth the risk. */
+	so = dlopen(lib ? lib : "libclblast.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (!so) {
+		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, dlerror());
+		return r;
+	}
+	run.sgemm = (clblast_sgemm_fn)(uintptr_t)dlsym(so, "CLBlastSgemm");
+	clear = (clblast_clear_fn)(uintptr_t)dlsym(so, "CLBlastClearCache");
+	if (!run.sgemm) {
+		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, "CLBlastSgemm not found in the library");
+		return r;
+	}
+	if (nn * 4 > d->max_alloc) {
+		dlp_result_fail(r, DLP_STATUS_SKIPPED, "matrix exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE");
+		return r;
+	}
+	if (host_init(&h, DLP_OCL_FP32, n) != 0)
+		goto out;
+	run.d = d;
+	run.n = (size_t)n;
+	run.A = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * 4, h.ha, &err);
+	if (run.A)
+		run.B = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * 4,
+				       h.hb, &err);
+	if (run.B)
+		run.C = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * 4, NULL, &err);
+	if (!run.C) {
+		dlp_ocl_fail(err, "clCreateBuffer");
+		goto out;
+	}
+	/* CLBlast compiles its kernels on the first call (seconds on PoCL). */
+	t0 = dlp_harness_now();
+	if (clblast_rep(&run, NULL) != 0)
+		goto out;
+	json_object_set_new(r, "first_call_s", dlp_json_real(dlp_harness_now() - t0));
+	err = clEnqueueReadBuffer(d->q, run.C, CL_TRUE, 0, nn * 4, h.hc, 0, NULL, NULL);
+	if (err != CL_SUCCESS) {
+		dlp_ocl_fail(err, "clEnqueueReadBuffer(C)");
+		goto out;
+	}
+	if (host_verify(&h, &max_err) != 0)
+		goto out;
+	json_object_set_new(r, "verified", json_true());
+	json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
+	if (dlp_measure(clblast_rep, &run, b, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)n * n * n * 1e-9);
+	ok = 1;
+out:
+	if (!ok)
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+	dlp_stats_free(&st);
+	if (run.A)
+		clReleaseMemObject(run.A);
+	if (run.B)
+		clReleaseMemObject(run.B);
+	if (run.C)
+		clReleaseMemObject(run.C);
+	/* Its program cache holds our context alive; drop it with the context. */
+	if (clear)
+		clear();
+	host_free(&h);
+	return r;
+}

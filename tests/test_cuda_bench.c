@@ -1,0 +1,302 @@
+/* The CUDA backend without a GPU: the embedded PTX assembles for sm_90, and
+ * a fake libcuda (tests/fakes/fake_cuda.c) drives every failure path into a
+ * status. The fake's "device" memory is host memory and its kernels do
+ * nothing, so copies verify and GEMMs fail verification, by design. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dlprobe/json.h"
+#include "kernels/cuda/cu.h"
+
+static const char *fake_path(const char *lib)
+{
+	static char p[512];
+	const char *b = getenv("DLP_TEST_BUILD");
+
+	snprintf(p, sizeof p, "%s/tests/%s", b ? b : "build", lib);
+	return p;
+}
+
+/* The PTX is what the backend loads; the build flag can lag behind it. */
+static int have_ptx(void)
+{
+	return dlp_embedded_get("ptx/gemm.ptx", NULL) != NULL;
+}
+
+static void small_cfg(dlp_cu_cfg *c)
+{
+	dlp_cu_cfg_from_opts(c, NULL);
+	c->budget = (dlp_budget){ .warmups = 0, .budget_s = 0.001, .min_samples = 2, .max_samples = 3 };
+	c->gemm_n[0] = 128;
+	c->gemm_n[1] = 0;
+	c->bw_bytes = 1 << 20;
+	c->xfer_bytes = 1 << 20;
+	c->cublas_lib = "libcublas_not_here.so";
+	c->nvml_lib = "libnvidia-ml_not_here.so.1";
+}
+
+/* Run the backend on the fake in mode; returns the devices array. */
+static json_t *run_fake(const char *mode, void (*tweak)(dlp_cuda_api *))
+{
+	dlp_cuda_api api;
+	dlp_cu_cfg c;
+	json_t *devs = json_array();
+
+	setenv("DLPROBE_LIBCUDA", fake_path("libcuda_fake.so"), 1);
+	setenv("FAKE_CUDA_MODE", mode, 1);
+	assert_int_equal(dlp_cuda_load(&api), 0);
+	if (tweak)
+		tweak(&api);
+	small_cfg(&c);
+	assert_int_equal(dlp_cu_run_api(&api, &c, NULL, devs), 0);
+	dlp_cuda_unload(&api);
+	return devs;
+}
+
+static const char *str(const json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "";
+}
+
+/* The first result matching kernel/impl/dtype/variant (NULL: any). */
+static json_t *find(json_t *dev, const char *kernel, const char *impl, const char *dtype,
+		    const char *variant)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		if (strcmp(str(r, "kernel"), kernel) || (impl && strcmp(str(r, "impl"), impl)) ||
+		    (dtype && strcmp(str(r, "dtype"), dtype)) ||
+		    (variant && strcmp(str(r, "variant"), variant)))
+			continue;
+		return r;
+	}
+	fail_msg("no %s/%s/%s result", kernel, impl ? impl : "*", dtype ? dtype : "*");
+	return NULL;
+}
+
+static void test_ptx_embedded_and_assembles(void **state)
+{
+	static const char *const files[] = { "ptx/gemm.ptx", "ptx/gemm_sm80.ptx" };
+	static const char *const entries[] = { "dlp_sgemm_128x128", "dlp_hgemm_wmma", "dlp_copy_f4",
+					       "dlp_noop", "dlp_bgemm_wmma", "dlp_tgemm_wmma" };
+	const char *ptxas = NULL;
+	char cmd[1024], tmpl[] = "/tmp/dlp_ptx_XXXXXX";
+	size_t i, len;
+
+	(void)state;
+	if (!have_ptx())
+		skip();
+	for (i = 0; i < 6; i++) {
+		const char *p = dlp_embedded_get(files[i < 4 ? 0 : 1], &len);
+		char want[64];
+
+		assert_non_null(p);
+		snprintf(want, sizeof want, ".entry %s(", entries[i]);
+		if (!strstr(p, want))
+			fail_msg("%s lacks %s", files[i < 4 ? 0 : 1], want);
+	}
+	if (access("/usr/local/cuda/bin/ptxas", X_OK) == 0)
+		ptxas = "/usr/local/cuda/bin/ptxas";
+	else if (system("command -v ptxas >/dev/null 2>&1") == 0)
+		ptxas = "ptxas";
+	if (!ptxas)
+		skip();
+	for (i = 0; i < 2; i++) {
+		const char *p = dlp_embedded_get(files[i], &len);
+		int fd = mkstemp(tmpl);
+		FILE *f;
+
+		assert_true(fd >= 0);
+		f = fdopen(fd, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(p, 1, len, f), len);
+		fclose(f);
+		snprintf(cmd, sizeof cmd, "%s -arch=sm_90 %s -o /dev/null", ptxas, tmpl);
+		if (system(cmd) != 0)
+			fail_msg("ptxas rejected %s", files[i]);
+		unlink(tmpl);
+		strcpy(tmpl, "/tmp/dlp_ptx_XXXXXX");
+	}
+}
+
+static void test_fake_ok(void **state)
+{
+	json_t *devs = run_fake("ok", NULL), *dev, *r;
+
+	(void)state;
+	assert_int_equal(json_array_size(devs), 1);
+	dev = json_array_get(devs, 0);
+	assert_string_equal(str(dev, "name"), "Fake H100 0");
+	assert_string_equal(str(dev, "compute_capability"), "9.0");
+	assert_string_equal(str(dev, "status"), "ok");
+	/* Real copies through the fake: verified and timed. */
+	r = find(dev, "d2d", "dlprobe", NULL, "cuMemcpyDtoD");
+	assert_string_equal(str(r, "status"), "ok");
+	assert_true(json_number_value(json_object_get(r, "rate_gbps")) > 0.0);
+	r = find(dev, "h2d", NULL, NULL, "pinned");
+	assert_string_equal(str(r, "status"), "ok");
+	r = find(dev, "d2h", NULL, NULL, "pageable");
+	assert_string_equal(str(r, "status"), "ok");
+	/* Kernels that do not run never pass as measurements. */
+	r = find(dev, "gemm", "dlprobe", "fp32", NULL);
+	if (have_ptx()) {
+		assert_string_equal(str(r, "status"), "error");
+		assert_non_null(strstr(str(r, "reason"), "verification failed"));
+		r = find(dev, "gemm", "dlprobe", "bf16", NULL);
+		assert_string_equal(str(r, "status"), "error");
+		r = find(dev, "launch_latency", NULL, NULL, NULL);
+		assert_string_equal(str(r, "status"), "error");
+	} else {
+		assert_string_equal(str(r, "status"), "unavailable");
+	}
+	assert_null(json_object_get(r, "rate_gflops"));
+	assert_non_null(strstr(str(dev, "cublas"), "not found"));
+	assert_string_equal(str(json_object_get(dev, "nvml"), "status"), "unavailable");
+	json_decref(devs);
+}
+
+static void test_fake_module_load_fails(void **state)
+{
+	json_t *devs = run_fake("modfail", NULL), *dev, *r;
+
+	(void)state;
+	if (!have_ptx())
+		skip();
+	dev = json_array_get(devs, 0);
+	r = find(dev, "gemm", "dlprobe", "fp16", NULL);
+	assert_string_equal(str(r, "status"), "error");
+	assert_non_null(strstr(str(r, "reason"), "CUDA_ERROR_INVALID_PTX"));
+	assert_non_null(strstr(str(r, "reason"), "cuModuleLoadData"));
+	r = find(dev, "d2d", "dlprobe", NULL, "kernel");
+	assert_string_equal(str(r, "status"), "error");
+	/* What needs no module is still measured. */
+	assert_string_equal(str(find(dev, "h2d", NULL, NULL, "pinned"), "status"), "ok");
+	assert_string_equal(str(dev, "status"), "ok");
+	json_decref(devs);
+}
+
+static void test_fake_launch_fails(void **state)
+{
+	json_t *devs = run_fake("launchfail", NULL), *dev, *r;
+
+	(void)state;
+	if (!have_ptx())
+		skip();
+	dev = json_array_get(devs, 0);
+	r = find(dev, "gemm", "dlprobe", "fp32", NULL);
+	assert_string_equal(str(r, "status"), "error");
+	assert_non_null(strstr(str(r, "reason"), "CUDA_ERROR_LAUNCH_FAILED"));
+	r = find(dev, "launch_latency", NULL, NULL, NULL);
+	assert_non_null(strstr(str(r, "reason"), "CUDA_ERROR_LAUNCH_FAILED"));
+	json_decref(devs);
+}
+
+static void test_fake_alloc_fails(void **state)
+{
+	json_t *devs = run_fake("allocfail", NULL), *dev, *r;
+	size_t i;
+
+	(void)state;
+	dev = json_array_get(devs, 0);
+	json_array_foreach(json_object_get(dev, "results"), i, r)
+		if (strcmp(str(r, "status"), "ok") == 0)
+			fail_msg("%s measured without memory", str(r, "kernel"));
+	r = find(dev, "gemm", "dlprobe", NULL, NULL);
+	assert_non_null(strstr(str(r, "reason"), "CUDA_ERROR_OUT_OF_MEMORY"));
+	assert_string_equal(str(dev, "status"), "error");
+	json_decref(devs);
+}
+
+static void test_fake_two_devices_peer(void **state)
+{
+	json_t *devs = run_fake("two", NULL), *r;
+
+	(void)state;
+	assert_int_equal(json_array_size(devs), 2);
+	r = find(json_array_get(devs, 0), "p2p", NULL, NULL, NULL);
+	assert_int_equal(json_integer_value(json_object_get(r, "peer")), 1);
+	assert_string_equal(str(r, "status"), "ok");
+	r = find(json_array_get(devs, 1), "p2p", NULL, NULL, NULL);
+	assert_int_equal(json_integer_value(json_object_get(r, "peer")), 0);
+	json_decref(devs);
+}
+
+static void drop_launch(dlp_cuda_api *a)
+{
+	a->cuLaunchKernel = NULL;
+}
+
+static void drop_ctx(dlp_cuda_api *a)
+{
+	a->cuCtxCreate = NULL;
+}
+
+static void test_missing_optional_symbols(void **state)
+{
+	json_t *devs, *r;
+
+	(void)state;
+	devs = run_fake("ok", drop_launch);
+	r = find(json_array_get(devs, 0), "gemm", "dlprobe", "fp32", NULL);
+	if (have_ptx()) {
+		assert_string_equal(str(r, "status"), "error");
+		assert_non_null(strstr(str(r, "reason"), "lacks cuLaunchKernel"));
+	}
+	json_decref(devs);
+	devs = run_fake("ok", drop_ctx);
+	assert_int_equal(json_array_size(devs), 1);
+	assert_string_equal(str(json_array_get(devs, 0), "status"), "error");
+	assert_non_null(strstr(str(json_array_get(devs, 0), "reason"), "lacks cuCtxCreate"));
+	json_decref(devs);
+}
+
+static void test_no_device_and_no_driver(void **state)
+{
+	extern const dlp_backend dlp_backend_cuda;
+	json_t *devs = run_fake("nodevice", NULL);
+
+	(void)state;
+	assert_string_equal(str(json_array_get(devs, 0), "status"), "unavailable");
+	json_decref(devs);
+
+	/* A driver lacking a required symbol: the backend says so, unavailable. */
+	setenv("DLPROBE_LIBCUDA", fake_path("libcuda_nosym.so"), 1);
+	devs = json_array();
+	assert_int_equal(dlp_backend_cuda.run(NULL, devs), 0);
+	assert_string_equal(str(json_array_get(devs, 0), "status"), "unavailable");
+	assert_non_null(strstr(str(json_array_get(devs, 0), "reason"), "cuDeviceGetName"));
+	json_decref(devs);
+
+	setenv("DLPROBE_LIBCUDA", "/nonexistent/libcuda.so.1", 1);
+	devs = json_array();
+	assert_int_equal(dlp_backend_cuda.run(NULL, devs), 0);
+	assert_string_equal(str(json_array_get(devs, 0), "status"), "unavailable");
+	json_decref(devs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ptx_embedded_and_assembles),
+		cmocka_unit_test(test_fake_ok),
+		cmocka_unit_test(test_fake_module_load_fails),
+		cmocka_unit_test(test_fake_launch_fails),
+		cmocka_unit_test(test_fake_alloc_fails),
+		cmocka_unit_test(test_fake_two_devices_peer),
+		cmocka_unit_test(test_missing_optional_symbols),
+		cmocka_unit_test(test_no_device_and_no_driver),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
