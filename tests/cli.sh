@@ -92,6 +92,42 @@ expect "memory from each source" 0 "" -- py "s=d['memory']['sources']; assert s[
 # a fake CUDA driver is reported through the same path
 expect "fake libcuda device shown" 0 "Fake H100 0, cc 9.0, 132 SMs" -- env DLPROBE_LIBCUDA="${BUILD:-build}/tests/libcuda_fake.so" "$B" probe
 
+# bench, estimate, compare and list: bad input is a one-line usage error (exit 2)
+expect "bench: unknown backend" 2 'unknown backend "tpu"' -- "$B" bench --backend tpu
+one_line "bench unknown backend: one line"
+expect "bench: stray argument" 2 "takes no arguments" -- "$B" bench now
+expect "estimate: no model" 2 "needs --model" -- "$B" estimate
+expect "estimate: unknown model" 2 'unknown model "nosuch"' -- "$B" estimate --model nosuch --samples 10
+one_line "estimate unknown model: one line"
+expect "estimate: malformed mlp" 2 'malformed model spec "mlp:10,,2"' -- "$B" estimate --model mlp:10,,2 --samples 10
+expect "estimate: zero epochs" 2 "epochs needs a positive number" -- "$B" estimate --model mlp:10,5,2 --samples 10 --epochs 0
+expect "estimate: negative price" 2 "price needs a non-negative" -- "$B" estimate --model mlp:10,5,2 --samples 10 --price -1
+expect "estimate: unknown dataset" 2 'unknown dataset "nosuch"' -- "$B" estimate --model mlp:10,5,2 --dataset nosuch
+expect "estimate: unknown instance" 2 'unknown instance "nosuch"' -- "$B" estimate --model resnet50 --dataset cifar10 --instance nosuch
+expect "estimate: bench file of another major version" 2 "schema_version 2.0 is not supported" -- "$B" estimate --model mlp:10,5,2 --samples 10 --hw tests/fixtures/bench_schema2.json
+one_line "schema major: one line"
+expect "estimate: missing bench file" 2 "cannot read $T/none.json" -- "$B" estimate --model mlp:10,5,2 --samples 10 --hw "$T/none.json"
+expect "estimate: bench file that is not JSON" 2 "README.md:1:1: invalid JSON" -- "$B" estimate --model mlp:10,5,2 --samples 10 --hw README.md
+printf '{"schema_version": "1.0", "layers": [' > "$T/broken-model.json"
+expect "estimate: truncated model file" 2 "broken-model.json" -- "$B" estimate --model "$T/broken-model.json" --samples 10
+expect "estimate: bad retrain period" 2 "retrain-every needs a duration" -- "$B" estimate --model mlp:10,5,2 --samples 10 --retrain-every 3x
+expect "list: unknown kind" 2 'unknown "bogus"' -- "$B" list bogus
+expect "compare: nothing to compare" 2 "compare needs machines" -- "$B" compare
+expect "list models" 0 "resnet50" -- "$B" list models
+expect "list instances names providers' spellings" 0 "p4d.24xlarge" -- "$B" list instances
+expect "list datasets" 0 "cifar10" -- "$B" list datasets
+
+# estimate and compare answer from the catalog, and -o is atomic for them too
+expect "estimate from the catalog" 0 "p3.2xlarge" -- "$B" estimate --model resnet50 --dataset cifar10 --epochs 10 --instance p3.2xlarge
+expect "estimate -o FILE" 0 "" -- "$B" -q estimate --model mlp:30,64,2 --dataset tabular:100000x30 --classical gbdt --instance c7i.2xlarge -o "$T/est.json"
+expect "estimate JSON has the stable names" 0 "" -- /usr/bin/python3 -c "
+import json; e=json.load(open('$T/est.json'))['estimates'][0]
+assert e['hardware'] and e['deep']['memory']['fits'] in (True, False)
+for k in ('low','expected','high'):
+    assert e['deep']['train_s'][k] > 0 and e['classical']['train_s'][k] > 0 and e['deep']['cost_usd'][k] >= 0
+assert e['deep']['train_s']['low'] <= e['deep']['train_s']['expected'] <= e['deep']['train_s']['high']"
+expect "compare ranks machines" 0 "" -- sh -c "'$B' -q compare p4d.24xlarge g6.xlarge --model resnet50 --dataset cifar10 --epochs 5 --json > '$T/cmp.json'"
+
 # man page generated from --help (one source of truth)
 if [ -f docs/dlprobe.1 ]; then
 	expect "man page matches --help" 0 "" -- sh -c "sh scripts/gen_man.sh '$B' | cmp -s - docs/dlprobe.1"
