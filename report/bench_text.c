@@ -54,6 +54,7 @@ static void rate(const json_t *r, char *buf, size_t len)
 static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
 {
 	const json_t *sb = json_object_get(d, "system_blas"), *r;
+	int disturbed = 0;
 	size_t i;
 
 	fprintf(out, "%s%s: %s%s", st->bold, backend, str(d, "name"), st->reset);
@@ -65,7 +66,7 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 		fprintf(out, " (%lld threads, %s)", (long long)json_integer_value(json_object_get(d, "threads")),
 			str(d, "isa"));
 	fputc('\n', out);
-	fprintf(out, "  %-13s %-6s %-8s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
+	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
 		"shape", "thr", "rate", "%peak", "vs blas");
 	json_array_foreach(json_object_get(d, "results"), i, r) {
 		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32];
@@ -78,18 +79,22 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 			isa = "nt";
 		shape(r, sh, sizeof sh);
 		if (strcmp(str(r, "status"), "ok")) {
-			fprintf(out, "  %-13s %-6s %-8s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
+			fprintf(out, "  %-13s %-6s %-11s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
 				"", str(r, "status"), str(r, "reason"));
 			continue;
 		}
 		rate(r, rt, sizeof rt);
 		if (p == p)
-			snprintf(pk, sizeof pk, "%5.0f%%", p);
+			snprintf(pk, sizeof pk, "%5.0f%%%s", p, p > 100 ? "!" : "");
+		disturbed |= p > 100;
 		if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
 			snprintf(vs, sizeof vs, "%6.2fx", v);
-		fprintf(out, "  %-13s %-6s %-8s %-16s %3.0f %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
+		fprintf(out, "  %-13s %-6s %-11s %-16s %3.0f %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
 			num(r, "threads"), rt, pk, vs);
 	}
+	if (disturbed)
+		fprintf(out, "  ! above the measured peak: the machine was busy while the peak was measured; "
+			"re-run on a quiet machine\n");
 	if (sb) {
 		if (strcmp(str(sb, "status"), "ok")) {
 			fprintf(out, "  system BLAS: %s (%s)\n", str(sb, "status"), str(sb, "reason"));

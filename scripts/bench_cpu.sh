@@ -2,7 +2,8 @@
 # CPU speed targets of issue 3, checked in one run on one machine (never in
 # unit tests): dlprobe's GEMM against OpenBLAS with a correct core type and
 # against the measured FMA peak, STREAM NT vs normal stores, and two --quick
-# runs for repeatability. Usage: scripts/bench_cpu.sh [path/to/dlprobe]
+# runs for repeatability; bf16 (AVX512_BF16, AMX) rows beside them.
+# Usage: scripts/bench_cpu.sh [path/to/dlprobe]
 set -eu
 BIN=${1:-build/dlprobe}
 CORE=${BENCH_CORETYPE:-SkylakeX}
@@ -11,9 +12,13 @@ trap 'rm -rf "$TMP"' EXIT
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) CPUs"
 echo "environment: $(env | grep '^OPENBLAS_' | tr '\n' ' ')"
-OPENBLAS_CORETYPE=$CORE "$BIN" bench --backend cpu --full -q -o "$TMP/full.json" >/dev/null
-"$BIN" bench --backend cpu --quick -q -o "$TMP/q1.json" >/dev/null
-"$BIN" bench --backend cpu --quick -q -o "$TMP/q2.json" >/dev/null
+# The environment may preset OPENBLAS_CORETYPE (Haswell on the dev VM) and
+# OPENBLAS_L2_SIZE: every run sets the one and unsets the other explicitly,
+# so OpenBLAS runs its own blocking for the named core.
+run() { env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$CORE" "$BIN" bench --backend cpu "$@" -q >/dev/null; }
+run --full -o "$TMP/full.json"
+run --quick -o "$TMP/q1.json"
+run --quick -o "$TMP/q2.json"
 
 python3 - "$TMP" "$CORE" <<'PY'
 import json, sys
@@ -57,6 +62,26 @@ for t in sorted({1, T}):
     nt = find(full, kernel="stream_triad", variant="nt", threads=t)
     no = find(full, kernel="stream_triad", variant="normal", threads=t)
     check("STREAM triad %dT NT / normal stores" % t, rate(nt) / rate(no) if nt and no else None, 1.3)
+# bf16 (AVX512_BF16, fp32 accumulation): against the measured VDPBF16PS peak;
+# no library reference (OpenBLAS 0.3.21 has sbgemm only for some cores).
+bp = {t: rate(find(full, kernel="fma_peak", dtype="bf16", threads=t)) for t in sorted({1, T})}
+for t in sorted({1, T}):
+    print("measured bf16 (vdpbf16ps) peak %d thread(s): %s GFLOP/s" %
+          (t, "n/a" if bp[t] is None else "%.1f" % bp[t]))
+for n in (1024, 2048):
+    for t in sorted({1, T}):
+        own = find(full, kernel="gemm", impl="dlprobe", dtype="bf16", isa="avx512_bf16", m=n, n=n, k=n, threads=t)
+        if own:
+            print("  bf16 n=%d %dT: %.1f GFLOP/s, %.0f%% of the measured bf16 peak, max rel err %.1e" %
+                  (n, t, rate(own), own.get("pct_of_measured_peak") or 0, own.get("max_rel_err")))
+for r in full["results"]:
+    if r.get("kernel") == "gemm" and r.get("dtype") == "bf16" and r.get("status") != "ok":
+        print("  bf16 %s: %s (%s)" % (r.get("isa"), r.get("status"), r.get("reason")))
+amx = [r for r in full["results"] if r.get("isa") == "amx" and r.get("status") == "ok"]
+for r in amx:
+    print("  AMX bf16 n=%d 1T: %.1f GFLOP/s" % (r["n"], rate(r)))
+check("AMX bf16 1T TFLOP/s (where AMX exists)", max(rate(r) for r in amx) / 1000 if amx else None, 1.5) if amx else \
+    print("  %-58s %8s  (no AMX on this machine: not measured)" % ("AMX bf16 1T TFLOP/s", "n/a"))
 a = find(q1, kernel="gemm", impl="dlprobe", dtype="fp32", m=2048, n=2048, k=2048, threads=T)
 b = find(q2, kernel="gemm", impl="dlprobe", dtype="fp32", m=2048, n=2048, k=2048, threads=T)
 if a and b:

@@ -7,8 +7,10 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
+#include "dlprobe/probe.h"
 #include "kernels/cpu/cpu.h"
 
 static const size_t sizes[][3] = {
@@ -94,9 +96,220 @@ static void run_isa(dlp_cpu_isa isa)
 	dlp_team_free(team);
 }
 
+/* bf16 bound (tests, k <= 130): the bf16 products are exact in fp32 and the
+ * reference uses the same bf16 values, so only fp32 accumulation differs:
+ * ~2^-24 sqrt(k/2) = 4.8e-7 at k = 130 in the |ref| + sqrt(k) scaling; 1e-5
+ * is a 20x margin and far below what a lost pair or wrong pairing costs
+ * (~1/sqrt(k) ~ 0.09). backend_cpu.c's BF16_TOL explains the benchmark's. */
+#define BF16_TEST_TOL 1e-5
+
+static void check_sbgemm(dlp_cpu_isa isa, int threads, const dlp_gemm_blocking *bl,
+			 dlp_team *team)
+{
+	size_t s;
+
+	for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		size_t m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
+		uint16_t *a = malloc((m * k + 1) * sizeof *a), *b = malloc((k * n + 1) * sizeof *b);
+		float *c = malloc((m * n + 1) * sizeof *c);
+		double *r = malloc((m * n + 1) * sizeof *r);
+		dlp_gemm_plan *p = dlp_gemm_plan_new(isa, 2, bl, team, threads);
+		double err;
+
+		assert_non_null(p);
+		dlp_fill_normal_bf16(a, m * k, 1 + s);
+		dlp_fill_normal_bf16(b, k * n, 100 + s);
+		dlp_fill_normal_f32(c, m * n, 7);
+		dlp_sbgemm(p, m, n, k, a, m ? m : 1, b, k ? k : 1, c, m ? m : 1);
+		dlp_gemm_ref_bf16(m, n, k, a, b, r);
+		err = dlp_max_rel_err_f32(m * n, c, r, k);
+		if (err > BF16_TEST_TOL)
+			fail_msg("sbgemm %s %dT %zux%zux%zu err %g", dlp_cpu_isa_name(isa), threads, m, n,
+				 k, err);
+		dlp_gemm_plan_free(p);
+		free(a);
+		free(b);
+		free(c);
+		free(r);
+	}
+}
+
 static void test_generic(void **state) { run_isa(DLP_CPU_GENERIC); }
 static void test_avx2(void **state) { run_isa(DLP_CPU_AVX2); }
 static void test_avx512(void **state) { run_isa(DLP_CPU_AVX512); }
+
+static void run_bf16(dlp_cpu_isa isa)
+{
+	dlp_gemm_blocking tiny = { 40, 16, 30 }, odd = { 40, 15, 30 }, real;
+	dlp_team *team = dlp_team_new(2);
+
+	assert_non_null(team);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(isa, 2), 2, 48 << 10, 1 << 20, 32 << 20, &real);
+	check_sbgemm(isa, 1, &tiny, team);
+	check_sbgemm(isa, 2, &tiny, team);
+	check_sbgemm(isa, 1, &odd, team);  /* odd KC is rounded up to whole pairs */
+	check_sbgemm(isa, 2, &real, team);
+	dlp_team_free(team);
+}
+
+/* The C emulation of VDPBF16PS runs the bf16 framework on any CPU. */
+static void test_sbgemm_generic(void **state) { run_bf16(DLP_CPU_GENERIC); }
+
+static void test_sbgemm_avx512bf16(void **state)
+{
+	if (!dlp_cpu_bf16_ok())
+		skip();
+	run_bf16(DLP_CPU_AVX512);
+}
+
+/* Same k order per element (pairs in sequence, odd product then even, one
+ * accumulator): the instruction and its C emulation agree bit for bit,
+ * which pins the pair layout of the packing down exactly. */
+static void test_sbgemm_matches_emulation(void **state)
+{
+	const size_t m = 70, n = 29, k = 77;
+	dlp_gemm_blocking bl = { 64, 32, 24 };
+	uint16_t *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
+	float *c1 = malloc(m * n * sizeof *c1), *c2 = malloc(m * n * sizeof *c2);
+	dlp_gemm_plan *pg, *pa;
+
+	if (!dlp_cpu_bf16_ok()) {
+		free(a);
+		free(b);
+		free(c1);
+		free(c2);
+		skip();
+	}
+	pg = dlp_gemm_plan_new(DLP_CPU_GENERIC, 2, &bl, NULL, 1);
+	pa = dlp_gemm_plan_new(DLP_CPU_AVX512, 2, &bl, NULL, 1);
+	assert_non_null(pg);
+	assert_non_null(pa);
+	dlp_fill_normal_bf16(a, m * k, 3);
+	dlp_fill_normal_bf16(b, k * n, 4);
+	dlp_sbgemm(pg, m, n, k, a, m, b, k, c1, m);
+	dlp_sbgemm(pa, m, n, k, a, m, b, k, c2, m);
+	assert_memory_equal(c1, c2, m * n * sizeof *c1);
+	dlp_gemm_plan_free(pg);
+	dlp_gemm_plan_free(pa);
+	free(a);
+	free(b);
+	free(c1);
+	free(c2);
+}
+
+static void test_bf16_rounding(void **state)
+{
+	/* Round to nearest even on the 16 dropped bits; NaN stays NaN. */
+	assert_int_equal(dlp_f32_to_bf16(1.0f), 0x3f80);
+	assert_int_equal(dlp_f32_to_bf16(-2.0f), 0xc000);
+	assert_int_equal(dlp_f32_to_bf16(1.0f + 1.0f / 256), 0x3f80);          /* tie, even stays */
+	assert_int_equal(dlp_f32_to_bf16(1.0f + 3.0f / 256), 0x3f82);          /* tie, odd rounds up */
+	assert_int_equal(dlp_f32_to_bf16(1.0f + 1.0f / 256 + 1.0f / 65536), 0x3f81);
+	assert_true(dlp_bf16_to_f32(dlp_f32_to_bf16(NAN)) != dlp_bf16_to_f32(dlp_f32_to_bf16(NAN)));
+	assert_true(dlp_bf16_to_f32(0x3f80) == 1.0f);
+	/* A float just under the largest bf16 rounds to it, not to infinity. */
+	assert_int_equal(dlp_f32_to_bf16(3.3895314e38f), 0x7f7f);
+}
+
+/* No bf16 kernel for AVX2: a plan for it is refused with a reason. */
+static void test_sbgemm_no_avx2(void **state)
+{
+	dlp_gemm_blocking bl = { 64, 64, 64 };
+
+	assert_null(dlp_gemm_ukr_get(DLP_CPU_AVX2, 2));
+	assert_null(dlp_gemm_plan_new(DLP_CPU_AVX2, 2, &bl, NULL, 1));
+	assert_non_null(strstr(dlp_error_message(), "bf16"));
+}
+
+/* ---- AMX: packing and the tile sequence on emulated tiles --------------- */
+
+/* One TDPBF16PS on emulated tiles against a double dot product: the
+ * operand roles (row operand x VNNI operand) and pair order. */
+static void test_amx_emu_tile_op(void **state)
+{
+	float c[16][16];
+	uint16_t a[16][32], b[16][32];
+	int m, n, k;
+
+	for (m = 0; m < 16; m++)
+		for (k = 0; k < 32; k++) {
+			a[m][k] = dlp_f32_to_bf16((float)((m * 7 + k * 3) % 11) - 5.0f);
+			b[m][k] = dlp_f32_to_bf16((float)((m * 5 + k) % 9) * 0.5f - 2.0f);
+		}
+	for (m = 0; m < 16; m++)
+		for (n = 0; n < 16; n++)
+			c[m][n] = (float)(m - n);
+	dlp_amx_emu_dpbf16ps(c, (const uint16_t (*)[32])a, (const uint16_t (*)[32])b, 16, 16, 16);
+	for (m = 0; m < 16; m++)
+		for (n = 0; n < 16; n++) {
+			double want = m - n;
+
+			for (k = 0; k < 16; k++)
+				want += (double)dlp_bf16_to_f32(a[m][2 * k]) * dlp_bf16_to_f32(b[k][2 * n]) +
+					(double)dlp_bf16_to_f32(a[m][2 * k + 1]) * dlp_bf16_to_f32(b[k][2 * n + 1]);
+			/* Small integers and halves: every partial sum is exact. */
+			assert_true(c[m][n] == (float)want);
+		}
+	/* Denormal bf16 inputs count as zero (DAZ). */
+	memset(a, 0, sizeof a);
+	memset(b, 0, sizeof b);
+	memset(c, 0, sizeof c);
+	a[0][0] = 0x0001;
+	b[0][0] = 0x7f00;
+	dlp_amx_emu_dpbf16ps(c, (const uint16_t (*)[32])a, (const uint16_t (*)[32])b, 1, 1, 1);
+	assert_true(c[0][0] == 0.0f);
+}
+
+static void check_amx(dlp_amx_ukr ukr, int kc, int mc, int nc)
+{
+	static const size_t amx_sizes[][3] = {
+		{ 1, 1, 1 }, { 7, 7, 7 }, { 33, 33, 33 }, { 32, 32, 32 }, { 64, 96, 130 },
+		{ 45, 1, 17 }, { 1, 40, 9 }, { 100, 70, 65 }, { 0, 5, 5 }, { 5, 5, 0 },
+	};
+	size_t s;
+
+	for (s = 0; s < sizeof amx_sizes / sizeof amx_sizes[0]; s++) {
+		size_t m = amx_sizes[s][0], n = amx_sizes[s][1], k = amx_sizes[s][2];
+		uint16_t *a = malloc((m * k + 1) * sizeof *a), *b = malloc((k * n + 1) * sizeof *b);
+		float *c = malloc((m * n + 1) * sizeof *c);
+		double *r = malloc((m * n + 1) * sizeof *r), err;
+		dlp_amx_plan *p = dlp_amx_plan_new(ukr, kc, mc, nc);
+
+		assert_non_null(p);
+		dlp_fill_normal_bf16(a, m * k, 10 + s);
+		dlp_fill_normal_bf16(b, k * n, 200 + s);
+		dlp_fill_normal_f32(c, m * n, 9);
+		dlp_amx_sbgemm(p, m, n, k, a, m ? m : 1, b, k ? k : 1, c, m ? m : 1);
+		dlp_gemm_ref_bf16(m, n, k, a, b, r);
+		err = dlp_max_rel_err_f32(m * n, c, r, k);
+		if (err > BF16_TEST_TOL)
+			fail_msg("amx %s kc %d %zux%zux%zu err %g", ukr == sbgemm_amx_32x32 ? "tiles" : "emulated",
+				 kc, m, n, k, err);
+		dlp_amx_plan_free(p);
+		free(a);
+		free(b);
+		free(c);
+		free(r);
+	}
+}
+
+/* Packing + driver + the tile instruction sequence, emulated: on any CPU.
+ * Small blocks cross every KC/MC/NC edge; the default ones the real path. */
+static void test_amx_emulated(void **state)
+{
+	check_amx(sbgemm_amx_emu_32x32, 32, 32, 32);
+	check_amx(sbgemm_amx_emu_32x32, 64, 64, 32);
+	check_amx(sbgemm_amx_emu_32x32, 512, 256, 1024);
+}
+
+/* The real tiles, only where the CPU has them and the OS grants them. */
+static void test_amx_tiles(void **state)
+{
+	if (!dlp_cpu_amx_ok() || dlp_cpu_amx_request() != 0)
+		skip();
+	check_amx(sbgemm_amx_32x32, 32, 32, 32);
+	check_amx(sbgemm_amx_32x32, 512, 256, 1024);
+}
 
 static void test_isa_override(void **state)
 {
@@ -106,7 +319,20 @@ static void test_isa_override(void **state)
 	setenv("DLPROBE_CPU_ISA", "avx2", 1);
 	assert_false(dlp_cpu_isa_ok(DLP_CPU_AVX512));
 	assert_false(dlp_cpu_bf16_ok());
+	assert_non_null(dlp_cpu_bf16_why());
+	/* "avx512" keeps fp32 AVX-512 but forbids the bf16 paths above it. */
+	setenv("DLPROBE_CPU_ISA", "avx512", 1);
+	assert_false(dlp_cpu_bf16_ok());
+	assert_false(dlp_cpu_amx_ok());
+	assert_true(dlp_cpu_amx_forbidden());
+	if (dlp_cpu_isa_usable() & DLP_ISA_AVX512BF16)
+		assert_non_null(strstr(dlp_cpu_bf16_why(), "DLPROBE_CPU_ISA"));
+	setenv("DLPROBE_CPU_ISA", "avx512_bf16", 1);
+	assert_true(dlp_cpu_amx_forbidden());
+	if (dlp_cpu_isa_usable() & DLP_ISA_AVX512BF16)
+		assert_true(dlp_cpu_bf16_ok());
 	unsetenv("DLPROBE_CPU_ISA");
+	assert_false(dlp_cpu_amx_forbidden());
 	assert_true(dlp_cpu_isa_ok(DLP_CPU_GENERIC));
 }
 
@@ -142,6 +368,14 @@ int main(void)
 		cmocka_unit_test(test_generic),
 		cmocka_unit_test(test_avx2),
 		cmocka_unit_test(test_avx512),
+		cmocka_unit_test(test_sbgemm_generic),
+		cmocka_unit_test(test_sbgemm_avx512bf16),
+		cmocka_unit_test(test_sbgemm_matches_emulation),
+		cmocka_unit_test(test_bf16_rounding),
+		cmocka_unit_test(test_sbgemm_no_avx2),
+		cmocka_unit_test(test_amx_emu_tile_op),
+		cmocka_unit_test(test_amx_emulated),
+		cmocka_unit_test(test_amx_tiles),
 		cmocka_unit_test(test_isa_override),
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_team_binding),

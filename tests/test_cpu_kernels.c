@@ -167,6 +167,54 @@ static void test_amx_refusal(void **state)
 	assert_true(strlen(dlp_error_message()) > 0);
 }
 
+/* The bench entries for bf16 paths that cannot run: a result with a status
+ * and the reason, never a crash or a number. */
+static void test_bf16_unavailable_entries(void **state)
+{
+	json_t *r;
+
+	setenv("DLPROBE_CPU_ISA", "avx2", 1);
+	r = dlp_cpu_bf16_unavailable(0);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "isa")), "avx512_bf16");
+	assert_string_equal(json_string_value(json_object_get(r, "dtype")), "bf16");
+	assert_true(!strcmp(json_string_value(json_object_get(r, "status")), "skipped") ||
+		    !strcmp(json_string_value(json_object_get(r, "status")), "unavailable"));
+	assert_true(strlen(json_string_value(json_object_get(r, "reason"))) > 0);
+	assert_null(json_object_get(r, "rate_gflops"));
+	json_decref(r);
+	r = dlp_cpu_bf16_unavailable(1);
+	assert_non_null(r);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "skipped");
+	assert_non_null(strstr(json_string_value(json_object_get(r, "reason")), "amx"));
+	json_decref(r);
+	unsetenv("DLPROBE_CPU_ISA");
+	/* Without AMX: "unavailable" with dlp_cpu_amx_request()'s reason. */
+	if (!(dlp_cpu_isa_usable() & DLP_ISA_AMX_TILE)) {
+		r = dlp_cpu_bf16_unavailable(1);
+		assert_non_null(r);
+		assert_string_equal(json_string_value(json_object_get(r, "kernel")), "gemm");
+		assert_string_equal(json_string_value(json_object_get(r, "isa")), "amx");
+		assert_string_equal(json_string_value(json_object_get(r, "status")), "unavailable");
+		assert_non_null(strstr(json_string_value(json_object_get(r, "reason")), "AMX"));
+		json_decref(r);
+	}
+	if (dlp_cpu_bf16_ok())
+		assert_null(dlp_cpu_bf16_unavailable(0));
+}
+
+static void test_fma_peak_bf16(void **state)
+{
+	float fs = 0;
+
+	if (!dlp_cpu_bf16_ok())
+		skip();
+	/* 16 chains x 16 lanes x 2 pairs x 2 flops; chains start at 1..16 and
+	 * only grow, by 2^-21 per step. */
+	assert_true(fma_peak_avx512bf16(20000, &fs) == 20000.0 * 16 * 16 * 2 * 2);
+	assert_true(fs > 16 * 136 && fs < 16 * 137);
+}
+
 static void test_rel_err_nan(void **state)
 {
 	float c[2] = { 1.0f, NAN };
@@ -185,6 +233,8 @@ int main(void)
 		cmocka_unit_test(test_blas_missing),
 		cmocka_unit_test(test_blas_present),
 		cmocka_unit_test(test_amx_refusal),
+		cmocka_unit_test(test_bf16_unavailable_entries),
+		cmocka_unit_test(test_fma_peak_bf16),
 		cmocka_unit_test(test_rel_err_nan),
 	};
 

@@ -24,8 +24,17 @@ const char *dlp_cpu_isa_name(dlp_cpu_isa isa);
 int dlp_cpu_isa_ok(dlp_cpu_isa isa);
 /* The best ISA allowed. */
 dlp_cpu_isa dlp_cpu_isa_best(void);
+/* DLPROBE_CPU_ISA may also name avx512_bf16 and amx (the default ceiling):
+ * "avx512" keeps fp32 AVX-512 and forbids the bf16 paths above it. */
 /* bf16 dot products (AVX512_BF16) usable and not masked by the override. */
 int dlp_cpu_bf16_ok(void);
+/* Why dlp_cpu_bf16_ok() is 0 (a static string), NULL when it is 1. */
+const char *dlp_cpu_bf16_why(void);
+/* AMX tile + bf16 usable (CPUID, XCR0) and not masked by the override; the
+ * per-process permission is separate (dlp_cpu_amx_request()). */
+int dlp_cpu_amx_ok(void);
+/* 1 when DLPROBE_CPU_ISA sets a ceiling below amx. */
+int dlp_cpu_amx_forbidden(void);
 
 /* ---- thread team (pinned with hwloc) ------------------------------------ */
 typedef struct dlp_team dlp_team;
@@ -54,6 +63,11 @@ typedef struct dlp_gemm_blocking {
  * of NR). It writes the full MR x NR tile; the framework handles edges. */
 typedef void (*dlp_ukr_s)(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
 typedef void (*dlp_ukr_d)(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+/* bf16 in, fp32 out: kp steps of k pairs; packed A holds MR pairs
+ * {a(i,2p), a(i,2p+1)} per step and packed B NR pairs {b(2p,j), b(2p+1,j)},
+ * the layout VDPBF16PS and the AMX B operand (VNNI) take. */
+typedef void (*dlp_ukr_sb)(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+			   int acc);
 
 typedef struct dlp_gemm_ukr {
 	const char *name;
@@ -61,7 +75,9 @@ typedef struct dlp_gemm_ukr {
 	void *fn;
 } dlp_gemm_ukr;
 
-/* The micro-kernel for isa and element size (4 or 8). */
+/* The micro-kernel for isa and element size (4 or 8; 2 is bf16 in, fp32
+ * out, with a kernel only for GENERIC (emulation, tests) and AVX512, which
+ * then means AVX512_BF16: check dlp_cpu_bf16_ok() first). NULL when none. */
 const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize);
 /* Blocking derived from cache sizes (bytes; <= 0 unknown: BLIS defaults). */
 void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long l1,
@@ -77,6 +93,39 @@ void dlp_sgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const float *a, s
 	       const float *b, size_t ldb, float *c, size_t ldc);
 void dlp_dgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const double *a, size_t lda,
 	       const double *b, size_t ldb, double *c, size_t ldc);
+/* C (fp32) = A (bf16) * B (bf16), fp32 accumulation; plan made with elsize 2. */
+void dlp_sbgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const uint16_t *a, size_t lda,
+		const uint16_t *b, size_t ldb, float *c, size_t ldc);
+
+/* ---- AMX bf16 GEMM ------------------------------------------------------- */
+/* The AMX path has its own driver (one thread: the target is per core):
+ * 32x32 blocks of C as 2x2 16x16 fp32 tiles; A packed as the VNNI "B"
+ * operand (16 i-pairs per 64-byte row, one row per k pair), B packed as the
+ * "A" operand (per 32-k chunk, one 64-byte row of 32 k values per column j),
+ * so the tile product is C^T and a tile row stores straight into a column of
+ * column-major C. kp (pairs) is a multiple of 16. */
+enum { DLP_AMX_MR = 32, DLP_AMX_NR = 32, DLP_AMX_KP = 16 };
+typedef void (*dlp_amx_ukr)(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+			    int acc);
+/* The real tile micro-kernel (sbgemm_amx.c); call only where AMX is usable
+ * and permitted. dlp_amx_tile_config()/release() bracket its use per thread. */
+void sbgemm_amx_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc);
+void dlp_amx_tile_config(void);
+void dlp_amx_tile_release(void);
+/* The same micro-kernel on tiles emulated in C (TILELOADD, TDPBF16PS,
+ * TILESTORED as the SDM pseudo-code defines them): runs on any CPU. */
+void sbgemm_amx_emu_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+			  int acc);
+/* Emulated TDPBF16PS on tiles of rows x colsb bytes (row-major, 64-byte
+ * stride): c[m][n] += a[m].bf16[2k]*b[k].bf16[2n] then the odd pair,
+ * each product exact in fp32, denormal inputs and outputs flushed. */
+void dlp_amx_emu_dpbf16ps(float c[16][16], const uint16_t a[16][32], const uint16_t b[16][32],
+			  int m_rows, int n_cols, int k_pairs);
+typedef struct dlp_amx_plan dlp_amx_plan;
+dlp_amx_plan *dlp_amx_plan_new(dlp_amx_ukr ukr, int kc, int mc, int nc);
+void dlp_amx_plan_free(dlp_amx_plan *p);
+void dlp_amx_sbgemm(dlp_amx_plan *p, size_t m, size_t n, size_t k, const uint16_t *a, size_t lda,
+		    const uint16_t *b, size_t ldb, float *c, size_t ldc);
 
 /* Micro-kernels, named for what they are. */
 void sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
@@ -85,6 +134,15 @@ void sgemm_avx2_16x6(size_t k, const float *a, const float *b, float *c, size_t 
 void dgemm_avx2_8x6(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
 void sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
 void dgemm_avx512_16x12(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+void sbgemm_generic_8x4(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc);
+void sbgemm_avx512bf16_32x12(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+			     int acc);
+
+/* The bf16 GEMM result when that path cannot run here (amx 0: AVX512_BF16,
+ * 1: AMX, whose permission this requests): status "unavailable" (no such
+ * CPU feature, the request's reason), "skipped" (DLPROBE_CPU_ISA forbids it)
+ * or "error" (AMX present, permission refused). NULL when it can run. */
+json_t *dlp_cpu_bf16_unavailable(int amx);
 
 /* ---- FMA peak ------------------------------------------------------------ */
 /* Runs iters iterations of independent FMA chains; returns flops done and
@@ -95,6 +153,9 @@ double fma_peak_avx2_f32(long iters, float *sink);
 double fma_peak_avx2_f64(long iters, double *sink);
 double fma_peak_avx512_f32(long iters, float *sink);
 double fma_peak_avx512_f64(long iters, double *sink);
+/* VDPBF16PS chains: flops counted as 2 per bf16 product pair element (a
+ * multiply and an add per bf16 pair member, as vendors count bf16 peak). */
+double fma_peak_avx512bf16(long iters, float *sink);
 
 /* ---- memory and classical-ML kernels ------------------------------------ */
 enum dlp_stream_op { DLP_STREAM_COPY, DLP_STREAM_SCALE, DLP_STREAM_ADD, DLP_STREAM_TRIAD };
@@ -136,6 +197,13 @@ void dlp_fill_normal_f64(double *x, size_t n, uint64_t seed);
 /* Naive column-major reference GEMM in double precision (tests, checks). */
 void dlp_gemm_ref_f32(size_t m, size_t n, size_t k, const float *a, const float *b, double *c);
 void dlp_gemm_ref_f64(size_t m, size_t n, size_t k, const double *a, const double *b, double *c);
+void dlp_gemm_ref_bf16(size_t m, size_t n, size_t k, const uint16_t *a, const uint16_t *b,
+		       double *c);
+/* bf16 as raw uint16_t: round to nearest even (NaN kept), and back. */
+uint16_t dlp_f32_to_bf16(float f);
+float dlp_bf16_to_f32(uint16_t h);
+/* Random normals rounded to bf16: the reference uses exactly these values. */
+void dlp_fill_normal_bf16(uint16_t *x, size_t n, uint64_t seed);
 /* Max relative error of c against ref, scaled by the magnitude expected for
  * a k-term dot product of unit normals (|ref| + sqrt(k)). */
 double dlp_max_rel_err_f32(size_t n, const float *c, const double *ref, size_t k);

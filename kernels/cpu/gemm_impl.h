@@ -1,44 +1,102 @@
 /* The BLIS five-loop framework, instantiated once per element type by
- * gemm.c (T, SUF and UKR defined before inclusion). Loops: jc over NC
+ * gemm.c (T: A/B element, TC: C element, KS: k values per packed step (2
+ * for bf16 pairs), SUF and UKR_T defined before inclusion). Loops: jc over NC
  * columns, pc over KC, B panel packed by all threads together, then each
  * thread packs its own A blocks (MC x KC) and runs the micro-kernel over
  * MR x NR tiles. Threads split M when there are enough MR panels for all,
  * otherwise the NR panels (skinny, batch-sized M). */
 
+/* Per k step, MR rows of KS consecutive k values each (KS = 1: a column
+ * slice; KS = 2: the bf16 pairs VDPBF16PS multiplies); past the edges zero,
+ * so the micro-kernel always runs full tiles. Full fp32/fp64 panels are
+ * plain row copies (memcpy vectorises; the general loop did not, and
+ * packing was a quarter of the framework's time). */
 static void NAME(pack_a)(size_t mc, size_t kc, const T *a, size_t lda, int mr, T *dst)
 {
+	const size_t kp = (kc + KS - 1) / KS;
 	size_t ir, p;
-	int i;
+	int i, s;
 
 	for (ir = 0; ir < mc; ir += (size_t)mr) {
 		size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
 
-		for (p = 0; p < kc; p++) {
-			const T *src = a + ir + p * lda;
+		if (KS == 1 && rows == (size_t)mr) {
+			for (p = 0; p < kc; p++)
+				memcpy(dst + p * (size_t)mr, a + ir + p * lda, (size_t)mr * sizeof(T));
+			dst += kc * (size_t)mr;
+			continue;
+		}
+		if (KS == 2 && rows == (size_t)mr) {
+			/* bf16: interleave two columns into pairs, the odd tail
+			 * column paired with zeros. */
+			for (p = 0; p < kp; p++) {
+				const T *s0 = a + ir + 2 * p * lda, *s1 = s0 + lda;
 
-			for (i = 0; i < (int)rows; i++)
-				dst[i] = src[i];
-			for (; i < mr; i++)
-				dst[i] = 0;
-			dst += mr;
+				if (2 * p + 1 < kc)
+					for (i = 0; i < mr; i++) {
+						dst[2 * i] = s0[i];
+						dst[2 * i + 1] = s1[i];
+					}
+				else
+					for (i = 0; i < mr; i++) {
+						dst[2 * i] = s0[i];
+						dst[2 * i + 1] = 0;
+					}
+				dst += 2 * (size_t)mr;
+			}
+			continue;
+		}
+		for (p = 0; p < kp; p++) {
+			for (s = 0; s < KS; s++) {
+				const T *src = a + ir + (p * KS + (size_t)s) * lda;
+
+				if (p * KS + (size_t)s >= kc) {
+					for (i = 0; i < mr; i++)
+						dst[i * KS + s] = 0;
+					continue;
+				}
+				for (i = 0; i < (int)rows; i++)
+					dst[i * KS + s] = src[i];
+				for (; i < mr; i++)
+					dst[i * KS + s] = 0;
+			}
+			dst += mr * KS;
 		}
 	}
 }
 
+/* Per k step NR columns (KS values each). The columns are read in chunks
+ * of 16 k values, all NR of them in turn: NR sequential streams in flight
+ * instead of one column after another, so the misses on B overlap. */
 static void NAME(pack_b_panel)(size_t kc, size_t cols, const T *b, size_t ldb, int nr, T *dst)
 {
-	size_t p;
-	int j;
+	const size_t kp = (kc + KS - 1) / KS, step = (size_t)nr * KS;
+	size_t p, p0, pe, q;
+	int j, s;
 
-	for (j = 0; j < (int)cols; j++) {
-		const T *src = b + (size_t)j * ldb;
+	for (p0 = 0; p0 < kp; p0 += 16) {
+		pe = kp - p0 < 16 ? kp : p0 + 16;
+		for (j = 0; j < (int)cols; j++) {
+			const T *src = b + (size_t)j * ldb;
 
-		for (p = 0; p < kc; p++)
-			dst[p * (size_t)nr + (size_t)j] = src[p];
+			/* B comes from L3 or DRAM: ask for the line 4 chunks ahead. */
+			_mm_prefetch((const char *)(src + (p0 + 64) * KS), _MM_HINT_T0);
+			if (KS == 1 && pe <= kc) {
+				for (p = p0; p < pe; p++)
+					dst[p * step + (size_t)j] = src[p];
+				continue;
+			}
+			for (p = p0; p < pe; p++)
+				for (s = 0; s < KS; s++) {
+					q = p * KS + (size_t)s;
+					dst[p * step + (size_t)j * KS + (size_t)s] = q < kc ? src[q] : 0;
+				}
+		}
+		for (j = (int)cols; j < nr; j++)
+			for (p = p0; p < pe; p++)
+				for (s = 0; s < KS; s++)
+					dst[p * step + (size_t)j * KS + (size_t)s] = 0;
 	}
-	for (; j < nr; j++)
-		for (p = 0; p < kc; p++)
-			dst[p * (size_t)nr + (size_t)j] = 0;
 }
 
 static void NAME(gemm_thread)(void *arg, int tid, int nth)
@@ -46,10 +104,11 @@ static void NAME(gemm_thread)(void *arg, int tid, int nth)
 	struct gemm_call *g = arg;
 	dlp_gemm_plan *pl = g->plan;
 	const T *A = g->a, *B = g->b;
-	T *C = g->c;
+	TC *C = g->c;
 	const int mr = pl->ukr->mr, nr = pl->ukr->nr;
 	UKR_T ukr = (UKR_T)pl->ukr->fn;
-	T *bp = pl->bpack, *ap = (T *)pl->apack[tid], *tile = (T *)pl->tile[tid];
+	T *bp = pl->bpack, *ap = (T *)pl->apack[tid];
+	TC *tile = (TC *)pl->tile[tid];
 	const size_t m = g->m, n = g->n, k = g->k;
 	const size_t MC = (size_t)pl->bl.mc, KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc;
 	size_t jc, pc, ic, jr, ir, m0, m1, panels_m, MCe = MC;
@@ -80,13 +139,16 @@ static void NAME(gemm_thread)(void *arg, int tid, int nth)
 		j1 = split_m ? panels_n : panels_n * (size_t)(tid + 1) / (size_t)nth;
 		for (pc = 0; pc < k; pc += KC) {
 			size_t kc = k - pc < KC ? k - pc : KC;
+			/* Packed k length (whole KS groups) and the k steps the
+			 * micro-kernel takes. */
+			size_t kcs = (kc + KS - 1) / KS * KS, ksteps = kcs / KS;
 			int acc = pc > 0;
 
 			for (jr = (size_t)tid; jr < panels_n; jr += (size_t)nth) {
 				size_t cols = nc - jr * nr < (size_t)nr ? nc - jr * nr : (size_t)nr;
 
 				NAME(pack_b_panel)(kc, cols, B + pc + (jc + jr * nr) * g->ldb, g->ldb, nr,
-						   bp + jr * (size_t)nr * kc);
+						   bp + jr * (size_t)nr * kcs);
 			}
 			if (nth > 1)
 				dlp_team_barrier(pl->team);
@@ -96,18 +158,18 @@ static void NAME(gemm_thread)(void *arg, int tid, int nth)
 				NAME(pack_a)(mc, kc, A + ic + pc * g->lda, g->lda, mr, ap);
 				for (jr = j0; jr < j1; jr++) {
 					size_t cols = nc - jr * nr < (size_t)nr ? nc - jr * nr : (size_t)nr;
-					const T *bpan = bp + jr * (size_t)nr * kc;
+					const T *bpan = bp + jr * (size_t)nr * kcs;
 
 					for (ir = 0; ir < mc; ir += (size_t)mr) {
 						size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
-						T *cij = C + (ic + ir) + (jc + jr * nr) * g->ldc;
+						TC *cij = C + (ic + ir) + (jc + jr * nr) * g->ldc;
 						size_t i, j;
 
 						if (rows == (size_t)mr && cols == (size_t)nr) {
-							ukr(kc, ap + ir * kc, bpan, cij, g->ldc, acc);
+							ukr(ksteps, ap + ir * kcs, bpan, cij, g->ldc, acc);
 							continue;
 						}
-						ukr(kc, ap + ir * kc, bpan, tile, (size_t)mr, 0);
+						ukr(ksteps, ap + ir * kcs, bpan, tile, (size_t)mr, 0);
 						for (j = 0; j < cols; j++)
 							for (i = 0; i < rows; i++)
 								cij[i + j * g->ldc] = (acc ? cij[i + j * g->ldc] : 0) +

@@ -9,6 +9,12 @@
 
 static const char *const isa_names[DLP_CPU_NISA] = { "generic", "avx2", "avx512" };
 
+/* Ceiling levels DLPROBE_CPU_ISA may name: the GEMM ISAs, then the bf16
+ * paths above them, so "avx512" keeps fp32 AVX-512 and forbids bf16. */
+enum { LVL_BF16 = DLP_CPU_NISA, LVL_AMX, LVL_NLEVELS };
+static const char *const level_names[LVL_NLEVELS] = { "generic", "avx2", "avx512", "avx512_bf16",
+						      "amx" };
+
 const char *dlp_cpu_isa_name(dlp_cpu_isa isa)
 {
 	return isa >= 0 && isa < DLP_CPU_NISA ? isa_names[isa] : "unknown";
@@ -16,16 +22,16 @@ const char *dlp_cpu_isa_name(dlp_cpu_isa isa)
 
 /* The ceiling DLPROBE_CPU_ISA sets; an unknown value is ignored rather than
  * guessed at (the front end reports the variable in the JSON). */
-static dlp_cpu_isa isa_ceiling(void)
+static int isa_ceiling(void)
 {
 	const char *e = getenv("DLPROBE_CPU_ISA");
 	int i;
 
 	if (e && *e)
-		for (i = 0; i < DLP_CPU_NISA; i++)
-			if (strcmp(e, isa_names[i]) == 0)
-				return (dlp_cpu_isa)i;
-	return DLP_CPU_AVX512;
+		for (i = 0; i < LVL_NLEVELS; i++)
+			if (strcmp(e, level_names[i]) == 0)
+				return i;
+	return LVL_AMX;
 }
 
 int dlp_cpu_isa_ok(dlp_cpu_isa isa)
@@ -35,7 +41,7 @@ int dlp_cpu_isa_ok(dlp_cpu_isa isa)
 	const uint32_t avx512 = avx2 | DLP_ISA_AVX512F | DLP_ISA_AVX512BW | DLP_ISA_AVX512VL |
 				DLP_ISA_AVX512DQ;
 
-	if (isa > isa_ceiling())
+	if ((int)isa > isa_ceiling())
 		return 0;
 	switch (isa) {
 	case DLP_CPU_GENERIC:
@@ -61,7 +67,32 @@ dlp_cpu_isa dlp_cpu_isa_best(void)
 
 int dlp_cpu_bf16_ok(void)
 {
-	return dlp_cpu_isa_ok(DLP_CPU_AVX512) && (dlp_cpu_isa_usable() & DLP_ISA_AVX512BF16);
+	return dlp_cpu_bf16_why() == NULL;
+}
+
+const char *dlp_cpu_bf16_why(void)
+{
+	uint32_t u = dlp_cpu_isa_usable();
+
+	if (!(u & DLP_ISA_AVX512BF16) || (u & (DLP_ISA_AVX512F | DLP_ISA_AVX512BW)) !=
+					     (DLP_ISA_AVX512F | DLP_ISA_AVX512BW))
+		return "the CPU has no AVX512_BF16 (or the OS does not save AVX-512 state)";
+	if (isa_ceiling() < LVL_BF16)
+		return "DLPROBE_CPU_ISA forbids avx512_bf16";
+	return NULL;
+}
+
+int dlp_cpu_amx_ok(void)
+{
+	uint32_t u = dlp_cpu_isa_usable();
+
+	return isa_ceiling() >= LVL_AMX &&
+	       (u & (DLP_ISA_AMX_TILE | DLP_ISA_AMX_BF16)) == (DLP_ISA_AMX_TILE | DLP_ISA_AMX_BF16);
+}
+
+int dlp_cpu_amx_forbidden(void)
+{
+	return isa_ceiling() < LVL_AMX;
 }
 
 void dlp_cpu_ftz_daz(void)
@@ -121,6 +152,59 @@ void dlp_fill_normal_f32(float *x, size_t n, uint64_t seed)
 		x[i] = (float)y0;
 		if (i + 1 < n)
 			x[i + 1] = (float)y1;
+	}
+}
+
+/* Round to nearest even, as VCVTNEPS2BF16 does; NaN stays a (quiet) NaN
+ * rather than rounding into infinity. */
+uint16_t dlp_f32_to_bf16(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, sizeof u);
+	if ((u & 0x7fffffffu) > 0x7f800000u)
+		return (uint16_t)((u >> 16) | 0x40);
+	u += 0x7fffu + ((u >> 16) & 1);
+	return (uint16_t)(u >> 16);
+}
+
+float dlp_bf16_to_f32(uint16_t h)
+{
+	uint32_t u = (uint32_t)h << 16;
+	float f;
+
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+void dlp_fill_normal_bf16(uint16_t *x, size_t n, uint64_t seed)
+{
+	uint64_t s = seed * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
+	double y0, y1;
+	size_t i;
+
+	for (i = 0; i < n; i += 2) {
+		y0 = normal_pair(&s, &y1);
+		x[i] = dlp_f32_to_bf16((float)y0);
+		if (i + 1 < n)
+			x[i + 1] = dlp_f32_to_bf16((float)y1);
+	}
+}
+
+void dlp_gemm_ref_bf16(size_t m, size_t n, size_t k, const uint16_t *a, const uint16_t *b,
+		       double *c)
+{
+	size_t i, j, p;
+
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < m; i++)
+			c[i + j * m] = 0.0;
+		for (p = 0; p < k; p++) {
+			double bv = dlp_bf16_to_f32(b[p + j * k]);
+
+			for (i = 0; i < m; i++)
+				c[i + j * m] += (double)dlp_bf16_to_f32(a[i + p * m]) * bv;
+		}
 	}
 }
 
