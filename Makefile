@@ -57,7 +57,7 @@ TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so
 
-.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check
+.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -141,6 +141,10 @@ bench-probe: $(BIN)
 # On a machine with an NVIDIA GPU and nvcc (docs/gpu.md): OUT=file for the JSON.
 gpu-check:
 	sh scripts/gpu_check.sh $(or $(OUT),gpu-check.json)
+
+# The binary and its non-glibc libraries, for a GPU machine without our packages.
+gpu-bundle: $(BIN)
+	sh scripts/gpu_bundle.sh $(BIN) build-gpu-bundle
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1

@@ -18,30 +18,53 @@ nvcc=$(command -v nvcc 2>/dev/null || { [ -x /usr/local/cuda/bin/nvcc ] && echo 
 [ -n "$nvcc" ] || { echo "gpu-check: nvcc not found: the CUDA kernels cannot be built" >&2; exit 1; }
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 
-echo "== build ($build, nvcc $nvcc)"
-make -j"$(nproc 2>/dev/null || echo 4)" BUILD="$build" NVCC="$nvcc" all >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
-[ -f "$build/kernels/cuda/gemm.ptx" ] || { echo "gpu-check: no PTX was built" >&2; exit 1; }
+bundle=${DLP_GPU_BUNDLE:-build-gpu-bundle}
+if [ -x "$bundle/dlprobe" ]; then
+	# Built elsewhere (make gpu-bundle) and carried here with its libraries:
+	# the GPU machine may lack hwloc, jansson and the OpenCL loader.
+	echo "== using the carried binary $bundle/dlprobe"
+	dlprobe="$bundle/dlprobe"
+	export LD_LIBRARY_PATH="$PWD/$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+	"$dlprobe" --version | grep -q "CUDA kernels built: yes" || { echo "gpu-check: the carried binary has no CUDA kernels" >&2; exit 1; }
+	ptxdir=$(mktemp -d)
+	trap 'rm -f "$log"; rm -rf "$ptxdir"' EXIT
+else
+	echo "== build ($build, nvcc $nvcc)"
+	make -j"$(nproc 2>/dev/null || echo 4)" BUILD="$build" NVCC="$nvcc" all >"$log" 2>&1 || { tail -40 "$log"; exit 1; }
+	[ -f "$build/kernels/cuda/gemm.ptx" ] || { echo "gpu-check: no PTX was built" >&2; exit 1; }
+	dlprobe="$build/dlprobe"
+	ptxdir="$build/kernels/cuda"
+fi
+if [ -n "${ptxdir:-}" ] && [ ! -f "$ptxdir/gemm.ptx" ]; then
+	# the same PTX the binary embeds, compiled from the carried sources
+	for cu in kernels/cuda/*.cu; do
+		arch=compute_75; case "$cu" in *_sm80.cu) arch=compute_80 ;; esac
+		"$nvcc" -arch=$arch -ftz=true -O3 -ptx "$cu" -o "$ptxdir/$(basename "$cu" .cu).ptx"
+	done
+fi
 
 # PTX -> SASS for this GPU first: a JIT failure names the kernel here.
 if command -v ptxas >/dev/null 2>&1 || [ -x "${nvcc%/*}/ptxas" ]; then
 	ptxas=$(command -v ptxas 2>/dev/null || echo "${nvcc%/*}/ptxas")
 	cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d .)
-	for p in "$build"/kernels/cuda/*.ptx; do
+	for p in "$ptxdir"/*.ptx; do
 		"$ptxas" -arch="sm_${cc:-90}" "$p" -o /dev/null && echo "ptxas sm_${cc:-90}: $p ok"
 	done
 fi
 
 echo "== bench (cuda, --quick; every kernel verified before it is timed)"
-"$build/dlprobe" bench --quick --backend cuda -o "$out" ${DLP_GPU_CHECK_ARGS:-}
+"$dlprobe" bench --quick --backend cuda -o "$out" ${DLP_GPU_CHECK_ARGS:-}
 
 echo "== summary ($out)"
-python3 - "$out" <<'PY' || jq -r '.bench.backends[].devices[] | .name' "$out"
+python3 - "$out" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 bad = 0
 for b in d["bench"]["backends"]:
     for dev in b["devices"]:
         print("%s  [%s] %s" % (dev.get("name"), dev["status"], dev.get("reason") or ""))
+        if dev["status"] != "ok":
+            bad += 1  # a device check without a working device has checked nothing
         print("  %-15s %-8s %-5s %-24s %6s %12s %8s %s" % ("kernel", "impl", "dtype", "variant", "n", "rate", "vs_ref", "status"))
         for r in dev["results"]:
             rate = r.get("rate_gflops") or r.get("rate_gbps") or r.get("latency_s")
