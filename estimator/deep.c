@@ -84,6 +84,7 @@ struct prec {
 	double per_param;      /* bytes per parameter held: weights, grads, optimizer state */
 	double grad_bytes;     /* gradient element exchanged in all-reduce */
 	double opt_traffic;    /* bytes moved per parameter by the optimizer step */
+	enum dlp_optimizer optimizer;
 };
 
 /* Per-parameter memory: fp32 weights 4 + grads 4 + state (momentum 4, Adam
@@ -96,23 +97,23 @@ static struct prec precision_of(const dlp_profile *p, const dlp_train *t)
 
 	switch (t->precision) {
 	case DLP_PREC_TF32:
-		r = (struct prec){DLP_TF32, 4, 8 + state, 4, 12 + 2 * state};
+		r = (struct prec){DLP_TF32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer};
 		break;
 	case DLP_PREC_BF16:
-		r = (struct prec){DLP_BF16, 2, 4 + state, 2, 6 + 2 * state};
+		r = (struct prec){DLP_BF16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer};
 		break;
 	case DLP_PREC_FP16:
-		r = (struct prec){DLP_FP16, 2, 4 + state, 2, 6 + 2 * state};
+		r = (struct prec){DLP_FP16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer};
 		break;
 	case DLP_PREC_MIXED:
 		r = (struct prec){p->peak_gflops[DLP_FP16] > 0 || p->capability.n || p->configured.n ? DLP_FP16
 											       : DLP_BF16,
-				  2, 8 + state, 2, 16 + 2 * state};
+				  2, 8 + state, 2, 16 + 2 * state, t->optimizer};
 		if (p->peak_gflops[DLP_FP16] <= 0 && p->peak_gflops[DLP_BF16] > 0)
 			r.gemm = DLP_BF16;
 		break;
 	default:
-		r = (struct prec){DLP_FP32, 4, 8 + state, 4, 12 + 2 * state};
+		r = (struct prec){DLP_FP32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer};
 		break;
 	}
 	return r;
@@ -129,7 +130,27 @@ static int batch_default(const dlp_model *m)
 
 struct phase_times {
 	double fwd, bwd, opt, xfer, allreduce, overhead;
+	double ops, opt_ops; /* framework operators dispatched per step */
 };
+
+/* Framework operators dispatched per step, each paying the per-operator
+ * overhead (profile op_overhead_s). A layer: one forward op and about two
+ * backward ops (input gradient, weight gradient or the elementwise gradient;
+ * bias sums and gradient accumulation ride along). The optimizer: per
+ * weighted layer, two parameter tensors (weight, bias) times the in-place
+ * tensor ops of PyTorch's single-tensor loops (torch/optim/sgd.py, adam.py in
+ * 1.13) plus zero_grad: SGD 1+1, momentum 3+1 (buf.mul_.add_, param.add_),
+ * Adam 9+1 (step += 1, exp_avg mul_/add_, exp_avg_sq mul_/addcmul_, sqrt,
+ * div, add_ eps, param addcdiv_). These are counts read from the framework's
+ * source, not fitted. On a GPU, frameworks step the optimizer with
+ * multi-tensor (foreach/fused) kernels: one op per weighted layer is kept
+ * there. The cost of one op is measured separately
+ * (scripts/validate/calibrate.py, data/instances.json assumptions). */
+#define OPS_FWD_BWD_PER_LAYER 3
+static double optimizer_ops(enum dlp_optimizer o)
+{
+	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
+}
 
 /* One training step on one device for one rate set; fills layer_s (forward +
  * backward seconds per layer) when given. */
@@ -140,7 +161,7 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	size_t i;
 	double B = batch, wbytes = pr->abytes, ovh = p->op_overhead_s, bw = p->mem_bw_gbps * 1e9;
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
-	double nparam_layers = 0;
+	double nparam_layers = 0, ops = 0;
 
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
@@ -167,17 +188,26 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * an elementwise layer reads the output gradient and its saved
 		 * tensor and writes one gradient (3 tensors against 2: 1.5x) */
 		tf = fmax(ff / rate, bw > 0 ? fb / bw : 0);
+		/* CPU pooling is a scalar compare-and-select loop per window
+		 * element (l->flops counts them), not a streaming kernel: its
+		 * cost per element, in units of the measured histogram update,
+		 * is an assumption (data/instances.json) */
+		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
+			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
 		tb = fmax(bwd_flops_mult * ff / rate, bw > 0 ? (l->gm > 0 ? 2 : 1.5) * fb / bw : 0);
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
-		ph->overhead += ovh * l->seq_steps * 3;
+		ops += l->seq_steps * OPS_FWD_BWD_PER_LAYER;
 		if (layer_s)
 			layer_s[i] = tf + tb;
 		if (l->params > 0)
 			nparam_layers++;
 	}
-	ph->opt = (bw > 0 ? m->params * pr->opt_traffic / bw : 0) + ovh * nparam_layers;
+	ph->overhead = ovh * ops;
+	ph->opt_ops = nparam_layers * (p->is_gpu ? 1 : optimizer_ops(pr->optimizer));
+	ph->opt = (bw > 0 ? m->params * pr->opt_traffic / bw : 0) + ovh * ph->opt_ops;
+	ph->ops = ops + ph->opt_ops;
 	if (p->is_gpu && p->h2d_gbps > 0)
 		ph->xfer = B * m->input_elems * (strcmp(m->task, "text") == 0 ? 8 : 4) / (p->h2d_gbps * 1e9);
 	if (devices > 1 && p->interconnect_gbps > 0)
@@ -281,6 +311,8 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 			   "backward_s", dlp_json_real(ph.bwd), "optimizer_s", dlp_json_real(ph.opt),
 			   "input_transfer_s", dlp_json_real(ph.xfer), "allreduce_s", dlp_json_real(ph.allreduce),
 			   "op_overhead_s", dlp_json_real(ph.overhead));
+	json_object_set_new(phases, "ops_per_step", dlp_json_real(ph.ops));
+	json_object_set_new(phases, "op_overhead_per_op_s", dlp_json_real(p->op_overhead_s));
 	json_object_set_new(o, "step_breakdown_low_s", phases);
 	/* the layers that dominate a step */
 	for (i = 0; i < m->n_layers; i++)

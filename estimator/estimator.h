@@ -119,6 +119,9 @@ typedef struct dlp_profile {
 	double op_overhead_s;     /* per kernel launch or framework op dispatch */
 	double hist_gups;         /* histogram updates per second, all threads, G */
 	double hist_gups_1t;      /* one thread */
+	double cart_sort_cost;    /* one CART sort comparison, in histogram updates (assumption) */
+	double loss_eval_cost;    /* one row's logistic loss + gradient, in histogram updates (assumption) */
+	double pool_cost;         /* one CPU pooling-window element, in histogram updates (assumption) */
 	double dot_gflops;        /* streaming dot product, all threads */
 	double host_bw_gbps;      /* host memory bandwidth (classical models) */
 	double price_per_h;       /* USD, 0 unknown */

@@ -44,6 +44,15 @@ static void source(dlp_profile *p, const char *key, const char *src)
 	json_object_set_new(p->sources, key, json_string(src ? src : "unknown"));
 }
 
+static double assumption(const char *key, const char **basis)
+{
+	const json_t *a = json_object_get(json_object_get(dlp_catalog(), "assumptions"), key);
+
+	if (basis)
+		*basis = json_string_value(json_object_get(a, "basis"));
+	return json_number_value(json_object_get(a, "value"));
+}
+
 static int profile_init(dlp_profile *p, const char *name, const char *kind)
 {
 	memset(p, 0, sizeof *p);
@@ -52,6 +61,9 @@ static int profile_init(dlp_profile *p, const char *name, const char *kind)
 	p->flags = json_array();
 	p->sources = json_object();
 	p->devices = 1;
+	p->cart_sort_cost = assumption("cart_sort_comparison_cost_histogram_updates", NULL);
+	p->loss_eval_cost = assumption("loss_eval_cost_histogram_updates", NULL);
+	p->pool_cost = assumption("pool_window_cost_histogram_updates", NULL);
 	if (!p->flags || !p->sources)
 		return dlp_error_set("out of memory");
 	return 0;
@@ -103,14 +115,6 @@ const json_t *dlp_catalog(void)
 	return catalog_doc;
 }
 
-static double assumption(const char *key, const char **basis)
-{
-	const json_t *a = json_object_get(json_object_get(dlp_catalog(), "assumptions"), key);
-
-	if (basis)
-		*basis = json_string_value(json_object_get(a, "basis"));
-	return json_number_value(json_object_get(a, "value"));
-}
 
 /* Host CPU figures of an instance (cores = vCPUs / 2: SMT siblings share
  * the FMA units). */

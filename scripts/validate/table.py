@@ -1,42 +1,119 @@
 #!/usr/bin/python3
 """Ask dlprobe for each measured case and print the predicted-vs-measured
 table (markdown) with the error and the targets of issue 5."""
-import argparse, json, platform, statistics, subprocess
+import argparse, datetime, json, os, statistics, subprocess
+
+
+def cpu_name():
+    fam = mod = name = "?"
+    for line in open("/proc/cpuinfo"):
+        k, _, v = line.partition(":")
+        k, v = k.strip(), v.strip()
+        if k == "cpu family":
+            fam = v
+        elif k == "model":
+            mod = v
+        elif k == "model name":
+            name = v
+        if k == "flags":
+            break
+    return "%d vCPU %s family %s model %s" % (len(os.sched_getaffinity(0)), name, fam, mod)
+
+
+def bench_summary(path):
+    d = json.load(open(path))
+    dev = d["bench"]["backends"][0]["devices"][0]
+    out = {}
+    for r in dev["results"]:
+        if r.get("status") != "ok":
+            continue
+        k, t = r["kernel"], r.get("threads")
+        if k == "gemm" and r.get("dtype") == "fp32" and r.get("m") == 2048 and t == 2:
+            out["sgemm2048_%s" % r["impl"]] = r["rate_gflops"]
+        elif k == "histogram":
+            out["histogram_%dt" % t] = r["rate_gupdates_per_s"]
+        elif k == "dot" and t == 2:
+            out["dot"] = r["rate_gflops"]
+        elif k == "stream_triad" and r.get("variant") == "normal" and t == 2:
+            out["triad"] = r["rate_gbps"]
+    return dev.get("system_blas", {}), out
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--bench", required=True)
-    ap.add_argument("--fixed-coretype", default="")
+    ap.add_argument("--calibration")
+    ap.add_argument("--load-before")
+    ap.add_argument("--load-after")
     ap.add_argument("measured", nargs="+")
     a = ap.parse_args()
-    rows, errs = [], []
+    rows, errs, ratios, fw = [], [], [], {}
     for path in a.measured:
         m = json.load(open(path))
+        fw[m["blas"]] = m["framework"]
         for c in m["cases"]:
             out = subprocess.run([a.bin, "estimate", "--hw", a.bench, "--json", "-q"] + c["args"],
                                  check=True, capture_output=True, text=True).stdout
             e = json.loads(out)["estimates"][0][c["side"]]
             # the framework's BLAS as configured is the vendor-library rate;
-            # with the core type fixed, the hardware capability rate
-            if c["blas"] == "fixed" and c["side"] == "deep" and e.get("hardware_capability"):
-                e = e["hardware_capability"]
+            # fixed, the hardware capability rate (dlprobe's own kernels)
+            rates = "vendor BLAS"
+            if c["side"] == "deep" and c["blas"] == "fixed" and e.get("hardware_capability"):
+                e, rates = e["hardware_capability"], "capability"
+            elif c["side"] == "classical":
+                rates = "histogram/dot/triad"
             t = e["train_s"]
             err = (t["expected"] - c["measured_s"]) / c["measured_s"]
             errs.append(abs(err))
+            ratios.append(t["expected"] / c["measured_s"])
             inside = t["low"] <= c["measured_s"] <= t["high"]
-            rows.append("| %s | %s | %.3g | %.3g | %.3g .. %.3g | %+.0f%% | %s |" % (
-                c["case"], c["blas"], c["measured_s"], t["expected"], t["low"], t["high"], 100 * err,
+            rows.append("| %s | %s | %s | %.3g | %.3g | %.3g .. %.3g | %+.0f%% | %s |" % (
+                c["case"], c["blas"], rates, c["measured_s"], t["expected"], t["low"], t["high"], 100 * err,
                 "yes" if inside else "no"))
-    print("Machine: %s, %s\n" % (platform.node(), platform.processor() or platform.machine()))
-    print("| case | framework BLAS | measured s | predicted s | range | error | in range |")
-    print("|---|---|---|---|---|---|---|")
+    blas, rs = bench_summary(a.bench)
+    probe = json.load(open(a.bench)).get("probe", {})
+    cpu = probe.get("cpu", {})
+    print("Machine: %s, %s, %s; generated %s." % (
+        cpu_name(), "hypervisor " + cpu["hypervisor_vendor"] if cpu.get("hypervisor") else "bare metal",
+        probe.get("os", {}).get("distribution", "?"), datetime.datetime.now().strftime("%Y-%m-%d %H:%M")))
+    if a.load_before and a.load_after:
+        print("Load average (1/5/15 min) and other processes over 20%% CPU, before the bench: %s; after the "
+              "training runs (our own load included): %s." % (
+                  open(a.load_before).read().strip(), open(a.load_after).read().strip()))
+    for k in ("configured", "fixed"):
+        f = fw.get(k)
+        if not f:
+            continue
+        tp = ", ".join("%s %s threads%s" % (p["internal_api"], p["num_threads"],
+                                             " core " + p["architecture"] if p.get("architecture") else "")
+                       for p in f.get("threadpools") or [])
+        print("Framework BLAS %s: env %s; torch threads %s (default %s); %s." % (
+            k, ", ".join("%s=%s" % (n, v) for n, v in f["env"].items() if v is not None) or "none set",
+            f["torch_threads"], f["torch_default_threads"], tp))
+    f = fw.get("configured") or fw.get("fixed")
+    if f:
+        print("Versions: %s. torch: %s; conv/matmul kernels called: %s." % (
+            ", ".join("%s %s" % kv for kv in f["versions"].items()), "; ".join(f["torch_blas_info"]),
+            ", ".join(o for o in f["torch_ops"] if o.startswith("aten::"))))
+    print("Bench (as configured, 2 threads): %s; system BLAS %s." % (
+        ", ".join("%s %.3g" % kv for kv in sorted(rs.items())), blas.get("corename")))
+    if a.calibration:
+        c = json.load(open(a.calibration))
+        print("Calibration re-measured now (the estimator uses the values in data/instances.json): %s." % "; ".join(
+            "%s %.3g" % (k, v["value"]) for k, v in c.items()))
+    print()
+    print("| case | framework BLAS | estimate rates | measured s | predicted s | range | error | in range |")
+    print("|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     med = statistics.median(errs)
     worst = max(errs)
-    print("\nMedian |error| %.0f%% (target <= 25%%); worst %.0f%% (target: none off by more than 2x)." % (
-        100 * med, 100 * worst))
+    # "off by more than 2x": predicted / measured outside [0.5, 2]
+    off2x = [r for r in ratios if r > 2 or r < 0.5]
+    print("\nMedian |error| %.0f%% over %d cases (target <= 25%%: %s); worst %.0f%%; predicted/measured from "
+          "%.2f to %.2f (target: none off by more than 2x: %s)." % (
+              100 * med, len(errs), "met" if med <= 0.25 else "MISSED", 100 * worst, min(ratios), max(ratios),
+              "met" if not off2x else "MISSED, %d case(s)" % len(off2x)))
 
 
 if __name__ == "__main__":

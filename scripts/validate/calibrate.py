@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""Separate micro-measurements for the two estimator constants that dlprobe
+bench cannot measure (data/instances.json `assumptions`). They use workloads
+that are NOT the validation cases (other sizes, one tree, tiny nets):
+
+ - cpu_op_overhead_s: PyTorch eager per-operator dispatch cost on a CPU.
+   Tiny MLPs (width 8, batch 8: compute is negligible) of 1..4 hidden layers
+   with SGD, momentum and Adam; step time divided by the number of framework
+   ops dlprobe counts for that step (estimate ... step_breakdown_low_s.
+   ops_per_step); the median over the nine nets.
+ - cart_sort_comparison_cost_histogram_updates: one scikit-learn
+   DecisionTreeClassifier (max_features=sqrt, depth 10, 100,000 x 16 rows,
+   one thread); its sort comparisons counted as classical.c counts them
+   (mtry x rows x sum over levels of log2(node rows)); seconds per comparison
+   x the bench's one-thread histogram rate.
+
+ - loss_eval_cost_histogram_updates: scikit-learn's HalfBinomialLoss
+   loss_gradient (one exp/log1p per row, one thread) on 200,000 rows; seconds
+   per row x the one-thread histogram rate.
+ - pool_window_cost_histogram_updates: torch's CPU max_pool2d (2x2, stride 2)
+   on a 32x16x64x64 tensor, one thread; seconds per window element x the
+   one-thread histogram rate.
+
+Prints JSON. The values compiled into dlprobe are the ones in
+data/instances.json; validate.sh prints both so that drift shows."""
+import argparse, json, math, os, statistics, subprocess, sys, time
+
+import numpy as np
+
+
+def torch_overhead(binary, bench):
+    import torch   # torch's default thread count: per-op cost, not throughput
+    pts = []
+    for opt in ("sgd", "momentum", "adam"):
+        for hidden in (1, 2, 4):
+            widths = [8] * (hidden + 1) + [2]
+            layers = []
+            for a, b in zip(widths[:-1], widths[1:]):
+                layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+            m = torch.nn.Sequential(*layers[:-1])
+            o = (torch.optim.Adam(m.parameters()) if opt == "adam" else
+                 torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9 if opt == "momentum" else 0))
+            X, y = torch.randn(160, 8), torch.randint(0, 2, (160,))
+
+            def step(i):
+                j = (i % 20) * 8
+                o.zero_grad()
+                torch.nn.functional.cross_entropy(m(X[j:j + 8]), y[j:j + 8]).backward()
+                o.step()
+            for i in range(50):
+                step(i)
+            reps = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                for i in range(400):
+                    step(i)
+                reps.append((time.perf_counter() - t0) / 400)
+            spec = "mlp:" + ",".join(map(str, widths))
+            out = subprocess.run([binary, "estimate", "--hw", bench, "--json", "-q", "--model", spec,
+                                  "--samples", "8", "--batch", "8", "--optimizer", opt, "--classical", "none"],
+                                 check=True, capture_output=True, text=True).stdout
+            ops = json.loads(out)["estimates"][0]["deep"]["step_breakdown_low_s"]["ops_per_step"]
+            pts.append({"model": spec, "optimizer": opt, "ops": ops, "step_s": statistics.median(reps)})
+    # median of seconds per op over the nets: robust to one disturbed point
+    return {"value": statistics.median(p["step_s"] / p["ops"] for p in pts), "points": pts}
+
+
+def hist_1t(bench):
+    hist1 = 0
+    for be in json.load(open(bench))["bench"]["backends"]:
+        for dev in be["devices"]:
+            for r in dev.get("results") or []:
+                if r.get("kernel") == "histogram" and r.get("threads") == 1 and r.get("status") == "ok":
+                    hist1 = max(hist1, r["rate_gupdates_per_s"])
+    return hist1
+
+
+def loss_eval_cost(bench):
+    from sklearn._loss.loss import HalfBinomialLoss
+    hist1, rows = hist_1t(bench), 200000
+    rng = np.random.default_rng(3)
+    y = (rng.random(rows) > 0.5).astype(np.float64)
+    raw = rng.standard_normal(rows)
+    loss = HalfBinomialLoss()
+    loss.loss_gradient(y_true=y, raw_prediction=raw)
+    reps = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            loss.loss_gradient(y_true=y, raw_prediction=raw)
+        reps.append((time.perf_counter() - t0) / 10)
+    s = statistics.median(reps)
+    return {"value": s / rows * hist1 * 1e9, "seconds_per_row": s / rows, "rows": rows,
+            "histogram_1t_gupdates_per_s": hist1}
+
+
+def pool_cost(bench):
+    import torch
+    torch.set_num_threads(1)
+    hist1 = hist_1t(bench)
+    x = torch.randn(32, 16, 64, 64)   # 2M elements, 2x2 windows: not a validation shape
+    f = torch.nn.functional.max_pool2d
+    f(x, 2)
+    reps = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for _ in range(10):
+            f(x, 2)
+        reps.append((time.perf_counter() - t0) / 10)
+    s = statistics.median(reps)
+    window = x.numel()   # 2x2 windows, stride 2: every input element once
+    return {"value": s / window * hist1 * 1e9, "seconds_per_window_element": s / window,
+            "histogram_1t_gupdates_per_s": hist1}
+
+
+def cart_sort_cost(bench):
+    from sklearn.tree import DecisionTreeClassifier
+    hist1 = hist_1t(bench)
+    rows, feats, depth = 100000, 16, 10
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((rows, feats)).astype(np.float32)
+    y = (X[:, 0] - X[:, 3] * X[:, 5] + 0.3 * rng.standard_normal(rows) > 0).astype(np.int64)
+    DecisionTreeClassifier(max_features="sqrt", max_depth=depth, random_state=0).fit(X[:5000], y[:5000])
+    reps = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        DecisionTreeClassifier(max_features="sqrt", max_depth=depth, random_state=0).fit(X, y)
+        reps.append(time.perf_counter() - t0)
+    mtry = max(1, math.floor(math.sqrt(feats)))
+    cmp = sum(mtry * rows * max(1, math.log2(rows / 2 ** l)) for l in range(depth))
+    s = statistics.median(reps)
+    return {"value": s / cmp * hist1 * 1e9, "seconds": s, "comparisons": cmp,
+            "histogram_1t_gupdates_per_s": hist1, "rows": rows, "features": feats, "depth": depth}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--bench", required=True)
+    a = ap.parse_args()
+    res = {"cpu_op_overhead_s": torch_overhead(a.bin, a.bench),
+           "cart_sort_comparison_cost_histogram_updates": cart_sort_cost(a.bench),
+           "loss_eval_cost_histogram_updates": loss_eval_cost(a.bench),
+           "pool_window_cost_histogram_updates": pool_cost(a.bench)}
+    json.dump(res, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
