@@ -121,6 +121,61 @@ static void rule(json_t *flags, const char *id, const char *text, const char *sr
 	json_array_append_new(flags, json_pack("{s:s,s:s,s:s}", "rule", id, "finding", text, "source", src));
 }
 
+/* The one sentence the verdict leads with: which side the numbers favour,
+ * by how much, and on how many of the machines estimated. Only ratios that
+ * were computed are cited; with no classical model it names the hardware. */
+static json_t *summary(const json_t *v, const dlp_model *m, const dlp_classical *c)
+{
+	const json_t *x;
+	double tmin = INFINITY, tmax = 0, cmin = INFINITY, cmax = 0;
+	int n = 0, deep_wins = 0, priced = 0;
+	char buf[512], cost[160] = "";
+	size_t i;
+
+	json_array_foreach(json_object_get(v, "ratios"), i, x) {
+		double rt = json_number_value(json_object_get(x, "deep_over_classical_time"));
+		double rc = json_number_value(json_object_get(x, "deep_over_classical_cost"));
+
+		if (!json_is_number(json_object_get(x, "deep_over_classical_time")))
+			continue;
+		n++;
+		deep_wins += rt < 1;
+		tmin = fmin(tmin, rt);
+		tmax = fmax(tmax, rt);
+		if (json_is_number(json_object_get(x, "deep_over_classical_cost"))) {
+			priced++;
+			cmin = fmin(cmin, rc);
+			cmax = fmax(cmax, rc);
+		}
+	}
+	if (n == 0) {
+		const char *ch = json_string_value(json_object_get(v, "deep_cheapest"));
+		const char *fa = json_string_value(json_object_get(v, "deep_fastest"));
+
+		if (!m)
+			return json_string("classical model only: no deep model to compare with");
+		if (!ch)
+			return json_string("no hardware given trains the deep model within the limits asked for");
+		snprintf(buf, sizeof buf, "no classical alternative was estimated; for the deep model the cheapest "
+			 "hardware is %s and the fastest %s", ch, fa ? fa : ch);
+		return json_string(buf);
+	}
+	if (priced)
+		snprintf(cost, sizeof cost, " and costs %.2g-%.2gx as much", cmin, cmax);
+	if (deep_wins == 0)
+		snprintf(buf, sizeof buf, "the numbers favour the classical model (%s): the deep model takes "
+			 "%.2g-%.2gx its training time%s on %s estimated", c ? c->kind : "classical",
+			 tmin, tmax, cost, n == 1 ? "the one machine" : "every machine");
+	else if (deep_wins == n)
+		snprintf(buf, sizeof buf, "the numbers favour the deep model: it takes %.2g-%.2gx the classical "
+			 "model's training time%s on %s estimated", tmin, tmax, cost,
+			 n == 1 ? "the one machine" : "every machine");
+	else
+		snprintf(buf, sizeof buf, "the numbers are mixed: the deep model is faster on %d of %d machines "
+			 "(%.2g-%.2gx the classical model's training time)", deep_wins, n, tmin, tmax);
+	return json_string(buf);
+}
+
 json_t *dlp_verdict(const json_t *ests, const dlp_model *m, const dlp_classical *c, const dlp_dataset *ds,
 		    const dlp_train *t)
 {
@@ -197,5 +252,6 @@ json_t *dlp_verdict(const json_t *ests, const dlp_model *m, const dlp_classical 
 		}
 	}
 	json_object_set_new(v, "flags", flags);
+	json_object_set_new(v, "summary", summary(v, m, c));
 	return v;
 }

@@ -155,6 +155,8 @@ static void verdict(FILE *f, const json_t *v)
 	if (!json_is_object(v))
 		return;
 	fprintf(f, "verdict:\n");
+	if (json_is_string(json_object_get(v, "summary")))
+		fprintf(f, "  %s\n", json_string_value(json_object_get(v, "summary")));
 	json_array_foreach(json_object_get(v, "ratios"), i, x) {
 		double rt = num(x, "deep_over_classical_time", NULL), rc = num(x, "deep_over_classical_cost", NULL);
 		fprintf(f, "  %s: deep takes %.3gx the classical model's time", json_string_value(json_object_get(x, "hardware")), rt);

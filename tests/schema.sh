@@ -30,5 +30,15 @@ for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list 
 		ko "$cmd: exits 0 ($(head -1 "$T/err"))"
 	fi
 done
+# the default run: probe, quick CPU bench and the scenario's verdict in one document
+if "$B" -q --json > "$T/default.json" 2>"$T/err"; then
+	check "default run: schema-valid" $V "$T/default.json"
+	check "default run: a verdict that says which side the numbers favour" /usr/bin/python3 -c "
+import json,sys; d=json.load(open('$T/default.json'))
+s=d['verdict']['summary']; assert 'favour' in s or 'mixed' in s, s
+assert d['bench']['backends'][0]['backend']=='cpu' and d['estimates']"
+else
+	ko "default run: exits 0 ($(head -1 "$T/err"))"
+fi
 echo "schema: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

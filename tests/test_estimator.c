@@ -400,6 +400,24 @@ static void test_catalog_and_verdict(void **state)
 	assert_int_equal(json_array_size(json_object_get(v, "ratios")), 3);
 	assert_true(json_is_string(json_object_get(v, "deep_cheapest")));
 	assert_true(json_array_size(json_object_get(v, "flags")) >= 2); /* tabular evidence + transparency */
+	{
+		/* the summary sentence agrees with the ratios it cites */
+		const char *sum = json_string_value(json_object_get(v, "summary"));
+		const json_t *r;
+		size_t j;
+		int deep_faster = 0;
+
+		assert_non_null(sum);
+		json_array_foreach(json_object_get(v, "ratios"), j, r)
+			deep_faster += json_number_value(json_object_get(r, "deep_over_classical_time")) < 1;
+		if (deep_faster == 0)
+			assert_non_null(strstr(sum, "favour the classical model (gbdt)"));
+		else if (deep_faster == 3)
+			assert_non_null(strstr(sum, "favour the deep model"));
+		else
+			assert_non_null(strstr(sum, "mixed"));
+		assert_non_null(strstr(sum, "every machine estimated"));
+	}
 	json_decref(v);
 	json_decref(ests);
 	dlp_model_free(m);
