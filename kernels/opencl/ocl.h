@@ -54,16 +54,21 @@ int dlp_ocl_build(dlp_ocl_dev *d, const char *file, const char *options,
 int dlp_ocl_event_span(cl_event e0, cl_event e1, double *s);
 
 /* ---- GEMM ---------------------------------------------------------------- */
-enum dlp_ocl_family { DLP_OCL_CPU, DLP_OCL_PACKED, DLP_OCL_TILED };
+/* CPU: A and B read as they are; PACKED: A and B packed into panels first
+ * (A zero-padded to a multiple of MR rows, so M need not be one); PACKED_B:
+ * only B packed, A read row-major. Packing runs inside the timed GEMM. */
+enum dlp_ocl_family { DLP_OCL_CPU, DLP_OCL_PACKED, DLP_OCL_TILED, DLP_OCL_PACKED_B };
 
 typedef struct dlp_ocl_gemm_kind {
 	const char *kernel;       /* kernel function name in gemm.cl */
 	enum dlp_ocl_family family;
-	int mr;                   /* rows of C per work-item (CPU/PACKED) */
+	int mr;                   /* rows of C per work-item (CPU/PACKED/PACKED_B) */
 	int tile;                 /* rows and columns of C per work-group (TILED) */
 	int tk;                   /* k step of a TILED kernel */
-	size_t lx, ly;            /* local size */
-	int nr;                   /* columns of C per work-item (PACKED): 16 or 32 (0: 16) */
+	size_t lx, ly;            /* local size; CPU-shaped kernels: dimension 0
+				   * walks row blocks (MR), dimension 1 column
+				   * blocks (NR); TILED: columns, rows */
+	int nr;                   /* columns of C per work-item (CPU-shaped): 16 or 32 (0: 16) */
 } dlp_ocl_gemm_kind;
 
 /* The auto-tune candidates, terminated by a NULL kernel name. */

@@ -10,15 +10,20 @@
 #include "dlprobe/json.h"
 #include "kernels/opencl/ocl.h"
 
+/* Local sizes of the CPU-shaped kinds: PoCL runs a work-group's items one
+ * after another on one thread, so 4x1 makes four row blocks in a row reuse
+ * one B panel; 1x4 reuses one A panel instead (the two tie within noise on
+ * PoCL 3.1, Zen 5). mr12 does not divide 1024: it runs on a zero-padded A.
+ * mr4 leaves registers for fp64 (a double16 is two zmm). */
 const dlp_ocl_gemm_kind dlp_ocl_gemm_kinds[] = {
-	{ "gemm_packed32_mr8", DLP_OCL_PACKED, 8, 0, 0, 1, 1, 32 },
-	{ "gemm_packed32_mr4", DLP_OCL_PACKED, 4, 0, 0, 1, 1, 32 },
+	{ "gemm_pb32_mr8", DLP_OCL_PACKED_B, 8, 0, 0, 4, 1, 32 },
+	{ "gemm_pb32_mr8", DLP_OCL_PACKED_B, 8, 0, 0, 1, 4, 32 },
 	{ "gemm_packed32_mr8", DLP_OCL_PACKED, 8, 0, 0, 4, 1, 32 },
-	{ "gemm_packed_mr8", DLP_OCL_PACKED, 8, 0, 0, 1, 1, 16 },
-	{ "gemm_packed_mr16", DLP_OCL_PACKED, 16, 0, 0, 1, 1, 16 },
-	{ "gemm_packed_mr4", DLP_OCL_PACKED, 4, 0, 0, 1, 1, 16 },
+	{ "gemm_packed32_mr12", DLP_OCL_PACKED, 12, 0, 0, 4, 1, 32 },
+	{ "gemm_packed32_mr4", DLP_OCL_PACKED, 4, 0, 0, 4, 1, 32 },
+	{ "gemm_packed_mr16", DLP_OCL_PACKED, 16, 0, 0, 4, 1, 16 },
 	{ "gemm_packed_mr8", DLP_OCL_PACKED, 8, 0, 0, 4, 1, 16 },
-	{ "gemm_cpu_mr8", DLP_OCL_CPU, 8, 0, 0, 1, 1, 16 },
+	{ "gemm_cpu_mr8", DLP_OCL_CPU, 8, 0, 0, 4, 1, 16 },
 	{ "gemm_tiled_wg16_rt4", DLP_OCL_TILED, 0, 64, 16, 16, 16, 0 },
 	{ "gemm_tiled_wg8_rt4", DLP_OCL_TILED, 0, 32, 16, 8, 8, 0 },
 	{ NULL, 0, 0, 0, 0, 0, 0, 0 },
@@ -172,13 +177,17 @@ static int gemm_rep(void *vc, double *elapsed_s)
 	cl_int err;
 	int rc = -1;
 
+	/* e0 is the first packing kernel queued (in-order queue). */
 	if (c->pa) {
 		err = clEnqueueNDRangeKernel(c->d->q, c->pa, 2, NULL, c->gpa, NULL, 0, NULL, &e0);
 		if (err != CL_SUCCESS) {
 			dlp_ocl_fail(err, "clEnqueueNDRangeKernel(pack_a)");
 			goto out;
 		}
-		err = clEnqueueNDRangeKernel(c->d->q, c->pb, 2, NULL, c->gpb, NULL, 0, NULL, NULL);
+	}
+	if (c->pb) {
+		err = clEnqueueNDRangeKernel(c->d->q, c->pb, 2, NULL, c->gpb, NULL, 0, NULL,
+					     e0 ? NULL : &e0);
 		if (err != CL_SUCCESS) {
 			dlp_ocl_fail(err, "clEnqueueNDRangeKernel(pack_b)");
 			goto out;
@@ -215,15 +224,31 @@ static void result_shape(json_t *r, int n, const char *variant)
 
 static size_t kind_nr(const dlp_ocl_gemm_kind *k)
 {
-	return k->family == DLP_OCL_PACKED && k->nr ? (size_t)k->nr : 16;
+	return k->family != DLP_OCL_TILED && k->nr ? (size_t)k->nr : 16;
+}
+
+/* Rows of the packed A: M rounded up to whole work-groups of MR-row blocks
+ * (the padding is zeros, see pack_a). Other families need M to divide. */
+static size_t padded_m(const dlp_ocl_gemm_kind *k, size_t m)
+{
+	size_t step;
+
+	if (k->family != DLP_OCL_PACKED)
+		return m;
+	step = (size_t)k->mr * (k->lx ? k->lx : 1);
+	return (m + step - 1) / step * step;
 }
 
 /* Why kind cannot run at n on d, or NULL. */
 static const char *limit_reason(const dlp_ocl_dev *d, const dlp_ocl_gemm_kind *kind,
 				const struct gemm_host *h, char *buf, size_t len)
 {
-	size_t n = (size_t)h->n, big = n * n * (h->elem > h->celem ? h->elem : h->celem);
-	size_t total = n * n * (2 * h->elem + h->celem) * (kind->family == DLP_OCL_PACKED ? 2 : 1);
+	size_t n = (size_t)h->n, mp = padded_m(kind, n);
+	size_t big = mp * n * (h->elem > h->celem ? h->elem : h->celem);
+	size_t total = n * n * (2 * h->elem + h->celem) +
+		       (kind->family == DLP_OCL_PACKED ? mp * n * h->elem : 0) +
+		       (kind->family == DLP_OCL_PACKED || kind->family == DLP_OCL_PACKED_B
+			? n * n * h->elem : 0);
 
 	if (kind->lx * kind->ly > d->max_wg) {
 		snprintf(buf, len, "local size %zux%zu exceeds CL_DEVICE_MAX_WORK_GROUP_SIZE %zu",
@@ -244,7 +269,10 @@ static const char *limit_reason(const dlp_ocl_dev *d, const dlp_ocl_gemm_kind *k
 				 (unsigned long long)d->local_mem);
 			return buf;
 		}
-	} else if (n % (kind_nr(kind) * kind->lx) || n % ((size_t)kind->mr * kind->ly)) {
+	} else if (n % (kind_nr(kind) * kind->ly) ||
+		   (kind->family != DLP_OCL_PACKED && n % ((size_t)kind->mr * kind->lx))) {
+		/* Packing moves 16 elements per work-item along K and N: covered
+		 * by N % NR == 0 for square shapes. */
 		snprintf(buf, len, "n=%zu is not a multiple of the %dx%zu tile times the local size",
 			 n, kind->mr, kind_nr(kind));
 		return buf;
@@ -274,7 +302,7 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	json_t *r;
 	char variant[96], why[256];
 	const char *lim;
-	size_t nn = (size_t)n * (size_t)n, wg = 0;
+	size_t nn = (size_t)n * (size_t)n, wg = 0, mp = padded_m(kind, (size_t)n);
 	cl_int err;
 	cl_int ni = n;
 	cl_int mr = kind->mr, nr = (cl_int)kind_nr(kind);
@@ -328,37 +356,49 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 		goto out;
 	}
 	if (kind->family == DLP_OCL_PACKED) {
-		Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
+		Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, mp * (size_t)n * h.elem, NULL, &err);
 		if (!Ap) {
 			dlp_ocl_fail(err, "clCreateBuffer(Ap)");
 			goto out;
 		}
-		Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
-		if (!Bp) {
-			dlp_ocl_fail(err, "clCreateBuffer(Bp)");
-			goto out;
-		}
 		run.pa = clCreateKernel(prog, "pack_a", &err);
-		if (run.pa)
-			run.pb = clCreateKernel(prog, "pack_b", &err);
-		if (!run.pa || !run.pb) {
-			dlp_ocl_fail(err, "clCreateKernel(pack)");
+		if (!run.pa) {
+			dlp_ocl_fail(err, "clCreateKernel(pack_a)");
 			goto out;
 		}
 		if ((err = clSetKernelArg(run.pa, 0, sizeof ni, &ni)) ||
 		    (err = clSetKernelArg(run.pa, 1, sizeof ni, &ni)) ||
 		    (err = clSetKernelArg(run.pa, 2, sizeof mr, &mr)) ||
 		    (err = clSetKernelArg(run.pa, 3, sizeof A, &A)) ||
-		    (err = clSetKernelArg(run.pa, 4, sizeof Ap, &Ap)) ||
-		    (err = clSetKernelArg(run.pb, 0, sizeof ni, &ni)) ||
+		    (err = clSetKernelArg(run.pa, 4, sizeof Ap, &Ap))) {
+			dlp_ocl_fail(err, "clSetKernelArg(pack_a)");
+			goto out;
+		}
+		/* One work-item per 16 k of one MR-row block, padding included. */
+		run.gpa[0] = (size_t)n / 16;
+		run.gpa[1] = mp / (size_t)kind->mr;
+	}
+	if (kind->family == DLP_OCL_PACKED || kind->family == DLP_OCL_PACKED_B) {
+		Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
+		if (!Bp) {
+			dlp_ocl_fail(err, "clCreateBuffer(Bp)");
+			goto out;
+		}
+		run.pb = clCreateKernel(prog, "pack_b", &err);
+		if (!run.pb) {
+			dlp_ocl_fail(err, "clCreateKernel(pack_b)");
+			goto out;
+		}
+		if ((err = clSetKernelArg(run.pb, 0, sizeof ni, &ni)) ||
 		    (err = clSetKernelArg(run.pb, 1, sizeof ni, &ni)) ||
 		    (err = clSetKernelArg(run.pb, 2, sizeof nr, &nr)) ||
 		    (err = clSetKernelArg(run.pb, 3, sizeof B, &B)) ||
 		    (err = clSetKernelArg(run.pb, 4, sizeof Bp, &Bp))) {
-			dlp_ocl_fail(err, "clSetKernelArg(pack)");
+			dlp_ocl_fail(err, "clSetKernelArg(pack_b)");
 			goto out;
 		}
-		run.gpa[0] = run.gpa[1] = run.gpb[0] = run.gpb[1] = (size_t)n;
+		run.gpb[0] = (size_t)n / 16;
+		run.gpb[1] = (size_t)n;
 	}
 	if ((err = clSetKernelArg(run.g, 0, sizeof ni, &ni)) ||
 	    (err = clSetKernelArg(run.g, 1, sizeof ni, &ni)) ||
@@ -372,8 +412,8 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	if (kind->family == DLP_OCL_TILED) {
 		run.gg[0] = run.gg[1] = (size_t)n / (size_t)kind->tile * kind->lx;
 	} else {
-		run.gg[0] = (size_t)n / kind_nr(kind);
-		run.gg[1] = (size_t)n / (size_t)kind->mr;
+		run.gg[0] = mp / (size_t)kind->mr;
+		run.gg[1] = (size_t)n / kind_nr(kind);
 	}
 	run.lg[0] = kind->lx;
 	run.lg[1] = kind->ly;
