@@ -111,6 +111,9 @@ $(BUILD)/tests/libOpenCL_crash.so: tests/fakes/fake_icd_crash.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
 
+# Leaks inside PoCL/LLVM (third-party) are suppressed, nothing of ours.
+export LSAN_OPTIONS = suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0
+
 check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 	@set -e; for t in $(TEST_BIN); do \
 		echo "== $$t"; DLP_TEST_BUILD=$(BUILD) $$t; done
