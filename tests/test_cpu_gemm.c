@@ -350,6 +350,71 @@ static void test_blocking(void **state)
 	assert_true((long long)b.mc * b.kc * 4 <= (1 << 19));
 }
 
+/* Leading dimensions larger than the matrices: packing reads A column by
+ * column (lda) and B in 16 x NR transposed chunks (ldb), and C's padding
+ * must stay untouched. Sizes cross the 16-k chunks, full and partial MR/NR
+ * panels and (tiny blocking) every block edge. */
+static void check_sgemm_ld(dlp_cpu_isa isa, int threads, const dlp_gemm_blocking *bl, dlp_team *team)
+{
+	const size_t m = 70, n = 29, k = 67, lda = m + 5, ldb = k + 3, ldc = m + 7;
+	float *a = malloc(lda * k * sizeof *a), *b = malloc(ldb * n * sizeof *b);
+	float *c = malloc(ldc * n * sizeof *c), *ad = malloc(m * k * sizeof *ad);
+	float *bd = malloc(k * n * sizeof *bd), *cd = malloc(m * n * sizeof *cd);
+	double *r = malloc(m * n * sizeof *r);
+	dlp_gemm_plan *p = dlp_gemm_plan_new(isa, 4, bl, team, threads);
+	size_t i, j;
+
+	assert_non_null(p);
+	assert_true(a && b && c && ad && bd && cd && r);
+	dlp_fill_normal_f32(a, lda * k, 3);
+	dlp_fill_normal_f32(b, ldb * n, 4);
+	for (i = 0; i < ldc * n; i++)
+		c[i] = 12345.0f;
+	for (j = 0; j < k; j++)
+		memcpy(ad + j * m, a + j * lda, m * sizeof *ad);
+	for (j = 0; j < n; j++)
+		memcpy(bd + j * k, b + j * ldb, k * sizeof *bd);
+	dlp_sgemm(p, m, n, k, a, lda, b, ldb, c, ldc);
+	dlp_gemm_ref_f32(m, n, k, ad, bd, r);
+	for (j = 0; j < n; j++) {
+		memcpy(cd + j * m, c + j * ldc, m * sizeof *cd);
+		for (i = m; i < ldc; i++)
+			assert_true(c[i + j * ldc] == 12345.0f);
+	}
+	if (dlp_max_rel_err_f32(m * n, cd, r, k) > 1e-5)
+		fail_msg("sgemm ld %s %dT err %g", dlp_cpu_isa_name(isa), threads,
+			 dlp_max_rel_err_f32(m * n, cd, r, k));
+	dlp_gemm_plan_free(p);
+	free(a);
+	free(b);
+	free(c);
+	free(ad);
+	free(bd);
+	free(cd);
+	free(r);
+}
+
+static void test_leading_dims(void **state)
+{
+	dlp_gemm_blocking tiny = { 40, 16, 30 };
+	dlp_team *team = dlp_team_new(2);
+	int isa;
+
+	assert_non_null(team);
+	for (isa = DLP_CPU_GENERIC; isa < DLP_CPU_NISA; isa++) {
+		dlp_gemm_blocking real;
+
+		if (!dlp_cpu_isa_ok((dlp_cpu_isa)isa))
+			continue;
+		dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get((dlp_cpu_isa)isa, 4), 4, 48 << 10, 1 << 20,
+					      32 << 20, &real);
+		check_sgemm_ld((dlp_cpu_isa)isa, 1, &tiny, team);
+		check_sgemm_ld((dlp_cpu_isa)isa, 2, &tiny, team);
+		check_sgemm_ld((dlp_cpu_isa)isa, 2, &real, team);
+	}
+	dlp_team_free(team);
+}
+
 static void test_team_binding(void **state)
 {
 	dlp_team *t = dlp_team_new(2);
@@ -378,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_amx_tiles),
 		cmocka_unit_test(test_isa_override),
 		cmocka_unit_test(test_blocking),
+		cmocka_unit_test(test_leading_dims),
 		cmocka_unit_test(test_team_binding),
 	};
 

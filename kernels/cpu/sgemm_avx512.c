@@ -40,9 +40,12 @@ void sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size
 	for (p = 0; p < k; p++) {
 		__m512 a0 = _mm512_load_ps(a), a1 = _mm512_load_ps(a + 16);
 
-		/* A streams from L2: both of its lines per k step, 8 steps ahead (16 measured the same). */
+		/* A streams from L2: both of its lines per k step, 8 steps ahead (16 measured the same).
+		 * B comes from L3 on the first call of a micro-panel: its line 16
+		 * steps ahead (the best of 3 runs gained 1% at n = 2048). */
 		_mm_prefetch((const char *)(a + 32 * 8), _MM_HINT_T0);
 		_mm_prefetch((const char *)(a + 32 * 8 + 16), _MM_HINT_T0);
+		_mm_prefetch((const char *)(b + 12 * 16), _MM_HINT_T0);
 		ROW(0); ROW(1); ROW(2); ROW(3); ROW(4); ROW(5);
 		ROW(6); ROW(7); ROW(8); ROW(9); ROW(10); ROW(11);
 		a += 32;
