@@ -415,6 +415,52 @@ static void test_leading_dims(void **state)
 	dlp_team_free(team);
 }
 
+/* The 2+ thread schedule without barriers: per-panel ready/used flags when M
+ * is split, private B panels when N is. Three threads on a team that may
+ * have fewer CPUs, every shape called three times on one plan (the flags
+ * restart per call, a stale count would let a panel be read before it is
+ * repacked); shapes split M (several jc blocks and a short last KC), split N,
+ * and leave a thread without rows or without panels. */
+static void test_gemm_flags(void **state)
+{
+	static const size_t sh[][3] = {
+		{ 200, 70, 45 }, { 97, 95, 33 }, { 16, 80, 40 }, { 16, 5, 19 }, { 2, 1, 3 }, { 48, 31, 16 },
+	};
+	dlp_gemm_blocking tiny = { 40, 16, 30 };
+	dlp_team *team = dlp_team_new(3);
+	size_t s;
+	int rep, th;
+
+	assert_non_null(team);
+	for (th = 2; th <= 3; th++)
+		for (s = 0; s < sizeof sh / sizeof sh[0]; s++) {
+			size_t m = sh[s][0], n = sh[s][1], k = sh[s][2];
+			float *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
+			float *c = malloc(m * n * sizeof *c);
+			double *r = malloc(m * n * sizeof *r);
+			dlp_gemm_plan *p = dlp_gemm_plan_new(DLP_CPU_GENERIC, 4, &tiny, team, th);
+
+			assert_non_null(p);
+			assert_true(a && b && c && r);
+			dlp_fill_normal_f32(a, m * k, 11 + s);
+			dlp_fill_normal_f32(b, k * n, 21 + s);
+			dlp_gemm_ref_f32(m, n, k, a, b, r);
+			for (rep = 0; rep < 3; rep++) {
+				dlp_fill_normal_f32(c, m * n, 7 + rep);
+				dlp_sgemm(p, m, n, k, a, m, b, k, c, m);
+				if (dlp_max_rel_err_f32(m * n, c, r, k) > 1e-5)
+					fail_msg("sgemm flags %dT %zux%zux%zu call %d err %g", th, m, n, k, rep,
+						 dlp_max_rel_err_f32(m * n, c, r, k));
+			}
+			dlp_gemm_plan_free(p);
+			free(a);
+			free(b);
+			free(c);
+			free(r);
+		}
+	dlp_team_free(team);
+}
+
 static void test_team_binding(void **state)
 {
 	dlp_team *t = dlp_team_new(2);
@@ -444,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_isa_override),
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_leading_dims),
+		cmocka_unit_test(test_gemm_flags),
 		cmocka_unit_test(test_team_binding),
 	};
 

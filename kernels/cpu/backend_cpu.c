@@ -592,7 +592,12 @@ struct stream_rep {
 static void stream_thread(void *arg, int tid, int n)
 {
 	struct stream_rep *r = arg;
-	size_t i0 = r->n * (size_t)tid / (size_t)n, i1 = r->n * (size_t)(tid + 1) / (size_t)n;
+	/* Chunks start on 4 KiB pages (512 doubles; the arrays are page
+	 * aligned): no page is shared by two threads, in the first touch nor
+	 * later, and every chunk starts on a whole line for the 64-byte
+	 * streaming stores. The last thread takes the remainder. */
+	size_t i0 = r->n * (size_t)tid / (size_t)n / 512 * 512;
+	size_t i1 = tid + 1 == n ? r->n : r->n * (size_t)(tid + 1) / (size_t)n / 512 * 512;
 
 	if (r->op < 0) {
 		/* Parallel first touch: pages land near the thread that uses them. */
@@ -651,9 +656,11 @@ static void stream_all(struct cpu *c)
 		return;
 	}
 	r.n = (size_t)per / sizeof(double);
-	r.a = dlp_cpu_alloc((size_t)per);
-	r.b = dlp_cpu_alloc((size_t)per);
-	r.c = dlp_cpu_alloc((size_t)per);
+	/* Page aligned (aligned_alloc wants a size that is a multiple). */
+	per = (per + 4095) / 4096 * 4096;
+	r.a = aligned_alloc(4096, (size_t)per);
+	r.b = aligned_alloc(4096, (size_t)per);
+	r.c = aligned_alloc(4096, (size_t)per);
 	if (!r.a || !r.b || !r.c) {
 		json_t *res = dlp_result_new("stream_triad", "dlprobe", "fp64");
 

@@ -162,6 +162,8 @@ enum dlp_stream_op { DLP_STREAM_COPY, DLP_STREAM_SCALE, DLP_STREAM_ADD, DLP_STRE
 /* a = f(b, c) over [i0, i1); nt: non-temporal stores. Arrays 64-byte aligned. */
 void dlp_stream_kernel(int op, int nt, double *a, const double *b, const double *c,
 		       double s, size_t i0, size_t i1);
+void dlp_stream_avx512(int op, int nt, double *a, const double *b, const double *c, double s,
+		       size_t i0, size_t i1);
 
 /* Histogram accumulation (histogram GBDT): for each row r and feature f,
  * hist[f][bins[r*nf+f]] += {grad[r], hess[r]}. Histograms are per feature,

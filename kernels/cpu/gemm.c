@@ -1,5 +1,7 @@
 /* GEMM framework: micro-kernel table, cache blocking, plans (buffers reused
  * across repetitions so that allocation is never timed). */
+#include <emmintrin.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xmmintrin.h>
@@ -69,12 +71,24 @@ void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long 
 	b->nc = (int)nc;
 }
 
+/* Per NR panel of the shared packed B, counted in rounds (one round per
+ * (jc, pc) step, from 1 in each call): ready = the last round whose panel
+ * is packed (release by its packer), used = how many (thread, round) pairs
+ * have finished reading it (release by each reader). One line each, so a
+ * spinning reader does not steal the line of the next panel's flag. */
+struct gemm_flag {
+	atomic_uint ready, used;
+	char pad[64 - 2 * sizeof(atomic_uint)];
+};
+
 struct dlp_gemm_plan {
 	int elsize, threads;
 	const dlp_gemm_ukr *ukr;
 	dlp_gemm_blocking bl;
 	dlp_team *team;
 	void *bpack;
+	struct gemm_flag *flag;
+	size_t nflag;
 	void **apack, **tile;
 };
 
@@ -116,9 +130,16 @@ dlp_gemm_plan *dlp_gemm_plan_new(dlp_cpu_isa isa, int elsize, const dlp_gemm_blo
 		p->threads = dlp_team_size(team);
 	nc_pad = (size_t)p->bl.nc;
 	p->bpack = dlp_cpu_alloc(nc_pad * (size_t)p->bl.kc * (size_t)elsize);
+	p->nflag = (size_t)(p->bl.nc / p->ukr->nr);
+	p->flag = dlp_cpu_alloc(p->nflag * sizeof *p->flag);
+	if (p->flag)
+		for (i = 0; i < (int)p->nflag; i++) {
+			atomic_init(&p->flag[i].ready, 0);
+			atomic_init(&p->flag[i].used, 0);
+		}
 	p->apack = calloc((size_t)p->threads, sizeof *p->apack);
 	p->tile = calloc((size_t)p->threads, sizeof *p->tile);
-	if (!p->bpack || !p->apack || !p->tile)
+	if (!p->bpack || !p->flag || !p->apack || !p->tile)
 		goto oom;
 	for (i = 0; i < p->threads; i++) {
 		p->apack[i] = dlp_cpu_alloc((size_t)p->bl.mc * (size_t)p->bl.kc * (size_t)elsize);
@@ -149,12 +170,21 @@ void dlp_gemm_plan_free(dlp_gemm_plan *p)
 	free(p->apack);
 	free(p->tile);
 	free(p->bpack);
+	free(p->flag);
 	free(p);
 }
 
 const dlp_gemm_ukr *dlp_gemm_plan_ukr(const dlp_gemm_plan *p)
 {
 	return p->ukr;
+}
+
+/* Spin, not sleep: a wait here lasts about one panel's packing or computing
+ * (microseconds), and the team never has more threads than CPUs. */
+static inline void gemm_wait_ge(atomic_uint *a, unsigned v)
+{
+	while (atomic_load_explicit(a, memory_order_acquire) < v)
+		_mm_pause();
 }
 
 #define CAT2(a, b) a##_##b
@@ -199,8 +229,17 @@ const dlp_gemm_ukr *dlp_gemm_plan_ukr(const dlp_gemm_plan *p)
 
 static void run_call(struct gemm_call *g, dlp_team_fn fn)
 {
+	dlp_gemm_plan *p = g->plan;
+	size_t i;
+
 	if (g->m == 0 || g->n == 0)
 		return;
+	/* Rounds count from 1 in every call. Relaxed is enough: starting the
+	 * team (its mutex) orders these stores before any worker's loads. */
+	for (i = 0; p->threads > 1 && i < p->nflag; i++) {
+		atomic_store_explicit(&p->flag[i].ready, 0, memory_order_relaxed);
+		atomic_store_explicit(&p->flag[i].used, 0, memory_order_relaxed);
+	}
 	dlp_team_run(g->plan->threads > 1 ? g->plan->team : NULL, g->plan->threads, fn, g);
 }
 

@@ -1,10 +1,11 @@
 /* The BLIS five-loop framework, instantiated once per element type by
  * gemm.c (T: A/B element, TC: C element, KS: k values per packed step (2
  * for bf16 pairs), SUF and UKR_T defined before inclusion). Loops: jc over NC
- * columns, pc over KC, B panel packed by all threads together, then each
- * thread packs its own A blocks (MC x KC) and runs the micro-kernel over
- * MR x NR tiles. Threads split M when there are enough MR panels for all,
- * otherwise the NR panels (skinny, batch-sized M). */
+ * columns, pc over KC, B panel packed by all threads together (per-panel
+ * ready/used flags instead of team barriers), then each thread packs its own
+ * A blocks (MC x KC) and runs the micro-kernel over MR x NR tiles. Threads
+ * split M when there are enough MR panels for all, otherwise the NR panels
+ * (skinny, batch-sized M), each thread then packing only its own. */
 
 /* Per k step, MR rows of KS consecutive k values each (KS = 1: a column
  * slice; KS = 2: the bf16 pairs VDPBF16PS multiplies); past the edges zero,
@@ -182,10 +183,22 @@ static void NAME(gemm_thread)(void *arg, int tid, int nth)
 	const size_t m = g->m, n = g->n, k = g->k;
 	const size_t MC = (size_t)pl->bl.mc, KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc;
 	size_t jc, pc, ic, jr, ir, m0, m1, panels_m, MCe = MC;
-	int split_m;
+	int split_m, sync;
+	unsigned round = 0, readers;
+	struct gemm_flag *fl = pl->flag;
 
 	panels_m = (m + (size_t)mr - 1) / (size_t)mr;
 	split_m = panels_m >= 2 * (size_t)nth;
+	/* Split M: every thread reads every B panel, each packs a share, and
+	 * per-panel flags say when a panel is packed and when all readers are
+	 * done with it (no team barrier: a thread starts on the first panels
+	 * while later ones are still being packed, and packs the next round's
+	 * panels as soon as the last reader has passed them). Split N: each
+	 * thread packs and reads its own panels, but which panels are whose
+	 * changes when the last jc block is narrower, so the used flag (one
+	 * reader per round) still guards the repacking. */
+	sync = nth > 1;
+	readers = split_m ? (unsigned)nth : 1;
 	if (split_m) {
 		m0 = (panels_m * (size_t)tid / (size_t)nth) * (size_t)mr;
 		m1 = (panels_m * (size_t)(tid + 1) / (size_t)nth) * (size_t)mr;
@@ -212,27 +225,44 @@ static void NAME(gemm_thread)(void *arg, int tid, int nth)
 			/* Packed k length (whole KS groups) and the k steps the
 			 * micro-kernel takes. */
 			size_t kcs = (kc + KS - 1) / KS * KS, ksteps = kcs / KS;
+			/* Panels this thread packs: every nth one from its tid when
+			 * shared (both threads then need the early panels first), its
+			 * own when not. */
+			size_t jb = split_m ? (size_t)tid : j0, je = split_m ? panels_n : j1;
+			size_t js = split_m ? (size_t)nth : 1;
 			int acc = pc > 0;
 
-			for (jr = (size_t)tid; jr < panels_n; jr += (size_t)nth) {
+			round++;
+			/* B panels sit KC apart whatever this round's kc, so a
+			 * panel's memory never overlaps another panel of the round
+			 * before (KC is even for bf16). Repacking panel jr waits
+			 * until all its readers have read it in every earlier round:
+			 * every earlier round had it, since only the last jc block
+			 * can have fewer panels. */
+			for (jr = jb; jr < je; jr += js) {
 				size_t cols = nc - jr * nr < (size_t)nr ? nc - jr * nr : (size_t)nr;
-				size_t jn = jr + (size_t)nth;
-				size_t ncols = jn < panels_n ? (nc - jn * nr < (size_t)nr ? nc - jn * nr : (size_t)nr) : 0;
+				size_t jn = jr + js;
+				size_t ncols = jn < je ? (nc - jn * nr < (size_t)nr ? nc - jn * nr : (size_t)nr) : 0;
 
+				if (sync)
+					gemm_wait_ge(&fl[jr].used, readers * (round - 1));
 				NAME(pack_b_panel)(kc, cols, B + pc + (jc + jr * nr) * g->ldb, g->ldb, nr,
-						   bp + jr * (size_t)nr * kcs,
+						   bp + jr * (size_t)nr * KC,
 						   ncols ? B + pc + (jc + jn * nr) * g->ldb : NULL, ncols);
+				if (sync)
+					atomic_store_explicit(&fl[jr].ready, round, memory_order_release);
 			}
-			if (nth > 1)
-				dlp_team_barrier(pl->team);
 			for (ic = m0; ic < m1; ic += MCe) {
 				size_t mc = m1 - ic < MCe ? m1 - ic : MCe;
 
 				NAME(pack_a)(mc, kc, A + ic + pc * g->lda, g->lda, mr, ap);
 				for (jr = j0; jr < j1; jr++) {
 					size_t cols = nc - jr * nr < (size_t)nr ? nc - jr * nr : (size_t)nr;
-					const T *bpan = bp + jr * (size_t)nr * kcs;
+					const T *bpan = bp + jr * (size_t)nr * KC;
 
+					/* Later MC blocks read the panel after this wait too. */
+					if (sync && ic == m0)
+						gemm_wait_ge(&fl[jr].ready, round);
 					for (ir = 0; ir < mc; ir += (size_t)mr) {
 						size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
 						TC *cij = C + (ic + ir) + (jc + jr * nr) * g->ldc;
@@ -248,11 +278,16 @@ static void NAME(gemm_thread)(void *arg, int tid, int nth)
 								cij[i + j * g->ldc] = (acc ? cij[i + j * g->ldc] : 0) +
 										      tile[i + j * (size_t)mr];
 					}
+					/* The last MC block is this round's last reader. */
+					if (sync && ic + MCe >= m1)
+						atomic_fetch_add_explicit(&fl[jr].used, 1, memory_order_release);
 				}
 			}
-			/* B is repacked next round: nobody may still be reading it. */
-			if (nth > 1)
-				dlp_team_barrier(pl->team);
+			/* A thread without rows still counts as a reader (the
+			 * splits above never leave one so; kept so that a change
+			 * there cannot turn into a deadlock). */
+			for (jr = j0; sync && m0 >= m1 && jr < j1; jr++)
+				atomic_fetch_add_explicit(&fl[jr].used, 1, memory_order_release);
 		}
 	}
 }

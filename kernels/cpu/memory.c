@@ -9,7 +9,13 @@ void dlp_stream_kernel(int op, int nt, double *a, const double *b, const double 
 {
 	size_t i = i0;
 
-	if (nt) {
+	/* 64-byte vectors where the CPU (and DLPROBE_CPU_ISA) allows, for both
+	 * variants, so the NT / normal ratio compares like with like (the plain
+	 * loops below stay scalar in this baseline x86-64 file). */
+	if (dlp_cpu_isa_ok(DLP_CPU_AVX512)) {
+		dlp_stream_avx512(op, nt, a, b, c, s, i0, i1);
+		i = i1;  /* done: the tail loops below run zero times */
+	} else if (nt) {
 		/* Non-temporal stores skip the write-allocate read of a; SSE2
 		 * streaming stores fill whole lines through write combining. */
 		const __m128d vs = _mm_set1_pd(s);
