@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,9 @@ int dlp_cli_common_option(int c, const char *arg)
 
 int dlp_cli_unknown_option(const char *arg)
 {
+	/* In a cluster such as -qx, getopt names the bad letter in optopt. */
+	if (arg[0] == '-' && arg[1] != '-' && arg[1] && arg[2] && optopt > 0)
+		return dlp_cli_usage("unknown option -%c in %s (try --help)", optopt, arg);
 	return dlp_cli_usage("unknown option %s (try --help)", arg);
 }
 

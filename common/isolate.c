@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -73,12 +74,14 @@ int dlp_isolate_run(dlp_isolated_fn fn, void *arg, void *buf, size_t cap, size_t
 	double deadline = now_s() + timeout_s;
 
 	*len = 0;
-	in = malloc(cap + 1);
+	/* tag byte + payload, and room for the NUL an error message gets */
+	in = malloc(cap + 2);
 	if (!in) {
 		dlp_error_set("out of memory");
 		goto out;
 	}
-	if (pipe(fds) != 0) {
+	/* close-on-exec: a driver that spawns helpers must not inherit the pipe */
+	if (pipe2(fds, O_CLOEXEC) != 0) {
 		dlp_error_set("pipe: %s", strerror(errno));
 		goto out;
 	}
@@ -109,7 +112,9 @@ int dlp_isolate_run(dlp_isolated_fn fn, void *arg, void *buf, size_t cap, size_t
 		if (pr == 0)
 			continue; /* re-check the deadline */
 		if (got > cap) {
-			/* more than the protocol allows: stop reading */
+			/* more than the protocol allows: stop reading, and do not
+			 * wait below for a child that may still be writing */
+			kill(pid, SIGKILL);
 			break;
 		}
 		r = read(fds[0], in + got, cap + 1 - got);

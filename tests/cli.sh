@@ -38,6 +38,8 @@ expect "--version lists backends" 0 "backends built in: cpu opencl cuda" -- "$B"
 expect "--version says what was found" 0 "found at run time: cpu found, opencl found, cuda not found" -- "$B" --version
 expect "unknown option" 2 "unknown option --bogus" -- "$B" --bogus
 one_line "unknown option: one line"
+expect "unknown letter in an option cluster" 2 "unknown option -x in -qx" -- "$B" -qx probe
+one_line "option cluster: one line"
 expect "unknown probe option" 2 "unknown option --frob" -- "$B" probe --frob
 one_line "unknown probe option: one line"
 expect "unknown command" 2 'unknown command "frobnicate"' -- "$B" frobnicate
