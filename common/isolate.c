@@ -70,12 +70,13 @@ int dlp_isolate_run(dlp_isolated_fn fn, void *arg, void *buf, size_t cap, size_t
 	pid_t pid = -1;
 	char *in = NULL;
 	size_t got = 0;
-	int status = 0, timed_out = 0, ret = -1;
+	int status = 0, timed_out = 0, overflow = 0, ret = -1;
 	double deadline = now_s() + timeout_s;
 
 	*len = 0;
-	/* tag byte + payload, and room for the NUL an error message gets */
-	in = malloc(cap + 2);
+	/* tag byte + payload (cap + 1), one byte more to notice a child that
+	 * answers too much, and the NUL an error message gets */
+	in = malloc(cap + 3);
 	if (!in) {
 		dlp_error_set("out of memory");
 		goto out;
@@ -111,13 +112,14 @@ int dlp_isolate_run(dlp_isolated_fn fn, void *arg, void *buf, size_t cap, size_t
 			continue;
 		if (pr == 0)
 			continue; /* re-check the deadline */
-		if (got > cap) {
+		if (got > cap + 1) {
 			/* more than the protocol allows: stop reading, and do not
 			 * wait below for a child that may still be writing */
+			overflow = 1;
 			kill(pid, SIGKILL);
 			break;
 		}
-		r = read(fds[0], in + got, cap + 1 - got);
+		r = read(fds[0], in + got, cap + 2 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -130,6 +132,10 @@ int dlp_isolate_run(dlp_isolated_fn fn, void *arg, void *buf, size_t cap, size_t
 		;
 	if (timed_out) {
 		dlp_error_set("did not answer within %.1f s", timeout_s);
+		goto out;
+	}
+	if (overflow) {
+		dlp_error_set("answered more than %zu bytes", cap + 1);
 		goto out;
 	}
 	if (WIFSIGNALED(status)) {
