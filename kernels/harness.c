@@ -237,6 +237,9 @@ void dlp_result_fail(json_t *r, dlp_status st, const char *reason)
 	if (!r)
 		return;
 	drop_figures(r);
+	/* A failed result is not a verified measurement, even when its output
+	 * was checked before the timing failed; max_rel_err stays as evidence. */
+	json_object_set_new(r, "verified", json_false());
 	if (json_object_get(r, "pct_of_measured_peak"))
 		json_object_set_new(r, "pct_of_measured_peak", json_null());
 	if (json_object_get(r, "vs_reference"))

@@ -52,7 +52,9 @@ json_t *dlp_result_new(const char *kernel, const char *impl, const char *dtype);
 /* Attach statistics and the rate = work / median_s in the unit named by key
  * (e.g. "rate_gflops" with work in GFLOP, "rate_gbps" with work in GB). */
 void dlp_result_set_stats(json_t *r, const dlp_stats *s, const char *rate_key, double work);
-/* Mark a result failed/unavailable/skipped with a reason (no rate is kept). */
+/* Mark a result failed/unavailable/skipped with a reason: rates and timing
+ * statistics are dropped and "verified" becomes false (max_rel_err stays as
+ * evidence of what was checked). */
 void dlp_result_fail(json_t *r, dlp_status st, const char *reason);
 
 #endif

@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "dlprobe/probe.h"
 #include "kernels/cpu/cpu.h"
+#include "kernels/harness.h"
 
 static const size_t lens[] = { 0, 1, 7, 33, 1000, 4099 };
 
@@ -96,26 +98,72 @@ static void test_dot_axpy(void **state)
 	}
 }
 
-static void test_fma_peak_kernels(void **state)
+/* The iteration count the backend's fma_peak runs (backend_cpu.c). */
+#define BENCH_ITERS 1000000L
+
+/* One peak kernel (bf16: VDPBF16PS), its sink as a double. */
+static double run_fma(dlp_cpu_isa isa, int f64, int bf16, long iters, double *flops)
 {
 	float fs = 0;
 	double ds = 0;
 
+	if (bf16)
+		*flops = fma_peak_avx512bf16(iters, &fs);
+	else if (isa == DLP_CPU_GENERIC)
+		*flops = f64 ? fma_peak_generic_f64(iters, &ds) : fma_peak_generic_f32(iters, &fs);
+	else if (isa == DLP_CPU_AVX2)
+		*flops = f64 ? fma_peak_avx2_f64(iters, &ds) : fma_peak_avx2_f32(iters, &fs);
+	else
+		*flops = f64 ? fma_peak_avx512_f64(iters, &ds) : fma_peak_avx512_f32(iters, &fs);
+	return (double)fs + ds;
+}
+
+/* The kernel's sink meets the expectation at several counts (the real one
+ * included), and the sink of a loop that did not run, or ran once, fails
+ * against the expectation for the real count. */
+static void check_fma(dlp_cpu_isa isa, int f64, int bf16, double flops_per_iter)
+{
+	static const long counts[] = { 0, 1, 700, 3000, 20000, BENCH_ITERS };
+	double lo, hi, fl;
+	size_t i;
+
+	for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+		double sink = run_fma(isa, f64, bf16, counts[i], &fl);
+
+		assert_true(fl == (double)counts[i] * flops_per_iter);
+		dlp_fma_peak_expect(isa, f64, bf16, counts[i], &lo, &hi);
+		if (dlp_fma_peak_check(sink, lo, hi) != 0)
+			fail_msg("isa %d f64 %d bf16 %d iters %ld: %s", (int)isa, f64, bf16, counts[i],
+				 dlp_error_message());
+	}
+	dlp_fma_peak_expect(isa, f64, bf16, BENCH_ITERS, &lo, &hi);
+	assert_int_equal(dlp_fma_peak_check(run_fma(isa, f64, bf16, 0, &fl), lo, hi), -1);
+	assert_non_null(strstr(dlp_error_message(), "expected"));
+	assert_int_equal(dlp_fma_peak_check(run_fma(isa, f64, bf16, 1, &fl), lo, hi), -1);
+	assert_int_equal(dlp_fma_peak_check(NAN, lo, hi), -1);
+	assert_int_equal(dlp_fma_peak_check(0, lo, hi), -1);
+}
+
+static void test_fma_peak_kernels(void **state)
+{
+	double lo, hi;
+
 	/* Flop counts are lanes x chains x 2 per iteration, and chains converge
-	 * to 1.0 (so the sum is lanes x chains). */
-	assert_true(fma_peak_generic_f32(20000, &fs) == 20000.0 * 12 * 4 * 2);
-	assert_true(fs > 40 && fs < 60);
-	assert_true(fma_peak_generic_f64(20000, &ds) == 20000.0 * 12 * 2 * 2);
+	 * to 1.0 (so the sum after the real count is lanes x chains). */
+	check_fma(DLP_CPU_GENERIC, 0, 0, 12 * 4 * 2);
+	check_fma(DLP_CPU_GENERIC, 1, 0, 12 * 2 * 2);
+	dlp_fma_peak_expect(DLP_CPU_GENERIC, 0, 0, BENCH_ITERS, &lo, &hi);
+	assert_true(lo <= 48 && 48 <= hi && hi - lo < 0.1);
 	if (dlp_cpu_isa_ok(DLP_CPU_AVX2)) {
-		assert_true(fma_peak_avx2_f32(20000, &fs) == 20000.0 * 12 * 8 * 2);
-		assert_true(fs > 90 && fs < 110);
-		assert_true(fma_peak_avx2_f64(20000, &ds) == 20000.0 * 12 * 4 * 2);
+		check_fma(DLP_CPU_AVX2, 0, 0, 12 * 8 * 2);
+		check_fma(DLP_CPU_AVX2, 1, 0, 12 * 4 * 2);
 	}
 	if (dlp_cpu_isa_ok(DLP_CPU_AVX512)) {
-		assert_true(fma_peak_avx512_f32(20000, &fs) == 20000.0 * 16 * 16 * 2);
-		assert_true(fs > 240 && fs < 270);
-		assert_true(fma_peak_avx512_f64(20000, &ds) == 20000.0 * 16 * 8 * 2);
+		check_fma(DLP_CPU_AVX512, 0, 0, 16 * 16 * 2);
+		check_fma(DLP_CPU_AVX512, 1, 0, 16 * 8 * 2);
 	}
+	dlp_fma_peak_expect(DLP_CPU_AVX512, 1, 0, BENCH_ITERS, &lo, &hi);
+	assert_true(lo <= 128 && 128 <= hi);
 }
 
 static void test_blas_missing(void **state)
@@ -213,6 +261,59 @@ static void test_fma_peak_bf16(void **state)
 	 * only grow, by 2^-21 per step. */
 	assert_true(fma_peak_avx512bf16(20000, &fs) == 20000.0 * 16 * 16 * 2 * 2);
 	assert_true(fs > 16 * 136 && fs < 16 * 137);
+	check_fma(DLP_CPU_AVX512, 0, 1, 16 * 16 * 2 * 2);
+}
+
+/* The bf16 bounds alone (any CPU): 16 chains of 16 lanes from 1..16, the
+ * three under 4 growing exactly by 2^-21 a step; zero steps fall below. */
+static void test_fma_expect_bf16(void **state)
+{
+	double lo, hi;
+
+	dlp_fma_peak_expect(DLP_CPU_AVX512, 0, 1, 0, &lo, &hi);
+	assert_int_equal(dlp_fma_peak_check(16 * 136, lo, hi), 0);
+	dlp_fma_peak_expect(DLP_CPU_AVX512, 0, 1, BENCH_ITERS, &lo, &hi);
+	assert_true(fabs(lo - 16 * (136 + 3 * BENCH_ITERS * 0x1p-21)) < 0.1);
+	assert_true(fabs(hi - 16 * (136 + 16 * BENCH_ITERS * 0x1p-21)) < 0.1);
+	assert_int_equal(dlp_fma_peak_check(16 * 136, lo, hi), -1);
+}
+
+/* A BLAS without a thread-count control (the reference BLAS): the result
+ * says its thread count is unknown, and no ratio is taken against it. */
+static void test_blas_no_thread_control(void **state)
+{
+	static const char ref_blas[] = "/usr/lib/x86_64-linux-gnu/blas/libblas.so.3";
+	json_t *own, *ref;
+	dlp_blas *b;
+
+	if (access(ref_blas, R_OK) != 0)
+		skip();  /* Debian's libblas3 is not installed */
+	setenv("DLPROBE_BLAS_LIB", ref_blas, 1);
+	b = dlp_blas_open();
+	unsetenv("DLPROBE_BLAS_LIB");
+	assert_non_null(b);
+	own = dlp_result_new("gemm", "dlprobe", "fp32");
+	ref = dlp_result_new("gemm", "blas", "fp32");
+	json_object_set_new(own, "threads", json_integer(4));
+	json_object_set_new(ref, "threads", json_integer(4));
+	assert_int_equal(dlp_cpu_blas_threads(b, 4, ref), -1);
+	assert_true(json_is_null(json_object_get(ref, "threads")));
+	assert_non_null(strstr(json_string_value(json_object_get(ref, "note")), "thread"));
+	json_object_set_new(own, "rate_gflops", json_real(10));
+	json_object_set_new(ref, "rate_gflops", json_real(5));
+	json_object_set_new(own, "vs_reference", json_null());
+	json_object_set_new(ref, "vs_reference", json_null());
+	dlp_cpu_vs_reference(own, ref);
+	assert_true(json_is_null(json_object_get(own, "vs_reference")));
+	assert_true(json_is_null(json_object_get(ref, "vs_reference")));
+	/* The same results on a known, equal count are compared. */
+	json_object_set_new(ref, "threads", json_integer(4));
+	dlp_cpu_vs_reference(own, ref);
+	assert_true(fabs(json_number_value(json_object_get(own, "vs_reference")) - 2.0) < 1e-12);
+	assert_true(fabs(json_number_value(json_object_get(ref, "vs_reference")) - 0.5) < 1e-12);
+	json_decref(own);
+	json_decref(ref);
+	dlp_blas_close(b);
 }
 
 static void test_rel_err_nan(void **state)
@@ -235,6 +336,8 @@ int main(void)
 		cmocka_unit_test(test_amx_refusal),
 		cmocka_unit_test(test_bf16_unavailable_entries),
 		cmocka_unit_test(test_fma_peak_bf16),
+		cmocka_unit_test(test_fma_expect_bf16),
+		cmocka_unit_test(test_blas_no_thread_control),
 		cmocka_unit_test(test_rel_err_nan),
 	};
 

@@ -182,6 +182,29 @@ static void test_result_object(void **state)
 	json_decref(r);
 }
 
+/* A result verified before its timing failed is no longer verified, and
+ * keeps no rate; its error figure stays as evidence. */
+static void test_result_fail_unverifies(void **state)
+{
+	double smp[] = { 1.0 };
+	dlp_stats s = { .samples_s = smp, .n = 1 };
+	json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+
+	assert_int_equal(dlp_stats_compute(&s), 0);
+	json_object_set_new(r, "max_rel_err", json_real(1e-7));
+	json_object_set_new(r, "verified", json_true());
+	dlp_result_set_stats(r, &s, "rate_gflops", 1.0);
+	json_object_set_new(r, "rate_gbps", json_real(3));
+	dlp_result_fail(r, DLP_STATUS_ERROR, "timing failed");
+	assert_true(json_is_false(json_object_get(r, "verified")));
+	assert_null(json_object_get(r, "rate_gflops"));
+	assert_null(json_object_get(r, "rate_gbps"));
+	assert_null(json_object_get(r, "median_s"));
+	assert_true(json_real_value(json_object_get(r, "max_rel_err")) == 1e-7);
+	assert_string_equal(json_string_value(json_object_get(r, "status")), "error");
+	json_decref(r);
+}
+
 static void test_result_latency(void **state)
 {
 	double smp[] = { 4e-6 };
@@ -207,6 +230,7 @@ int main(void)
 		cmocka_unit_test(test_measure_reported_time_and_failure),
 		cmocka_unit_test(test_real_clock_monotonic),
 		cmocka_unit_test(test_result_object),
+		cmocka_unit_test(test_result_fail_unverifies),
 		cmocka_unit_test(test_result_latency),
 	};
 

@@ -62,9 +62,60 @@ struct fma_rep {
 	dlp_cpu_isa isa;
 	int f64, threads, bf16;
 	long iters;
-	double flops[64];
-	double sink[64];
+	double *flops;  /* one per thread */
+	double *sink;
 };
+
+/* Chains and lanes of each peak kernel ([isa][f64]), as they are written in
+ * fma_peak_*.c; chain j (0-based) starts at j + 1 in every lane. */
+static const int fma_chains[DLP_CPU_NISA] = { 12, 12, 16 };
+static const int fma_lanes[DLP_CPU_NISA][2] = { { 4, 2 }, { 8, 4 }, { 16, 8 } };
+
+void dlp_fma_peak_expect(dlp_cpu_isa isa, int f64, int bf16, long iters, double *lo, double *hi)
+{
+	double n = iters > 0 ? (double)iters : 0, lanes, start = 0, exact = 0, e;
+	int ch, j;
+
+	if (bf16) {
+		/* VDPBF16PS adds 2 products of 2^-10 x 2^-12 = 2^-22 to every lane
+		 * per step, rounded to fp32 (the SDM: one rounding per product,
+		 * nearest even). Below 4 the fp32 spacing is at most 2^-22, so a
+		 * chain grows exactly by n x 2^-21 while it stays under 4; at or
+		 * above 4 each add is a tie or less and may be lost (a fused dot
+		 * product would still grow up to 8). Bounds: exact growth below 4,
+		 * none above, and exact growth everywhere. */
+		ch = 16;
+		lanes = 16;
+		e = n * 0x1p-21;
+		for (j = 0; j < ch; j++) {
+			start += j + 1;
+			if (j + 1 < 4)
+				exact += fmin(e, 4.0 - (j + 1));
+		}
+		/* 2^-16: the fp32 rounding of the final 256-term reduction. */
+		*lo = lanes * (start + exact) * (1 - 0x1p-16);
+		*hi = lanes * (start + ch * e) * (1 + 0x1p-16);
+		return;
+	}
+	/* c <- 0.999 c + 0.001 from c0 = j + 1: c_n = 1 + j 0.999^n exactly in
+	 * real arithmetic. fp32 moves the fixed point by ~1.3e-5 (0.999 and
+	 * 0.001 are not representable) and rounding can stall a chain ~3e-5
+	 * from it; 1e-3 covers both with a wide margin, yet rejects a loop that
+	 * ran 0, 1 or a few hundred iterations. */
+	ch = fma_chains[isa];
+	lanes = fma_lanes[isa][f64 != 0];
+	e = lanes * (ch + pow(0.999, n) * ch * (ch - 1) / 2.0);
+	*lo = e * (1 - 1e-3);
+	*hi = e * (1 + 1e-3);
+}
+
+int dlp_fma_peak_check(double sink, double lo, double hi)
+{
+	if (sink >= lo && sink <= hi)
+		return 0;
+	return dlp_error_set("FMA chains did not reach the expected value (sum %.9g, expected "
+			     "%.9g..%.9g): the loop was miscompiled or did not run", sink, lo, hi);
+}
 
 static void fma_thread(void *arg, int tid, int n)
 {
@@ -95,10 +146,8 @@ static void fma_thread(void *arg, int tid, int n)
 		fl = fma_peak_avx512_f64(r->iters, &ds);
 		break;
 	}
-	if (tid < 64) {
-		r->flops[tid] = fl;
-		r->sink[tid] = fs + ds;
-	}
+	r->flops[tid] = fl;
+	r->sink[tid] = fs + ds;
 }
 
 static int fma_rep_fn(void *ctx, double *e)
@@ -112,33 +161,38 @@ static int fma_rep_fn(void *ctx, double *e)
 /* bf16: VDPBF16PS chains (isa AVX512 stands for AVX512_BF16 then). */
 static void fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int bf16)
 {
-	static const int lanes[DLP_CPU_NISA][2] = { { 4, 2 }, { 8, 4 }, { 16, 8 } };
 	struct fma_rep r = { .c = c, .isa = isa, .f64 = f64, .threads = threads, .bf16 = bf16,
 			     .iters = 1000000 };
 	json_t *res = dlp_result_new("fma_peak", "dlprobe", bf16 ? "bf16" : dtype_name(f64));
 	const char *isan = bf16 ? "avx512_bf16" : dlp_cpu_isa_name(isa);
 	dlp_stats s = { 0 };
-	double work = 0, computed = NAN, expect = 1.0;
+	double work = 0, computed = NAN, lo, hi;
 	int i;
 
 	json_object_set_new(res, "isa", json_string(isan));
 	set_int(res, "threads", threads);
 	note(c, "cpu: fma peak %s %s %d thread(s)", isan, bf16 ? "bf16" : dtype_name(f64), threads);
+	r.flops = calloc((size_t)threads, sizeof *r.flops);
+	r.sink = calloc((size_t)threads, sizeof *r.sink);
+	if (!r.flops || !r.sink) {
+		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the per-thread results");
+		goto out;
+	}
 	if (dlp_measure(fma_rep_fn, &r, &c->bud, &s) != 0) {
 		dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 		goto out;
 	}
-	for (i = 0; i < threads && i < 64; i++)
+	for (i = 0; i < threads; i++)
 		work += r.flops[i];
-	/* Every chain converges to 1.0: the sum of all lanes and chains must be
-	 * near lanes x chains; anything else means the loop was miscompiled. */
-	for (i = 0; i < threads && i < 64; i++)
-		if (!(r.sink[i] > 0.5 * expect))
-			break;
-	if (i < threads && i < 64) {
-		dlp_result_fail(res, DLP_STATUS_ERROR, "FMA chains did not converge (result check failed)");
-		goto out;
-	}
+	/* Every thread's sum over chains and lanes must be the value the
+	 * recurrence reaches after r.iters steps; anything else means the loop
+	 * was miscompiled or cut short. */
+	dlp_fma_peak_expect(isa, f64, bf16, r.iters, &lo, &hi);
+	for (i = 0; i < threads; i++)
+		if (dlp_fma_peak_check(r.sink[i], lo, hi) != 0) {
+			dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
+			goto out;
+		}
 	json_object_set_new(res, "verified", json_true());
 	dlp_result_set_stats(res, &s, "rate_gflops", work * 1e-9);
 	/* A peak is an upper bound and noise only slows a loop down: the best
@@ -150,15 +204,23 @@ static void fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int b
 		c->peak[isa][f64][threads > 1] = work * 1e-9 / s.min_s;
 	/* bf16: each fp32 lane does two products per instruction. */
 	if (c->mhz > 0)
-		computed = c->mhz * 1e-3 * 2 * lanes[isa][f64] * (bf16 ? 2 : 1) * 2 * threads;
+		computed = c->mhz * 1e-3 * 2 * fma_lanes[isa][f64] * (bf16 ? 2 : 1) * 2 * threads;
 	json_object_set_new(res, "computed_peak_gflops", dlp_json_real(computed));
+	/* Generic: the same 2 x lanes x 2 as the FMA ISAs, i.e. an assumed 2
+	 * SSE2 multiplies and 2 SSE2 adds issued per cycle (two mul and two add
+	 * ports); a core with fewer has a lower real bound. */
 	json_object_set_new(res, "computed_from",
 			    json_string(isa == DLP_CPU_GENERIC
-					? "nominal_mhz x 2 pipes (1 mul + 1 add each) x SSE2 lanes x threads"
+					? (f64 ? "nominal_mhz x 8 fp64 flops/cycle (assumed: 2 mulpd + 2 addpd issued "
+						 "per cycle x 2 lanes) x threads"
+					       : "nominal_mhz x 16 fp32 flops/cycle (assumed: 2 mulps + 2 addps issued "
+						 "per cycle x 4 lanes) x threads")
 					: bf16 ? "nominal_mhz x 2 FMA pipes x 16 fp32 lanes x 2 bf16 pairs x 2 flops x threads"
 					: "nominal_mhz x 2 FMA pipes x lanes x 2 flops x threads"));
 out:
 	dlp_stats_free(&s);
+	free(r.flops);
+	free(r.sink);
 	json_array_append_new(c->results, res);
 }
 
@@ -275,7 +337,9 @@ static json_t *gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, si
 		goto out;
 	}
 	if (blas) {
-		dlp_blas_set_threads(blas, threads);
+		/* Without thread control the BLAS runs on its own count: the result
+		 * says so (threads null) instead of claiming `threads`. */
+		dlp_cpu_blas_threads(blas, threads, res);
 	} else if (f64 == AMX) {
 		/* KC 512 (16 tile steps), MC 256 x KC in L2, NC 1024: a guess
 		 * from the Sapphire Rapids caches (2 MiB L2), not tuned here. */
@@ -320,7 +384,9 @@ static json_t *gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, si
 	}
 	dlp_result_set_stats(res, &s, "rate_gflops", 2e-9 * (double)m * (double)n * (double)k);
 	/* bf16 against the measured VDPBF16PS peak; AMX has no measured peak. */
-	peak = f64 == AMX ? 0 : f64 == BF16 ? c->peak_bf16[threads > 1]
+	/* A BLAS on an unknown thread count has no peak to compare with. */
+	peak = f64 == AMX || json_is_null(json_object_get(res, "threads")) ? 0
+	     : f64 == BF16 ? c->peak_bf16[threads > 1]
 	     : c->peak[blas ? dlp_cpu_isa_best() : isa][f64][threads > 1];
 	pct = peak > 0 ? 100.0 * (2e-9 * m * n * k / s.median_s) / peak : NAN;
 	json_object_set_new(res, "pct_of_measured_peak", dlp_json_real(pct));
@@ -345,6 +411,33 @@ static double rate_of(const json_t *r)
 	json_t *v = json_object_get(r, "rate_gflops");
 
 	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+int dlp_cpu_blas_threads(dlp_blas *b, int threads, json_t *res)
+{
+	char why[200];
+
+	if (dlp_blas_set_threads(b, threads) == 0)
+		return 0;
+	snprintf(why, sizeof why, "%s: ran on the library's own thread count, not %d; "
+		 "not compared with dlprobe's kernel", dlp_error_message(), threads);
+	json_object_set_new(res, "threads", json_null());
+	json_object_set_new(res, "note", json_string(why));
+	return -1;
+}
+
+void dlp_cpu_vs_reference(json_t *own, json_t *ref)
+{
+	json_t *to = json_object_get(own, "threads"), *tr = json_object_get(ref, "threads");
+
+	/* Unlike runs (a BLAS that ignored the thread count) compare nothing. */
+	if (!json_is_integer(to) || !json_is_integer(tr) ||
+	    json_integer_value(to) != json_integer_value(tr))
+		return;
+	if (!isfinite(rate_of(own)) || !isfinite(rate_of(ref)))
+		return;
+	json_object_set_new(own, "vs_reference", dlp_json_real(rate_of(own) / rate_of(ref)));
+	json_object_set_new(ref, "vs_reference", dlp_json_real(rate_of(ref) / rate_of(own)));
 }
 
 struct shape {
@@ -404,12 +497,7 @@ static void gemm_all(struct cpu *c)
 			own = gemm_one(c, sh->f64, isa, threads, sh->m, sh->n, sh->k, NULL, &bl[sh->f64]);
 			if (c->blas && sh->blas) {
 				ref = gemm_one(c, sh->f64, isa, threads, sh->m, sh->n, sh->k, c->blas, NULL);
-				if (isfinite(rate_of(own)) && isfinite(rate_of(ref))) {
-					json_object_set_new(own, "vs_reference",
-							    dlp_json_real(rate_of(own) / rate_of(ref)));
-					json_object_set_new(ref, "vs_reference",
-							    dlp_json_real(rate_of(ref) / rate_of(own)));
-				}
+				dlp_cpu_vs_reference(own, ref);
 			}
 			json_array_append_new(c->results, own);
 			if (ref)
@@ -552,7 +640,9 @@ static void blas_finding(struct cpu *c)
 			continue;
 		if (impl && !strcmp(impl, "dlprobe") && !isfinite(own))
 			own = rate_of(r);
-		if (impl && !strcmp(impl, "blas") && !isfinite(ref))
+		/* threads null: the BLAS ran on a count of its own, unlike ours. */
+		if (impl && !strcmp(impl, "blas") && !isfinite(ref) &&
+		    json_is_integer(json_object_get(r, "threads")))
 			ref = rate_of(r);
 	}
 	core = json_string_value(json_object_get(sb, "corename"));
@@ -772,8 +862,13 @@ static void hist_all(struct cpu *c)
 	h.part = malloc(cells * (size_t)c->T * sizeof *h.part);
 	h.out = malloc(cells * sizeof *h.out);
 	ref = calloc(cells, sizeof *ref);
-	if (!h.bins || !h.grad || !h.hess || !h.part || !h.out || !ref)
+	if (!h.bins || !h.grad || !h.hess || !h.part || !h.out || !ref) {
+		json_t *res = dlp_result_new("histogram", "dlprobe", "fp32");
+
+		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the histogram data");
+		json_array_append_new(c->results, res);
 		goto out;
+	}
 	for (i = 0; i < h.rows * HIST_NF; i++) {
 		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
 		h.bins[i] = (uint8_t)(s >> 24);
@@ -816,12 +911,6 @@ static void hist_all(struct cpu *c)
 		json_array_append_new(c->results, res);
 	}
 out:
-	if (!ref || !h.out) {
-		json_t *res = dlp_result_new("histogram", "dlprobe", "fp32");
-
-		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the histogram data");
-		json_array_append_new(c->results, res);
-	}
 	free(h.bins);
 	free(h.grad);
 	free(h.hess);
@@ -835,7 +924,8 @@ struct vec_rep {
 	int threads, axpy;
 	size_t n;
 	float *x, *y;
-	double part[64], sum;
+	double *part;  /* one per thread */
+	double sum;
 };
 
 static void vec_thread(void *arg, int tid, int n)
@@ -845,7 +935,7 @@ static void vec_thread(void *arg, int tid, int n)
 
 	if (v->axpy)
 		dlp_axpy(1.0f / 1024, v->x + i0, v->y + i0, i1 - i0);
-	else if (tid < 64)
+	else
 		v->part[tid] = dlp_dot(v->x + i0, v->y + i0, i1 - i0);
 }
 
@@ -856,7 +946,7 @@ static int vec_rep_fn(void *ctx, double *e)
 
 	dlp_team_run(v->team, v->threads, vec_thread, v);
 	if (!v->axpy)
-		for (v->sum = 0, t = 0; t < v->threads && t < 64; t++)
+		for (v->sum = 0, t = 0; t < v->threads; t++)
 			v->sum += v->part[t];
 	return 0;
 }
@@ -872,7 +962,8 @@ static void vec_all(struct cpu *c)
 	v.x = dlp_cpu_alloc(v.n * sizeof *v.x);
 	v.y = dlp_cpu_alloc(v.n * sizeof *v.y);
 	y0 = malloc(v.n * sizeof *y0);
-	if (!v.x || !v.y || !y0) {
+	v.part = calloc((size_t)c->T, sizeof *v.part);
+	if (!v.x || !v.y || !y0 || !v.part) {
 		json_t *res = dlp_result_new("dot", "dlprobe", "fp32");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the vectors");
@@ -930,6 +1021,7 @@ out:
 	free(v.x);
 	free(v.y);
 	free(y0);
+	free(v.part);
 }
 
 /* ---- the backend ---------------------------------------------------------- */
@@ -967,8 +1059,9 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 
 	dlp_cpu_ftz_daz();
 	c.T = o->threads > 0 ? o->threads : 1;
-	if (c.T > 64)
-		c.T = 64;
+	/* The team's own limit; said, not silently applied. */
+	if (c.T > DLP_TEAM_MAX)
+		c.T = DLP_TEAM_MAX;
 	c.bud.warmups = o->full ? 2 : 1;
 	c.bud.budget_s = o->budget_s > 0 ? o->budget_s : (o->full ? 0.3 : 0.03);
 	c.bud.min_samples = o->full ? 5 : 3;
@@ -986,6 +1079,13 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	dlp_json_set_status(c.dev, DLP_STATUS_OK, NULL);
 	json_object_set_new(c.dev, "memory_bytes", dlp_json_count(c.mem));
 	json_object_set_new(c.dev, "threads", json_integer(c.T));
+	if (c.T < o->threads) {
+		char capped[96];
+
+		snprintf(capped, sizeof capped, "run capped at %d threads of the %d effective CPUs", c.T,
+			 o->threads);
+		json_object_set_new(c.dev, "note", json_string(capped));
+	}
 	json_object_set_new(c.dev, "isa", json_string(dlp_cpu_isa_name(dlp_cpu_isa_best())));
 	json_object_set_new(c.dev, "isa_override", dlp_json_str(ovr));
 	json_object_set_new(c.dev, "ftz_daz", json_true());

@@ -39,6 +39,8 @@ int dlp_cpu_amx_forbidden(void);
 /* ---- thread team (pinned with hwloc) ------------------------------------ */
 typedef struct dlp_team dlp_team;
 typedef void (*dlp_team_fn)(void *arg, int tid, int nthreads);
+/* The largest team (and so the most threads the CPU backend runs). */
+#define DLP_TEAM_MAX 1024
 
 /* Up to n threads (the caller is thread 0), each bound to its own PU from
  * the process's allowed set, one per core first. NULL on failure (message). */
@@ -156,6 +158,12 @@ double fma_peak_avx512_f64(long iters, double *sink);
 /* VDPBF16PS chains: flops counted as 2 per bf16 product pair element (a
  * multiply and an add per bf16 pair member, as vendors count bf16 peak). */
 double fma_peak_avx512bf16(long iters, float *sink);
+/* The range [*lo, *hi] the sink of the peak kernel for (isa, f64; bf16:
+ * VDPBF16PS) must fall in after iters iterations, from the recurrence each
+ * kernel runs (chains, lanes and start values are the kernels'). */
+void dlp_fma_peak_expect(dlp_cpu_isa isa, int f64, int bf16, long iters, double *lo, double *hi);
+/* 0 when sink lies in [lo, hi]; else -1 with the reason (message). */
+int dlp_fma_peak_check(double sink, double lo, double hi);
 
 /* ---- memory and classical-ML kernels ------------------------------------ */
 enum dlp_stream_op { DLP_STREAM_COPY, DLP_STREAM_SCALE, DLP_STREAM_ADD, DLP_STREAM_TRIAD };
@@ -183,6 +191,12 @@ void dlp_blas_close(dlp_blas *b);
  * "env":{"OPENBLAS_CORETYPE":...}, ...}. */
 json_t *dlp_blas_identity(const dlp_blas *b);
 int dlp_blas_set_threads(dlp_blas *b, int n);
+/* Set the BLAS thread count for the reference result res; where the BLAS
+ * has no such control, res gets "threads": null and a "note", and -1. */
+int dlp_cpu_blas_threads(dlp_blas *b, int threads, json_t *res);
+/* Set "vs_reference" on both results when both have a rate and ran on a
+ * known, equal thread count; otherwise leave them as they are (null). */
+void dlp_cpu_vs_reference(json_t *own, json_t *ref);
 int dlp_blas_sgemm(dlp_blas *b, size_t m, size_t n, size_t k, const float *a, const float *bm,
 		   float *c);
 int dlp_blas_dgemm(dlp_blas *b, size_t m, size_t n, size_t k, const double *a,

@@ -12,8 +12,6 @@
 
 #include "kernels/cpu/cpu.h"
 
-#define DLP_TEAM_MAX 1024
-
 struct worker {
 	dlp_team *team;
 	int tid;
@@ -186,7 +184,9 @@ dlp_team *dlp_team_new(int n)
 	free(pus);
 	return t;
 fail:
-	if (t && !t->w)
+	/* Only pthread_create sets its own message; every allocation failure,
+	 * the team itself included, lands here without one. */
+	if (!t || !t->w)
 		dlp_error_set("out of memory");
 	free(pus);
 	dlp_team_free(t);
