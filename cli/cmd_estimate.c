@@ -95,10 +95,23 @@ static int positive(const char *opt, const char *s, double *out, int integer)
 	return DLP_EXIT_OK;
 }
 
-/* Parse the estimate options from argv; positional arguments are left for
- * compare (returned through *first_pos). */
-static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, int *first_pos,
-		      const char *help)
+/* compare's machines: a bench file ("-" is one read from stdin, a path, an
+ * existing file, a .json name) or a catalog instance name. */
+static int add_machine(struct est_opts *o, const char *arg)
+{
+	if (o->n_hw == 32)
+		return dlp_cli_usage("at most 32 machines");
+	o->hw_is_file[o->n_hw] = strcmp(arg, "-") == 0 || access(arg, F_OK) == 0 || strchr(arg, '/') ||
+				 strstr(arg, ".json");
+	o->hw[o->n_hw++] = arg;
+	return DLP_EXIT_OK;
+}
+
+/* Parse the estimate options from argv in one pass. With allow_pos
+ * (compare), positional arguments are machines wherever they stand, before,
+ * between or after the options ("-" included); getopt's in-order mode hands
+ * them over as code 1, and what follows "--" is taken after the loop. */
+static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, const char *help)
 {
 	int c, rc;
 	double v;
@@ -106,10 +119,13 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 	memset(o, 0, sizeof *o);
 	dlp_train_defaults(&o->train);
 	o->samples = 0;
-	while ((c = getopt_long(argc, argv, (allow_pos ? "+:h" DLP_CLI_COMMON_SHORTOPTS : ":h" DLP_CLI_COMMON_SHORTOPTS),
+	while ((c = getopt_long(argc, argv, (allow_pos ? "-:h" DLP_CLI_COMMON_SHORTOPTS : ":h" DLP_CLI_COMMON_SHORTOPTS),
 				est_longopts, NULL)) != -1) {
 		rc = DLP_EXIT_OK;
 		switch (c) {
+		case 1:
+			rc = add_machine(o, optarg);
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return -1;
@@ -142,7 +158,9 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 			break;
 		case O_CLASSES:
 			rc = positive("--classes", optarg, &v, 1);
-			o->classes = v < 1e8 ? (int)v : 0;
+			o->classes = v <= 1e8 ? (int)v : 0;
+			if (!rc && v > 1e8)
+				rc = dlp_cli_usage("--classes %s is too large (at most 1e8)", optarg);
 			break;
 		case O_PRECISION:
 			if (dlp_precision_parse(optarg, &o->train.precision))
@@ -178,9 +196,11 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 		if (rc != DLP_EXIT_OK)
 			return rc;
 	}
-	*first_pos = optind;
 	if (!allow_pos && optind < argc)
 		return dlp_cli_usage("estimate takes no positional arguments (got \"%s\"; use --hw FILE)", argv[optind]);
+	for (; optind < argc; optind++) /* compare: machines after "--" */
+		if ((rc = add_machine(o, argv[optind])) != DLP_EXIT_OK)
+			return rc;
 	return DLP_EXIT_OK;
 }
 
@@ -329,6 +349,15 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
 	return DLP_EXIT_OK;
 }
 
+/* An estimate's expected training time for ranking; no number (null: not
+ * estimated, does not fit) ranks last. */
+static double expected_or_inf(const json_t *e, const char *side)
+{
+	const json_t *v = json_object_get(json_object_get(json_object_get(e, side), "train_s"), "expected");
+
+	return json_is_number(v) ? json_number_value(v) : INFINITY;
+}
+
 /* Estimates for every hardware entry into doc. Exit code. */
 static int run_estimates(struct est_opts *o, json_t *doc, int rank)
 {
@@ -373,8 +402,7 @@ static int run_estimates(struct est_opts *o, json_t *doc, int rank)
 		for (a = 1; a < n; a++)
 			for (b = a; b > 0; b--) {
 				json_t *x = json_array_get(ests, b - 1), *y = json_array_get(ests, b);
-				double tx = json_number_value(json_object_get(json_object_get(json_object_get(x, side), "train_s"), "expected"));
-				double ty = json_number_value(json_object_get(json_object_get(json_object_get(y, side), "train_s"), "expected"));
+				double tx = expected_or_inf(x, side), ty = expected_or_inf(y, side);
 				if (ty < tx) {
 					json_incref(x);
 					json_array_set(ests, b - 1, y);
@@ -409,49 +437,14 @@ static int estimate_or_compare(int argc, char **argv, int compare)
 {
 	struct est_opts o;
 	json_t *doc = NULL;
-	int rc, first = 0, i;
+	int rc;
 
-	rc = parse_opts(argc, argv, &o, compare, &first, estimate_help);
+	rc = parse_opts(argc, argv, &o, compare, estimate_help);
 	if (rc == -1)
 		return DLP_EXIT_OK;
 	if (rc != DLP_EXIT_OK)
 		return rc;
 	if (compare) {
-		/* compare takes its machines as positional args after the options too */
-		while (optind < argc) {
-			while (optind < argc && argv[optind][0] != '-') {
-				if (o.n_hw == 32)
-					return dlp_cli_usage("at most 32 machines");
-				o.hw_is_file[o.n_hw] = access(argv[optind], F_OK) == 0 || strchr(argv[optind], '/') ||
-						       strstr(argv[optind], ".json");
-				o.hw[o.n_hw++] = argv[optind++];
-			}
-			if (optind < argc) {
-				struct est_opts more;
-				int f2;
-				const char *hw[32];
-				int isf[32], n = o.n_hw;
-				memcpy(hw, o.hw, sizeof hw);
-				memcpy(isf, o.hw_is_file, sizeof isf);
-				/* continue option parsing from here */
-				rc = parse_opts(argc, argv, &more, 1, &f2, estimate_help);
-				if (rc != DLP_EXIT_OK)
-					return rc == -1 ? DLP_EXIT_OK : rc;
-				/* merge: later options override */
-				for (i = 0; i < more.n_hw && n < 32; i++, n++)
-					hw[n] = more.hw[i], isf[n] = more.hw_is_file[i];
-				if (more.model) o.model = more.model;
-				if (more.dataset) o.dataset = more.dataset;
-				if (more.classical) o.classical = more.classical;
-				if (more.input) o.input = more.input;
-				if (more.samples > 0) o.samples = more.samples;
-				if (more.classes > 0) o.classes = more.classes;
-				o.train = more.train;
-				memcpy(o.hw, hw, sizeof hw);
-				memcpy(o.hw_is_file, isf, sizeof isf);
-				o.n_hw = n;
-			}
-		}
 		if (o.n_hw == 0)
 			return dlp_cli_usage("compare needs machines: bench files or instance names");
 	}

@@ -154,10 +154,16 @@ static json_t *summary(const json_t *v, const dlp_model *m, const dlp_classical 
 
 		if (!m)
 			return json_string("classical model only: no deep model to compare with");
-		if (!ch)
+		/* no fastest: nothing fits or meets the deadline; a fastest but no
+		 * cheapest: no estimate has a price (bench files without --price) */
+		if (!fa)
 			return json_string("no hardware given trains the deep model within the limits asked for");
-		snprintf(buf, sizeof buf, "no classical alternative was estimated; for the deep model the cheapest "
-			 "hardware is %s and the fastest %s", ch, fa ? fa : ch);
+		if (!ch)
+			snprintf(buf, sizeof buf, "no classical alternative was estimated; for the deep model the fastest "
+				 "hardware is %s (cost unknown without a price: give --price)", fa);
+		else
+			snprintf(buf, sizeof buf, "no classical alternative was estimated; for the deep model the "
+				 "cheapest hardware is %s and the fastest %s", ch, fa);
 		return json_string(buf);
 	}
 	if (priced)

@@ -39,6 +39,22 @@ struct shape {
 	long c, h, w;
 };
 
+/* Limits on what a model file may ask for, checked before any arithmetic so
+ * that hostile or mistyped values are a one-line error, never an overflow, a
+ * division by zero or a build that does not end. */
+#define MAX_GEOMETRY 1000000L  /* k, stride, pad, dilation, groups, pooled size */
+#define MAX_WIDTH 100000000L   /* outputs / hidden units (as the mlp: spec) */
+#define MAX_REPEAT 10000L      /* "times" of a repeat block */
+#define MAX_LAYERS 100000      /* layers in one model */
+
+/* v must lie in [lo, hi]: else an error naming the layer and the field. */
+static int in_range(const char *name, const char *field, long v, long lo, long hi)
+{
+	if (v < lo || v > hi)
+		return dlp_error_set("%s: \"%s\" %ld is out of range (%ld to %ld)", name, field, v, lo, hi);
+	return 0;
+}
+
 struct build {
 	dlp_model *m;
 	struct shape s;
@@ -61,6 +77,10 @@ static dlp_layer *push(struct build *b, enum dlp_op op, const char *name)
 	dlp_model *m = b->m;
 	dlp_layer *l;
 
+	if (m->n_layers >= MAX_LAYERS) {
+		dlp_error_set("model %s has more than %d layers", m->name, MAX_LAYERS);
+		return NULL;
+	}
 	if (m->n_layers == m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 64;
 		dlp_layer *nl = realloc(m->layers, cap * sizeof *nl);
@@ -96,11 +116,16 @@ static int conv(struct build *b, const char *name, long out, long k, long stride
 		long groups, long dil, int bias)
 {
 	dlp_layer *l;
-	long in = b->s.c, ho, wo, eff = dil * (k - 1) + 1;
+	long in = b->s.c, ho, wo, eff;
 
+	if (in_range(name, "out", out, 1, MAX_WIDTH) || in_range(name, "k", k, 1, MAX_GEOMETRY) ||
+	    in_range(name, "stride", stride, 1, MAX_GEOMETRY) || in_range(name, "pad", pad, 0, MAX_GEOMETRY) ||
+	    in_range(name, "groups", groups, 1, MAX_GEOMETRY) || in_range(name, "dilation", dil, 1, MAX_GEOMETRY))
+		return -1;
 	if (groups < 1 || in % groups || out % groups || k < 1 || stride < 1 || pad < 0 || dil < 1)
 		return dlp_error_set("%s: conv with in %ld out %ld groups %ld k %ld is not valid",
 				     name, in, out, groups, k);
+	eff = dil * (k - 1) + 1;
 	ho = (b->s.h + 2 * pad - eff) / stride + 1;
 	wo = (b->s.w + 2 * pad - eff) / stride + 1;
 	if (b->s.h + 2 * pad < eff || b->s.w + 2 * pad < eff || ho < 1 || wo < 1)
@@ -131,6 +156,8 @@ static int dense(struct build *b, const char *name, long out, int bias)
 
 	if (out < 1)
 		return dlp_error_set("%s: dense layer with %ld outputs", name, out);
+	if (in_range(name, "out", out, 1, MAX_WIDTH))
+		return -1;
 	if (!(l = push(b, DLP_OP_DENSE, name)))
 		return -1;
 	l->params = (double)in * out + (bias ? out : 0);
@@ -178,9 +205,14 @@ static int reshape(struct build *b, const char *name, long c, long h, long w)
 static int pool(struct build *b, const char *name, long k, long stride, long pad)
 {
 	dlp_layer *l;
-	long ho = (b->s.h + 2 * pad - k) / stride + 1, wo = (b->s.w + 2 * pad - k) / stride + 1;
+	long ho, wo;
 
-	if (k < 1 || stride < 1 || ho < 1 || wo < 1 || b->s.h + 2 * pad < k)
+	if (in_range(name, "k", k, 1, MAX_GEOMETRY) || in_range(name, "stride", stride, 1, MAX_GEOMETRY) ||
+	    in_range(name, "pad", pad, 0, MAX_GEOMETRY))
+		return -1;
+	ho = (b->s.h + 2 * pad - k) / stride + 1;
+	wo = (b->s.w + 2 * pad - k) / stride + 1;
+	if (ho < 1 || wo < 1 || b->s.h + 2 * pad < k)
 		return dlp_error_set("%s: a %ldx%ld pool does not fit a %ldx%ld input", name, k, k,
 				     b->s.h, b->s.w);
 	if (!(l = push(b, DLP_OP_POOL, name)))
@@ -197,6 +229,8 @@ static int adaptive_pool(struct build *b, const char *name, long out)
 {
 	dlp_layer *l;
 
+	if (in_range(name, "out", out, 1, MAX_GEOMETRY))
+		return -1;
 	if (!(l = push(b, DLP_OP_POOL, name)))
 		return -1;
 	l->flops = elems(&b->s);
@@ -239,6 +273,8 @@ static int recurrent(struct build *b, enum dlp_op op, const char *name, long hid
 	long steps = positions(&b->s);
 	long i;
 
+	if (in_range(name, "hidden", hidden, 1, MAX_WIDTH) || in_range(name, "layers", nl, 1, MAX_LAYERS))
+		return -1;
 	for (i = 0; i < nl; i++) {
 		char nm[64];
 		dlp_layer *l;
@@ -350,14 +386,20 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 		return adaptive_pool(b, name, 1);
 	if (strcmp(op, "adaptive_avgpool") == 0)
 		return adaptive_pool(b, name, jint(o, "out", 1));
-	if (strcmp(op, "flatten") == 0)
+	if (strcmp(op, "flatten") == 0) {
+		/* the flattened width must stay a long: no model is this wide */
+		if (elems(&b->s) > 1e15)
+			return dlp_error_set("%s: flattening %.3g features is out of range", name, elems(&b->s));
 		return reshape(b, name, (long)elems(&b->s), 1, 1);
+	}
 	if (strcmp(op, "dropout") == 0)
 		return reshape(b, name, b->s.c, b->s.h, b->s.w);
 	if (strcmp(op, "embedding") == 0) {
 		long vocab = jint(o, "vocab", b->m->vocab);
 		if (vocab < 1 || jint(o, "dim", 0) < 1)
 			return dlp_error_set("%s: embedding needs \"vocab\" and \"dim\"", name);
+		if (in_range(name, "dim", jint(o, "dim", 0), 1, MAX_WIDTH))
+			return -1;
 		return embedding(b, name, vocab, jint(o, "dim", 0));
 	}
 	if (strcmp(op, "attention") == 0)
@@ -388,10 +430,17 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 	}
 	if (strcmp(op, "repeat") == 0) {
 		long i, times = jint(o, "times", 1);
+		const json_t *body = json_object_get(o, "body");
+
+		/* a non-empty body adds layers each time: MAX_LAYERS ends any nesting */
+		if (in_range(name, "times", times, 1, MAX_REPEAT))
+			return -1;
+		if (json_is_array(body) && json_array_size(body) == 0)
+			return dlp_error_set("%s: repeat with an empty \"body\"", name);
 		for (i = 0; i < times; i++) {
 			char sub[64];
 			fmt(sub, sizeof sub, "%s.%ld", name, i);
-			if (build_list(b, json_object_get(o, "body"), sub))
+			if (build_list(b, body, sub))
 				return -1;
 		}
 		return 0;
@@ -517,6 +566,10 @@ static int build_resnet(struct build *b, const json_t *d)
 
 	if (!json_is_array(stages) || json_array_size(stages) == 0)
 		return dlp_error_set("resnet builder needs \"stages\": [blocks per stage, ...]");
+	if (json_array_size(stages) > 16 || in_range("resnet", "base_width", base, 1, MAX_WIDTH) ||
+	    in_range("resnet", "widen", widen, 1, MAX_WIDTH) || base * widen > MAX_WIDTH)
+		return dlp_error_set("resnet builder: stages, base_width or widen out of range (at most 16 "
+				     "stages, base_width x widen at most %ld)", MAX_WIDTH);
 	if (cifar) {
 		if (conv(b, "stem.conv", base, 3, 1, 1, 1, 1, 0))
 			return -1;
@@ -597,12 +650,18 @@ static int build_transformer(struct build *b, const json_t *d)
 	const char *embed = json_string_value(json_object_get(d, "embed"));
 	const char *head = json_string_value(json_object_get(d, "head"));
 	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
-	long heads = jint(d, "heads", 12), dff = jint(d, "d_ff", 4 * dm);
+	long heads = jint(d, "heads", 12), dff;
 	long i, seq;
 	dlp_layer *l;
 
 	if (!embed || !head)
 		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
+	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
+	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
+	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
+	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
+		return -1;
+	dff = jint(d, "d_ff", 4 * dm);
 	if (strcmp(embed, "patch") == 0) {
 		long patch = jint(d, "patch", 16);
 		if (conv(b, "patch_embed", dm, patch, patch, 0, 1, 1, 1))
@@ -755,7 +814,10 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 		/* token ids: one per position */
 		b.s.c = 1;
 	}
-	if (!builder || strcmp(builder, "layers") == 0)
+	if ((!builder || strcmp(builder, "layers") == 0) &&
+	    json_is_array(json_object_get(desc, "layers")) && json_array_size(json_object_get(desc, "layers")) == 0)
+		rc = dlp_error_set("model %s: \"layers\" is empty", m->name);
+	else if (!builder || strcmp(builder, "layers") == 0)
 		rc = build_list(&b, json_object_get(desc, "layers"), "");
 	else if (strcmp(builder, "resnet") == 0)
 		rc = build_resnet(&b, desc);

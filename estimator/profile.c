@@ -222,6 +222,28 @@ static int result_ok(const json_t *r)
 	return st && strcmp(st, "ok") == 0;
 }
 
+/* A result's thread count: any JSON number may stand there (null on GPU
+ * results, 1e300 in a damaged file), so it is range-checked before the cast;
+ * what is not a count in [0, MAX_THREADS] reads as 0 (unknown). */
+#define MAX_THREADS 1048576
+static int threads_of(const json_t *r)
+{
+	double v = num(r, "threads");
+
+	return isfinite(v) && v >= 0 && v <= MAX_THREADS ? (int)v : 0;
+}
+
+/* Plausibility limits for bench figures. A GEMM cannot beat the FMA peak of
+ * the same dtype measured at the same thread count; PEAK_MARGIN allows for a
+ * peak loop slowed by a busy machine (the bench notes GEMMs above 100% of it
+ * then). bf16 points are not held to the bf16 peak: that is the VDPBF16PS
+ * loop, and AMX tiles (or a BLAS using them) legitimately run faster. Above
+ * MAX_GFLOPS / MAX_GBPS per device (100 PFLOP/s, 100 TB/s: far above any
+ * device in the catalog) a figure is taken as damaged whatever the peak. */
+#define PEAK_MARGIN 1.5
+#define MAX_GFLOPS 1e8
+#define MAX_GBPS 1e5
+
 /* Keep, per kernel, the figure at the largest thread count measured. */
 static void best(double *val, int *at_threads, double v, int threads)
 {
@@ -238,34 +260,60 @@ static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 	const json_t *r;
 	size_t i;
 	int th_peak[DLP_NDTYPE] = {0}, th_bw = 0, th_hist = 0, th_dot = 0, th_h2d = 0, max_threads = 0;
-	double dot = 0, h2d = 0, lat = NAN;
+	double dot = 0, h2d = 0, lat = NAN, gemm_peak[DLP_NDTYPE] = {0};
 	int d;
 
 	/* GEMM points at the thread count that used the whole device */
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
-		int th = (int)num(r, "threads");
+		int th = threads_of(r);
 		const char *kern = json_string_value(json_object_get(r, "kernel"));
 		if (result_ok(r) && kern && strcmp(kern, "gemm") == 0 && th > max_threads)
 			max_threads = th;
+	}
+	/* the FMA peak (best ISA) per dtype at that thread count bounds them */
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		const char *kern = json_string_value(json_object_get(r, "kernel"));
+		int dt = dtype_parse(json_string_value(json_object_get(r, "dtype")));
+		double v = num(r, "rate_gflops");
+
+		if (result_ok(r) && kern && strcmp(kern, "fma_peak") == 0 && dt >= 0 && dt != DLP_BF16 &&
+		    threads_of(r) == max_threads && isfinite(v) && v > 0 && v <= MAX_GFLOPS && v > gemm_peak[dt])
+			gemm_peak[dt] = v;
 	}
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		const char *kern = json_string_value(json_object_get(r, "kernel"));
 		const char *impl = json_string_value(json_object_get(r, "impl"));
 		const char *variant = json_string_value(json_object_get(r, "variant"));
 		int dt = dtype_parse(json_string_value(json_object_get(r, "dtype")));
-		int th = json_is_number(json_object_get(r, "threads")) ? (int)num(r, "threads") : 0;
+		int th = threads_of(r);
 
 		if (!kern || !result_ok(r))
 			continue;
 		if (strcmp(kern, "gemm") == 0 && dt >= 0 && th == max_threads && isfinite(num(r, "rate_gflops"))) {
 			dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
-			if (rates_add(rs, (enum dlp_dtype)dt, num(r, "m"), num(r, "n"), num(r, "k"),
-				      num(r, "rate_gflops")))
+			double g = num(r, "rate_gflops");
+
+			if (g > MAX_GFLOPS || (gemm_peak[dt] > 0 && g > PEAK_MARGIN * gemm_peak[dt])) {
+				flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d threads: %.3g GFLOP/s is above %s %.3g "
+				     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), num(r, "m"), num(r, "n"), num(r, "k"),
+				     th, g, g > MAX_GFLOPS ? "the plausibility ceiling of" : "1.5x the measured fma_peak of",
+				     g > MAX_GFLOPS ? MAX_GFLOPS : gemm_peak[dt]);
+				continue;
+			}
+			if (rates_add(rs, (enum dlp_dtype)dt, num(r, "m"), num(r, "n"), num(r, "k"), g))
 				return -1;
 		} else if (strcmp(kern, "fma_peak") == 0 && dt >= 0) {
-			best(&p->peak_gflops[dt], &th_peak[dt], num(r, "rate_gflops"), th);
+			if (num(r, "rate_gflops") > MAX_GFLOPS)
+				flag(p, "dropped %s fma_peak at %d threads: %.3g GFLOP/s is above the plausibility ceiling",
+				     dlp_dtype_name(dt), th, num(r, "rate_gflops"));
+			else
+				best(&p->peak_gflops[dt], &th_peak[dt], num(r, "rate_gflops"), th);
 		} else if (strcmp(kern, "stream_triad") == 0) {
-			best(&p->mem_bw_gbps, &th_bw, num(r, "rate_gbps"), th);
+			if (num(r, "rate_gbps") > MAX_GBPS)
+				flag(p, "dropped stream_triad at %d threads: %.3g GB/s is above the plausibility ceiling", th,
+				     num(r, "rate_gbps"));
+			else
+				best(&p->mem_bw_gbps, &th_bw, num(r, "rate_gbps"), th);
 		} else if (strcmp(kern, "histogram") == 0) {
 			double v = num(r, "rate_gupdates_per_s");
 			if (th <= 1 && isfinite(v) && v > p->hist_gups_1t)
@@ -279,7 +327,10 @@ static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 		} else if (strcmp(kern, "h2d") == 0) {
 			/* pinned transfers are what data loaders use for the device */
 			int pinned = variant && strcmp(variant, "pinned") == 0;
-			best(&h2d, &th_h2d, num(r, "rate_gbps"), pinned ? 2 : 1);
+			if (num(r, "rate_gbps") > MAX_GBPS)
+				flag(p, "dropped h2d: %.3g GB/s is above the plausibility ceiling", num(r, "rate_gbps"));
+			else
+				best(&h2d, &th_h2d, num(r, "rate_gbps"), pinned ? 2 : 1);
 		} else if (strcmp(kern, "launch_latency") == 0) {
 			double v = num(r, "latency_s");
 			if (isfinite(v) && (!isfinite(lat) || v < lat))
@@ -333,10 +384,16 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 	snprintf(name, sizeof name, "%s", label);
 	if (profile_init(p, name, "bench"))
 		return -1;
-	p->cpus = json_is_integer(json_object_get(json_object_get(probe, "resources"), "effective_cpus"))
-			  ? (int)json_integer_value(json_object_get(json_object_get(probe, "resources"),
-								    "effective_cpus"))
-			  : 0;
+	{
+		const json_t *ec = json_object_get(json_object_get(probe, "resources"), "effective_cpus");
+		json_int_t n = json_integer_value(ec);
+
+		/* range-checked before the cast; out of range is flagged, then 1 */
+		p->cpus = json_is_integer(ec) && n >= 1 && n <= MAX_THREADS ? (int)n : 0;
+		if (json_is_integer(ec) && !p->cpus)
+			flag(p, "probe.resources.effective_cpus %lld is out of range (1 to %d)", (long long)n,
+			     MAX_THREADS);
+	}
 	/* the CPU device first: it drives the classical models either way */
 	if (cpu_dev && read_device(p, cpu_dev, 0))
 		goto fail;

@@ -168,11 +168,18 @@ static void verdict(FILE *f, const json_t *v)
 		fprintf(f, "  deep: cheapest %s, fastest %s%s\n", json_string_value(json_object_get(v, "deep_cheapest")),
 			json_string_value(json_object_get(v, "deep_fastest")),
 			json_is_number(json_object_get(v, "deadline_s")) ? " (meeting the deadline)" : "");
+	else if (json_is_string(json_object_get(v, "deep_fastest"))) /* no price: no cheapest */
+		fprintf(f, "  deep: fastest %s%s; cost unknown without a price (--price)\n",
+			json_string_value(json_object_get(v, "deep_fastest")),
+			json_is_number(json_object_get(v, "deadline_s")) ? " (meeting the deadline)" : "");
 	else if (json_is_number(json_object_get(v, "deadline_s")))
 		fprintf(f, "  deep: no hardware given meets the deadline with the model in memory\n");
 	if (json_is_string(json_object_get(v, "classical_cheapest")))
 		fprintf(f, "  classical: cheapest %s, fastest %s\n",
 			json_string_value(json_object_get(v, "classical_cheapest")),
+			json_string_value(json_object_get(v, "classical_fastest")));
+	else if (json_is_string(json_object_get(v, "classical_fastest")))
+		fprintf(f, "  classical: fastest %s; cost unknown without a price (--price)\n",
 			json_string_value(json_object_get(v, "classical_fastest")));
 	json_array_foreach(json_object_get(v, "deep_does_not_fit"), i, x)
 		fprintf(f, "  the deep model does not fit in memory on %s at this batch\n", json_string_value(x));

@@ -447,6 +447,113 @@ static void test_catalog_sources(void **state)
 	assert_true(i >= 19);
 }
 
+/* Whether any of the profile's flags contains text. */
+static int has_flag(const json_t *flags, const char *text)
+{
+	const json_t *f;
+	size_t i;
+
+	json_array_foreach(flags, i, f)
+		if (json_is_string(f) && strstr(json_string_value(f), text))
+			return 1;
+	return 0;
+}
+
+/* Bench figures are untrusted: thread counts and effective_cpus that no int
+ * holds are range-checked before the cast (flagged), and GEMM rates above
+ * 1.5x the same document's fma_peak (same dtype and threads), or any rate
+ * above the plausibility ceiling, are dropped with a flag naming them. */
+static void test_bench_implausible(void **state)
+{
+	json_t *doc = fixture("bench_cpu_fixture.json"), *res, *e;
+	dlp_profile p;
+	dlp_model *m = dlp_model_from_spec("resnet18", 3, 32, 32, 10);
+	dlp_dataset ds;
+	dlp_train t;
+
+	(void)state;
+	res = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(doc,
+		"bench"), "backends"), 0), "devices"), 0), "results");
+	assert_true(json_is_array(res));
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:f}", "kernel", "gemm", "impl",
+					     "blas", "dtype", "fp32", "m", 4096, "n", 4096, "k", 4096, "threads", 2,
+					     "status", "ok", "rate_gflops", 1e300));
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:f}", "kernel", "gemm", "impl",
+					     "dlprobe", "dtype", "fp32", "m", 1024, "n", 1024, "k", 1024, "threads", 2,
+					     "status", "ok", "rate_gflops", 500.0)); /* > 1.5 x 290 */
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:f}", "kernel", "gemm", "impl",
+					     "dlprobe", "dtype", "fp32", "m", 1024, "n", 1024, "k", 1024, "threads", 2,
+					     "status", "ok", "rate_gflops", 400.0)); /* within the margin: kept */
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s,s:f}", "kernel", "stream_triad", "impl", "dlprobe",
+					     "status", "ok", "threads", "x", "rate_gbps", 1e300));
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:f,s:f}", "kernel", "stream_triad", "impl",
+					     "dlprobe", "status", "ok", "threads", 1e300, "rate_gbps", 1e9));
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:f,s:s,s:f}", "kernel", "gemm", "impl", "dlprobe",
+					     "dtype", "fp32", "threads", -1e300, "status", "ok", "rate_gflops", 1.0));
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:n,s:s,s:f}", "kernel", "histogram", "impl",
+					     "dlprobe", "dtype", "fp32", "threads", "status", "ok",
+					     "rate_gupdates_per_s", 1.0));
+	assert_int_equal((int)json_array_size(res), 13 + 7); /* every pack above was well formed */
+	json_object_set_new(json_object_get(json_object_get(doc, "probe"), "resources"), "effective_cpus",
+			    json_integer((json_int_t)1 << 40));
+	assert_int_equal(dlp_profile_from_bench(doc, "tampered", &p), 0);
+	assert_int_equal((int)p.configured.n, 3);
+	assert_int_equal((int)p.capability.n, 4);
+	assert_true(p.mem_bw_gbps == 20.0);
+	assert_true(p.cpus == 1);
+	assert_true(has_flag(p.flags, "dropped blas fp32 gemm 4096x4096x4096 at 2 threads"));
+	assert_true(has_flag(p.flags, "dropped dlprobe fp32 gemm 1024x1024x1024 at 2 threads"));
+	assert_true(has_flag(p.flags, "dropped stream_triad"));
+	assert_true(has_flag(p.flags, "effective_cpus 1099511627776 is out of range"));
+	assert_true(dlp_profile_gemm_gflops(&p, &p.capability, DLP_FP32, 1024, 1024, 1024, NULL) <= 400);
+	/* the estimate carries the flags saying which points were dropped */
+	assert_int_equal(dlp_dataset_from_spec("cifar10", &ds), 0);
+	dlp_train_defaults(&t);
+	e = dlp_estimate_one(&p, m, NULL, &ds, &t);
+	assert_non_null(e);
+	assert_true(has_flag(json_object_get(json_object_get(e, "hardware"), "flags"), "dropped blas fp32 gemm"));
+	json_decref(e);
+	dlp_profile_free(&p);
+	dlp_model_free(m);
+	json_decref(doc);
+}
+
+/* With bench files and no --price nothing has a cost, so there is no
+ * cheapest: the summary names the fastest and says cost is unknown; only when
+ * nothing meets the limits does it say no hardware does. */
+static void test_verdict_without_price(void **state)
+{
+	json_t *doc = fixture("bench_cpu_fixture.json"), *ests = json_array(), *v;
+	dlp_profile p;
+	dlp_model *m = dlp_model_from_spec("resnet18", 3, 32, 32, 10);
+	dlp_dataset ds;
+	dlp_train t;
+	const char *sum;
+
+	(void)state;
+	assert_int_equal(dlp_profile_from_bench(doc, "fixture", &p), 0);
+	assert_int_equal(dlp_dataset_from_spec("cifar10", &ds), 0);
+	dlp_train_defaults(&t);
+	json_array_append_new(ests, dlp_estimate_one(&p, m, NULL, &ds, &t));
+	v = dlp_verdict(ests, m, NULL, &ds, &t);
+	assert_true(json_is_null(json_object_get(v, "deep_cheapest")));
+	sum = json_string_value(json_object_get(v, "summary"));
+	assert_non_null(sum);
+	assert_null(strstr(sum, "no hardware"));
+	assert_non_null(strstr(sum, "fastest hardware is fixture"));
+	assert_non_null(strstr(sum, "cost unknown without a price"));
+	json_decref(v);
+	t.deadline_s = 1; /* nothing trains resnet18 on CIFAR-10 in a second */
+	v = dlp_verdict(ests, m, NULL, &ds, &t);
+	sum = json_string_value(json_object_get(v, "summary"));
+	assert_non_null(strstr(sum, "no hardware given trains the deep model within the limits"));
+	json_decref(v);
+	json_decref(ests);
+	dlp_profile_free(&p);
+	dlp_model_free(m);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -461,6 +568,8 @@ int main(void)
 		cmocka_unit_test(test_dawnbench_resnet9),
 		cmocka_unit_test(test_dawnbench_resnet50_imagenet),
 		cmocka_unit_test(test_gbm_perf),
+		cmocka_unit_test(test_bench_implausible),
+		cmocka_unit_test(test_verdict_without_price),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

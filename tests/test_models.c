@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -245,6 +246,65 @@ static void test_user_json(void **state)
 	json_decref(d);
 }
 
+/* A model file is untrusted input: every hostile value is a one-line error
+ * naming the field, never a crash (k or stride 0 divided by), an overflow
+ * (huge dilation/pad), or a build that does not end (a repeat of 1e12). */
+static void rejects(const char *layers, const char *want)
+{
+	char text[1024];
+	json_error_t err;
+	json_t *d;
+	dlp_model *m;
+
+	snprintf(text, sizeof text, "{\"name\":\"hostile\",\"input\":[1,8,8],\"classes\":3,\"layers\":%s}", layers);
+	d = json_loads(text, 0, &err);
+	assert_non_null(d);
+	m = dlp_model_from_json(d, 0, 0, 0, 0);
+	if (m || !strstr(dlp_error_message(), want))
+		print_error("%s: got %s (\"%s\"), wanted an error with \"%s\"\n", layers, m ? "a model" : "an error",
+			    m ? "" : dlp_error_message(), want);
+	assert_null(m);
+	assert_non_null(strstr(dlp_error_message(), want));
+	assert_null(strchr(dlp_error_message(), '\n'));
+	json_decref(d);
+}
+
+static void test_hostile_json(void **state)
+{
+	(void)state;
+	rejects("[{\"op\":\"maxpool\",\"k\":0}]", "\"k\"");
+	rejects("[{\"op\":\"maxpool\",\"k\":2,\"stride\":0}]", "\"stride\"");
+	rejects("[{\"op\":\"avgpool\",\"k\":2,\"pad\":-4611686018427387904}]", "\"pad\"");
+	rejects("[{\"op\":\"conv\",\"out\":4,\"k\":3,\"dilation\":4611686018427387904}]", "\"dilation\"");
+	rejects("[{\"op\":\"conv\",\"out\":4,\"k\":3,\"pad\":4611686018427387904}]", "\"pad\"");
+	rejects("[{\"op\":\"conv\",\"out\":4,\"k\":-9223372036854775807}]", "\"k\"");
+	rejects("[{\"op\":\"conv\",\"out\":1000000000,\"k\":1}]", "\"out\"");
+	rejects("[{\"op\":\"flatten\"},{\"op\":\"dense\",\"out\":1000000000}]", "\"out\"");
+	rejects("[{\"op\":\"adaptive_avgpool\",\"out\":0}]", "\"out\"");
+	rejects("[{\"op\":\"adaptive_avgpool\",\"out\":100000000}]", "\"out\"");
+	rejects("[{\"op\":\"flatten\"},{\"op\":\"lstm\",\"hidden\":8,\"layers\":0}]", "\"layers\"");
+	rejects("[{\"op\":\"flatten\"},{\"op\":\"gru\",\"hidden\":8,\"layers\":-3}]", "\"layers\"");
+	rejects("[{\"op\":\"repeat\",\"times\":1000000000000,\"body\":[{\"op\":\"relu\"}]}]", "\"times\"");
+	rejects("[{\"op\":\"repeat\",\"times\":20000,\"body\":[{\"op\":\"relu\"}]}]", "\"times\"");
+	rejects("[{\"op\":\"repeat\",\"times\":10000,\"body\":[{\"op\":\"repeat\",\"times\":10000,\"body\":"
+		"[{\"op\":\"relu\"}]}]}]", "more than 100000 layers");
+	rejects("[{\"op\":\"repeat\",\"times\":10000,\"body\":[{\"op\":\"repeat\",\"times\":10000,\"body\":[]}]}]",
+		"empty");
+	rejects("[]", "\"layers\" is empty");
+	/* the limits leave real models alone: 10000 repeats are allowed */
+	{
+		json_error_t err;
+		json_t *d = json_loads("{\"name\":\"deep\",\"input\":[1,8,8],\"layers\":[{\"op\":\"repeat\","
+				       "\"times\":10000,\"body\":[{\"op\":\"relu\"}]}]}", 0, &err);
+		dlp_model *m = dlp_model_from_json(d, 0, 0, 0, 0);
+
+		assert_non_null(m);
+		assert_int_equal((int)m->n_layers, 10001); /* + the loss */
+		dlp_model_free(m);
+		json_decref(d);
+	}
+}
+
 static void test_zoo_listing(void **state)
 {
 	size_t i;
@@ -274,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_mlp_spec),
 		cmocka_unit_test(test_gemm_shapes),
 		cmocka_unit_test(test_user_json),
+		cmocka_unit_test(test_hostile_json),
 		cmocka_unit_test(test_zoo_listing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,111 @@
+#!/bin/sh
+# `dlprobe estimate` / `compare` on hostile or awkward input: model files and
+# bench documents that must be a one-line usage error (exit 2), never a crash
+# or a hang; compare's machine list ("-" is a bench document on stdin) and
+# options on both sides of it; the ranking and the no-price verdict.
+set -u
+B=${BUILD:-build}/dlprobe
+F=tests/fixtures/bench_cpu_fixture.json
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+
+# expect NAME CODE PATTERN -- CMD...: exit code CODE and PATTERN (grep -E) in
+# stdout+stderr; every command runs under a 60 s timeout (a hang is exit 124)
+expect() {
+	name=$1 code=$2 pat=$3
+	shift 4
+	timeout 60 "$@" >"$T/out" 2>"$T/err" <"${STDIN:-/dev/null}"
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then
+		fail=$((fail + 1)); echo "FAIL $name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return
+	fi
+	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then
+		fail=$((fail + 1)); echo "FAIL $name: no /$pat/ in output"; return
+	fi
+	pass=$((pass + 1)); echo "ok   $name"
+}
+# one_line NAME: the last command wrote exactly one line to stderr, prefixed "dlprobe: "
+one_line() {
+	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then
+		pass=$((pass + 1)); echo "ok   $1"
+	else
+		fail=$((fail + 1)); echo "FAIL $1: stderr was: $(cat "$T/err")"
+	fi
+}
+# model NAME LAYERS: a model file with that layer list
+model() {
+	printf '{"name":"%s","input":[3,32,32],"classes":10,"layers":%s}\n' "$1" "$2" > "$T/$1.json"
+}
+
+# ---- hostile model files: one line, exit 2 --------------------------------
+model pool_k0 '[{"op":"maxpool","k":0}]'
+model pool_s0 '[{"op":"maxpool","k":2,"stride":0}]'
+model conv_dil '[{"op":"conv","out":8,"k":3,"dilation":4611686018427387904}]'
+model conv_pad '[{"op":"conv","out":8,"k":3,"pad":4611686018427387904}]'
+model repeat_big '[{"op":"repeat","times":1000000000000,"body":[{"op":"relu"}]}]'
+model repeat_nest '[{"op":"repeat","times":10000,"body":[{"op":"repeat","times":10000,"body":[{"op":"relu"}]}]}]'
+model adapt0 '[{"op":"adaptive_avgpool","out":0}]'
+model lstm0 '[{"op":"flatten"},{"op":"lstm","hidden":8,"layers":0}]'
+model dense_big '[{"op":"flatten"},{"op":"dense","out":1000000000}]'
+model empty '[]'
+for c in "pool_k0:\"k\"" "pool_s0:\"stride\"" "conv_dil:\"dilation\"" "conv_pad:\"pad\"" \
+	 "repeat_big:\"times\"" "repeat_nest:more than 100000 layers" "adapt0:\"out\"" \
+	 "lstm0:\"layers\"" "dense_big:\"out\"" "empty:is empty"; do
+	n=${c%%:*} pat=${c#*:}
+	expect "model file $n" 2 "$pat" -- "$B" estimate --model "$T/$n.json" --dataset cifar10 --instance c7i.2xlarge
+	one_line "model file $n: one line"
+done
+
+# ---- --classes like --batch ---------------------------------------------
+expect "--classes above 1e8" 2 "--classes 200000000 is too large" -- \
+	"$B" estimate --model resnet18 --dataset cifar10 --classes 200000000 --instance c7i.2xlarge
+one_line "--classes above 1e8: one line"
+expect "--classes 1e8 accepted" 0 "" -- \
+	"$B" estimate --model mlp:8,4,2 --samples 1000 --classes 100000000 --instance c7i.2xlarge -q
+
+# ---- compare: "-" is a bench document on stdin, options on both sides -------
+STDIN=$F expect "compare with - (stdin) ends" 0 '"name": "-"' -- \
+	"$B" compare c7i.2xlarge - --model resnet18 --dataset cifar10 --json -q
+expect "compare options before the machines apply" 0 '"epochs": 50' -- \
+	"$B" compare --epochs 50 --model resnet18 --dataset cifar10 c7i.2xlarge --json -q
+expect "compare options on both sides apply" 0 '"epochs": 7' -- \
+	"$B" compare --model resnet18 c7i.2xlarge --epochs 7 g6.xlarge --dataset cifar10 --json -q
+if grep -q '"name": "g6.xlarge"' "$T/out" && grep -q '"name": "c7i.2xlarge"' "$T/out"; then
+	pass=$((pass + 1)); echo "ok   machines on both sides of options kept"
+else
+	fail=$((fail + 1)); echo "FAIL machines on both sides of options not both estimated"
+fi
+expect "compare machines after --" 0 '"name": "g6.xlarge"' -- \
+	"$B" compare --model resnet18 --dataset cifar10 --json -q -- c7i.2xlarge g6.xlarge
+expect "compare with no machine" 2 "compare needs machines" -- "$B" compare --model resnet18 --dataset cifar10
+
+# ---- ranking: an estimate without a number ranks last -------------------------
+sed -e 's/"kernel": "histogram"/"kernel": "histogram_off"/' -e 's/"nominal_mhz": 2750/"nominal_mhz": null/' \
+	"$F" > "$T/nohist.json"
+expect "compare ranks unknown time last" 0 "" -- "$B" compare --model none --classical gbdt \
+	--dataset tabular:100000x8 "$T/nohist.json" c7i.2xlarge --json -q
+if [ "$(tr -d ' \n' < "$T/out" | grep -o '"hardware":{"name":"[^"]*"\|"rank":[0-9]*' | head -2 | tr -d '\n')" = \
+	'"hardware":{"name":"c7i.2xlarge""rank":1' ]; then
+	pass=$((pass + 1)); echo "ok   known time ranked first"
+else
+	fail=$((fail + 1)); echo "FAIL c7i.2xlarge (known time) not ranked 1 ahead of a null time"
+fi
+
+# ---- no price: the verdict names the fastest, cost unknown --------------------
+expect "bench file without --price: fastest named" 0 "fastest hardware is .*cost unknown without a price" -- \
+	"$B" estimate --hw "$F" --model resnet18 --dataset cifar10
+expect "a deadline nothing meets" 0 "no hardware given trains the deep model" -- \
+	"$B" estimate --hw "$F" --model resnet18 --dataset cifar10 --deadline 1
+
+# ---- implausible bench figures are dropped, and said so -------------------------
+sed -e 's/"rate_gflops": 295.0/"rate_gflops": 1e300/' -e 's/"rate_gbps": 20.0/"rate_gbps": 1e300/' \
+	-e 's/"effective_cpus": 2/"effective_cpus": 1099511627776/' "$F" > "$T/tampered.json"
+expect "GEMM above the peak dropped with a flag" 0 "dropped dlprobe fp32 gemm 2048x" -- \
+	"$B" estimate --hw "$T/tampered.json" --model resnet18 --dataset cifar10 --json -q
+grep -q "dropped stream_triad" "$T/out" && grep -q "effective_cpus 1099511627776 is out of range" "$T/out" &&
+	{ pass=$((pass + 1)); echo "ok   stream and effective_cpus flagged"; } ||
+	{ fail=$((fail + 1)); echo "FAIL stream_triad / effective_cpus not flagged"; }
+
+echo "cli_estimate: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
