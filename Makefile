@@ -57,6 +57,9 @@ TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so
 
+# Keep intermediate objects (tests/support): deleting them only forces rebuilds.
+.SECONDARY:
+
 .PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
