@@ -227,13 +227,20 @@ static inline void gemm_wait_ge(atomic_uint *a, unsigned v)
 #undef SUF
 #undef UKR_T
 
-static void run_call(struct gemm_call *g, dlp_team_fn fn)
+/* celem: bytes of one element of C. With k == 0, C = A*B is all zeros and
+ * there is nothing to pack or multiply. */
+static void run_call(struct gemm_call *g, dlp_team_fn fn, size_t celem)
 {
 	dlp_gemm_plan *p = g->plan;
 	size_t i;
 
 	if (g->m == 0 || g->n == 0)
 		return;
+	if (g->k == 0) {
+		for (i = 0; i < g->n; i++)
+			memset((char *)g->c + i * g->ldc * celem, 0, g->m * celem);
+		return;
+	}
 	/* Rounds count from 1 in every call. Relaxed is enough: starting the
 	 * team (its mutex) orders these stores before any worker's loads. */
 	for (i = 0; p->threads > 1 && i < p->nflag; i++) {
@@ -247,40 +254,22 @@ void dlp_sgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const float *a, s
 	       const float *b, size_t ldb, float *c, size_t ldc)
 {
 	struct gemm_call g = { p, m, n, k, lda, ldb, ldc, a, b, c };
-	size_t j;
 
-	if (k == 0) {
-		for (j = 0; j < n; j++)
-			memset(c + j * ldc, 0, m * sizeof *c);
-		return;
-	}
-	run_call(&g, gemm_thread_s);
+	run_call(&g, gemm_thread_s, sizeof *c);
 }
 
 void dlp_dgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const double *a, size_t lda,
 	       const double *b, size_t ldb, double *c, size_t ldc)
 {
 	struct gemm_call g = { p, m, n, k, lda, ldb, ldc, a, b, c };
-	size_t j;
 
-	if (k == 0) {
-		for (j = 0; j < n; j++)
-			memset(c + j * ldc, 0, m * sizeof *c);
-		return;
-	}
-	run_call(&g, gemm_thread_d);
+	run_call(&g, gemm_thread_d, sizeof *c);
 }
 
 void dlp_sbgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const uint16_t *a, size_t lda,
 		const uint16_t *b, size_t ldb, float *c, size_t ldc)
 {
 	struct gemm_call g = { p, m, n, k, lda, ldb, ldc, a, b, c };
-	size_t j;
 
-	if (k == 0) {
-		for (j = 0; j < n; j++)
-			memset(c + j * ldc, 0, m * sizeof *c);
-		return;
-	}
-	run_call(&g, gemm_thread_sb);
+	run_call(&g, gemm_thread_sb, sizeof *c);
 }

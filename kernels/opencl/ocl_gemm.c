@@ -291,6 +291,31 @@ static const char *limit_reason(const dlp_ocl_dev *d, const dlp_ocl_gemm_kind *k
 	return NULL;
 }
 
+/* pack_a and pack_b take the same arguments (n, n, tile, source, packed):
+ * the kernel, or NULL with the OpenCL error named. */
+static cl_kernel pack_kernel(cl_program prog, const char *name, cl_int n, cl_int tile, cl_mem src,
+			     cl_mem dst)
+{
+	cl_int err;
+	cl_kernel k = clCreateKernel(prog, name, &err);
+	char what[64];
+
+	if (!k) {
+		snprintf(what, sizeof what, "clCreateKernel(%s)", name);
+		dlp_ocl_fail(err, what);
+		return NULL;
+	}
+	if ((err = clSetKernelArg(k, 0, sizeof n, &n)) || (err = clSetKernelArg(k, 1, sizeof n, &n)) ||
+	    (err = clSetKernelArg(k, 2, sizeof tile, &tile)) ||
+	    (err = clSetKernelArg(k, 3, sizeof src, &src)) || (err = clSetKernelArg(k, 4, sizeof dst, &dst))) {
+		snprintf(what, sizeof what, "clSetKernelArg(%s)", name);
+		dlp_ocl_fail(err, what);
+		clReleaseKernel(k);
+		return NULL;
+	}
+	return k;
+}
+
 json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
 		     enum dlp_ocl_dtype dt, int n, const dlp_budget *b, int check_limits,
 		     double *first_s)
@@ -361,19 +386,9 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 			dlp_ocl_fail(err, "clCreateBuffer(Ap)");
 			goto out;
 		}
-		run.pa = clCreateKernel(prog, "pack_a", &err);
-		if (!run.pa) {
-			dlp_ocl_fail(err, "clCreateKernel(pack_a)");
+		run.pa = pack_kernel(prog, "pack_a", ni, mr, A, Ap);
+		if (!run.pa)
 			goto out;
-		}
-		if ((err = clSetKernelArg(run.pa, 0, sizeof ni, &ni)) ||
-		    (err = clSetKernelArg(run.pa, 1, sizeof ni, &ni)) ||
-		    (err = clSetKernelArg(run.pa, 2, sizeof mr, &mr)) ||
-		    (err = clSetKernelArg(run.pa, 3, sizeof A, &A)) ||
-		    (err = clSetKernelArg(run.pa, 4, sizeof Ap, &Ap))) {
-			dlp_ocl_fail(err, "clSetKernelArg(pack_a)");
-			goto out;
-		}
 		/* One work-item per 16 k of one MR-row block, padding included. */
 		run.gpa[0] = (size_t)n / 16;
 		run.gpa[1] = mp / (size_t)kind->mr;
@@ -384,19 +399,9 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 			dlp_ocl_fail(err, "clCreateBuffer(Bp)");
 			goto out;
 		}
-		run.pb = clCreateKernel(prog, "pack_b", &err);
-		if (!run.pb) {
-			dlp_ocl_fail(err, "clCreateKernel(pack_b)");
+		run.pb = pack_kernel(prog, "pack_b", ni, nr, B, Bp);
+		if (!run.pb)
 			goto out;
-		}
-		if ((err = clSetKernelArg(run.pb, 0, sizeof ni, &ni)) ||
-		    (err = clSetKernelArg(run.pb, 1, sizeof ni, &ni)) ||
-		    (err = clSetKernelArg(run.pb, 2, sizeof nr, &nr)) ||
-		    (err = clSetKernelArg(run.pb, 3, sizeof B, &B)) ||
-		    (err = clSetKernelArg(run.pb, 4, sizeof Bp, &Bp))) {
-			dlp_ocl_fail(err, "clSetKernelArg(pack_b)");
-			goto out;
-		}
 		run.gpb[0] = (size_t)n / 16;
 		run.gpb[1] = (size_t)n;
 	}
