@@ -15,7 +15,9 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 nvcc=$(command -v nvcc 2>/dev/null || { [ -x /usr/local/cuda/bin/nvcc ] && echo /usr/local/cuda/bin/nvcc; } || true)
-[ -n "$nvcc" ] || { echo "gpu-check: nvcc not found: the CUDA kernels cannot be built" >&2; exit 1; }
+# nvcc builds the kernels; with a carried bundle it only lets ptxas check them.
+[ -n "$nvcc" ] || [ -x "${DLP_GPU_BUNDLE:-build-gpu-bundle}/dlprobe" ] ||
+	{ echo "gpu-check: nvcc not found: the CUDA kernels cannot be built" >&2; exit 1; }
 command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 
 bundle=${DLP_GPU_BUNDLE:-build-gpu-bundle}
@@ -35,7 +37,7 @@ else
 	dlprobe="$build/dlprobe"
 	ptxdir="$build/kernels/cuda"
 fi
-if [ -n "${ptxdir:-}" ] && [ ! -f "$ptxdir/gemm.ptx" ]; then
+if [ -n "$nvcc" ] && [ -n "${ptxdir:-}" ] && [ ! -f "$ptxdir/gemm.ptx" ]; then
 	# the same PTX the binary embeds, compiled from the carried sources
 	for cu in kernels/cuda/*.cu; do
 		arch=compute_75; case "$cu" in *_sm80.cu) arch=compute_80 ;; esac
@@ -44,7 +46,7 @@ if [ -n "${ptxdir:-}" ] && [ ! -f "$ptxdir/gemm.ptx" ]; then
 fi
 
 # PTX -> SASS for this GPU first: a JIT failure names the kernel here.
-if command -v ptxas >/dev/null 2>&1 || [ -x "${nvcc%/*}/ptxas" ]; then
+if [ -n "$nvcc" ] && { command -v ptxas >/dev/null 2>&1 || [ -x "${nvcc%/*}/ptxas" ]; }; then
 	ptxas=$(command -v ptxas 2>/dev/null || echo "${nvcc%/*}/ptxas")
 	cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d .)
 	for p in "$ptxdir"/*.ptx; do
