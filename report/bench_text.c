@@ -69,7 +69,7 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
 		"shape", "thr", "rate", "%peak", "vs blas");
 	json_array_foreach(json_object_get(d, "results"), i, r) {
-		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32];
+		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16];
 		const char *isa = str(r, "isa");
 		double p = num(r, "pct_of_measured_peak"), v = num(r, "vs_reference");
 
@@ -89,8 +89,13 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 		disturbed |= p > 100;
 		if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
 			snprintf(vs, sizeof vs, "%6.2fx", v);
-		fprintf(out, "  %-13s %-6s %-11s %-16s %3.0f %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
-			num(r, "threads"), rt, pk, vs);
+		/* GPU results have no CPU thread count: "-", not "nan" */
+		if (num(r, "threads") == num(r, "threads"))
+			snprintf(thr, sizeof thr, "%3.0f", num(r, "threads"));
+		else
+			snprintf(thr, sizeof thr, "  -");
+		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
+			thr, rt, pk, vs);
 	}
 	if (disturbed)
 		fprintf(out, "  ! above the measured peak: the machine was busy while the peak was measured; "
