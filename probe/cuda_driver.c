@@ -52,6 +52,8 @@ static const struct sym syms[] = {
 	OPT(cuCtxEnablePeerAccess, "cuCtxEnablePeerAccess"),
 	OPT(cuMemcpyPeer, "cuMemcpyPeer"),
 	OPT(cuCtxSetCurrent, "cuCtxSetCurrent"),
+	OPT(cuFuncSetAttribute, "cuFuncSetAttribute"),
+	OPT(cuTensorMapEncodeTiled, "cuTensorMapEncodeTiled"),
 };
 
 int dlp_cuda_load(dlp_cuda_api *api)

@@ -24,6 +24,15 @@ enum {
 	DLP_CU_ATTR_COMPUTE_CAPABILITY_MAJOR = 75,
 	DLP_CU_ATTR_COMPUTE_CAPABILITY_MINOR = 76,
 };
+#define DLP_CU_FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES 8
+/* CUtensorMap* values (cuda.h) */
+enum {
+	DLP_CU_TMAP_FLOAT16 = 6,
+	DLP_CU_TMAP_FLOAT32 = 7,
+	DLP_CU_TMAP_BFLOAT16 = 9,
+	DLP_CU_TMAP_SWIZZLE_128B = 3,
+	DLP_CU_TMAP_L2_256B = 3,
+};
 #define DLP_CUDA_ERROR_NO_DEVICE 100
 
 /* Required symbols come first: a library lacking any of them is refused.
@@ -68,6 +77,14 @@ typedef struct dlp_cuda_api {
 	dlp_cu_result (*cuMemcpyPeer)(dlp_cu_deviceptr, dlp_cu_context, dlp_cu_deviceptr,
 				      dlp_cu_context, size_t);
 	dlp_cu_result (*cuCtxSetCurrent)(dlp_cu_context);
+	/* kernels above 48 KiB of dynamic shared memory (CUDA 9) */
+	dlp_cu_result (*cuFuncSetAttribute)(dlp_cu_function, int, int);
+	/* TMA descriptors for sm_90 kernels (CUDA 12): the CUtensorMap enums
+	 * are passed as int, cuuint32_t/cuuint64_t as unsigned/unsigned long long */
+	dlp_cu_result (*cuTensorMapEncodeTiled)(void *, int, unsigned, void *,
+						const unsigned long long *,
+						const unsigned long long *, const unsigned *,
+						const unsigned *, int, int, int, int);
 } dlp_cuda_api;
 
 /* Load the driver. 0 on success; -1 with the reason (library not found,

@@ -83,7 +83,7 @@ int cuDeviceGetAttribute(int *v, int attr, int d)
 	case 16: *v = 132; return 0;      /* SMs */
 	case 36: *v = 2619000; return 0;  /* memory clock, kHz */
 	case 37: *v = 5120; return 0;     /* bus width, bits */
-	case 75: *v = 9; return 0;
+	case 75: *v = strcmp(mode(), "sm80") == 0 ? 8 : 9; return 0;
 	case 76: *v = 0; return 0;
 	}
 	return 1; /* CUDA_ERROR_INVALID_VALUE */
@@ -114,7 +114,8 @@ int cuGetErrorName(int r, const char **name)
  * More FAKE_CUDA_MODE values:
  *   modfail      cuModuleLoadData fails with CUDA_ERROR_INVALID_PTX (218)
  *   launchfail   cuLaunchKernel fails with CUDA_ERROR_LAUNCH_FAILED (719)
- *   allocfail    cuMemAlloc_v2 fails with CUDA_ERROR_OUT_OF_MEMORY (2) */
+ *   allocfail    cuMemAlloc_v2 fails with CUDA_ERROR_OUT_OF_MEMORY (2)
+ *   sm80         the device is compute capability 8.0 (no sm_90a kernels) */
 static int fake_ctx_token, fake_mod_token, fake_func_token, fake_event_token;
 
 int cuCtxCreate_v2(void **ctx, unsigned int flags, int d)
@@ -157,21 +158,69 @@ int cuModuleUnload(void *mod)
 	return 0;
 }
 
+/* One slot per kernel name, holding what cuFuncSetAttribute allowed it:
+ * a launch above 48 KiB of dynamic shared memory fails like the real driver's
+ * unless the limit was raised first. */
+static struct fake_fn {
+	char name[64];
+	int max_dyn_smem;
+} fake_fns[32];
+
 int cuModuleGetFunction(void **f, void *mod, const char *name)
 {
+	size_t i;
+
 	(void)mod;
-	(void)name;
+	for (i = 0; i < sizeof fake_fns / sizeof fake_fns[0]; i++) {
+		if (!fake_fns[i].name[0])
+			snprintf(fake_fns[i].name, sizeof fake_fns[i].name, "%s", name);
+		if (strcmp(fake_fns[i].name, name) == 0) {
+			*f = &fake_fns[i];
+			return 0;
+		}
+	}
 	*f = &fake_func_token;
+	return 0;
+}
+
+int cuFuncSetAttribute(void *f, int attr, int value)
+{
+	if (attr != 8 || value > 227 * 1024)   /* MAX_DYNAMIC_SHARED_SIZE_BYTES, H100's 227 KiB */
+		return 1;
+	if (f != &fake_func_token)
+		((struct fake_fn *)f)->max_dyn_smem = value;
 	return 0;
 }
 
 int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
 		   unsigned bz, unsigned shmem, void *stream, void **params, void **extra)
 {
-	(void)f; (void)gx; (void)gy; (void)gz; (void)bx; (void)by; (void)bz;
-	(void)shmem; (void)stream; (void)params; (void)extra;
+	(void)gx; (void)gy; (void)gz; (void)by; (void)bz;
+	(void)stream; (void)params; (void)extra;
 	if (strcmp(mode(), "launchfail") == 0)
 		return 719;
+	if (bx > 1024 || (shmem > 48 * 1024 && (f == &fake_func_token ||
+						 (int)shmem > ((struct fake_fn *)f)->max_dyn_smem)))
+		return 1;   /* CUDA_ERROR_INVALID_VALUE */
+	return 0;
+}
+
+/* The checks the real encoder makes that the host could get wrong: rank 2,
+ * a 64-byte-aligned map, 16-byte-aligned address and strides, and a box row
+ * no wider than the 128-byte swizzle. */
+int cuTensorMapEncodeTiled(void *map, int type, unsigned rank, void *addr,
+			   const unsigned long long *dim, const unsigned long long *stride,
+			   const unsigned *box, const unsigned *estr, int interleave, int swizzle,
+			   int l2, int oob)
+{
+	unsigned es = type == 6 || type == 9 ? 2 : 4;
+
+	(void)l2; (void)oob;
+	if (rank != 2 || (uintptr_t)map % 64 || (uintptr_t)addr % 16 || stride[0] % 16 ||
+	    interleave != 0 || estr[0] != 1 || estr[1] != 1 || box[1] > 256 || box[0] > 256 ||
+	    (swizzle == 3 && box[0] * es > 128) || dim[0] * es > stride[0])
+		return 1;
+	memset(map, 0x5a, 128);
 	return 0;
 }
 
