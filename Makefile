@@ -80,7 +80,11 @@ $(BUILD)/%.ptx: %.cu
 $(BUILD)/%_sm80.ptx: %_sm80.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(subst compute_75,compute_80,$(NVCCFLAGS)) -ptx $< -o $@
-$(PTX): $(wildcard kernels/cuda/*.cuh)
+# wgmma and TMA need the arch-specific compute_90a, which JITs for 9.0 only.
+$(BUILD)/%_sm90a.ptx: %_sm90a.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(subst compute_75,compute_90a,$(NVCCFLAGS)) -ptx $< -o $@
+$(PTX): $(wildcard kernels/cuda/*.cuh kernels/cuda/*.h)
 
 $(BUILD)/embedded.S: scripts/embed.sh $(DATA) $(PTX) | $(BUILD)/.dir
 	scripts/embed.sh $(DATA) $(PTX) > $@.tmp && mv $@.tmp $@

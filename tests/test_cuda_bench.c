@@ -34,7 +34,7 @@ static void small_cfg(dlp_cu_cfg *c)
 {
 	dlp_cu_cfg_from_opts(c, NULL);
 	c->budget = (dlp_budget){ .warmups = 0, .budget_s = 0.001, .min_samples = 2, .max_samples = 3 };
-	c->gemm_n[0] = 128;
+	c->gemm_n[0] = 256;   /* the smallest shape every kernel's tile divides */
 	c->gemm_n[1] = 0;
 	c->bw_bytes = 1 << 20;
 	c->xfer_bytes = 1 << 20;
@@ -43,7 +43,8 @@ static void small_cfg(dlp_cu_cfg *c)
 }
 
 /* Run the backend on the fake in mode; returns the devices array. */
-static json_t *run_fake(const char *mode, void (*tweak)(dlp_cuda_api *))
+static json_t *run_fake_cfg(const char *mode, void (*tweak)(dlp_cuda_api *),
+			    void (*cfg)(dlp_cu_cfg *))
 {
 	dlp_cuda_api api;
 	dlp_cu_cfg c;
@@ -55,9 +56,16 @@ static json_t *run_fake(const char *mode, void (*tweak)(dlp_cuda_api *))
 	if (tweak)
 		tweak(&api);
 	small_cfg(&c);
+	if (cfg)
+		cfg(&c);
 	assert_int_equal(dlp_cu_run_api(&api, &c, NULL, devs), 0);
 	dlp_cuda_unload(&api);
 	return devs;
+}
+
+static json_t *run_fake(const char *mode, void (*tweak)(dlp_cuda_api *))
+{
+	return run_fake_cfg(mode, tweak, NULL);
 }
 
 static const char *str(const json_t *o, const char *k)
@@ -87,24 +95,33 @@ static json_t *find(json_t *dev, const char *kernel, const char *impl, const cha
 
 static void test_ptx_embedded_and_assembles(void **state)
 {
-	static const char *const files[] = { "ptx/gemm.ptx", "ptx/gemm_sm80.ptx" };
-	static const char *const entries[] = { "dlp_sgemm_128x128", "dlp_hgemm_wmma", "dlp_copy_f4",
-					       "dlp_noop", "dlp_bgemm_wmma", "dlp_tgemm_wmma" };
+	/* arch: what ptxas assembles each module for (sm_90a PTX is 9.0-only) */
+	static const struct { const char *file, *arch, *entries[7]; } mods[] = {
+		{ "ptx/gemm.ptx", "sm_75",
+		  { "dlp_sgemm_128x128", "dlp_sgemm_128x128_db", "dlp_hgemm_wmma", "dlp_copy_f4",
+		    "dlp_copy_f4_oneshot", "dlp_noop", NULL } },
+		{ "ptx/gemm_sm80.ptx", "sm_80",
+		  { "dlp_hgemm_mma", "dlp_bgemm_mma", "dlp_bgemm_wmma", "dlp_tgemm_wmma", NULL } },
+		{ "ptx/gemm_sm90a.ptx", "sm_90a",
+		  { "dlp_hgemm_wgmma", "dlp_bgemm_wgmma", "dlp_tgemm_wgmma", NULL } },
+	};
 	const char *ptxas = NULL;
 	char cmd[1024], tmpl[] = "/tmp/dlp_ptx_XXXXXX";
-	size_t i, len;
+	size_t i, j, len;
 
 	(void)state;
 	if (!have_ptx())
 		skip();
-	for (i = 0; i < 6; i++) {
-		const char *p = dlp_embedded_get(files[i < 4 ? 0 : 1], &len);
+	for (i = 0; i < 3; i++) {
+		const char *p = dlp_embedded_get(mods[i].file, &len);
 		char want[64];
 
 		assert_non_null(p);
-		snprintf(want, sizeof want, ".entry %s(", entries[i]);
-		if (!strstr(p, want))
-			fail_msg("%s lacks %s", files[i < 4 ? 0 : 1], want);
+		for (j = 0; mods[i].entries[j]; j++) {
+			snprintf(want, sizeof want, ".entry %s(", mods[i].entries[j]);
+			if (!strstr(p, want))
+				fail_msg("%s lacks %s", mods[i].file, want);
+		}
 	}
 	if (access("/usr/local/cuda/bin/ptxas", X_OK) == 0)
 		ptxas = "/usr/local/cuda/bin/ptxas";
@@ -112,8 +129,8 @@ static void test_ptx_embedded_and_assembles(void **state)
 		ptxas = "ptxas";
 	if (!ptxas)
 		skip();
-	for (i = 0; i < 2; i++) {
-		const char *p = dlp_embedded_get(files[i], &len);
+	for (i = 0; i < 3; i++) {
+		const char *p = dlp_embedded_get(mods[i].file, &len);
 		int fd = mkstemp(tmpl);
 		FILE *f;
 
@@ -122,9 +139,14 @@ static void test_ptx_embedded_and_assembles(void **state)
 		assert_non_null(f);
 		assert_int_equal(fwrite(p, 1, len, f), len);
 		fclose(f);
-		snprintf(cmd, sizeof cmd, "%s -arch=sm_90 %s -o /dev/null", ptxas, tmpl);
+		/* and every portable module for Hopper, as the driver there JITs it */
+		if (i < 2)
+			snprintf(cmd, sizeof cmd, "%s -arch=%s %s -o /dev/null && %s -arch=sm_90 %s -o /dev/null",
+				 ptxas, mods[i].arch, tmpl, ptxas, tmpl);
+		else
+			snprintf(cmd, sizeof cmd, "%s -arch=%s %s -o /dev/null", ptxas, mods[i].arch, tmpl);
 		if (system(cmd) != 0)
-			fail_msg("ptxas rejected %s", files[i]);
+			fail_msg("ptxas rejected %s", mods[i].file);
 		unlink(tmpl);
 		strcpy(tmpl, "/tmp/dlp_ptx_XXXXXX");
 	}
@@ -144,6 +166,10 @@ static void test_fake_ok(void **state)
 	r = find(dev, "d2d", "dlprobe", NULL, "cuMemcpyDtoD");
 	assert_string_equal(str(r, "status"), "ok");
 	assert_true(json_number_value(json_object_get(r, "rate_gbps")) > 0.0);
+	/* the fake runs no kernel: an unwritten destination is caught */
+	if (have_ptx())
+		assert_non_null(strstr(str(find(dev, "d2d", "dlprobe", NULL, "dlp_copy_f4"), "reason"),
+				       "verification failed"));
 	r = find(dev, "h2d", NULL, NULL, "pinned");
 	assert_string_equal(str(r, "status"), "ok");
 	r = find(dev, "d2h", NULL, NULL, "pageable");
@@ -161,6 +187,27 @@ static void test_fake_ok(void **state)
 		assert_string_equal(str(r, "status"), "unavailable");
 	}
 	assert_null(json_object_get(r, "rate_gflops"));
+	if (have_ptx()) {
+		/* Every kernel of the table was launched (the big-shared-memory and
+		 * tensor-map ones included) and its empty output caught. */
+		static const char *const k[] = { "dlp_sgemm_128x128", "dlp_sgemm_128x128_db",
+						 "dlp_tgemm_wmma", "dlp_tgemm_wgmma",
+						 "dlp_hgemm_wmma", "dlp_hgemm_mma",
+						 "dlp_hgemm_wgmma", "dlp_bgemm_wmma", "dlp_bgemm_mma",
+						 "dlp_bgemm_wgmma" };
+		size_t i;
+
+		for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+			r = find(dev, "gemm", "dlprobe", NULL, k[i]);
+			assert_string_equal(str(r, "status"), "error");
+			if (!strstr(str(r, "reason"), "verification failed"))
+				fail_msg("%s: %s", k[i], str(r, "reason"));
+			assert_string_equal(str(r, "layout"), i < 2 ? "A*B" : "A*B^T");
+			/* C is filled with NaN first: an unwritten element fails the full
+			 * scan, not only when a sample lands on it */
+			assert_non_null(strstr(str(r, "reason"), "is not finite"));
+		}
+	}
 	assert_non_null(strstr(str(dev, "cublas"), "not found"));
 	assert_string_equal(str(json_object_get(dev, "nvml"), "status"), "unavailable");
 	json_decref(devs);
@@ -178,7 +225,7 @@ static void test_fake_module_load_fails(void **state)
 	assert_string_equal(str(r, "status"), "error");
 	assert_non_null(strstr(str(r, "reason"), "CUDA_ERROR_INVALID_PTX"));
 	assert_non_null(strstr(str(r, "reason"), "cuModuleLoadData"));
-	r = find(dev, "d2d", "dlprobe", NULL, "kernel");
+	r = find(dev, "d2d", "dlprobe", NULL, "dlp_copy_f4_oneshot");
 	assert_string_equal(str(r, "status"), "error");
 	/* What needs no module is still measured. */
 	assert_string_equal(str(find(dev, "h2d", NULL, NULL, "pinned"), "status"), "ok");
@@ -261,6 +308,62 @@ static void test_missing_optional_symbols(void **state)
 	json_decref(devs);
 }
 
+static void drop_func_attr(dlp_cuda_api *a)
+{
+	a->cuFuncSetAttribute = NULL;
+}
+
+static void drop_tensor_map(dlp_cuda_api *a)
+{
+	a->cuTensorMapEncodeTiled = NULL;
+}
+
+static void small_n(dlp_cu_cfg *c)
+{
+	c->gemm_n[0] = 128;
+}
+
+/* Run the fake so that one requirement fails: kernel `hit` must report
+ * status/why, and kernel `other` must still have been launched (its empty
+ * output fails verification). */
+static void expect_requirement(const char *mode, void (*tweak)(dlp_cuda_api *),
+			       void (*cfg)(dlp_cu_cfg *), const char *hit, const char *status,
+			       const char *why, const char *other)
+{
+	json_t *devs = run_fake_cfg(mode, tweak, cfg), *dev = json_array_get(devs, 0), *r;
+
+	r = find(dev, "gemm", "dlprobe", NULL, hit);
+	assert_string_equal(str(r, "status"), status);
+	if (!strstr(str(r, "reason"), why))
+		fail_msg("%s: \"%s\" lacks \"%s\"", hit, str(r, "reason"), why);
+	r = find(dev, "gemm", "dlprobe", NULL, other);
+	assert_non_null(strstr(str(r, "reason"), "verification failed"));
+	json_decref(devs);
+}
+
+/* Each kernel says why it cannot run, and the others still do. */
+static void test_gemm_kernel_requirements(void **state)
+{
+	(void)state;
+	if (!have_ptx())
+		skip();
+	expect_requirement("ok", drop_func_attr, NULL, "dlp_bgemm_mma", "error",
+			   "lacks cuFuncSetAttribute", "dlp_bgemm_wmma");
+	expect_requirement("ok", drop_tensor_map, NULL, "dlp_hgemm_wgmma", "error",
+			   "lacks cuTensorMapEncodeTiled", "dlp_hgemm_mma");
+	/* sm_90a PTX does not run on other GPUs: unavailable, not an error */
+	expect_requirement("sm80", NULL, NULL, "dlp_bgemm_wgmma", "unavailable",
+			   "compute capability 9.0 exactly", "dlp_bgemm_mma");
+	expect_requirement("ok", NULL, small_n, "dlp_bgemm_mma", "unavailable", "not a multiple",
+			   "dlp_sgemm_128x128_db");
+	setenv("DLPROBE_CUDA_SKIP", "dlp_tgemm_wmma,dlp_hgemm_wgmma", 1);
+	expect_requirement("ok", NULL, NULL, "dlp_hgemm_wgmma", "skipped", "DLPROBE_CUDA_SKIP",
+			   "dlp_bgemm_wgmma");
+	expect_requirement("ok", NULL, NULL, "dlp_tgemm_wmma", "skipped", "DLPROBE_CUDA_SKIP",
+			   "dlp_tgemm_wgmma");
+	unsetenv("DLPROBE_CUDA_SKIP");
+}
+
 static void test_no_device_and_no_driver(void **state)
 {
 	extern const dlp_backend dlp_backend_cuda;
@@ -295,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_fake_alloc_fails),
 		cmocka_unit_test(test_fake_two_devices_peer),
 		cmocka_unit_test(test_missing_optional_symbols),
+		cmocka_unit_test(test_gemm_kernel_requirements),
 		cmocka_unit_test(test_no_device_and_no_driver),
 	};
 

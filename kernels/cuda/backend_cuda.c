@@ -13,6 +13,8 @@
 #include "dlprobe/json.h"
 #include "kernels/backend.h"
 #include "kernels/cuda/cu.h"
+#include "kernels/cuda/gemm_sm80.h"
+#include "kernels/cuda/gemm_sm90a.h"
 #include "kernels/opencl/ocl.h"   /* dlp_ocl_randn, fp16 conversion: host helpers */
 
 #define MIB ((size_t)1 << 20)
@@ -90,7 +92,7 @@ static const char *missing_kernel_symbol(const dlp_cuda_api *a)
 }
 
 /* ---- cuBLAS and NVML, loaded at run time --------------------------------- */
-enum { CUBLAS_OP_N = 0, CUBLAS_DEFAULT_MATH = 0, CUBLAS_PEDANTIC_MATH = 2,
+enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUBLAS_DEFAULT_MATH = 0, CUBLAS_PEDANTIC_MATH = 2,
        CUBLAS_TF32_TENSOR_OP_MATH = 3, CUBLAS_COMPUTE_32F = 68,
        CUBLAS_COMPUTE_32F_PEDANTIC = 69, CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
        CUBLAS_GEMM_DEFAULT = -1, CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14 };
@@ -192,14 +194,27 @@ out:
 }
 
 /* ---- per-device state ------------------------------------------------------ */
+/* The embedded PTX modules. sm_90a PTX (wgmma, TMA) is arch-specific: the
+ * driver JITs it for compute capability 9.0 only, not for later GPUs. */
+enum cu_mod { MOD_BASE, MOD_SM80, MOD_SM90A, MOD_COUNT };
+static const struct {
+	const char *file;
+	int cc;         /* minimum compute capability, x10 */
+	int exact;      /* and maximum */
+} mod_desc[MOD_COUNT] = {
+	{ "ptx/gemm.ptx", 75, 0 },
+	{ "ptx/gemm_sm80.ptx", 80, 0 },
+	{ "ptx/gemm_sm90a.ptx", 90, 1 },
+};
+
 struct cu_dev {
 	dlp_cuda_api *api;
 	int ord, ccmaj, ccmin, sms;
 	dlp_cu_device dev;
 	dlp_cu_context ctx;
-	dlp_cu_module mod, mod80;
-	char mod_why[256], mod80_why[256];
-	dlp_status mod_st, mod80_st;   /* why a module is NULL: unavailable or error */
+	dlp_cu_module mod[MOD_COUNT];
+	char mod_why[MOD_COUNT][256];
+	dlp_status mod_st[MOD_COUNT];  /* why a module is NULL: unavailable or error */
 	dlp_cu_event e0, e1;
 	struct cublas *blas;
 	void *blas_handle;
@@ -323,9 +338,10 @@ static void host_round(struct gemm_host *h, enum cu_dt dt)
 	}
 }
 
-/* Sampled check against a double reference; the error is normalised by
+/* Sampled check against a double reference, for C = A B or (nt) C = A B^T;
+ * the error is normalised by
  * sum |a_ik b_kj|. tf32 rounds the inputs to 10 mantissa bits on the device. */
-static int host_verify(const struct gemm_host *h, enum cu_dt dt, double *max_err)
+static int host_verify(const struct gemm_host *h, enum cu_dt dt, int nt, double *max_err)
 {
 	const size_t n = (size_t)h->n;
 	const double tol = dt == DT_TF32 ? 2e-3 : 1e-5;
@@ -341,7 +357,7 @@ static int host_verify(const struct gemm_host *h, enum cu_dt dt, double *max_err
 		double ref = 0.0, mag = 0.0, e;
 
 		for (k = 0; k < n; k++) {
-			double p = (double)h->ar[i * n + k] * (double)h->br[k * n + j];
+			double p = (double)h->ar[i * n + k] * (double)h->br[nt ? j * n + k : k * n + j];
 
 			ref += p;
 			mag += fabs(p);
@@ -361,13 +377,55 @@ static int host_verify(const struct gemm_host *h, enum cu_dt dt, double *max_err
 }
 
 /* ---- GEMM ------------------------------------------------------------------ */
+/* dlprobe's GEMM kernels, each measured on its own: a simple and a tuned
+ * kernel per dtype, so a regression in one shows against the other. */
+struct cu_gemm_kernel {
+	const char *name;
+	enum cu_dt dt;
+	enum cu_mod mod;
+	int bm, bn, kmul, threads;  /* grid (n/bn, n/bm); n % kmul == 0 */
+	unsigned smem;              /* dynamic shared memory, bytes */
+	int tma;                    /* takes two CUtensorMaps instead of A, B pointers */
+};
+
+static const struct cu_gemm_kernel gemm_kernels[] = {
+	{ "dlp_sgemm_128x128", DT_FP32, MOD_BASE, 128, 128, 8, 256, 0, 0 },
+	{ "dlp_sgemm_128x128_db", DT_FP32, MOD_BASE, 128, 128, 8, 256, 0, 0 },
+	{ "dlp_tgemm_wmma", DT_TF32, MOD_SM80, 128, 128, 16, 256, 0, 0 },
+	{ "dlp_tgemm_wgmma", DT_TF32, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK_TF32,
+	  DLP_WGMMA_THREADS, DLP_WGMMA_SMEM, 1 },
+	{ "dlp_hgemm_wmma", DT_FP16, MOD_BASE, 128, 128, 32, 256, 0, 0 },
+	{ "dlp_hgemm_mma", DT_FP16, MOD_SM80, DLP_MMA_BM, DLP_MMA_BN, DLP_MMA_BK,
+	  DLP_MMA_THREADS, DLP_MMA_SMEM, 0 },
+	{ "dlp_hgemm_wgmma", DT_FP16, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK,
+	  DLP_WGMMA_THREADS, DLP_WGMMA_SMEM, 1 },
+	{ "dlp_bgemm_wmma", DT_BF16, MOD_SM80, 128, 128, 32, 256, 0, 0 },
+	{ "dlp_bgemm_mma", DT_BF16, MOD_SM80, DLP_MMA_BM, DLP_MMA_BN, DLP_MMA_BK,
+	  DLP_MMA_THREADS, DLP_MMA_SMEM, 0 },
+	{ "dlp_bgemm_wgmma", DT_BF16, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK,
+	  DLP_WGMMA_THREADS, DLP_WGMMA_SMEM, 1 },
+};
+#define N_GEMM_KERNELS (sizeof gemm_kernels / sizeof gemm_kernels[0])
+#define MAX_OWN_PER_DT 4
+
+/* fp32 on CUDA cores is C = A B; the tensor-core dtypes take B as N x K and
+ * compute C = A B^T, the nn.Linear layout frameworks run (and the one every
+ * tensor-core kernel and cuBLAS is fastest at). cuBLAS runs the same layout. */
+static int dt_nt(enum cu_dt dt)
+{
+	return dt != DT_FP32;
+}
+
 struct gemm_run {
 	struct cu_dev *d;
-	dlp_cu_function f;      /* own kernel, or NULL for cuBLAS */
+	const struct cu_gemm_kernel *k;   /* own kernel, or NULL for cuBLAS */
+	dlp_cu_function f;
 	dlp_cu_deviceptr A, B, C;
-	int n;
+	int n, nt;
 	/* cuBLAS */
 	int atype, ctype, compute;
+	/* CUtensorMap: 128 bytes, 64-byte aligned (cuda.h) */
+	_Alignas(64) unsigned char tmap[2][128];
 };
 
 static int gemm_launch(struct gemm_run *g)
@@ -375,23 +433,27 @@ static int gemm_launch(struct gemm_run *g)
 	struct cu_dev *d = g->d;
 	dlp_cu_result r;
 
-	if (g->f) {
+	if (g->k) {
+		const struct cu_gemm_kernel *k = g->k;
 		int n = g->n;
-		void *args[] = { &n, &n, &n, &g->A, &g->B, &g->C };
+		void *args_ptr[] = { &n, &n, &n, &g->A, &g->B, &g->C };
+		void *args_tma[] = { g->tmap[0], g->tmap[1], &n, &n, &n, &g->C };
 
-		r = d->api->cuLaunchKernel(g->f, (unsigned)n / 128, (unsigned)n / 128, 1, 256, 1, 1,
-					   0, NULL, args, NULL);
+		r = d->api->cuLaunchKernel(g->f, (unsigned)(n / k->bn), (unsigned)(n / k->bm), 1,
+					   (unsigned)k->threads, 1, 1, k->smem, NULL,
+					   k->tma ? args_tma : args_ptr, NULL);
 		if (r != 0)
 			return cu_fail(d->api, r, "cuLaunchKernel");
 	} else {
 		const float one = 1.0f, zero = 0.0f;
 		int st;
 
-		/* Column-major cuBLAS computes C^T = B^T A^T: the row-major C = A B. */
-		st = d->blas->gemm_ex(d->blas_handle, CUBLAS_OP_N, CUBLAS_OP_N, g->n, g->n, g->n,
-				      &one, (const void *)(uintptr_t)g->B, g->atype, g->n,
-				      (const void *)(uintptr_t)g->A, g->atype, g->n, &zero,
-				      (void *)(uintptr_t)g->C, g->ctype, g->n, g->compute,
+		/* Column-major cuBLAS computes C^T = B^T A^T, the row-major C = A B;
+		 * with B stored N x K, B^T is B read transposed (OP_T). */
+		st = d->blas->gemm_ex(d->blas_handle, g->nt ? CUBLAS_OP_T : CUBLAS_OP_N, CUBLAS_OP_N,
+				      g->n, g->n, g->n, &one, (const void *)(uintptr_t)g->B,
+				      g->atype, g->n, (const void *)(uintptr_t)g->A, g->atype, g->n,
+				      &zero, (void *)(uintptr_t)g->C, g->ctype, g->n, g->compute,
 				      CUBLAS_GEMM_DEFAULT);
 		if (st != 0)
 			return dlp_error_set("cublasGemmEx returned cuBLAS status %d", st);
@@ -419,11 +481,12 @@ out:
 	return rc;
 }
 
-static void set_shape(json_t *r, int n)
+static void set_shape(json_t *r, int n, int nt)
 {
 	json_object_set_new(r, "m", json_integer(n));
 	json_object_set_new(r, "n", json_integer(n));
 	json_object_set_new(r, "k", json_integer(n));
+	json_object_set_new(r, "layout", json_string(nt ? "A*B^T" : "A*B"));
 }
 
 /* Verify then time g; fills r. */
@@ -436,11 +499,13 @@ static void gemm_measure(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
 	double err = 0.0;
 	int ok = 0;
 
-	CU(d, d->api->cuMemsetD8 ? d->api->cuMemsetD8(g->C, 0, nn * 4) : 0, "cuMemsetD8");
+	/* All-ones bytes are a NaN in every element: an element the kernel never
+	 * wrote fails the full finiteness scan, not just the sampled check. */
+	CU(d, d->api->cuMemsetD8 ? d->api->cuMemsetD8(g->C, 0xff, nn * 4) : 0, "cuMemsetD8");
 	if (gemm_rep(g, NULL) != 0)
 		goto out;
 	CU(d, d->api->cuMemcpyDtoH(h->c, g->C, nn * 4), "cuMemcpyDtoH(C)");
-	if (host_verify(h, dt, &err) != 0) {
+	if (host_verify(h, dt, g->nt, &err) != 0) {
 		json_object_set_new(r, "max_rel_err", dlp_json_real(err));
 		goto out;
 	}
@@ -465,118 +530,212 @@ static void vs_ref(json_t *own, const json_t *ref)
 				    dlp_json_real(json_number_value(a) / json_number_value(b)));
 }
 
-static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, int n, json_t *results)
+/* TMA descriptors for A (n x n, K contiguous) and B (N x K): boxes of one
+ * 128-byte row along K (64 16-bit or 32 fp32 elements), 128-byte swizzle, as
+ * gemm_sm90a.cu reads them. tf32 kernels take the fp32 data as it is. */
+static int gemm_tensor_maps(struct gemm_run *g, enum cu_dt dt)
 {
-	static const char *const kname[] = { "dlp_sgemm_128x128", "dlp_tgemm_wmma",
-					     "dlp_hgemm_wmma", "dlp_bgemm_wmma" };
-	static const int need_cc[] = { 75, 80, 75, 80 };
-	struct gemm_host h = { 0 };
-	struct gemm_run g = { 0 };
-	size_t nn = (size_t)n * (size_t)n;
-	char why[300];
-	int dt;
+	struct cu_dev *d = g->d;
+	const unsigned long long es = dt == DT_TF32 ? 4 : 2;
+	const unsigned long long dims[2] = { (unsigned long long)g->n, (unsigned long long)g->n };
+	const unsigned long long strides[1] = { (unsigned long long)g->n * es };
+	const unsigned bk = dt == DT_TF32 ? DLP_WGMMA_BK_TF32 : DLP_WGMMA_BK;
+	const unsigned estr[2] = { 1, 1 };
+	const unsigned box_a[2] = { bk, DLP_WGMMA_BOX_A_ROWS };
+	const unsigned box_b[2] = { bk, DLP_WGMMA_BOX_B_ROWS };
+	const int type = dt == DT_FP16 ? DLP_CU_TMAP_FLOAT16 : dt == DT_BF16 ? DLP_CU_TMAP_BFLOAT16
+								     : DLP_CU_TMAP_FLOAT32;
+	int rc = -1;
 
-	if (host_init(&h, n) != 0) {
-		json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+	if (!d->api->cuTensorMapEncodeTiled)
+		return dlp_error_set("the CUDA driver lacks cuTensorMapEncodeTiled (CUDA 12 or later)");
+	CU(d, d->api->cuTensorMapEncodeTiled(g->tmap[0], type, 2, (void *)(uintptr_t)g->A, dims,
+					     strides, box_a, estr, 0, DLP_CU_TMAP_SWIZZLE_128B,
+					     DLP_CU_TMAP_L2_256B, 0),
+	   "cuTensorMapEncodeTiled(A)");
+	CU(d, d->api->cuTensorMapEncodeTiled(g->tmap[1], type, 2, (void *)(uintptr_t)g->B, dims,
+					     strides, box_b, estr, 0, DLP_CU_TMAP_SWIZZLE_128B,
+					     DLP_CU_TMAP_L2_256B, 0),
+	   "cuTensorMapEncodeTiled(B)");
+	rc = 0;
+out:
+	return rc;
+}
 
-		set_shape(r, n);
-		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-		json_array_append_new(results, r);
-		return;
+/* DLPROBE_CUDA_SKIP: a comma-separated list of kernel names left out, so
+ * that one kernel hanging or faulting on a GPU does not cost the rest. */
+static int kernel_skipped(const char *name)
+{
+	const char *l = getenv("DLPROBE_CUDA_SKIP"), *p;
+	size_t n = strlen(name);
+
+	for (p = l; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* Ready own kernel k for g, or fill r with why it cannot run here. */
+static int gemm_prepare(struct gemm_run *g, const struct cu_gemm_kernel *k, json_t *r)
+{
+	struct cu_dev *d = g->d;
+	dlp_cu_result cr;
+	char why[320];
+
+	g->k = NULL;
+	if (kernel_skipped(k->name)) {
+		dlp_result_fail(r, DLP_STATUS_SKIPPED, "named in DLPROBE_CUDA_SKIP");
+		return -1;
 	}
-	g.d = d;
-	g.n = n;
-	CU(d, d->api->cuMemAlloc(&g.A, nn * 4), "cuMemAlloc(A)");
-	CU(d, d->api->cuMemAlloc(&g.B, nn * 4), "cuMemAlloc(B)");
-	CU(d, d->api->cuMemAlloc(&g.C, nn * 4), "cuMemAlloc(C)");
-	for (dt = DT_FP32; dt <= DT_BF16; dt++) {
-		dlp_cu_module m = dt == DT_TF32 || dt == DT_BF16 ? d->mod80 : d->mod;
-		const char *mwhy = dt == DT_TF32 || dt == DT_BF16 ? d->mod80_why : d->mod_why;
-		dlp_status mst = dt == DT_TF32 || dt == DT_BF16 ? d->mod80_st : d->mod_st;
-		size_t es = dt >= DT_FP16 ? 2 : 4;
-		json_t *own = dlp_result_new("gemm", "dlprobe", dt_name[dt]);
+	if (!d->mod[k->mod]) {
+		dlp_result_fail(r, d->mod_st[k->mod], d->mod_why[k->mod]);
+		return -1;
+	}
+	if (g->n % k->bm || g->n % k->bn || g->n % k->kmul) {
+		snprintf(why, sizeof why, "n = %d is not a multiple of the %dx%d tile and k step %d",
+			 g->n, k->bm, k->bn, k->kmul);
+		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, why);
+		return -1;
+	}
+	if ((cr = d->api->cuModuleGetFunction(&g->f, d->mod[k->mod], k->name)) != 0) {
+		cu_fail(d->api, cr, "cuModuleGetFunction");
+		goto fail;
+	}
+	if (k->smem > 48u * 1024u) {
+		if (!d->api->cuFuncSetAttribute) {
+			dlp_error_set("the CUDA driver lacks cuFuncSetAttribute");
+			goto fail;
+		}
+		cr = d->api->cuFuncSetAttribute(g->f, DLP_CU_FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+						(int)k->smem);
+		if (cr != 0) {
+			cu_fail(d->api, cr, "cuFuncSetAttribute(max dynamic shared memory)");
+			goto fail;
+		}
+	}
+	if (k->tma && gemm_tensor_maps(g, k->dt) != 0)
+		goto fail;
+	g->k = k;
+	return 0;
+fail:
+	dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+	return -1;
+}
 
-		set_shape(own, n);
-		json_object_set_new(own, "variant", json_string(kname[dt]));
-		json_array_append_new(results, own);
-		host_round(&h, (enum cu_dt)dt);
-		if (d->api->cuMemcpyHtoD(g.A, es == 2 ? (void *)h.a16 : (void *)h.ar, nn * es) ||
-		    d->api->cuMemcpyHtoD(g.B, es == 2 ? (void *)h.b16 : (void *)h.br, nn * es)) {
-			dlp_result_fail(own, DLP_STATUS_ERROR, "cuMemcpyHtoD of the inputs failed");
+/* cuBLAS at the shape, dtype and layout of dlprobe's kernels; fp32 both
+ * pedantic (no tensor cores) and default math, which the library may turn
+ * into TF32. The first pass is the reference the own kernels are rated by. */
+static void gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+			const dlp_cu_cfg *c, json_t **own, int nown, json_t *results)
+{
+	struct cu_dev *d = g->d;
+	int pass, passes = dt == DT_FP32 ? 2 : 1, i;
+
+	for (pass = 0; pass < passes; pass++) {
+		json_t *ref = dlp_result_new("gemm", "cublas", dt_name[dt]);
+		int mode;
+		const char *mname;
+
+		set_shape(ref, g->n, g->nt);
+		json_array_append_new(results, ref);
+		g->k = NULL;
+		g->atype = dt == DT_FP16 ? CUDA_R_16F : dt == DT_BF16 ? CUDA_R_16BF : CUDA_R_32F;
+		g->ctype = CUDA_R_32F;
+		if (dt == DT_FP32 && pass == 0) {
+			mode = CUBLAS_PEDANTIC_MATH;
+			g->compute = CUBLAS_COMPUTE_32F_PEDANTIC;
+			mname = "CUBLAS_PEDANTIC_MATH/CUBLAS_COMPUTE_32F_PEDANTIC";
+		} else if (dt == DT_TF32) {
+			mode = CUBLAS_TF32_TENSOR_OP_MATH;
+			g->compute = CUBLAS_COMPUTE_32F_FAST_TF32;
+			mname = "CUBLAS_TF32_TENSOR_OP_MATH/CUBLAS_COMPUTE_32F_FAST_TF32";
+		} else {
+			mode = CUBLAS_DEFAULT_MATH;
+			g->compute = CUBLAS_COMPUTE_32F;
+			mname = "CUBLAS_DEFAULT_MATH/CUBLAS_COMPUTE_32F";
+		}
+		json_object_set_new(ref, "variant", json_string(mname));
+		json_object_set_new(ref, "math_mode", json_string(mname));
+		if (d->blas->set_math(d->blas_handle, mode) != 0) {
+			dlp_result_fail(ref, DLP_STATUS_ERROR, "cublasSetMathMode failed");
 			continue;
 		}
-		g.f = NULL;
-		if (d->ccmaj * 10 + d->ccmin < need_cc[dt]) {
-			snprintf(why, sizeof why, "needs compute capability %d.%d",
-				 need_cc[dt] / 10, need_cc[dt] % 10);
-			dlp_result_fail(own, DLP_STATUS_UNAVAILABLE, why);
-		} else if (!m) {
-			dlp_result_fail(own, mst, mwhy);
-		} else {
-			dlp_cu_result r = d->api->cuModuleGetFunction(&g.f, m, kname[dt]);
+		gemm_measure(g, h, dt, &c->budget, ref);
+		for (i = 0; pass == 0 && i < nown; i++)
+			vs_ref(own[i], ref);
+	}
+}
 
-			if (r != 0) {
-				cu_fail(d->api, r, "cuModuleGetFunction");
-				dlp_result_fail(own, DLP_STATUS_ERROR, dlp_error_message());
-				g.f = NULL;
-			} else {
-				gemm_measure(&g, &h, (enum cu_dt)dt, &c->budget, own);
-			}
+static void progress(const dlp_bench_opts *o, const char *what);
+
+static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_opts *o, int n,
+		       json_t *results)
+{
+	struct gemm_host h = { 0 };
+	struct gemm_run *g = NULL;
+	size_t nn = (size_t)n * (size_t)n, i;
+	char what[96];
+	int dt;
+
+	if (host_init(&h, n) != 0)
+		goto out;
+	/* aligned_alloc: the tensor maps inside need 64-byte alignment */
+	if (!(g = aligned_alloc(64, sizeof *g))) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
+	memset(g, 0, sizeof *g);
+	g->d = d;
+	g->n = n;
+	CU(d, d->api->cuMemAlloc(&g->A, nn * 4), "cuMemAlloc(A)");
+	CU(d, d->api->cuMemAlloc(&g->B, nn * 4), "cuMemAlloc(B)");
+	CU(d, d->api->cuMemAlloc(&g->C, nn * 4), "cuMemAlloc(C)");
+	for (dt = DT_FP32; dt <= DT_BF16; dt++) {
+		size_t es = dt >= DT_FP16 ? 2 : 4;
+		json_t *own[MAX_OWN_PER_DT];
+		int nown = 0, inputs_ok;
+
+		g->nt = dt_nt((enum cu_dt)dt);
+		host_round(&h, (enum cu_dt)dt);
+		inputs_ok = !d->api->cuMemcpyHtoD(g->A, es == 2 ? (void *)h.a16 : (void *)h.ar, nn * es) &&
+			    !d->api->cuMemcpyHtoD(g->B, es == 2 ? (void *)h.b16 : (void *)h.br, nn * es);
+		for (i = 0; i < N_GEMM_KERNELS; i++) {
+			const struct cu_gemm_kernel *k = &gemm_kernels[i];
+			json_t *r;
+
+			if (k->dt != (enum cu_dt)dt || nown == MAX_OWN_PER_DT)
+				continue;
+			snprintf(what, sizeof what, "cuda: gemm %s n=%d", k->name, n);
+			progress(o, what);
+			r = own[nown++] = dlp_result_new("gemm", "dlprobe", dt_name[dt]);
+			set_shape(r, n, g->nt);
+			json_object_set_new(r, "variant", json_string(k->name));
+			json_array_append_new(results, r);
+			if (!inputs_ok)
+				dlp_result_fail(r, DLP_STATUS_ERROR, "cuMemcpyHtoD of the inputs failed");
+			else if (gemm_prepare(g, k, r) == 0)
+				gemm_measure(g, &h, (enum cu_dt)dt, &c->budget, r);
 		}
-		/* cuBLAS at the same shape and dtype; fp32 both pedantic (no tensor
-		 * cores) and default math, which the library may turn into TF32. */
-		if (d->blas_handle) {
-			int pass, passes = dt == DT_FP32 ? 2 : 1;
-
-			for (pass = 0; pass < passes; pass++) {
-				json_t *ref = dlp_result_new("gemm", "cublas", dt_name[dt]);
-				int mode;
-				const char *mname;
-
-				set_shape(ref, n);
-				json_array_append_new(results, ref);
-				g.f = NULL;
-				g.atype = dt == DT_FP16 ? CUDA_R_16F : dt == DT_BF16 ? CUDA_R_16BF : CUDA_R_32F;
-				g.ctype = CUDA_R_32F;
-				if (dt == DT_FP32 && pass == 0) {
-					mode = CUBLAS_PEDANTIC_MATH;
-					g.compute = CUBLAS_COMPUTE_32F_PEDANTIC;
-					mname = "CUBLAS_PEDANTIC_MATH/CUBLAS_COMPUTE_32F_PEDANTIC";
-				} else if (dt == DT_TF32) {
-					mode = CUBLAS_TF32_TENSOR_OP_MATH;
-					g.compute = CUBLAS_COMPUTE_32F_FAST_TF32;
-					mname = "CUBLAS_TF32_TENSOR_OP_MATH/CUBLAS_COMPUTE_32F_FAST_TF32";
-				} else {
-					mode = CUBLAS_DEFAULT_MATH;
-					g.compute = CUBLAS_COMPUTE_32F;
-					mname = "CUBLAS_DEFAULT_MATH/CUBLAS_COMPUTE_32F";
-				}
-				json_object_set_new(ref, "variant", json_string(mname));
-				json_object_set_new(ref, "math_mode", json_string(mname));
-				if (d->blas->set_math(d->blas_handle, mode) != 0) {
-					dlp_result_fail(ref, DLP_STATUS_ERROR, "cublasSetMathMode failed");
-					continue;
-				}
-				gemm_measure(&g, &h, (enum cu_dt)dt, &c->budget, ref);
-				if (pass == 0)
-					vs_ref(own, ref);
-			}
-		}
+		snprintf(what, sizeof what, "cuda: cublas %s n=%d", dt_name[dt], n);
+		progress(o, what);
+		if (d->blas_handle && inputs_ok)
+			gemm_cublas(g, &h, (enum cu_dt)dt, c, own, nown, results);
 	}
 out:
-	if (g.A)
-		d->api->cuMemFree(g.A);
-	if (g.B)
-		d->api->cuMemFree(g.B);
-	if (g.C)
-		d->api->cuMemFree(g.C);
-	if (!g.C) {
+	if (!g || !g->C) {
 		json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
 
-		set_shape(r, n);
+		set_shape(r, n, 0);
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
 		json_array_append_new(results, r);
 	}
+	if (g && g->A)
+		d->api->cuMemFree(g->A);
+	if (g && g->B)
+		d->api->cuMemFree(g->B);
+	if (g && g->C)
+		d->api->cuMemFree(g->C);
+	free(g);
 	host_free(&h);
 }
 
@@ -584,6 +743,7 @@ out:
 struct copy_run {
 	struct cu_dev *d;
 	dlp_cu_function f;       /* NULL: cuMemcpyDtoD */
+	int oneshot;             /* dlp_copy_f4_oneshot: one vector per thread */
 	dlp_cu_deviceptr a, b;
 	size_t bytes;
 };
@@ -598,11 +758,14 @@ static int copy_rep(void *vc, double *elapsed_s)
 	CU(d, d->api->cuEventRecord(d->e0, NULL), "cuEventRecord");
 	if (c->f) {
 		size_t n4 = c->bytes / 16;
-		unsigned grid = (unsigned)(n4 / 256 < (size_t)d->sms * 32 ? n4 / 256 : (size_t)d->sms * 32);
+		/* grid-stride: four waves of 8 blocks of 256 per SM */
+		unsigned grid = c->oneshot ? (unsigned)((n4 + 255) / 256)
+					   : (unsigned)(n4 / 256 < (size_t)d->sms * 32 ? n4 / 256
+										  : (size_t)d->sms * 32);
 		void *args[] = { &n4, &c->a, &c->b };
 
 		CU(d, d->api->cuLaunchKernel(c->f, grid ? grid : 1, 1, 1, 256, 1, 1, 0, NULL, args,
-					     NULL), "cuLaunchKernel(dlp_copy_f4)");
+					     NULL), "cuLaunchKernel(copy)");
 	} else {
 		CU(d, d->api->cuMemcpyDtoD(c->b, c->a, c->bytes), "cuMemcpyDtoD");
 	}
@@ -627,23 +790,27 @@ static void bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 	cr.bytes = bytes;
 	src = malloc(bytes);
 	got = malloc(bytes);
-	for (pass = 0; pass < 2; pass++) {
+	/* dlprobe's two copy kernels, then the driver's own copy */
+	for (pass = 0; pass < 3; pass++) {
+		static const char *const vname[] = { "dlp_copy_f4", "dlp_copy_f4_oneshot",
+						     "cuMemcpyDtoD" };
 		json_t *r = dlp_result_new("d2d", "dlprobe", NULL);
 		dlp_stats st = { 0 };
 		int ok = 0;
 
-		json_object_set_new(r, "variant", json_string(pass == 0 ? "kernel" : "cuMemcpyDtoD"));
+		json_object_set_new(r, "variant", json_string(vname[pass]));
 		json_object_set_new(r, "bytes", json_integer((json_int_t)bytes));
 		json_object_set_new(r, "counts", json_string("read+write"));
 		json_array_append_new(results, r);
 		cr.f = NULL;
-		if (pass == 0) {
-			if (!d->mod) {
-				dlp_result_fail(r, d->mod_st, d->mod_why);
+		cr.oneshot = pass == 1;
+		if (pass < 2) {
+			if (!d->mod[MOD_BASE]) {
+				dlp_result_fail(r, d->mod_st[MOD_BASE], d->mod_why[MOD_BASE]);
 				continue;
 			}
-			CU(d, d->api->cuModuleGetFunction(&cr.f, d->mod, "dlp_copy_f4"),
-			   "cuModuleGetFunction(dlp_copy_f4)");
+			CU(d, d->api->cuModuleGetFunction(&cr.f, d->mod[MOD_BASE], vname[pass]),
+			   "cuModuleGetFunction(copy kernel)");
 		}
 		if (!src || !got) {
 			dlp_error_set("out of memory for %zu-byte host buffers", bytes);
@@ -809,11 +976,11 @@ static void bench_latency(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results
 
 	json_object_set_new(r, "variant", json_string("launch+synchronize"));
 	json_array_append_new(results, r);
-	if (!d->mod) {
-		dlp_result_fail(r, d->mod_st, d->mod_why);
+	if (!d->mod[MOD_BASE]) {
+		dlp_result_fail(r, d->mod_st[MOD_BASE], d->mod_why[MOD_BASE]);
 		return;
 	}
-	CU(d, d->api->cuModuleGetFunction(&l.f, d->mod, "dlp_noop"), "cuModuleGetFunction(dlp_noop)");
+	CU(d, d->api->cuModuleGetFunction(&l.f, d->mod[MOD_BASE], "dlp_noop"), "cuModuleGetFunction(dlp_noop)");
 	CU(d, d->api->cuMemAlloc(&l.p, sizeof got), "cuMemAlloc");
 	CU(d, d->api->cuMemcpyHtoD(l.p, &got, sizeof got), "cuMemcpyHtoD");
 	if (launch_rep(&l, NULL) != 0)
@@ -908,6 +1075,8 @@ out:
 /* ---- devices ------------------------------------------------------------------ */
 static void dev_close(struct cu_dev *d)
 {
+	int m;
+
 	if (!d->ctx)
 		return;
 	d->api->cuCtxSetCurrent(d->ctx);
@@ -917,10 +1086,9 @@ static void dev_close(struct cu_dev *d)
 		d->api->cuEventDestroy(d->e0);
 	if (d->e1)
 		d->api->cuEventDestroy(d->e1);
-	if (d->mod)
-		d->api->cuModuleUnload(d->mod);
-	if (d->mod80)
-		d->api->cuModuleUnload(d->mod80);
+	for (m = 0; m < MOD_COUNT; m++)
+		if (d->mod[m])
+			d->api->cuModuleUnload(d->mod[m]);
 	d->api->cuCtxDestroy(d->ctx);
 	d->ctx = NULL;
 }
@@ -1042,7 +1210,7 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 	for (i = 0; i < n; i++) {
 		struct cu_dev *d = &devs[i];
 		json_t *dev, *res;
-		int k;
+		int k, m;
 
 		d->api = api;
 		d->ord = i;
@@ -1067,18 +1235,23 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 		}
 		/* Module loads JIT the PTX for this GPU: untimed, like any first call. */
 		progress(o, "cuda: load kernels");
-		if (load_module(d, "ptx/gemm.ptx", &d->mod, d->mod_why, sizeof d->mod_why,
-				&d->mod_st) == 0)
-			json_object_set_new(dev, "module", json_string("ok"));
-		else
-			json_object_set_new(dev, "module", json_string(d->mod_why));
-		if (d->ccmaj >= 8)
-			load_module(d, "ptx/gemm_sm80.ptx", &d->mod80, d->mod80_why,
-				    sizeof d->mod80_why, &d->mod80_st);
-		else
-			snprintf(d->mod80_why, sizeof d->mod80_why, "needs compute capability 8.0");
-		if (d->ccmaj < 8)
-			d->mod80_st = DLP_STATUS_UNAVAILABLE;
+		for (m = 0; m < MOD_COUNT; m++) {
+			const int cc = d->ccmaj * 10 + d->ccmin;
+
+			if (cc < mod_desc[m].cc || (mod_desc[m].exact && cc != mod_desc[m].cc)) {
+				snprintf(d->mod_why[m], sizeof d->mod_why[m],
+					 mod_desc[m].exact ? "needs compute capability %d.%d exactly"
+							     " (arch-specific PTX)"
+							   : "needs compute capability %d.%d",
+					 mod_desc[m].cc / 10, mod_desc[m].cc % 10);
+				d->mod_st[m] = DLP_STATUS_UNAVAILABLE;
+				continue;
+			}
+			load_module(d, mod_desc[m].file, &d->mod[m], d->mod_why[m],
+				    sizeof d->mod_why[m], &d->mod_st[m]);
+		}
+		json_object_set_new(dev, "module", json_string(d->mod[MOD_BASE] ? "ok"
+									: d->mod_why[MOD_BASE]));
 		if (have_blas) {
 			int ver = 0;
 
@@ -1098,8 +1271,7 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 			json_object_set_new(dev, "cublas", json_string(why));
 		}
 		for (k = 0; k < 4 && c->gemm_n[k] > 0; k++) {
-			progress(o, "cuda: gemm");
-			bench_gemm(d, c, c->gemm_n[k], res);
+			bench_gemm(d, c, o, c->gemm_n[k], res);
 		}
 		progress(o, "cuda: memory");
 		bench_d2d(d, c, res);
