@@ -51,6 +51,20 @@ static void rate(const json_t *r, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* GPU results have no ISA: name the kernel in that column instead, short
+ * enough to fit ("dlp_bgemm_wgmma" -> "wgmma", cuBLAS's math mode). */
+static const char *short_variant(const char *v, char *buf, size_t len)
+{
+	const char *u;
+
+	if (!strncmp(v, "dlp_", 4) && (u = strchr(v + 4, '_')))
+		v = u + 1;
+	else if (!strncmp(v, "CUBLAS_", 7))
+		v = strstr(v, "PEDANTIC") ? "pedantic" : strstr(v, "TF32") ? "tf32" : "default";
+	snprintf(buf, len, "%s", v);
+	return buf;
+}
+
 static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
 {
 	const json_t *sb = json_object_get(d, "system_blas"), *r;
@@ -69,13 +83,15 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
 		"shape", "thr", "rate", "%peak", "vs blas");
 	json_array_foreach(json_object_get(d, "results"), i, r) {
-		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16];
+		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16], vn[12];
 		const char *isa = str(r, "isa");
 		double p = num(r, "pct_of_measured_peak"), v = num(r, "vs_reference");
 
 		snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"),
 			 !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*");
-		if (!strcmp(str(r, "variant"), "nt"))
+		if (!*isa)
+			isa = short_variant(str(r, "variant"), vn, sizeof vn);
+		else if (!strcmp(str(r, "variant"), "nt"))
 			isa = "nt";
 		shape(r, sh, sizeof sh);
 		if (strcmp(str(r, "status"), "ok")) {
