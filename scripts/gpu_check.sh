@@ -40,7 +40,8 @@ fi
 if [ -n "$nvcc" ] && [ -n "${ptxdir:-}" ] && [ ! -f "$ptxdir/gemm.ptx" ]; then
 	# the same PTX the binary embeds, compiled from the carried sources
 	for cu in kernels/cuda/*.cu; do
-		arch=compute_75; case "$cu" in *_sm80.cu) arch=compute_80 ;; esac
+		arch=compute_75
+		case "$cu" in *_sm80.cu) arch=compute_80 ;; *_sm90a.cu) arch=compute_90a ;; esac
 		"$nvcc" -arch=$arch -ftz=true -O3 -ptx "$cu" -o "$ptxdir/$(basename "$cu" .cu).ptx"
 	done
 fi
@@ -50,12 +51,20 @@ if [ -n "$nvcc" ] && { command -v ptxas >/dev/null 2>&1 || [ -x "${nvcc%/*}/ptxa
 	ptxas=$(command -v ptxas 2>/dev/null || echo "${nvcc%/*}/ptxas")
 	cc=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | head -1 | tr -d .)
 	for p in "$ptxdir"/*.ptx; do
-		"$ptxas" -arch="sm_${cc:-90}" "$p" -o /dev/null && echo "ptxas sm_${cc:-90}: $p ok"
+		sm=sm_${cc:-90}
+		case "$p" in
+		*_sm90a.ptx) [ "$sm" = sm_90 ] || continue; sm=sm_90a ;;   # arch-specific: 9.0 only
+		esac
+		"$ptxas" -arch="$sm" "$p" -o /dev/null && echo "ptxas $sm: $p ok"
 	done
 fi
 
 echo "== bench (cuda, --quick; every kernel verified before it is timed)"
-"$dlprobe" bench --quick --backend cuda -o "$out" ${DLP_GPU_CHECK_ARGS:-}
+# A kernel that deadlocks on the GPU would hold the machine until the run's
+# own limit: stop the bench after ${DLP_GPU_CHECK_TIMEOUT:-240} s instead.
+rc=0
+timeout -k 10 "${DLP_GPU_CHECK_TIMEOUT:-240}" "$dlprobe" bench --quick --backend cuda -o "$out" ${DLP_GPU_CHECK_ARGS:-} || rc=$?
+[ "$rc" -eq 0 ] || { echo "gpu-check: the bench exited with status $rc (124: timed out, a kernel hung)" >&2; exit 1; }
 
 echo "== summary ($out)"
 python3 - "$out" <<'PY'
