@@ -59,7 +59,7 @@ if [ -n "$nvcc" ] && { command -v ptxas >/dev/null 2>&1 || [ -x "${nvcc%/*}/ptxa
 	done
 fi
 
-echo "== bench (cuda, --quick; every kernel verified before it is timed)"
+echo "== bench (cuda --quick ${DLP_GPU_CHECK_ARGS:-}; every kernel verified before it is timed)"
 # A kernel that deadlocks on the GPU would hold the machine until the run's
 # own limit: stop the bench after ${DLP_GPU_CHECK_TIMEOUT:-240} s instead.
 rc=0
