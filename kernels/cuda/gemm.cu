@@ -144,7 +144,7 @@ dlp_sgemm_128x128_db(int M, int N, int K, const float *__restrict__ A,
 extern "C" __global__ void __launch_bounds__(256)
 dlp_hgemm_wmma(int M, int N, int K, const __half *A, const __half *B, float *C)
 {
-	wmma_gemm_16bit<__half>(M, N, K, A, B, C);
+	wmma_gemm<__half>(M, N, K, A, B, C);
 }
 
 /* Device copy, two ways, each measured (the host keeps both results): a
