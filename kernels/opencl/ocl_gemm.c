@@ -214,6 +214,38 @@ out:
 	return rc;
 }
 
+/* What every GEMM measurement ends with, own kernel or CLBlast: read C
+ * back, check it against the host reference, then time rep. Fills r;
+ * 0 when measured, -1 with the reason in dlp_error_message(). */
+static int verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct gemm_host *h, int n,
+			      dlp_rep_fn rep, void *run, const dlp_budget *b, json_t *r)
+{
+	dlp_stats st = { 0 };
+	double max_err = 0.0;
+	cl_int err;
+	int rc = -1;
+
+	err = clEnqueueReadBuffer(d->q, C, CL_TRUE, 0, (size_t)n * (size_t)n * h->celem, h->hc, 0,
+				  NULL, NULL);
+	if (err != CL_SUCCESS) {
+		dlp_ocl_fail(err, "clEnqueueReadBuffer(C)");
+		goto out;
+	}
+	if (host_verify(h, &max_err) != 0) {
+		json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
+		goto out;
+	}
+	json_object_set_new(r, "verified", json_true());
+	json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
+	if (dlp_measure(rep, run, b, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)n * n * n * 1e-9);
+	rc = 0;
+out:
+	dlp_stats_free(&st);
+	return rc;
+}
+
 static void result_shape(json_t *r, int n, const char *variant)
 {
 	json_object_set_new(r, "m", json_integer(n));
@@ -323,7 +355,6 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	struct gemm_host h = { 0 };
 	struct gemm_run run = { 0 };
 	cl_mem A = NULL, B = NULL, C = NULL, Ap = NULL, Bp = NULL;
-	dlp_stats st = { 0 };
 	json_t *r;
 	char variant[96], why[256];
 	const char *lim;
@@ -331,7 +362,7 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	cl_int err;
 	cl_int ni = n;
 	cl_int mr = kind->mr, nr = (cl_int)kind_nr(kind);
-	double t0, max_err = 0.0;
+	double t0;
 	int ok = 0;
 
 	if (first_s)
@@ -433,25 +464,12 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	}
 	if (first_s)
 		*first_s = dlp_harness_now() - t0;
-	err = clEnqueueReadBuffer(d->q, C, CL_TRUE, 0, nn * h.celem, h.hc, 0, NULL, NULL);
-	if (err != CL_SUCCESS) {
-		dlp_ocl_fail(err, "clEnqueueReadBuffer(C)");
+	if (verify_and_measure(d, C, &h, n, gemm_rep, &run, b, r) != 0)
 		goto out;
-	}
-	if (host_verify(&h, &max_err) != 0) {
-		json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
-		goto out;
-	}
-	json_object_set_new(r, "verified", json_true());
-	json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
-	if (dlp_measure(gemm_rep, &run, b, &st) != 0)
-		goto out;
-	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)n * n * n * 1e-9);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (run.g)
 		clReleaseKernel(run.g);
 	if (run.pa)
@@ -562,13 +580,12 @@ json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const 
 {
 	struct gemm_host h = { 0 };
 	struct clblast_run run = { 0 };
-	dlp_stats st = { 0 };
 	clblast_clear_fn clear = NULL;
 	json_t *r;
 	void *so;
 	size_t nn = (size_t)n * (size_t)n;
 	cl_int err;
-	double t0, max_err = 0.0;
+	double t0;
 	int ok = 0;
 
 	r = dlp_result_new("gemm", "clblast", "fp32");
@@ -611,23 +628,12 @@ json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const 
 	if (clblast_rep(&run, NULL) != 0)
 		goto out;
 	json_object_set_new(r, "first_call_s", dlp_json_real(dlp_harness_now() - t0));
-	err = clEnqueueReadBuffer(d->q, run.C, CL_TRUE, 0, nn * 4, h.hc, 0, NULL, NULL);
-	if (err != CL_SUCCESS) {
-		dlp_ocl_fail(err, "clEnqueueReadBuffer(C)");
+	if (verify_and_measure(d, run.C, &h, n, clblast_rep, &run, b, r) != 0)
 		goto out;
-	}
-	if (host_verify(&h, &max_err) != 0)
-		goto out;
-	json_object_set_new(r, "verified", json_true());
-	json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
-	if (dlp_measure(clblast_rep, &run, b, &st) != 0)
-		goto out;
-	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)n * n * n * 1e-9);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (run.A)
 		clReleaseMemObject(run.A);
 	if (run.B)
