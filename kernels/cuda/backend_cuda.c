@@ -579,47 +579,44 @@ static int kernel_skipped(const char *name)
 static int gemm_prepare(struct gemm_run *g, const struct cu_gemm_kernel *k, json_t *r)
 {
 	struct cu_dev *d = g->d;
-	dlp_cu_result cr;
-	char why[320];
+	dlp_status st = DLP_STATUS_ERROR;   /* what a failure below is */
+	int rc = -1;
 
 	g->k = NULL;
 	if (kernel_skipped(k->name)) {
-		dlp_result_fail(r, DLP_STATUS_SKIPPED, "named in DLPROBE_CUDA_SKIP");
-		return -1;
+		st = DLP_STATUS_SKIPPED;
+		dlp_error_set("named in DLPROBE_CUDA_SKIP");
+		goto out;
 	}
 	if (!d->mod[k->mod]) {
-		dlp_result_fail(r, d->mod_st[k->mod], d->mod_why[k->mod]);
-		return -1;
+		st = d->mod_st[k->mod];
+		dlp_error_set("%s", d->mod_why[k->mod]);
+		goto out;
 	}
 	if (g->n % k->bm || g->n % k->bn || g->n % k->kmul) {
-		snprintf(why, sizeof why, "n = %d is not a multiple of the %dx%d tile and k step %d",
-			 g->n, k->bm, k->bn, k->kmul);
-		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, why);
-		return -1;
+		st = DLP_STATUS_UNAVAILABLE;
+		dlp_error_set("n = %d is not a multiple of the %dx%d tile and k step %d", g->n, k->bm,
+			      k->bn, k->kmul);
+		goto out;
 	}
-	if ((cr = d->api->cuModuleGetFunction(&g->f, d->mod[k->mod], k->name)) != 0) {
-		cu_fail(d->api, cr, "cuModuleGetFunction");
-		goto fail;
-	}
+	CU(d, d->api->cuModuleGetFunction(&g->f, d->mod[k->mod], k->name), "cuModuleGetFunction");
 	if (k->smem > 48u * 1024u) {
 		if (!d->api->cuFuncSetAttribute) {
 			dlp_error_set("the CUDA driver lacks cuFuncSetAttribute");
-			goto fail;
+			goto out;
 		}
-		cr = d->api->cuFuncSetAttribute(g->f, DLP_CU_FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES,
-						(int)k->smem);
-		if (cr != 0) {
-			cu_fail(d->api, cr, "cuFuncSetAttribute(max dynamic shared memory)");
-			goto fail;
-		}
+		CU(d, d->api->cuFuncSetAttribute(g->f, DLP_CU_FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+						 (int)k->smem),
+		   "cuFuncSetAttribute(max dynamic shared memory)");
 	}
 	if (k->tma && gemm_tensor_maps(g, k->dt) != 0)
-		goto fail;
+		goto out;
 	g->k = k;
-	return 0;
-fail:
-	dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	return -1;
+	rc = 0;
+out:
+	if (rc != 0)
+		dlp_result_fail(r, st, dlp_error_message());
+	return rc;
 }
 
 /* cuBLAS at the shape, dtype and layout of dlprobe's kernels; fp32 both
