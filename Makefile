@@ -55,7 +55,8 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
-FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so
+FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so \
+	     $(BUILD)/tests/libcublas_fake.so
 
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
@@ -114,6 +115,9 @@ $(BUILD)/tests/libcuda_fake.so: tests/fakes/fake_cuda.c
 $(BUILD)/tests/libcuda_nosym.so: tests/fakes/fake_cuda.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared -DFAKE_CUDA_NO_NAME $< -o $@
+$(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
 $(BUILD)/tests/libOpenCL_crash.so: tests/fakes/fake_icd_crash.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@

@@ -52,7 +52,8 @@ static void rate(const json_t *r, char *buf, size_t len)
 }
 
 /* GPU results have no ISA: name the kernel in that column instead, short
- * enough to fit ("dlp_bgemm_wgmma" -> "wgmma", cuBLAS's math mode). */
+ * enough to fit ("dlp_bgemm_wgmma" -> "wgmma", cuBLAS's math mode, "lt" for
+ * cuBLASLt). */
 static const char *short_variant(const char *v, char *buf, size_t len)
 {
 	const char *u;
@@ -61,6 +62,8 @@ static const char *short_variant(const char *v, char *buf, size_t len)
 		v = u + 1;
 	else if (!strncmp(v, "CUBLAS_", 7))
 		v = strstr(v, "PEDANTIC") ? "pedantic" : strstr(v, "TF32") ? "tf32" : "default";
+	else if (!strncmp(v, "cublasLt", 8))
+		v = strstr(v, "TF32") ? "lt tf32" : "lt";
 	snprintf(buf, len, "%s", v);
 	return buf;
 }

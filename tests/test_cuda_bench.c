@@ -39,6 +39,7 @@ static void small_cfg(dlp_cu_cfg *c)
 	c->bw_bytes = 1 << 20;
 	c->xfer_bytes = 1 << 20;
 	c->cublas_lib = "libcublas_not_here.so";
+	c->cublaslt_lib = "libcublasLt_not_here.so";
 	c->nvml_lib = "libnvidia-ml_not_here.so.1";
 }
 
@@ -209,6 +210,7 @@ static void test_fake_ok(void **state)
 		}
 	}
 	assert_non_null(strstr(str(dev, "cublas"), "not found"));
+	assert_non_null(strstr(str(dev, "cublaslt"), "not found"));
 	assert_string_equal(str(json_object_get(dev, "nvml"), "status"), "unavailable");
 	json_decref(devs);
 }
@@ -364,6 +366,73 @@ static void test_gemm_kernel_requirements(void **state)
 	unsetenv("DLPROBE_CUDA_SKIP");
 }
 
+/* a library without the symbols: the CUDA fake */
+static void wrong_blas(dlp_cu_cfg *c)
+{
+	c->cublas_lib = fake_path("libcuda_fake.so");
+	c->cublaslt_lib = c->cublas_lib;
+}
+
+static void fake_blas(dlp_cu_cfg *c)
+{
+	c->cublas_lib = fake_path("libcublas_fake.so");
+	c->cublaslt_lib = c->cublas_lib;
+}
+
+/* The cuBLAS and cuBLASLt paths through a fake library that checks the
+ * arguments it is given and computes nothing: every reference result must
+ * reach verification (which then fails), never a rejected call. */
+static void test_fake_cublas(void **state)
+{
+	static const char *const dts[] = { "fp32", "tf32", "fp16", "bf16" };
+	json_t *devs, *dev, *r;
+	size_t i;
+
+	(void)state;
+	devs = run_fake_cfg("ok", NULL, fake_blas);
+	dev = json_array_get(devs, 0);
+	assert_non_null(strstr(str(json_object_get(dev, "cublas"), "library"), "libcublas_fake.so"));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(dev, "cublaslt"),
+							      "version")), 99999);
+	for (i = 0; i < 4; i++) {
+		r = find(dev, "gemm", "cublas", dts[i], NULL);
+		if (!strstr(str(r, "reason"), "is not finite"))
+			fail_msg("cublas %s: %s", dts[i], str(r, "reason"));
+		assert_string_equal(str(r, "layout"), i ? "A*B^T" : "A*B");
+		r = find(dev, "gemm", "cublaslt", dts[i], NULL);
+		if (!strstr(str(r, "reason"), "is not finite"))
+			fail_msg("cublaslt %s: %s", dts[i], str(r, "reason"));
+		assert_int_equal(json_integer_value(json_object_get(r, "workspace_bytes")), 4 << 20);
+		assert_string_equal(str(r, "math_mode"), i == 1 ? "CUBLAS_COMPUTE_32F_FAST_TF32"
+								 : "CUBLAS_COMPUTE_32F");
+	}
+	/* fp32 is measured twice by cuBLAS: pedantic (the reference) and default math */
+	r = find(dev, "gemm", "cublas", "fp32", "CUBLAS_DEFAULT_MATH/CUBLAS_COMPUTE_32F");
+	assert_string_equal(str(r, "status"), "error");
+	json_decref(devs);
+
+	setenv("FAKE_CUBLAS_MODE", "noalgo", 1);
+	devs = run_fake_cfg("ok", NULL, fake_blas);
+	r = find(json_array_get(devs, 0), "gemm", "cublaslt", "bf16", NULL);
+	assert_non_null(strstr(str(r, "reason"), "no algorithm"));
+	json_decref(devs);
+	setenv("FAKE_CUBLAS_MODE", "ltfail", 1);
+	devs = run_fake_cfg("ok", NULL, fake_blas);
+	r = find(json_array_get(devs, 0), "gemm", "cublaslt", "fp16", NULL);
+	assert_non_null(strstr(str(r, "reason"), "cublasLtMatmul returned cuBLAS status 13"));
+	/* the cuBLAS result beside it is unaffected */
+	r = find(json_array_get(devs, 0), "gemm", "cublas", "fp16", NULL);
+	assert_non_null(strstr(str(r, "reason"), "is not finite"));
+	json_decref(devs);
+	unsetenv("FAKE_CUBLAS_MODE");
+
+	devs = run_fake_cfg("ok", NULL, wrong_blas);
+	dev = json_array_get(devs, 0);
+	assert_non_null(strstr(str(dev, "cublas"), "lacks cublasCreate_v2"));
+	assert_non_null(strstr(str(dev, "cublaslt"), "lacks cublasLtCreate"));
+	json_decref(devs);
+}
+
 static void test_no_device_and_no_driver(void **state)
 {
 	extern const dlp_backend dlp_backend_cuda;
@@ -399,6 +468,7 @@ int main(void)
 		cmocka_unit_test(test_fake_two_devices_peer),
 		cmocka_unit_test(test_missing_optional_symbols),
 		cmocka_unit_test(test_gemm_kernel_requirements),
+		cmocka_unit_test(test_fake_cublas),
 		cmocka_unit_test(test_no_device_and_no_driver),
 	};
 

@@ -15,6 +15,7 @@
 #include "kernels/cuda/cu.h"
 #include "kernels/cuda/gemm_sm80.h"
 #include "kernels/cuda/gemm_sm90a.h"
+#include "kernels/cuda/vendor.h"
 #include "kernels/opencl/ocl.h"   /* dlp_ocl_randn, fp16 conversion: host helpers */
 
 #define MIB ((size_t)1 << 20)
@@ -91,108 +92,6 @@ static const char *missing_kernel_symbol(const dlp_cuda_api *a)
 	return NULL;
 }
 
-/* ---- cuBLAS and NVML, loaded at run time --------------------------------- */
-enum { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1, CUBLAS_DEFAULT_MATH = 0, CUBLAS_PEDANTIC_MATH = 2,
-       CUBLAS_TF32_TENSOR_OP_MATH = 3, CUBLAS_COMPUTE_32F = 68,
-       CUBLAS_COMPUTE_32F_PEDANTIC = 69, CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
-       CUBLAS_GEMM_DEFAULT = -1, CUDA_R_32F = 0, CUDA_R_16F = 2, CUDA_R_16BF = 14 };
-
-struct cublas {
-	void *so;
-	char lib[64];
-	int (*create)(void **);
-	int (*destroy)(void *);
-	int (*set_math)(void *, int);
-	int (*get_version)(void *, int *);
-	int (*gemm_ex)(void *, int, int, int, int, int, const void *, const void *, int, int,
-		       const void *, int, int, const void *, void *, int, int, int, int);
-};
-
-static int cublas_load(struct cublas *b, const char *lib, char *why, size_t len)
-{
-	static const char *const names[] = { "libcublas.so.13", "libcublas.so.12",
-					     "libcublas.so.11", "libcublas.so" };
-	size_t i;
-
-	memset(b, 0, sizeof *b);
-	for (i = 0; i < 4 && !b->so; i++) {
-		const char *n = lib ? lib : names[i];
-
-		b->so = dlopen(n, RTLD_NOW | RTLD_LOCAL);
-		if (b->so)
-			snprintf(b->lib, sizeof b->lib, "%s", n);
-		if (lib)
-			break;
-	}
-	if (!b->so) {
-		snprintf(why, len, "cuBLAS not found (%s)", lib ? lib : "libcublas.so.13/.12/.11");
-		return -1;
-	}
-	*(void **)&b->create = dlsym(b->so, "cublasCreate_v2");
-	*(void **)&b->destroy = dlsym(b->so, "cublasDestroy_v2");
-	*(void **)&b->set_math = dlsym(b->so, "cublasSetMathMode");
-	*(void **)&b->get_version = dlsym(b->so, "cublasGetVersion_v2");
-	*(void **)&b->gemm_ex = dlsym(b->so, "cublasGemmEx");
-	if (!b->create || !b->destroy || !b->set_math || !b->gemm_ex) {
-		snprintf(why, len, "%s lacks cublasCreate_v2/cublasSetMathMode/cublasGemmEx", b->lib);
-		dlclose(b->so);
-		b->so = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* NVML facts for the device at pci (a "0000:18:00.0" bus id), or null. */
-static json_t *nvml_info(const char *lib, const char *pci)
-{
-	void *so = dlopen(lib ? lib : "libnvidia-ml.so.1", RTLD_NOW | RTLD_LOCAL);
-	int (*init)(void), (*shut)(void), (*by_pci)(const char *, void **);
-	int (*max_clock)(void *, int, unsigned *), (*clock)(void *, int, unsigned *);
-	int (*power)(void *, unsigned *), (*gen)(void *, unsigned *), (*width)(void *, unsigned *);
-	int (*maxgen)(void *, unsigned *), (*maxwidth)(void *, unsigned *);
-	json_t *j = json_object();
-	void *dev = NULL;
-	unsigned v;
-
-	if (!so) {
-		dlp_json_set_status(j, DLP_STATUS_UNAVAILABLE, "libnvidia-ml.so.1 not found");
-		return j;
-	}
-	*(void **)&init = dlsym(so, "nvmlInit_v2");
-	*(void **)&shut = dlsym(so, "nvmlShutdown");
-	*(void **)&by_pci = dlsym(so, "nvmlDeviceGetHandleByPciBusId_v2");
-	*(void **)&max_clock = dlsym(so, "nvmlDeviceGetMaxClockInfo");
-	*(void **)&clock = dlsym(so, "nvmlDeviceGetClockInfo");
-	*(void **)&power = dlsym(so, "nvmlDeviceGetPowerManagementLimit");
-	*(void **)&gen = dlsym(so, "nvmlDeviceGetCurrPcieLinkGeneration");
-	*(void **)&width = dlsym(so, "nvmlDeviceGetCurrPcieLinkWidth");
-	*(void **)&maxgen = dlsym(so, "nvmlDeviceGetMaxPcieLinkGeneration");
-	*(void **)&maxwidth = dlsym(so, "nvmlDeviceGetMaxPcieLinkWidth");
-	if (!init || !shut || !by_pci || init() != 0) {
-		dlp_json_set_status(j, DLP_STATUS_ERROR, "NVML did not initialise");
-		dlclose(so);
-		return j;
-	}
-	if (by_pci(pci, &dev) != 0) {
-		dlp_json_set_status(j, DLP_STATUS_ERROR, "NVML does not know this PCI bus id");
-		goto out;
-	}
-	/* NVML_CLOCK_SM = 1, NVML_CLOCK_MEM = 2 */
-	json_object_set_new(j, "sm_clock_max_mhz", max_clock && !max_clock(dev, 1, &v) ? json_integer(v) : json_null());
-	json_object_set_new(j, "mem_clock_max_mhz", max_clock && !max_clock(dev, 2, &v) ? json_integer(v) : json_null());
-	json_object_set_new(j, "sm_clock_mhz", clock && !clock(dev, 1, &v) ? json_integer(v) : json_null());
-	json_object_set_new(j, "power_limit_w", power && !power(dev, &v) ? json_real(v / 1000.0) : json_null());
-	json_object_set_new(j, "pcie_gen", gen && !gen(dev, &v) ? json_integer(v) : json_null());
-	json_object_set_new(j, "pcie_width", width && !width(dev, &v) ? json_integer(v) : json_null());
-	json_object_set_new(j, "pcie_gen_max", maxgen && !maxgen(dev, &v) ? json_integer(v) : json_null());
-	json_object_set_new(j, "pcie_width_max", maxwidth && !maxwidth(dev, &v) ? json_integer(v) : json_null());
-	dlp_json_set_status(j, DLP_STATUS_OK, NULL);
-out:
-	shut();
-	dlclose(so);
-	return j;
-}
-
 /* ---- per-device state ------------------------------------------------------ */
 /* The embedded PTX modules. sm_90a PTX (wgmma, TMA) is arch-specific: the
  * driver JITs it for compute capability 9.0 only, not for later GPUs. */
@@ -216,8 +115,10 @@ struct cu_dev {
 	char mod_why[MOD_COUNT][256];
 	dlp_status mod_st[MOD_COUNT];  /* why a module is NULL: unavailable or error */
 	dlp_cu_event e0, e1;
-	struct cublas *blas;
+	dlp_cu_blas *blas;
 	void *blas_handle;
+	dlp_cu_blaslt *lt;
+	void *lt_handle;
 };
 
 static int load_module(struct cu_dev *d, const char *name, dlp_cu_module *m, char *why,
@@ -416,9 +317,18 @@ static int dt_nt(enum cu_dt dt)
 	return dt != DT_FP32;
 }
 
+/* One cublasLtMatmul problem: its descriptors, the heuristic's first
+ * algorithm and the workspace that algorithm asked for. */
+struct lt_plan {
+	void *desc, *la, *lb, *lc, *pref;
+	dlp_cu_lt_heuristic algo;
+	dlp_cu_deviceptr ws;
+};
+
 struct gemm_run {
 	struct cu_dev *d;
-	const struct cu_gemm_kernel *k;   /* own kernel, or NULL for cuBLAS */
+	const struct cu_gemm_kernel *k;   /* own kernel, or NULL for a library */
+	struct lt_plan *lt;               /* cuBLASLt, else cuBLAS */
 	dlp_cu_function f;
 	dlp_cu_deviceptr A, B, C;
 	int n, nt;
@@ -444,6 +354,18 @@ static int gemm_launch(struct gemm_run *g)
 					   k->tma ? args_tma : args_ptr, NULL);
 		if (r != 0)
 			return cu_fail(d->api, r, "cuLaunchKernel");
+	} else if (g->lt) {
+		const float one = 1.0f, zero = 0.0f;
+		const struct lt_plan *p = g->lt;
+		int st;
+
+		/* the same operand order as cublasGemmEx below; D is C */
+		st = d->lt->matmul(d->lt_handle, p->desc, &one, (const void *)(uintptr_t)g->B, p->la,
+				   (const void *)(uintptr_t)g->A, p->lb, &zero,
+				   (const void *)(uintptr_t)g->C, p->lc, (void *)(uintptr_t)g->C, p->lc,
+				   p->algo.algo, (void *)(uintptr_t)p->ws, p->algo.workspace, NULL);
+		if (st != 0)
+			return dlp_error_set("cublasLtMatmul returned cuBLAS status %d", st);
 	} else {
 		const float one = 1.0f, zero = 0.0f;
 		int st;
@@ -663,6 +585,104 @@ static void gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
 	}
 }
 
+#define LT(call, what)                                                              \
+	do {                                                                        \
+		int s_ = (call);                                                    \
+		if (s_ != 0) {                                                      \
+			dlp_error_set("%s returned cuBLAS status %d", what, s_);    \
+			goto out;                                                   \
+		}                                                                   \
+	} while (0)
+
+static void lt_plan_free(struct cu_dev *d, struct lt_plan *p)
+{
+	if (p->ws)
+		d->api->cuMemFree(p->ws);
+	if (p->pref)
+		d->lt->pref_destroy(p->pref);
+	if (p->lc)
+		d->lt->layout_destroy(p->lc);
+	if (p->lb)
+		d->lt->layout_destroy(p->lb);
+	if (p->la)
+		d->lt->layout_destroy(p->la);
+	if (p->desc)
+		d->lt->desc_destroy(p->desc);
+	memset(p, 0, sizeof *p);
+}
+
+/* Descriptors for g's problem (square, column-major view as for
+ * cublasGemmEx) and the algorithm cuBLASLt's heuristic ranks first, with up
+ * to 32 MiB of workspace: what a framework's matmul gets. */
+static int lt_plan_make(struct gemm_run *g, enum cu_dt dt, int compute, struct lt_plan *p)
+{
+	struct cu_dev *d = g->d;
+	dlp_cu_blaslt *lt = d->lt;
+	const int ta = g->nt ? CUBLAS_OP_T : CUBLAS_OP_N, tb = CUBLAS_OP_N;
+	const int type = dt == DT_FP16 ? CUDA_R_16F : dt == DT_BF16 ? CUDA_R_16BF : CUDA_R_32F;
+	const uint64_t n = (uint64_t)g->n, max_ws = 32u << 20;
+	int got = 0, rc = -1;
+
+	memset(p, 0, sizeof *p);
+	LT(lt->desc_create(&p->desc, compute, CUDA_R_32F), "cublasLtMatmulDescCreate");
+	LT(lt->desc_set(p->desc, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof ta),
+	   "cublasLtMatmulDescSetAttribute(TRANSA)");
+	LT(lt->desc_set(p->desc, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof tb),
+	   "cublasLtMatmulDescSetAttribute(TRANSB)");
+	LT(lt->layout_create(&p->la, type, n, n, (int64_t)n), "cublasLtMatrixLayoutCreate(A)");
+	LT(lt->layout_create(&p->lb, type, n, n, (int64_t)n), "cublasLtMatrixLayoutCreate(B)");
+	LT(lt->layout_create(&p->lc, CUDA_R_32F, n, n, (int64_t)n), "cublasLtMatrixLayoutCreate(C)");
+	LT(lt->pref_create(&p->pref), "cublasLtMatmulPreferenceCreate");
+	LT(lt->pref_set(p->pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &max_ws, sizeof max_ws),
+	   "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
+	LT(lt->heuristic(d->lt_handle, p->desc, p->la, p->lb, p->lc, p->lc, p->pref, 1, &p->algo,
+			 &got), "cublasLtMatmulAlgoGetHeuristic");
+	if (got < 1 || p->algo.state != 0) {
+		dlp_error_set("cuBLASLt offers no algorithm for this problem");
+		goto out;
+	}
+	if (p->algo.workspace > max_ws) {
+		dlp_error_set("cuBLASLt asked for %zu bytes of workspace, above the %llu allowed",
+			      p->algo.workspace, (unsigned long long)max_ws);
+		goto out;
+	}
+	if (p->algo.workspace)
+		CU(d, d->api->cuMemAlloc(&p->ws, p->algo.workspace), "cuMemAlloc(cuBLASLt workspace)");
+	rc = 0;
+out:
+	if (rc != 0)
+		lt_plan_free(d, p);
+	return rc;
+}
+
+/* cuBLASLt at the shape, dtype and layout of the rest: fp32 as fp32, tf32
+ * through FAST_TF32, fp16/bf16 with fp32 accumulation. */
+static void gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+			  const dlp_cu_cfg *c, json_t *results)
+{
+	const int compute = dt == DT_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+	const char *cname = dt == DT_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32" : "CUBLAS_COMPUTE_32F";
+	json_t *r = dlp_result_new("gemm", "cublaslt", dt_name[dt]);
+	struct lt_plan plan;
+	char v[80];
+
+	set_shape(r, g->n, g->nt);
+	snprintf(v, sizeof v, "cublasLtMatmul/%s", cname);
+	json_object_set_new(r, "variant", json_string(v));
+	json_object_set_new(r, "math_mode", json_string(cname));
+	json_array_append_new(results, r);
+	g->k = NULL;
+	if (lt_plan_make(g, dt, compute, &plan) != 0) {
+		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
+		return;
+	}
+	json_object_set_new(r, "workspace_bytes", json_integer((json_int_t)plan.algo.workspace));
+	g->lt = &plan;
+	gemm_measure(g, h, dt, &c->budget, r);
+	g->lt = NULL;
+	lt_plan_free(g->d, &plan);
+}
+
 static void progress(const dlp_bench_opts *o, const char *what);
 
 static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_opts *o, int n,
@@ -717,6 +737,8 @@ static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 		progress(o, what);
 		if (d->blas_handle && inputs_ok)
 			gemm_cublas(g, &h, (enum cu_dt)dt, c, own, nown, results);
+		if (d->lt_handle && inputs_ok)
+			gemm_cublaslt(g, &h, (enum cu_dt)dt, c, results);
 	}
 out:
 	if (!g || !g->C) {
@@ -1079,6 +1101,8 @@ static void dev_close(struct cu_dev *d)
 	d->api->cuCtxSetCurrent(d->ctx);
 	if (d->blas_handle)
 		d->blas->destroy(d->blas_handle);
+	if (d->lt_handle)
+		d->lt->destroy(d->lt_handle);
 	if (d->e0)
 		d->api->cuEventDestroy(d->e0);
 	if (d->e1)
@@ -1119,7 +1143,7 @@ static json_t *dev_object(struct cu_dev *d, const dlp_cu_cfg *c)
 		json_object_set_new(dev, "clock_mhz", json_real(v / 1000.0));
 	if (d->api->cuDeviceGetPCIBusId && d->api->cuDeviceGetPCIBusId(pci, sizeof pci, d->dev) == 0) {
 		json_object_set_new(dev, "pci_bus_id", json_string(pci));
-		json_object_set_new(dev, "nvml", nvml_info(c->nvml_lib, pci));
+		json_object_set_new(dev, "nvml", dlp_cu_nvml_info(c->nvml_lib, pci));
 	}
 	json_object_set_new(dev, "cuda_kernels_built", json_boolean(dlp_build_cuda_kernels()));
 	json_object_set_new(dev, "results", json_array());
@@ -1169,11 +1193,12 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 {
 	struct cu_dev *devs = NULL;
 	json_t **objs = NULL;
-	struct cublas blas;
-	char why[256], b[64];
+	dlp_cu_blas blas;
+	dlp_cu_blaslt lt;
+	char why[256], lt_why[256], b[64];
 	const char *miss;
 	dlp_cu_result r;
-	int n = 0, i, j, have_blas = 0;
+	int n = 0, i, j, have_blas = 0, have_lt = 0;
 
 	r = api->cuInit(0);
 	if (r == DLP_CUDA_ERROR_NO_DEVICE) {
@@ -1200,10 +1225,13 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 		append_status(devices, DLP_STATUS_ERROR, "out of memory");
 		goto out;
 	}
-	if (c->cublas)
-		have_blas = cublas_load(&blas, c->cublas_lib, why, sizeof why) == 0;
-	else
+	if (c->cublas) {
+		have_blas = dlp_cu_blas_load(&blas, c->cublas_lib, why, sizeof why) == 0;
+		have_lt = dlp_cu_blaslt_load(&lt, c->cublaslt_lib, lt_why, sizeof lt_why) == 0;
+	} else {
 		snprintf(why, sizeof why, "cuBLAS not requested");
+		snprintf(lt_why, sizeof lt_why, "cuBLASLt not requested");
+	}
 	for (i = 0; i < n; i++) {
 		struct cu_dev *d = &devs[i];
 		json_t *dev, *res;
@@ -1267,6 +1295,23 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 		} else {
 			json_object_set_new(dev, "cublas", json_string(why));
 		}
+		if (have_lt) {
+			d->lt = &lt;
+			if (lt.create(&d->lt_handle) != 0) {
+				d->lt_handle = NULL;
+				json_object_set_new(dev, "cublaslt", json_string("cublasLtCreate failed"));
+			} else {
+				json_t *cb = json_object();
+
+				json_object_set_new(cb, "library", json_string(lt.lib));
+				if (lt.get_version)
+					json_object_set_new(cb, "version",
+							    json_integer((json_int_t)lt.get_version()));
+				json_object_set_new(dev, "cublaslt", cb);
+			}
+		} else {
+			json_object_set_new(dev, "cublaslt", json_string(lt_why));
+		}
 		for (k = 0; k < 4 && c->gemm_n[k] > 0; k++) {
 			bench_gemm(d, c, o, c->gemm_n[k], res);
 		}
@@ -1289,7 +1334,7 @@ int dlp_cu_run_api(dlp_cuda_api *api, const dlp_cu_cfg *c, const dlp_bench_opts 
 out:
 	for (i = 0; devs && i < n; i++)
 		dev_close(&devs[i]);
-	/* cuBLAS stays loaded: unloading it with the driver still up is not
+	/* cuBLAS and cuBLASLt stay loaded: unloading them with the driver still up is not
 	 * something its static state is known to survive. */
 	free(devs);
 	free(objs);

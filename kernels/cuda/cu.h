@@ -14,8 +14,9 @@ typedef struct dlp_cu_cfg {
 	int gemm_n[4];            /* square GEMM shapes, 0 ends the list (multiples of 128) */
 	size_t bw_bytes;          /* device copy buffer */
 	size_t xfer_bytes;        /* host<->device, peer */
-	int cublas;               /* measure cuBLAS beside (when loadable) */
+	int cublas;               /* measure cuBLAS and cuBLASLt beside (when loadable) */
 	const char *cublas_lib;   /* NULL: libcublas.so.13/.12/.11 */
+	const char *cublaslt_lib; /* NULL: libcublasLt.so.13/.12/.11 */
 	const char *nvml_lib;     /* NULL: libnvidia-ml.so.1 */
 } dlp_cu_cfg;
 
