@@ -4,7 +4,7 @@
  * M x N fp32 row-major.
  *
  * Why this shape: the wmma kernel waits on every global load. Here a
- * 128x256 block tile moves through MMA_STAGES shared-memory stages filled by
+ * 128x256 block tile moves through DLP_MMA_STAGES shared-memory stages filled by
  * cp.async, so the loads of tile k+3 fly while tile k is multiplied; 8 warps
  * of 64x64 give 32 mma per 8 ldmatrix.x4, enough reuse to keep the tensor
  * cores ahead of shared memory. Rows are padded to 40 elements (80 bytes):
@@ -17,13 +17,6 @@
 
 #include "gemm_sm80.h"
 #include "tile_order.cuh"
-
-#define MMA_BM DLP_MMA_BM
-#define MMA_BN DLP_MMA_BN
-#define MMA_BK DLP_MMA_BK
-#define MMA_LD DLP_MMA_LD
-#define MMA_STAGES DLP_MMA_STAGES
-#define MMA_STAGE_ELEMS DLP_MMA_STAGE_ELEMS
 
 /* d += a * b for one m16n8k16 tile; T names the PTX input type. */
 #define DLP_MMA_M16N8K16(T)                                                                    \
@@ -68,8 +61,8 @@ __device__ __forceinline__ void mma_gemm_16bit(int M, int N, int K, const T *__r
 	int tm, tn;
 
 	dlp_tile_grouped(16, &tm, &tn);
-	const int row0 = tm * MMA_BM, col0 = tn * MMA_BN;
-	const int KT = K / MMA_BK;
+	const int row0 = tm * DLP_MMA_BM, col0 = tn * DLP_MMA_BN;
+	const int KT = K / DLP_MMA_BK;
 	const uint32_t sbase = (uint32_t)__cvta_generic_to_shared(mma_smem);
 	float acc[4][8][4];
 
@@ -83,16 +76,16 @@ __device__ __forceinline__ void mma_gemm_16bit(int M, int N, int K, const T *__r
 
 	A += (size_t)row0 * K;
 	B += (size_t)col0 * K;
-	/* One stage: A rows 0-127 then B rows 0-255, each row MMA_BK elements
-	 * (four 16-byte chunks) at a stride of MMA_LD. 1536 chunks, 6 per thread. */
+	/* One stage: A rows 0-127 then B rows 0-255, each row DLP_MMA_BK elements
+	 * (four 16-byte chunks) at a stride of DLP_MMA_LD. 1536 chunks, 6 per thread. */
 	auto load_stage = [&](int kt, int s) {
-		const uint32_t st = sbase + (uint32_t)(s * MMA_STAGE_ELEMS * 2);
+		const uint32_t st = sbase + (uint32_t)(s * DLP_MMA_STAGE_ELEMS * 2);
 #pragma unroll
 		for (int v = 0; v < 6; v++) {
 			const int id = tid + v * 256, r = id / 4, c = (id % 4) * 8;
-			const T *src = r < MMA_BM ? A + (size_t)r * K + kt * MMA_BK + c
-						  : B + (size_t)(r - MMA_BM) * K + kt * MMA_BK + c;
-			mma_cp16(st + (uint32_t)((r * MMA_LD + c) * 2), src);
+			const T *src = r < DLP_MMA_BM ? A + (size_t)r * K + kt * DLP_MMA_BK + c
+						  : B + (size_t)(r - DLP_MMA_BM) * K + kt * DLP_MMA_BK + c;
+			mma_cp16(st + (uint32_t)((r * DLP_MMA_LD + c) * 2), src);
 		}
 	};
 
@@ -102,35 +95,35 @@ __device__ __forceinline__ void mma_gemm_16bit(int M, int N, int K, const T *__r
 	 * fragments (lanes 0-7 n 0-7 at k, 8-15 n 0-7 at k+8, 16-23 n 8-15 at k,
 	 * 24-31 n 8-15 at k+8). */
 	auto load_frags = [&](uint32_t (*af)[4], uint32_t (*bf)[2], int st, int kk) {
-		const uint32_t sa = sbase + (uint32_t)(st * MMA_STAGE_ELEMS * 2);
-		const uint32_t sb = sa + (uint32_t)(MMA_BM * MMA_LD * 2);
+		const uint32_t sa = sbase + (uint32_t)(st * DLP_MMA_STAGE_ELEMS * 2);
+		const uint32_t sb = sa + (uint32_t)(DLP_MMA_BM * DLP_MMA_LD * 2);
 #pragma unroll
 		for (int i = 0; i < 4; i++)
-			mma_ldsm_x4(af[i], sa + (uint32_t)(((wm + i * 16 + lane % 16) * MMA_LD +
+			mma_ldsm_x4(af[i], sa + (uint32_t)(((wm + i * 16 + lane % 16) * DLP_MMA_LD +
 							   kk + (lane / 16) * 8) * 2));
 #pragma unroll
 		for (int j = 0; j < 8; j += 2) {
 			uint32_t r4[4];
 
 			mma_ldsm_x4(r4, sb + (uint32_t)(((wn + j * 8 + (lane & 7) + (lane >> 4) * 8) *
-								 MMA_LD + kk + ((lane >> 3) & 1) * 8) * 2));
+								 DLP_MMA_LD + kk + ((lane >> 3) & 1) * 8) * 2));
 			bf[j][0] = r4[0];
 			bf[j][1] = r4[1];
 			bf[j + 1][0] = r4[2];
 			bf[j + 1][1] = r4[3];
 		}
 	};
-	enum { KSTEPS = MMA_BK / 16 };
+	enum { KSTEPS = DLP_MMA_BK / 16 };
 	static_assert(KSTEPS >= 2 && KSTEPS % 2 == 0, "the register double buffer alternates per step");
 	uint32_t af[2][4][4], bf[2][8][2];
 
 #pragma unroll
-	for (int s = 0; s < MMA_STAGES - 1; s++) {
+	for (int s = 0; s < DLP_MMA_STAGES - 1; s++) {
 		if (s < KT)
 			load_stage(s, s);
 		asm volatile("cp.async.commit_group;\n" ::);
 	}
-	asm volatile("cp.async.wait_group %0;\n" ::"n"(MMA_STAGES - 2));
+	asm volatile("cp.async.wait_group %0;\n" ::"n"(DLP_MMA_STAGES - 2));
 	__syncthreads();
 	load_frags(af[0], bf[0], 0, 0);
 	/* Fragments are double-buffered in registers: step kk+1's (or the next
@@ -140,23 +133,23 @@ __device__ __forceinline__ void mma_gemm_16bit(int M, int N, int K, const T *__r
 	 * barrier there also ends every read of tile kt-1's stage (its last
 	 * fragments are in registers), which the first step of tile kt refills. */
 	for (int kt = 0; kt < KT; kt++) {
-		const int st = kt % MMA_STAGES;
+		const int st = kt % DLP_MMA_STAGES;
 
 #pragma unroll
 		for (int kk = 0; kk < KSTEPS; kk++) {
 			const int cur = kk % 2, nxt = (kk + 1) % 2;
 
 			if (kk == KSTEPS - 1) {
-				asm volatile("cp.async.wait_group %0;\n" ::"n"(MMA_STAGES - 2));
+				asm volatile("cp.async.wait_group %0;\n" ::"n"(DLP_MMA_STAGES - 2));
 				__syncthreads();
 				/* past the last tile this reads a stale stage, never used */
-				load_frags(af[nxt], bf[nxt], (kt + 1) % MMA_STAGES, 0);
+				load_frags(af[nxt], bf[nxt], (kt + 1) % DLP_MMA_STAGES, 0);
 			} else {
 				load_frags(af[nxt], bf[nxt], st, (kk + 1) * 16);
 			}
 			if (kk == 0) {
-				if (kt + MMA_STAGES - 1 < KT)
-					load_stage(kt + MMA_STAGES - 1, (kt + MMA_STAGES - 1) % MMA_STAGES);
+				if (kt + DLP_MMA_STAGES - 1 < KT)
+					load_stage(kt + DLP_MMA_STAGES - 1, (kt + DLP_MMA_STAGES - 1) % DLP_MMA_STAGES);
 				asm volatile("cp.async.commit_group;\n" ::);
 			}
 #pragma unroll
