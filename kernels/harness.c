@@ -232,6 +232,21 @@ void dlp_result_set_stats(json_t *r, const dlp_stats *s, const char *rate_key, d
 	dlp_json_set_status(r, DLP_STATUS_OK, NULL);
 }
 
+int dlp_result_measure(json_t *r, dlp_rep_fn fn, void *ctx, const dlp_budget *b,
+		       const char *rate_key, double work)
+{
+	dlp_stats st = { 0 };
+	int rc = -1;
+
+	if (dlp_measure(fn, ctx, b, &st) != 0)
+		goto out;
+	dlp_result_set_stats(r, &st, rate_key, work);
+	rc = 0;
+out:
+	dlp_stats_free(&st);
+	return rc;
+}
+
 void dlp_result_fail(json_t *r, dlp_status st, const char *reason)
 {
 	if (!r)

@@ -52,6 +52,10 @@ json_t *dlp_result_new(const char *kernel, const char *impl, const char *dtype);
 /* Attach statistics and the rate = work / median_s in the unit named by key
  * (e.g. "rate_gflops" with work in GFLOP, "rate_gbps" with work in GB). */
 void dlp_result_set_stats(json_t *r, const dlp_stats *s, const char *rate_key, double work);
+/* dlp_measure then dlp_result_set_stats, for a result whose statistics are
+ * not needed afterwards. 0 on success; -1 (message set, r untouched). */
+int dlp_result_measure(json_t *r, dlp_rep_fn fn, void *ctx, const dlp_budget *b,
+		       const char *rate_key, double work);
 /* Mark a result failed/unavailable/skipped with a reason: rates and timing
  * statistics are dropped and "verified" becomes false (max_rel_err stays as
  * evidence of what was checked). */

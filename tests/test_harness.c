@@ -151,6 +151,31 @@ static void test_measure_reported_time_and_failure(void **state)
 	dlp_harness_set_clock(NULL, NULL);
 }
 
+/* Measure-and-attach: the rate on success; on failure the result is left as
+ * it was (the caller marks it failed) and the reason is kept. */
+static void test_result_measure(void **state)
+{
+	double steps[] = { 0.5 };
+	struct fake f = { .steps = steps, .nsteps = 1, .fail_at = -1, .report = -1 };
+	dlp_budget b = { .warmups = 0, .budget_s = 0.0, .min_samples = 3, .max_samples = 3 };
+	json_t *r = dlp_result_new("d2d", "dlprobe", NULL);
+
+	(void)state;
+	dlp_harness_set_clock(fake_clock, &f);
+	assert_int_equal(dlp_result_measure(r, fake_rep, &f, &b, "rate_gbps", 2.0), 0);
+	assert_true(fabs(json_number_value(json_object_get(r, "rate_gbps")) - 4.0) < 1e-9);
+	assert_int_equal(json_array_size(json_object_get(r, "samples_s")), 3);
+	json_decref(r);
+	r = dlp_result_new("d2d", "dlprobe", NULL);
+	f.calls = 0;
+	f.fail_at = 2;
+	assert_int_equal(dlp_result_measure(r, fake_rep, &f, &b, "rate_gbps", 2.0), -1);
+	assert_non_null(strstr(dlp_error_message(), "rep 2 failed"));
+	assert_null(json_object_get(r, "rate_gbps"));
+	json_decref(r);
+	dlp_harness_set_clock(NULL, NULL);
+}
+
 static void test_real_clock_monotonic(void **state)
 {
 	double a = dlp_harness_now(), b = dlp_harness_now();
@@ -232,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_result_object),
 		cmocka_unit_test(test_result_fail_unverifies),
 		cmocka_unit_test(test_result_latency),
+		cmocka_unit_test(test_result_measure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

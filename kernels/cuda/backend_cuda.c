@@ -418,7 +418,6 @@ static void gemm_measure(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
 {
 	struct cu_dev *d = g->d;
 	size_t nn = (size_t)g->n * (size_t)g->n;
-	dlp_stats st = { 0 };
 	double err = 0.0;
 	int ok = 0;
 
@@ -434,14 +433,13 @@ static void gemm_measure(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
 	}
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", dlp_json_real(err));
-	if (dlp_measure(gemm_rep, g, b, &st) != 0)
+	if (dlp_result_measure(r, gemm_rep, g, b, "rate_gflops",
+			       2.0 * (double)g->n * g->n * g->n * 1e-9) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)g->n * g->n * g->n * 1e-9);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 }
 
 static void vs_ref(json_t *own, const json_t *ref)
@@ -815,7 +813,6 @@ static void bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 		static const char *const vname[] = { "dlp_copy_f4", "dlp_copy_f4_oneshot",
 						     "cuMemcpyDtoD" };
 		json_t *r = dlp_result_new("d2d", "dlprobe", NULL);
-		dlp_stats st = { 0 };
 		int ok = 0;
 
 		json_object_set_new(r, "variant", json_string(vname[pass]));
@@ -852,14 +849,13 @@ static void bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 		}
 		json_object_set_new(r, "verified", json_true());
 		json_object_set_new(r, "max_rel_err", json_real(0.0));
-		if (dlp_measure(copy_rep, &cr, &c->budget, &st) != 0)
+		if (dlp_result_measure(r, copy_rep, &cr, &c->budget, "rate_gbps",
+				       2.0 * (double)bytes * 1e-9) != 0)
 			goto out;
-		dlp_result_set_stats(r, &st, "rate_gbps", 2.0 * (double)bytes * 1e-9);
 		ok = 1;
 out:
 		if (!ok)
 			dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-		dlp_stats_free(&st);
 	}
 	if (cr.a)
 		d->api->cuMemFree(cr.a);
@@ -904,7 +900,6 @@ static void bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 		for (pinned = 1; pinned >= 0; pinned--) {
 			struct xfer_run x = { d, NULL, 0, c->xfer_bytes, dir == 0 };
 			json_t *r = dlp_result_new(dir == 0 ? "h2d" : "d2h", "dlprobe", NULL);
-			dlp_stats st = { 0 };
 			int ok = 0;
 
 			json_object_set_new(r, "variant", json_string(pinned ? "pinned" : "pageable"));
@@ -946,14 +941,13 @@ static void bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 			}
 			json_object_set_new(r, "verified", json_true());
 			json_object_set_new(r, "max_rel_err", json_real(0.0));
-			if (dlp_measure(xfer_rep, &x, &c->budget, &st) != 0)
+			if (dlp_result_measure(r, xfer_rep, &x, &c->budget, "rate_gbps",
+					       (double)x.bytes * 1e-9) != 0)
 				goto out;
-			dlp_result_set_stats(r, &st, "rate_gbps", (double)x.bytes * 1e-9);
 			ok = 1;
 out:
 			if (!ok)
 				dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-			dlp_stats_free(&st);
 			if (x.dev)
 				d->api->cuMemFree(x.dev);
 			if (x.host && pinned)
@@ -991,7 +985,6 @@ static void bench_latency(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results
 {
 	struct launch_run l = { d, NULL, 0 };
 	json_t *r = dlp_result_new("launch_latency", "dlprobe", NULL);
-	dlp_stats st = { 0 };
 	int got = 0, ok = 0;
 
 	json_object_set_new(r, "variant", json_string("launch+synchronize"));
@@ -1012,14 +1005,13 @@ static void bench_latency(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results
 	}
 	json_object_set_new(r, "verified", json_true());
 	l.p = 0;
-	if (dlp_measure(launch_rep, &l, &c->budget, &st) != 0)
+	if (dlp_result_measure(r, launch_rep, &l, &c->budget, "latency_s",
+			       0.0) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "latency_s", 0.0);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (l.p)
 		d->api->cuMemFree(l.p);
 }
@@ -1048,7 +1040,6 @@ static void bench_peer(struct cu_dev *s, struct cu_dev *t, const dlp_cu_cfg *c, 
 {
 	struct peer_run p = { s, t, 0, 0, c->xfer_bytes };
 	json_t *r = dlp_result_new("p2p", "dlprobe", NULL);
-	dlp_stats st = { 0 };
 	int can = 0, ok = 0;
 	dlp_cu_result e;
 
@@ -1074,16 +1065,15 @@ static void bench_peer(struct cu_dev *s, struct cu_dev *t, const dlp_cu_cfg *c, 
 	if (peer_rep(&p, NULL) != 0)
 		goto out;
 	json_object_set_new(r, "verified", json_false());
-	if (dlp_measure(peer_rep, &p, &c->budget, &st) != 0)
+	if (dlp_result_measure(r, peer_rep, &p, &c->budget, "rate_gbps",
+			       (double)p.bytes * 1e-9) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "rate_gbps", (double)p.bytes * 1e-9);
 	/* The bytes are not compared: the copy is the driver's own call. */
 	json_object_set_new(r, "verified", json_false());
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (p.a)
 		s->api->cuMemFree(p.a);
 	if (p.b && s->api->cuCtxSetCurrent(t->ctx) == 0) {

@@ -220,7 +220,6 @@ out:
 static int verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct gemm_host *h, int n,
 			      dlp_rep_fn rep, void *run, const dlp_budget *b, json_t *r)
 {
-	dlp_stats st = { 0 };
 	double max_err = 0.0;
 	cl_int err;
 	int rc = -1;
@@ -237,12 +236,11 @@ static int verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct gemm_host *h, int
 	}
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", dlp_json_real(max_err));
-	if (dlp_measure(rep, run, b, &st) != 0)
+	if (dlp_result_measure(r, rep, run, b, "rate_gflops",
+			       2.0 * (double)n * n * n * 1e-9) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "rate_gflops", 2.0 * (double)n * n * n * 1e-9);
 	rc = 0;
 out:
-	dlp_stats_free(&st);
 	return rc;
 }
 

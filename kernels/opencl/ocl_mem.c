@@ -66,7 +66,6 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 	struct kern_run run = { 0 };
 	cl_mem a = NULL, x = NULL, y = NULL;
 	float *ha = NULL, *hb = NULL, *hc = NULL, *got = NULL;
-	dlp_stats st = { 0 };
 	json_t *r;
 	char name[32], kname[32], why[200];
 	int words = 0, ok = 0;
@@ -199,14 +198,13 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 	}
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", json_real(0.0));
-	if (dlp_measure(kern_rep, &run, b, &st) != 0)
+	if (dlp_result_measure(r, kern_rep, &run, b, "rate_gbps",
+			       (double)bytes * words * 1e-9) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "rate_gbps", (double)bytes * words * 1e-9);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (run.k)
 		clReleaseKernel(run.k);
 	if (a)
@@ -280,7 +278,6 @@ json_t *dlp_ocl_transfer(dlp_ocl_dev *d, const char *dir, const char *variant, s
 	cl_mem pin = NULL;
 	void *plain = NULL, *pinp = NULL;
 	unsigned char *check = NULL;
-	dlp_stats st = { 0 };
 	json_t *r;
 	char why[200];
 	cl_int err;
@@ -363,14 +360,13 @@ json_t *dlp_ocl_transfer(dlp_ocl_dev *d, const char *dir, const char *variant, s
 	}
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", json_real(0.0));
-	if (dlp_measure(xfer_rep, &run, b, &st) != 0)
+	if (dlp_result_measure(r, xfer_rep, &run, b, "rate_gbps",
+			       (double)bytes * 1e-9) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "rate_gbps", (double)bytes * 1e-9);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (pinp) {
 		clEnqueueUnmapMemObject(d->q, pin, pinp, 0, NULL, NULL);
 		clFinish(d->q);
@@ -406,7 +402,6 @@ json_t *dlp_ocl_launch_latency(dlp_ocl_dev *d, cl_program prog, const dlp_budget
 {
 	struct kern_run run = { 0 };
 	cl_mem p = NULL;
-	dlp_stats st = { 0 };
 	json_t *r;
 	cl_int err, got = 0;
 	int ok = 0;
@@ -441,14 +436,13 @@ json_t *dlp_ocl_launch_latency(dlp_ocl_dev *d, cl_program prog, const dlp_budget
 		goto out;
 	}
 	json_object_set_new(r, "verified", json_true());
-	if (dlp_measure(launch_rep, &run, b, &st) != 0)
+	if (dlp_result_measure(r, launch_rep, &run, b, "latency_s",
+			       0.0) != 0)
 		goto out;
-	dlp_result_set_stats(r, &st, "latency_s", 0.0);
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	dlp_stats_free(&st);
 	if (run.k)
 		clReleaseKernel(run.k);
 	if (p)
