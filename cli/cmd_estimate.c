@@ -315,15 +315,12 @@ static int make_workload(const struct est_opts *o, struct workload *wl)
 
 static json_t *workload_json(const struct workload *wl, const dlp_train *t)
 {
-	static const char *const prec[] = {"fp32", "tf32", "bf16", "fp16", "mixed"};
-	static const char *const optn[] = {"sgd", "momentum", "adam"};
-
 	return json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "name", wl->name, "model",
 			 wl->model ? json_string(wl->model->name) : json_null(), "dataset",
 			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_real(wl->ds.samples), "tokens",
 			 wl->ds.tokens > 0 ? dlp_json_real(wl->ds.tokens) : json_null(), "classical",
-			 wl->cl.kind[0] ? json_string(wl->cl.kind) : json_null(), "precision", prec[t->precision],
-			 "optimizer", optn[t->optimizer], "epochs", dlp_json_real(t->epochs), "retrain_every_s",
+			 wl->cl.kind[0] ? json_string(wl->cl.kind) : json_null(), "precision", dlp_precision_name(t->precision),
+			 "optimizer", dlp_optimizer_name(t->optimizer), "epochs", dlp_json_real(t->epochs), "retrain_every_s",
 			 t->retrain_every_s > 0 ? dlp_json_real(t->retrain_every_s) : json_null(), "deadline_s",
 			 t->deadline_s > 0 ? dlp_json_real(t->deadline_s) : json_null());
 }

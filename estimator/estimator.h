@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "dlprobe/bench.h"
 #include "dlprobe/dlprobe.h"
 
 /* ---- layers and models --------------------------------------------------- */
@@ -88,9 +89,6 @@ json_t *dlp_dataset_list_json(void);
 
 /* ---- hardware profiles ------------------------------------------------- */
 
-enum dlp_dtype { DLP_FP32, DLP_TF32, DLP_FP16, DLP_BF16, DLP_FP64, DLP_NDTYPE };
-const char *dlp_dtype_name(enum dlp_dtype d);
-
 typedef struct dlp_gemm_point {
 	enum dlp_dtype dtype;
 	double m, n, k, gflops;
@@ -148,7 +146,8 @@ const json_t *dlp_catalog(void);
 /* ---- workloads and estimates -------------------------------------------- */
 
 enum dlp_optimizer { DLP_OPT_SGD, DLP_OPT_MOMENTUM, DLP_OPT_ADAM };
-enum dlp_precision { DLP_PREC_FP32, DLP_PREC_TF32, DLP_PREC_BF16, DLP_PREC_FP16, DLP_PREC_MIXED };
+/* The single-dtype precisions in the order of enum dlp_dtype. */
+enum dlp_precision { DLP_PREC_FP32, DLP_PREC_TF32, DLP_PREC_FP16, DLP_PREC_BF16, DLP_PREC_MIXED };
 
 typedef struct dlp_train {
 	double epochs;
@@ -164,6 +163,8 @@ typedef struct dlp_train {
 void dlp_train_defaults(dlp_train *t);
 int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
+const char *dlp_precision_name(enum dlp_precision p);
+const char *dlp_optimizer_name(enum dlp_optimizer o);
 /* "1d", "12h", "1w", "30m", "3600" (seconds) -> seconds; -1 when malformed. */
 double dlp_duration_parse(const char *s);
 
