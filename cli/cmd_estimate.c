@@ -350,9 +350,9 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
  * estimated, does not fit) ranks last. */
 static double expected_or_inf(const json_t *e, const char *side)
 {
-	const json_t *v = json_object_get(json_object_get(json_object_get(e, side), "train_s"), "expected");
+	double v = dlp_json_num_at(e, side, "train_s", "expected", NULL);
 
-	return json_is_number(v) ? json_number_value(v) : INFINITY;
+	return isfinite(v) ? v : INFINITY;
 }
 
 /* Estimates for every hardware entry into doc. Exit code. */

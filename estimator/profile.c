@@ -194,12 +194,6 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 
 /* ---- bench documents ------------------------------------------------------ */
 
-static double num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static int result_ok(const json_t *r)
 {
 	const char *st = json_string_value(json_object_get(r, "status"));
@@ -212,7 +206,7 @@ static int result_ok(const json_t *r)
 #define MAX_THREADS 1048576
 static int threads_of(const json_t *r)
 {
-	double v = num(r, "threads");
+	double v = dlp_json_num(r, "threads");
 
 	return isfinite(v) && v >= 0 && v <= MAX_THREADS ? (int)v : 0;
 }
@@ -263,7 +257,7 @@ static void device_bounds(const json_t *dev, struct device_read *d)
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		const char *kern = json_string_value(json_object_get(r, "kernel"));
 		int dt = dlp_dtype_parse(json_string_value(json_object_get(r, "dtype")));
-		double v = num(r, DLP_RATE_GFLOPS);
+		double v = dlp_json_num(r, DLP_RATE_GFLOPS);
 
 		if (result_ok(r) && kern && strcmp(kern, DLP_KERNEL_FMA_PEAK) == 0 && dt >= 0 && dt != DLP_BF16 &&
 		    threads_of(r) == d->max_threads && isfinite(v) && v > 0 && v <= MAX_GFLOPS && v > d->gemm_peak[dt])
@@ -275,18 +269,19 @@ static int read_gemm(dlp_profile *p, const json_t *r, const struct device_read *
 {
 	const char *impl = json_string_value(json_object_get(r, "impl"));
 	dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
-	double g = num(r, DLP_RATE_GFLOPS);
+	double g = dlp_json_num(r, DLP_RATE_GFLOPS);
 
 	if (dt < 0 || th != d->max_threads || !isfinite(g))
 		return 0;
 	if (g > MAX_GFLOPS || (d->gemm_peak[dt] > 0 && g > PEAK_MARGIN * d->gemm_peak[dt])) {
 		flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d threads: %.3g GFLOP/s is above %s %.3g "
-		     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), num(r, "m"), num(r, "n"), num(r, "k"),
+		     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), dlp_json_num(r, "m"), dlp_json_num(r, "n"),
+		     dlp_json_num(r, "k"),
 		     th, g, g > MAX_GFLOPS ? "the plausibility ceiling of" : "1.5x the measured fma_peak of",
 		     g > MAX_GFLOPS ? MAX_GFLOPS : d->gemm_peak[dt]);
 		return 0;
 	}
-	return rates_add(rs, (enum dlp_dtype)dt, num(r, "m"), num(r, "n"), num(r, "k"), g);
+	return rates_add(rs, (enum dlp_dtype)dt, dlp_json_num(r, "m"), dlp_json_num(r, "n"), dlp_json_num(r, "k"), g);
 }
 
 /* One ok result into the profile field its kernel feeds (the table in
@@ -295,7 +290,7 @@ static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *k
 {
 	int dt = dlp_dtype_parse(json_string_value(json_object_get(r, "dtype")));
 	int th = threads_of(r);
-	double v = num(r, ki->rate_key);
+	double v = dlp_json_num(r, ki->rate_key);
 
 	switch (ki->field) {
 	case DLP_FIELD_GEMM_RATES:
@@ -322,7 +317,7 @@ static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *k
 		break;
 	case DLP_FIELD_DOT:
 		if (!isfinite(v))
-			v = num(r, DLP_RATE_GBPS) / 4; /* fp32: 2 FLOPs per 8 bytes read */
+			v = dlp_json_num(r, DLP_RATE_GBPS) / 4; /* fp32: 2 FLOPs per 8 bytes read */
 		best(&d->dot, &d->th_dot, v, th);
 		break;
 	case DLP_FIELD_H2D: {
@@ -436,15 +431,15 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->hist_gups_1t = hist1;
 		p->dot_gflops = dot;
 		p->host_bw_gbps = hbw;
-		p->mem_bytes = num(gpu_dev, "memory_bytes");
+		p->mem_bytes = dlp_json_num(gpu_dev, "memory_bytes");
 		p->interconnect_gbps = p->h2d_gbps;
 		flag(p, "one CUDA device measured; several devices would exchange gradients over PCIe "
 			"at the measured h2d rate");
 	} else {
 		const json_t *mem = json_object_get(probe, "memory");
-		p->mem_bytes = num(mem, "effective_bytes");
+		p->mem_bytes = dlp_json_num(mem, "effective_bytes");
 		if (!isfinite(p->mem_bytes))
-			p->mem_bytes = num(cpu_dev, "memory_bytes");
+			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
 		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
 		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
 	}
@@ -475,8 +470,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		flag(p, "histogram measured on one thread only: %s", basis ? basis : "assumed scaling");
 	}
 	if (p->hist_gups <= 0) {
-		const json_t *mhz = json_object_get(json_object_get(probe, "cpu"), "nominal_mhz");
-		double ghz = json_is_number(mhz) ? json_number_value(mhz) / 1000 : 0;
+		double ghz = dlp_json_num_at(probe, "cpu", "nominal_mhz", NULL) / 1000;
 		if (ghz > 0) {
 			p->hist_gups_1t = ghz * assumption("histogram_updates_per_cycle_per_core", &basis);
 			p->hist_gups = p->hist_gups_1t * pow(p->cpus, assumption("thread_scaling_exponent", NULL));

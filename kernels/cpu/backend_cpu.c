@@ -408,9 +408,7 @@ out:
 
 static double rate_of(const json_t *r)
 {
-	json_t *v = json_object_get(r, "rate_gflops");
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
+	return dlp_json_num(r, DLP_RATE_GFLOPS);
 }
 
 int dlp_cpu_blas_threads(dlp_blas *b, int threads, json_t *res)
