@@ -142,6 +142,11 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs,
 			       int *measured);
 /* The catalog (parsed instances.json, borrowed) and its instance names. */
 const json_t *dlp_catalog(void);
+/* The i-th instance name of a default list in the catalog ("estimate": what
+ * `dlprobe estimate` answers for without --hw/--instance;
+ * "scenario_references": what the default run compares this machine with),
+ * NULL past the end. */
+const char *dlp_catalog_default(const char *list, size_t i);
 
 /* ---- workloads and estimates -------------------------------------------- */
 
@@ -190,11 +195,5 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 /* The verdict over all estimates (array) for this workload. */
 json_t *dlp_verdict(const json_t *estimates, const dlp_model *m, const dlp_classical *c,
 		    const dlp_dataset *ds, const dlp_train *t);
-
-/* ---- text rendering (report/estimate_text.c) ---------------------------- */
-
-/* The estimates and verdict of doc as human text, malloc'd (NULL on failure).
- * verbose adds the per-phase breakdown and dominant layers. */
-char *dlp_estimate_render_text(const json_t *doc, int verbose);
 
 #endif

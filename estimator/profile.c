@@ -99,6 +99,11 @@ const json_t *dlp_catalog(void)
 	return catalog_doc;
 }
 
+const char *dlp_catalog_default(const char *list, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(json_object_get(dlp_catalog(), "defaults"), list), i));
+}
+
 
 /* Host CPU figures of an instance (cores = vCPUs / 2: SMT siblings share
  * the FMA units). */

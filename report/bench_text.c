@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "dlprobe/json.h"
-#include "report/bench_text.h"
+#include "report/report.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -129,9 +129,9 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	}
 }
 
-void dlp_report_bench_text(FILE *out, const json_t *bench, const struct dlp_style *st)
+int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
-	const json_t *b, *d;
+	const json_t *bench = json_object_get(doc, "bench"), *b, *d;
 	size_t i, j;
 
 	json_array_foreach(json_object_get(bench, "backends"), i, b) {
@@ -140,4 +140,5 @@ void dlp_report_bench_text(FILE *out, const json_t *bench, const struct dlp_styl
 		json_array_foreach(json_object_get(b, "devices"), j, d)
 			device(out, str(b, "backend"), d, st);
 	}
+	return ferror(out) ? -1 : 0;
 }

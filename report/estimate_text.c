@@ -1,12 +1,12 @@
-/* Human rendering of an estimates document (returned as a string: the
- * library never prints). */
+/* Human rendering of an estimates document: per hardware, the deep and
+ * classical estimates; then the verdicts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dlprobe/json.h"
-#include "estimator/estimator.h"
+#include "report/report.h"
 
 
 static const char *dur(char *buf, size_t n, double s)
@@ -183,27 +183,15 @@ static void verdict(FILE *f, const json_t *v)
 			json_string_value(json_object_get(x, "source")));
 }
 
-char *dlp_estimate_render_text(const json_t *doc, int verbose)
+int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 	const json_t *e;
 	size_t i;
 
-	if (!f) {
-		dlp_error_set("out of memory");
-		return NULL;
-	}
 	json_array_foreach(json_object_get(doc, "estimates"), i, e)
-		one(f, e, verbose);
-	verdict(f, json_object_get(doc, "verdict"));
+		one(out, e, st->verbose);
+	verdict(out, json_object_get(doc, "verdict"));
 	json_array_foreach(json_object_get(doc, "reference_verdicts"), i, e)
-		verdict(f, e);
-	if (fclose(f)) {
-		free(buf);
-		dlp_error_set("rendering failed");
-		return NULL;
-	}
-	return buf;
+		verdict(out, e);
+	return ferror(out) ? -1 : 0;
 }

@@ -13,25 +13,23 @@
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
 #include "dlprobe/json.h"
-#include "report/bench_text.h"
 #include "report/report.h"
 
 int main(int argc, char **argv)
 {
-	struct dlp_style st = { "", "", 0 };
 	json_t *doc = NULL, *out = NULL;
 	int rc = 2;
 
 	if (argc < 3 || argc > 4)
 		goto usage;
-	st.verbose = dlp_cli.verbose = argc == 4 && strcmp(argv[3], "-v") == 0;
+	dlp_cli.verbose = argc == 4 && strcmp(argv[3], "-v") == 0;
 	doc = dlp_cli_load_document(argv[2]);
 	if (!doc) {
 		fprintf(stderr, "golden_render: %s\n", dlp_error_message());
 		goto out;
 	}
 	if (strcmp(argv[1], "bench") == 0) {
-		dlp_report_bench_text(stdout, json_object_get(doc, "bench"), &st);
+		dlp_cli_print_text(dlp_report_bench_text, doc);
 		rc = 0;
 	} else if (strcmp(argv[1], "scenario") == 0 || strcmp(argv[1], "scenario-json") == 0) {
 		out = dlp_json_document_new();
@@ -41,7 +39,7 @@ int main(int argc, char **argv)
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		dlp_cli.json = strcmp(argv[1], "scenario-json") == 0;
-		dlp_cli_print_estimates(out);
+		dlp_cli_print_text(dlp_report_estimate_text, out);
 		rc = dlp_cli_emit_json(out);
 	} else {
 		goto usage;
