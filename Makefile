@@ -139,6 +139,7 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/estimate_docs.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
@@ -147,7 +148,11 @@ check-schema: $(BIN)
 check-golden: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/golden.sh
 
-check: check-unit check-cli check-schema check-golden
+# The plain run with the fake libcuda: minutes, so once (not under the sanitizers).
+check-default: $(BIN) $(FAKE_LIBS)
+	BUILD=$(BUILD) sh tests/default_fake_cuda.sh
+
+check: check-unit check-cli check-schema check-golden check-default
 
 deps:
 	@sh scripts/deps.sh

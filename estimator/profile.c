@@ -379,11 +379,108 @@ static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 	return 0;
 }
 
+/* The best verified GEMM rate of a device, any dtype: how devices of one
+ * document are ranked ("the fastest measured device"). */
+static double device_best_gemm(const json_t *dev)
+{
+	const json_t *r;
+	size_t i;
+	double best_g = 0;
+
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		const char *kern = json_string_value(json_object_get(r, "kernel"));
+		double g = dlp_json_num(r, DLP_RATE_GFLOPS);
+		if (result_ok(r) && kern && strcmp(kern, DLP_KERNEL_GEMM) == 0 && isfinite(g) && g <= MAX_GFLOPS &&
+		    g > best_g)
+			best_g = g;
+	}
+	return best_g;
+}
+
+/* The devices a document's estimate reads: the host CPU (the cpu backend, or
+ * an OpenCL device of type cpu when the document has no cpu backend) drives
+ * the classical models; the fastest accelerator (a CUDA device, or an OpenCL
+ * device that is not a CPU) drives the deep model. */
+struct doc_devices {
+	const json_t *cpu, *ocl_cpu, *accel;
+	const char *accel_backend;
+	double accel_gemm;
+	int n_accel;
+	const json_t *no_gemm;   /* an accelerator without a verified GEMM (not used) */
+};
+
+static void pick_devices(const json_t *backends, struct doc_devices *dd)
+{
+	const json_t *be, *dev;
+	size_t i, j;
+
+	memset(dd, 0, sizeof *dd);
+	json_array_foreach(backends, i, be) {
+		const char *bn = json_string_value(json_object_get(be, "backend"));
+		json_array_foreach(json_object_get(be, "devices"), j, dev) {
+			const char *type = json_string_value(json_object_get(dev, "type"));
+			int ocl = bn && strcmp(bn, "opencl") == 0;
+			double g;
+
+			if (!result_ok(dev) || !bn)
+				continue;
+			if (strcmp(bn, "cpu") == 0) {
+				if (!dd->cpu)
+					dd->cpu = dev;
+				continue;
+			}
+			if (ocl && type && strcmp(type, "cpu") == 0) {
+				if (!dd->ocl_cpu)
+					dd->ocl_cpu = dev;
+				continue;
+			}
+			if (!ocl && strcmp(bn, "cuda") != 0)
+				continue;
+			g = device_best_gemm(dev);
+			if (g <= 0) {
+				/* its copies may be fine, but nothing says how fast it computes */
+				if (!dd->no_gemm)
+					dd->no_gemm = dev;
+				continue;
+			}
+			dd->n_accel++;
+			if (!dd->accel || g > dd->accel_gemm) {
+				dd->accel = dev;
+				dd->accel_backend = bn;
+				dd->accel_gemm = g;
+			}
+		}
+	}
+	if (!dd->cpu)
+		dd->cpu = dd->ocl_cpu;
+}
+
+/* Without an fma_peak result for a dtype (GPU and OpenCL documents have
+ * none), the best verified GEMM of that dtype is the peak: a measured lower
+ * bound, and the rate of every non-GEMM operator's arithmetic. */
+static void peaks_from_gemm(dlp_profile *p)
+{
+	const dlp_rateset *sets[2] = {&p->configured, &p->capability};
+	double best_g[DLP_NDTYPE] = {0};
+	size_t s, i;
+	int dt;
+
+	for (s = 0; s < 2; s++)
+		for (i = 0; i < sets[s]->n; i++)
+			if (sets[s]->pts[i].gflops > best_g[sets[s]->pts[i].dtype])
+				best_g[sets[s]->pts[i].dtype] = sets[s]->pts[i].gflops;
+	for (dt = 0; dt < DLP_NDTYPE; dt++)
+		if (p->peak_gflops[dt] <= 0 && best_g[dt] > 0) {
+			p->peak_gflops[dt] = best_g[dt];
+			source(p, dlp_dtype_name(dt), "best measured GEMM (no fma_peak: a lower bound of the peak)");
+		}
+}
+
 int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 {
 	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
-	const json_t *probe = json_object_get(doc, "probe"), *be, *dev, *cpu_dev = NULL, *gpu_dev = NULL;
-	size_t i, j;
+	const json_t *probe = json_object_get(doc, "probe"), *cpu_dev, *gpu_dev;
+	struct doc_devices dd;
 	const char *basis;
 	int d;
 	char name[96];
@@ -392,22 +489,19 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		return -1;
 	if (!json_is_array(backends))
 		return dlp_error_set("%s: not a bench document (no bench.backends)", label);
-	json_array_foreach(backends, i, be) {
-		const char *bn = json_string_value(json_object_get(be, "backend"));
-		json_array_foreach(json_object_get(be, "devices"), j, dev) {
-			if (!result_ok(dev) || !bn)
-				continue;
-			if (strcmp(bn, "cpu") == 0 && !cpu_dev)
-				cpu_dev = dev;
-			else if (strcmp(bn, "cuda") == 0 && !gpu_dev)
-				gpu_dev = dev;
-		}
-	}
+	pick_devices(backends, &dd);
+	cpu_dev = dd.cpu;
+	gpu_dev = dd.accel;
 	if (!cpu_dev && !gpu_dev)
-		return dlp_error_set("%s: the bench document has no measured CPU or CUDA device", label);
+		return dlp_error_set("%s: the bench document has no measured CPU, CUDA or OpenCL device", label);
 	snprintf(name, sizeof name, "%s", label);
 	if (profile_init(p, name, "bench"))
 		return -1;
+	if (dd.no_gemm)
+		flag(p, "accelerator \"%s\" was benched but has no verified GEMM result: %s",
+		     json_string_value(json_object_get(dd.no_gemm, "name")) ?
+		     json_string_value(json_object_get(dd.no_gemm, "name")) : "?",
+		     gpu_dev ? "not used" : "the deep model is estimated on the CPU");
 	{
 		const json_t *ec = json_object_get(json_object_get(probe, "resources"), "effective_cpus");
 		json_int_t n = json_integer_value(ec);
@@ -438,8 +532,13 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->host_bw_gbps = hbw;
 		p->mem_bytes = dlp_json_num(gpu_dev, "memory_bytes");
 		p->interconnect_gbps = p->h2d_gbps;
-		flag(p, "one CUDA device measured; several devices would exchange gradients over PCIe "
-			"at the measured h2d rate");
+		peaks_from_gemm(p);
+		flag(p, "deep model on %s device \"%s\" (the fastest of %d measured accelerator(s)); several "
+			"devices would exchange gradients over PCIe at the measured h2d rate",
+		     dd.accel_backend, json_string_value(json_object_get(gpu_dev, "name")) ?
+		     json_string_value(json_object_get(gpu_dev, "name")) : "?", dd.n_accel);
+		if (p->mem_bw_gbps <= 0)
+			flag(p, "no device memory bandwidth result (d2d or stream_triad)");
 	} else {
 		const json_t *mem = json_object_get(probe, "memory");
 		p->mem_bytes = dlp_json_num(mem, "effective_bytes");
@@ -447,6 +546,12 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
 		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
 		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		if (cpu_dev == dd.ocl_cpu) {
+			peaks_from_gemm(p);
+			flag(p, "no cpu backend in the document: the CPU is read from its OpenCL device \"%s\"",
+			     json_string_value(json_object_get(cpu_dev, "name")) ?
+			     json_string_value(json_object_get(cpu_dev, "name")) : "?");
+		}
 	}
 	if (!isfinite(p->mem_bytes) || p->mem_bytes <= 0) {
 		p->mem_bytes = 0;
@@ -542,9 +647,16 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum
 		*measured = 0;
 	if (rs && rs->n) {
 		r = interp(rs, dt, shape_key(m, n, k));
+		/* capability is the best verified implementation at each shape:
+		 * where the vendor library beats dlprobe's kernels, it is the
+		 * vendor's rate */
+		if (rs == &p->capability)
+			r = fmax(r, interp(&p->configured, dt, shape_key(m, n, k)));
 		if (r <= 0 && p->peak_gflops[dt] <= 0 && dt != DLP_FP32) {
 			/* no such dtype here: frameworks run it as fp32 */
 			r = interp(rs, DLP_FP32, shape_key(m, n, k));
+			if (rs == &p->capability)
+				r = fmax(r, interp(&p->configured, DLP_FP32, shape_key(m, n, k)));
 			use = DLP_FP32;
 		}
 		if (r > 0 && measured)
