@@ -40,6 +40,24 @@ static json_t *retrain_json(double train_s, double cost, const dlp_train *t)
 			 isfinite(train_s) ? json_boolean(train_s <= t->retrain_every_s) : json_null());
 }
 
+/* Widen a side's ranges (low / f, high x f) by a disturbed bench's spread. */
+static void widen(json_t *side, double f)
+{
+	static const char *const keys[] = { "train_s", "cost_usd", "energy_kwh" };
+	json_t *parts[2] = { side, json_object_get(side, "hardware_capability") };
+	size_t i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; parts[k] && i < sizeof keys / sizeof keys[0]; i++) {
+			json_t *r = json_object_get(parts[k], keys[i]);
+			double lo = dlp_json_num(r, "low"), hi = dlp_json_num(r, "high");
+			if (isfinite(lo))
+				json_object_set_new(r, "low", dlp_json_real(lo / f));
+			if (isfinite(hi))
+				json_object_set_new(r, "high", dlp_json_real(hi * f));
+		}
+}
+
 json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
 			 const dlp_dataset *ds, const dlp_train *t)
 {
@@ -57,6 +75,8 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 					    retrain_json(dlp_json_num_at(deep, "train_s", "expected", NULL),
 							 dlp_json_num_at(deep, "cost_usd", "expected", NULL), t));
 	}
+	if (deep && p->noise_spread > 0)
+		widen(deep, 1 + p->noise_spread);
 	json_object_set_new(e, "deep", deep ? deep : json_null());
 	if (c && c->kind[0]) {
 		if (!(cl = dlp_estimate_classical(p, c, ds, t)))
@@ -65,6 +85,8 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 			json_object_set_new(cl, "retrain", retrain_json(dlp_json_num_at(cl, "train_s", "expected", NULL),
 									dlp_json_num_at(cl, "cost_usd", "expected", NULL), t));
 	}
+	if (cl && p->noise_spread > 0)
+		widen(cl, 1 + p->noise_spread);
 	json_object_set_new(e, "classical", cl ? cl : json_null());
 	return e;
 fail:

@@ -126,6 +126,7 @@ typedef struct dlp_profile {
 	char price_date[16];
 	char price_source[200];
 	double power_w;           /* whole-instance power draw, 0 unknown */
+	double noise_spread;      /* > 0: bench marked unstable; ranges widen by 1 + this */
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;

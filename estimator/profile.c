@@ -227,15 +227,44 @@ static int threads_of(const json_t *r)
 #define MAX_GFLOPS 1e8
 #define MAX_GBPS 1e5
 
-/* Keep, per kernel, the figure at the largest thread count measured. */
+/* Keep, per kernel, the figure for the largest thread count measured: the
+ * best at any count, since a device does at least what fewer of its threads
+ * did (a figure below the one-thread one was measured while other work ran). */
 static void best(double *val, int *at_threads, double v, int threads)
 {
 	if (!isfinite(v) || v <= 0)
 		return;
-	if (threads > *at_threads || (threads == *at_threads && v > *val)) {
+	if (v > *val)
 		*val = v;
+	if (threads > *at_threads)
 		*at_threads = threads;
+}
+
+/* The best rate of the same GEMM (impl, dtype, shape) at fewer threads than
+ * r: the whole device runs it at least that fast. */
+static double gemm_fewer_threads(const json_t *dev, const json_t *r, int th)
+{
+	const json_t *o;
+	size_t i;
+	double b = 0;
+	const char *impl = json_string_value(json_object_get(r, "impl"));
+	const char *dt = json_string_value(json_object_get(r, "dtype"));
+
+	json_array_foreach(json_object_get(dev, "results"), i, o) {
+		const char *oi = json_string_value(json_object_get(o, "impl"));
+		const char *od = json_string_value(json_object_get(o, "dtype"));
+		const char *ok = json_string_value(json_object_get(o, "kernel"));
+		double g = dlp_json_num(o, DLP_RATE_GFLOPS);
+
+		if (o == r || !result_ok(o) || !ok || strcmp(ok, DLP_KERNEL_GEMM) != 0 || !impl || !oi ||
+		    strcmp(impl, oi) != 0 || !dt || !od || strcmp(dt, od) != 0 || threads_of(o) >= th ||
+		    dlp_json_num(o, "m") != dlp_json_num(r, "m") || dlp_json_num(o, "n") != dlp_json_num(r, "n") ||
+		    dlp_json_num(o, "k") != dlp_json_num(r, "k") || !isfinite(g))
+			continue;
+		if (g > b)
+			b = g;
 	}
+	return b;
 }
 
 /* What one device's results add up to while they are read. */
@@ -264,13 +293,15 @@ static void device_bounds(const json_t *dev, struct device_read *d)
 		int dt = dlp_dtype_parse(json_string_value(json_object_get(r, "dtype")));
 		double v = dlp_json_num(r, DLP_RATE_GFLOPS);
 
+		/* at any count up to the GEMMs': fewer threads bound from below */
 		if (result_ok(r) && kern && strcmp(kern, DLP_KERNEL_FMA_PEAK) == 0 && dt >= 0 && dt != DLP_BF16 &&
-		    threads_of(r) == d->max_threads && isfinite(v) && v > 0 && v <= MAX_GFLOPS && v > d->gemm_peak[dt])
+		    threads_of(r) <= d->max_threads && isfinite(v) && v > 0 && v <= MAX_GFLOPS && v > d->gemm_peak[dt])
 			d->gemm_peak[dt] = v;
 	}
 }
 
-static int read_gemm(dlp_profile *p, const json_t *r, const struct device_read *d, int dt, int th)
+static int read_gemm(dlp_profile *p, const json_t *dev, const json_t *r, const struct device_read *d, int dt,
+		     int th)
 {
 	const char *impl = json_string_value(json_object_get(r, "impl"));
 	dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
@@ -278,6 +309,7 @@ static int read_gemm(dlp_profile *p, const json_t *r, const struct device_read *
 
 	if (dt < 0 || th != d->max_threads || !isfinite(g))
 		return 0;
+	g = fmax(g, gemm_fewer_threads(dev, r, th));
 	if (g > MAX_GFLOPS || (d->gemm_peak[dt] > 0 && g > PEAK_MARGIN * d->gemm_peak[dt])) {
 		flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d threads: %.3g GFLOP/s is above %s %.3g "
 		     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), dlp_json_num(r, "m"), dlp_json_num(r, "n"),
@@ -291,7 +323,8 @@ static int read_gemm(dlp_profile *p, const json_t *r, const struct device_read *
 
 /* One ok result into the profile field its kernel feeds (the table in
  * include/dlprobe/bench.h says which, and which result counts). */
-static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *ki, struct device_read *d)
+static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const dlp_kernel_info *ki,
+		       struct device_read *d)
 {
 	int dt = dlp_dtype_parse(json_string_value(json_object_get(r, "dtype")));
 	int th = threads_of(r);
@@ -299,7 +332,7 @@ static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *k
 
 	switch (ki->field) {
 	case DLP_FIELD_GEMM_RATES:
-		return read_gemm(p, r, d, dt, th);
+		return read_gemm(p, dev, r, d, dt, th);
 	case DLP_FIELD_PEAK:
 		if (dt < 0)
 			break;
@@ -345,6 +378,39 @@ static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *k
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* A device the bench marked unstable (kernels/interference.h): the median
+ * sample spread of the figures the estimator reads widens the range. */
+#define MAX_NOISE_WIDEN 1.0
+static void read_stability(dlp_profile *p, const json_t *dev)
+{
+	const json_t *r, *reasons = json_object_get(json_object_get(dev, "stability"), "reasons");
+	double sp[256];
+	size_t i, n = 0;
+
+	if (!json_is_false(json_object_get(dev, "stable")))
+		return;
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		const dlp_kernel_info *ki = dlp_kernel_find(json_string_value(json_object_get(r, "kernel")));
+		double v = dlp_json_num(r, "spread");
+		if (ki && ki->field != DLP_FIELD_NONE && ki->field != DLP_FIELD_OP_OVERHEAD && result_ok(r) &&
+		    isfinite(v) && v >= 0 && n < sizeof sp / sizeof sp[0])
+			sp[n++] = v;
+	}
+	if (n)
+		qsort(sp, n, sizeof sp[0], cmp_double);
+	p->noise_spread = fmin(MAX_NOISE_WIDEN, n ? sp[n / 2] : 0);
+	flag(p, "measured while other work disturbed the bench (%zu sign(s), first: %s): the range is widened "
+		"by the median sample spread, %.0f%%", json_array_size(reasons),
+	     json_string_value(json_array_get(reasons, 0)) ? json_string_value(json_array_get(reasons, 0)) : "?",
+	     100 * p->noise_spread);
+}
+
 static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 {
 	struct device_read d = {.lat = NAN};
@@ -353,12 +419,13 @@ static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 	int dt;
 
 	device_bounds(dev, &d);
+	read_stability(p, dev);
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		const dlp_kernel_info *ki = dlp_kernel_find(json_string_value(json_object_get(r, "kernel")));
 
 		if (!ki || !result_ok(r))
 			continue;
-		if (read_result(p, r, ki, &d))
+		if (read_result(p, dev, r, ki, &d))
 			return -1;
 	}
 	if (gpu) {
@@ -517,6 +584,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		goto fail;
 	if (gpu_dev) {
 		double hist = p->hist_gups, hist1 = p->hist_gups_1t, dot = p->dot_gflops, hbw = p->host_bw_gbps;
+		double cpu_noise = p->noise_spread;
 		free(p->configured.pts);
 		free(p->capability.pts);
 		memset(&p->configured, 0, sizeof p->configured);
@@ -526,6 +594,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->is_gpu = 1;
 		if (read_device(p, gpu_dev, 1))
 			goto fail;
+		p->noise_spread = fmax(p->noise_spread, cpu_noise);
 		p->hist_gups = hist;
 		p->hist_gups_1t = hist1;
 		p->dot_gflops = dot;
