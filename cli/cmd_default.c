@@ -105,7 +105,7 @@ int dlp_cmd_default(int argc, char **argv)
 		fputc('\n', stdout);
 	}
 
-	ret = dlp_cli_default_scenario(doc, doc);
+	ret = dlp_cli_default_scenario(doc, 1, doc);
 	if (ret != DLP_EXIT_OK)
 		goto out;
 	dlp_cli_print_text(dlp_report_estimate_text, doc);

@@ -36,6 +36,10 @@ static const char estimate_help_tail[] =
 "  --price USD_PER_H  price per hour instead of the catalog's\n"
 "  --retrain-every D  retraining cadence (30m, 12h, 1d, 1w, 1mo): monthly cost\n"
 "  --deadline D       longest acceptable training time (same units)\n"
+"  --measure          time the model's own GEMM shapes (forward, backward-data,\n"
+"                     backward-weight at the batch) and operators on this\n"
+"                     machine (a few seconds) and use them for the --hw bench\n"
+"                     documents, which must be this machine's\n"
 "  --json, -o FILE, -q, -v\n"
 "Bad specs exit 2 with a one-line message.\n";
 

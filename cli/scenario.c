@@ -1,4 +1,6 @@
 /* The built-in scenario the default `dlprobe` run ends with. */
+/* Seconds spent timing each scenario workload's own shapes (three workloads). */
+#define SCENARIO_MEASURE_S 2.0
 #include <string.h>
 
 #include "cli/cli.h"
@@ -9,7 +11,7 @@
  * tabular model against GBDT), and one image and one language reference,
  * each on this machine (when a bench is given) and the catalog's reference
  * instances (data/instances.json "defaults"). */
-int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
+int dlp_cli_default_scenario(const json_t *bench_doc, int measure, json_t *doc_out)
 {
 	static const struct {
 		const char *model, *dataset, *classical;
@@ -47,19 +49,30 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		}
 		for (h = 0; h < nh; h++) {
 			dlp_profile p;
-			json_t *e;
+			json_t *e, *measured = NULL;
 			int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, "this machine", &p)
 						     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
 											    h - (bench_doc ? 1 : 0)), &p);
 			if (r)
 				continue; /* a partial bench: the catalog references still answer */
+			/* this machine's CPU runs the deep model: its own shapes, timed */
+			if (measure && bench_doc && h == 0 && !p.is_gpu &&
+			    (measured = dlp_cli_measure_workload(&wl, &o.train, SCENARIO_MEASURE_S)) &&
+			    dlp_profile_add_measured(&p, measured)) {
+				json_decref(measured);
+				measured = NULL;
+			}
 			/* a single device of the reference instances */
 			o.train.devices = 1;
 			e = dlp_estimate_one(&p, wl.model, &wl.cl, &wl.ds, &o.train);
 			dlp_profile_free(&p);
-			if (!e)
+			if (!e) {
+				json_decref(measured);
 				continue;
+			}
 			json_object_set_new(e, "workload", json_string(wl.name));
+			if (measured)
+				json_object_set_new(e, "measured_shapes", measured);
 			json_array_append(group, e);
 			json_array_append_new(ests, e);
 		}

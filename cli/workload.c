@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
 #include "dlprobe/json.h"
+#include "kernels/measure.h"
 
 static int parse_input(const char *s, const dlp_model *hint_text, int *c, int *h, int *w)
 {
@@ -144,6 +145,20 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
 	return DLP_EXIT_OK;
 }
 
+json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, double budget_s)
+{
+	json_t *req, *ans;
+
+	if (!wl->model)
+		return NULL;
+	dlp_cli_progress(NULL, "measuring the workload's own shapes");
+	req = dlp_model_measure_request(wl->model, dlp_train_batch(wl->model, t));
+	ans = req ? dlp_measure_workload(req, budget_s, 0) : NULL;
+	dlp_cli_progress_done();
+	json_decref(req);
+	return ans;
+}
+
 /* An estimate's expected training time for ranking; no number (null: not
  * estimated, does not fit) ranks last. */
 static double expected_or_inf(const json_t *e, const char *side)
@@ -159,10 +174,27 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	json_t *ests = json_array();
 	int i, rc;
 
+	json_t *measured = NULL;
+
 	rc = dlp_cli_workload(o, &wl);
 	if (rc != DLP_EXIT_OK) {
 		json_decref(ests);
 		return rc;
+	}
+	if (o->measure) {
+		for (i = 0; i < o->n_hw && !o->hw_is_file[i]; i++)
+			;
+		if (i == o->n_hw) {
+			dlp_cli_workload_free(&wl);
+			json_decref(ests);
+			return dlp_cli_usage("--measure needs --hw FILE: a bench document of this machine");
+		}
+		if (!wl.model) {
+			dlp_cli_workload_free(&wl);
+			json_decref(ests);
+			return dlp_cli_usage("--measure needs a deep model (--model)");
+		}
+		measured = dlp_cli_measure_workload(&wl, &o->train, DLP_MEASURE_BUDGET_S);
 	}
 	/* none given: the catalog's defaults (data/instances.json "defaults") */
 	if (o->n_hw == 0) {
@@ -179,6 +211,12 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = load_profile(o->hw[i], o->hw_is_file[i], &p);
 		if (rc != DLP_EXIT_OK)
 			goto out;
+		/* measured shapes belong to this machine's CPU: bench files only */
+		if (measured && o->hw_is_file[i] && !p.is_gpu && dlp_profile_add_measured(&p, measured)) {
+			dlp_profile_free(&p);
+			rc = dlp_cli_fail("%s", dlp_error_message());
+			goto out;
+		}
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > p.devices && (rank || o->n_hw > 1))
 			t.devices = p.devices;
@@ -189,6 +227,8 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 			goto out;
 		}
 		json_object_set_new(e, "workload", json_string(wl.name));
+		if (measured && o->hw_is_file[i])
+			json_object_set(e, "measured_shapes", measured);
 		json_array_append_new(ests, e);
 	}
 	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
@@ -215,6 +255,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	rc = DLP_EXIT_OK;
 out:
 	json_decref(ests);
+	json_decref(measured);
 	dlp_cli_workload_free(&wl);
 	return rc;
 }

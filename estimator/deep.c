@@ -146,6 +146,11 @@ static int batch_default(const dlp_model *m)
 	return m->in_h >= 128 ? 64 : 128;
 }
 
+int dlp_train_batch(const dlp_model *m, const dlp_train *t)
+{
+	return t->batch > 0 ? t->batch : batch_default(m);
+}
+
 struct phase_times {
 	double fwd, bwd, opt, xfer, allreduce, overhead;
 	double ops, opt_ops; /* framework operators dispatched per step */
@@ -185,7 +190,9 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	for (i = 0; i < m->n_layers; i++) {
 		const dlp_layer *l = &m->layers[i];
 		double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
-		double rate = vec_rate, tf, tb, bwd_flops_mult;
+		double rate = vec_rate, tf, tb, bwd_flops_mult, tb_gemm = 0;
+		/* a non-GEMM operator measured at its size (--measure) */
+		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9 : bw;
 		int meas = 0;
 
 		if (l->op == DLP_OP_RESHAPE)
@@ -197,6 +204,13 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 				*any_measured = 1;
 			if (rate <= 0)
 				rate = vec_rate;
+			/* the backward GEMMs at their own shapes: dW = X^T dY (inner
+			 * dimension the batched one), dX = dY W^T */
+			if (l->params > 0) {
+				double rw = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
+				double rd = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
+				tb_gemm = ff / (rw > 0 ? rw : rate) + (l->needs_input_grad ? ff / (rd > 0 ? rd : rate) : 0);
+			}
 		}
 		/* backward: input gradient and weight gradient, each ~ the forward
 		 * work; the first weighted layer needs no input gradient */
@@ -205,14 +219,15 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * weight gradients each read and write what the forward did (2x);
 		 * an elementwise layer reads the output gradient and its saved
 		 * tensor and writes one gradient (3 tensors against 2: 1.5x) */
-		tf = fmax(ff / rate, bw > 0 ? fb / bw : 0);
+		tf = fmax(ff / rate, lbw > 0 ? fb / lbw : 0);
 		/* CPU pooling is a scalar compare-and-select loop per window
 		 * element (l->flops counts them), not a streaming kernel: its
 		 * cost per element, in units of the measured histogram update,
 		 * is an assumption (data/instances.json) */
 		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
 			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
-		tb = fmax(bwd_flops_mult * ff / rate, bw > 0 ? (l->gm > 0 ? 2 : 1.5) * fb / bw : 0);
+		tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
+			  lbw > 0 ? (l->gm > 0 ? 2 : 1.5) * fb / lbw : 0);
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
@@ -278,7 +293,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 {
 	json_t *o = NULL, *mem, *phases, *dom, *rates, *flags;
 	struct prec pr = precision_of(p, t);
-	int devices = t->devices > 0 ? t->devices : p->devices, batch = t->batch > 0 ? t->batch : batch_default(m);
+	int devices = t->devices > 0 ? t->devices : p->devices, batch = dlp_train_batch(m, t);
 	double samples = ds->samples, steps, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
 	double low, exp_s, high, l2, e2, h2, static_b, per_sample, need, max_batch;
 	double *layer_s = NULL, total_layer = 0;

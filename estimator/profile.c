@@ -74,8 +74,29 @@ static int rates_add(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, dou
 		rs->pts = np;
 		rs->cap = cap;
 	}
-	rs->pts[rs->n++] = (dlp_gemm_point){dt, m, n, k, g};
+	rs->pts[rs->n++] = (dlp_gemm_point){dt, m, n, k, g, 0};
 	return 0;
+}
+
+int dlp_profile_add_shape(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k, double gflops)
+{
+	if (rates_add(rs, dt, m, n, k, gflops))
+		return -1;
+	rs->pts[rs->n - 1].exact = 1;
+	return 0;
+}
+
+/* The best measured rate at exactly this shape, 0 when none. */
+static double exact_rate(const dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k)
+{
+	size_t i;
+	double r = 0;
+
+	for (i = 0; rs && i < rs->n; i++)
+		if (rs->pts[i].exact && rs->pts[i].dtype == dt && rs->pts[i].m == m && rs->pts[i].n == n &&
+		    rs->pts[i].k == k && rs->pts[i].gflops > r)
+			r = rs->pts[i].gflops;
+	return r;
 }
 
 /* ---- the catalog -------------------------------------------------------- */
@@ -686,7 +707,7 @@ static double interp(const dlp_rateset *rs, enum dlp_dtype dt, double key)
 
 	for (i = 0; i < rs->n; i++) {
 		double kk = shape_key(rs->pts[i].m, rs->pts[i].n, rs->pts[i].k);
-		if (rs->pts[i].dtype != dt)
+		if (rs->pts[i].dtype != dt || rs->pts[i].exact)
 			continue;
 		if (kk <= key && (kk > lo_k || (kk == lo_k && rs->pts[i].gflops > lo_r))) {
 			lo_k = kk;
@@ -715,6 +736,15 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum
 	if (measured)
 		*measured = 0;
 	if (rs && rs->n) {
+		r = exact_rate(rs, dt, m, n, k);
+		if (rs == &p->capability)
+			r = fmax(r, exact_rate(&p->configured, dt, m, n, k));
+		if (r > 0) {
+			/* measured at this very shape: only the roofline below applies */
+			if (measured)
+				*measured = 1;
+			goto roofline;
+		}
 		r = interp(rs, dt, shape_key(m, n, k));
 		/* capability is the best verified implementation at each shape:
 		 * where the vendor library beats dlprobe's kernels, it is the
@@ -736,6 +766,7 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum
 			use = DLP_FP32;
 		r = p->peak_gflops[use] * (p->eff[use] > 0 ? p->eff[use] : 1);
 	}
+roofline:
 	/* roofline: each operand read once, the result written once */
 	if (p->mem_bw_gbps > 0) {
 		ai = 2 * m * n * k / ((double)dlp_dtype_size(use) * (m * k + k * n + m * n));

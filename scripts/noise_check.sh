@@ -30,7 +30,7 @@ fi
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), busy core: $LOAD, runs: $RUNS"
 i=1
 while [ "$i" -le "$RUNS" ]; do
-	"$BIN" -q bench --quick --backend cpu --json -o "$T/b$i.json"
+	"$BIN" -q bench --quick --backend cpu --json -o "$T/b$i.json" >/dev/null
 	# the default run's scenario (cli/scenario.c): workload -> expected seconds
 	{
 		"$BIN" -q estimate --hw "$T/b$i.json" --model mlp:30,256,256,2 --dataset tabular:1000000x30 \

@@ -120,5 +120,18 @@ check "cpu + two CUDA devices: deep on the H100, classical on the CPU" "$T/cpu_g
 check "cpu + a CUDA device without a verified GEMM: deep on the CPU" "$T/cpu_badgpu.json" \
 	"not hw['gpu']; any('estimated on the CPU' in f for f in hw['flags'])" --model resnet18 --dataset cifar10
 
+# --measure: the workload's own shapes timed here, recorded in the estimate
+# and used; without a bench document of this machine it is a usage error
+check "--measure: shapes timed and recorded" tests/fixtures/bench_ci_quick.json \
+	"e['measured_shapes']['elapsed_s'] < 10; any(g['status'] == 'ok' and any(r['verified'] and r['rate_gflops'] > 0 for r in g['results']) for g in e['measured_shapes']['gemm']); {'forward', 'backward_data', 'backward_weight'} <= {r for g in e['measured_shapes']['gemm'] for r in g['roles']}; any('measured on this machine' in f for f in hw['flags'])" \
+	--model mlp:30,256,256,2 --dataset tabular:100000x30 --measure
+if timeout 60 "$B" estimate --model mlp:30,8,2 --samples 10 --instance c7i.2xlarge --measure >"$T/out" 2>"$T/err"; then
+	fail=$((fail + 1)); echo "FAIL --measure without --hw: exit 0"
+elif [ $? -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "^dlprobe: --measure needs --hw" "$T/err"; then
+	pass=$((pass + 1)); echo "ok   --measure without --hw: one line, exit 2"
+else
+	fail=$((fail + 1)); echo "FAIL --measure without --hw: $(cat "$T/err")"
+fi
+
 echo "estimate_docs: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
