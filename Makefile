@@ -26,6 +26,8 @@ CLI_SRC := $(wildcard cli/*.c)
 DATA    := $(sort $(wildcard data/*.json data/*/*.json))
 # OpenCL C sources travel the same way (named kernels/opencl/NAME.cl).
 DATA    += $(sort $(wildcard kernels/opencl/*.cl))
+# The framework probe (kernels/framework.c) runs in a child python.
+DATA    += data/framework_probe.py
 
 # Per-ISA micro-kernels are compiled with their own flags (BLIS style); the
 # rest of the binary stays baseline x86-64 and dispatches by CPUID at run time.
@@ -140,6 +142,7 @@ check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
 	BUILD=$(BUILD) sh tests/estimate_docs.sh
+	BUILD=$(BUILD) sh tests/framework.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh

@@ -100,6 +100,8 @@ int dlp_cmd_default(int argc, char **argv)
 		goto out;
 	}
 	json_object_set_new(doc, "bench", bench);
+	/* the frameworks as installed: their figures are "as configured" */
+	dlp_cli_bench_framework(probe, bench);
 	if (!dlp_cli.json) {
 		dlp_cli_print_text(dlp_report_bench_text, doc);
 		fputc('\n', stdout);

@@ -564,6 +564,57 @@ static void peaks_from_gemm(dlp_profile *p)
 		}
 }
 
+/* The frameworks as installed (bench --framework, kernels/framework.h):
+ * their measured per-op dispatch and GEMM rates are the "as configured"
+ * figures of a CPU profile; what slows them is said. */
+static int read_framework(dlp_profile *p, const json_t *fw)
+{
+	const json_t *torch = json_object_get(json_object_get(fw, "frameworks"), "torch"), *g, *f;
+	const char *st = json_string_value(json_object_get(fw, "status"));
+	double d = dlp_json_num(torch, "op_dispatch_s");
+	size_t i, n = 0;
+
+	if (!fw)
+		return 0;
+	if (!st || strcmp(st, "ok") != 0) {
+		flag(p, "framework probe %s (%s): per-operator overhead and rates are dlprobe's constants and kernels",
+		     st ? st : "?", json_string_value(json_object_get(fw, "reason")) ?
+		     json_string_value(json_object_get(fw, "reason")) : "no reason");
+		return 0;
+	}
+	if (!result_ok(torch)) {
+		flag(p, "torch not importable (%s): per-operator overhead is an assumption",
+		     json_string_value(json_object_get(torch, "reason")) ?
+		     json_string_value(json_object_get(torch, "reason")) : "?");
+	} else {
+		if (isfinite(d) && d > 0 && d < 1) {
+			p->op_overhead_s = d;
+			source(p, "op_overhead_s", "measured: torch per-op dispatch (bench --framework)");
+		}
+		json_array_foreach(json_object_get(torch, "gemm"), i, g) {
+			double r = dlp_json_num(g, DLP_RATE_GFLOPS);
+			if (!result_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
+				continue;
+			if (n++ == 0) {
+				/* the framework's own GEMMs replace the BLAS measured beside it */
+				p->configured.n = 0;
+			}
+			if (rates_add(&p->configured, DLP_FP32, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
+				      dlp_json_num(g, "k"), r))
+				return -1;
+		}
+		if (n)
+			flag(p, "'as configured' rates are torch %s's own GEMMs at %lld thread(s) (bench --framework)",
+			     json_string_value(json_object_get(torch, "version")) ?
+			     json_string_value(json_object_get(torch, "version")) : "?",
+			     (long long)json_integer_value(json_object_get(torch, "threads")));
+	}
+	json_array_foreach(json_object_get(fw, "findings"), i, f)
+		flag(p, "framework: %s", json_string_value(json_object_get(f, "detail")) ?
+		     json_string_value(json_object_get(f, "detail")) : "?");
+	return 0;
+}
+
 int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 {
 	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
@@ -635,7 +686,10 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		if (!isfinite(p->mem_bytes))
 			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
 		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
-		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		if (read_framework(p, json_object_get(json_object_get(doc, "bench"), "framework")))
+			goto fail;
+		if (!json_object_get(p->sources, "op_overhead_s"))
+			flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
 		if (cpu_dev == dd.ocl_cpu) {
 			peaks_from_gemm(p);
 			flag(p, "no cpu backend in the document: the CPU is read from its OpenCL device \"%s\"",
