@@ -14,6 +14,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/harness.h"
+#include "kernels/host.h"
 
 /* "CL_OUT_OF_RESOURCES" etc.; "CL error -N" for codes it does not know. */
 const char *dlp_ocl_error_name(cl_int err);
@@ -129,11 +130,5 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 			 const dlp_bench_opts *o);
 /* Enumerate every platform and device and bench each. */
 int dlp_ocl_run_cfg(const dlp_ocl_cfg *c, const dlp_bench_opts *o, json_t *devices);
-
-/* ---- host helpers (ocl_util.c) ---------------------------------------------- */
-/* Deterministic standard normal numbers (xorshift + Box-Muller). */
-void dlp_ocl_randn(float *x, size_t n, uint64_t seed);
-uint16_t dlp_ocl_f32_to_f16(float f);
-float dlp_ocl_f16_to_f32(uint16_t h);
 
 #endif

@@ -78,17 +78,17 @@ static int host_init(struct gemm_host *h, enum dlp_ocl_dtype dt, int n)
 		host_free(h);
 		return dlp_error_set("out of memory for %dx%d GEMM inputs", n, n);
 	}
-	dlp_ocl_randn(h->af, nn, 12345);
-	dlp_ocl_randn(h->bf, nn, 67890);
+	dlp_fill_normal_f32(h->af, nn, 12345);
+	dlp_fill_normal_f32(h->bf, nn, 67890);
 	for (i = 0; i < nn; i++) {
 		switch (dt) {
 		case DLP_OCL_FP16: {
-			uint16_t a = dlp_ocl_f32_to_f16(h->af[i]), b = dlp_ocl_f32_to_f16(h->bf[i]);
+			uint16_t a = dlp_f32_to_f16(h->af[i]), b = dlp_f32_to_f16(h->bf[i]);
 
 			((uint16_t *)h->ha)[i] = a;
 			((uint16_t *)h->hb)[i] = b;
-			h->af[i] = dlp_ocl_f16_to_f32(a);
-			h->bf[i] = dlp_ocl_f16_to_f32(b);
+			h->af[i] = dlp_f16_to_f32(a);
+			h->bf[i] = dlp_f16_to_f32(b);
 			break;
 		}
 		case DLP_OCL_FP64:
@@ -104,49 +104,13 @@ static int host_init(struct gemm_host *h, enum dlp_ocl_dtype dt, int n)
 	return 0;
 }
 
-/* Check h->hc: every element finite, and a spread of entries (corners and
- * a stride through the matrix) against a double reference. The error is
- * normalised by sum |a_ik b_kj|, the scale rounding error grows with. */
+/* Check h->hc on sampled entries against a double reference (kernels/host.c). */
 static int host_verify(const struct gemm_host *h, double *max_err)
 {
-	const int n = h->n, samples = 257;
-	const double tol = h->dt == DLP_OCL_FP64 ? 1e-12 : 1e-5;
-	size_t nn = (size_t)n * (size_t)n, x;
-	double worst = 0.0;
-	int s, k;
+	const dlp_gemm_sample_check g = { (size_t)h->n, h->af, h->bf, 0, h->hc, h->celem == 8,
+					  h->dt == DLP_OCL_FP64 ? 1e-12 : 1e-5 };
 
-	for (x = 0; x < nn; x++) {
-		double v = h->celem == 8 ? ((double *)h->hc)[x] : ((float *)h->hc)[x];
-
-		if (!isfinite(v))
-			return dlp_error_set("verification failed: C[%zu] is not finite", x);
-	}
-	for (s = 0; s < samples; s++) {
-		size_t i = s == 0 ? 0 : s == 1 ? (size_t)n - 1 : ((size_t)s * 7919u + 13u) % (size_t)n;
-		size_t j = s == 0 ? 0 : s == 1 ? (size_t)n - 1 : ((size_t)s * 104729u + 7u) % (size_t)n;
-		double ref = 0.0, mag = 0.0, got, e;
-
-		for (k = 0; k < n; k++) {
-			double p = (double)h->af[i * (size_t)n + (size_t)k] *
-				   (double)h->bf[(size_t)k * (size_t)n + j];
-
-			ref += p;
-			mag += fabs(p);
-		}
-		got = h->celem == 8 ? ((double *)h->hc)[i * (size_t)n + j]
-				    : ((float *)h->hc)[i * (size_t)n + j];
-		e = fabs(got - ref) / (mag > 0.0 ? mag : 1.0);
-		if (e > worst)
-			worst = e;
-		if (!(e <= tol)) {
-			*max_err = e;
-			return dlp_error_set("verification failed: C[%zu][%zu] = %g, reference %g "
-					     "(error %.3g of sum|ab|, tolerance %.1g)",
-					     i, j, got, ref, e, tol);
-		}
-	}
-	*max_err = worst;
-	return 0;
+	return dlp_gemm_check_sampled(&g, max_err);
 }
 
 struct gemm_run {
