@@ -87,7 +87,7 @@ void dlp_cu_gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
 	int pass, passes = dt == DT_FP32 ? 2 : 1, i;
 
 	for (pass = 0; pass < passes; pass++) {
-		json_t *ref = dlp_result_new("gemm", "cublas", dlp_cu_dt_name[dt]);
+		json_t *ref = dlp_result_new(DLP_KERNEL_GEMM, "cublas", dlp_cu_dt_name[dt]);
 		int mode;
 		const char *mname;
 
@@ -198,7 +198,7 @@ void dlp_cu_gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt
 {
 	const int compute = dt == DT_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
 	const char *cname = dt == DT_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32" : "CUBLAS_COMPUTE_32F";
-	json_t *r = dlp_result_new("gemm", "cublaslt", dlp_cu_dt_name[dt]);
+	json_t *r = dlp_result_new(DLP_KERNEL_GEMM, "cublaslt", dlp_cu_dt_name[dt]);
 	struct lt_plan plan;
 	char v[80];
 

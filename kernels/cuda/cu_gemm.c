@@ -246,7 +246,7 @@ void dlp_cu_bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 				continue;
 			snprintf(what, sizeof what, "cuda: gemm %s n=%d", k->name, n);
 			dlp_cu_progress(o, what);
-			r = own[nown++] = dlp_result_new("gemm", "dlprobe", dlp_cu_dt_name[dt]);
+			r = own[nown++] = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_cu_dt_name[dt]);
 			dlp_cu_set_shape(r, n, g->nt);
 			json_object_set_new(r, "variant", json_string(k->name));
 			json_array_append_new(results, r);
@@ -264,7 +264,7 @@ void dlp_cu_bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 	}
 out:
 	if (!g || !g->C) {
-		json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+		json_t *r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", "fp32");
 
 		dlp_cu_set_shape(r, n, 0);
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());

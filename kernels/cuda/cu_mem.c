@@ -61,7 +61,7 @@ void dlp_cu_bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 	for (pass = 0; pass < 3; pass++) {
 		static const char *const vname[] = { "dlp_copy_f4", "dlp_copy_f4_oneshot",
 						     "cuMemcpyDtoD" };
-		json_t *r = dlp_result_new("d2d", "dlprobe", NULL);
+		json_t *r = dlp_result_new(DLP_KERNEL_D2D, "dlprobe", NULL);
 		int ok = 0;
 
 		json_object_set_new(r, "variant", json_string(vname[pass]));
@@ -148,7 +148,7 @@ void dlp_cu_bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 	for (dir = 0; dir < 2; dir++)
 		for (pinned = 1; pinned >= 0; pinned--) {
 			struct xfer_run x = { d, NULL, 0, c->xfer_bytes, dir == 0 };
-			json_t *r = dlp_result_new(dir == 0 ? "h2d" : "d2h", "dlprobe", NULL);
+			json_t *r = dlp_result_new(dir == 0 ? DLP_KERNEL_H2D : DLP_KERNEL_D2H, "dlprobe", NULL);
 			int ok = 0;
 
 			json_object_set_new(r, "variant", json_string(pinned ? "pinned" : "pageable"));
@@ -233,7 +233,7 @@ out:
 void dlp_cu_bench_latency(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 {
 	struct launch_run l = { d, NULL, 0 };
-	json_t *r = dlp_result_new("launch_latency", "dlprobe", NULL);
+	json_t *r = dlp_result_new(DLP_KERNEL_LAUNCH_LATENCY, "dlprobe", NULL);
 	int got = 0, ok = 0;
 
 	json_object_set_new(r, "variant", json_string("launch+synchronize"));
@@ -288,7 +288,7 @@ out:
 void dlp_cu_bench_peer(struct cu_dev *s, struct cu_dev *t, const dlp_cu_cfg *c, json_t *results)
 {
 	struct peer_run p = { s, t, 0, 0, c->xfer_bytes };
-	json_t *r = dlp_result_new("p2p", "dlprobe", NULL);
+	json_t *r = dlp_result_new(DLP_KERNEL_P2P, "dlprobe", NULL);
 	int can = 0, ok = 0;
 	dlp_cu_result e;
 
