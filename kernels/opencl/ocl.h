@@ -94,6 +94,26 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, int n,
 		      const dlp_budget *tb, json_t **tune);
 
+/* Shared by ocl_gemm.c and ocl_clblast.c. */
+/* Inputs as the device stores them, and the same values as floats for the
+ * reference (fp16 inputs are rounded first, so the check sees what the
+ * device saw). */
+struct dlp_ocl_gemm_host {
+	int n;
+	enum dlp_ocl_dtype dt;
+	size_t elem, celem;       /* bytes per stored input, per output element */
+	float *af, *bf;
+	void *ha, *hb, *hc;
+};
+int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, int n);
+void dlp_ocl_gemm_host_free(struct dlp_ocl_gemm_host *h);
+void dlp_ocl_gemm_result_shape(json_t *r, int n, const char *variant);
+/* What every GEMM measurement ends with, own kernel or CLBlast: read C
+ * back, check it against the host reference, then time rep. Fills r;
+ * 0 when measured, -1 with the reason in dlp_error_message(). */
+int dlp_ocl_gemm_verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct dlp_ocl_gemm_host *h, int n,
+				    dlp_rep_fn rep, void *run, const dlp_budget *b, json_t *r);
+
 /* CLBlast's SGEMM at the same shape, the library loaded at run time (lib
  * NULL: libclblast.so.1). Status "unavailable" when it cannot be loaded. */
 json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const char *lib);
