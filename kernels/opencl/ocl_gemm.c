@@ -295,6 +295,40 @@ static cl_kernel pack_kernel(cl_program prog, const char *name, cl_int n, cl_int
 	return k;
 }
 
+/* The packed families' panels (Ap, Bp) and packing kernels in run; -1 when
+ * one cannot be made (what was made is the caller's to release). */
+static int gemm_packing(struct gemm_run *run, cl_program prog, const dlp_ocl_gemm_kind *kind,
+			int n, size_t elem, cl_mem A, cl_mem B, cl_mem *Ap, cl_mem *Bp)
+{
+	dlp_ocl_dev *d = run->d;
+	size_t mp = padded_m(kind, (size_t)n);
+	cl_int ni = n, mr = kind->mr, nr = (cl_int)kind_nr(kind), err;
+
+	if (kind->family == DLP_OCL_PACKED) {
+		*Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, mp * (size_t)n * elem, NULL, &err);
+		if (!*Ap)
+			return dlp_ocl_fail(err, "clCreateBuffer(Ap)");
+		run->pa = pack_kernel(prog, "pack_a", ni, mr, A, *Ap);
+		if (!run->pa)
+			return -1;
+		/* One work-item per 16 k of one MR-row block, padding included. */
+		run->gpa[0] = (size_t)n / 16;
+		run->gpa[1] = mp / (size_t)kind->mr;
+	}
+	if (kind->family == DLP_OCL_PACKED || kind->family == DLP_OCL_PACKED_B) {
+		*Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)n * (size_t)n * elem, NULL,
+				     &err);
+		if (!*Bp)
+			return dlp_ocl_fail(err, "clCreateBuffer(Bp)");
+		run->pb = pack_kernel(prog, "pack_b", ni, nr, B, *Bp);
+		if (!run->pb)
+			return -1;
+		run->gpb[0] = (size_t)n / 16;
+		run->gpb[1] = (size_t)n;
+	}
+	return 0;
+}
+
 json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
 		     enum dlp_ocl_dtype dt, int n, const dlp_budget *b, int check_limits,
 		     double *first_s)
@@ -308,7 +342,6 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	size_t nn = (size_t)n * (size_t)n, wg = 0, mp = padded_m(kind, (size_t)n);
 	cl_int err;
 	cl_int ni = n;
-	cl_int mr = kind->mr, nr = (cl_int)kind_nr(kind);
 	double t0;
 	int ok = 0;
 
@@ -358,31 +391,8 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 		ok = 1;
 		goto out;
 	}
-	if (kind->family == DLP_OCL_PACKED) {
-		Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, mp * (size_t)n * h.elem, NULL, &err);
-		if (!Ap) {
-			dlp_ocl_fail(err, "clCreateBuffer(Ap)");
-			goto out;
-		}
-		run.pa = pack_kernel(prog, "pack_a", ni, mr, A, Ap);
-		if (!run.pa)
-			goto out;
-		/* One work-item per 16 k of one MR-row block, padding included. */
-		run.gpa[0] = (size_t)n / 16;
-		run.gpa[1] = mp / (size_t)kind->mr;
-	}
-	if (kind->family == DLP_OCL_PACKED || kind->family == DLP_OCL_PACKED_B) {
-		Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
-		if (!Bp) {
-			dlp_ocl_fail(err, "clCreateBuffer(Bp)");
-			goto out;
-		}
-		run.pb = pack_kernel(prog, "pack_b", ni, nr, B, Bp);
-		if (!run.pb)
-			goto out;
-		run.gpb[0] = (size_t)n / 16;
-		run.gpb[1] = (size_t)n;
-	}
+	if (gemm_packing(&run, prog, kind, n, h.elem, A, B, &Ap, &Bp) != 0)
+		goto out;
 	if ((err = clSetKernelArg(run.g, 0, sizeof ni, &ni)) ||
 	    (err = clSetKernelArg(run.g, 1, sizeof ni, &ni)) ||
 	    (err = clSetKernelArg(run.g, 2, sizeof ni, &ni)) ||
