@@ -167,8 +167,13 @@ static int run_once(const dlp_backend *b, const dlp_bench_opts *o, json_t *devic
 }
 
 /* Re-runs of a backend whose results show interference (kernels/
- * interference.h): --quick 1, --full 2; DLPROBE_BENCH_RERUNS (0-5) overrides. */
+ * interference.h): --quick 1, --full 2; DLPROBE_BENCH_RERUNS (0-5) overrides.
+ * A re-run is made only while the backend's total stays within its budget
+ * (a quick CPU bench takes about 5 s on a quiet machine: one so loaded that
+ * it took longer is not measured twice over). */
 #define MAX_RERUNS 5
+#define RERUN_BUDGET_QUICK_S 30.0
+#define RERUN_BUDGET_FULL_S 180.0
 static int reruns_allowed(const dlp_bench_opts *o)
 {
 	const char *e = getenv("DLPROBE_BENCH_RERUNS");
@@ -189,14 +194,16 @@ static int reruns_allowed(const dlp_bench_opts *o)
 static int run_backend(const dlp_backend *b, const dlp_bench_opts *o, json_t *devices)
 {
 	dlp_cpu_ticks t0, t1;
-	double steal;
+	double steal, start = dlp_harness_now(), one;
+	double budget = o->full ? RERUN_BUDGET_FULL_S : RERUN_BUDGET_QUICK_S;
 	int runs = 1, left = reruns_allowed(o), rc;
 
 	dlp_cpu_ticks_read(&t0);
 	rc = run_once(b, o, devices);
 	dlp_cpu_ticks_read(&t1);
 	steal = dlp_cpu_steal_fraction(&t0, &t1);
-	while (rc == 0 && left-- > 0) {
+	one = dlp_harness_now() - start;
+	while (rc == 0 && left-- > 0 && dlp_harness_now() - start + one <= budget) {
 		json_t *reasons = json_array(), *again, *dev;
 		size_t i;
 		int n = 0;
