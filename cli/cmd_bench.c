@@ -31,7 +31,7 @@ int dlp_cmd_bench(int argc, char **argv)
 	dlp_bench_opts bo = { 0 };
 	const char *backend = "all";
 	json_t *doc = NULL, *probe, *bench;
-	int c, ret = DLP_EXIT_RUNTIME, full = 0;
+	int c, ret = DLP_EXIT_RUNTIME, full = 0, budget_given = 0;
 
 	while ((c = getopt_long(argc, argv, ":h" DLP_CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
@@ -41,10 +41,12 @@ int dlp_cmd_bench(int argc, char **argv)
 		case ':':
 			return dlp_cli_missing_value(argv[optind - 1]);
 		case OPT_QUICK:
-			full = 0;
-			continue;
 		case OPT_FULL:
-			full = 1;
+			/* the later one silently winning would run what was not asked */
+			if (budget_given && full != (c == OPT_FULL))
+				return dlp_cli_usage("--quick and --full exclude each other");
+			full = c == OPT_FULL;
+			budget_given = 1;
 			continue;
 		case OPT_BACKEND:
 			backend = optarg;

@@ -285,6 +285,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	const dlp_rateset *primary = p->configured.n ? &p->configured : &p->capability;
 	struct phase_times ph, ph2;
 	int measured = 0, measured2 = 0;
+	const char *limit = "memory";
 	size_t i, k;
 
 	if (devices > p->devices)
@@ -341,12 +342,24 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 		for (i = 1; i < m->n_layers; i++)
 			if (layer_s[i] > layer_s[best])
 				best = i;
+		double sum;
+		int count = 0;
+
 		if (layer_s[best] <= 0)
 			break;
-		json_array_append_new(dom, json_pack("{s:s,s:s,s:o,s:o}", "layer", m->layers[best].name, "op",
-						     dlp_op_name(m->layers[best].op), "share",
-						     dlp_json_real(layer_s[best] / total_layer), "fwd_bwd_s",
-						     dlp_json_real(layer_s[best])));
+		/* repeated blocks name their layers alike: one line for all of them */
+		sum = 0;
+		for (i = 0; i < m->n_layers; i++)
+			if (layer_s[i] > 0 && m->layers[i].op == m->layers[best].op &&
+			    !strcmp(m->layers[i].name, m->layers[best].name)) {
+				sum += layer_s[i];
+				count++;
+				if (i != best)
+					layer_s[i] = -1;
+			}
+		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer", m->layers[best].name, "op",
+						     dlp_op_name(m->layers[best].op), "count", count, "share",
+						     dlp_json_real(sum / total_layer), "fwd_bwd_s", dlp_json_real(sum)));
 		layer_s[best] = -1;
 	}
 	json_object_set_new(o, "dominant_layers", dom);
@@ -355,12 +368,18 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	per_sample = m->act_elems * pr.abytes + m->input_elems * 4;
 	need = static_b + batch * per_sample;
 	max_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - static_b) / per_sample) : NAN;
+	/* a batch larger than each device's share of the data is no batch */
+	if (isfinite(max_batch) && max_batch > ceil(samples / devices)) {
+		max_batch = ceil(samples / devices);
+		limit = "dataset";
+	}
 	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_real(static_b),
 			"activations_bytes", dlp_json_real(batch * per_sample), "required_bytes", dlp_json_real(need),
 			"available_bytes", p->mem_bytes > 0 ? dlp_json_real(p->mem_bytes) : json_null(),
 			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch > 0 ? (long long)max_batch : 0)
 							     : json_null());
 	json_object_set_new(mem, "fits", p->mem_bytes > 0 ? json_boolean(need <= p->mem_bytes) : json_null());
+	json_object_set_new(mem, "largest_batch_limited_by", isfinite(max_batch) ? json_string(limit) : json_null());
 	json_object_set_new(o, "memory", mem);
 	if (p->mem_bytes > 0 && need > p->mem_bytes)
 		json_array_append_new(flags, json_sprintf("does not fit: %.1f GiB needed, %.1f GiB available "

@@ -39,6 +39,12 @@ int main(int argc, char **argv)
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		dlp_cli.json = strcmp(argv[1], "scenario-json") == 0;
+		/* what `dlprobe` prints after measuring: the head, then the scenarios */
+		if (!dlp_cli.verbose) {
+			dlp_cli_print_text(dlp_report_summary_text, out);
+			if (!dlp_cli.json)
+				fputc('\n', stdout);
+		}
 		dlp_cli_print_text(dlp_report_estimate_text, out);
 		rc = dlp_cli_emit_json(out);
 	} else {
