@@ -61,7 +61,7 @@ FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BU
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema check-golden deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-golden check-report deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -136,9 +136,10 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 	@set -e; for t in $(TEST_BIN); do \
 		echo "== $$t"; DLP_TEST_BUILD=$(BUILD) $$t; done
 
-check-cli: $(BIN) $(FAKE_LIBS)
+check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/cli_front.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
@@ -147,7 +148,11 @@ check-schema: $(BIN)
 check-golden: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/golden.sh
 
-check: check-unit check-cli check-schema check-golden
+# `dlprobe report` rendered by headless Chromium: DOM marks and a non-blank screenshot.
+check-report: $(BIN) $(GOLDEN_RENDER)
+	BUILD=$(BUILD) sh tests/html_report.sh
+
+check: check-unit check-cli check-schema check-golden check-report
 
 deps:
 	@sh scripts/deps.sh

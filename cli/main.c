@@ -19,6 +19,8 @@ static const struct command commands[] = {
 	{ "estimate", dlp_cmd_estimate },
 	{ "compare", dlp_cmd_compare },
 	{ "list", dlp_cmd_list },
+	{ "show", dlp_cmd_show },
+	{ "report", dlp_cmd_report },
 };
 
 static int version(void)

@@ -60,6 +60,7 @@ int dlp_cli_common_option(int c, const char *arg)
 	case 'q': dlp_cli.quiet = 1; return 0;
 	case 'v': dlp_cli.verbose = 1; return 0;
 	case 'o': dlp_cli.out_path = arg; return 0;
+	case DLP_CLI_OPT_CSV: dlp_cli.csv = 1; return 0;
 	}
 	return -1;
 }
@@ -108,6 +109,8 @@ const char *dlp_cli_reset(void)
 	return dlp_cli.color ? "\033[0m" : "";
 }
 
+static int out_is_stream(const char *path, int *to_stdout);
+
 /* A temporary name beside path: rename() is atomic only within a filesystem. */
 static int open_temp(const char *path, char *tmp, size_t len)
 {
@@ -129,10 +132,14 @@ int dlp_cli_check_output_path(const char *path)
 	struct stat st;
 	int fd;
 
+	int to_stdout;
+
 	if (!path)
 		return DLP_EXIT_OK;
 	if (!*path)
 		return dlp_cli_usage("-o needs a file name");
+	if (out_is_stream(path, &to_stdout))
+		return DLP_EXIT_OK;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return dlp_cli_usage("cannot write %s: it is a directory", path);
 	/* rename() would replace a device or a socket with our file */
@@ -146,7 +153,7 @@ int dlp_cli_check_output_path(const char *path)
 	return DLP_EXIT_OK;
 }
 
-static int write_file(const json_t *doc, const char *path)
+static int write_file_text(const char *text, size_t len, const char *path)
 {
 	char tmp[4096];
 	FILE *f = NULL;
@@ -163,8 +170,7 @@ static int write_file(const json_t *doc, const char *path)
 		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (json_dumpf(doc, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		saved = errno;
 		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(saved ? saved : EIO));
 		goto out;
@@ -189,11 +195,92 @@ out:
 	return ret;
 }
 
+/* "-", and a path that is this process's standard output (/dev/stdout,
+ * /proc/self/fd/1 on a pipe, a terminal or a redirected file): written to
+ * the descriptor, never renamed over. A FIFO or a device named by -o is a
+ * stream too: there is no file to replace atomically. */
+static int out_is_stream(const char *path, int *to_stdout)
+{
+	struct stat st, so;
+
+	*to_stdout = 0;
+	if (!strcmp(path, "-")) {
+		*to_stdout = 1;
+		return 1;
+	}
+	if (stat(path, &st) != 0)
+		return 0;
+	if (fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev && st.st_ino == so.st_ino) {
+		*to_stdout = 1;
+		return 1;
+	}
+	return S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+}
+
+static int write_stream(const char *text, size_t len, const char *path, int to_stdout)
+{
+	FILE *f = to_stdout ? stdout : fopen(path, "w");
+	int ok;
+
+	if (!f)
+		return dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
+	ok = fwrite(text, 1, len, f) == len && fflush(f) == 0;
+	if (!to_stdout && fclose(f) != 0)
+		ok = 0;
+	if (!ok)
+		return dlp_cli_fail("cannot write %s: %s", to_stdout ? "to standard output" : path, strerror(errno));
+	return DLP_EXIT_OK;
+}
+
+int dlp_cli_write_output(const char *text, size_t len)
+{
+	int to_stdout;
+
+	if (!dlp_cli.out_path)
+		return write_stream(text, len, "-", 1);
+	if (out_is_stream(dlp_cli.out_path, &to_stdout))
+		return write_stream(text, len, dlp_cli.out_path, to_stdout);
+	return write_file_text(text, len, dlp_cli.out_path);
+}
+
+static int write_file(const json_t *doc, const char *path)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2));
+	size_t len;
+	int rc, to_stdout;
+
+	if (!text)
+		return dlp_cli_fail("cannot write %s: out of memory", path);
+	len = strlen(text);
+	text[len] = '\0';
+	{
+		char *t2 = realloc(text, len + 2);
+		if (!t2) {
+			free(text);
+			return dlp_cli_fail("cannot write %s: out of memory", path);
+		}
+		text = t2;
+		text[len++] = '\n';
+		text[len] = '\0';
+	}
+	rc = out_is_stream(path, &to_stdout) ? write_stream(text, len, path, to_stdout) : write_file_text(text, len, path);
+	free(text);
+	return rc;
+}
+
+/* -o naming standard output takes its place: no human text beside it. */
+static int out_is_stdout(void)
+{
+	int to_stdout = 0;
+
+	return dlp_cli.out_path && out_is_stream(dlp_cli.out_path, &to_stdout) && to_stdout;
+}
+
 int dlp_cli_emit_json(const json_t *doc)
 {
 	int ret = DLP_EXIT_OK;
 
-	if (dlp_cli.out_path) {
+	if (dlp_cli.out_path && !(dlp_cli.json && out_is_stdout())) {
 		ret = write_file(doc, dlp_cli.out_path);
 		if (ret != DLP_EXIT_OK)
 			return ret;
@@ -232,10 +319,28 @@ json_t *dlp_cli_load_document(const char *path)
 	return doc;
 }
 
+/* The CSV rendering of a document that a text renderer shows; none for
+ * the others (probe, list: nothing tabular per row to keep). */
+static const struct {
+	dlp_report_fn text, csv;
+} csv_of[] = {
+	{ dlp_report_bench_text, dlp_report_bench_csv },
+	{ dlp_report_summary_text, NULL },
+	{ dlp_report_estimate_text, dlp_report_estimate_csv },
+};
+
 void dlp_cli_print_text(dlp_report_fn render, const json_t *doc)
 {
 	struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
+	size_t i;
 
-	if (!dlp_cli.json)
-		render(stdout, doc, &st);
+	if (dlp_cli.json || out_is_stdout())
+		return;
+	if (dlp_cli.csv) {
+		for (i = 0; i < sizeof csv_of / sizeof csv_of[0]; i++)
+			if (csv_of[i].text == render && csv_of[i].csv)
+				csv_of[i].csv(stdout, doc, &st);
+		return;
+	}
+	render(stdout, doc, &st);
 }

@@ -24,6 +24,13 @@ int dlp_report_probe_text(FILE *out, const json_t *doc, const struct dlp_style *
 int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *st);
 /* "estimates", "verdict" and "reference_verdicts". */
 int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_style *st);
+/* CSV (report/csv.c): one row per bench result; one row per estimate
+ * (machine x scenario). Headers carry the units. */
+int dlp_report_bench_csv(FILE *out, const json_t *doc, const struct dlp_style *st);
+int dlp_report_estimate_csv(FILE *out, const json_t *doc, const struct dlp_style *st);
+/* One self-contained HTML page (report/html.c) over n documents: rooflines
+ * of every measured device, time and cost bars of every scenario. */
+int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct dlp_style *st);
 /* The default run's head: the machine in one line, its measured figures in
  * one line per device ("probe", "bench", "host" sections). */
 int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style *st);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dlprobe/bench.h"
 #include "dlprobe/json.h"
 #include "report/report.h"
 
@@ -49,11 +50,11 @@ const char *dlp_report_hypervisor(const char *signature)
 static const struct pick {
 	const char *label, *kernel, *impl, *field, *unit;
 } picks[] = {
-	{ "fp32 peak", "fma_peak", "dlprobe", "rate_gflops", "GFLOP/s" },
-	{ "GEMM", "gemm", "dlprobe", "rate_gflops", "GFLOP/s" },
-	{ "system BLAS", "gemm", "reference", "rate_gflops", "GFLOP/s" },
-	{ "memory", "stream_triad", "dlprobe", "rate_gbps", "GB/s" },
-	{ "device copy", "copy", "dlprobe", "rate_gbps", "GB/s" },
+	{ "fp32 peak", DLP_KERNEL_FMA_PEAK, "dlprobe", "rate_gflops", "GFLOP/s" },
+	{ "GEMM", DLP_KERNEL_GEMM, "dlprobe", "rate_gflops", "GFLOP/s" },
+	{ "system BLAS", DLP_KERNEL_GEMM, "reference", "rate_gflops", "GFLOP/s" },
+	{ "memory", DLP_KERNEL_STREAM_TRIAD, "dlprobe", "rate_gbps", "GB/s" },
+	{ "device copy", DLP_KERNEL_D2D, "dlprobe", "rate_gbps", "GB/s" },
 };
 
 static double best(const json_t *dev, const struct pick *p)

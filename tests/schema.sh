@@ -32,7 +32,10 @@ for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list 
 	fi
 done
 # the default run: probe, quick CPU bench and the scenario's verdict in one document
-if "$B" -q --json > "$T/default.json" 2>"$T/err"; then
+# (its text, printed beside the document, must fit one 40x80 screen)
+if NO_COLOR=1 "$B" -q -o "$T/default.json" > "$T/default.txt" 2>"$T/err"; then
+	check "default run: text fits 40 lines of 80 columns" sh -c "[ \$(wc -l < '$T/default.txt') -le 40 ] &&
+		! awk 'length(\$0) > 80 { bad = 1 } END { exit !bad }' '$T/default.txt'"
 	check "default run: schema-valid" $V "$T/default.json"
 	check "default run: a verdict that says which side the numbers favour" /usr/bin/python3 -c "
 import json,sys; d=json.load(open('$T/default.json'))
