@@ -197,8 +197,8 @@ out:
 
 /* "-", and a path that is this process's standard output (/dev/stdout,
  * /proc/self/fd/1 on a pipe, a terminal or a redirected file): written to
- * the descriptor, never renamed over. A FIFO or a device named by -o is a
- * stream too: there is no file to replace atomically. */
+ * the descriptor, never renamed over. Any other device or FIFO stays
+ * refused (check_output_path): -o promises all or nothing. */
 static int out_is_stream(const char *path, int *to_stdout)
 {
 	struct stat st, so;
@@ -214,21 +214,13 @@ static int out_is_stream(const char *path, int *to_stdout)
 		*to_stdout = 1;
 		return 1;
 	}
-	return S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+	return 0;
 }
 
-static int write_stream(const char *text, size_t len, const char *path, int to_stdout)
+static int write_stream(const char *text, size_t len)
 {
-	FILE *f = to_stdout ? stdout : fopen(path, "w");
-	int ok;
-
-	if (!f)
-		return dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-	ok = fwrite(text, 1, len, f) == len && fflush(f) == 0;
-	if (!to_stdout && fclose(f) != 0)
-		ok = 0;
-	if (!ok)
-		return dlp_cli_fail("cannot write %s: %s", to_stdout ? "to standard output" : path, strerror(errno));
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+		return dlp_cli_fail("cannot write to standard output: %s", strerror(errno));
 	return DLP_EXIT_OK;
 }
 
@@ -236,10 +228,8 @@ int dlp_cli_write_output(const char *text, size_t len)
 {
 	int to_stdout;
 
-	if (!dlp_cli.out_path)
-		return write_stream(text, len, "-", 1);
-	if (out_is_stream(dlp_cli.out_path, &to_stdout))
-		return write_stream(text, len, dlp_cli.out_path, to_stdout);
+	if (!dlp_cli.out_path || out_is_stream(dlp_cli.out_path, &to_stdout))
+		return write_stream(text, len);
 	return write_file_text(text, len, dlp_cli.out_path);
 }
 
@@ -263,7 +253,7 @@ static int write_file(const json_t *doc, const char *path)
 		text[len++] = '\n';
 		text[len] = '\0';
 	}
-	rc = out_is_stream(path, &to_stdout) ? write_stream(text, len, path, to_stdout) : write_file_text(text, len, path);
+	rc = out_is_stream(path, &to_stdout) ? write_stream(text, len) : write_file_text(text, len, path);
 	free(text);
 	return rc;
 }
