@@ -72,7 +72,7 @@ int dlp_cmd_bench(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
 	bo.full = full;
 	bo.budget_s = 0;

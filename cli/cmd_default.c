@@ -27,7 +27,7 @@ int dlp_cmd_default(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
 	/* -v: the whole probe now; otherwise one line with the bench's */
 	if (!dlp_cli.json && dlp_cli.verbose) {

@@ -71,7 +71,7 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare)
 	rc = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (rc != DLP_EXIT_OK)
 		return rc;
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	rc = dlp_cli_run_estimates(&o, doc, compare);
 	if (rc == DLP_EXIT_OK) {
 		dlp_cli_print_text(dlp_report_estimate_text, doc);

@@ -39,7 +39,7 @@ int dlp_cmd_list(int argc, char **argv)
 		return dlp_cli_usage("list needs exactly one of: models, datasets, instances");
 	}
 	what = argv[optind];
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	if (strcmp(what, "models") == 0) {
 		const char *n;
 		for (i = 0; (n = dlp_model_zoo_name(i)); i++) {

@@ -43,7 +43,7 @@ int dlp_cmd_probe(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
 	dlp_cli_print_text(dlp_report_probe_text, doc);
 	ret = dlp_cli_emit_json(doc);

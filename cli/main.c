@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -59,6 +60,10 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dlp_cli.started_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 	dlp_cli.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	/* "+": stop at the first non-option, the command; its options are its own. */
 	opterr = 0;

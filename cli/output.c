@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "dlprobe/json.h"
+#include "dlprobe/probe.h"
 
 struct dlp_cli dlp_cli;
 
@@ -53,6 +55,45 @@ void dlp_cli_note(const char *fmt, ...)
 	va_end(ap);
 }
 
+#define LABEL_MAX 80
+
+/* A common option with a bad value has said so already: every command
+ * answers a non-zero dlp_cli_common_option() with dlp_cli_unknown_option(),
+ * which then returns this exit code instead of a second message. */
+static int option_error;
+
+/* A label goes into tables and file names: printable, one line, short. */
+static int set_label(const char *arg)
+{
+	const unsigned char *p;
+
+	if (!*arg || strlen(arg) > LABEL_MAX)
+		return option_error = dlp_cli_usage("--label needs 1 to %d characters", LABEL_MAX);
+	for (p = (const unsigned char *)arg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return option_error = dlp_cli_usage("--label must be printable text on one line");
+	dlp_cli.label = arg;
+	return 0;
+}
+
+json_t *dlp_cli_document_new(void)
+{
+	json_t *doc = dlp_json_document_new(), *host = dlp_probe_host(NULL);
+
+	json_object_set_new(host, "label", dlp_json_str(dlp_cli.label));
+	json_object_set_new(host, "run_duration_s", json_null());
+	json_object_set_new(doc, "host", host);
+	return doc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 int dlp_cli_common_option(int c, const char *arg)
 {
 	switch (c) {
@@ -61,12 +102,15 @@ int dlp_cli_common_option(int c, const char *arg)
 	case 'v': dlp_cli.verbose = 1; return 0;
 	case 'o': dlp_cli.out_path = arg; return 0;
 	case DLP_CLI_OPT_CSV: dlp_cli.csv = 1; return 0;
+	case DLP_CLI_OPT_LABEL: return set_label(arg);
 	}
 	return -1;
 }
 
 int dlp_cli_unknown_option(const char *arg)
 {
+	if (option_error)
+		return option_error;
 	/* In a cluster such as -qx, getopt names the bad letter in optopt. */
 	if (arg[0] == '-' && arg[1] != '-' && arg[1] && arg[2] && optopt > 0)
 		return dlp_cli_usage("unknown option -%c in %s (try --help)", optopt, arg);
@@ -266,9 +310,13 @@ static int out_is_stdout(void)
 	return dlp_cli.out_path && out_is_stream(dlp_cli.out_path, &to_stdout) && to_stdout;
 }
 
-int dlp_cli_emit_json(const json_t *doc)
+int dlp_cli_emit_json(json_t *doc)
 {
 	int ret = DLP_EXIT_OK;
+	json_t *host = json_object_get(doc, "host");
+
+	if (json_is_object(host) && dlp_cli.started_s > 0)
+		json_object_set_new(host, "run_duration_s", dlp_json_real(now_s() - dlp_cli.started_s));
 
 	if (dlp_cli.out_path && !(dlp_cli.json && out_is_stdout())) {
 		ret = write_file(doc, dlp_cli.out_path);

@@ -137,6 +137,17 @@ one_line "missing file: one line"
 printf '{"schema_version":"1.0"}' > "$T/empty.json"
 expect "show of a document with nothing to show" 2 "no section" -- $B show "$T/empty.json"
 
+# ---- (7) documents identify themselves -------------------------------------------
+expect "--label and the host in a document" 0 "" -- $B -q list models --label "rack 3, node 7" --json
+py "host: hostname, label, DMI fields, run duration" "
+h=d['host']; assert h['hostname'] and h['label']=='rack 3, node 7' and h['run_duration_s']>=0
+assert set(h)>={'sys_vendor','product_name','instance_type'}"
+expect "empty --label" 2 "--label needs" -- $B list models --label ""
+one_line "empty --label: one line"
+expect "--label with a newline" 2 "printable text on one line" -- $B list models --label "$(printf 'a\nb')"
+$PY -c "import json,sys; d=json.load(open('$F')); d['host']={'label':'lab box'}; json.dump(d,open('$T/labelled.json','w'))"
+expect "a bench document's label names its machine" 0 "lab box" -- $E --hw "$T/labelled.json" --model resnet18 --dataset cifar10
+
 # ---- (5) -o - and -o /dev/stdout ---------------------------------------------------
 cd "$T" || exit 1
 BB=$OLDPWD/$B

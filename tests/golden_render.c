@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 		dlp_cli_print_text(dlp_report_bench_text, doc);
 		rc = 0;
 	} else if (strcmp(argv[1], "scenario") == 0 || strcmp(argv[1], "scenario-json") == 0) {
-		out = dlp_json_document_new();
+		out = dlp_cli_document_new();
 		json_object_set(out, "probe", json_object_get(doc, "probe"));
 		json_object_set(out, "bench", json_object_get(doc, "bench"));
 		rc = dlp_cli_default_scenario(doc, out);
