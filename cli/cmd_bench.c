@@ -13,7 +13,18 @@ static const char bench_help[] =
 "Measures what this machine really does: FMA peak, GEMM by dtype and shape\n"
 "beside the system BLAS, memory bandwidth, histogram and dot rates (CPU), and\n"
 "the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
-"--full about a minute. The JSON keeps every sample.\n";
+"--full about a minute. The JSON keeps every sample.\n"
+"\n"
+"  --quick            short time budgets (default); excludes --full\n"
+"  --full             longer budgets, more shapes, CLBlast beside OpenCL\n"
+"  --backend B        cpu, opencl, cuda or all (default)\n"
+"  --json             the document to standard output\n"
+"  --csv              one row per result (units in the headers)\n"
+"  -o FILE            the document to FILE (\"-\": standard output)\n"
+"  --label TEXT       a name for this machine, kept in the document\n"
+"  -q, -v             no progress or notes; more detail\n"
+"\n"
+"Example: dlprobe bench --backend cpu -o bench.json --label laptop\n";
 
 enum { OPT_QUICK = 0x2001, OPT_FULL, OPT_BACKEND };
 

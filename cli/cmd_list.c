@@ -9,7 +9,13 @@
 #include "estimator/estimator.h"
 #include "report/report.h"
 
-static const char list_help[] = "Usage: dlprobe list models|datasets|instances [--json]\n";
+static const char list_help[] =
+"Usage: dlprobe list models|datasets|instances [--json] [-o FILE]\n"
+"What is built in: the model zoo (parameters, MACs, source), the dataset\n"
+"presets and the cloud instance catalog (GPUs, memory, dated prices with\n"
+"their sources).\n"
+"\n"
+"Example: dlprobe list instances\n";
 
 int dlp_cmd_list(int argc, char **argv)
 {

@@ -9,7 +9,14 @@
 static const char probe_help[] =
 "Usage: dlprobe probe [--json] [-o FILE] [-q] [-v]\n"
 "Detects the CPU, caches, NUMA nodes, ISA extensions, memory and the limits\n"
-"this process runs under, OpenCL and CUDA devices. Never benchmarks.\n";
+"this process runs under, OpenCL and CUDA devices. Never benchmarks.\n"
+"\n"
+"  --json             the document to standard output\n"
+"  -o FILE            the document to FILE (\"-\": standard output)\n"
+"  --label TEXT       a name for this machine, kept in the document\n"
+"  -q, -v             no notes; more detail (affinity, cgroup paths, drivers)\n"
+"\n"
+"Example: dlprobe probe -o probe.json --label rack3-node7\n";
 
 int dlp_cmd_probe(int argc, char **argv)
 {

@@ -30,7 +30,9 @@ static const char show_help[] =
 "Usage: dlprobe show FILE [--csv | --html | --json] [-o FILE] [-v]\n"
 "Renders a saved dlprobe document again: text (default), CSV (bench results,\n"
 "estimates), a self-contained HTML page, or the JSON itself. FILE \"-\" is\n"
-"standard input; -o writes the rendering (\"-\": standard output).\n";
+"standard input; -o writes the rendering (\"-\": standard output).\n"
+"\n"
+"Example: dlprobe show bench.json --csv -o bench.csv\n";
 
 static const char report_help[] =
 "Usage: dlprobe report FILE... -o report.html\n"
@@ -38,7 +40,9 @@ static const char report_help[] =
 "documents given: per measured device a roofline of its GEMM results against\n"
 "its measured peak and bandwidth; per scenario time and cost bars (low,\n"
 "expected, high) for every machine, the verdict, memory fit and dominant\n"
-"layers. Without -o the page goes to standard output.\n";
+"layers. Without -o the page goes to standard output.\n"
+"\n"
+"Example: dlprobe report bench.json estimate.json -o report.html\n";
 
 /* Render into memory, then hand it to the one writer (-o or stdout). */
 static int render_out(int (*fn)(FILE *, const json_t *const *, size_t, const struct dlp_style *),

@@ -148,6 +148,39 @@ expect "--label with a newline" 2 "printable text on one line" -- $B list models
 $PY -c "import json,sys; d=json.load(open('$F')); d['host']={'label':'lab box'}; json.dump(d,open('$T/labelled.json','w'))"
 expect "a bench document's label names its machine" 0 "lab box" -- $E --hw "$T/labelled.json" --model resnet18 --dataset cifar10
 
+# ---- (8) each command's help is its own; the man page has them all -------------------
+for c in probe bench estimate compare list show report; do
+	"$B" "$c" --help > "$T/help_$c" 2>&1 && head -1 "$T/help_$c" | grep -q "^Usage: dlprobe $c" && grep -q "^Example: dlprobe $c" "$T/help_$c" &&
+		ok "$c --help: its own usage and an example" || ko "$c --help: $(head -1 "$T/help_$c")"
+done
+cmp -s "$T/help_estimate" "$T/help_compare" && ko "compare --help is estimate's" || ok "compare --help differs from estimate's"
+# every long option a command accepts is in its help (options from the source's getopt tables)
+$PY - "$T" <<'PYEOF' && ok "every option in its command's --help" || ko "an option missing from --help"
+import re, sys
+T = sys.argv[1]
+common = ['json', 'csv', 'label', 'quiet', 'verbose']
+src = {'probe': ['cli/cmd_probe.c'], 'bench': ['cli/cmd_bench.c'], 'estimate': ['cli/estimate_opts.c'],
+       'compare': ['cli/estimate_opts.c'], 'list': ['cli/cmd_list.c'], 'show': ['cli/cmd_show.c'], 'report': []}
+bad = []
+for cmd, files in src.items():
+    text = open(f'{T}/help_{cmd}').read()
+    opts = set()
+    for f in files:
+        opts |= set(re.findall(r'\{\s*"([a-z-]+)",\s*(?:no|required)_argument', open(f).read()))
+    for o in sorted(opts - {'help', 'quiet', 'verbose'}):
+        if cmd == 'report' and o in ('csv', 'json', 'html'):
+            continue
+        if f'--{o}' not in text:
+            bad.append(f'{cmd}: --{o}')
+assert not bad, bad
+PYEOF
+sh scripts/gen_man.sh "$B" > "$T/man.1" 2>&1
+for c in probe bench estimate compare list show report; do
+	grep -q "^\.SS dlprobe $c\$" "$T/man.1" || { ko "man page lacks $c"; continue; }
+done
+grep -c '^\.SS' "$T/man.1" | grep -qx 7 && ok "man page: a section per command" || ko "man page sections"
+cmp -s "$T/man.1" docs/dlprobe.1 && ok "docs/dlprobe.1 is generated from the help" || ko "docs/dlprobe.1 stale: run scripts/gen_man.sh"
+
 # ---- (5) -o - and -o /dev/stdout ---------------------------------------------------
 cd "$T" || exit 1
 BB=$OLDPWD/$B
