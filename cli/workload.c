@@ -115,8 +115,8 @@ static json_t *workload_json(const struct workload *wl, const dlp_train *t)
 {
 	return json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "name", wl->name, "model",
 			 wl->model ? json_string(wl->model->name) : json_null(), "dataset",
-			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_real(wl->ds.samples), "tokens",
-			 wl->ds.tokens > 0 ? dlp_json_real(wl->ds.tokens) : json_null(), "classical",
+			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_whole(wl->ds.samples), "tokens",
+			 wl->ds.tokens > 0 ? dlp_json_whole(wl->ds.tokens) : json_null(), "classical",
 			 wl->cl.kind[0] ? json_string(wl->cl.kind) : json_null(), "precision", dlp_precision_name(t->precision),
 			 "optimizer", dlp_optimizer_name(t->optimizer), "epochs", dlp_json_real(t->epochs), "retrain_every_s",
 			 t->retrain_every_s > 0 ? dlp_json_real(t->retrain_every_s) : json_null(), "deadline_s",

@@ -305,7 +305,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	json_object_set_new(o, "settings",
 			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", batch, "devices", devices,
 				      "gemm_dtype", dlp_dtype_name(pr.gemm), "epochs", dlp_json_real(t->epochs),
-				      "samples", dlp_json_real(samples), "steps", dlp_json_real(steps)));
+				      "samples", dlp_json_whole(samples), "steps", dlp_json_whole(ceil(steps))));
 	rates = run_json(p, primary, m, &pr, batch, devices, steps, price, &exp_s, &low, &high, layer_s,
 			 &measured, &ph);
 	json_object_update(o, rates);
@@ -330,7 +330,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 			   "backward_s", dlp_json_real(ph.bwd), "optimizer_s", dlp_json_real(ph.opt),
 			   "input_transfer_s", dlp_json_real(ph.xfer), "allreduce_s", dlp_json_real(ph.allreduce),
 			   "op_overhead_s", dlp_json_real(ph.overhead));
-	json_object_set_new(phases, "ops_per_step", dlp_json_real(ph.ops));
+	json_object_set_new(phases, "ops_per_step", dlp_json_whole(ph.ops));
 	json_object_set_new(phases, "op_overhead_per_op_s", dlp_json_real(p->op_overhead_s));
 	json_object_set_new(o, "step_breakdown_low_s", phases);
 	/* the layers that dominate a step */
@@ -373,9 +373,9 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 		max_batch = ceil(samples / devices);
 		limit = "dataset";
 	}
-	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_real(static_b),
-			"activations_bytes", dlp_json_real(batch * per_sample), "required_bytes", dlp_json_real(need),
-			"available_bytes", p->mem_bytes > 0 ? dlp_json_real(p->mem_bytes) : json_null(),
+	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_whole(ceil(static_b)),
+			"activations_bytes", dlp_json_whole(ceil(batch * per_sample)), "required_bytes", dlp_json_whole(ceil(need)),
+			"available_bytes", p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(),
 			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch > 0 ? (long long)max_batch : 0)
 							     : json_null());
 	json_object_set_new(mem, "fits", p->mem_bytes > 0 ? json_boolean(need <= p->mem_bytes) : json_null());

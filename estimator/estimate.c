@@ -14,7 +14,7 @@ static json_t *hardware_json(const dlp_profile *p)
 {
 	json_t *h = json_pack("{s:s,s:s,s:b,s:i,s:i,s:o,s:o}", "name", p->name, "kind", p->kind, "gpu", p->is_gpu,
 			      "devices", p->devices, "cpus", p->cpus, "memory_bytes_per_device",
-			      p->mem_bytes > 0 ? dlp_json_real(p->mem_bytes) : json_null(), "mem_bw_gbps",
+			      p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(), "mem_bw_gbps",
 			      p->mem_bw_gbps > 0 ? dlp_json_real(p->mem_bw_gbps) : json_null());
 	json_t *peaks = json_object();
 	int d;

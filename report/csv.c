@@ -142,7 +142,7 @@ static const struct csv_col estimate_cols[] = {
 	{ "deep_deadline_met_expected", { "deep", "deadline", "met_expected" } },
 	{ "deep_deadline_met_high", { "deep", "deadline", "met_high" } },
 	{ "deep_monthly_cost_usd", { "deep", "retrain", "monthly_cost_usd" } },
-	{ "classical_model", { "classical", "model" } },
+	{ "classical_model", { "classical", "model", "name" } },
 	RANGE("classical", "train_s", "train", "s"),
 	RANGE("classical", "cost_usd", "cost", "usd"),
 	{ "classical_deadline_met_expected", { "classical", "deadline", "met_expected" } },

@@ -404,7 +404,7 @@ static void details(FILE *f, const json_t *e)
 		notes(f, json_object_get(d, "flags"), "    ");
 	}
 	if (json_is_object(c)) {
-		range_line(f, str(c, "model"), c);
+		range_line(f, str(json_object_get(c, "model"), "name"), c);
 		if (json_is_object(json_object_get(c, "retrain")))
 			fprintf(f, "    retrain    %s/month\n",
 				dlp_report_usd(dlp_json_num_at(c, "retrain", "monthly_cost_usd", NULL), a, sizeof a));
@@ -455,7 +455,7 @@ int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_styl
 		g[k].has_rank |= json_is_integer(json_object_get(e, "rank"));
 		if (json_is_object(c)) {
 			g[k].has_classical = 1;
-			g[k].classical_name = str(c, "model");
+			g[k].classical_name = str(json_object_get(c, "model"), "name");
 		}
 		g[k].has_deadline |= json_is_object(json_object_get(json_object_get(e, "deep"), "deadline")) ||
 				     json_is_object(json_object_get(c, "deadline"));

@@ -129,7 +129,8 @@ expect "show --csv of a saved default run" 0 "" -- $B show --csv "$T/scen.json"
 expect "show renders an estimate as text" 0 "^verdict: " -- $B show "$T/scen.json"
 expect "show --json gives the document back" 0 "" -- $B show --json "$F"
 cmp -s "$T/out" "$F" 2>/dev/null || $PY -c "import json; assert json.load(open('$T/out'))==json.load(open('$F'))" && ok "show --json round-trips" || ko "show --json differs"
-expect "show of a probe has no CSV" 2 "no CSV" -- $B show --csv tests/golden/list_models.json
+$B -q list models -o "$T/models.json"
+expect "show of a list has no CSV" 2 "no CSV" -- $B show --csv "$T/models.json"
 expect "show --csv --html" 2 "exclude each other" -- $B show --csv --html "$F"
 expect "show with no file" 2 "needs a document" -- $B show
 expect "show of a missing file" 2 "cannot read" -- $B show "$T/none.json"
@@ -145,7 +146,7 @@ assert set(h)>={'sys_vendor','product_name','instance_type'}"
 expect "empty --label" 2 "--label needs" -- $B list models --label ""
 one_line "empty --label: one line"
 expect "--label with a newline" 2 "printable text on one line" -- $B list models --label "$(printf 'a\nb')"
-$PY -c "import json,sys; d=json.load(open('$F')); d['host']={'label':'lab box'}; json.dump(d,open('$T/labelled.json','w'))"
+$PY -c "import json,sys; d=json.load(open('$F')); d['host']={'hostname':'lab','label':'lab box','sys_vendor':None,'product_name':None,'instance_type':None}; json.dump(d,open('$T/labelled.json','w'))"
 expect "a bench document's label names its machine" 0 "lab box" -- $E --hw "$T/labelled.json" --model resnet18 --dataset cifar10
 
 # ---- (8) each command's help is its own; the man page has them all -------------------
