@@ -50,7 +50,7 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		for (h = 0; h < nh; h++) {
 			dlp_profile p;
 			json_t *e;
-			int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, "this machine", &p)
+			int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, dlp_cli.label ? dlp_cli.label : "this machine", &p)
 						     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
 											    h - (bench_doc ? 1 : 0)), &p);
 			if (r)

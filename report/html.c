@@ -74,10 +74,20 @@ static void decade_label(char *b, size_t n, double e)
 {
 	double v = pow(10, e);
 
-	if (v >= 1 && v < 1e6)
-		snprintf(b, n, "%.0f", v);
+	if (v < 1)
+		snprintf(b, n, "%g", v);
 	else
-		snprintf(b, n, "1e%.0f", e);
+		dlp_report_count(v, b, n);
+}
+
+/* "694 TFLOP/s", "51 TFLOP/s", "19 GFLOP/s"; "4.1 TB/s", "6.9 GB/s". */
+static const char *rate(double g, const char *unit, char *b, size_t n)
+{
+	if (g >= 1000)
+		snprintf(b, n, g >= 9950 ? "%.0f T%s" : "%.1f T%s", g / 1000, unit);
+	else
+		snprintf(b, n, g >= 9.95 ? "%.0f G%s" : "%.1f G%s", g, unit);
+	return b;
 }
 
 /* ---- roofline -------------------------------------------------------------- */
@@ -95,6 +105,8 @@ static double intensity(const json_t *r, int dt)
 static int roofline(FILE *out, const char *backend, const json_t *dev)
 {
 	const json_t *r;
+	int has_peak[DLP_NDTYPE] = { 0 }, n_used = 0;
+	double used[DLP_NDTYPE];
 	double peak[DLP_NDTYPE] = { 0 }, bw = 0, imin = INFINITY, imax = 0, gmin = INFINITY, gmax = 0;
 	int npts = 0, d;
 	size_t i;
@@ -108,8 +120,10 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 
 		if (strcmp(str(r, "status"), "ok"))
 			continue;
-		if (!strcmp(k, DLP_KERNEL_FMA_PEAK) && dt >= 0 && isfinite(g) && g > peak[dt])
+		if (!strcmp(k, DLP_KERNEL_FMA_PEAK) && dt >= 0 && isfinite(g) && g > peak[dt]) {
 			peak[dt] = g;
+			has_peak[dt] = 1;
+		}
 		if ((!strncmp(k, "stream_", 7) || !strcmp(k, DLP_KERNEL_D2D)) && isfinite(b) && b > bw)
 			bw = b;
 		if (!strcmp(k, DLP_KERNEL_GEMM) && dt >= 0 && isfinite(g) && g > 0 && isfinite(intensity(r, dt))) {
@@ -122,6 +136,16 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 	}
 	if (npts == 0)
 		return 0;
+	/* no FMA peak for a dtype (GPU benches have none): the best GEMM
+	 * measured stands in, drawn dashed and named so */
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		int dt = dlp_dtype_parse(str(r, "dtype"));
+		double g = dlp_json_num(r, "rate_gflops");
+
+		if (dt >= 0 && !has_peak[dt] && !strcmp(str(r, "status"), "ok") && !strcmp(str(r, "kernel"), DLP_KERNEL_GEMM) &&
+		    isfinite(g) && g > peak[dt])
+			peak[dt] = g;
+	}
 	for (d = 0; d < DLP_NDTYPE; d++)
 		gmax = fmax(gmax, peak[d]);
 	if (bw > 0)
@@ -154,7 +178,9 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 	fprintf(out, "<text transform=\"rotate(-90)\" x=\"%.1f\" y=\"-52\" text-anchor=\"middle\">GFLOP/s</text>\n", -h / 2);
 	/* the roofs: measured peak per dtype, capped by the measured bandwidth */
 	for (d = 0; d < DLP_NDTYPE; d++) {
-		double ridge, x0, y0;
+		double ridge, x0, y0, ly;
+		char rb[32];
+		int u;
 
 		if (peak[d] <= 0)
 			continue;
@@ -162,18 +188,27 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 		x0 = pow(10, ax.lo);
 		y0 = bw > 0 ? fmax(bw * x0, pow(10, ay.lo)) : peak[d];
 		if (bw > 0 && ridge > x0)
-			fprintf(out, "<polyline class=\"roof\" stroke=\"%s\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n",
-				dtype_color[d], lx(&ax, y0 / bw, w), h - lx(&ay, y0, h), lx(&ax, ridge, w),
+			fprintf(out, "<polyline class=\"roof\" stroke=\"%s\"%s points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n",
+				dtype_color[d], has_peak[d] ? "" : " stroke-dasharray=\"6 4\"", lx(&ax, y0 / bw, w), h - lx(&ay, y0, h), lx(&ax, ridge, w),
 				h - lx(&ay, peak[d], h), w, h - lx(&ay, peak[d], h));
 		else
-			fprintf(out, "<polyline class=\"roof\" stroke=\"%s\" points=\"0,%.1f %.1f,%.1f\"/>\n", dtype_color[d],
+			fprintf(out, "<polyline class=\"roof\" stroke=\"%s\"%s points=\"0,%.1f %.1f,%.1f\"/>\n", dtype_color[d],
+				has_peak[d] ? "" : " stroke-dasharray=\"6 4\"",
 				h - lx(&ay, peak[d], h), w, h - lx(&ay, peak[d], h));
-		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s peak %.3g GFLOP/s</text>\n", w - 4,
-			h - lx(&ay, peak[d], h) - 4, dlp_dtype_name(d), peak[d]);
+		/* labels of roofs at about one height stack instead of overlapping */
+		ly = h - lx(&ay, peak[d], h) - 4;
+		for (u = 0; u < n_used; u++)
+			if (fabs(used[u] - ly) < 12)
+				ly = used[u] - 12, u = -1;
+		used[n_used++] = ly;
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s %s %s</text>\n", w - 4, ly,
+			dlp_dtype_name(d), has_peak[d] ? "peak" : "best GEMM", rate(peak[d], "FLOP/s", rb, sizeof rb));
 	}
-	if (bw > 0)
-		fprintf(out, "<text x=\"4\" y=\"%.1f\">memory %.3g GB/s</text>\n",
-			h - lx(&ay, fmax(bw * pow(10, ax.lo), pow(10, ay.lo)), h) - 6, bw);
+	if (bw > 0) {
+		char rb[32];
+		fprintf(out, "<text x=\"4\" y=\"%.1f\">memory %s</text>\n",
+			h - lx(&ay, fmax(bw * pow(10, ax.lo), pow(10, ay.lo)), h) - 6, rate(bw, "B/s", rb, sizeof rb));
+	}
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		int dt = dlp_dtype_parse(str(r, "dtype"));
 		double g = dlp_json_num(r, "rate_gflops");
@@ -183,7 +218,7 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 		    g <= 0 || !isfinite(intensity(r, dt)))
 			continue;
 		fprintf(out, "<circle class=\"pt\" data-dtype=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" "
-			"stroke=\"#222\" fill-opacity=\"%s\"><title>%s %s %.0fx%.0fx%.0f: %.3g GFLOP/s</title></circle>\n",
+			"stroke=\"#222\" fill-opacity=\"%s\"><title>%s %s %.0fx%.0fx%.0f: %.4g GFLOP/s</title></circle>\n",
 			dlp_dtype_name(dt), lx(&ax, intensity(r, dt), w), h - lx(&ay, g, h), dtype_color[dt],
 			own ? "0.9" : "0.2", dlp_dtype_name(dt), own ? "dlprobe" : str(r, "impl"), dlp_json_num(r, "m"),
 			dlp_json_num(r, "n"), dlp_json_num(r, "k"), g);
