@@ -140,6 +140,7 @@ check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
 	BUILD=$(BUILD) sh tests/cli_front.sh
+	BUILD=$(BUILD) sh tests/faults.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
