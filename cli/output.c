@@ -153,7 +153,7 @@ const char *dlp_cli_reset(void)
 	return dlp_cli.color ? "\033[0m" : "";
 }
 
-static int out_is_stream(const char *path, int *to_stdout);
+static int names_stdout(const char *path);
 
 /* A temporary name beside path: rename() is atomic only within a filesystem. */
 static int open_temp(const char *path, char *tmp, size_t len)
@@ -176,13 +176,11 @@ int dlp_cli_check_output_path(const char *path)
 	struct stat st;
 	int fd;
 
-	int to_stdout;
-
 	if (!path)
 		return DLP_EXIT_OK;
 	if (!*path)
 		return dlp_cli_usage("-o needs a file name");
-	if (out_is_stream(path, &to_stdout))
+	if (names_stdout(path))
 		return DLP_EXIT_OK;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return dlp_cli_usage("cannot write %s: it is a directory", path);
@@ -243,22 +241,14 @@ out:
  * /proc/self/fd/1 on a pipe, a terminal or a redirected file): written to
  * the descriptor, never renamed over. Any other device or FIFO stays
  * refused (check_output_path): -o promises all or nothing. */
-static int out_is_stream(const char *path, int *to_stdout)
+static int names_stdout(const char *path)
 {
 	struct stat st, so;
 
-	*to_stdout = 0;
-	if (!strcmp(path, "-")) {
-		*to_stdout = 1;
+	if (!strcmp(path, "-"))
 		return 1;
-	}
-	if (stat(path, &st) != 0)
-		return 0;
-	if (fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev && st.st_ino == so.st_ino) {
-		*to_stdout = 1;
-		return 1;
-	}
-	return 0;
+	return stat(path, &st) == 0 && fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev &&
+	       st.st_ino == so.st_ino;
 }
 
 static int write_stream(const char *text, size_t len)
@@ -270,44 +260,33 @@ static int write_stream(const char *text, size_t len)
 
 int dlp_cli_write_output(const char *text, size_t len)
 {
-	int to_stdout;
-
-	if (!dlp_cli.out_path || out_is_stream(dlp_cli.out_path, &to_stdout))
+	if (!dlp_cli.out_path || names_stdout(dlp_cli.out_path))
 		return write_stream(text, len);
 	return write_file_text(text, len, dlp_cli.out_path);
 }
 
 static int write_file(const json_t *doc, const char *path)
 {
-	char *text = json_dumps(doc, JSON_INDENT(2));
-	size_t len;
-	int rc, to_stdout;
+	char *text = json_dumps(doc, JSON_INDENT(2)), *whole;
+	size_t len = text ? strlen(text) : 0;
+	int rc;
 
-	if (!text)
+	/* the document and its newline, written as one piece */
+	if (!text || !(whole = realloc(text, len + 2))) {
+		free(text);
 		return dlp_cli_fail("cannot write %s: out of memory", path);
-	len = strlen(text);
-	text[len] = '\0';
-	{
-		char *t2 = realloc(text, len + 2);
-		if (!t2) {
-			free(text);
-			return dlp_cli_fail("cannot write %s: out of memory", path);
-		}
-		text = t2;
-		text[len++] = '\n';
-		text[len] = '\0';
 	}
-	rc = out_is_stream(path, &to_stdout) ? write_stream(text, len) : write_file_text(text, len, path);
-	free(text);
+	whole[len++] = '\n';
+	whole[len] = '\0';
+	rc = names_stdout(path) ? write_stream(whole, len) : write_file_text(whole, len, path);
+	free(whole);
 	return rc;
 }
 
 /* -o naming standard output takes its place: no human text beside it. */
 static int out_is_stdout(void)
 {
-	int to_stdout = 0;
-
-	return dlp_cli.out_path && out_is_stream(dlp_cli.out_path, &to_stdout) && to_stdout;
+	return dlp_cli.out_path && names_stdout(dlp_cli.out_path);
 }
 
 int dlp_cli_emit_json(json_t *doc)
