@@ -103,6 +103,14 @@ dups=$(grep -E '^ +[0-9.]+%  ' "$T/out" | sed 's/^ *[0-9.]*%//' | sort | uniq -d
 [ "$dups" -eq 0 ] && ok "no duplicate dominant-layer lines" || ko "$dups duplicate dominant-layer lines"
 grep -q "years\|days\| h \| min " "$T/out" && ok "durations in words" || ko "no duration units"
 
+$PY -c "
+import json; d=json.load(open('$F'))
+for r in d['bench']['backends'][0]['devices'][0]['results']:
+    r.update(samples_s=[0.1, 0.12, 0.2], median_s=0.12, min_s=0.1, max_s=0.2, spread=0.83)
+json.dump(d, open('$T/sampled.json', 'w'))"
+expect "bench -v: how each rate was measured" 0 "3 samples, median 120 ms \(100 ms-200 ms, spread 83%\); verified" -- \
+	$B show -v "$T/sampled.json"
+
 # ---- (4) CSV and show ------------------------------------------------------------
 expect "estimate --csv" 0 "" -- $B -q compare "$F" c7i.2xlarge g6.xlarge --model resnet18 --dataset cifar10 --csv
 $PY - "$T/out" <<'PYEOF' && ok "compare CSV: a row per machine, units in headers, ranks" || ko "compare CSV"
@@ -129,7 +137,7 @@ expect "show --csv of a saved default run" 0 "" -- $B show --csv "$T/scen.json"
 expect "show renders an estimate as text" 0 "^verdict: " -- $B show "$T/scen.json"
 expect "show --json gives the document back" 0 "" -- $B show --json "$F"
 cmp -s "$T/out" "$F" 2>/dev/null || $PY -c "import json; assert json.load(open('$T/out'))==json.load(open('$F'))" && ok "show --json round-trips" || ko "show --json differs"
-$B -q list models -o "$T/models.json"
+$B -q list models -o "$T/models.json" > /dev/null
 expect "show of a list has no CSV" 2 "no CSV" -- $B show --csv "$T/models.json"
 expect "show --csv --html" 2 "exclude each other" -- $B show --csv --html "$F"
 expect "show with no file" 2 "needs a document" -- $B show
