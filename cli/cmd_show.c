@@ -13,12 +13,24 @@
 #define MAX_DOCS 32
 #define OPT_HTML 0x3001
 
+/* A default run's document: its head (machine and measurements), then the
+ * scenarios, as `dlprobe` printed them. */
+static int default_run_text(FILE *out, const json_t *doc, const struct dlp_style *st)
+{
+	if (json_object_get(doc, "bench")) {
+		if (dlp_report_summary_text(out, doc, st))
+			return -1;
+		fputc('\n', out);
+	}
+	return dlp_report_estimate_text(out, doc, st);
+}
+
 /* What a document holds decides how it is shown: the first section found. */
 static const struct view {
 	const char *section;
 	dlp_report_fn text, csv;
 } views[] = {
-	{ "estimates", dlp_report_estimate_text, dlp_report_estimate_csv },
+	{ "estimates", default_run_text, dlp_report_estimate_csv },
 	{ "bench", dlp_report_bench_text, dlp_report_bench_csv },
 	{ "probe", dlp_report_probe_text, NULL },
 	{ "models", dlp_report_list_text, NULL },

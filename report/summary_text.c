@@ -95,7 +95,8 @@ int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style
 		char line[512];
 		size_t u;
 
-		u = (size_t)snprintf(line, sizeof line, "this machine: %s%s%s, %.0f CPUs usable, %s",
+		u = (size_t)snprintf(line, sizeof line, "%s: %s%s%s, %.0f CPUs usable, %s",
+				     *str(host, "label") ? str(host, "label") : "this machine",
 				     *str(cpu, "model_name") ? str(cpu, "model_name") : str(cpu, "model"),
 				     *str(host, "instance_type") ? " on " : "", str(host, "instance_type"),
 				     dlp_json_num(json_object_get(p, "resources"), "effective_cpus"), mem);

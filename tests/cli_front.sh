@@ -135,6 +135,10 @@ expect "show --csv of a saved default run" 0 "" -- $B show --csv "$T/scen.json"
 [ "$(grep -c 'tabular product' "$T/out")" -eq 3 ] && [ "$(wc -l < "$T/out")" -eq 10 ] && ok "9 rows, scenario named" ||
 	ko "scenario CSV has $(wc -l < "$T/out") lines"
 expect "show renders an estimate as text" 0 "^verdict: " -- $B show "$T/scen.json"
+cp "$T/out" "$T/shown.txt"
+"$R" scenario "$F" > "$T/printed.txt" 2>/dev/null
+cmp -s "$T/shown.txt" "$T/printed.txt" && ok "show of a saved default run prints what the run printed" ||
+	ko "show of a default run differs: $(diff "$T/printed.txt" "$T/shown.txt" | head -3)"
 expect "show --json gives the document back" 0 "" -- $B show --json "$F"
 cmp -s "$T/out" "$F" 2>/dev/null || $PY -c "import json; assert json.load(open('$T/out'))==json.load(open('$F'))" && ok "show --json round-trips" || ko "show --json differs"
 $B -q list models -o "$T/models.json" > /dev/null
