@@ -273,6 +273,70 @@ static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	return o;
 }
 
+#define DOMINANT_MAX 5
+
+/* A layer's group: its name with every run of digits as '*', so that the
+ * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
+ * line ("block*.fc1 x 12") rather than five near-identical ones. */
+static void layer_group(const char *name, char *key, size_t n)
+{
+	size_t u = 0;
+
+	while (*name && u + 1 < n) {
+		if (*name >= '0' && *name <= '9') {
+			key[u++] = '*';
+			while (*name >= '0' && *name <= '9')
+				name++;
+		} else {
+			key[u++] = *name++;
+		}
+	}
+	key[u] = '\0';
+}
+
+/* The groups of layers that take most of a step, largest first. layer_s is
+ * consumed (summed into each group's first layer). */
+static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total)
+{
+	json_t *dom = json_array();
+	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
+	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
+	size_t i, j, k;
+
+	if (!key || !count || total <= 0)
+		goto out;
+	for (i = 0; i < m->n_layers; i++) {
+		layer_group(m->layers[i].name, key[i], sizeof key[i]);
+		count[i] = 1;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		for (j = i + 1; j < m->n_layers && layer_s[i] > 0; j++)
+			if (layer_s[j] > 0 && m->layers[j].op == m->layers[i].op && !strcmp(key[i], key[j])) {
+				layer_s[i] += layer_s[j];
+				layer_s[j] = -1;
+				count[i]++;
+			}
+	for (k = 0; k < DOMINANT_MAX; k++) {
+		size_t best = 0;
+
+		for (i = 1; i < m->n_layers; i++)
+			if (layer_s[i] > layer_s[best])
+				best = i;
+		if (m->n_layers == 0 || layer_s[best] <= 0)
+			break;
+		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer",
+						     count[best] > 1 ? key[best] : m->layers[best].name, "op",
+						     dlp_op_name(m->layers[best].op), "count", count[best], "share",
+						     dlp_json_real(layer_s[best] / total), "fwd_bwd_s",
+						     dlp_json_real(layer_s[best])));
+		layer_s[best] = -1;
+	}
+out:
+	free(key);
+	free(count);
+	return dom;
+}
+
 json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
 			  const dlp_train *t)
 {
@@ -286,7 +350,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	struct phase_times ph, ph2;
 	int measured = 0, measured2 = 0;
 	const char *limit = "memory";
-	size_t i, k;
+	size_t i;
 
 	if (devices > p->devices)
 		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices), NULL;
@@ -336,32 +400,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	/* the layers that dominate a step */
 	for (i = 0; i < m->n_layers; i++)
 		total_layer += layer_s[i];
-	dom = json_array();
-	for (k = 0; k < 5 && total_layer > 0; k++) {
-		size_t best = 0;
-		for (i = 1; i < m->n_layers; i++)
-			if (layer_s[i] > layer_s[best])
-				best = i;
-		double sum;
-		int count = 0;
-
-		if (layer_s[best] <= 0)
-			break;
-		/* repeated blocks name their layers alike: one line for all of them */
-		sum = 0;
-		for (i = 0; i < m->n_layers; i++)
-			if (layer_s[i] > 0 && m->layers[i].op == m->layers[best].op &&
-			    !strcmp(m->layers[i].name, m->layers[best].name)) {
-				sum += layer_s[i];
-				count++;
-				if (i != best)
-					layer_s[i] = -1;
-			}
-		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer", m->layers[best].name, "op",
-						     dlp_op_name(m->layers[best].op), "count", count, "share",
-						     dlp_json_real(sum / total_layer), "fwd_bwd_s", dlp_json_real(sum)));
-		layer_s[best] = -1;
-	}
+	dom = dominant_layers(m, layer_s, total_layer);
 	json_object_set_new(o, "dominant_layers", dom);
 	/* memory: a full replica per device (data parallel) */
 	static_b = m->params * pr.per_param;
