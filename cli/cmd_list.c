@@ -44,6 +44,15 @@ int dlp_cmd_list(int argc, char **argv)
 		json_decref(arr);
 		return dlp_cli_usage("list needs exactly one of: models, datasets, instances");
 	}
+	if (dlp_cli.csv) {
+		json_decref(arr);
+		return dlp_cli_usage("list has no CSV (--json gives the whole list)");
+	}
+	rc = dlp_cli_check_output_path(dlp_cli.out_path);
+	if (rc != DLP_EXIT_OK) {
+		json_decref(arr);
+		return rc;
+	}
 	what = argv[optind];
 	doc = dlp_cli_document_new();
 	if (strcmp(what, "models") == 0) {

@@ -41,6 +41,8 @@ int dlp_cmd_probe(int argc, char **argv)
 	}
 	if (optind < argc)
 		return dlp_cli_usage("probe takes no arguments (got \"%s\")", argv[optind]);
+	if (dlp_cli.csv)
+		return dlp_cli_usage("probe has no CSV (--json gives the whole document)");
 	ret = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (ret != DLP_EXIT_OK)
 		return ret;

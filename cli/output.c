@@ -172,6 +172,10 @@ static int open_temp(const char *path, char *tmp, size_t len)
 
 int dlp_cli_check_output_path(const char *path)
 {
+	/* every command calls this once its options are parsed: the place to
+	 * refuse output options that contradict each other */
+	if (dlp_cli.csv && dlp_cli.json)
+		return dlp_cli_usage("--csv and --json exclude each other");
 	char tmp[4096];
 	struct stat st;
 	int fd;

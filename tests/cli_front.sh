@@ -87,6 +87,10 @@ m=d['estimates'][0]['deep']['memory']; assert m['largest_batch']==125 and m['lar
 expect "--quick --full is an error" 2 "exclude each other" -- $B bench --quick --full
 one_line "--quick --full: one line"
 expect "--full --quick too" 2 "exclude each other" -- $B bench --full --quick
+expect "--csv --json" 2 "exclude each other" -- $E --instance g6.xlarge --model resnet18 --csv --json
+one_line "--csv --json: one line"
+expect "list --csv" 2 "list has no CSV" -- $B list models --csv
+expect "probe --csv" 2 "probe has no CSV" -- $B probe --csv
 
 # ---- (2) one screen --------------------------------------------------------------
 expect "default scenario text" 0 "" -- "$R" scenario "$F"
