@@ -72,10 +72,8 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	json_object_set_new(c.dev, "isa", json_string(dlp_cpu_isa_name(dlp_cpu_isa_best())));
 	json_object_set_new(c.dev, "isa_override", dlp_json_str(ovr));
 	json_object_set_new(c.dev, "ftz_daz", json_true());
-	/* OpenBLAS starts its threads when loaded and they inherit the loading
-	 * thread's binding: load it before this thread is pinned to one PU, or
-	 * every BLAS thread would share that PU. */
-	dlp_cpu_blas_open(&c);
+	/* The team pins this thread to one PU; a BLAS child gets these back. */
+	c.have_allowed = sched_getaffinity(0, sizeof c.allowed, &c.allowed) == 0;
 	c.team = dlp_team_new(c.T);
 	if (!c.team) {
 		dlp_json_set_status(c.dev, DLP_STATUS_ERROR, dlp_error_message());
@@ -84,7 +82,7 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	json_object_set_new(c.dev, "binding", dlp_team_binding_json(c.team));
 	dlp_cpu_fma_all(&c);
 	dlp_cpu_gemm_all(&c);
-	dlp_cpu_blas_finding(&c);
+	dlp_cpu_blas_all(&c);
 	dlp_cpu_bf16_all(&c);
 	dlp_cpu_stream_all(&c);
 	dlp_cpu_hist_all(&c);
@@ -93,7 +91,6 @@ out:
 	json_object_set_new(c.dev, "results", c.results);
 	json_array_append_new(devices, c.dev);
 	dlp_team_free(c.team);
-	dlp_blas_close(c.blas);
 	return 0;
 }
 

@@ -31,7 +31,6 @@ struct cpu {
 	cpu_set_t allowed;
 	int have_allowed;
 	json_t *dev, *results;
-	dlp_blas *blas;
 };
 
 /* A progress line (nothing when the caller asked for none). */
@@ -48,10 +47,11 @@ void dlp_cpu_set_int(json_t *r, const char *key, long long v);
 void dlp_cpu_fma_all(struct cpu *c);
 void dlp_cpu_gemm_all(struct cpu *c);
 void dlp_cpu_bf16_all(struct cpu *c);
-/* The system BLAS: loaded before the team pins this thread, and the finding
- * once the GEMMs are measured. */
-void dlp_cpu_blas_open(struct cpu *c);
-void dlp_cpu_blas_finding(struct cpu *c);
+/* The BLAS references (the system's, then BLIS or what DLPROBE_BLAS_LIB
+ * names), each in a child process, at the shapes dlprobe's GEMMs ran:
+ * system_blas and other_blas on the device, vs_reference on dlprobe's
+ * results against the fastest, and the finding. Run after dlp_cpu_gemm_all. */
+void dlp_cpu_blas_all(struct cpu *c);
 void dlp_cpu_stream_all(struct cpu *c);
 void dlp_cpu_hist_all(struct cpu *c);
 void dlp_cpu_vec_all(struct cpu *c);
