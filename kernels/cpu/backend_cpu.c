@@ -82,6 +82,8 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	json_object_set_new(c.dev, "binding", dlp_team_binding_json(c.team));
 	dlp_cpu_fma_all(&c);
 	dlp_cpu_gemm_all(&c);
+	/* The BLAS children need not inherit the last GEMM's inputs. */
+	dlp_cpu_mats_free(&c);
 	dlp_cpu_blas_all(&c);
 	dlp_cpu_bf16_all(&c);
 	dlp_cpu_stream_all(&c);
@@ -90,6 +92,7 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 out:
 	json_object_set_new(c.dev, "results", c.results);
 	json_array_append_new(devices, c.dev);
+	dlp_cpu_mats_free(&c);
 	dlp_team_free(c.team);
 	return 0;
 }

@@ -70,13 +70,6 @@ static void blas_finding(struct cpu *c, int measured);
 #define BLAS_DEFAULT_OTHER "libblis.so.4"
 #define BLAS_MAX_LIBS 8
 
-static int shape_runs(const struct cpu *c, const struct dlp_cpu_shape *sh, int t)
-{
-	if (sh->full_only && !c->o->full)
-		return 0;
-	return !((t == 0 && !sh->both_threads && c->T > 1) || (t == 1 && c->T == 1));
-}
-
 /* Address space, data segment and memory the comparison needs against what
  * the limits leave; 0 when it fits, else -1 with the reason in why. */
 static int blas_headroom(const struct cpu *c, char *why, size_t len)
@@ -94,7 +87,7 @@ static int blas_headroom(const struct cpu *c, char *why, size_t len)
 		const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
 		long long es = sh->f64 == F64 ? 8 : 4, b;
 
-		if (!sh->blas || !(shape_runs(c, sh, 0) || shape_runs(c, sh, 1)))
+		if (!sh->blas || !(dlp_cpu_shape_runs(c, sh, 0) || dlp_cpu_shape_runs(c, sh, 1)))
 			continue;
 		b = (long long)(sh->m * sh->k + sh->k * sh->n + sh->m * sh->n) * es;
 		if (b > mats)
@@ -164,7 +157,7 @@ static int blas_child(void *arg, void *buf, size_t cap, size_t *len)
 		for (t = 0; t < 2; t++) {
 			const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
 
-			if (sh->blas && shape_runs(c, sh, t))
+			if (sh->blas && dlp_cpu_shape_runs(c, sh, t))
 				json_array_append_new(res, dlp_cpu_gemm_one(c, sh->f64, dlp_cpu_isa_best(),
 									    t ? c->T : 1, sh->m, sh->n, sh->k,
 									    b, NULL));
@@ -307,7 +300,10 @@ void dlp_cpu_blas_all(struct cpu *c)
 			names[nlib++] = tok;
 	} else {
 		names[nlib++] = NULL;
-		names[nlib++] = (char *)BLAS_DEFAULT_OTHER;
+		/* BLIS by default only in --full: --quick keeps to its 5 s and
+		 * to what the estimator reads (the system BLAS). */
+		if (c->o->full)
+			names[nlib++] = (char *)BLAS_DEFAULT_OTHER;
 	}
 	if (nlib == 0) {
 		sb = json_object();

@@ -15,6 +15,12 @@
  * same on AMX tiles. */
 enum { F32 = 0, F64 = 1, BF16 = 2, AMX = 3 };
 
+/* The GEMM inputs of the last shape (bench_gemm.c reuses them). */
+struct cpu_mats {
+	size_t es, m, n, k;
+	void *a, *b;
+};
+
 struct cpu {
 	const dlp_bench_opts *o;
 	dlp_budget bud;
@@ -31,6 +37,7 @@ struct cpu {
 	cpu_set_t allowed;
 	int have_allowed;
 	json_t *dev, *results;
+	struct cpu_mats mats;
 };
 
 /* A progress line (nothing when the caller asked for none). */
@@ -61,12 +68,21 @@ void dlp_cpu_vec_all(struct cpu *c);
 json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, size_t m, size_t n,
 			 size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl);
 
-/* The shapes both dlprobe and the BLAS references run. */
+/* Free the kept GEMM inputs (done when the GEMMs are over). */
+void dlp_cpu_mats_free(struct cpu *c);
+
+/* The shapes both dlprobe and the BLAS references run. threads: which
+ * thread counts (enum below); blas: the references run it too. */
+enum { SH_ALL = 0, SH_BOTH = 1, SH_BOTH_FULL = 2 };
 struct dlp_cpu_shape {
 	size_t m, n, k;
-	int full_only, both_threads, blas, f64;
+	int full_only, threads, blas, f64;
 };
 extern const struct dlp_cpu_shape dlp_cpu_shapes[];
 extern const size_t dlp_cpu_nshapes;
+/* 1 when shape sh runs on t = 0 (1 thread) or t = 1 (all threads) in this
+ * mode: SH_ALL all threads only, SH_BOTH 1 and all, SH_BOTH_FULL 1 thread
+ * only in --full (the estimator reads the all-thread figures). */
+int dlp_cpu_shape_runs(const struct cpu *c, const struct dlp_cpu_shape *sh, int t);
 
 #endif

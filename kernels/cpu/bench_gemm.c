@@ -93,6 +93,50 @@ static double gemm_check(const struct gemm_rep *g)
  * any real bug (a dropped k pair costs ~1/sqrt(k), 2e-2 at k = 2048). */
 #define BF16_TOL 1e-4
 
+/* A and B of the last shape, kept for the next result at the same shape
+ * (the other thread count, the BLAS after dlprobe): filling 2 x 2048^2
+ * random normals costs about as much as a timed call. Element size 2 is
+ * bf16 (AVX512_BF16 and AMX fill the same values). NULL a/b when out of
+ * memory. */
+static void mats_get(struct cpu *c, size_t es, size_t m, size_t n, size_t k, void **a, void **b)
+{
+	struct cpu_mats *x = &c->mats;
+
+	if (!x->a || x->es != es || x->m != m || x->n != n || x->k != k) {
+		dlp_cpu_mats_free(c);
+		x->a = dlp_cpu_alloc(m * k * es);
+		x->b = dlp_cpu_alloc(k * n * es);
+		if (!x->a || !x->b) {
+			dlp_cpu_mats_free(c);
+			goto out;
+		}
+		x->es = es;
+		x->m = m;
+		x->n = n;
+		x->k = k;
+		if (es == 8) {
+			dlp_fill_normal_f64(x->a, m * k, 1);
+			dlp_fill_normal_f64(x->b, k * n, 2);
+		} else if (es == 2) {
+			dlp_fill_normal_bf16(x->a, m * k, 1);
+			dlp_fill_normal_bf16(x->b, k * n, 2);
+		} else {
+			dlp_fill_normal_f32(x->a, m * k, 1);
+			dlp_fill_normal_f32(x->b, k * n, 2);
+		}
+	}
+out:
+	*a = x->a;
+	*b = x->b;
+}
+
+void dlp_cpu_mats_free(struct cpu *c)
+{
+	free(c->mats.a);
+	free(c->mats.b);
+	memset(&c->mats, 0, sizeof c->mats);
+}
+
 json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, size_t m,
 			size_t n, size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl)
 {
@@ -100,6 +144,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 	struct gemm_rep g = { .blas = blas, .f64 = f64, .m = m, .n = n, .k = k };
 	json_t *res = dlp_result_new("gemm", blas ? "blas" : "dlprobe", dlp_cpu_dtype_name(f64));
 	dlp_stats s = { 0 };
+	dlp_budget bud;
 	double err, tol = f64 == F64 ? 1e-12 : f64 >= BF16 ? BF16_TOL : 1e-4, peak, pct;
 
 	json_object_set_new(res, "isa", blas ? json_null()
@@ -113,8 +158,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 	dlp_cpu_note(c, "cpu: %s %s %zux%zux%zu %d thread(s)", blas ? "blas" : "dlprobe",
 	     f64 == F64 ? "dgemm" : f64 == AMX ? "sbgemm amx" : f64 == BF16 ? "sbgemm" : "sgemm",
 	     m, n, k, threads);
-	g.a = dlp_cpu_alloc(m * k * es);
-	g.b = dlp_cpu_alloc(k * n * es);
+	mats_get(c, es, m, n, k, &g.a, &g.b);
 	g.c = dlp_cpu_alloc(m * n * esc);
 	if (!g.a || !g.b || !g.c) {
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "not enough memory for the matrices");
@@ -141,16 +185,6 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 		}
 		json_object_set_new(res, "variant", json_string(dlp_gemm_plan_ukr(g.plan)->name));
 	}
-	if (f64 == F64) {
-		dlp_fill_normal_f64(g.a, m * k, 1);
-		dlp_fill_normal_f64(g.b, k * n, 2);
-	} else if (f64 >= BF16) {
-		dlp_fill_normal_bf16(g.a, m * k, 1);
-		dlp_fill_normal_bf16(g.b, k * n, 2);
-	} else {
-		dlp_fill_normal_f32(g.a, m * k, 1);
-		dlp_fill_normal_f32(g.b, k * n, 2);
-	}
 	gemm_rep_fn(&g, NULL);
 	err = gemm_check(&g);
 	json_object_set_new(res, "max_rel_err", dlp_json_real(err));
@@ -162,7 +196,11 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 		goto out;
 	}
 	json_object_set_new(res, "verified", json_true());
-	if (dlp_measure(gemm_rep_fn, &g, &c->bud, &s) != 0) {
+	/* --quick: the verified call just made was the warm-up. */
+	bud = c->bud;
+	if (!c->o->full)
+		bud.warmups = 0;
+	if (dlp_measure(gemm_rep_fn, &g, &bud, &s) != 0) {
 		dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 		goto out;
 	}
@@ -184,8 +222,6 @@ out:
 	dlp_stats_free(&s);
 	dlp_gemm_plan_free(g.plan);
 	dlp_amx_plan_free(g.amx);
-	free(g.a);
-	free(g.b);
 	free(g.c);
 	return res;
 }
@@ -195,22 +231,34 @@ out:
 /* Square sizes and the training shapes REFERENCE.md lists (DeepBench
  * gemm_problems.h, LLM layers), skinny batch-sized ones included. */
 const struct dlp_cpu_shape dlp_cpu_shapes[] = {
-	{ 256, 256, 256, 0, 0, 0, 0 },
-	{ 512, 512, 512, 0, 0, 0, 0 },
-	{ 1024, 1024, 1024, 0, 1, 1, 0 },
-	{ 2048, 2048, 2048, 0, 1, 1, 0 },
-	{ 1760, 64, 1760, 0, 0, 1, 0 },      /* DeepBench, batch-sized N */
-	{ 4096, 16, 4096, 1, 0, 1, 0 },      /* decode-like skinny */
-	{ 2560, 128, 2560, 1, 0, 1, 0 },
-	{ 512, 4096, 4096, 1, 0, 1, 0 },     /* LLM layer, 512 tokens */
-	{ 512, 11008, 4096, 1, 0, 0, 0 },
-	{ 4096, 4096, 4096, 1, 0, 0, 0 },
-	{ 1024, 1024, 1024, 0, 1, 1, 1 },
-	{ 2048, 2048, 2048, 1, 1, 1, 1 },
-	{ 512, 512, 512, 1, 0, 0, 1 },
+	{ 256, 256, 256, 0, SH_ALL, 0, F32 },
+	{ 512, 512, 512, 0, SH_ALL, 0, F32 },
+	{ 1024, 1024, 1024, 0, SH_BOTH, 1, F32 },
+	{ 2048, 2048, 2048, 0, SH_BOTH_FULL, 1, F32 },
+	{ 1760, 64, 1760, 0, SH_ALL, 1, F32 },      /* DeepBench, batch-sized N */
+	{ 4096, 16, 4096, 1, SH_ALL, 1, F32 },      /* decode-like skinny */
+	{ 2560, 128, 2560, 1, SH_ALL, 1, F32 },
+	{ 512, 4096, 4096, 1, SH_ALL, 1, F32 },     /* LLM layer, 512 tokens */
+	{ 512, 11008, 4096, 1, SH_ALL, 0, F32 },
+	{ 4096, 4096, 4096, 1, SH_ALL, 0, F32 },
+	{ 1024, 1024, 1024, 0, SH_BOTH, 1, F64 },
+	{ 2048, 2048, 2048, 1, SH_BOTH, 1, F64 },
+	{ 512, 512, 512, 1, SH_ALL, 0, F64 },
 };
 
 const size_t dlp_cpu_nshapes = sizeof dlp_cpu_shapes / sizeof dlp_cpu_shapes[0];
+
+int dlp_cpu_shape_runs(const struct cpu *c, const struct dlp_cpu_shape *sh, int t)
+{
+	if (sh->full_only && !c->o->full)
+		return 0;
+	if (t == 1)
+		return c->T > 1;
+	/* One thread only: that is the all-thread run. */
+	if (c->T == 1)
+		return 1;
+	return sh->threads == SH_BOTH || (sh->threads == SH_BOTH_FULL && c->o->full);
+}
 
 void dlp_cpu_gemm_all(struct cpu *c)
 {
@@ -235,12 +283,10 @@ void dlp_cpu_gemm_all(struct cpu *c)
 	for (i = 0; i < dlp_cpu_nshapes; i++) {
 		const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
 
-		if (sh->full_only && !c->o->full)
-			continue;
 		for (t = 0; t < 2; t++) {
 			int threads = t ? c->T : 1;
 
-			if ((t == 0 && !sh->both_threads && c->T > 1) || (t == 1 && c->T == 1))
+			if (!dlp_cpu_shape_runs(c, sh, t))
 				continue;
 			json_array_append_new(c->results, dlp_cpu_gemm_one(c, sh->f64, isa, threads, sh->m, sh->n,
 									   sh->k, NULL, &bl[sh->f64]));

@@ -97,12 +97,13 @@ void dlp_cpu_stream_all(struct cpu *c)
 	r.threads = c->T;
 	stream_rep_fn(&r, NULL);
 	for (op = 0; op < 4; op++) {
-		if (!c->o->full && (op == DLP_STREAM_SCALE || op == DLP_STREAM_ADD))
+		/* --quick: triad on all threads, what the estimator reads. */
+		if (!c->o->full && op != DLP_STREAM_TRIAD)
 			continue;
 		for (t = 1; t >= 0; t--) {
 			int threads = t ? c->T : 1;
 
-			if (t == 0 && (c->T == 1 || (!c->o->full && op != DLP_STREAM_TRIAD)))
+			if (t == 0 && (c->T == 1 || !c->o->full))
 				continue;
 			for (nt = 0; nt < 2; nt++) {
 				json_t *res = dlp_result_new(names[op], "dlprobe", "fp64");
