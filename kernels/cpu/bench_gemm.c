@@ -93,6 +93,33 @@ static double gemm_check(const struct gemm_rep *g)
  * any real bug (a dropped k pair costs ~1/sqrt(k), 2e-2 at k = 2048). */
 #define BF16_TOL 1e-4
 
+/* GEMM inputs: uniform in [-1, 1) from xorshift64*, in the element type
+ * (bf16 rounded to nearest even, so the check multiplies the same values).
+ * Not Box-Muller normals: their sin/cos/log took a fifth of a --quick run's
+ * CPU time, and the speed of a GEMM does not depend on the distribution.
+ * The check's error scale (|ref| + sqrt(k)) only gets more lenient by the
+ * smaller spread (products of variance 1/9), far from what a bug costs. */
+static void fill_uniform(void *x, size_t n, size_t es, uint64_t seed)
+{
+	uint64_t s = 0x9E3779B97F4A7C15ull * (seed + 1);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t r;
+		double v;
+
+		s ^= s >> 12, s ^= s << 25, s ^= s >> 27;
+		r = s * 0x2545F4914F6CDD1Dull;
+		v = (double)(r >> 11) * 0x1p-52 - 1.0;
+		if (es == 8)
+			((double *)x)[i] = v;
+		else if (es == 2)
+			((uint16_t *)x)[i] = dlp_f32_to_bf16((float)v);
+		else
+			((float *)x)[i] = (float)v;
+	}
+}
+
 /* A and B of the last shape, kept for the next result at the same shape
  * (the other thread count, the BLAS after dlprobe): filling 2 x 2048^2
  * random normals costs about as much as a timed call. Element size 2 is
@@ -114,16 +141,8 @@ static void mats_get(struct cpu *c, size_t es, size_t m, size_t n, size_t k, voi
 		x->m = m;
 		x->n = n;
 		x->k = k;
-		if (es == 8) {
-			dlp_fill_normal_f64(x->a, m * k, 1);
-			dlp_fill_normal_f64(x->b, k * n, 2);
-		} else if (es == 2) {
-			dlp_fill_normal_bf16(x->a, m * k, 1);
-			dlp_fill_normal_bf16(x->b, k * n, 2);
-		} else {
-			dlp_fill_normal_f32(x->a, m * k, 1);
-			dlp_fill_normal_f32(x->b, k * n, 2);
-		}
+		fill_uniform(x->a, m * k, es, 1);
+		fill_uniform(x->b, k * n, es, 2);
 	}
 out:
 	*a = x->a;
