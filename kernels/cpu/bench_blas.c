@@ -14,9 +14,7 @@
 
 double dlp_cpu_rate_of(const json_t *r)
 {
-	json_t *v = json_object_get(r, "rate_gflops");
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
+	return dlp_json_num(r, DLP_RATE_GFLOPS);
 }
 
 int dlp_cpu_blas_threads(dlp_blas *b, int threads, json_t *res)
@@ -374,7 +372,7 @@ static void blas_finding(struct cpu *c, int measured)
 		const char *k = json_string_value(json_object_get(r, "kernel"));
 		const char *impl = json_string_value(json_object_get(r, "impl"));
 
-		if (!k || strcmp(k, "gemm") || json_integer_value(json_object_get(r, "n")) != 2048 ||
+		if (!k || strcmp(k, DLP_KERNEL_GEMM) || json_integer_value(json_object_get(r, "n")) != 2048 ||
 		    strcmp(json_string_value(json_object_get(r, "dtype")), "fp32"))
 			continue;
 		if (impl && !strcmp(impl, "dlprobe") && !isfinite(own))

@@ -68,7 +68,7 @@ void dlp_cpu_hist_all(struct cpu *c)
 	h.out = malloc(cells * sizeof *h.out);
 	ref = calloc(cells, sizeof *ref);
 	if (!h.bins || !h.grad || !h.hess || !h.part || !h.out || !ref) {
-		json_t *res = dlp_result_new("histogram", "dlprobe", "fp32");
+		json_t *res = dlp_result_new(DLP_KERNEL_HISTOGRAM, "dlprobe", "fp32");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the histogram data");
 		json_array_append_new(c->results, res);
@@ -83,7 +83,7 @@ void dlp_cpu_hist_all(struct cpu *c)
 		h.hess[i] = 0.25f + 0.5f * (float)(i & 1);
 	dlp_hist_accumulate(h.bins, h.grad, h.hess, 0, h.rows, HIST_NF, HIST_BINS, ref);
 	for (t = 1; t >= 0; t--) {
-		json_t *res = dlp_result_new("histogram", "dlprobe", "fp32");
+		json_t *res = dlp_result_new(DLP_KERNEL_HISTOGRAM, "dlprobe", "fp32");
 		dlp_stats st = { 0 };
 
 		if (t == 0 && c->T == 1)
@@ -110,7 +110,7 @@ void dlp_cpu_hist_all(struct cpu *c)
 			dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 		else {
 			json_object_set_new(res, "verified", json_true());
-			dlp_result_set_stats(res, &st, "rate_gupdates_per_s", 1e-9 * (double)h.rows * HIST_NF);
+			dlp_result_set_stats(res, &st, DLP_RATE_GUPDATES, 1e-9 * (double)h.rows * HIST_NF);
 		}
 		dlp_stats_free(&st);
 		json_array_append_new(c->results, res);
@@ -169,7 +169,7 @@ void dlp_cpu_vec_all(struct cpu *c)
 	y0 = malloc(v.n * sizeof *y0);
 	v.part = calloc((size_t)c->T, sizeof *v.part);
 	if (!v.x || !v.y || !y0 || !v.part) {
-		json_t *res = dlp_result_new("dot", "dlprobe", "fp32");
+		json_t *res = dlp_result_new(DLP_KERNEL_DOT, "dlprobe", "fp32");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the vectors");
 		json_array_append_new(c->results, res);
@@ -183,7 +183,7 @@ void dlp_cpu_vec_all(struct cpu *c)
 	}
 	for (ax = 0; ax < 2; ax++) {
 		for (t = 1; t >= 0; t--) {
-			json_t *res = dlp_result_new(ax ? "axpy" : "dot", "dlprobe", "fp32");
+			json_t *res = dlp_result_new(ax ? DLP_KERNEL_AXPY : DLP_KERNEL_DOT, "dlprobe", "fp32");
 			dlp_stats st = { 0 };
 			double err = 0, bytes = (ax ? 3.0 : 2.0) * v.n * sizeof(float);
 
@@ -215,8 +215,8 @@ void dlp_cpu_vec_all(struct cpu *c)
 				dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 			else {
 				json_object_set_new(res, "verified", json_true());
-				dlp_result_set_stats(res, &st, "rate_gflops", 2e-9 * (double)v.n);
-				json_object_set_new(res, "rate_gbps", dlp_json_real(1e-9 * bytes / st.median_s));
+				dlp_result_set_stats(res, &st, DLP_RATE_GFLOPS, 2e-9 * (double)v.n);
+				json_object_set_new(res, DLP_RATE_GBPS, dlp_json_real(1e-9 * bytes / st.median_s));
 			}
 			dlp_stats_free(&st);
 			json_array_append_new(c->results, res);

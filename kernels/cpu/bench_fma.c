@@ -114,7 +114,7 @@ void dlp_cpu_fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int 
 {
 	struct fma_rep r = { .c = c, .isa = isa, .f64 = f64, .threads = threads, .bf16 = bf16,
 			     .iters = 1000000 };
-	json_t *res = dlp_result_new("fma_peak", "dlprobe", bf16 ? "bf16" : dlp_cpu_dtype_name(f64));
+	json_t *res = dlp_result_new(DLP_KERNEL_FMA_PEAK, "dlprobe", bf16 ? "bf16" : dlp_cpu_dtype_name(f64));
 	const char *isan = bf16 ? "avx512_bf16" : dlp_cpu_isa_name(isa);
 	dlp_stats s = { 0 };
 	double work = 0, computed = NAN, lo, hi;
@@ -145,7 +145,7 @@ void dlp_cpu_fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int 
 			goto out;
 		}
 	json_object_set_new(res, "verified", json_true());
-	dlp_result_set_stats(res, &s, "rate_gflops", work * 1e-9);
+	dlp_result_set_stats(res, &s, DLP_RATE_GFLOPS, work * 1e-9);
 	/* A peak is an upper bound and noise only slows a loop down: the best
 	 * sample, not the median, is what ratios are taken against. */
 	json_object_set_new(res, "best_gflops", dlp_json_real(work * 1e-9 / s.min_s));

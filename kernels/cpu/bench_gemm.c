@@ -161,7 +161,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 {
 	const size_t es = f64 == F64 ? 8 : f64 >= BF16 ? 2 : 4, esc = f64 == F64 ? 8 : 4;
 	struct gemm_rep g = { .blas = blas, .f64 = f64, .m = m, .n = n, .k = k };
-	json_t *res = dlp_result_new("gemm", blas ? "blas" : "dlprobe", dlp_cpu_dtype_name(f64));
+	json_t *res = dlp_result_new(DLP_KERNEL_GEMM, blas ? "blas" : "dlprobe", dlp_cpu_dtype_name(f64));
 	dlp_stats s = { 0 };
 	dlp_budget bud;
 	double err, tol = f64 == F64 ? 1e-12 : f64 >= BF16 ? BF16_TOL : 1e-4, peak, pct;
@@ -223,7 +223,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 		dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 		goto out;
 	}
-	dlp_result_set_stats(res, &s, "rate_gflops", 2e-9 * (double)m * (double)n * (double)k);
+	dlp_result_set_stats(res, &s, DLP_RATE_GFLOPS, 2e-9 * (double)m * (double)n * (double)k);
 	/* bf16 against the measured VDPBF16PS peak; AMX has no measured peak. */
 	/* A BLAS on an unknown thread count has no peak to compare with. */
 	peak = f64 == AMX || json_is_null(json_object_get(res, "threads")) ? 0
@@ -331,13 +331,13 @@ json_t *dlp_cpu_bf16_unavailable(int amx)
 		why = dlp_cpu_bf16_why();
 		if (!why)
 			return NULL;
-		r = dlp_result_new("gemm", "dlprobe", "bf16");
+		r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", "bf16");
 		json_object_set_new(r, "isa", json_string("avx512_bf16"));
 		dlp_result_fail(r, strstr(why, "DLPROBE_CPU_ISA") ? DLP_STATUS_SKIPPED
 								  : DLP_STATUS_UNAVAILABLE, why);
 		return r;
 	}
-	r = dlp_result_new("gemm", "dlprobe", "bf16");
+	r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", "bf16");
 	json_object_set_new(r, "isa", json_string("amx"));
 	if (dlp_cpu_amx_forbidden()) {
 		dlp_result_fail(r, DLP_STATUS_SKIPPED, "DLPROBE_CPU_ISA forbids amx");

@@ -63,7 +63,8 @@ static int stream_verify(const struct stream_rep *r)
 
 void dlp_cpu_stream_all(struct cpu *c)
 {
-	static const char *const names[] = { "stream_copy", "stream_scale", "stream_add", "stream_triad" };
+	static const char *const names[] = { DLP_KERNEL_STREAM_COPY, DLP_KERNEL_STREAM_SCALE, DLP_KERNEL_STREAM_ADD,
+					     DLP_KERNEL_STREAM_TRIAD };
 	struct stream_rep r = { .team = c->team };
 	long long l3 = c->l3 > 0 ? c->l3 : 32ll << 20, per = 4 * l3;
 	int op, nt, t;
@@ -73,7 +74,7 @@ void dlp_cpu_stream_all(struct cpu *c)
 	/* STREAM: each array >= 4x LLC; all three within a quarter of the
 	 * effective memory, so a cgroup limit is never the thing measured. */
 	if (c->mem > 0 && 3 * per > c->mem / 4) {
-		json_t *res = dlp_result_new("stream_triad", "dlprobe", "fp64");
+		json_t *res = dlp_result_new(DLP_KERNEL_STREAM_TRIAD, "dlprobe", "fp64");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED,
 				"arrays of 4x the last-level cache do not fit in a quarter of the effective memory");
@@ -87,7 +88,7 @@ void dlp_cpu_stream_all(struct cpu *c)
 	r.b = aligned_alloc(4096, (size_t)per);
 	r.c = aligned_alloc(4096, (size_t)per);
 	if (!r.a || !r.b || !r.c) {
-		json_t *res = dlp_result_new("stream_triad", "dlprobe", "fp64");
+		json_t *res = dlp_result_new(DLP_KERNEL_STREAM_TRIAD, "dlprobe", "fp64");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the STREAM arrays");
 		json_array_append_new(c->results, res);
@@ -125,7 +126,7 @@ void dlp_cpu_stream_all(struct cpu *c)
 				} else {
 					json_object_set_new(res, "verified", json_true());
 					json_object_set_new(res, "max_rel_err", json_real(0));
-					dlp_result_set_stats(res, &s, "rate_gbps",
+					dlp_result_set_stats(res, &s, DLP_RATE_GBPS,
 							     1e-9 * words * (double)r.n * sizeof(double));
 				}
 				dlp_stats_free(&s);
