@@ -105,7 +105,7 @@ static void run_isa(dlp_cpu_isa isa)
  * reference uses the same bf16 values, so only fp32 accumulation differs:
  * ~2^-24 sqrt(k/2) = 4.8e-7 at k = 130 in the |ref| + sqrt(k) scaling; 1e-5
  * is a 20x margin and far below what a lost pair or wrong pairing costs
- * (~1/sqrt(k) ~ 0.09). backend_cpu.c's BF16_TOL explains the benchmark's. */
+ * (~1/sqrt(k) ~ 0.09). bench_gemm.c's BF16_TOL explains the benchmark's. */
 #define BF16_TEST_TOL 1e-5
 
 static void check_sbgemm(dlp_cpu_isa isa, int threads, const dlp_gemm_blocking *bl,

@@ -98,7 +98,7 @@ static void test_dot_axpy(void **state)
 	}
 }
 
-/* The iteration count the backend's fma_peak runs (backend_cpu.c). */
+/* The iteration count the backend's fma_peak runs (bench_fma.c). */
 #define BENCH_ITERS 1000000L
 
 /* One peak kernel (bf16: VDPBF16PS), its sink as a double. */
