@@ -174,29 +174,40 @@ out:
 	return ret;
 }
 
-/* The own result a reference result is compared with: same dtype, shape,
- * thread count, at the best ISA. */
-static json_t *own_of(json_t *results, const json_t *ref)
+/* dlprobe's result for the idx-th result a BLAS child answers: the child
+ * runs the reference shapes in dlp_cpu_shapes order, as dlprobe did, so the
+ * index names the shape and thread count (a BLAS without thread control
+ * reports threads null, so its own "threads" cannot be matched). NULL when
+ * there is none. */
+static json_t *own_for(const struct cpu *c, size_t idx)
 {
 	const char *isa = dlp_cpu_isa_name(dlp_cpu_isa_best());
-	static const char *const keys[] = { "m", "n", "k", "threads" };
+	size_t i, n = 0, q;
 	json_t *r;
-	size_t i, q;
+	int t;
 
-	json_array_foreach(results, i, r) {
-		const char *impl = json_string_value(json_object_get(r, "impl"));
-		const char *ri = json_string_value(json_object_get(r, "isa"));
+	for (i = 0; i < dlp_cpu_nshapes; i++)
+		for (t = 0; t < 2; t++) {
+			const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
 
-		if (!impl || strcmp(impl, "dlprobe") || !ri || strcmp(ri, isa) ||
-		    !json_equal(json_object_get(r, "kernel"), json_object_get(ref, "kernel")) ||
-		    !json_equal(json_object_get(r, "dtype"), json_object_get(ref, "dtype")))
-			continue;
-		for (q = 0; q < sizeof keys / sizeof keys[0]; q++)
-			if (!json_equal(json_object_get(r, keys[q]), json_object_get(ref, keys[q])))
-				break;
-		if (q == sizeof keys / sizeof keys[0])
-			return r;
-	}
+			if (!sh->blas || !dlp_cpu_shape_runs(c, sh, t) || n++ != idx)
+				continue;
+			json_array_foreach(c->results, q, r) {
+				const char *impl = json_string_value(json_object_get(r, "impl"));
+				const char *ri = json_string_value(json_object_get(r, "isa"));
+				const char *dt = json_string_value(json_object_get(r, "dtype"));
+				const char *k = json_string_value(json_object_get(r, "kernel"));
+
+				if (impl && !strcmp(impl, "dlprobe") && ri && !strcmp(ri, isa) && k &&
+				    !strcmp(k, DLP_KERNEL_GEMM) && dt && !strcmp(dt, dlp_cpu_dtype_name(sh->f64)) &&
+				    json_integer_value(json_object_get(r, "m")) == (json_int_t)sh->m &&
+				    json_integer_value(json_object_get(r, "n")) == (json_int_t)sh->n &&
+				    json_integer_value(json_object_get(r, "k")) == (json_int_t)sh->k &&
+				    json_integer_value(json_object_get(r, "threads")) == (t ? c->T : 1))
+					return r;
+			}
+			return NULL;
+		}
 	return NULL;
 }
 
@@ -261,13 +272,13 @@ out:
 
 /* vs_reference on dlprobe's results is against the fastest reference at the
  * same shape and thread count; each reference's own is against dlprobe. */
-static void compare_all(json_t *results, json_t *refs)
+static void compare_all(const struct cpu *c, json_t *refs)
 {
 	json_t *r;
 	size_t i;
 
 	json_array_foreach(refs, i, r) {
-		json_t *own = own_of(results, r), *v;
+		json_t *own = own_for(c, i), *v;
 		double before;
 
 		if (!own)
@@ -286,14 +297,21 @@ static void compare_all(json_t *results, json_t *refs)
 void dlp_cpu_blas_all(struct cpu *c)
 {
 	const char *env = getenv("DLPROBE_BLAS_LIB");
-	char *list = NULL, *names[BLAS_MAX_LIBS], *save = NULL, *tok;
+	const char *names[BLAS_MAX_LIBS];
+	char *list = NULL, *save = NULL, *tok;
 	json_t *others = json_array(), *sysres = NULL, *merged = NULL, *r, *sb;
 	size_t i;
 	int nlib = 0, l;
 
 	if (env) {
 		list = strdup(env);
-		for (tok = list ? strtok_r(list, ",", &save) : NULL; tok && nlib < BLAS_MAX_LIBS;
+		if (!list) {
+			sb = json_object();
+			dlp_json_set_status(sb, DLP_STATUS_SKIPPED, "out of memory");
+			json_object_set_new(c->dev, "system_blas", sb);
+			goto out;
+		}
+		for (tok = strtok_r(list, ",", &save); tok && nlib < BLAS_MAX_LIBS;
 		     tok = strtok_r(NULL, ",", &save))
 			names[nlib++] = tok;
 	} else {
@@ -301,7 +319,7 @@ void dlp_cpu_blas_all(struct cpu *c)
 		/* BLIS by default only in --full: --quick keeps to its 5 s and
 		 * to what the estimator reads (the system BLAS). */
 		if (c->o->full)
-			names[nlib++] = (char *)BLAS_DEFAULT_OTHER;
+			names[nlib++] = BLAS_DEFAULT_OTHER;
 	}
 	if (nlib == 0) {
 		sb = json_object();
@@ -313,6 +331,9 @@ void dlp_cpu_blas_all(struct cpu *c)
 	json_object_set_new(c->dev, "system_blas", sb);
 	/* The system BLAS's results sit right after dlprobe's at the same
 	 * shape, as "what frameworks get" beside "what the hardware does". */
+	json_array_foreach(sysres, i, r)
+		json_object_set_new(r, "library", json_incref(json_object_get(sb, "library")));
+	compare_all(c, sysres);
 	merged = json_array();
 	json_array_foreach(c->results, i, r) {
 		size_t q;
@@ -320,12 +341,14 @@ void dlp_cpu_blas_all(struct cpu *c)
 
 		json_array_append(merged, r);
 		json_array_foreach(sysres, q, x)
-			if (own_of(c->results, x) == r)
+			if (own_for(c, q) == r)
 				json_array_append(merged, x);
 	}
+	/* Any without a dlprobe result to stand beside (none today) still
+	 * belong in the document. */
 	json_array_foreach(sysres, i, r)
-		json_object_set_new(r, "library", json_incref(json_object_get(sb, "library")));
-	compare_all(c->results, sysres);
+		if (!own_for(c, i))
+			json_array_append(merged, r);
 	json_array_clear(c->results);
 	json_array_extend(c->results, merged);
 	for (l = 1; l < nlib; l++) {
@@ -343,7 +366,7 @@ void dlp_cpu_blas_all(struct cpu *c)
 		if (res) {
 			json_array_foreach(res, i, r)
 				json_object_set_new(r, "library", json_incref(json_object_get(id, "library")));
-			compare_all(c->results, res);
+			compare_all(c, res);
 			json_object_set_new(id, "results", res);
 		}
 		json_array_append_new(others, id);
