@@ -145,6 +145,7 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/faults.sh
 	BUILD=$(BUILD) sh tests/cli_blas.sh
 
 check-schema: $(BIN)
