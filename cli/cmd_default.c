@@ -79,9 +79,10 @@ int dlp_cmd_default(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
-	if (!dlp_cli.json) {
+	/* -v: the whole probe now; otherwise one line with the bench's */
+	if (!dlp_cli.json && dlp_cli.verbose) {
 		dlp_cli_progress_done();
 		dlp_cli_print_text(dlp_report_probe_text, doc);
 		fputc('\n', stdout);
@@ -103,7 +104,7 @@ int dlp_cmd_default(int argc, char **argv)
 	/* the frameworks as installed: their figures are "as configured" */
 	dlp_cli_bench_framework(probe, bench);
 	if (!dlp_cli.json) {
-		dlp_cli_print_text(dlp_report_bench_text, doc);
+		dlp_cli_print_text(dlp_cli.verbose ? dlp_report_bench_text : dlp_report_summary_text, doc);
 		fputc('\n', stdout);
 	}
 

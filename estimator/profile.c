@@ -14,13 +14,12 @@
 
 void dlp_profile_flag(dlp_profile *p, const char *fmt, ...)
 {
-	char buf[300];
 	va_list ap;
 
+	/* as long as the note is: a fixed buffer cut notes mid-sentence */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	json_array_append_new(p->flags, json_vsprintf(fmt, ap));
 	va_end(ap);
-	json_array_append_new(p->flags, json_string(buf));
 }
 
 void dlp_profile_source(dlp_profile *p, const char *key, const char *src)
