@@ -9,17 +9,17 @@
  * Constants the bench cannot measure (a sort comparison, a row's loss
  * evaluation, in units of the measured histogram update) are assumptions in
  * data/instances.json, measured once by scripts/validate/calibrate.py.
- * The range is x/÷ 2 around the model: these formulas fix the shape of the
- * cost, not its constant, until `make validate` measures it (docs/validation.md). */
+ * The range is x/÷ classical_spread around the model (data/estimator.json):
+ * these formulas fix the shape of the cost, not its constant, until `make
+ * validate` measures it (docs/validation.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
-
-#define CLASSICAL_SPREAD 2.0
 
 static int kv(const char *s, const char *key, int *out)
 {
@@ -86,7 +86,13 @@ json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c, con
 	double hist = p->hist_gups * 1e9, bw = p->host_bw_gbps * 1e9, dot = p->dot_gflops * 1e9;
 	json_t *o, *detail = json_object();
 	const char *formula = "";
+	double spread;
 
+	if (!dlp_constants()) {
+		json_decref(detail);
+		return NULL;
+	}
+	spread = dlp_constants()->classical_spread.value;
 	if (rows <= 0 || feats <= 0) {
 		json_decref(detail);
 		return dlp_error_set("classical models need rows and features (--dataset tabular:ROWSxFEATURES)"),
@@ -187,13 +193,13 @@ json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c, con
 		json_object_set_new(o, "depth", json_integer(c->depth));
 	if (c->iterations)
 		json_object_set_new(o, "iterations", json_integer(c->iterations));
-	json_object_set_new(o, "train_s", json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(s / CLASSICAL_SPREAD),
+	json_object_set_new(o, "train_s", json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(s / spread),
 						    "expected", dlp_json_real(s), "high",
-						    dlp_json_real(s * CLASSICAL_SPREAD)));
+						    dlp_json_real(s * spread)));
 	json_object_set_new(o, "cost_usd",
-			    json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(price > 0 ? s / CLASSICAL_SPREAD / 3600 * price : NAN),
+			    json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(price > 0 ? s / spread / 3600 * price : NAN),
 				      "expected", dlp_json_real(price > 0 ? s / 3600 * price : NAN), "high",
-				      dlp_json_real(price > 0 ? s * CLASSICAL_SPREAD / 3600 * price : NAN)));
+				      dlp_json_real(price > 0 ? s * spread / 3600 * price : NAN)));
 	json_object_set_new(o, "detail", detail);
 	(void)t;
 	return o;

@@ -4,18 +4,16 @@
  * input transfer; a ring all-reduce across devices.
  *
  * The range: the per-layer roofline sum is what the best software stack gets
- * ("low"). The same ResNet-50 on the same 8xA100 differs 2.3x between stacks
- * (MLPerf MXNet+DALI vs Lambda PyTorch, REFERENCE.md), so "high" is 2.3x
- * "low" and "expected" their geometric mean. */
+ * ("low"); "high" is low x stack_spread and "expected" their geometric mean
+ * (data/estimator.json gives the spread and its basis). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
-
-#define STACK_SPREAD 2.3
 
 void dlp_train_defaults(dlp_train *t)
 {
@@ -152,9 +150,8 @@ struct phase_times {
 };
 
 /* Framework operators dispatched per step, each paying the per-operator
- * overhead (profile op_overhead_s). A layer: one forward op and about two
- * backward ops (input gradient, weight gradient or the elementwise gradient;
- * bias sums and gradient accumulation ride along). The optimizer: per
+ * overhead (profile op_overhead_s). A layer: ops_per_layer_fwd_bwd
+ * (data/estimator.json). The optimizer: per
  * weighted layer, two parameter tensors (weight, bias) times the in-place
  * tensor ops of PyTorch's single-tensor loops (torch/optim/sgd.py, adam.py in
  * 1.13) plus zero_grad: SGD 1+1, momentum 3+1 (buf.mul_.add_, param.add_),
@@ -164,7 +161,6 @@ struct phase_times {
  * multi-tensor (foreach/fused) kernels: one op per weighted layer is kept
  * there. The cost of one op is measured separately
  * (scripts/validate/calibrate.py, data/instances.json assumptions). */
-#define OPS_FWD_BWD_PER_LAYER 3
 static double optimizer_ops(enum dlp_optimizer o)
 {
 	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
@@ -180,6 +176,7 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	double B = batch, wbytes = pr->abytes, ovh = p->op_overhead_s, bw = p->mem_bw_gbps * 1e9;
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double nparam_layers = 0, ops = 0;
+	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_estimate_deep */
 
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
@@ -201,10 +198,8 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		/* backward: input gradient and weight gradient, each ~ the forward
 		 * work; the first weighted layer needs no input gradient */
 		bwd_flops_mult = l->params > 0 ? (l->needs_input_grad ? 2 : 1) : 1;
-		/* backward traffic by tensor count: a GEMM layer's input and
-		 * weight gradients each read and write what the forward did (2x);
-		 * an elementwise layer reads the output gradient and its saved
-		 * tensor and writes one gradient (3 tensors against 2: 1.5x) */
+		/* backward traffic by tensor count (data/estimator.json
+		 * backward_traffic_gemm, backward_traffic_elementwise) */
 		tf = fmax(ff / rate, bw > 0 ? fb / bw : 0);
 		/* CPU pooling is a scalar compare-and-select loop per window
 		 * element (l->flops counts them), not a streaming kernel: its
@@ -212,11 +207,12 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * is an assumption (data/instances.json) */
 		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
 			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
-		tb = fmax(bwd_flops_mult * ff / rate, bw > 0 ? (l->gm > 0 ? 2 : 1.5) * fb / bw : 0);
+		tb = fmax(bwd_flops_mult * ff / rate,
+			  bw > 0 ? (l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb / bw : 0);
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
-		ops += l->seq_steps * OPS_FWD_BWD_PER_LAYER;
+		ops += l->seq_steps * K->ops_per_layer.value;
 		if (layer_s)
 			layer_s[i] = tf + tb;
 		if (l->params > 0)
@@ -247,12 +243,13 @@ static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 			struct phase_times *ph_out)
 {
 	struct phase_times ph;
+	double spread = dlp_constants()->stack_spread.value; /* checked by dlp_estimate_deep */
 	double compute = step_time(p, rs, m, pr, batch, devices, &ph, layer_s, measured);
 	/* gradients are reduced while the backward pass runs: the best stack
 	 * hides the all-reduce behind it, the others pay it */
 	double low = compute + fmax(0, ph.allreduce - ph.bwd);
-	double high = compute * STACK_SPREAD + ph.allreduce;
-	double expected = compute * sqrt(STACK_SPREAD) + ph.allreduce;
+	double high = compute * spread + ph.allreduce;
+	double expected = compute * sqrt(spread) + ph.allreduce;
 	json_t *o;
 
 	low *= steps;
@@ -287,6 +284,8 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	int measured = 0, measured2 = 0;
 	size_t i, k;
 
+	if (!dlp_constants())
+		return NULL;
 	if (devices > p->devices)
 		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices), NULL;
 	if (ds->tokens > 0 && samples <= 0)

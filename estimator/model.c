@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 
 const char *dlp_op_name(enum dlp_op op)
@@ -46,6 +47,10 @@ struct shape {
 #define MAX_WIDTH 100000000L   /* outputs / hidden units (as the mlp: spec) */
 #define MAX_REPEAT 10000L      /* "times" of a repeat block */
 #define MAX_LAYERS 100000      /* layers in one model */
+
+/* Forward FLOPs per element of an operation (data/estimator.json
+ * "flops_per_element"); dlp_model_from_json() checks the constants load. */
+#define FLOPS(op) (dlp_constants()->flops.op.value)
 
 /* v must lie in [lo, hi]: else an error naming the layer and the field. */
 static int in_range(const char *name, const char *field, long v, long lo, long hi)
@@ -253,7 +258,7 @@ static int attention(struct build *b, const char *name, long heads)
 	if (!(l = push(b, DLP_OP_ATTN, name)))
 		return -1;
 	l->macs = 2.0 * seq * seq * d;
-	l->flops = 2 * l->macs + 5.0 * heads * seq * seq; /* scale, softmax */
+	l->flops = 2 * l->macs + FLOPS(attention_score) * heads * seq * seq; /* scale, softmax */
 	l->gm = (double)seq;
 	l->gn = (double)seq;
 	l->gk = (double)(d / heads);
@@ -285,7 +290,7 @@ static int recurrent(struct build *b, enum dlp_op op, const char *name, long hid
 			return -1;
 		l->params = (double)gates * hidden * (in + hidden) + 2.0 * gates * hidden;
 		l->macs = (double)steps * gates * hidden * (in + hidden);
-		l->flops = 2 * l->macs + 10.0 * steps * gates * hidden;
+		l->flops = 2 * l->macs + FLOPS(recurrent_gate) * steps * gates * hidden;
 		/* each step is one GEMM of batch rows: the recurrence is serial */
 		l->gm = 1;
 		l->gn = (double)gates * hidden;
@@ -319,7 +324,7 @@ static int loss(struct build *b)
 
 	if (!(l = push(b, DLP_OP_LOSS, "softmax_cross_entropy")))
 		return -1;
-	l->flops = 5 * elems(&b->s);
+	l->flops = FLOPS(softmax_xent) * elems(&b->s);
 	finish(b, l, 1);
 	return 0;
 }
@@ -372,12 +377,12 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 		return dense(b, name, out, !json_is_false(json_object_get(o, "bias")));
 	}
 	if (strcmp(op, "bn") == 0)
-		return eltwise(b, DLP_OP_BN, name, 4, 2);
+		return eltwise(b, DLP_OP_BN, name, FLOPS(bn), 2);
 	if (strcmp(op, "ln") == 0)
-		return eltwise(b, DLP_OP_LN, name, 8, 2);
+		return eltwise(b, DLP_OP_LN, name, FLOPS(ln), 2);
 	if (strcmp(op, "relu") == 0 || strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 ||
 	    strcmp(op, "sigmoid") == 0 || strcmp(op, "relu6") == 0)
-		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? 8 : 1, 0);
+		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? FLOPS(gelu) : FLOPS(activation), 0);
 	if (strcmp(op, "maxpool") == 0 || strcmp(op, "avgpool") == 0) {
 		long k = jint(o, "k", 2);
 		return pool(b, name, k, jint(o, "stride", k), jint(o, "pad", 0));
@@ -426,7 +431,7 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 			return dlp_error_set("%s: residual body gives %ldx%ldx%ld, shortcut %ldx%ldx%ld",
 					     name, out_s.c, out_s.h, out_s.w, b->s.c, b->s.h, b->s.w);
 		fmt(sub, sizeof sub, "%s.add", name);
-		return eltwise(b, DLP_OP_ADD, sub, 1, 0);
+		return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
 	}
 	if (strcmp(op, "repeat") == 0) {
 		long i, times = jint(o, "times", 1);
@@ -483,10 +488,10 @@ static int conv_bn(struct build *b, const char *name, long out, long k, long str
 	if (conv(b, name, out, k, stride, k / 2, 1, 1, 0))
 		return -1;
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
-	return relu ? eltwise(b, DLP_OP_ACT, nm, 1, 0) : 0;
+	return relu ? eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0) : 0;
 }
 
 static int bn_relu(struct build *b, const char *name)
@@ -494,10 +499,10 @@ static int bn_relu(struct build *b, const char *name)
 	char nm[64];
 
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
-	return eltwise(b, DLP_OP_ACT, nm, 1, 0);
+	return eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0);
 }
 
 /* One residual block. Post-activation (He et al. 2015, torchvision layout,
@@ -541,11 +546,11 @@ static int res_block(struct build *b, const char *name, int bottleneck, int prea
 	}
 	b->s = body;
 	fmt(nm, sizeof nm, "%s.add", name);
-	if (eltwise(b, DLP_OP_ADD, nm, 1, 0))
+	if (eltwise(b, DLP_OP_ADD, nm, FLOPS(add), 0))
 		return -1;
 	if (!preact) {
 		fmt(nm, sizeof nm, "%s.relu", name);
-		return eltwise(b, DLP_OP_ACT, nm, 1, 0);
+		return eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0);
 	}
 	return 0;
 }
@@ -630,7 +635,7 @@ static int build_mobilenetv2(struct build *b, const json_t *d)
 				return -1;
 			if (stride == 1 && in.c == cfg[i][1]) {
 				fmt(sub, sizeof sub, "%s.add", nm);
-				if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+				if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 					return -1;
 			}
 		}
@@ -683,7 +688,7 @@ static int build_transformer(struct build *b, const json_t *d)
 		l->params = (double)(max_pos + types) * dm;
 		l->flops = (double)seq * dm * (types ? 2 : 1);
 		finish(b, l, 1);
-		if (json_is_true(json_object_get(d, "embed_ln")) && eltwise(b, DLP_OP_LN, "embed_ln", 8, 2))
+		if (json_is_true(json_object_get(d, "embed_ln")) && eltwise(b, DLP_OP_LN, "embed_ln", FLOPS(ln), 2))
 			return -1;
 	} else {
 		return dlp_error_set("transformer embed \"%s\" is not patch or tokens", embed);
@@ -693,7 +698,7 @@ static int build_transformer(struct build *b, const json_t *d)
 		struct shape x = b->s;
 		fmt(nm, sizeof nm, "block%ld", i);
 		fmt(sub, sizeof sub, "%s.ln1", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 8, 2))
+		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
 			return -1;
 		fmt(sub, sizeof sub, "%s.qkv", nm);
 		if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
@@ -706,22 +711,22 @@ static int build_transformer(struct build *b, const json_t *d)
 			return -1;
 		b->s = x;
 		fmt(sub, sizeof sub, "%s.add1", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 			return -1;
 		fmt(sub, sizeof sub, "%s.ln2", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 8, 2))
+		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
 			return -1;
 		fmt(sub, sizeof sub, "%s.fc1", nm);
-		if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", 8, 0))
+		if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", FLOPS(gelu), 0))
 			return -1;
 		fmt(sub, sizeof sub, "%s.fc2", nm);
 		if (dense(b, sub, dm, 1))
 			return -1;
 		fmt(sub, sizeof sub, "%s.add2", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 			return -1;
 	}
-	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", 8, 2))
+	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", FLOPS(ln), 2))
 		return -1;
 	if (strcmp(head, "lm_tied") == 0) {
 		/* the LM head reuses the token embedding: work but no new weights */
@@ -741,7 +746,7 @@ static int build_transformer(struct build *b, const json_t *d)
 	if (reshape(b, "first_token", dm, 1, 1))
 		return -1;
 	if (strcmp(head, "pooler") == 0 &&
-	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", 1, 0)))
+	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", FLOPS(activation), 0)))
 		return -1;
 	return b->m->classes > 0 ? dense(b, "classifier", b->m->classes, 1) : 0;
 }
@@ -775,6 +780,8 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 		dlp_error_set("model description needs \"input\": [C, H, W]");
 		return NULL;
 	}
+	if (!dlp_constants()) /* FLOPS() below relies on it */
+		return NULL;
 	if (!(m = calloc(1, sizeof *m))) {
 		dlp_error_set("out of memory");
 		return NULL;
