@@ -367,6 +367,19 @@ static void test_parsers(void **state)
 	assert_true(dlp_duration_parse("1y") < 0);
 }
 
+/* The verdict over estimates computed on structs, as the front end builds it. */
+static json_t *verdict_json(const dlp_estimate *ests, size_t n, const dlp_model *m, const dlp_classical *c,
+			    const dlp_dataset *ds, const dlp_train *t)
+{
+	dlp_verdict v;
+	json_t *o;
+
+	assert_int_equal(dlp_verdict_compute(ests, n, m, c, ds, t, &v), 0);
+	o = dlp_verdict_json(&v);
+	dlp_verdict_free(&v);
+	return o;
+}
+
 static void test_catalog_and_verdict(void **state)
 {
 	static const char *const names[] = {"p3.2xlarge", "g6.xlarge", "c7i.2xlarge"};
@@ -374,7 +387,9 @@ static void test_catalog_and_verdict(void **state)
 	dlp_classical c;
 	dlp_dataset ds;
 	dlp_train t;
-	json_t *ests = json_array(), *v;
+	dlp_profile profiles[3];
+	dlp_estimate ests[3];
+	json_t *v;
 	size_t i;
 
 	dlp_classical_parse("gbdt", &c);
@@ -384,18 +399,17 @@ static void test_catalog_and_verdict(void **state)
 	t.retrain_every_s = 86400;
 	t.deadline_s = 3600;
 	for (i = 0; i < 3; i++) {
-		dlp_profile p;
 		json_t *e;
-		assert_int_equal(dlp_profile_from_catalog(names[i], &p), 0);
-		e = dlp_estimate_one(&p, m, &c, &ds, &t);
+		assert_int_equal(dlp_profile_from_catalog(names[i], &profiles[i]), 0);
+		assert_int_equal(dlp_estimate_compute(&profiles[i], m, &c, &ds, &t, &ests[i]), 0);
+		e = dlp_estimate_json(&ests[i]);
 		assert_non_null(e);
 		assert_true(get(e, "deep.cost_usd.expected") > 0);
 		assert_true(get(e, "classical.train_s.expected") > 0);
 		assert_true(get(e, "deep.retrain.runs_per_month") > 30);
-		json_array_append_new(ests, e);
-		dlp_profile_free(&p);
+		json_decref(e);
 	}
-	v = dlp_verdict(ests, m, &c, &ds, &t);
+	v = verdict_json(ests, 3, m, &c, &ds, &t);
 	assert_non_null(v);
 	assert_int_equal(json_array_size(json_object_get(v, "ratios")), 3);
 	assert_true(json_is_string(json_object_get(v, "deep_cheapest")));
@@ -419,7 +433,8 @@ static void test_catalog_and_verdict(void **state)
 		assert_non_null(strstr(sum, "every machine estimated"));
 	}
 	json_decref(v);
-	json_decref(ests);
+	for (i = 0; i < 3; i++)
+		dlp_profile_free(&profiles[i]);
 	dlp_model_free(m);
 	assert_int_equal(dlp_profile_from_catalog("p9.huge", &(dlp_profile){0}), -1);
 }
@@ -523,8 +538,9 @@ static void test_bench_implausible(void **state)
  * nothing meets the limits does it say no hardware does. */
 static void test_verdict_without_price(void **state)
 {
-	json_t *doc = fixture("bench_cpu_fixture.json"), *ests = json_array(), *v;
+	json_t *doc = fixture("bench_cpu_fixture.json"), *v;
 	dlp_profile p;
+	dlp_estimate e;
 	dlp_model *m = dlp_model_from_spec("resnet18", 3, 32, 32, 10);
 	dlp_dataset ds;
 	dlp_train t;
@@ -534,8 +550,8 @@ static void test_verdict_without_price(void **state)
 	assert_int_equal(dlp_profile_from_bench(doc, "fixture", &p), 0);
 	assert_int_equal(dlp_dataset_from_spec("cifar10", &ds), 0);
 	dlp_train_defaults(&t);
-	json_array_append_new(ests, dlp_estimate_one(&p, m, NULL, &ds, &t));
-	v = dlp_verdict(ests, m, NULL, &ds, &t);
+	assert_int_equal(dlp_estimate_compute(&p, m, NULL, &ds, &t, &e), 0);
+	v = verdict_json(&e, 1, m, NULL, &ds, &t);
 	assert_true(json_is_null(json_object_get(v, "deep_cheapest")));
 	sum = json_string_value(json_object_get(v, "summary"));
 	assert_non_null(sum);
@@ -544,11 +560,10 @@ static void test_verdict_without_price(void **state)
 	assert_non_null(strstr(sum, "cost unknown without a price"));
 	json_decref(v);
 	t.deadline_s = 1; /* nothing trains resnet18 on CIFAR-10 in a second */
-	v = dlp_verdict(ests, m, NULL, &ds, &t);
+	v = verdict_json(&e, 1, m, NULL, &ds, &t);
 	sum = json_string_value(json_object_get(v, "summary"));
 	assert_non_null(strstr(sum, "no hardware given trains the deep model within the limits"));
 	json_decref(v);
-	json_decref(ests);
 	dlp_profile_free(&p);
 	dlp_model_free(m);
 	json_decref(doc);
