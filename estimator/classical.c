@@ -1,5 +1,5 @@
 /* Classical models on the same rows and features, from the complexity models
- * in REFERENCE.md driven by measured CPU rates:
+ * of docs/references.md driven by measured CPU rates:
  *  - histogram GBDT (LightGBM docs/Features.rst; XGBoost paper sec. 4.1):
  *    per tree, histogram building c_h x rows x features per level for the
  *    smaller child only, plus split finding over leaves x bins x features;
@@ -129,7 +129,7 @@ static double forest_s(const dlp_profile *p, const dlp_classical *c, double rows
 {
 	double s = NAN, hist = rt->hist;
 
-	/* scikit-learn's exact CART splitter (the REFERENCE.md model,
+	/* scikit-learn's exact CART splitter (the model of docs/references.md,
 	 * features x rows x log rows per tree with max_features in place
 	 * of features): at every node each of mtry candidate features is
 	 * gathered and sorted, n_node x log2(n_node) comparisons, then

@@ -1,5 +1,5 @@
-/* Training time and memory of a deep model on a profile (DESIGN.md, "The
- * estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
+/* Training time and memory of a deep model on a profile (docs/references.md,
+ * "The estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
  * shape, bytes / bandwidth) + per-operator overhead; the optimizer step;
  * input transfer; a ring all-reduce across devices.
  *
@@ -26,7 +26,7 @@ struct prec {
 
 /* Per-parameter memory: fp32 weights 4 + grads 4 + state (momentum 4, Adam
  * 8). Mixed precision (fp16 weights 2 + grads 2 + fp32 master 4 + Adam 8)
- * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., REFERENCE.md). */
+ * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., docs/references.md). */
 static struct prec precision_of(const dlp_profile *p, const dlp_train *t)
 {
 	double state = t->optimizer == DLP_OPT_ADAM ? 8 : t->optimizer == DLP_OPT_MOMENTUM ? 4 : 0;

@@ -1,6 +1,6 @@
 /* estimator/: what training a workload costs on a hardware profile.
  *
- * Pure computation on documents (DESIGN.md): a hardware profile is a bench
+ * Pure computation on documents (docs/references.md, Design): a hardware profile is a bench
  * document (docs/json.md) or a catalog instance (data/instances.json); a
  * workload is a model (data/models/, `mlp:...`, or a user JSON file), a
  * dataset and training settings. Nothing here touches hardware, prints or

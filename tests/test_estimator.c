@@ -1,5 +1,5 @@
 /* The time/memory/cost model on fixture bench documents and catalog entries,
- * and the published measurements of REFERENCE.md as range checks. */
+ * and the published measurements of docs/references.md as range checks. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,7 +76,7 @@ static void in_range(const json_t *o, double measured_s, const char *what)
 		fail_msg("%s: measured %.4g s outside [%.4g, %.4g]", what, measured_s, lo, hi);
 }
 
-/* lambdal/deeplearning-benchmark (REFERENCE.md): ResNet-50 training
+/* lambdal/deeplearning-benchmark (docs/references.md): ResNet-50 training
  * throughput fp32 / fp16 img/s: V100 369/833, A100 80GB 1066/1582, H100 SXM
  * 1753/2616. Compared as the time of one ImageNet epoch. The A100 80GB is
  * checked on a p4d-class A100 40GB entry with the 80GB card's bandwidth
@@ -106,7 +106,7 @@ static void test_lambda_resnet50(void **state)
 	}
 }
 
-/* DAWNBench, davidcpage entry (REFERENCE.md): ResNet-9, CIFAR-10, 24 epochs
+/* DAWNBench, davidcpage entry (docs/references.md): ResNet-9, CIFAR-10, 24 epochs
  * on one V100 (p3.2xlarge) in 74 s, $0.063. fp16, batch 512. */
 static void test_dawnbench_resnet9(void **state)
 {
@@ -117,7 +117,7 @@ static void test_dawnbench_resnet9(void **state)
 	json_decref(o);
 }
 
-/* DAWNBench, setu entry (REFERENCE.md): ResNet-50, ImageNet, 26 epochs on
+/* DAWNBench, setu entry (docs/references.md): ResNet-50, ImageNet, 26 epochs on
  * Azure ND40s_v2 (8xV100) in 1.71 h. Not a range test: that entry trained
  * with progressive resizing (fast.ai, 128 to 224 pixels), so most epochs
  * ran at a fraction of the 224x224 work this estimate assumes. The check is
@@ -132,7 +132,7 @@ static void test_dawnbench_resnet50_imagenet(void **state)
 	json_decref(o);
 }
 
-/* A CPU bench fixture: the OpenBLAS misdetection gap (REFERENCE.md: ~30 vs
+/* A CPU bench fixture: the OpenBLAS misdetection gap (docs/references.md: ~30 vs
  * ~300 GFLOP/s) must show as "as configured" slower than "hardware
  * capability", with a flag. */
 static void test_cpu_fixture_two_rates(void **state)
@@ -249,7 +249,7 @@ static void test_bench_fallbacks_and_schema(void **state)
 }
 
 /* Memory: GPT-2 XL with Adam in mixed precision needs 16 bytes per
- * parameter (ZeRO, REFERENCE.md): 25 GB before activations, more than a
+ * parameter (ZeRO, docs/references.md): 25 GB before activations, more than a
  * 24 GB A10G holds. */
 static void test_memory_fit(void **state)
 {
@@ -284,7 +284,7 @@ static void test_memory_fit(void **state)
 	dlp_profile_free(&p);
 }
 
-/* szilard/GBM-perf (REFERENCE.md): xgboost hist, airline data, 100 trees of
+/* szilard/GBM-perf (docs/references.md): xgboost hist, airline data, 100 trees of
  * depth 10 on r4.8xlarge: 0.4 / 2.7 / 40 s at 0.1M / 1M / 10M rows. The
  * airline data there has 8 raw columns, one-hot encoded; xgboost's sparse
  * histogram work is per non-zero, about 8 per row, so features = 8.

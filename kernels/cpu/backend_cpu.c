@@ -443,7 +443,7 @@ struct shape {
 	int full_only, both_threads, blas, f64;
 };
 
-/* Square sizes and the training shapes REFERENCE.md lists (DeepBench
+/* Square sizes and the training shapes docs/references.md lists (DeepBench
  * gemm_problems.h, LLM layers), skinny batch-sized ones included. */
 static const struct shape shapes[] = {
 	{ 256, 256, 256, 0, 0, 0, 0 },
@@ -592,7 +592,7 @@ static void bf16_all(struct cpu *c)
 		json_array_append_new(c->results, un);
 		return;
 	}
-	/* One core: the AMX target (REFERENCE.md) is per core. */
+	/* One core: the AMX target (docs/references.md) is per core. */
 	for (i = 0; i < 2; i++)
 		if (i == 0 || c->o->full)
 			json_array_append_new(c->results, gemm_one(c, AMX, DLP_CPU_AVX512, 1, sh[i].m,
