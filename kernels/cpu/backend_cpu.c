@@ -633,7 +633,7 @@ static void blas_finding(struct cpu *c)
 		const char *k = json_string_value(json_object_get(r, "kernel"));
 		const char *impl = json_string_value(json_object_get(r, "impl"));
 
-		if (!k || strcmp(k, "gemm") || json_integer_value(json_object_get(r, "n")) != 2048 ||
+		if (!k || strcmp(k, DLP_KERNEL_GEMM) || json_integer_value(json_object_get(r, "n")) != 2048 ||
 		    strcmp(json_string_value(json_object_get(r, "dtype")), "fp32"))
 			continue;
 		if (impl && !strcmp(impl, "dlprobe") && !isfinite(own))
