@@ -38,20 +38,28 @@ static const struct dlp_constants *K(void)
 
 static int profile_init(dlp_profile *p, const char *name, const char *kind)
 {
+	int rc = -1;
+
 	memset(p, 0, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->kind, sizeof p->kind, "%s", kind);
 	p->flags = json_array();
 	p->sources = json_object();
 	p->devices = 1;
-	if (!p->flags || !p->sources)
-		return dlp_error_set("out of memory");
+	if (!p->flags || !p->sources) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
 	if (!K())
-		return -1;
+		goto out; /* its message names the missing constant */
 	p->cart_sort_cost = K()->cart_sort_cost.value;
 	p->loss_eval_cost = K()->loss_eval_cost.value;
 	p->pool_cost = K()->pool_cost.value;
-	return 0;
+	rc = 0;
+out:
+	if (rc)
+		dlp_profile_free(p);
+	return rc;
 }
 
 void dlp_profile_free(dlp_profile *p)
