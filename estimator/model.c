@@ -646,27 +646,13 @@ static int build_mobilenetv2(struct build *b, const json_t *d)
 	return dense(b, "classifier", b->m->classes, 1);
 }
 
-/* Transformer encoders/decoders: BERT (tokens + positions + segments,
- * embedding LayerNorm, pooler), GPT-2 (tokens + positions, final LayerNorm,
- * LM head tied to the token embedding), ViT (patch convolution, class token,
- * positions, final LayerNorm, classifier). */
-static int build_transformer(struct build *b, const json_t *d)
+/* The input side of a transformer: patch convolution, class token and
+ * positions (ViT), or token, position and segment embeddings (BERT, GPT-2). */
+static int transformer_embed(struct build *b, const json_t *d, const char *embed, long dm)
 {
-	const char *embed = json_string_value(json_object_get(d, "embed"));
-	const char *head = json_string_value(json_object_get(d, "head"));
-	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
-	long heads = jint(d, "heads", 12), dff;
-	long i, seq;
+	long seq;
 	dlp_layer *l;
 
-	if (!embed || !head)
-		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
-	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
-	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
-	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
-	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
-		return -1;
-	dff = jint(d, "d_ff", 4 * dm);
 	if (strcmp(embed, "patch") == 0) {
 		long patch = jint(d, "patch", 16);
 		if (conv(b, "patch_embed", dm, patch, patch, 0, 1, 1, 1))
@@ -693,39 +679,52 @@ static int build_transformer(struct build *b, const json_t *d)
 	} else {
 		return dlp_error_set("transformer embed \"%s\" is not patch or tokens", embed);
 	}
-	for (i = 0; i < layers; i++) {
-		char nm[64], sub[80];
-		struct shape x = b->s;
-		fmt(nm, sizeof nm, "block%ld", i);
-		fmt(sub, sizeof sub, "%s.ln1", nm);
-		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
-			return -1;
-		fmt(sub, sizeof sub, "%s.qkv", nm);
-		if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.attn", nm);
-		if (attention(b, sub, heads))
-			return -1;
-		fmt(sub, sizeof sub, "%s.proj", nm);
-		if (dense(b, sub, dm, 1))
-			return -1;
-		b->s = x;
-		fmt(sub, sizeof sub, "%s.add1", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.ln2", nm);
-		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc1", nm);
-		if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", FLOPS(gelu), 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc2", nm);
-		if (dense(b, sub, dm, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.add2", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
-			return -1;
-	}
+	return 0;
+}
+
+/* One pre-LayerNorm block: attention and the feed-forward network, each
+ * with its residual addition. */
+static int transformer_block(struct build *b, long i, long dm, long heads, long dff)
+{
+	char nm[64], sub[80];
+	struct shape x = b->s;
+
+	fmt(nm, sizeof nm, "block%ld", i);
+	fmt(sub, sizeof sub, "%s.ln1", nm);
+	if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
+		return -1;
+	fmt(sub, sizeof sub, "%s.qkv", nm);
+	if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.attn", nm);
+	if (attention(b, sub, heads))
+		return -1;
+	fmt(sub, sizeof sub, "%s.proj", nm);
+	if (dense(b, sub, dm, 1))
+		return -1;
+	b->s = x;
+	fmt(sub, sizeof sub, "%s.add1", nm);
+	if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.ln2", nm);
+	if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc1", nm);
+	if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", FLOPS(gelu), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc2", nm);
+	if (dense(b, sub, dm, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.add2", nm);
+	return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
+}
+
+/* The output side: an LM head tied to the token embedding, or a classifier
+ * on the first token (behind a pooler for BERT). */
+static int transformer_head(struct build *b, const json_t *d, const char *head, long dm)
+{
+	dlp_layer *l;
+
 	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", FLOPS(ln), 2))
 		return -1;
 	if (strcmp(head, "lm_tied") == 0) {
@@ -749,6 +748,34 @@ static int build_transformer(struct build *b, const json_t *d)
 	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", FLOPS(activation), 0)))
 		return -1;
 	return b->m->classes > 0 ? dense(b, "classifier", b->m->classes, 1) : 0;
+}
+
+/* Transformer encoders/decoders: BERT (tokens + positions + segments,
+ * embedding LayerNorm, pooler), GPT-2 (tokens + positions, final LayerNorm,
+ * LM head tied to the token embedding), ViT (patch convolution, class token,
+ * positions, final LayerNorm, classifier). */
+static int build_transformer(struct build *b, const json_t *d)
+{
+	const char *embed = json_string_value(json_object_get(d, "embed"));
+	const char *head = json_string_value(json_object_get(d, "head"));
+	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
+	long heads = jint(d, "heads", 12), dff;
+	long i;
+
+	if (!embed || !head)
+		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
+	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
+	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
+	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
+	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
+		return -1;
+	dff = jint(d, "d_ff", 4 * dm);
+	if (transformer_embed(b, d, embed, dm))
+		return -1;
+	for (i = 0; i < layers; i++)
+		if (transformer_block(b, i, dm, heads, dff))
+			return -1;
+	return transformer_head(b, d, head, dm);
 }
 
 /* ---- model objects ------------------------------------------------------- */
