@@ -139,6 +139,7 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/faults.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
