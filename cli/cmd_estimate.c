@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
 
@@ -85,11 +86,10 @@ static const struct option est_longopts[] = {
 
 static int positive(const char *opt, const char *s, double *out, int integer)
 {
-	char *end;
+	const char *end;
 
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*out) || *out <= 0 || (integer && *out != floor(*out)) ||
+	/* decimal only: "0x10" is no count a person means */
+	if (dlp_decimal_double(s, &end, out) != 0 || *end || *out <= 0 || (integer && *out != floor(*out)) ||
 	    *out > 1e15)
 		return dlp_cli_usage("%s needs a positive %s (got \"%s\")", opt, integer ? "integer" : "number", s);
 	return DLP_EXIT_OK;
@@ -171,10 +171,8 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 				rc = dlp_cli_usage("%s", dlp_error_message());
 			break;
 		case O_PRICE: {
-			char *end;
-			errno = 0;
-			o->train.price_override = strtod(optarg, &end);
-			if (end == optarg || *end || errno || !isfinite(o->train.price_override) ||
+			const char *end;
+			if (dlp_decimal_double(optarg, &end, &o->train.price_override) != 0 || *end ||
 			    o->train.price_override < 0)
 				rc = dlp_cli_usage("--price needs a non-negative number of USD per hour (got \"%s\")",
 						   optarg);
@@ -182,12 +180,11 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 		}
 		case O_RETRAIN:
 			if ((o->train.retrain_every_s = dlp_duration_parse(optarg)) <= 0)
-				rc = dlp_cli_usage("--retrain-every needs a duration such as 12h, 1d, 1w (got \"%s\")",
-						   optarg);
+				rc = dlp_cli_usage("--retrain-every: %s", dlp_error_message());
 			break;
 		case O_DEADLINE:
 			if ((o->train.deadline_s = dlp_duration_parse(optarg)) <= 0)
-				rc = dlp_cli_usage("--deadline needs a duration such as 30m, 2h, 1d (got \"%s\")", optarg);
+				rc = dlp_cli_usage("--deadline: %s", dlp_error_message());
 			break;
 		default:
 			if (dlp_cli_common_option(c, optarg) != 0)
@@ -204,33 +201,41 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 	return DLP_EXIT_OK;
 }
 
-/* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features). */
-static int parse_input(const char *s, const dlp_model *hint_text, int *c, int *h, int *w)
+/* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
+ * each a decimal integer. */
+#define MAX_INPUT_DIM 100000LL
+#define MAX_INPUT_LEN 10000000LL
+static int parse_input(const char *s, int *c, int *h, int *w)
 {
-	long a = 0, b = 0, d = 0;
-	int n;
-	char tail;
+	long long v[3];
+	const char *p = s, *end;
+	int n = 0;
 
 	*c = *h = *w = 0;
 	if (!s)
 		return 0;
-	n = sscanf(s, "%ldx%ldx%ld%c", &a, &b, &d, &tail);
-	if (n == 3 && a > 0 && b > 0 && d > 0 && a < 100000 && b < 100000 && d < 100000) {
-		*c = (int)a, *h = (int)b, *w = (int)d;
+	for (;;) {
+		if (n == 3 || dlp_decimal_ll(p, &end, 1, MAX_INPUT_LEN, &v[n]) != 0)
+			return -1;
+		n++;
+		if (!*end)
+			break;
+		if (*end != 'x')
+			return -1;
+		p = end + 1;
+	}
+	if (n == 1) {
+		*c = -1, *h = (int)v[0]; /* resolved against the model's task */
 		return 0;
 	}
-	n = sscanf(s, "%ldx%ld%c", &a, &b, &tail);
-	if (n == 2 && a > 0 && b > 0 && a < 100000 && b < 100000) {
-		*c = 3, *h = (int)a, *w = (int)b;
-		return 0;
-	}
-	n = sscanf(s, "%ld%c", &a, &tail);
-	if (n == 1 && a > 0 && a < 10000000) {
-		(void)hint_text;
-		*c = -1, *h = (int)a; /* resolved against the model's task */
-		return 0;
-	}
-	return -1;
+	for (int i = 0; i < n; i++)
+		if (v[i] >= MAX_INPUT_DIM)
+			return -1;
+	if (n == 3)
+		*c = (int)v[0], *h = (int)v[1], *w = (int)v[2];
+	else
+		*c = 3, *h = (int)v[0], *w = (int)v[1];
+	return 0;
 }
 
 struct workload {
@@ -258,7 +263,7 @@ static int make_workload(const struct est_opts *o, struct workload *wl)
 		return dlp_cli_usage("%s", dlp_error_message());
 	if (o->samples > 0)
 		wl->ds.samples = o->samples;
-	if (o->input && parse_input(o->input, NULL, &c, &h, &w))
+	if (o->input && parse_input(o->input, &c, &h, &w))
 		return dlp_cli_usage("malformed --input \"%s\" (expected CxHxW, HxW or N)", o->input);
 	if (!o->input && wl->ds.in_c > 0 && strcmp(wl->ds.task, "tabular") != 0)
 		c = wl->ds.in_c, h = wl->ds.in_h, w = wl->ds.in_w;
