@@ -56,7 +56,7 @@ TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so \
-	     $(BUILD)/tests/libcublas_fake.so
+	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libsignal_fsync.so
 
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
@@ -118,6 +118,9 @@ $(BUILD)/tests/libcuda_nosym.so: tests/fakes/fake_cuda.c
 $(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libsignal_fsync.so: tests/fakes/fake_signal_fsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@ -ldl
 $(BUILD)/tests/libOpenCL_crash.so: tests/fakes/fake_icd_crash.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
@@ -132,6 +135,7 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/cli_harden.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh

@@ -180,11 +180,11 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 		}
 		case O_RETRAIN:
 			if ((o->train.retrain_every_s = dlp_duration_parse(optarg)) <= 0)
-				rc = dlp_cli_usage("--retrain-every: %s", dlp_error_message());
+				rc = dlp_cli_usage("--retrain-every needs a duration (%s)", dlp_error_message());
 			break;
 		case O_DEADLINE:
 			if ((o->train.deadline_s = dlp_duration_parse(optarg)) <= 0)
-				rc = dlp_cli_usage("--deadline: %s", dlp_error_message());
+				rc = dlp_cli_usage("--deadline needs a duration (%s)", dlp_error_message());
 			break;
 		default:
 			if (dlp_cli_common_option(c, optarg) != 0)

@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	/* a full or closed stdout is a failure, not a silent exit 0 */
+	atexit(dlp_cli_close_stdout);
 	dlp_cli.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	/* "+": stop at the first non-option, the command; its options are its own. */
 	opterr = 0;

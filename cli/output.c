@@ -1,12 +1,9 @@
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -108,93 +105,12 @@ const char *dlp_cli_reset(void)
 	return dlp_cli.color ? "\033[0m" : "";
 }
 
-/* A temporary name beside path: rename() is atomic only within a filesystem. */
-static int open_temp(const char *path, char *tmp, size_t len)
-{
-	int fd;
-
-	if (snprintf(tmp, len, "%s.tmp-XXXXXX", path) >= (int)len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		fchmod(fd, 0644);
-	return fd;
-}
-
-int dlp_cli_check_output_path(const char *path)
-{
-	char tmp[4096];
-	struct stat st;
-	int fd;
-
-	if (!path)
-		return DLP_EXIT_OK;
-	if (!*path)
-		return dlp_cli_usage("-o needs a file name");
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return dlp_cli_usage("cannot write %s: it is a directory", path);
-	/* rename() would replace a device or a socket with our file */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return dlp_cli_usage("cannot write %s: not a regular file", path);
-	fd = open_temp(path, tmp, sizeof tmp);
-	if (fd < 0)
-		return dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-	close(fd);
-	unlink(tmp);
-	return DLP_EXIT_OK;
-}
-
-static int write_file(const json_t *doc, const char *path)
-{
-	char tmp[4096];
-	FILE *f = NULL;
-	int fd, ret = DLP_EXIT_RUNTIME, saved = 0;
-
-	fd = open_temp(path, tmp, sizeof tmp);
-	if (fd < 0) {
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (json_dumpf(doc, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
-		saved = errno;
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(saved ? saved : EIO));
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0) {
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
-	ret = DLP_EXIT_OK;
-out:
-	if (f)
-		fclose(f);
-	if (tmp[0] && fd >= 0)
-		unlink(tmp);
-	return ret;
-}
-
 int dlp_cli_emit_json(const json_t *doc)
 {
 	int ret = DLP_EXIT_OK;
 
 	if (dlp_cli.out_path) {
-		ret = write_file(doc, dlp_cli.out_path);
+		ret = dlp_cli_write_file(doc, dlp_cli.out_path);
 		if (ret != DLP_EXIT_OK)
 			return ret;
 	}

@@ -81,7 +81,7 @@ double dlp_duration_parse(const char *s)
 		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s);
 	v *= units[i].s;
 	if (!(v <= MAX_DURATION_S))
-		return dlp_error_set("\"%s\" is out of range (at most 100 years)", s);
+		return dlp_error_set("\"%s\" is out of range: at most 100 years", s);
 	return v;
 }
 
