@@ -178,5 +178,21 @@ EOF
 expect "effective_bytes 1e300 is refused" 2 "probe.memory.effective_bytes 1e\+300 is out of range" -- "$B" estimate --hw "$T/mem.json" --model mlp:4,2 --samples 10
 one_line "effective_bytes: one line"
 
+# ---- OpenCL: say why no platform loaded ------------------------------------
+# The ICD loader reports "no platform" whatever happened; the vendor
+# library's own load error says what did.
+mkdir "$T/icd" && echo libdlprobe-no-such-vendor.so > "$T/icd/bogus.icd"
+clreason() { /usr/bin/python3 -c "import json,sys; c=json.load(sys.stdin)['probe']['opencl']; print(c['status'], c['reason'])"; }
+OCL_ICD_VENDORS="$T/icd" "$B" probe --json 2>/dev/null | clreason > "$T/cl"
+check "a vendor library that does not load is named with the loader's reason ($(cat "$T/cl"))" \
+	grep -q "^unavailable no OpenCL platform loaded: bogus.icd (libdlprobe-no-such-vendor.so) failed to load: .*cannot open shared object file" "$T/cl"
+# under an address-space limit PoCL (with LLVM) cannot map its libraries
+(ulimit -v 100000; exec "$B" probe --json 2>/dev/null) | clreason > "$T/cl"
+if grep -q '^ok' "$T/cl"; then
+	echo "skip OpenCL under ulimit -v: the platform still loads here"
+elif [ -s "$T/cl" ]; then
+	check "under ulimit -v the OpenCL reason says what failed ($(cat "$T/cl"))" grep -q "failed to load: " "$T/cl"
+fi
+
 echo "cli_harden: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
