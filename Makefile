@@ -61,7 +61,7 @@ FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BU
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-fuzz fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -140,7 +140,50 @@ check-cli: $(BIN) $(FAKE_LIBS)
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
 
-check: check-unit check-cli check-schema
+# ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
+# Each fuzz/fuzz_NAME.c is a libFuzzer harness. `make test` replays its
+# corpus, the seeds below and every past crash (fuzz/crashes/NAME) through
+# fuzz/replay.c built with $(CC), sanitized in the SAN pass; `make fuzz`
+# builds the harnesses with clang and runs each FUZZ_SECONDS.
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SEEDS_model := data/models
+FUZZ_SEEDS_bench := $(wildcard tests/fixtures/bench_*.json docs/device-runs/*.json)
+FUZZ_SEEDS_spec :=
+FUZZ_SEEDS_sysfs :=
+REPLAY_BIN := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/util.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< fuzz/replay.c fuzz/util.c $(LIB) $(LDLIBS) -o $@
+
+check-fuzz: $(REPLAY_BIN)
+	@set -e; $(foreach n,$(FUZZ_NAMES),echo "== replay $(n)"; \
+		$(BUILD)/fuzz/replay_$(n) fuzz/corpus/$(n) fuzz/crashes/$(n) $(FUZZ_SEEDS_$(n));)
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRC := $(wildcard common/*.c estimator/*.c) probe/cgroup.c probe/memory.c probe/sysfile.c
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRC)) $(FUZZ_BUILD)/embedded.o
+FUZZ_BIN     := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/embedded.o: scripts/embed.sh $(DATA)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $(DATA) > $(FUZZ_BUILD)/embedded.S && $(FUZZ_CC) -c $(FUZZ_BUILD)/embedded.S -o $@
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/util.c fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer $< fuzz/util.c \
+		$(FUZZ_LIB_OBJ) -ljansson -lm -ldl -pthread -o $@
+
+fuzz: deps $(FUZZ_BIN)
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+		FUZZ_SEEDS_model="$(FUZZ_SEEDS_model)" FUZZ_SEEDS_bench="$(FUZZ_SEEDS_bench)" \
+		sh scripts/fuzz.sh $(FUZZ_NAMES)
+
+check: check-unit check-cli check-schema check-fuzz
 
 deps:
 	@sh scripts/deps.sh
@@ -152,7 +195,7 @@ run: deps
 # The plain suite, then the same unit and CLI tests under ASan+UBSan.
 test: deps
 	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli check-fuzz
 
 bench-probe: $(BIN)
 	sh scripts/bench_probe.sh $(BIN)
@@ -176,7 +219,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
@@ -184,4 +227,4 @@ clean:
 validate: $(BIN)
 	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(if $(filter fuzz,$(MAKECMDGOALS)),$(FUZZ_BUILD)) -name '*.d' 2>/dev/null)
