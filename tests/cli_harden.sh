@@ -187,10 +187,13 @@ OCL_ICD_VENDORS="$T/icd" "$B" probe --json 2>/dev/null | clreason > "$T/cl"
 check "a vendor library that does not load is named with the loader's reason ($(cat "$T/cl"))" \
 	grep -q "^unavailable no OpenCL platform loaded: bogus.icd (libdlprobe-no-such-vendor.so) failed to load: .*cannot open shared object file" "$T/cl"
 # under an address-space limit PoCL (with LLVM) cannot map its libraries
-(ulimit -v 100000; exec "$B" probe --json 2>/dev/null) | clreason > "$T/cl"
-if grep -q '^ok' "$T/cl"; then
+# (the inner shell waits, so an abort under the limit is reported to /dev/null)
+sh -c 'ulimit -v 100000; "$1" probe --json > "$2"; exit 0' sh "$B" "$T/clv.json" 2>/dev/null
+if ! clreason < "$T/clv.json" > "$T/cl" 2>/dev/null; then
+	echo "skip OpenCL under ulimit -v: dlprobe does not start under it here (ASan reserves its shadow)"
+elif grep -q '^ok' "$T/cl"; then
 	echo "skip OpenCL under ulimit -v: the platform still loads here"
-elif [ -s "$T/cl" ]; then
+else
 	check "under ulimit -v the OpenCL reason says what failed ($(cat "$T/cl"))" grep -q "failed to load: " "$T/cl"
 fi
 
