@@ -85,6 +85,10 @@ expect "-o onto a hard-linked file" 0 "" -- write "$T/h2.json"
 check "the other name sees the new document" is_doc "$T/h1.json"
 check "the files are still one" test "$(stat -c %i "$T/h1.json")" = "$(stat -c %i "$T/h2.json")"
 no_temp "no temporary file after the in-place write"
+head -c 100000 /dev/zero | tr '\0' x > "$T/h3.json"
+ln "$T/h3.json" "$T/h4.json"
+write "$T/h4.json"
+check "a longer old file is cut to the new document" is_doc "$T/h3.json"
 
 # ---- modes, umask, owner -------------------------------------------------
 echo old > "$T/m.json" && chmod 0640 "$T/m.json"
