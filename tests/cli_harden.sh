@@ -117,10 +117,14 @@ no_temp "no temporary file after ulimit -f"
 # a signal at the last moment (raised in fsync by a preloaded shim): it waits
 # for the rename, then ends the program as it would have
 preload="$BUILD/tests/libsignal_fsync.so"
+# nohup, or a background job of a script, starts dlprobe with SIGHUP or
+# SIGINT ignored: restore the default actions (coreutils env) where possible
+dflt=""
+env --default-signal=HUP,INT,TERM true 2>/dev/null && dflt="--default-signal=HUP,INT,TERM"
 for sig in 15:TERM 2:INT 1:HUP; do
 	n=${sig%%:*}
 	echo precious > "$T/s.json"
-	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$preload" FAKE_FSYNC_SIGNAL=$n \
+	env $dflt ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" LD_PRELOAD="$preload" FAKE_FSYNC_SIGNAL=$n \
 		"$B" -q list models -o "$T/s.json" > /dev/null 2>&1
 	rc=$?
 	check "SIG${sig#*:} during -o still ends the program (exit $rc)" test "$rc" -eq $((128 + n))
