@@ -836,8 +836,11 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	}
 	if (classes > 0 && m->classes > 0)
 		m->classes = classes;
-	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1) {
-		dlp_error_set("model %s: input %dx%dx%d is not valid", m->name, m->in_c, m->in_h, m->in_w);
+	/* the caller's overrides are held to the same bounds as the file's */
+	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1 || m->in_c > MAX_WIDTH || m->in_h > MAX_EXTENT ||
+	    m->in_w > MAX_EXTENT) {
+		dlp_error_set("model %s: input %dx%dx%d is not valid (channels 1 to %ld, height and width 1 to %ld)",
+			      m->name, m->in_c, m->in_h, m->in_w, MAX_WIDTH, MAX_EXTENT);
 		goto out;
 	}
 	memset(&b, 0, sizeof b);

@@ -140,6 +140,10 @@ static void model_counts_wide(void **state)
 		       "\"embed\":\"patch\",\"head\":\"cls\",\"patch\":1,\"layers\":1,\"d_model\":8,\"heads\":1,"
 		       "\"classes\":2}");
 	assert_null(m);
+	/* a caller's input override is held to the same bounds */
+	m = dlp_model_from_spec("resnet18", 3, 2000000000, 2000000000, 0);
+	assert_null(m);
+	assert_non_null(strstr(dlp_error_message(), "not valid"));
 }
 
 /* An LSTM over 1e9 steps: steps x 3 ops overflowed an int and the op
