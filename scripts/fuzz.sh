@@ -12,7 +12,9 @@ status=0
 summary=${FUZZ_SUMMARY:-$B/summary.txt}
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-	echo "machine: $(uname -m), $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+	echo "machine: $(uname -m), $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)" \
+		"family $(sed -n 's/^cpu family[^:]*: //p' /proc/cpuinfo | head -1)," \
+		"model $(sed -n 's/^model[^:]*: //p' /proc/cpuinfo | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "compiler: $(${FUZZ_CC:-clang} --version | head -1)"
 	echo "per harness: ${runs:+$runs runs or }${secs} s, -timeout=10, ASan+UBSan"
 } > "$summary.head" 2>/dev/null || true
@@ -35,7 +37,8 @@ for n in "$@"; do
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
-	line="$n: ${execs:-?} executions, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files, exit $rc"
+	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1 s/p' "$log" | tail -1)
+	line="$n: ${execs:-?} executions${took:+ in $took}, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files, exit $rc"
 	echo "$line" | tee -a "$summary.body"
 	if [ "$rc" -ne 0 ]; then
 		status=1
