@@ -164,7 +164,8 @@ expect "an input beyond int is refused, not truncated" 2 'wide: "input\[1\] \(he
 one_line "wide input: one line"
 cat > "$T/grow.json" <<'EOF'
 {"name": "grow", "input": [1, 8, 8],
- "layers": [{"op": "repeat", "times": 5000, "body": [{"op": "conv", "out": 1, "k": 1, "pad": 1000000}]}]}
+ "layers": [{"op": "repeat", "times": 5000, "body": [{"op": "conv", "out": 1, "k": 1, "pad": 1000000}]},
+            {"op": "dense", "out": 1}]}
 EOF
 expect "padding that grows the image past the bound is refused" 2 "is out of range \(1 to 1000000000 per side\)" -- $E --model "$T/grow.json" --samples 10
 cat > "$T/lstm.json" <<'EOF'

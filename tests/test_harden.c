@@ -131,7 +131,7 @@ static void model_counts_wide(void **state)
 	 * positions() long before the layer limit */
 	snprintf(text, sizeof text,
 		 "{\"name\":\"t\",\"input\":[1,8,8],\"layers\":[{\"op\":\"repeat\",\"times\":5000,\"body\":"
-		 "[{\"op\":\"conv\",\"out\":1,\"k\":1,\"pad\":1000000}]}]}");
+		 "[{\"op\":\"conv\",\"out\":1,\"k\":1,\"pad\":1000000}]},{\"op\":\"dense\",\"out\":1}]}");
 	m = model_text(text);
 	assert_null(m);
 	assert_non_null(strstr(dlp_error_message(), "out of range"));
