@@ -35,6 +35,11 @@ for n in "$@"; do
 	"$B/fuzz_$n" -max_total_time="$secs" ${runs:+-runs=$runs} -timeout=10 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$art/" $dict "$corpus" "fuzz/crashes/$n" > "$log" 2>&1
 	rc=$?
+	# libFuzzer ends without atexit handlers: the sysfs harness's scratch
+	# trees of processes that are gone
+	for d in /dev/shm/dlprobe-fuzz-sysfs-* /tmp/dlprobe-fuzz-sysfs-*; do
+		[ -d "$d" ] && ! kill -0 "${d##*-}" 2>/dev/null && rm -rf "$d"
+	done
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
 	took=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1 s/p' "$log" | tail -1)
