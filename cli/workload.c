@@ -8,36 +8,45 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 
-static int parse_input(const char *s, const dlp_model *hint_text, int *c, int *h, int *w)
+/* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
+ * each a decimal integer. */
+#define MAX_INPUT_DIM 100000LL
+#define MAX_INPUT_LEN 10000000LL
+static int parse_input(const char *s, int *c, int *h, int *w)
 {
-	long a = 0, b = 0, d = 0;
-	int n;
-	char tail;
+	long long v[3];
+	const char *p = s, *end;
+	int n = 0, i;
 
 	*c = *h = *w = 0;
 	if (!s)
 		return 0;
-	n = sscanf(s, "%ldx%ldx%ld%c", &a, &b, &d, &tail);
-	if (n == 3 && a > 0 && b > 0 && d > 0 && a < 100000 && b < 100000 && d < 100000) {
-		*c = (int)a, *h = (int)b, *w = (int)d;
+	for (;;) {
+		if (n == 3 || dlp_decimal_ll(p, &end, 1, MAX_INPUT_LEN, &v[n]) != 0)
+			return -1;
+		n++;
+		if (!*end)
+			break;
+		if (*end != 'x')
+			return -1;
+		p = end + 1;
+	}
+	if (n == 1) {
+		*c = -1, *h = (int)v[0]; /* resolved against the model's task */
 		return 0;
 	}
-	n = sscanf(s, "%ldx%ld%c", &a, &b, &tail);
-	if (n == 2 && a > 0 && b > 0 && a < 100000 && b < 100000) {
-		*c = 3, *h = (int)a, *w = (int)b;
-		return 0;
-	}
-	n = sscanf(s, "%ld%c", &a, &tail);
-	if (n == 1 && a > 0 && a < 10000000) {
-		(void)hint_text;
-		*c = -1, *h = (int)a; /* resolved against the model's task */
-		return 0;
-	}
-	return -1;
+	for (i = 0; i < n; i++)
+		if (v[i] >= MAX_INPUT_DIM)
+			return -1;
+	if (n == 3)
+		*c = (int)v[0], *h = (int)v[1], *w = (int)v[2];
+	else
+		*c = 3, *h = (int)v[0], *w = (int)v[1];
+	return 0;
 }
-
 
 void dlp_cli_workload_free(struct workload *w)
 {
@@ -56,7 +65,7 @@ int dlp_cli_workload(const struct est_opts *o, struct workload *wl)
 		return dlp_cli_usage("%s", dlp_error_message());
 	if (o->samples > 0)
 		wl->ds.samples = o->samples;
-	if (o->input && parse_input(o->input, NULL, &c, &h, &w))
+	if (o->input && parse_input(o->input, &c, &h, &w))
 		return dlp_cli_usage("malformed --input \"%s\" (expected CxHxW, HxW or N)", o->input);
 	if (!o->input && wl->ds.in_c > 0 && strcmp(wl->ds.task, "tabular") != 0)
 		c = wl->ds.in_c, h = wl->ds.in_h, w = wl->ds.in_w;
