@@ -11,7 +11,7 @@
  * verdict returned (NULL: out of memory). A machine that cannot be estimated
  * (a partial bench) is left out; the others still answer. */
 static json_t *scenario_group(const json_t *bench_doc, const struct workload *wl, const dlp_train *train,
-			      size_t n_refs, json_t *ests)
+			      size_t n_refs, json_t *ests, const char *title)
 {
 	size_t nh = (bench_doc ? 1 : 0) + n_refs, h, n = 0;
 	dlp_profile *profiles = calloc(nh + 1, sizeof *profiles);
@@ -22,10 +22,11 @@ static json_t *scenario_group(const json_t *bench_doc, const struct workload *wl
 
 	if (!profiles || !group)
 		goto out;
-	t.devices = 1; /* a single device of the reference instances */
+	t.devices = 0; /* every device of an instance: its price is the whole instance's */
 	for (h = 0; h < nh; h++) {
 		dlp_profile *p = &profiles[n];
-		int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, "this machine", p)
+		int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, dlp_cli.label ? dlp_cli.label
+												    : "this machine", p)
 					     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
 										    h - (bench_doc ? 1 : 0)), p);
 		if (r)
@@ -41,6 +42,7 @@ static json_t *scenario_group(const json_t *bench_doc, const struct workload *wl
 	if (dlp_verdict_compute(group, n, wl->model, &wl->cl, &wl->ds, &t, &v) == 0) {
 		vj = dlp_verdict_json(&v);
 		json_object_set_new(vj, "workload", json_string(wl->name));
+		json_object_set_new(vj, "scenario", json_string(title));
 		dlp_verdict_free(&v);
 	}
 out:
@@ -58,14 +60,16 @@ out:
 int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 {
 	static const struct {
+		const char *title; /* why it is estimated, as the output labels it */
 		const char *model, *dataset, *classical;
 		double epochs;
 		enum dlp_precision prec;
 		double retrain_every_s;
 	} sc[] = {
-		{"mlp:30,256,256,2", "tabular:1000000x30", "gbdt", 20, DLP_PREC_FP32, 86400},
-		{"resnet18", "cifar10", "none", 30, DLP_PREC_MIXED, 0},
-		{"gpt2", "text:2.5e9", "none", 1, DLP_PREC_MIXED, 0},
+		{"tabular product, daily retraining", "mlp:30,256,256,2", "tabular:1000000x30", "gbdt", 20,
+		 DLP_PREC_FP32, 86400},
+		{"image reference", "resnet18", "cifar10", "none", 30, DLP_PREC_MIXED, 0},
+		{"language reference", "gpt2", "text:2.5e9", "none", 1, DLP_PREC_MIXED, 0},
 	};
 	json_t *ests = json_array(), *refv = json_array(), *verdict = NULL;
 	size_t s, n_refs = 0;
@@ -88,7 +92,7 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		o.train.retrain_every_s = sc[s].retrain_every_s;
 		if (dlp_cli_workload(&o, &wl) != DLP_EXIT_OK)
 			goto out;
-		v = scenario_group(bench_doc, &wl, &o.train, n_refs, ests);
+		v = scenario_group(bench_doc, &wl, &o.train, n_refs, ests, sc[s].title);
 		dlp_cli_workload_free(&wl);
 		if (!v) {
 			rc = dlp_cli_fail("out of memory");

@@ -17,19 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
 
 static int kv(const char *s, const char *key, int *out)
 {
 	size_t n = strlen(key);
-	char *end;
-	long v;
+	const char *end;
+	long long v;
 
 	if (strncmp(s, key, n) || s[n] != '=')
 		return 0;
-	v = strtol(s + n + 1, &end, 10);
-	if (end == s + n + 1 || (*end && *end != ',') || v < 1 || v > 1000000)
+	if (dlp_decimal_ll(s + n + 1, &end, 1, 1000000, &v) != 0 || (*end && *end != ','))
 		return -1;
 	*out = (int)v;
 	return 1;

@@ -7,7 +7,6 @@
  * ("low"); "high" is low x stack_spread and "expected" their geometric mean
  * (data/estimator.json gives the spread and its basis). */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,39 +172,76 @@ static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_mod
 	return r;
 }
 
-static void note(dlp_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(dlp_notes *n, const char *fmt, ...)
+/* A layer's group: its name with every run of digits as '*', so that the
+ * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
+ * line ("block*.fc1 x 12") rather than five near-identical ones. */
+static void layer_group(const char *name, char *key, size_t n)
 {
-	va_list ap;
+	size_t u = 0;
 
-	if (n->n == DLP_MAX_NOTES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(n->text[n->n++], sizeof n->text[0], fmt, ap);
-	va_end(ap);
+	while (*name && u + 1 < n) {
+		if (*name >= '0' && *name <= '9') {
+			key[u++] = '*';
+			while (*name >= '0' && *name <= '9')
+				name++;
+		} else {
+			key[u++] = *name++;
+		}
+	}
+	key[u] = '\0';
 }
 
-/* The layers that dominate a step, largest first. layer_s is consumed. */
-static void dominant_layers(dlp_deep_estimate *d, const dlp_model *m, double *layer_s)
+/* The groups of layers that take most of a step, largest first. layer_s is
+ * consumed (summed into each group's first layer). -1 when out of memory. */
+static int dominant_layers(dlp_deep_estimate *d, const dlp_model *m, double *layer_s)
 {
+	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
+	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
 	double total = 0;
-	size_t i, k;
+	size_t i, j, k;
+	int rc = -1;
 
+	if (!key || !count) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
 	for (i = 0; i < m->n_layers; i++)
 		total += layer_s[i];
-	for (k = 0; k < DLP_DOMINANT_LAYERS && total > 0; k++) {
+	rc = 0;
+	if (total <= 0)
+		goto out;
+	for (i = 0; i < m->n_layers; i++) {
+		layer_group(m->layers[i].name, key[i], sizeof key[i]);
+		count[i] = 1;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		for (j = i + 1; j < m->n_layers && layer_s[i] > 0; j++)
+			if (layer_s[j] > 0 && m->layers[j].op == m->layers[i].op && !strcmp(key[i], key[j])) {
+				layer_s[i] += layer_s[j];
+				layer_s[j] = -1;
+				count[i]++;
+			}
+	for (k = 0; k < DLP_DOMINANT_LAYERS; k++) {
 		size_t best = 0;
+
 		for (i = 1; i < m->n_layers; i++)
 			if (layer_s[i] > layer_s[best])
 				best = i;
-		if (layer_s[best] <= 0)
+		if (m->n_layers == 0 || layer_s[best] <= 0)
 			break;
-		d->dominant[d->n_dominant].layer = best;
-		d->dominant[d->n_dominant].share = layer_s[best] / total;
-		d->dominant[d->n_dominant].fwd_bwd_s = layer_s[best];
+		d->dominant[k].layer = best;
+		snprintf(d->dominant[k].name, sizeof d->dominant[k].name, "%s",
+			 count[best] > 1 ? key[best] : m->layers[best].name);
+		d->dominant[k].count = count[best];
+		d->dominant[k].share = layer_s[best] / total;
+		d->dominant[k].fwd_bwd_s = layer_s[best];
 		d->n_dominant++;
 		layer_s[best] = -1;
 	}
+out:
+	free(key);
+	free(count);
+	return rc;
 }
 
 /* Memory: a full replica per device (data parallel). */
@@ -218,6 +254,12 @@ static void memory_fit(dlp_deep_estimate *d, const dlp_profile *p, const dlp_mod
 	d->required_bytes = d->static_bytes + d->activation_bytes;
 	d->available_bytes = p->mem_bytes > 0 ? p->mem_bytes : 0;
 	d->largest_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - d->static_bytes) / per_sample) : NAN;
+	d->largest_batch_limited_by = "memory";
+	/* a batch larger than each device's share of the data is no batch */
+	if (isfinite(d->largest_batch) && d->largest_batch > ceil(d->samples / d->devices)) {
+		d->largest_batch = ceil(d->samples / d->devices);
+		d->largest_batch_limited_by = "dataset";
+	}
 	d->fits = p->mem_bytes > 0 ? d->required_bytes <= p->mem_bytes : -1;
 }
 
@@ -263,14 +305,17 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 				       &ph2);
 		d->speedup_vs_configured = d->run.train_s.expected / d->capability.train_s.expected;
 		if (d->speedup_vs_configured > 2)
-			note(&d->flags, "the vendor library runs this workload %.1fx slower than dlprobe's own kernels "
+			dlp_notes_add(&d->flags, "the vendor library runs this workload %.1fx slower than dlprobe's own kernels "
 			     "on the same hardware (as configured vs hardware capability)", d->speedup_vs_configured);
 	}
 	d->op_overhead_per_op_s = p->op_overhead_s;
-	dominant_layers(d, m, layer_s);
+	if (dominant_layers(d, m, layer_s)) {
+		free(layer_s);
+		return -1;
+	}
 	memory_fit(d, p, m, &pr);
 	if (d->fits == 0)
-		note(&d->flags, "does not fit: %.1f GiB needed, %.1f GiB available per device%s",
+		dlp_notes_add(&d->flags, "does not fit: %.1f GiB needed, %.1f GiB available per device%s",
 		     d->required_bytes / 1073741824.0, p->mem_bytes / 1073741824.0,
 		     d->largest_batch >= 1 ? " (a smaller batch fits)" : "");
 	if (p->power_w > 0) {
@@ -280,7 +325,7 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 					    d->run.train_s.high / 3600, kw);
 	}
 	if (p->is_gpu == 0 && pr.gemm != DLP_FP32 && p->peak_gflops[pr.gemm] <= 0 && !measured)
-		note(&d->flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr.gemm));
+		dlp_notes_add(&d->flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr.gemm));
 	free(layer_s);
 	return 0;
 }

@@ -2,6 +2,7 @@
  * (estimate_json.c serialises them). The verdict only states what the
  * numbers or a cited rule support. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,17 @@ static double known(double v)
 	return isfinite(v) ? v : NAN;
 }
 
+void dlp_notes_add(dlp_notes *n, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (n->n == DLP_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(n->text[n->n++], sizeof n->text[0], fmt, ap);
+	va_end(ap);
+}
+
 static dlp_retrain retrain_of(double train_s, double cost, const dlp_train *t)
 {
 	dlp_retrain r;
@@ -25,6 +37,20 @@ static dlp_retrain retrain_of(double train_s, double cost, const dlp_train *t)
 	r.monthly_cost_usd = cost * r.runs_per_month;
 	r.fits_window = isfinite(train_s) ? train_s <= t->retrain_every_s : -1;
 	return r;
+}
+
+/* Whether one training run ends within the deadline, at the expected and at
+ * the high estimate: a planner who must not miss it reads met_high. */
+static dlp_deadline deadline_of(const dlp_range *train_s, const dlp_train *t)
+{
+	double e = known(train_s->expected), h = known(train_s->high);
+	dlp_deadline d = {t->deadline_s > 0, -1, -1, t->deadline_s};
+
+	if (isfinite(e))
+		d.met_expected = e <= t->deadline_s;
+	if (isfinite(h))
+		d.met_high = h <= t->deadline_s;
+	return d;
 }
 
 int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
@@ -42,6 +68,10 @@ int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_cla
 		if (e->deep.has_retrain)
 			e->deep.retrain = retrain_of(known(e->deep.run.train_s.expected),
 						     known(e->deep.run.cost_usd.expected), t);
+		e->deep.deadline = deadline_of(&e->deep.run.train_s, t);
+		if (e->price_per_h > 0 && e->deep.devices < p->devices)
+			dlp_notes_add(&e->deep.flags, "uses %d of the %d devices and is priced for the whole instance "
+				      "($%.2f/h)", e->deep.devices, p->devices, e->price_per_h);
 	}
 	if (c && c->kind[0]) {
 		if (dlp_classical_compute(p, c, ds, t, &e->classical))
@@ -51,6 +81,7 @@ int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_cla
 		if (e->classical.has_retrain)
 			e->classical.retrain = retrain_of(known(e->classical.train_s.expected),
 							  known(e->classical.cost_usd.expected), t);
+		e->classical.deadline = deadline_of(&e->classical.train_s, t);
 	}
 	return 0;
 }

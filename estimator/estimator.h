@@ -40,7 +40,8 @@ typedef struct dlp_layer {
 	 * e.g. attention heads). gm == 0: no GEMM (elementwise work). */
 	double gm, gn, gk, gemm_count;
 	int gm_batched;
-	int seq_steps;     /* > 1: sequential recurrence (LSTM/GRU time steps) */
+	double seq_steps;  /* > 1: sequential recurrence (LSTM/GRU time steps); a count
+	                    * beyond int range over a long sequence */
 	int needs_input_grad; /* 0 for the first layer with weights */
 } dlp_layer;
 
@@ -170,7 +171,8 @@ int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
 const char *dlp_precision_name(enum dlp_precision p);
 const char *dlp_optimizer_name(enum dlp_optimizer o);
-/* "1d", "12h", "1w", "30m", "3600" (seconds) -> seconds; -1 when malformed. */
+/* "1d", "12h", "1w", "30m", "3600" (seconds), decimal only -> seconds; -1
+ * with a message when malformed, not positive or beyond a century. */
 double dlp_duration_parse(const char *s);
 
 /* Classical model spec: gbdt[:trees=N,depth=D,bins=B], forest[:trees=N,depth=D],
@@ -188,11 +190,20 @@ typedef struct dlp_range {
 } dlp_range;
 
 /* Notes an estimate attaches ("flags" in the JSON), in the order found. */
-#define DLP_MAX_NOTES 4
+#define DLP_MAX_NOTES 6
 typedef struct dlp_notes {
 	size_t n;
 	char text[DLP_MAX_NOTES][320];
 } dlp_notes;
+/* Append a note (printf format); past DLP_MAX_NOTES it is dropped. */
+void dlp_notes_add(dlp_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether one training run ends within --deadline. */
+typedef struct dlp_deadline {
+	int set;                  /* a deadline was given */
+	int met_expected, met_high; /* 1, 0, or -1 when the time is unknown */
+	double deadline_s;
+} dlp_deadline;
 
 /* A retraining cadence turned into a monthly bill. */
 typedef struct dlp_retrain {
@@ -229,18 +240,22 @@ typedef struct dlp_deep_estimate {
 	double op_overhead_per_op_s;
 	size_t n_dominant;
 	struct {
-		size_t layer;     /* index into model->layers */
+		size_t layer;     /* index into model->layers: the group's first */
+		char name[64];    /* the layer's name, or its group's ("block*.fc1") */
+		int count;        /* layers in the group */
 		double share, fwd_bwd_s;
 	} dominant[DLP_DOMINANT_LAYERS];
 	double static_bytes, activation_bytes, required_bytes;
 	double available_bytes;   /* 0: unknown */
 	double largest_batch;     /* NaN: unknown */
+	const char *largest_batch_limited_by; /* "memory" or "dataset" */
 	int fits;                 /* 1, 0, or -1 when memory is unknown */
 	int has_energy;
 	dlp_range energy_kwh;
 	dlp_notes flags;
 	int has_retrain;
 	dlp_retrain retrain;
+	dlp_deadline deadline;
 } dlp_deep_estimate;
 
 typedef struct dlp_classical_estimate {
@@ -255,6 +270,7 @@ typedef struct dlp_classical_estimate {
 	double histogram_gupdates_per_s, dot_gflops;
 	int has_retrain;
 	dlp_retrain retrain;
+	dlp_deadline deadline;
 } dlp_classical_estimate;
 
 /* One machine's answer: the deep and the classical estimate of a workload. */

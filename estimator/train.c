@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "estimator/estimator.h"
 
 void dlp_train_defaults(dlp_train *t)
@@ -60,27 +61,29 @@ int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out)
 	return dlp_error_set("unknown optimizer \"%s\" (sgd, momentum, adam)", s ? s : "");
 }
 
+/* A century: no training deadline or retraining cadence is longer, and a
+ * bound keeps "1e306h" (infinite once in seconds) from meaning "none". */
+#define MAX_DURATION_S (100 * 365.25 * 86400)
+
 double dlp_duration_parse(const char *s)
 {
-	char *end;
+	static const struct { const char *suffix; double s; } units[] = {
+		{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400},
+		{"w", 7 * 86400}, {"mo", 30.44 * 86400},
+	};
+	const char *end;
 	double v;
+	size_t i;
 
-	if (!s || !*s)
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v) || v <= 0)
-		return -1;
-	if (!*end || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	if (strcmp(end, "d") == 0)
-		return v * 86400;
-	if (strcmp(end, "w") == 0)
-		return v * 7 * 86400;
-	if (strcmp(end, "mo") == 0)
-		return v * 30.44 * 86400;
-	return -1;
+	if (!s || dlp_decimal_double(s, &end, &v) != 0 || v <= 0)
+		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s ? s : "");
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(end, units[i].suffix) == 0)
+			break;
+	if (i == sizeof units / sizeof units[0])
+		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s);
+	v *= units[i].s;
+	if (!(v <= MAX_DURATION_S))
+		return dlp_error_set("\"%s\" is out of range: at most 100 years", s);
+	return v;
 }
