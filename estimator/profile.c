@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 #include "estimator/profile_impl.h"
 
@@ -27,29 +28,37 @@ void dlp_profile_source(dlp_profile *p, const char *key, const char *src)
 	json_object_set_new(p->sources, key, json_string(src ? src : "unknown"));
 }
 
-double dlp_profile_assumption(const char *key, const char **basis)
+/* The modelling constants (estimator/constants.h). dlp_profile_init() fails when
+ * they cannot be loaded, so every function after it may use K() unchecked. */
+static const struct dlp_constants *K(void)
 {
-	const json_t *a = json_object_get(json_object_get(dlp_catalog(), "assumptions"), key);
-
-	if (basis)
-		*basis = json_string_value(json_object_get(a, "basis"));
-	return json_number_value(json_object_get(a, "value"));
+	return dlp_constants();
 }
 
 int dlp_profile_init(dlp_profile *p, const char *name, const char *kind)
 {
+	int rc = -1;
+
 	memset(p, 0, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->kind, sizeof p->kind, "%s", kind);
 	p->flags = json_array();
 	p->sources = json_object();
 	p->devices = 1;
-	p->cart_sort_cost = dlp_profile_assumption("cart_sort_comparison_cost_histogram_updates", NULL);
-	p->loss_eval_cost = dlp_profile_assumption("loss_eval_cost_histogram_updates", NULL);
-	p->pool_cost = dlp_profile_assumption("pool_window_cost_histogram_updates", NULL);
-	if (!p->flags || !p->sources)
-		return dlp_error_set("out of memory");
-	return 0;
+	if (!p->flags || !p->sources) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
+	if (!K())
+		goto out; /* its message names the missing constant */
+	p->cart_sort_cost = K()->cart_sort_cost.value;
+	p->loss_eval_cost = K()->loss_eval_cost.value;
+	p->pool_cost = K()->pool_cost.value;
+	rc = 0;
+out:
+	if (rc)
+		dlp_profile_free(p);
+	return rc;
 }
 
 void dlp_profile_free(dlp_profile *p)
@@ -125,17 +134,16 @@ const char *dlp_catalog_default(const char *list, size_t i)
 }
 
 
-/* Host CPU figures of an instance (cores = vCPUs / 2: SMT siblings share
- * the FMA units). */
+/* Host CPU figures of an instance: cores from vCPUs (cores_per_vcpu), the
+ * streaming dot rate from the FMA peak (dot_fraction). */
 static void catalog_cpu(dlp_profile *p, const json_t *inst, double *peak, double *bw, double *bf16)
 {
 	const json_t *cpu = json_object_get(json_object_get(dlp_catalog(), "cpu_models"),
 					    json_string_value(json_object_get(inst, "cpu")));
 	double vcpus = json_number_value(json_object_get(inst, "vcpus"));
-	double cores = vcpus / 2, ghz = json_number_value(json_object_get(cpu, "ghz"));
+	double cores = vcpus * K()->cores_per_vcpu.value, ghz = json_number_value(json_object_get(cpu, "ghz"));
 	double per_socket = json_number_value(json_object_get(cpu, "vcpus_per_socket"));
 	double sockets_bw = json_number_value(json_object_get(cpu, "socket_bw_gbps"));
-	const char *basis;
 
 	*peak = cores * ghz * json_number_value(json_object_get(cpu, "fp32_flops_per_cycle"));
 	*bf16 = cores * ghz * json_number_value(json_object_get(cpu, "bf16_flops_per_cycle"));
@@ -145,10 +153,10 @@ static void catalog_cpu(dlp_profile *p, const json_t *inst, double *peak, double
 		*bw = sockets_bw * ceil(vcpus / per_socket);
 	dlp_profile_source(p, "cpu", json_string_value(json_object_get(cpu, "source")));
 	p->cpus = (int)vcpus;
-	p->hist_gups_1t = ghz * dlp_profile_assumption("histogram_updates_per_cycle_per_core", &basis);
-	p->hist_gups = p->hist_gups_1t * pow(cores, dlp_profile_assumption("thread_scaling_exponent", NULL));
-	dlp_profile_flag(p, "histogram rate for classical models: %s", basis ? basis : "assumed");
-	p->dot_gflops = *peak * 0.5; /* streaming dot products: one FMA port per load pair */
+	p->hist_gups_1t = ghz * K()->hist_per_cycle.value;
+	p->hist_gups = p->hist_gups_1t * pow(cores, K()->thread_scaling.value);
+	dlp_profile_flag(p, "histogram rate for classical models: %s", K()->hist_per_cycle.basis);
+	p->dot_gflops = *peak * K()->dot_fraction.value;
 	p->host_bw_gbps = *bw;
 	dlp_profile_flag(p, "host CPU peak and bandwidth derived from datasheet figures (cores x GHz x FLOP/cycle; "
 		"vCPU share of the socket's memory bandwidth), not measured");
@@ -159,7 +167,6 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 	const json_t *cat = dlp_catalog(), *inst = NULL, *it, *gpu;
 	size_t i;
 	double cpu_peak, cpu_bw, cpu_bf16;
-	const char *basis;
 
 	if (!cat)
 		return dlp_error_set("the instance catalog is not compiled in");
@@ -179,14 +186,14 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 	gpu = json_object_get(json_object_get(cat, "gpu_models"), json_string_value(json_object_get(inst, "gpu")));
 	if (gpu) {
 		const json_t *pk = json_object_get(gpu, "peak_tflops");
-		const json_t *eff = json_object_get(cat, "gpu_efficiency");
+		const dlp_constant *eff = &K()->gpu_efficiency;
 		int d;
 
 		p->is_gpu = 1;
 		p->devices = (int)json_integer_value(json_object_get(inst, "gpus"));
 		for (d = 0; d < DLP_NDTYPE; d++) {
 			p->peak_gflops[d] = 1e3 * json_number_value(json_object_get(pk, dlp_dtype_name(d)));
-			p->eff[d] = json_number_value(json_object_get(eff, "value"));
+			p->eff[d] = eff->value;
 		}
 		p->mem_bytes = json_number_value(json_object_get(gpu, "memory_bytes"));
 		p->mem_bw_gbps = json_number_value(json_object_get(gpu, "mem_bw_gbps"));
@@ -195,24 +202,23 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 		if (p->interconnect_gbps <= 0)
 			p->interconnect_gbps = p->h2d_gbps; /* no NVLink: gradients cross PCIe */
 		p->power_w = p->devices * json_number_value(json_object_get(gpu, "power_w"));
-		p->op_overhead_s = dlp_profile_assumption("gpu_launch_overhead_s", &basis);
-		dlp_profile_flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		p->op_overhead_s = K()->gpu_launch_overhead_s.value;
+		dlp_profile_flag(p, "per-operator overhead: %s", K()->gpu_launch_overhead_s.basis);
 		dlp_profile_source(p, "gpu", json_string_value(json_object_get(gpu, "source")));
-		dlp_profile_source(p, "gpu_efficiency", json_string_value(json_object_get(eff, "source")));
-		dlp_profile_flag(p, "GPU rates are datasheet peaks x %.0f%% efficiency, not measured",
-		     100 * json_number_value(json_object_get(eff, "value")));
+		dlp_profile_source(p, "gpu_efficiency", eff->basis);
+		dlp_profile_flag(p, "GPU rates are datasheet peaks x %.0f%% efficiency, not measured", 100 * eff->value);
 	} else {
-		const json_t *eff = json_object_get(cat, "cpu_efficiency");
+		const dlp_constant *eff = &K()->cpu_efficiency;
 
 		p->peak_gflops[DLP_FP32] = cpu_peak;
-		p->peak_gflops[DLP_FP64] = cpu_peak / 2;
+		p->peak_gflops[DLP_FP64] = cpu_peak * K()->fp64_fraction.value;
 		p->peak_gflops[DLP_BF16] = cpu_bf16;
-		p->eff[DLP_FP32] = p->eff[DLP_FP64] = p->eff[DLP_BF16] = json_number_value(json_object_get(eff, "value"));
+		p->eff[DLP_FP32] = p->eff[DLP_FP64] = p->eff[DLP_BF16] = eff->value;
 		p->mem_bytes = json_number_value(json_object_get(inst, "memory_gib")) * 1073741824.0;
 		p->mem_bw_gbps = cpu_bw;
-		p->op_overhead_s = dlp_profile_assumption("cpu_op_overhead_s", &basis);
-		dlp_profile_flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
-		dlp_profile_source(p, "cpu_efficiency", json_string_value(json_object_get(eff, "source")));
+		p->op_overhead_s = K()->cpu_op_overhead_s.value;
+		dlp_profile_flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
+		dlp_profile_source(p, "cpu_efficiency", eff->basis);
 	}
 	return 0;
 }

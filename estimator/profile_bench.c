@@ -10,8 +10,16 @@
 #include <string.h>
 
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 #include "estimator/profile_impl.h"
+
+/* The modelling constants (estimator/constants.h): loaded by
+ * dlp_profile_init(), which fails without them. */
+static const struct dlp_constants *K(void)
+{
+	return dlp_constants();
+}
 
 /* ---- bench documents ------------------------------------------------------ */
 
@@ -40,6 +48,10 @@ static int threads_of(const json_t *r)
  * MAX_GFLOPS / MAX_GBPS per device (100 PFLOP/s, 100 TB/s: far above any
  * device in the catalog) a figure is taken as damaged whatever the peak. */
 #define PEAK_MARGIN 1.5
+/* An exbibyte: no device or host holds more memory. A larger figure (or a
+ * negative one) is a damaged document, refused before it reaches an
+ * integer (largest batch) or a comparison that would make it "fits". */
+#define MAX_MEM_BYTES 1152921504606846976.0
 #define MAX_GFLOPS 1e8
 #define MAX_GBPS 1e5
 
@@ -198,7 +210,8 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 		break;
 	}
 	case DLP_FIELD_OP_OVERHEAD:
-		if (isfinite(v) && (!isfinite(d->lat) || v < d->lat))
+		/* a launch takes more than nothing and less than a second */
+		if (v > 0 && v < 1 && (!isfinite(d->lat) || v < d->lat))
 			d->lat = v;
 		break;
 	case DLP_FIELD_NONE:
@@ -425,12 +438,59 @@ static int read_framework(dlp_profile *p, const json_t *fw)
 	return 0;
 }
 
+/* What a bench document did not measure: flags, and the assumed figures
+ * that stand in for it. */
+static void bench_fallbacks(dlp_profile *p, const json_t *probe)
+{
+	if (p->configured.n == 0 && p->capability.n > 0)
+		dlp_profile_flag(p, "no vendor-library GEMM measured: 'as configured' rates are dlprobe's own kernels");
+	if (p->mem_bw_gbps <= 0)
+		dlp_profile_flag(p, "no stream_triad result: memory-bound time not modelled (estimate is optimistic)");
+	if (p->hist_gups <= 0 && p->hist_gups_1t > 0) {
+		p->hist_gups = p->hist_gups_1t * pow(p->cpus, K()->thread_scaling.value);
+		dlp_profile_flag(p, "histogram measured on one thread only: %s", K()->thread_scaling.basis);
+	}
+	if (p->hist_gups <= 0) {
+		double ghz = dlp_json_num_at(probe, "cpu", "nominal_mhz", NULL) / 1000;
+		if (ghz > 0) {
+			p->hist_gups_1t = ghz * K()->hist_per_cycle.value;
+			p->hist_gups = p->hist_gups_1t * pow(p->cpus, K()->thread_scaling.value);
+			dlp_profile_flag(p, "no histogram result: %s", K()->hist_per_cycle.basis);
+		} else {
+			dlp_profile_flag(p, "no histogram result and no CPU frequency: GBDT/forest time unknown");
+		}
+	}
+	if (p->dot_gflops <= 0 && p->peak_gflops[DLP_FP32] > 0) {
+		p->dot_gflops = p->peak_gflops[DLP_FP32] * K()->dot_fraction.value;
+		dlp_profile_flag(p, "no dot result: streaming dot rate taken as half the FMA peak (bandwidth still caps it)");
+	}
+	if (p->host_bw_gbps <= 0)
+		p->host_bw_gbps = p->mem_bw_gbps;
+}
+
+/* A memory size from the document: NAN when absent or null (unknown), -1
+ * with a message naming the field when it is no size a machine has. */
+static int mem_field(const char *label, const json_t *o, const char *key, const char *field, double *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = NAN;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v))
+		return dlp_error_set("%s: %s is not a number", label, field);
+	if (!(json_number_value(v) >= 0 && json_number_value(v) <= MAX_MEM_BYTES))
+		return dlp_error_set("%s: %s %.6g is out of range (0 to 2^60 bytes)", label, field,
+				     json_number_value(v));
+	*out = json_number_value(v);
+	return 0;
+}
+
 int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 {
 	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
 	const json_t *probe = json_object_get(doc, "probe"), *cpu_dev, *gpu_dev;
 	struct doc_devices dd;
-	const char *basis;
 	int d;
 	char name[96];
 
@@ -481,7 +541,8 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->hist_gups_1t = hist1;
 		p->dot_gflops = dot;
 		p->host_bw_gbps = hbw;
-		p->mem_bytes = dlp_json_num(gpu_dev, "memory_bytes");
+		if (mem_field(label, gpu_dev, "memory_bytes", "the accelerator's memory_bytes", &p->mem_bytes))
+			goto fail;
 		p->interconnect_gbps = p->h2d_gbps;
 		peaks_from_gemm(p);
 		dlp_profile_flag(p, "deep model on %s device \"%s\" (the fastest of %d measured accelerator(s)); several "
@@ -492,14 +553,16 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 			dlp_profile_flag(p, "no device memory bandwidth result (d2d or stream_triad)");
 	} else {
 		const json_t *mem = json_object_get(probe, "memory");
-		p->mem_bytes = dlp_json_num(mem, "effective_bytes");
-		if (!isfinite(p->mem_bytes))
-			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
-		p->op_overhead_s = dlp_profile_assumption("cpu_op_overhead_s", &basis);
+		if (mem_field(label, mem, "effective_bytes", "probe.memory.effective_bytes", &p->mem_bytes))
+			goto fail;
+		if (!isfinite(p->mem_bytes) &&
+		    mem_field(label, cpu_dev, "memory_bytes", "the CPU device's memory_bytes", &p->mem_bytes))
+			goto fail;
+		p->op_overhead_s = K()->cpu_op_overhead_s.value;
 		if (read_framework(p, json_object_get(json_object_get(doc, "bench"), "framework")))
 			goto fail;
 		if (!json_object_get(p->sources, "op_overhead_s"))
-			dlp_profile_flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+			dlp_profile_flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
 		if (cpu_dev == dd.ocl_cpu) {
 			peaks_from_gemm(p);
 			dlp_profile_flag(p, "no cpu backend in the document: the CPU is read from its OpenCL device \"%s\"",
@@ -516,8 +579,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		dlp_profile_flag(p, "probe.resources.effective_cpus missing: 1 CPU assumed");
 	}
 	for (d = 0; d < DLP_NDTYPE; d++)
-		p->eff[d] = json_number_value(json_object_get(json_object_get(dlp_catalog(),
-				p->is_gpu ? "gpu_efficiency" : "cpu_efficiency"), "value"));
+		p->eff[d] = (p->is_gpu ? K()->gpu_efficiency : K()->cpu_efficiency).value;
 	if (p->configured.n == 0 && p->capability.n == 0) {
 		if (p->peak_gflops[DLP_FP32] <= 0) {
 			dlp_profile_free(p);
@@ -525,30 +587,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		}
 		dlp_profile_flag(p, "no GEMM result: rates are the measured FMA peak x catalog efficiency");
 	}
-	if (p->configured.n == 0 && p->capability.n > 0)
-		dlp_profile_flag(p, "no vendor-library GEMM measured: 'as configured' rates are dlprobe's own kernels");
-	if (p->mem_bw_gbps <= 0)
-		dlp_profile_flag(p, "no stream_triad result: memory-bound time not modelled (estimate is optimistic)");
-	if (p->hist_gups <= 0 && p->hist_gups_1t > 0) {
-		p->hist_gups = p->hist_gups_1t * pow(p->cpus, dlp_profile_assumption("thread_scaling_exponent", &basis));
-		dlp_profile_flag(p, "histogram measured on one thread only: %s", basis ? basis : "assumed scaling");
-	}
-	if (p->hist_gups <= 0) {
-		double ghz = dlp_json_num_at(probe, "cpu", "nominal_mhz", NULL) / 1000;
-		if (ghz > 0) {
-			p->hist_gups_1t = ghz * dlp_profile_assumption("histogram_updates_per_cycle_per_core", &basis);
-			p->hist_gups = p->hist_gups_1t * pow(p->cpus, dlp_profile_assumption("thread_scaling_exponent", NULL));
-			dlp_profile_flag(p, "no histogram result: %s", basis ? basis : "assumed");
-		} else {
-			dlp_profile_flag(p, "no histogram result and no CPU frequency: GBDT/forest time unknown");
-		}
-	}
-	if (p->dot_gflops <= 0 && p->peak_gflops[DLP_FP32] > 0) {
-		p->dot_gflops = p->peak_gflops[DLP_FP32] / 2;
-		dlp_profile_flag(p, "no dot result: streaming dot rate taken as half the FMA peak (bandwidth still caps it)");
-	}
-	if (p->host_bw_gbps <= 0)
-		p->host_bw_gbps = p->mem_bw_gbps;
+	bench_fallbacks(p, probe);
 	return 0;
 fail:
 	dlp_profile_free(p);

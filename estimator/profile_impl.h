@@ -9,8 +9,6 @@
 void dlp_profile_flag(dlp_profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Where a figure came from. */
 void dlp_profile_source(dlp_profile *p, const char *key, const char *src);
-/* A named assumption of data/instances.json and its basis. */
-double dlp_profile_assumption(const char *key, const char **basis);
 /* An empty profile with its flags, sources and assumed classical costs. */
 int dlp_profile_init(dlp_profile *p, const char *name, const char *kind);
 /* One measured GEMM point into a rate set. */
