@@ -259,8 +259,10 @@ clean:
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
+# make validate VALIDATE_CONFIG=onethread|generic: the same cases in a restricted configuration
+VALIDATE_CONFIG ?= default
 .PHONY: validate
 validate: $(BIN)
-	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh
+	BIN=$(BIN) OUT=$(BUILD)/validation-$(VALIDATE_CONFIG).md WORK=$(BUILD)/validate-$(VALIDATE_CONFIG) VALIDATE_CONFIG=$(VALIDATE_CONFIG) sh scripts/validate.sh
 
 -include $(shell find $(BUILD) $(if $(filter fuzz,$(MAKECMDGOALS)),$(FUZZ_BUILD)) -name '*.d' 2>/dev/null)
