@@ -288,7 +288,7 @@ static void check_amx(dlp_amx_ukr ukr, int kc, int mc, int nc)
 		dlp_gemm_ref_bf16(m, n, k, a, b, r);
 		err = dlp_max_rel_err_f32(m * n, c, r, k);
 		if (err > BF16_TEST_TOL)
-			fail_msg("amx %s kc %d %zux%zux%zu err %g", ukr == sbgemm_amx_32x32 ? "tiles" : "emulated",
+			fail_msg("amx %s kc %d %zux%zux%zu err %g", ukr == dlp_sbgemm_amx_32x32 ? "tiles" : "emulated",
 				 kc, m, n, k, err);
 		dlp_amx_plan_free(p);
 		free(a);
@@ -302,9 +302,9 @@ static void check_amx(dlp_amx_ukr ukr, int kc, int mc, int nc)
  * Small blocks cross every KC/MC/NC edge; the default ones the real path. */
 static void test_amx_emulated(void **state)
 {
-	check_amx(sbgemm_amx_emu_32x32, 32, 32, 32);
-	check_amx(sbgemm_amx_emu_32x32, 64, 64, 32);
-	check_amx(sbgemm_amx_emu_32x32, 512, 256, 1024);
+	check_amx(dlp_sbgemm_amx_emu_32x32, 32, 32, 32);
+	check_amx(dlp_sbgemm_amx_emu_32x32, 64, 64, 32);
+	check_amx(dlp_sbgemm_amx_emu_32x32, 512, 256, 1024);
 }
 
 /* The real tiles, only where the CPU has them and the OS grants them. */
@@ -312,8 +312,8 @@ static void test_amx_tiles(void **state)
 {
 	if (!dlp_cpu_amx_ok() || dlp_cpu_amx_request() != 0)
 		skip();
-	check_amx(sbgemm_amx_32x32, 32, 32, 32);
-	check_amx(sbgemm_amx_32x32, 512, 256, 1024);
+	check_amx(dlp_sbgemm_amx_32x32, 32, 32, 32);
+	check_amx(dlp_sbgemm_amx_32x32, 512, 256, 1024);
 }
 
 static void test_isa_override(void **state)

@@ -9,22 +9,22 @@
 #include "kernels/cpu/cpu.h"
 
 static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
-	{ "sgemm_generic_8x4", 8, 4, (void *)sgemm_generic_8x4 },
-	{ "sgemm_avx2_16x6", 16, 6, (void *)sgemm_avx2_16x6 },
-	{ "sgemm_avx512_32x12", 32, 12, (void *)sgemm_avx512_32x12 },
+	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4 },
+	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6 },
+	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12 },
 };
 static const dlp_gemm_ukr ukr_d[DLP_CPU_NISA] = {
-	{ "dgemm_generic_4x4", 4, 4, (void *)dgemm_generic_4x4 },
-	{ "dgemm_avx2_8x6", 8, 6, (void *)dgemm_avx2_8x6 },
-	{ "dgemm_avx512_16x12", 16, 12, (void *)dgemm_avx512_16x12 },
+	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4 },
+	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6 },
+	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12 },
 };
 
 /* bf16: no AVX2 kernel (AVX2 has no bf16 dot product); the generic one is
  * the C emulation of VDPBF16PS that tests run on any machine. */
 static const dlp_gemm_ukr ukr_sb[DLP_CPU_NISA] = {
-	{ "sbgemm_generic_8x4", 8, 4, (void *)sbgemm_generic_8x4 },
+	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4 },
 	{ NULL, 0, 0, NULL },
-	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)sbgemm_avx512bf16_32x12 },
+	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12 },
 };
 
 const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize)
