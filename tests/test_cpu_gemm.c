@@ -420,16 +420,20 @@ static void test_leading_dims(void **state)
 	dlp_team_free(team);
 }
 
-/* The 2+ thread schedule without barriers: per-panel ready/used flags when M
- * is split, private B panels when N is. Three threads on a team that may
- * have fewer CPUs, every shape called three times on one plan (the flags
+/* The 2+ thread schedule without barriers: B panels and A blocks taken
+ * dynamically with per-panel ready/used flags and per-block round counts
+ * when M is split, private B panels when N is. Three threads on a team that
+ * may have fewer CPUs, every shape called three times on one plan (the flags
  * restart per call, a stale count would let a panel be read before it is
- * repacked); shapes split M (several jc blocks and a short last KC), split N,
- * and leave a thread without rows or without panels. */
+ * repacked); shapes split M by rounds (several jc blocks and a short last KC;
+ * 10300 rows: more A blocks than block counters, which then share them), M
+ * with all of B packed at once (48x31x16, 100x12x50, 333x9x47 with the tiny
+ * blocking), split N, and leave a thread without rows or without panels. */
 static void test_gemm_flags(void **state)
 {
 	static const size_t sh[][3] = {
 		{ 200, 70, 45 }, { 97, 95, 33 }, { 16, 80, 40 }, { 16, 5, 19 }, { 2, 1, 3 }, { 48, 31, 16 },
+		{ 100, 12, 50 }, { 333, 9, 47 }, { 300, 30, 40 }, { 10300, 40, 20 },
 	};
 	dlp_gemm_blocking tiny = { 40, 16, 30 };
 	dlp_team *team = dlp_team_new(3);

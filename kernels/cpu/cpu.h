@@ -50,6 +50,12 @@ void dlp_team_free(dlp_team *t);
 int dlp_team_size(const dlp_team *t);
 /* Run fn on threads 0..n-1 (n <= size) and wait for all of them. */
 void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg);
+/* The same for work shared dynamically, where any subset of the threads
+ * that start (thread 0 always does) completes it: a worker that has not
+ * started when thread 0 returns from fn is skipped instead of waited for,
+ * so a worker the OS has not scheduled yet costs nothing. fn must not use
+ * dlp_team_barrier (it counts all n). */
+void dlp_team_run_dynamic(dlp_team *t, int n, dlp_team_fn fn, void *arg);
 /* Barrier among the n threads of the current run. */
 void dlp_team_barrier(dlp_team *t);
 /* The binding each thread obtained, as an array of {"thread","cpuset","pu"}. */
