@@ -427,13 +427,13 @@ static void test_leading_dims(void **state)
  * restart per call, a stale count would let a panel be read before it is
  * repacked); shapes split M by rounds (several jc blocks and a short last KC;
  * 10300 rows: more A blocks than block counters, which then share them), M
- * with all of B packed at once (48x31x16, 100x12x50, 333x9x47 with the tiny
+ * with all of B packed at once (48x31x16, 100x8x50, 333x5x31 with the tiny
  * blocking), split N, and leave a thread without rows or without panels. */
 static void test_gemm_flags(void **state)
 {
 	static const size_t sh[][3] = {
 		{ 200, 70, 45 }, { 97, 95, 33 }, { 16, 80, 40 }, { 16, 5, 19 }, { 2, 1, 3 }, { 48, 31, 16 },
-		{ 100, 12, 50 }, { 333, 9, 47 }, { 300, 30, 40 }, { 10300, 40, 20 },
+		{ 100, 8, 50 }, { 333, 5, 31 }, { 100, 12, 50 }, { 300, 30, 40 }, { 10300, 40, 20 },
 	};
 	dlp_gemm_blocking tiny = { 40, 16, 30 };
 	dlp_team *team = dlp_team_new(3);

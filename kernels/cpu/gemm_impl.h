@@ -210,8 +210,9 @@ static inline size_t NAME(panel_cols)(size_t nc, size_t jr, int nr)
 	return nc - jr * (size_t)nr < (size_t)nr ? nc - jr * (size_t)nr : (size_t)nr;
 }
 
-/* B small enough to be packed whole in the two buffers (skinny N, e.g.
- * 1760 x 64 x 1760): all its panels of all k rounds are tickets, then each
+/* B small enough to be packed whole in one buffer's room (skinny N, e.g.
+ * 1760 x 64 x 1760, not 1024^3, whose blocks would each stream all of a 4
+ * MiB B from L3): all its panels of all k rounds are tickets, then each
  * block of A rows is one ticket that runs every k round. No ticket then
  * waits on another block's progress, so a descheduled thread delays only
  * the end of the call, never the other thread mid-way (the rounds of the
@@ -222,7 +223,7 @@ static int NAME(gemm_whole_b)(struct gemm_call *g, int nth)
 	const size_t KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc, nr = (size_t)pl->ukr->nr;
 	const size_t rounds = (g->k + KC - 1) / KC, panels_n = (g->n + nr - 1) / nr;
 
-	return nth > 1 && g->n <= NC && rounds * panels_n <= GEMM_NBUF * pl->nflag;
+	return nth > 1 && g->n <= NC && rounds * panels_n <= pl->nflag;
 }
 
 static void NAME(gemm_whole)(struct gemm_call *g, int tid, int nth)
