@@ -5,9 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dlprobe/probe.h"
@@ -470,6 +472,47 @@ static void test_gemm_flags(void **state)
 	dlp_team_free(team);
 }
 
+/* dlp_team_run_dynamic may skip a worker that has not started, but one that
+ * did start must have finished when it returns (its fn reads the caller's
+ * stack). Workers sleep inside fn so that a missing wait shows. */
+struct dyn_probe {
+	atomic_int started[3], finished[3];
+};
+
+static void dyn_fn(void *arg, int tid, int nthreads)
+{
+	struct dyn_probe *d = arg;
+	struct timespec ts = { 0, 2000000 };
+
+	atomic_fetch_add(&d->started[tid], 1);
+	if (tid > 0)
+		nanosleep(&ts, NULL);
+	atomic_fetch_add(&d->finished[tid], 1);
+}
+
+static void test_team_run_dynamic(void **state)
+{
+	dlp_team *team = dlp_team_new(3);
+	int rep, i;
+
+	assert_non_null(team);
+	for (rep = 0; rep < 20; rep++) {
+		struct dyn_probe d;
+
+		for (i = 0; i < 3; i++) {
+			atomic_init(&d.started[i], 0);
+			atomic_init(&d.finished[i], 0);
+		}
+		dlp_team_run_dynamic(team, 3, dyn_fn, &d);
+		assert_int_equal(atomic_load(&d.started[0]), 1);
+		for (i = 0; i < 3; i++) {
+			assert_true(atomic_load(&d.started[i]) <= 1);
+			assert_int_equal(atomic_load(&d.finished[i]), atomic_load(&d.started[i]));
+		}
+	}
+	dlp_team_free(team);
+}
+
 static void test_team_binding(void **state)
 {
 	dlp_team *t = dlp_team_new(2);
@@ -608,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_leading_dims),
 		cmocka_unit_test(test_gemm_flags),
+		cmocka_unit_test(test_team_run_dynamic),
 		cmocka_unit_test(test_team_binding),
 	};
 
