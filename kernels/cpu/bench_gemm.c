@@ -192,7 +192,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 	} else if (amx) {
 		/* KC 512 (16 tile steps), MC 256 x KC in L2, NC 1024: a guess
 		 * from the Sapphire Rapids caches (2 MiB L2), not tuned here. */
-		g.amx = dlp_amx_plan_new(sbgemm_amx_32x32, 512, 256, 1024);
+		g.amx = dlp_amx_plan_new(dlp_sbgemm_amx_32x32, 512, 256, 1024);
 		if (!g.amx) {
 			dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 			goto out;
