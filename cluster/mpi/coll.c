@@ -113,12 +113,12 @@ static void skip(json_t *r, const char *why)
 /* One size of one collective; appends its result (rank 0). Returns 1 when
  * the sweep of this collective should stop (too slow, deadline). */
 static int measure_size(MPI_Comm comm, dlp_coll c, size_t bytes, float *buf, double *samples,
-			double *maxed, const dlp_sweep_opts *o, double deadline, json_t *results,
-			char *why, size_t whylen)
+			double *maxed, const dlp_sweep_opts *o, double deadline, double t_start,
+			json_t *results, char *why, size_t whylen)
 {
 	int rank, n, i, nsamp, stop = 0;
 	size_t count = bytes / sizeof(float);
-	double agree[3], mine[3], t0;
+	double agree[4], mine[4], t0;
 	json_t *r = dlp_result_new(dlp_coll_table[c].name, "mpi", "fp32");
 	dlp_stats st = { 0 };
 
@@ -141,7 +141,8 @@ static int measure_size(MPI_Comm comm, dlp_coll c, size_t bytes, float *buf, dou
 	 * warm-up, any failed check, and the least time left, in one reduction. */
 	mine[0] = t0;
 	mine[2] = -(deadline - MPI_Wtime());
-	MPI_Allreduce(mine, agree, 3, MPI_DOUBLE, MPI_MAX, comm);
+	mine[3] = MPI_Wtime() - t_start;
+	MPI_Allreduce(mine, agree, 4, MPI_DOUBLE, MPI_MAX, comm);
 	if (agree[1] != 0.0) {
 		dlp_result_fail(r, DLP_STATUS_ERROR, "the result did not match the expected sums on some rank");
 		goto out;
@@ -151,6 +152,12 @@ static int measure_size(MPI_Comm comm, dlp_coll c, size_t bytes, float *buf, dou
 		nsamp = o->min_samples;
 	if (nsamp > o->max_samples)
 		nsamp = o->max_samples;
+	if (agree[3] > o->coll_budget_s) {
+		snprintf(why, whylen, "not run: this collective's time bound (%.3g s) was spent", o->coll_budget_s);
+		skip(r, why);
+		stop = 1;
+		goto out;
+	}
 	if ((double)nsamp * agree[0] > -agree[2]) {
 		skip(r, "the --timeout deadline leaves no time for it");
 		snprintf(why, whylen, "not run: the --timeout deadline was near");
@@ -194,7 +201,7 @@ json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadli
 	int rank, n, c, stop;
 	size_t bytes, cap = o->max_bytes;
 	float *buf = NULL;
-	double *samples = NULL, *maxed = NULL;
+	double *samples = NULL, *maxed = NULL, t_start;
 	json_t *sec = NULL, *results = NULL;
 	char why[200];
 
@@ -224,6 +231,7 @@ json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadli
 		if (!(o->coll_mask & (1u << c)))
 			continue;
 		stop = 0;
+		t_start = MPI_Wtime();
 		for (bytes = o->min_bytes; bytes <= cap; bytes *= 2) {
 			size_t real = dlp_coll_bytes((dlp_coll)c, bytes, n, sizeof(float));
 
@@ -240,8 +248,8 @@ json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadli
 				}
 				continue;
 			}
-			stop = measure_size(comm, (dlp_coll)c, real, buf, samples, maxed, o, deadline, results,
-					    why, sizeof why);
+			stop = measure_size(comm, (dlp_coll)c, real, buf, samples, maxed, o, deadline, t_start,
+					    results, why, sizeof why);
 		}
 	}
 	if (sec)

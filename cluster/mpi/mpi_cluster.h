@@ -18,6 +18,7 @@ typedef struct dlp_sweep_opts {
 	double budget_s;               /* timing budget per size */
 	int min_samples, max_samples;
 	double max_call_s;             /* a call slower than this ends the sweep */
+	double coll_budget_s;          /* one collective's whole sweep, one scope */
 	size_t ring_bytes;             /* point-to-point bandwidth message */
 	int ring_lat_samples, ring_bw_samples;
 } dlp_sweep_opts;

@@ -216,6 +216,7 @@ static json_t *sweep(MPI_Comm comm, gpus *g, const nccl_api *a, int total, const
 			stop = 1;
 			if (r) {
 				json_object_set_new(r, "bytes", json_integer((json_int_t)bytes));
+				json_object_set_new(r, "ranks", json_integer(total));
 				dlp_result_fail(r, agree[1] != 0.0 ? DLP_STATUS_ERROR : DLP_STATUS_SKIPPED,
 						agree[1] != 0.0 ? "NCCL failed or the sum was wrong on some GPU" :
 								  "the --timeout deadline was near");

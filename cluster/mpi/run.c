@@ -50,6 +50,7 @@ void dlp_cluster_opts_default(dlp_cluster_opts *o)
 	o->sweep.min_samples = 3;
 	o->sweep.max_samples = 50;
 	o->sweep.max_call_s = 0.5;
+	o->sweep.coll_budget_s = 2.0;
 	o->sweep.ring_bytes = (size_t)4 << 20;
 	o->sweep.ring_lat_samples = 20;
 	o->sweep.ring_bw_samples = 5;
@@ -385,11 +386,11 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 	json_object_set_new(cluster, "mode", json_string(o->no_bench ? "no-bench" : o->full ? "full" : "quick"));
 	json_object_set_new(cluster, "mpi_library", json_string(lib));
 	json_object_set_new(cluster, "timeout_s", json_real(o->timeout_s));
-	json_object_set_new(cluster, "sweep", json_pack("{s:I,s:I,s:i,s:f,s:i,s:i,s:f}",
+	json_object_set_new(cluster, "sweep", json_pack("{s:I,s:I,s:i,s:f,s:i,s:i,s:f,s:f}",
 		"min_bytes", (json_int_t)o->sweep.min_bytes, "max_bytes", (json_int_t)o->sweep.max_bytes,
 		"warmups", o->sweep.warmups, "budget_per_size_s", o->sweep.budget_s,
 		"min_samples", o->sweep.min_samples, "max_samples", o->sweep.max_samples,
-		"max_call_s", o->sweep.max_call_s));
+		"max_call_s", o->sweep.max_call_s, "collective_budget_s", o->sweep.coll_budget_s));
 	ic = json_object();
 	if (late) {
 		snprintf(why, sizeof why, "not measured: not every rank reached it before the --timeout deadline");
