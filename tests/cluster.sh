@@ -76,15 +76,17 @@ bw = {(l['from'], l['to']): l['bandwidth']['rate_gbps'] for l in ring['links']}
 s = ring['slowest_link']; assert bw[(s['from'], s['to'])] == min(bw.values())
 assert all(l['latency']['latency_s'] > 0 for l in ring['links'])"
 
-# 3. rank 1's node step fails: its error entry, the document still written, exit 1
-DLPROBE_CLUSTER_FAULT=fail:1 run 3 $SMALL --simulate-nodes -o "$T/fail.json"
+# 3. rank 1's bench fails: its error entry, the document still written, exit 1
+# (the CUDA backend without a GPU is a bench of milliseconds)
+DLPROBE_CLUSTER_FAULT=fail:1 run 3 -q --max-bytes 64K --backend cuda --simulate-nodes -o "$T/fail.json"
 rc=$?
 check "failing rank: exit 1 (got $rc)" [ "$rc" -eq 1 ]
 check "failing rank: schema-valid" $V "$T/fail.json"
 check "failing rank: node 1 is an error entry, the others measured" /usr/bin/python3 -c "
 import json; c = json.load(open('$T/fail.json'))['cluster']; n = c['nodes']
-assert n[1]['status'] == 'error' and 'injected' in n[1]['reason'], n[1]
+assert n[1]['status'] == 'error' and n[1]['reason'].startswith('bench failed: failure injected'), n[1]
 assert n[0]['status'] == 'ok' and n[2]['status'] == 'ok' and c['status'] == 'error'
+assert n[0]['bench']['backends'][0]['backend'] == 'cuda' and n[1]['probe'] and 'bench' not in n[1]
 assert c['missing_nodes'] == [] and c['interconnect']['inter_node']['status'] == 'ok'"
 check "failing rank: one line names it" grep -q "^dlprobe: 1 of 3 nodes failed" "$T/err"
 

@@ -14,7 +14,7 @@
 static const char cluster_help[] =
 "Usage: mpirun -np N [--map-by ppr:1:node] dlprobe-cluster [--quick|--full|--no-bench]\n"
 "         [--backend cpu|opencl|cuda|all] [--timeout S] [--max-bytes SIZE] [--min-bytes SIZE]\n"
-"         [--collectives LIST] [--simulate-nodes] [--no-nccl] [--json] [-o FILE] [-q] [-v]\n"
+"         [--collectives LIST] [--samples N] [--simulate-nodes] [--no-nccl] [--json] [-o FILE] [-q] [-v]\n"
 "Probes and benches every node (one leader rank per node; ranks sharing memory\n"
 "are one node), measures MPI collectives inside and across nodes the nccl-tests\n"
 "way (all-reduce, all-gather, reduce-scatter, all-to-all; algbw and busbw over a\n"
@@ -24,6 +24,7 @@ static const char cluster_help[] =
 "                     what it has, marks missing nodes and the job exits 1\n"
 "  --max-bytes SIZE   largest message (default 256M; K, M, G suffixes)\n"
 "  --collectives LIST comma-separated: allreduce,allgather,reducescatter,alltoall\n"
+"  --samples N        exactly N timed calls per size (default: a time budget, 3 to 50)\n"
 "  --simulate-nodes   every rank is its own node (tests and demos on one machine)\n"
 "Environment: DLPROBE_LIBNCCL (path of NCCL, default libnccl.so.2), DLPROBE_LIBCUDA;\n"
 "DLPROBE_CLUSTER_FAULT=fail:R|hang:R|version:R acts out a fault on rank R (tests).\n"
@@ -31,7 +32,7 @@ static const char cluster_help[] =
 "still written), or versions differ; 2 usage error.\n";
 
 enum { OPT_QUICK = 0x3001, OPT_FULL, OPT_NO_BENCH, OPT_BACKEND, OPT_TIMEOUT, OPT_MAX_BYTES,
-       OPT_MIN_BYTES, OPT_COLLS, OPT_SIMULATE, OPT_NO_NCCL };
+       OPT_MIN_BYTES, OPT_COLLS, OPT_SIMULATE, OPT_NO_NCCL, OPT_SAMPLES };
 
 static int rank0;
 
@@ -93,10 +94,12 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 		{ "collectives", required_argument, NULL, OPT_COLLS },
 		{ "simulate-nodes", no_argument, NULL, OPT_SIMULATE },
 		{ "no-nccl", no_argument, NULL, OPT_NO_NCCL },
+		{ "samples", required_argument, NULL, OPT_SAMPLES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
+	long samples = 0;
 	char *end;
 
 	opterr = 0;
@@ -147,6 +150,11 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 			break;
 		case OPT_SIMULATE: o->simulate_nodes = 1; break;
 		case OPT_NO_NCCL: o->no_nccl = 1; break;
+		case OPT_SAMPLES:
+			samples = strtol(optarg, &end, 10);
+			if (*end || end == optarg || samples < 1 || samples > 100000)
+				return dlp_cli_usage("--samples needs a count from 1 to 100000 (got \"%s\")", optarg);
+			break;
 		default:
 			if (dlp_cli_common_option(c, optarg) != 0)
 				return dlp_cli_unknown_option(argv[optind - 1]);
@@ -154,6 +162,9 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 	}
 	if (optind < argc)
 		return dlp_cli_usage("dlprobe-cluster takes no arguments (got \"%s\")", argv[optind]);
+	/* a fixed count, whatever the budget: runs that compare like with like */
+	if (samples > 0)
+		o->sweep.min_samples = o->sweep.max_samples = (int)samples;
 	if (o->sweep.min_bytes > o->sweep.max_bytes)
 		return dlp_cli_usage("--min-bytes is above --max-bytes");
 	if (o->sweep.ring_bytes > o->sweep.max_bytes)
