@@ -212,6 +212,10 @@ static void mpi_library(char *buf, size_t len)
 
 	MPI_Get_library_version(lib, &n);
 	lib[strcspn(lib, "\n,")] = '\0';
+	/* MPICH says "MPICH Version:\t4.0.2" */
+	for (n = 0; lib[n]; n++)
+		if (lib[n] == '\t')
+			lib[n] = ' ';
 	snprintf(buf, len, "%s", lib);
 }
 
