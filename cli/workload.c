@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "estimator/cluster.h"
 #include "dlprobe/json.h"
 
 static int parse_input(const char *s, const dlp_model *hint_text, int *c, int *h, int *w)
@@ -123,12 +124,14 @@ static json_t *workload_json(const struct workload *wl, const dlp_train *t)
 			 t->deadline_s > 0 ? dlp_json_real(t->deadline_s) : json_null());
 }
 
-/* Load one hardware profile: a bench file, or a catalog instance. Exit code. */
-static int load_profile(const char *what, int is_file, dlp_profile *p)
+/* Load one hardware profile: a bench file, a cluster file (c filled, its
+ * whole-cluster profile copied to p), or a catalog instance. Exit code. */
+static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_cluster_hw *c)
 {
 	json_t *doc;
 	int rc;
 
+	memset(c, 0, sizeof *c);
 	if (!is_file) {
 		if (dlp_profile_from_catalog(what, p))
 			return dlp_cli_usage("%s", dlp_error_message());
@@ -137,7 +140,15 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
 	doc = dlp_cli_load_document(what);
 	if (!doc)
 		return dlp_cli_usage("%s", dlp_error_message());
-	rc = dlp_profile_from_bench(doc, what, p);
+	if (dlp_doc_is_cluster(doc)) {
+		rc = dlp_cluster_hw_from_doc(doc, what, c);
+		if (rc == 0) {
+			/* p borrows the cluster's profile; dlp_cluster_hw_free releases it */
+			*p = c->all;
+		}
+	} else {
+		rc = dlp_profile_from_bench(doc, what, p);
+	}
 	json_decref(doc);
 	if (rc)
 		return dlp_cli_usage("%s", dlp_error_message());
@@ -173,17 +184,25 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	}
 	for (i = 0; i < o->n_hw; i++) {
 		dlp_profile p;
-		json_t *e;
+		dlp_cluster_hw c;
+		json_t *e, *sc = NULL;
 		dlp_train t = o->train;
 
-		rc = load_profile(o->hw[i], o->hw_is_file[i], &p);
+		rc = load_profile(o->hw[i], o->hw_is_file[i], &p, &c);
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > p.devices && (rank || o->n_hw > 1))
 			t.devices = p.devices;
 		e = dlp_estimate_one(&p, wl.model, &wl.cl, &wl.ds, &t);
-		dlp_profile_free(&p);
+		if (e && c.nodes && !(sc = dlp_cluster_scaling(&c, wl.model, &wl.ds, &t)))
+			json_decref(e), e = NULL;
+		if (sc)
+			json_object_set_new(e, "cluster", sc);
+		if (c.nodes)
+			dlp_cluster_hw_free(&c);
+		else
+			dlp_profile_free(&p);
 		if (!e) {
 			rc = dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
 			goto out;

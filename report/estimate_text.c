@@ -64,6 +64,23 @@ static void flags(FILE *f, const json_t *arr, const char *indent)
 	}
 }
 
+/* A cluster entry: the same run on one node, and how well the nodes scale. */
+static void cluster_line(FILE *f, const json_t *c)
+{
+	char a[32], b[32];
+
+	fprintf(f, "    cluster    %d nodes x %d: %s vs %s on one node, speedup %.2fx, scaling efficiency %.0f%%\n",
+		(int)dlp_json_num(c, "nodes"), (int)dlp_json_num(c, "devices_per_node"),
+		dur(a, sizeof a, dlp_json_num(c, "cluster_train_s")), dur(b, sizeof b, dlp_json_num(c, "one_node_train_s")),
+		dlp_json_num(c, "speedup"), 100 * dlp_json_num(c, "scaling_efficiency"));
+	fprintf(f, "               all-reduce (hierarchical) %s per step at busbw %.3g GB/s across nodes",
+		dur(a, sizeof a, dlp_json_num(c, "allreduce_s_per_step")), dlp_json_num(c, "inter_node_busbw_gbps"));
+	if (isfinite(dlp_json_num(c, "intra_node_busbw_gbps")))
+		fprintf(f, ", %.3g GB/s inside", dlp_json_num(c, "intra_node_busbw_gbps"));
+	fputc('\n', f);
+	flags(f, json_object_get(c, "flags"), "    ");
+}
+
 static void one(FILE *f, const json_t *e, int verbose)
 {
 	const json_t *hw = json_object_get(e, "hardware"), *d = json_object_get(e, "deep");
@@ -105,6 +122,8 @@ static void one(FILE *f, const json_t *e, int verbose)
 			json_is_number(json_object_get(mem, "largest_batch"))
 				? (snprintf(lbl, sizeof lbl, "%lld", (long long)json_integer_value(json_object_get(mem, "largest_batch"))), lbl)
 				: "?");
+		if (json_is_object(json_object_get(e, "cluster")))
+			cluster_line(f, json_object_get(e, "cluster"));
 		if (json_is_object(json_object_get(d, "retrain"))) {
 			const json_t *r = json_object_get(d, "retrain");
 			fprintf(f, "    retrain    %.3g runs/month: %s/month; one run %s the window\n",

@@ -253,7 +253,9 @@ int main(int argc, char **argv)
 	if (!rank0 && !freopen("/dev/null", "w", stderr))
 		ret = DLP_EXIT_RUNTIME;
 	dlp_cluster_opts_default(&o);
-	dlp_cli.color = rank0 && isatty(STDOUT_FILENO) && !(nc && *nc);
+	/* Open MPI hands ranks a pty even when mpirun writes to a pipe: no colour */
+	dlp_cli.color = 0;
+	(void)nc;
 	rc = parse(argc, argv, &o);
 	if (rc != 0) {
 		ret = rc < 0 ? DLP_EXIT_OK : rc;
