@@ -79,6 +79,38 @@ bw = {(l['from'], l['to']): l['bandwidth']['rate_gbps'] for l in ring['links']}
 s = ring['slowest_link']; assert bw[(s['from'], s['to'])] == min(bw.values())
 assert all(l['latency']['latency_s'] > 0 for l in ring['links'])"
 
+# 2b. the estimator on a cluster document: the bench fixture on each of the
+# three nodes, the interconnect this run measured
+/usr/bin/python3 -c "
+import json; d = json.load(open('$T/three.json')); fx = json.load(open('tests/fixtures/bench_cpu_fixture.json'))
+for n in d['cluster']['nodes']: n['bench'] = fx['bench']; n['probe'] = fx['probe']
+json.dump(d, open('$T/est_cluster.json', 'w'))"
+if "$BD/dlprobe" -q estimate --hw "$T/est_cluster.json" --model resnet18 --dataset cifar10 --json > "$T/est.json" 2>"$T/err"; then
+	ok "estimate --hw cluster: exit 0"
+else
+	ko "estimate --hw cluster: exit $? ($(head -c 300 "$T/err"))"
+fi
+check "estimate --hw cluster: schema-valid" $V "$T/est.json"
+check "estimate --hw cluster: 3 nodes, measured busbw, efficiency = speedup / nodes" /usr/bin/python3 -c "
+import json; e = json.load(open('$T/est.json'))['estimates'][0]; c = e['cluster']
+d = json.load(open('$T/three.json'))['cluster']['interconnect']['inter_node']['results']
+ar = [r for r in d if r['kernel'] == 'allreduce' and r['status'] == 'ok']
+assert c['nodes'] == 3 and c['devices'] == 3 and e['deep']['settings']['devices'] == 3
+assert c['inter_node_busbw_gbps'] == max(ar, key=lambda r: r['bytes'])['busbw_gbps']
+assert abs(c['speedup'] - c['one_node_train_s'] / c['cluster_train_s']) < 1e-9 * c['speedup']
+assert abs(c['scaling_efficiency'] - c['speedup'] / 3) < 1e-12 and 0 < c['scaling_efficiency'] <= 1
+assert c['allreduce_s_per_step'] > 0 and any('simulated' in f for f in c['flags'])"
+if "$BD/dlprobe" -q compare "$T/est_cluster.json" c7i.2xlarge --model resnet18 --dataset cifar10 --json > "$T/cmp.json" 2>"$T/err"; then
+	check "compare: the cluster ranked beside a catalog instance" /usr/bin/python3 -c "
+import json; es = json.load(open('$T/cmp.json'))['estimates']
+assert sorted(e['rank'] for e in es) == [1, 2] and sum('cluster' in e for e in es) == 1"
+else
+	ko "compare with a cluster: exit $?"
+fi
+"$BD/dlprobe" -q estimate --hw "$T/three.json" --model resnet18 --dataset cifar10 >/dev/null 2>"$T/err"
+rc=$?
+check "estimate on a --no-bench cluster: exit 2 with the reason (got $rc)" sh -c "[ $rc -eq 2 ] && grep -q 'no node of the cluster has a bench' '$T/err'"
+
 # 3. rank 1's bench fails: its error entry, the document still written, exit 1
 # (the CUDA backend without a GPU is a bench of milliseconds)
 DLPROBE_CLUSTER_FAULT=fail:1 run 3 -q --max-bytes 64K --backend cuda --simulate-nodes -o "$T/fail.json"
