@@ -213,11 +213,12 @@ gpu-bundle: $(BIN)
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dlprobe
+	if [ -x $(CLUSTER_BIN) ]; then install -m 755 $(CLUSTER_BIN) $(DESTDIR)$(PREFIX)/bin/dlprobe-cluster; fi
 	install -m 644 data/dlprobe.schema.json $(DESTDIR)$(PREFIX)/share/dlprobe/
 	install -m 644 docs/dlprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/bin/dlprobe-cluster $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
 
 clean:

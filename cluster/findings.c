@@ -182,12 +182,13 @@ static void node_version(const json_t *node, char *buf, size_t len)
 static const struct {
 	const char *metric;
 	void (*describe)(const json_t *node, char *buf, size_t len);
+	int from_probe;     /* read from the node's probe (absent on a failed node) */
 } hetero_keys[] = {
-	{ "cpu_model", node_cpu },
-	{ "gpus", node_gpus },
-	{ "driver", node_driver },
-	{ "memory", node_memory },
-	{ "dlprobe_version", node_version },
+	{ "cpu_model", node_cpu, 1 },
+	{ "gpus", node_gpus, 1 },
+	{ "driver", node_driver, 1 },
+	{ "memory", node_memory, 1 },
+	{ "dlprobe_version", node_version, 0 },
 };
 
 static void heterogeneity(json_t *out, const json_t *nodes)
@@ -201,7 +202,7 @@ static void heterogeneity(json_t *out, const json_t *nodes)
 
 		ref = NULL;
 		json_array_foreach(nodes, i, node) {
-			if (!json_object_get(node, "probe") && k != 4)
+			if (hetero_keys[k].from_probe && !json_object_get(node, "probe"))
 				continue;
 			hetero_keys[k].describe(node, cur, sizeof cur);
 			if (!cur[0])

@@ -114,7 +114,7 @@ static void skip(json_t *r, const char *why)
  * the sweep of this collective should stop (too slow, deadline). */
 static int measure_size(MPI_Comm comm, dlp_coll c, size_t bytes, float *buf, double *samples,
 			double *maxed, const dlp_sweep_opts *o, double deadline, double t_start,
-			json_t *results, char *why, size_t whylen)
+			int first, json_t *results, char *why, size_t whylen)
 {
 	int rank, n, i, nsamp, stop = 0;
 	size_t count = bytes / sizeof(float);
@@ -152,7 +152,9 @@ static int measure_size(MPI_Comm comm, dlp_coll c, size_t bytes, float *buf, dou
 		nsamp = o->min_samples;
 	if (nsamp > o->max_samples)
 		nsamp = o->max_samples;
-	if (agree[3] > o->coll_budget_s) {
+	/* the smallest size always runs: the bound must not leave a collective
+	 * with no figure because its first call set up connections */
+	if (!first && agree[3] > o->coll_budget_s) {
 		snprintf(why, whylen, "not run: this collective's time bound (%.3g s) was spent", o->coll_budget_s);
 		skip(r, why);
 		stop = 1;
@@ -198,7 +200,7 @@ out:
 
 json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadline)
 {
-	int rank, n, c, stop;
+	int rank, n, c, stop, first;
 	size_t bytes, cap = o->max_bytes;
 	float *buf = NULL;
 	double *samples = NULL, *maxed = NULL, t_start;
@@ -234,6 +236,7 @@ json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadli
 		if (!(o->coll_mask & (1u << c)))
 			continue;
 		stop = 0;
+		first = 1;
 		t_start = MPI_Wtime();
 		for (bytes = o->min_bytes; bytes <= cap; bytes *= 2) {
 			size_t real = dlp_coll_bytes((dlp_coll)c, bytes, n, sizeof(float));
@@ -252,7 +255,8 @@ json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadli
 				continue;
 			}
 			stop = measure_size(comm, (dlp_coll)c, real, buf, samples, maxed, o, deadline, t_start,
-					    results, why, sizeof why);
+					    first, results, why, sizeof why);
+			first = 0;
 		}
 	}
 	if (sec)

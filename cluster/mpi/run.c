@@ -50,10 +50,10 @@ void dlp_cluster_opts_default(dlp_cluster_opts *o)
 	o->sweep.min_samples = 3;
 	o->sweep.max_samples = 50;
 	o->sweep.max_call_s = 0.5;
-	o->sweep.coll_budget_s = 2.0;
-	o->sweep.ring_bytes = (size_t)4 << 20;
-	o->sweep.ring_lat_samples = 20;
-	o->sweep.ring_bw_samples = 5;
+	o->sweep.coll_budget_s = 1.0;
+	o->sweep.ring_bytes = (size_t)1 << 20;
+	o->sweep.ring_lat_samples = 10;
+	o->sweep.ring_bw_samples = 3;
 }
 
 /* The fault this rank should act out, if the test hook names it. */
@@ -156,8 +156,7 @@ static json_t *missing_node(const roster_entry *e, int wrank, double timeout_s)
 
 /* Rank 0: receive node documents one at a time until all are in or the
  * deadline (plus grace) passes. Returns how many are still missing. */
-static int gather_nodes(json_t *nodes, const roster_entry *roster, const int *leader_of, int nnodes,
-			double deadline)
+static int gather_nodes(json_t *nodes, const roster_entry *roster, int nnodes, double deadline)
 {
 	int left = nnodes - 1, flag, len;
 	MPI_Status st;
@@ -192,8 +191,15 @@ static int gather_nodes(json_t *nodes, const roster_entry *roster, const int *le
 		json_array_set_new(nodes, (size_t)node, doc);
 		left--;
 	}
-	(void)leader_of;
 	return left;
+}
+
+static void phase_mark(json_t *phases, const char *key, double *t)
+{
+	double now = MPI_Wtime();
+
+	json_object_set_new(phases, key, json_real(now - *t));
+	*t = now;
 }
 
 static int agree_int(int v, MPI_Comm comm, double deadline, int *out)
@@ -231,6 +237,9 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 	       *gpu = NULL, *mine = NULL;
 	char lib[MPI_MAX_LIBRARY_VERSION_STRING], why[512];
 	int ret = -1, late = 0;
+	/* rank 0's wall time per phase: how the cost grows is in the document */
+	double t_phase = MPI_Wtime();
+	json_t *phases = json_object();
 
 	*doc = NULL;
 	*outcome = DLP_CLUSTER_REFUSED;
@@ -293,21 +302,26 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 		goto out;
 	}
 
+	phase_mark(phases, "startup_s", &t_phase);
 	/* 2. interconnect, every wait fenced by the deadline */
 	progress(o, "collectives inside the node");
 	MPI_Ibarrier(MPI_COMM_WORLD, &req);
 	late = dlp_mpi_wait(&req, deadline) != 0;
 	if (!late)
 		intra = dlp_mpi_coll_sweep(node_comm, &o->sweep, deadline);
+	phase_mark(phases, "intra_node_s", &t_phase);
 	if (is_leader && !late) {
 		progress(o, "collectives across nodes");
 		inter = dlp_mpi_coll_sweep(leaders, &o->sweep, deadline);
+		phase_mark(phases, "inter_node_s", &t_phase);
 		progress(o, "point-to-point ring");
 		ring = dlp_mpi_ring(leaders, &o->sweep, deadline);
+		phase_mark(phases, "ring_s", &t_phase);
 	}
 	if (!late && !o->no_nccl) {
 		progress(o, "NCCL");
 		gpu = dlp_mpi_nccl(MPI_COMM_WORLD, leaders, is_leader, &o->sweep, deadline);
+		phase_mark(phases, "nccl_s", &t_phase);
 	}
 
 	/* 3. node step: leaders only; with --simulate-nodes one machine holds
@@ -360,6 +374,7 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 	}
 
 	/* 4. rank 0 assembles the document */
+	phase_mark(phases, "node_step_s", &t_phase);
 	progress(o, "gathering node documents");
 	nodes = json_array();
 	leader_of = calloc((size_t)nnodes, sizeof *leader_of);
@@ -373,7 +388,8 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 		json_array_append_new(nodes, missing_node(&roster[leader_of[i]], leader_of[i], o->timeout_s));
 	json_array_set_new(nodes, 0, mine);
 	mine = NULL;
-	missing = gather_nodes(nodes, roster, leader_of, nnodes, deadline);
+	missing = gather_nodes(nodes, roster, nnodes, deadline);
+	phase_mark(phases, "gather_s", &t_phase);
 	for (i = 0; i < nnodes; i++) {
 		const char *s = json_string_value(json_object_get(json_array_get(nodes, (size_t)i), "status"));
 
@@ -395,6 +411,8 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 		"warmups", o->sweep.warmups, "budget_per_size_s", o->sweep.budget_s,
 		"min_samples", o->sweep.min_samples, "max_samples", o->sweep.max_samples,
 		"max_call_s", o->sweep.max_call_s, "collective_budget_s", o->sweep.coll_budget_s));
+	json_object_set_new(cluster, "phases_rank0_s", phases);
+	phases = NULL;
 	ic = json_object();
 	if (late) {
 		snprintf(why, sizeof why, "not measured: not every rank reached it before the --timeout deadline");
@@ -433,6 +451,7 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 	json_object_set_new(*doc, "cluster", cluster);
 	ret = 0;
 out:
+	json_decref(phases);
 	json_decref(mine);
 	json_decref(intra);
 	json_decref(inter);
