@@ -35,6 +35,7 @@ for k in ("allreduce", "allgather", "reducescatter", "alltoall"):
     print("%-14s %2d sizes measured up to %9d B (%2d bounded out), %.2f s in timed calls"
           % (k, len(ok), top, len(rs) - len(ok), spent))
 print("ring: %d links, slowest %s" % (len(c["interconnect"]["ring"]["links"]), c["interconnect"]["ring"]["slowest_link"]))
+print("rank 0 phases: " + ", ".join("%s %.1f" % (k[:-2], v) for k, v in c["phases_rank0_s"].items()) + " (s)")
 print("%d nodes: %.1f s wall (limit %s s), schema-valid" % (np_, took, sys.argv[4]))
 sys.exit(0 if took < float(sys.argv[4]) else 1)
 PY
