@@ -333,6 +333,7 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 			MPI_Irecv(&token, 1, MPI_INT, me.node - 1, TAG_TOKEN, leaders, &req);
 			if (dlp_mpi_wait(&req, deadline) != 0) {
 				MPI_Cancel(&req);
+				MPI_Request_free(&req);
 				mine = json_object();
 				json_object_set_new(mine, "node", json_integer(me.node));
 				json_object_set_new(mine, "hostname", json_string(me.host));
