@@ -56,7 +56,7 @@ TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so \
-	     $(BUILD)/tests/libcublas_fake.so
+	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libblas_crash.so $(BUILD)/tests/libblas_hang.so
 
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
@@ -158,6 +158,12 @@ $(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
 $(BUILD)/tests/libnccl_fake.so: tests/fakes/fake_nccl.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libblas_crash.so: tests/fakes/fake_blas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Wno-unused-parameter -fPIC -shared -DFAKE_BLAS_CRASH $< -o $@
+$(BUILD)/tests/libblas_hang.so: tests/fakes/fake_blas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Wno-unused-parameter -fPIC -shared -DFAKE_BLAS_HANG $< -o $@
 $(BUILD)/tests/libOpenCL_crash.so: tests/fakes/fake_icd_crash.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
@@ -172,6 +178,8 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/faults.sh
+	BUILD=$(BUILD) sh tests/cli_blas.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh

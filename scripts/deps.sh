@@ -4,7 +4,7 @@
 # Open MPI builds and tests dlprobe-cluster (plain dlprobe never links it).
 set -eu
 PKGS="build-essential pkg-config libhwloc-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
-libcmocka-dev libjansson-dev python3 python3-jsonschema libopenblas0-pthread libclblast-dev
+libcmocka-dev libjansson-dev python3 python3-jsonschema libopenblas0-pthread libblis4-pthread libclblast-dev
 openmpi-bin libopenmpi-dev"
 missing=""
 for p in $PKGS; do
