@@ -60,8 +60,9 @@ int dlp_mpi_wait(MPI_Request *req, double deadline);
 json_t *dlp_mpi_coll_sweep(MPI_Comm comm, const dlp_sweep_opts *o, double deadline);
 
 /* Point-to-point around the ring of comm's ranks: latency and bandwidth of
- * every link rank i -> i+1. On rank 0 {"status","reason","links":[...],
- * "slowest_link"}; NULL elsewhere. hosts[i] names rank i (rank 0 only). */
+ * every link rank i -> i+1, one link at a time. On rank 0 {"status",
+ * "reason","links":[...],"slowest_link"}; NULL elsewhere. It runs after a
+ * deadline-fenced barrier and has no deadline of its own. */
 json_t *dlp_mpi_ring(MPI_Comm comm, const dlp_sweep_opts *o, double deadline);
 
 /* GPU collectives through NCCL loaded at run time (DLPROBE_LIBNCCL
