@@ -56,12 +56,13 @@ TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so \
-	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libblas_crash.so $(BUILD)/tests/libblas_hang.so
+	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libblas_crash.so $(BUILD)/tests/libblas_hang.so \
+	     $(BUILD)/tests/libsignal_fsync.so
 
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema check-golden check-cluster deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-golden check-report check-fuzz check-cluster fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -117,8 +118,10 @@ $(MPI_DIR)/%.o: %.c $(CONFIG_STAMP)
 	@mkdir -p $(dir $@)
 	$(MPICC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(CLUSTER_BIN): $(MPI_OBJ) $(BUILD)/cli/output.o $(LIB) $(MPI_DIR)/.stamp
-	$(MPICC) $(LDFLAGS) $(MPI_OBJ) $(BUILD)/cli/output.o $(LIB) $(LDLIBS) -o $@
+# the front end's output helpers and atomic writer, shared with dlprobe
+CLUSTER_CLI_OBJ := $(BUILD)/cli/output.o $(BUILD)/cli/outfile.o
+$(CLUSTER_BIN): $(MPI_OBJ) $(CLUSTER_CLI_OBJ) $(LIB) $(MPI_DIR)/.stamp
+	$(MPICC) $(LDFLAGS) $(MPI_OBJ) $(CLUSTER_CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
 # relink when MPICC names another implementation than the last link used
 $(MPI_DIR)/.stamp: FORCE
@@ -158,6 +161,9 @@ $(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
 $(BUILD)/tests/libnccl_fake.so: tests/fakes/fake_nccl.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libsignal_fsync.so: tests/fakes/fake_signal_fsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@ -ldl
 $(BUILD)/tests/libblas_crash.so: tests/fakes/fake_blas.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -Wno-unused-parameter -fPIC -shared -DFAKE_BLAS_CRASH $< -o $@
@@ -175,25 +181,76 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 	@set -e; for t in $(TEST_BIN); do \
 		echo "== $$t"; DLP_TEST_BUILD=$(BUILD) $$t; done
 
-check-cli: $(BIN) $(FAKE_LIBS)
+check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/cli_front.sh
+	BUILD=$(BUILD) sh tests/cli_harden.sh
 	BUILD=$(BUILD) sh tests/faults.sh
 	BUILD=$(BUILD) sh tests/cli_blas.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
 
+# ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
+# Each fuzz/fuzz_NAME.c is a libFuzzer harness. `make test` replays its
+# corpus, the seeds below and every past crash (fuzz/crashes/NAME) through
+# fuzz/replay.c built with $(CC), sanitized in the SAN pass; `make fuzz`
+# builds the harnesses with clang and runs each FUZZ_SECONDS.
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SEEDS_model := data/models
+# (the GPU device runs are seeds in fuzz/corpus/bench without their raw
+# samples: 400 kB inputs would slow every execution 30-fold)
+FUZZ_SEEDS_bench := $(wildcard tests/fixtures/bench_*.json)
+FUZZ_SEEDS_spec :=
+FUZZ_SEEDS_sysfs :=
+REPLAY_BIN := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/util.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< fuzz/replay.c fuzz/util.c $(LIB) $(LDLIBS) -o $@
+
+check-fuzz: $(REPLAY_BIN)
+	@set -e; $(foreach n,$(FUZZ_NAMES),echo "== replay $(n)"; \
+		$(BUILD)/fuzz/replay_$(n) fuzz/corpus/$(n) fuzz/crashes/$(n) $(FUZZ_SEEDS_$(n));)
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRC := $(wildcard common/*.c estimator/*.c) probe/cgroup.c probe/memory.c probe/sysfile.c
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRC)) $(FUZZ_BUILD)/embedded.o
+FUZZ_BIN     := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/embedded.o: scripts/embed.sh $(DATA)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $(DATA) > $(FUZZ_BUILD)/embedded.S && $(FUZZ_CC) -c $(FUZZ_BUILD)/embedded.S -o $@
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/util.c fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer $< fuzz/util.c \
+		$(FUZZ_LIB_OBJ) -ljansson -lm -ldl -pthread -o $@
+
+fuzz: deps $(FUZZ_BIN)
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+		FUZZ_SEEDS_model="$(FUZZ_SEEDS_model)" FUZZ_SEEDS_bench="$(FUZZ_SEEDS_bench)" \
+		sh scripts/fuzz.sh $(FUZZ_NAMES)
+
 # GOLDEN_UPDATE=1 rewrites tests/golden/ (review the diff before committing).
 check-golden: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/golden.sh
+
+# `dlprobe report` rendered by headless Chromium: DOM marks and a non-blank screenshot.
+check-report: $(BIN) $(GOLDEN_RENDER)
+	BUILD=$(BUILD) sh tests/html_report.sh
 
 # dlprobe-cluster under mpirun (plain build only: the MPI runtimes are not
 # ASan-clean, and the suite is about the protocol, not memory).
 check-cluster: $(CLUSTER_BIN) $(FAKE_LIBS) $(BUILD)/tests/libnccl_fake.so
 	BUILD=$(BUILD) sh tests/cluster.sh
 
-check: check-unit check-cli check-schema check-golden check-cluster
+check: check-unit check-cli check-schema check-golden check-report check-fuzz check-cluster
 
 deps:
 	@sh scripts/deps.sh
@@ -205,7 +262,7 @@ run: deps
 # The plain suite, then the same unit and CLI tests under ASan+UBSan.
 test: deps
 	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli check-golden
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli check-golden check-fuzz
 
 bench-probe: $(BIN)
 	sh scripts/bench_probe.sh $(BIN)
@@ -230,7 +287,7 @@ uninstall:
 	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
@@ -238,4 +295,4 @@ clean:
 validate: $(BIN)
 	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(if $(filter fuzz,$(MAKECMDGOALS)),$(FUZZ_BUILD)) -name '*.d' 2>/dev/null)

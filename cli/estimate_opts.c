@@ -1,7 +1,6 @@
 /* The options of `estimate` and `compare`: machines, the workload and the
  * training settings, each checked as it is parsed (a bad value is a one-line
  * usage error). */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "common/decimal.h"
 
 enum {
 	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
@@ -41,13 +41,37 @@ static const struct option est_longopts[] = {
 
 static int positive(const char *opt, const char *s, double *out, int integer)
 {
-	char *end;
+	const char *end;
 
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*out) || *out <= 0 || (integer && *out != floor(*out)) ||
+	/* decimal only: "0x10" is no count a person means */
+	if (dlp_decimal_double(s, &end, out) != 0 || *end || *out <= 0 || (integer && *out != floor(*out)) ||
 	    *out > 1e15)
 		return dlp_cli_usage("%s needs a positive %s (got \"%s\")", opt, integer ? "integer" : "number", s);
+	return DLP_EXIT_OK;
+}
+
+/* "--price USD" (the bench machines) or "--price NAME=USD" (one machine,
+ * a catalog instance or a bench file as named on the command line). */
+static int price_option(const char *arg, struct est_opts *o)
+{
+	const char *eq = strrchr(arg, '='), *num = eq ? eq + 1 : arg, *end;
+	double v;
+
+	/* decimal only: "0x10" and "inf" are not prices */
+	if (dlp_decimal_double(num, &end, &v) != 0 || *end || v < 0)
+		return dlp_cli_usage("--price needs USD per hour, or NAME=USD for one machine (got \"%s\")", arg);
+	if (!eq) {
+		o->hw_price = v;
+		return DLP_EXIT_OK;
+	}
+	if (eq == arg)
+		return dlp_cli_usage("--price NAME=USD needs a machine name (got \"%s\")", arg);
+	if (o->n_prices == DLP_CLI_MAX_MACHINES)
+		return dlp_cli_usage("at most %d --price NAME=USD", DLP_CLI_MAX_MACHINES);
+	/* the name is the option's text up to '=': argv outlives the options */
+	o->prices[o->n_prices].name = arg;
+	o->prices[o->n_prices].usd = v;
+	o->n_prices++;
 	return DLP_EXIT_OK;
 }
 
@@ -107,21 +131,16 @@ static int workload_option(int c, const char *arg, struct est_opts *o)
 		if (dlp_optimizer_parse(arg, &o->train.optimizer))
 			rc = dlp_cli_usage("%s", dlp_error_message());
 		break;
-	case O_PRICE: {
-		char *end;
-		errno = 0;
-		o->train.price_override = strtod(arg, &end);
-		if (end == arg || *end || errno || !isfinite(o->train.price_override) || o->train.price_override < 0)
-			rc = dlp_cli_usage("--price needs a non-negative number of USD per hour (got \"%s\")", arg);
+	case O_PRICE:
+		rc = price_option(arg, o);
 		break;
-	}
 	case O_RETRAIN:
 		if ((o->train.retrain_every_s = dlp_duration_parse(arg)) <= 0)
-			rc = dlp_cli_usage("--retrain-every needs a duration such as 12h, 1d, 1w (got \"%s\")", arg);
+			rc = dlp_cli_usage("--retrain-every needs a duration (%s)", dlp_error_message());
 		break;
 	case O_DEADLINE:
 		if ((o->train.deadline_s = dlp_duration_parse(arg)) <= 0)
-			rc = dlp_cli_usage("--deadline needs a duration such as 30m, 2h, 1d (got \"%s\")", arg);
+			rc = dlp_cli_usage("--deadline needs a duration (%s)", dlp_error_message());
 		break;
 	default:
 		return -1;
@@ -140,6 +159,7 @@ int dlp_cli_estimate_opts(int argc, char **argv, struct est_opts *o, int allow_p
 	memset(o, 0, sizeof *o);
 	dlp_train_defaults(&o->train);
 	o->samples = 0;
+	o->hw_price = -1;
 	while ((c = getopt_long(argc, argv, (allow_pos ? "-:h" DLP_CLI_COMMON_SHORTOPTS : ":h" DLP_CLI_COMMON_SHORTOPTS),
 				est_longopts, NULL)) != -1) {
 		switch (c) {

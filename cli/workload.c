@@ -8,37 +8,46 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "common/decimal.h"
 #include "estimator/cluster.h"
 #include "dlprobe/json.h"
 
-static int parse_input(const char *s, const dlp_model *hint_text, int *c, int *h, int *w)
+/* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
+ * each a decimal integer. */
+#define MAX_INPUT_DIM 100000LL
+#define MAX_INPUT_LEN 10000000LL
+static int parse_input(const char *s, int *c, int *h, int *w)
 {
-	long a = 0, b = 0, d = 0;
-	int n;
-	char tail;
+	long long v[3];
+	const char *p = s, *end;
+	int n = 0, i;
 
 	*c = *h = *w = 0;
 	if (!s)
 		return 0;
-	n = sscanf(s, "%ldx%ldx%ld%c", &a, &b, &d, &tail);
-	if (n == 3 && a > 0 && b > 0 && d > 0 && a < 100000 && b < 100000 && d < 100000) {
-		*c = (int)a, *h = (int)b, *w = (int)d;
+	for (;;) {
+		if (n == 3 || dlp_decimal_ll(p, &end, 1, MAX_INPUT_LEN, &v[n]) != 0)
+			return -1;
+		n++;
+		if (!*end)
+			break;
+		if (*end != 'x')
+			return -1;
+		p = end + 1;
+	}
+	if (n == 1) {
+		*c = -1, *h = (int)v[0]; /* resolved against the model's task */
 		return 0;
 	}
-	n = sscanf(s, "%ldx%ld%c", &a, &b, &tail);
-	if (n == 2 && a > 0 && b > 0 && a < 100000 && b < 100000) {
-		*c = 3, *h = (int)a, *w = (int)b;
-		return 0;
-	}
-	n = sscanf(s, "%ld%c", &a, &tail);
-	if (n == 1 && a > 0 && a < 10000000) {
-		(void)hint_text;
-		*c = -1, *h = (int)a; /* resolved against the model's task */
-		return 0;
-	}
-	return -1;
+	for (i = 0; i < n; i++)
+		if (v[i] >= MAX_INPUT_DIM)
+			return -1;
+	if (n == 3)
+		*c = (int)v[0], *h = (int)v[1], *w = (int)v[2];
+	else
+		*c = 3, *h = (int)v[0], *w = (int)v[1];
+	return 0;
 }
-
 
 void dlp_cli_workload_free(struct workload *w)
 {
@@ -57,7 +66,7 @@ int dlp_cli_workload(const struct est_opts *o, struct workload *wl)
 		return dlp_cli_usage("%s", dlp_error_message());
 	if (o->samples > 0)
 		wl->ds.samples = o->samples;
-	if (o->input && parse_input(o->input, NULL, &c, &h, &w))
+	if (o->input && parse_input(o->input, &c, &h, &w))
 		return dlp_cli_usage("malformed --input \"%s\" (expected CxHxW, HxW or N)", o->input);
 	if (!o->input && wl->ds.in_c > 0 && strcmp(wl->ds.task, "tabular") != 0)
 		c = wl->ds.in_c, h = wl->ds.in_h, w = wl->ds.in_w;
@@ -116,18 +125,40 @@ static json_t *workload_json(const struct workload *wl, const dlp_train *t)
 {
 	return json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "name", wl->name, "model",
 			 wl->model ? json_string(wl->model->name) : json_null(), "dataset",
-			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_real(wl->ds.samples), "tokens",
-			 wl->ds.tokens > 0 ? dlp_json_real(wl->ds.tokens) : json_null(), "classical",
+			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_whole(wl->ds.samples), "tokens",
+			 wl->ds.tokens > 0 ? dlp_json_whole(wl->ds.tokens) : json_null(), "classical",
 			 wl->cl.kind[0] ? json_string(wl->cl.kind) : json_null(), "precision", dlp_precision_name(t->precision),
 			 "optimizer", dlp_optimizer_name(t->optimizer), "epochs", dlp_json_real(t->epochs), "retrain_every_s",
 			 t->retrain_every_s > 0 ? dlp_json_real(t->retrain_every_s) : json_null(), "deadline_s",
 			 t->deadline_s > 0 ? dlp_json_real(t->deadline_s) : json_null());
 }
 
+/* What a bench machine is called in tables: the document's own --label,
+ * else the file's name less its directory and ".json" (the end of a long
+ * path is what tells files apart). */
+static const char *machine_label(const json_t *doc, const char *path, char *buf, size_t len)
+{
+	const char *l = json_string_value(json_object_get(json_object_get(doc, "host"), "label"));
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	if (l && *l) {
+		snprintf(buf, len, "%s", l);
+		return buf;
+	}
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".json"))
+		n -= 5;
+	snprintf(buf, len, "%.*s", (int)n, base);
+	return buf;
+}
+
 /* Load one hardware profile: a bench file, a cluster file (c filled, its
  * whole-cluster profile copied to p), or a catalog instance. Exit code. */
 static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_cluster_hw *c)
 {
+	char label[96];
 	json_t *doc;
 	int rc;
 
@@ -141,13 +172,13 @@ static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_clust
 	if (!doc)
 		return dlp_cli_usage("%s", dlp_error_message());
 	if (dlp_doc_is_cluster(doc)) {
-		rc = dlp_cluster_hw_from_doc(doc, what, c);
+		rc = dlp_cluster_hw_from_doc(doc, machine_label(doc, what, label, sizeof label), c);
 		if (rc == 0) {
 			/* p borrows the cluster's profile; dlp_cluster_hw_free releases it */
 			*p = c->all;
 		}
 	} else {
-		rc = dlp_profile_from_bench(doc, what, p);
+		rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
 	}
 	json_decref(doc);
 	if (rc)
@@ -162,6 +193,41 @@ static double expected_or_inf(const json_t *e, const char *side)
 	double v = dlp_json_num_at(e, side, "train_s", "expected", NULL);
 
 	return isfinite(v) ? v : INFINITY;
+}
+
+/* The price for machine i: its own --price NAME=USD (named as on the
+ * command line or as the estimate names it), else --price USD for a bench
+ * machine, else the catalog's (-1). */
+static double machine_price(struct est_opts *o, int i, const char *profile_name)
+{
+	int k;
+
+	for (k = 0; k < o->n_prices; k++) {
+		size_t n = (size_t)(strrchr(o->prices[k].name, '=') - o->prices[k].name);
+
+		if ((strlen(o->hw[i]) == n && !strncmp(o->hw[i], o->prices[k].name, n)) ||
+		    (strlen(profile_name) == n && !strncmp(profile_name, o->prices[k].name, n))) {
+			o->prices[k].used = 1;
+			return o->prices[k].usd;
+		}
+	}
+	return o->hw_is_file[i] ? o->hw_price : -1;
+}
+
+/* --price that prices nothing is a mistake the user should hear about. */
+static int check_prices(const struct est_opts *o)
+{
+	int i, k, files = 0;
+
+	for (i = 0; i < o->n_hw; i++)
+		files += o->hw_is_file[i];
+	if (o->hw_price >= 0 && !files)
+		return dlp_cli_usage("--price USD prices bench machines (--hw FILE); for a catalog instance "
+				     "give --price NAME=USD");
+	for (k = 0; k < o->n_prices; k++)
+		if (!o->prices[k].used)
+			return dlp_cli_usage("--price %s: no machine of that name", o->prices[k].name);
+	return DLP_EXIT_OK;
 }
 
 int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
@@ -191,6 +257,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = load_profile(o->hw[i], o->hw_is_file[i], &p, &c);
 		if (rc != DLP_EXIT_OK)
 			goto out;
+		t.price_override = machine_price(o, i, p.name);
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > p.devices && (rank || o->n_hw > 1))
 			t.devices = p.devices;
@@ -210,6 +277,9 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		json_object_set_new(e, "workload", json_string(wl.name));
 		json_array_append_new(ests, e);
 	}
+	rc = check_prices(o);
+	if (rc != DLP_EXIT_OK)
+		goto out;
 	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
 	json_object_set_new(doc, "verdict", dlp_verdict(ests, wl.model, &wl.cl, &wl.ds, &o->train));
 	if (rank) {

@@ -12,10 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
 
 #define STACK_SPREAD 2.3
+/* The largest batch is reported as an integer; memory is bounded (2^60
+ * bytes, profile.c) and a sample takes at least 4 bytes, so this cap only
+ * guards the cast. */
+#define MAX_BATCH_COUNT 9e18
 
 void dlp_train_defaults(dlp_train *t)
 {
@@ -71,29 +76,31 @@ int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out)
 	return dlp_error_set("unknown optimizer \"%s\" (sgd, momentum, adam)", s ? s : "");
 }
 
+/* A century: no training deadline or retraining cadence is longer, and a
+ * bound keeps "1e306h" (infinite once in seconds) from meaning "none". */
+#define MAX_DURATION_S (100 * 365.25 * 86400)
+
 double dlp_duration_parse(const char *s)
 {
-	char *end;
+	static const struct { const char *suffix; double s; } units[] = {
+		{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400},
+		{"w", 7 * 86400}, {"mo", 30.44 * 86400},
+	};
+	const char *end;
 	double v;
+	size_t i;
 
-	if (!s || !*s)
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v) || v <= 0)
-		return -1;
-	if (!*end || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	if (strcmp(end, "d") == 0)
-		return v * 86400;
-	if (strcmp(end, "w") == 0)
-		return v * 7 * 86400;
-	if (strcmp(end, "mo") == 0)
-		return v * 30.44 * 86400;
-	return -1;
+	if (!s || dlp_decimal_double(s, &end, &v) != 0 || v <= 0)
+		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s ? s : "");
+	for (i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(end, units[i].suffix) == 0)
+			break;
+	if (i == sizeof units / sizeof units[0])
+		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s);
+	v *= units[i].s;
+	if (!(v <= MAX_DURATION_S))
+		return dlp_error_set("\"%s\" is out of range: at most 100 years", s);
+	return v;
 }
 
 struct prec {
@@ -273,6 +280,70 @@ static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	return o;
 }
 
+#define DOMINANT_MAX 5
+
+/* A layer's group: its name with every run of digits as '*', so that the
+ * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
+ * line ("block*.fc1 x 12") rather than five near-identical ones. */
+static void layer_group(const char *name, char *key, size_t n)
+{
+	size_t u = 0;
+
+	while (*name && u + 1 < n) {
+		if (*name >= '0' && *name <= '9') {
+			key[u++] = '*';
+			while (*name >= '0' && *name <= '9')
+				name++;
+		} else {
+			key[u++] = *name++;
+		}
+	}
+	key[u] = '\0';
+}
+
+/* The groups of layers that take most of a step, largest first. layer_s is
+ * consumed (summed into each group's first layer). */
+static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total)
+{
+	json_t *dom = json_array();
+	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
+	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
+	size_t i, j, k;
+
+	if (!key || !count || total <= 0)
+		goto out;
+	for (i = 0; i < m->n_layers; i++) {
+		layer_group(m->layers[i].name, key[i], sizeof key[i]);
+		count[i] = 1;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		for (j = i + 1; j < m->n_layers && layer_s[i] > 0; j++)
+			if (layer_s[j] > 0 && m->layers[j].op == m->layers[i].op && !strcmp(key[i], key[j])) {
+				layer_s[i] += layer_s[j];
+				layer_s[j] = -1;
+				count[i]++;
+			}
+	for (k = 0; k < DOMINANT_MAX; k++) {
+		size_t best = 0;
+
+		for (i = 1; i < m->n_layers; i++)
+			if (layer_s[i] > layer_s[best])
+				best = i;
+		if (m->n_layers == 0 || layer_s[best] <= 0)
+			break;
+		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer",
+						     count[best] > 1 ? key[best] : m->layers[best].name, "op",
+						     dlp_op_name(m->layers[best].op), "count", count[best], "share",
+						     dlp_json_real(layer_s[best] / total), "fwd_bwd_s",
+						     dlp_json_real(layer_s[best])));
+		layer_s[best] = -1;
+	}
+out:
+	free(key);
+	free(count);
+	return dom;
+}
+
 json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
 			  const dlp_train *t)
 {
@@ -285,7 +356,8 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	const dlp_rateset *primary = p->configured.n ? &p->configured : &p->capability;
 	struct phase_times ph, ph2;
 	int measured = 0, measured2 = 0;
-	size_t i, k;
+	const char *limit = "memory";
+	size_t i;
 
 	if (devices > p->devices)
 		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices), NULL;
@@ -304,7 +376,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	json_object_set_new(o, "settings",
 			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", batch, "devices", devices,
 				      "gemm_dtype", dlp_dtype_name(pr.gemm), "epochs", dlp_json_real(t->epochs),
-				      "samples", dlp_json_real(samples), "steps", dlp_json_real(steps)));
+				      "samples", dlp_json_whole(samples), "steps", dlp_json_whole(ceil(steps))));
 	rates = run_json(p, primary, m, &pr, batch, devices, steps, price, &exp_s, &low, &high, layer_s,
 			 &measured, &ph);
 	json_object_update(o, rates);
@@ -329,38 +401,33 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 			   "backward_s", dlp_json_real(ph.bwd), "optimizer_s", dlp_json_real(ph.opt),
 			   "input_transfer_s", dlp_json_real(ph.xfer), "allreduce_s", dlp_json_real(ph.allreduce),
 			   "op_overhead_s", dlp_json_real(ph.overhead));
-	json_object_set_new(phases, "ops_per_step", dlp_json_real(ph.ops));
+	json_object_set_new(phases, "ops_per_step", dlp_json_whole(ph.ops));
 	json_object_set_new(phases, "op_overhead_per_op_s", dlp_json_real(p->op_overhead_s));
 	json_object_set_new(o, "step_breakdown_low_s", phases);
 	/* the layers that dominate a step */
 	for (i = 0; i < m->n_layers; i++)
 		total_layer += layer_s[i];
-	dom = json_array();
-	for (k = 0; k < 5 && total_layer > 0; k++) {
-		size_t best = 0;
-		for (i = 1; i < m->n_layers; i++)
-			if (layer_s[i] > layer_s[best])
-				best = i;
-		if (layer_s[best] <= 0)
-			break;
-		json_array_append_new(dom, json_pack("{s:s,s:s,s:o,s:o}", "layer", m->layers[best].name, "op",
-						     dlp_op_name(m->layers[best].op), "share",
-						     dlp_json_real(layer_s[best] / total_layer), "fwd_bwd_s",
-						     dlp_json_real(layer_s[best])));
-		layer_s[best] = -1;
-	}
+	dom = dominant_layers(m, layer_s, total_layer);
 	json_object_set_new(o, "dominant_layers", dom);
 	/* memory: a full replica per device (data parallel) */
 	static_b = m->params * pr.per_param;
 	per_sample = m->act_elems * pr.abytes + m->input_elems * 4;
 	need = static_b + batch * per_sample;
 	max_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - static_b) / per_sample) : NAN;
-	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_real(static_b),
-			"activations_bytes", dlp_json_real(batch * per_sample), "required_bytes", dlp_json_real(need),
-			"available_bytes", p->mem_bytes > 0 ? dlp_json_real(p->mem_bytes) : json_null(),
-			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch > 0 ? (long long)max_batch : 0)
+	/* a batch larger than each device's share of the data is no batch */
+	if (isfinite(max_batch) && max_batch > ceil(samples / devices)) {
+		max_batch = ceil(samples / devices);
+		limit = "dataset";
+	}
+	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_whole(ceil(static_b)),
+			"activations_bytes", dlp_json_whole(ceil(batch * per_sample)), "required_bytes", dlp_json_whole(ceil(need)),
+			"available_bytes", p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(),
+			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch <= 0 ? 0
+									 : max_batch < MAX_BATCH_COUNT ? (long long)max_batch
+									 : (long long)MAX_BATCH_COUNT)
 							     : json_null());
 	json_object_set_new(mem, "fits", p->mem_bytes > 0 ? json_boolean(need <= p->mem_bytes) : json_null());
+	json_object_set_new(mem, "largest_batch_limited_by", isfinite(max_batch) ? json_string(limit) : json_null());
 	json_object_set_new(o, "memory", mem);
 	if (p->mem_bytes > 0 && need > p->mem_bytes)
 		json_array_append_new(flags, json_sprintf("does not fit: %.1f GiB needed, %.1f GiB available "

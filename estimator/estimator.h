@@ -40,7 +40,8 @@ typedef struct dlp_layer {
 	 * e.g. attention heads). gm == 0: no GEMM (elementwise work). */
 	double gm, gn, gk, gemm_count;
 	int gm_batched;
-	int seq_steps;     /* > 1: sequential recurrence (LSTM/GRU time steps) */
+	double seq_steps;  /* > 1: sequential recurrence (LSTM/GRU time steps); a count
+	                    * beyond int range over a long sequence */
 	int needs_input_grad; /* 0 for the first layer with weights */
 } dlp_layer;
 
@@ -170,7 +171,8 @@ int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
 const char *dlp_precision_name(enum dlp_precision p);
 const char *dlp_optimizer_name(enum dlp_optimizer o);
-/* "1d", "12h", "1w", "30m", "3600" (seconds) -> seconds; -1 when malformed. */
+/* "1d", "12h", "1w", "30m", "3600" (seconds), decimal only -> seconds; -1
+ * with a message when malformed, not positive or beyond a century. */
 double dlp_duration_parse(const char *s);
 
 /* Classical model spec: gbdt[:trees=N,depth=D,bins=B], forest[:trees=N,depth=D],

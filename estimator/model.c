@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
 
@@ -46,12 +47,26 @@ struct shape {
 #define MAX_WIDTH 100000000L   /* outputs / hidden units (as the mlp: spec) */
 #define MAX_REPEAT 10000L      /* "times" of a repeat block */
 #define MAX_LAYERS 100000      /* layers in one model */
+/* Height and width (a sequence's length) of any tensor, input or inner: a
+ * billion positions is far beyond any model, and bounding each keeps h x w
+ * (and the padded h + 2 x pad) inside a long. */
+#define MAX_EXTENT 1000000000L
 
 /* v must lie in [lo, hi]: else an error naming the layer and the field. */
 static int in_range(const char *name, const char *field, long v, long lo, long hi)
 {
 	if (v < lo || v > hi)
 		return dlp_error_set("%s: \"%s\" %ld is out of range (%ld to %ld)", name, field, v, lo, hi);
+	return 0;
+}
+
+/* The shape a layer produces, checked before it is used: padding can grow an
+ * image at every layer, and a reshape can make one long sequence. */
+static int extent_ok(const char *name, long h, long w)
+{
+	if (h < 1 || w < 1 || h > MAX_EXTENT || w > MAX_EXTENT)
+		return dlp_error_set("%s: output %ldx%ld is out of range (1 to %ld per side)", name, h, w,
+				     MAX_EXTENT);
 	return 0;
 }
 
@@ -131,6 +146,8 @@ static int conv(struct build *b, const char *name, long out, long k, long stride
 	if (b->s.h + 2 * pad < eff || b->s.w + 2 * pad < eff || ho < 1 || wo < 1)
 		return dlp_error_set("%s: a %ldx%ld convolution does not fit a %ldx%ld input "
 				     "(input too small for this model)", name, k, k, b->s.h, b->s.w);
+	if (extent_ok(name, ho, wo))
+		return -1;
 	if (!(l = push(b, DLP_OP_CONV, name)))
 		return -1;
 	l->params = (double)out * (in / groups) * k * k + (bias ? out : 0);
@@ -192,7 +209,7 @@ static int reshape(struct build *b, const char *name, long c, long h, long w)
 {
 	dlp_layer *l;
 
-	if (!(l = push(b, DLP_OP_RESHAPE, name)))
+	if (extent_ok(name, h, w) || !(l = push(b, DLP_OP_RESHAPE, name)))
 		return -1;
 	l->in_elems = 0;
 	b->s.c = c;
@@ -215,6 +232,8 @@ static int pool(struct build *b, const char *name, long k, long stride, long pad
 	if (ho < 1 || wo < 1 || b->s.h + 2 * pad < k)
 		return dlp_error_set("%s: a %ldx%ld pool does not fit a %ldx%ld input", name, k, k,
 				     b->s.h, b->s.w);
+	if (extent_ok(name, ho, wo))
+		return -1;
 	if (!(l = push(b, DLP_OP_POOL, name)))
 		return -1;
 	l->flops = (double)b->s.c * ho * wo * k * k;
@@ -292,7 +311,7 @@ static int recurrent(struct build *b, enum dlp_op op, const char *name, long hid
 		l->gk = (double)(in + hidden);
 		l->gemm_count = (double)steps;
 		l->gm_batched = 1;
-		l->seq_steps = (int)steps;
+		l->seq_steps = (double)steps;
 		b->s.c = hidden;
 		finish(b, l, 1);
 		l->act_elems = (double)steps * hidden * (gates + 2); /* gates, cell, hidden */
@@ -768,7 +787,7 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	struct build b;
 	const json_t *input = json_object_get(desc, "input");
 	const char *builder = json_string_value(json_object_get(desc, "builder"));
-	int rc = -1;
+	int rc = -1, dims[3];
 	size_t i;
 
 	if (!json_is_object(desc) || !json_is_array(input) || json_array_size(input) != 3) {
@@ -785,9 +804,25 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	copy_str(m->task, sizeof m->task, desc, "task");
 	if (!m->task[0])
 		fmt(m->task, sizeof m->task, "image");
-	m->in_c = (int)json_integer_value(json_array_get(input, 0));
-	m->in_h = (int)json_integer_value(json_array_get(input, 1));
-	m->in_w = (int)json_integer_value(json_array_get(input, 2));
+	/* each read at full width and range-checked before it narrows to int:
+	 * 4294967520 must be refused, not read as 224 */
+	for (i = 0; i < 3; i++) {
+		static const char *const field[] = {"input[0] (channels)", "input[1] (height)", "input[2] (width)"};
+		const json_t *v = json_array_get(input, i);
+		long hi = i == 0 ? MAX_WIDTH : MAX_EXTENT;
+
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi) {
+			dlp_error_set("model %s: \"%s\" must be an integer from 1 to %ld", m->name, field[i], hi);
+			goto out;
+		}
+		dims[i] = (int)json_integer_value(v);
+	}
+	m->in_c = dims[0];
+	m->in_h = dims[1];
+	m->in_w = dims[2];
+	if (in_range(m->name, "classes", jint(desc, "classes", 0), 0, MAX_WIDTH) ||
+	    in_range(m->name, "vocab", jint(desc, "vocab", 0), 0, MAX_WIDTH))
+		goto out;
 	m->classes = (int)jint(desc, "classes", 0);
 	m->vocab = (int)jint(desc, "vocab", 0);
 	m->adjustable_input = !json_is_false(json_object_get(desc, "adjustable_input"));
@@ -801,8 +836,11 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	}
 	if (classes > 0 && m->classes > 0)
 		m->classes = classes;
-	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1) {
-		dlp_error_set("model %s: input %dx%dx%d is not valid", m->name, m->in_c, m->in_h, m->in_w);
+	/* the caller's overrides are held to the same bounds as the file's */
+	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1 || m->in_c > MAX_WIDTH || m->in_h > MAX_EXTENT ||
+	    m->in_w > MAX_EXTENT) {
+		dlp_error_set("model %s: input %dx%dx%d is not valid (channels 1 to %ld, height and width 1 to %ld)",
+			      m->name, m->in_c, m->in_h, m->in_w, MAX_WIDTH, MAX_EXTENT);
 		goto out;
 	}
 	memset(&b, 0, sizeof b);
@@ -857,12 +895,10 @@ static dlp_model *mlp_from_spec(const char *spec, int classes)
 	char name[64];
 
 	while (*p) {
-		char *end;
-		long v;
+		const char *end;
+		long long v;
 
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (end == p || errno || v < 1 || v > 100000000L || (*end && *end != ',') || n == 64) {
+		if (dlp_decimal_ll(p, &end, 1, MAX_WIDTH, &v) != 0 || (*end && *end != ',') || n == 64) {
 			dlp_error_set("malformed model spec \"%s\" (expected mlp:IN,H1,...,OUT with positive "
 				      "integers)", spec);
 			return NULL;
@@ -967,8 +1003,8 @@ json_t *dlp_model_summary_json(const dlp_model *m)
 	return json_pack("{s:s,s:s,s:s,s:[i,i,i],s:i,s:o,s:o,s:o,s:o,s:I}",
 			 "name", m->name, "task", m->task, "source", m->source,
 			 "input", m->in_c, m->in_h, m->in_w, "classes", m->classes,
-			 "params", dlp_json_real(m->params), "forward_macs", dlp_json_real(m->macs),
-			 "forward_flops", dlp_json_real(m->flops),
-			 "activation_elems_per_sample", dlp_json_real(m->act_elems),
+			 "params", dlp_json_whole(m->params), "forward_macs", dlp_json_whole(m->macs),
+			 "forward_flops", dlp_json_whole(m->flops),
+			 "activation_elems_per_sample", dlp_json_whole(m->act_elems),
 			 "layers", (json_int_t)m->n_layers);
 }

@@ -14,13 +14,12 @@
 static void flag(dlp_profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void flag(dlp_profile *p, const char *fmt, ...)
 {
-	char buf[300];
 	va_list ap;
 
+	/* as long as the note is: a fixed buffer cut notes mid-sentence */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	json_array_append_new(p->flags, json_vsprintf(fmt, ap));
 	va_end(ap);
-	json_array_append_new(p->flags, json_string(buf));
 }
 
 static void source(dlp_profile *p, const char *key, const char *src)
@@ -224,6 +223,10 @@ static int threads_of(const json_t *r)
  * MAX_GFLOPS / MAX_GBPS per device (100 PFLOP/s, 100 TB/s: far above any
  * device in the catalog) a figure is taken as damaged whatever the peak. */
 #define PEAK_MARGIN 1.5
+/* An exbibyte: no device or host holds more memory. A larger figure (or a
+ * negative one) is a damaged document, refused before it reaches an
+ * integer (largest batch) or a comparison that would make it "fits". */
+#define MAX_MEM_BYTES 1152921504606846976.0
 #define MAX_GFLOPS 1e8
 #define MAX_GBPS 1e5
 
@@ -336,7 +339,8 @@ static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *k
 		break;
 	}
 	case DLP_FIELD_OP_OVERHEAD:
-		if (isfinite(v) && (!isfinite(d->lat) || v < d->lat))
+		/* a launch takes more than nothing and less than a second */
+		if (v > 0 && v < 1 && (!isfinite(d->lat) || v < d->lat))
 			d->lat = v;
 		break;
 	case DLP_FIELD_NONE:
@@ -376,6 +380,24 @@ static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 	for (dt = 0; dt < DLP_NDTYPE; dt++)
 		if (p->peak_gflops[dt] > 0)
 			source(p, dlp_dtype_name(dt), "measured fma_peak");
+	return 0;
+}
+
+/* A memory size from the document: NAN when absent or null (unknown), -1
+ * with a message naming the field when it is no size a machine has. */
+static int mem_field(const char *label, const json_t *o, const char *key, const char *field, double *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = NAN;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v))
+		return dlp_error_set("%s: %s is not a number", label, field);
+	if (!(json_number_value(v) >= 0 && json_number_value(v) <= MAX_MEM_BYTES))
+		return dlp_error_set("%s: %s %.6g is out of range (0 to 2^60 bytes)", label, field,
+				     json_number_value(v));
+	*out = json_number_value(v);
 	return 0;
 }
 
@@ -436,15 +458,18 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->hist_gups_1t = hist1;
 		p->dot_gflops = dot;
 		p->host_bw_gbps = hbw;
-		p->mem_bytes = dlp_json_num(gpu_dev, "memory_bytes");
+		if (mem_field(label, gpu_dev, "memory_bytes", "the CUDA device's memory_bytes", &p->mem_bytes))
+			goto fail;
 		p->interconnect_gbps = p->h2d_gbps;
 		flag(p, "one CUDA device measured; several devices would exchange gradients over PCIe "
 			"at the measured h2d rate");
 	} else {
 		const json_t *mem = json_object_get(probe, "memory");
-		p->mem_bytes = dlp_json_num(mem, "effective_bytes");
-		if (!isfinite(p->mem_bytes))
-			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
+		if (mem_field(label, mem, "effective_bytes", "probe.memory.effective_bytes", &p->mem_bytes))
+			goto fail;
+		if (!isfinite(p->mem_bytes) &&
+		    mem_field(label, cpu_dev, "memory_bytes", "the CPU device's memory_bytes", &p->mem_bytes))
+			goto fail;
 		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
 		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
 	}
