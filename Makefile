@@ -286,8 +286,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/bin/dlprobe-cluster $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
 
+# $(BUILD) too: a build made with BUILD=elsewhere is cleaned with the same BUILD.
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz $(BUILD) build-gpu-bundle
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.

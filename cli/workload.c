@@ -154,8 +154,9 @@ static const char *machine_label(const json_t *doc, const char *path, char *buf,
 	return buf;
 }
 
-/* Load one hardware profile: a bench file, a cluster file (c filled, its
- * whole-cluster profile copied to p), or a catalog instance. Exit code. */
+/* Load one hardware profile: a bench file, a cluster file (c filled and p
+ * a copy of its whole-cluster profile, which c owns), or a catalog
+ * instance. Exit code. */
 static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_cluster_hw *c)
 {
 	char label[96];
@@ -173,10 +174,8 @@ static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_clust
 		return dlp_cli_usage("%s", dlp_error_message());
 	if (dlp_doc_is_cluster(doc)) {
 		rc = dlp_cluster_hw_from_doc(doc, machine_label(doc, what, label, sizeof label), c);
-		if (rc == 0) {
-			/* p borrows the cluster's profile; dlp_cluster_hw_free releases it */
+		if (rc == 0)
 			*p = c->all;
-		}
 	} else {
 		rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
 	}
@@ -184,15 +183,6 @@ static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_clust
 	if (rc)
 		return dlp_cli_usage("%s", dlp_error_message());
 	return DLP_EXIT_OK;
-}
-
-/* An estimate's expected training time for ranking; no number (null: not
- * estimated, does not fit) ranks last. */
-static double expected_or_inf(const json_t *e, const char *side)
-{
-	double v = dlp_json_num_at(e, side, "train_s", "expected", NULL);
-
-	return isfinite(v) ? v : INFINITY;
 }
 
 /* The price for machine i: its own --price NAME=USD (named as on the
@@ -230,17 +220,62 @@ static int check_prices(const struct est_opts *o)
 	return DLP_EXIT_OK;
 }
 
+/* Fastest first by the deep model's expected time, else the classical
+ * model's; no number ranks last, ties keep their order. */
+static void rank_estimates(dlp_estimate *ests, size_t n, int deep)
+{
+	size_t a, b;
+
+	for (a = 1; a < n; a++)
+		for (b = a; b > 0; b--)
+			if (dlp_estimate_rank_time(&ests[b], deep) < dlp_estimate_rank_time(&ests[b - 1], deep)) {
+				dlp_estimate x = ests[b - 1];
+				ests[b - 1] = ests[b];
+				ests[b] = x;
+			}
+	for (a = 0; a < n; a++)
+		ests[a].rank = (int)a + 1;
+}
+
+/* Load every machine and estimate the workload on it. The profiles stay
+ * loaded (the estimates borrow them) until the caller frees them; *loaded
+ * counts them either way. Exit code. */
+static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
+			     dlp_cluster_hw *clusters, dlp_estimate *ests, int *loaded)
+{
+	int i, rc;
+
+	for (i = 0; i < o->n_hw; i++) {
+		dlp_train t = o->train;
+
+		rc = load_profile(o->hw[i], o->hw_is_file[i], &profiles[i], &clusters[i]);
+		if (rc != DLP_EXIT_OK)
+			return rc;
+		(*loaded)++;
+		t.price_override = machine_price(o, i, profiles[i].name);
+		/* --devices beyond what an entry has: use what it has (compare) */
+		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
+			t.devices = profiles[i].devices;
+		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i]))
+			return dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
+		ests[i].workload = wl->name;
+	}
+	return check_prices(o);
+}
+
 int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 {
 	struct workload wl;
-	json_t *ests = json_array();
-	int i, rc;
+	dlp_profile profiles[DLP_CLI_MAX_MACHINES];
+	dlp_cluster_hw clusters[DLP_CLI_MAX_MACHINES];
+	dlp_estimate *ests = NULL;
+	dlp_verdict v;
+	json_t *arr;
+	int i, rc, loaded = 0;
 
 	rc = dlp_cli_workload(o, &wl);
-	if (rc != DLP_EXIT_OK) {
-		json_decref(ests);
+	if (rc != DLP_EXIT_OK)
 		return rc;
-	}
 	/* none given: the catalog's defaults (data/instances.json "defaults") */
 	if (o->n_hw == 0) {
 		const char *name;
@@ -248,62 +283,49 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		while (o->n_hw < DLP_CLI_MAX_MACHINES && (name = dlp_catalog_default("estimate", (size_t)o->n_hw)))
 			o->hw[o->n_hw++] = name;
 	}
-	for (i = 0; i < o->n_hw; i++) {
-		dlp_profile p;
-		dlp_cluster_hw c;
-		json_t *e, *sc = NULL;
-		dlp_train t = o->train;
-
-		rc = load_profile(o->hw[i], o->hw_is_file[i], &p, &c);
-		if (rc != DLP_EXIT_OK)
-			goto out;
-		t.price_override = machine_price(o, i, p.name);
-		/* --devices beyond what an entry has: use what it has (compare) */
-		if (t.devices > p.devices && (rank || o->n_hw > 1))
-			t.devices = p.devices;
-		e = dlp_estimate_one(&p, wl.model, &wl.cl, &wl.ds, &t);
-		if (e && c.nodes && !(sc = dlp_cluster_scaling(&c, wl.model, &wl.ds, &t)))
-			json_decref(e), e = NULL;
-		if (sc)
-			json_object_set_new(e, "cluster", sc);
-		if (c.nodes)
-			dlp_cluster_hw_free(&c);
-		else
-			dlp_profile_free(&p);
-		if (!e) {
-			rc = dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
-			goto out;
-		}
-		json_object_set_new(e, "workload", json_string(wl.name));
-		json_array_append_new(ests, e);
+	if (!(ests = calloc((size_t)o->n_hw + 1, sizeof *ests))) {
+		rc = dlp_cli_fail("out of memory");
+		goto out;
 	}
-	rc = check_prices(o);
+	rc = estimate_machines(o, &wl, rank, profiles, clusters, ests, &loaded);
 	if (rc != DLP_EXIT_OK)
 		goto out;
-	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
-	json_object_set_new(doc, "verdict", dlp_verdict(ests, wl.model, &wl.cl, &wl.ds, &o->train));
-	if (rank) {
-		/* fastest first by the deep model's expected time, else classical */
-		size_t n = json_array_size(ests), a, b;
-		const char *side = wl.model ? "deep" : "classical";
-		for (a = 1; a < n; a++)
-			for (b = a; b > 0; b--) {
-				json_t *x = json_array_get(ests, b - 1), *y = json_array_get(ests, b);
-				double tx = expected_or_inf(x, side), ty = expected_or_inf(y, side);
-				if (ty < tx) {
-					json_incref(x);
-					json_array_set(ests, b - 1, y);
-					json_array_set_new(ests, b, x);
-				}
-			}
-		for (a = 0; a < n; a++)
-			json_object_set_new(json_array_get(ests, a), "rank", json_integer((json_int_t)a + 1));
+	/* the verdict names machines in the order given; the ranking comes after */
+	if (dlp_verdict_compute(ests, (size_t)o->n_hw, wl.model, &wl.cl, &wl.ds, &o->train, &v)) {
+		rc = dlp_cli_fail("%s", dlp_error_message());
+		goto out;
 	}
-	json_object_set_new(doc, "estimates", ests);
-	ests = NULL;
+	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
+	json_object_set_new(doc, "verdict", dlp_verdict_json(&v));
+	dlp_verdict_free(&v);
+	if (rank)
+		rank_estimates(ests, (size_t)o->n_hw, wl.model != NULL);
+	arr = json_array();
+	json_object_set_new(doc, "estimates", arr);
+	for (i = 0; i < o->n_hw; i++) {
+		json_t *e = dlp_estimate_json(&ests[i]), *sc;
+		const dlp_cluster_hw *c = &clusters[ests[i].hw - profiles];
+
+		json_array_append_new(arr, e);
+		if (!c->nodes)
+			continue;
+		/* a cluster entry: the same workload on one node beside it */
+		sc = dlp_cluster_scaling(c, wl.model, &wl.ds, &o->train);
+		if (!sc) {
+			rc = dlp_cli_usage("%s: %s", ests[i].hw->name, dlp_error_message());
+			goto out;
+		}
+		json_object_set_new(e, "cluster", sc);
+	}
 	rc = DLP_EXIT_OK;
 out:
-	json_decref(ests);
+	for (i = 0; i < loaded; i++) {
+		if (clusters[i].nodes)
+			dlp_cluster_hw_free(&clusters[i]);
+		else
+			dlp_profile_free(&profiles[i]);
+	}
+	free(ests);
 	dlp_cli_workload_free(&wl);
 	return rc;
 }

@@ -1,107 +1,18 @@
-/* Training time and memory of a deep model on a profile (DESIGN.md, "The
- * estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
+/* Training time and memory of a deep model on a profile (docs/references.md,
+ * "The estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
  * shape, bytes / bandwidth) + per-operator overhead; the optimizer step;
  * input transfer; a ring all-reduce across devices.
  *
  * The range: the per-layer roofline sum is what the best software stack gets
- * ("low"). The same ResNet-50 on the same 8xA100 differs 2.3x between stacks
- * (MLPerf MXNet+DALI vs Lambda PyTorch, REFERENCE.md), so "high" is 2.3x
- * "low" and "expected" their geometric mean. */
+ * ("low"); "high" is low x stack_spread and "expected" their geometric mean
+ * (data/estimator.json gives the spread and its basis). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/decimal.h"
-#include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
-
-#define STACK_SPREAD 2.3
-/* The largest batch is reported as an integer; memory is bounded (2^60
- * bytes, profile.c) and a sample takes at least 4 bytes, so this cap only
- * guards the cast. */
-#define MAX_BATCH_COUNT 9e18
-
-void dlp_train_defaults(dlp_train *t)
-{
-	memset(t, 0, sizeof *t);
-	t->epochs = 1;
-	t->batch = 0; /* chosen per model: see batch_default() */
-	t->precision = DLP_PREC_FP32;
-	t->optimizer = DLP_OPT_ADAM;
-	t->price_override = -1;
-}
-
-static const char *const precision_names[] = {
-	[DLP_PREC_FP32] = "fp32", [DLP_PREC_TF32] = "tf32", [DLP_PREC_FP16] = "fp16",
-	[DLP_PREC_BF16] = "bf16", [DLP_PREC_MIXED] = "mixed",
-};
-static const char *const optimizer_names[] = {
-	[DLP_OPT_SGD] = "sgd", [DLP_OPT_MOMENTUM] = "momentum", [DLP_OPT_ADAM] = "adam",
-};
-#define NPRECISION (sizeof precision_names / sizeof precision_names[0])
-#define NOPTIMIZER (sizeof optimizer_names / sizeof optimizer_names[0])
-
-const char *dlp_precision_name(enum dlp_precision p)
-{
-	return (unsigned)p < NPRECISION ? precision_names[p] : "?";
-}
-
-const char *dlp_optimizer_name(enum dlp_optimizer o)
-{
-	return (unsigned)o < NOPTIMIZER ? optimizer_names[o] : "?";
-}
-
-int dlp_precision_parse(const char *s, enum dlp_precision *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < NPRECISION; i++)
-		if (strcmp(s, precision_names[i]) == 0) {
-			*out = (enum dlp_precision)i;
-			return 0;
-		}
-	return dlp_error_set("unknown precision \"%s\" (fp32, tf32, bf16, fp16, mixed)", s ? s : "");
-}
-
-int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < NOPTIMIZER; i++)
-		if (strcmp(s, optimizer_names[i]) == 0) {
-			*out = (enum dlp_optimizer)i;
-			return 0;
-		}
-	return dlp_error_set("unknown optimizer \"%s\" (sgd, momentum, adam)", s ? s : "");
-}
-
-/* A century: no training deadline or retraining cadence is longer, and a
- * bound keeps "1e306h" (infinite once in seconds) from meaning "none". */
-#define MAX_DURATION_S (100 * 365.25 * 86400)
-
-double dlp_duration_parse(const char *s)
-{
-	static const struct { const char *suffix; double s; } units[] = {
-		{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400},
-		{"w", 7 * 86400}, {"mo", 30.44 * 86400},
-	};
-	const char *end;
-	double v;
-	size_t i;
-
-	if (!s || dlp_decimal_double(s, &end, &v) != 0 || v <= 0)
-		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s ? s : "");
-	for (i = 0; i < sizeof units / sizeof units[0]; i++)
-		if (strcmp(end, units[i].suffix) == 0)
-			break;
-	if (i == sizeof units / sizeof units[0])
-		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s);
-	v *= units[i].s;
-	if (!(v <= MAX_DURATION_S))
-		return dlp_error_set("\"%s\" is out of range: at most 100 years", s);
-	return v;
-}
 
 struct prec {
 	enum dlp_dtype gemm;   /* GEMM dtype */
@@ -114,7 +25,7 @@ struct prec {
 
 /* Per-parameter memory: fp32 weights 4 + grads 4 + state (momentum 4, Adam
  * 8). Mixed precision (fp16 weights 2 + grads 2 + fp32 master 4 + Adam 8)
- * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., REFERENCE.md). */
+ * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., docs/references.md). */
 static struct prec precision_of(const dlp_profile *p, const dlp_train *t)
 {
 	double state = t->optimizer == DLP_OPT_ADAM ? 8 : t->optimizer == DLP_OPT_MOMENTUM ? 4 : 0;
@@ -153,15 +64,9 @@ static int batch_default(const dlp_model *m)
 	return m->in_h >= 128 ? 64 : 128;
 }
 
-struct phase_times {
-	double fwd, bwd, opt, xfer, allreduce, overhead;
-	double ops, opt_ops; /* framework operators dispatched per step */
-};
-
 /* Framework operators dispatched per step, each paying the per-operator
- * overhead (profile op_overhead_s). A layer: one forward op and about two
- * backward ops (input gradient, weight gradient or the elementwise gradient;
- * bias sums and gradient accumulation ride along). The optimizer: per
+ * overhead (profile op_overhead_s). A layer: ops_per_layer_fwd_bwd
+ * (data/estimator.json). The optimizer: per
  * weighted layer, two parameter tensors (weight, bias) times the in-place
  * tensor ops of PyTorch's single-tensor loops (torch/optim/sgd.py, adam.py in
  * 1.13) plus zero_grad: SGD 1+1, momentum 3+1 (buf.mul_.add_, param.add_),
@@ -171,7 +76,6 @@ struct phase_times {
  * multi-tensor (foreach/fused) kernels: one op per weighted layer is kept
  * there. The cost of one op is measured separately
  * (scripts/validate/calibrate.py, data/instances.json assumptions). */
-#define OPS_FWD_BWD_PER_LAYER 3
 static double optimizer_ops(enum dlp_optimizer o)
 {
 	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
@@ -180,13 +84,14 @@ static double optimizer_ops(enum dlp_optimizer o)
 /* One training step on one device for one rate set; fills layer_s (forward +
  * backward seconds per layer) when given. */
 static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m,
-			const struct prec *pr, int batch, int devices, struct phase_times *ph,
+			const struct prec *pr, int batch, int devices, dlp_phases *ph,
 			double *layer_s, int *any_measured)
 {
 	size_t i;
 	double B = batch, wbytes = pr->abytes, ovh = p->op_overhead_s, bw = p->mem_bw_gbps * 1e9;
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double nparam_layers = 0, ops = 0;
+	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_estimate_deep */
 
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
@@ -208,10 +113,8 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		/* backward: input gradient and weight gradient, each ~ the forward
 		 * work; the first weighted layer needs no input gradient */
 		bwd_flops_mult = l->params > 0 ? (l->needs_input_grad ? 2 : 1) : 1;
-		/* backward traffic by tensor count: a GEMM layer's input and
-		 * weight gradients each read and write what the forward did (2x);
-		 * an elementwise layer reads the output gradient and its saved
-		 * tensor and writes one gradient (3 tensors against 2: 1.5x) */
+		/* backward traffic by tensor count (data/estimator.json
+		 * backward_traffic_gemm, backward_traffic_elementwise) */
 		tf = fmax(ff / rate, bw > 0 ? fb / bw : 0);
 		/* CPU pooling is a scalar compare-and-select loop per window
 		 * element (l->flops counts them), not a streaming kernel: its
@@ -219,11 +122,12 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * is an assumption (data/instances.json) */
 		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
 			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
-		tb = fmax(bwd_flops_mult * ff / rate, bw > 0 ? (l->gm > 0 ? 2 : 1.5) * fb / bw : 0);
+		tb = fmax(bwd_flops_mult * ff / rate,
+			  bw > 0 ? (l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb / bw : 0);
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
-		ops += l->seq_steps * OPS_FWD_BWD_PER_LAYER;
+		ops += l->seq_steps * K->ops_per_layer.value;
 		if (layer_s)
 			layer_s[i] = tf + tb;
 		if (l->params > 0)
@@ -241,46 +145,32 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead;
 }
 
-static json_t *range_json(double low, double expected, double high)
+static dlp_range range_times(double low, double expected, double high, double k)
 {
-	return json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(low), "expected", dlp_json_real(expected),
-			 "high", dlp_json_real(high));
+	return (dlp_range){low * k, expected * k, high * k};
 }
 
 /* Times for the whole run from one rate set. */
-static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m,
-			const struct prec *pr, int batch, int devices, double steps, double price,
-			double *exp_out, double *low_out, double *high_out, double *layer_s, int *measured,
-			struct phase_times *ph_out)
+static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m, const struct prec *pr,
+		      int batch, int devices, double steps, double price, double *layer_s, int *measured,
+		      dlp_phases *ph)
 {
-	struct phase_times ph;
-	double compute = step_time(p, rs, m, pr, batch, devices, &ph, layer_s, measured);
+	double spread = dlp_constants()->stack_spread.value; /* checked by dlp_deep_compute */
+	double compute = step_time(p, rs, m, pr, batch, devices, ph, layer_s, measured);
 	/* gradients are reduced while the backward pass runs: the best stack
 	 * hides the all-reduce behind it, the others pay it */
-	double low = compute + fmax(0, ph.allreduce - ph.bwd);
-	double high = compute * STACK_SPREAD + ph.allreduce;
-	double expected = compute * sqrt(STACK_SPREAD) + ph.allreduce;
-	json_t *o;
+	double low = (compute + fmax(0, ph->allreduce - ph->bwd)) * steps;
+	double high = (compute * spread + ph->allreduce) * steps;
+	double expected = (compute * sqrt(spread) + ph->allreduce) * steps;
+	dlp_run r;
 
-	low *= steps;
-	high *= steps;
-	expected *= steps;
-	*exp_out = expected;
-	*low_out = low;
-	*high_out = high;
-	*ph_out = ph;
-	o = json_object();
-	json_object_set_new(o, "train_s", range_json(low, expected, high));
-	json_object_set_new(o, "cost_usd", price > 0 ? range_json(low / 3600 * price, expected / 3600 * price,
-								   high / 3600 * price)
-						     : range_json(NAN, NAN, NAN));
-	json_object_set_new(o, "step_s", dlp_json_real(expected / steps));
-	json_object_set_new(o, "samples_per_s",
-			    dlp_json_real(expected > 0 ? steps * batch * devices / expected : NAN));
-	return o;
+	r.train_s = (dlp_range){low, expected, high};
+	r.cost_usd = price > 0 ? range_times(low / 3600, expected / 3600, high / 3600, price)
+			       : (dlp_range){NAN, NAN, NAN};
+	r.step_s = expected / steps;
+	r.samples_per_s = expected > 0 ? steps * batch * devices / expected : NAN;
+	return r;
 }
-
-#define DOMINANT_MAX 5
 
 /* A layer's group: its name with every run of digits as '*', so that the
  * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
@@ -302,15 +192,23 @@ static void layer_group(const char *name, char *key, size_t n)
 }
 
 /* The groups of layers that take most of a step, largest first. layer_s is
- * consumed (summed into each group's first layer). */
-static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total)
+ * consumed (summed into each group's first layer). -1 when out of memory. */
+static int dominant_layers(dlp_deep_estimate *d, const dlp_model *m, double *layer_s)
 {
-	json_t *dom = json_array();
 	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
 	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
+	double total = 0;
 	size_t i, j, k;
+	int rc = -1;
 
-	if (!key || !count || total <= 0)
+	if (!key || !count) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		total += layer_s[i];
+	rc = 0;
+	if (total <= 0)
 		goto out;
 	for (i = 0; i < m->n_layers; i++) {
 		layer_group(m->layers[i].name, key[i], sizeof key[i]);
@@ -323,7 +221,7 @@ static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total
 				layer_s[j] = -1;
 				count[i]++;
 			}
-	for (k = 0; k < DOMINANT_MAX; k++) {
+	for (k = 0; k < DLP_DOMINANT_LAYERS; k++) {
 		size_t best = 0;
 
 		for (i = 1; i < m->n_layers; i++)
@@ -331,119 +229,103 @@ static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total
 				best = i;
 		if (m->n_layers == 0 || layer_s[best] <= 0)
 			break;
-		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer",
-						     count[best] > 1 ? key[best] : m->layers[best].name, "op",
-						     dlp_op_name(m->layers[best].op), "count", count[best], "share",
-						     dlp_json_real(layer_s[best] / total), "fwd_bwd_s",
-						     dlp_json_real(layer_s[best])));
+		d->dominant[k].layer = best;
+		snprintf(d->dominant[k].name, sizeof d->dominant[k].name, "%s",
+			 count[best] > 1 ? key[best] : m->layers[best].name);
+		d->dominant[k].count = count[best];
+		d->dominant[k].share = layer_s[best] / total;
+		d->dominant[k].fwd_bwd_s = layer_s[best];
+		d->n_dominant++;
 		layer_s[best] = -1;
 	}
 out:
 	free(key);
 	free(count);
-	return dom;
+	return rc;
 }
 
-json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
-			  const dlp_train *t)
+/* Memory: a full replica per device (data parallel). */
+static void memory_fit(dlp_deep_estimate *d, const dlp_profile *p, const dlp_model *m, const struct prec *pr)
 {
-	json_t *o = NULL, *mem, *phases, *dom, *rates, *flags;
+	double per_sample = m->act_elems * pr->abytes + m->input_elems * 4;
+
+	d->static_bytes = m->params * pr->per_param;
+	d->activation_bytes = d->batch * per_sample;
+	d->required_bytes = d->static_bytes + d->activation_bytes;
+	d->available_bytes = p->mem_bytes > 0 ? p->mem_bytes : 0;
+	d->largest_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - d->static_bytes) / per_sample) : NAN;
+	d->largest_batch_limited_by = "memory";
+	/* a batch larger than each device's share of the data is no batch */
+	if (isfinite(d->largest_batch) && d->largest_batch > ceil(d->samples / d->devices)) {
+		d->largest_batch = ceil(d->samples / d->devices);
+		d->largest_batch_limited_by = "dataset";
+	}
+	d->fits = p->mem_bytes > 0 ? d->required_bytes <= p->mem_bytes : -1;
+}
+
+int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds, const dlp_train *t,
+		     dlp_deep_estimate *d)
+{
 	struct prec pr = precision_of(p, t);
 	int devices = t->devices > 0 ? t->devices : p->devices, batch = t->batch > 0 ? t->batch : batch_default(m);
-	double samples = ds->samples, steps, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
-	double low, exp_s, high, l2, e2, h2, static_b, per_sample, need, max_batch;
-	double *layer_s = NULL, total_layer = 0;
+	double samples = ds->samples, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
+	double *layer_s = NULL;
 	const dlp_rateset *primary = p->configured.n ? &p->configured : &p->capability;
-	struct phase_times ph, ph2;
+	dlp_phases ph2;
 	int measured = 0, measured2 = 0;
-	const char *limit = "memory";
-	size_t i;
 
+	memset(d, 0, sizeof *d);
+	if (!dlp_constants())
+		return -1;
 	if (devices > p->devices)
-		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices), NULL;
+		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices);
 	if (ds->tokens > 0 && samples <= 0)
 		samples = ceil(ds->tokens / m->in_h);
 	if (samples <= 0)
-		return dlp_error_set("no training-set size: give --dataset or --samples"), NULL;
+		return dlp_error_set("no training-set size: give --dataset or --samples");
 	if (t->epochs <= 0)
-		return dlp_error_set("epochs must be positive"), NULL;
+		return dlp_error_set("epochs must be positive");
 	if (!(layer_s = calloc(m->n_layers ? m->n_layers : 1, sizeof *layer_s)))
-		return dlp_error_set("out of memory"), NULL;
-	steps = ceil(samples / ((double)batch * devices)) * t->epochs;
-	o = json_object();
-	flags = json_array();
-	json_object_set_new(o, "model", dlp_model_summary_json(m));
-	json_object_set_new(o, "settings",
-			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", batch, "devices", devices,
-				      "gemm_dtype", dlp_dtype_name(pr.gemm), "epochs", dlp_json_real(t->epochs),
-				      "samples", dlp_json_whole(samples), "steps", dlp_json_whole(ceil(steps))));
-	rates = run_json(p, primary, m, &pr, batch, devices, steps, price, &exp_s, &low, &high, layer_s,
-			 &measured, &ph);
-	json_object_update(o, rates);
-	json_decref(rates);
-	json_object_set_new(o, "rates", json_string(primary->n == 0 ? (p->kind[0] == 'c' ? "datasheet peak x efficiency"
-											  : "measured peak x efficiency")
-						: primary == &p->configured ? "as configured (vendor library, measured)"
-									    : "hardware capability (dlprobe kernels, measured)"));
+		return dlp_error_set("out of memory");
+	d->model = m;
+	d->batch = batch;
+	d->devices = devices;
+	d->gemm_dtype = pr.gemm;
+	d->epochs = t->epochs;
+	d->samples = samples;
+	d->steps = ceil(samples / ((double)batch * devices)) * t->epochs;
+	d->run = run_of(p, primary, m, &pr, batch, devices, d->steps, price, layer_s, &measured, &d->phases);
+	d->rates = primary->n == 0 ? (p->kind[0] == 'c' ? "datasheet peak x efficiency" : "measured peak x efficiency")
+		   : primary == &p->configured ? "as configured (vendor library, measured)"
+					       : "hardware capability (dlprobe kernels, measured)";
 	/* both rate sets when both were measured */
 	if (p->configured.n && p->capability.n) {
-		json_t *cap = run_json(p, &p->capability, m, &pr, batch, devices, steps, price, &e2, &l2, &h2,
-				       NULL, &measured2, &ph2);
-		json_object_set_new(cap, "speedup_vs_configured", dlp_json_real(exp_s / e2));
-		json_object_set_new(o, "hardware_capability", cap);
-		if (exp_s / e2 > 2)
-			json_array_append_new(flags, json_sprintf("the vendor library runs this workload %.1fx "
-								  "slower than dlprobe's own kernels on the same "
-								  "hardware (as configured vs hardware capability)",
-								  exp_s / e2));
+		d->has_capability = 1;
+		d->capability = run_of(p, &p->capability, m, &pr, batch, devices, d->steps, price, NULL, &measured2,
+				       &ph2);
+		d->speedup_vs_configured = d->run.train_s.expected / d->capability.train_s.expected;
+		if (d->speedup_vs_configured > 2)
+			dlp_notes_add(&d->flags, "the vendor library runs this workload %.1fx slower than dlprobe's own kernels "
+			     "on the same hardware (as configured vs hardware capability)", d->speedup_vs_configured);
 	}
-	phases = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "forward_s", dlp_json_real(ph.fwd),
-			   "backward_s", dlp_json_real(ph.bwd), "optimizer_s", dlp_json_real(ph.opt),
-			   "input_transfer_s", dlp_json_real(ph.xfer), "allreduce_s", dlp_json_real(ph.allreduce),
-			   "op_overhead_s", dlp_json_real(ph.overhead));
-	json_object_set_new(phases, "ops_per_step", dlp_json_whole(ph.ops));
-	json_object_set_new(phases, "op_overhead_per_op_s", dlp_json_real(p->op_overhead_s));
-	json_object_set_new(o, "step_breakdown_low_s", phases);
-	/* the layers that dominate a step */
-	for (i = 0; i < m->n_layers; i++)
-		total_layer += layer_s[i];
-	dom = dominant_layers(m, layer_s, total_layer);
-	json_object_set_new(o, "dominant_layers", dom);
-	/* memory: a full replica per device (data parallel) */
-	static_b = m->params * pr.per_param;
-	per_sample = m->act_elems * pr.abytes + m->input_elems * 4;
-	need = static_b + batch * per_sample;
-	max_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - static_b) / per_sample) : NAN;
-	/* a batch larger than each device's share of the data is no batch */
-	if (isfinite(max_batch) && max_batch > ceil(samples / devices)) {
-		max_batch = ceil(samples / devices);
-		limit = "dataset";
+	d->op_overhead_per_op_s = p->op_overhead_s;
+	if (dominant_layers(d, m, layer_s)) {
+		free(layer_s);
+		return -1;
 	}
-	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_whole(ceil(static_b)),
-			"activations_bytes", dlp_json_whole(ceil(batch * per_sample)), "required_bytes", dlp_json_whole(ceil(need)),
-			"available_bytes", p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(),
-			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch <= 0 ? 0
-									 : max_batch < MAX_BATCH_COUNT ? (long long)max_batch
-									 : (long long)MAX_BATCH_COUNT)
-							     : json_null());
-	json_object_set_new(mem, "fits", p->mem_bytes > 0 ? json_boolean(need <= p->mem_bytes) : json_null());
-	json_object_set_new(mem, "largest_batch_limited_by", isfinite(max_batch) ? json_string(limit) : json_null());
-	json_object_set_new(o, "memory", mem);
-	if (p->mem_bytes > 0 && need > p->mem_bytes)
-		json_array_append_new(flags, json_sprintf("does not fit: %.1f GiB needed, %.1f GiB available "
-							  "per device%s", need / 1073741824.0,
-							  p->mem_bytes / 1073741824.0,
-							  max_batch >= 1 ? " (a smaller batch fits)" : ""));
+	memory_fit(d, p, m, &pr);
+	if (d->fits == 0)
+		dlp_notes_add(&d->flags, "does not fit: %.1f GiB needed, %.1f GiB available per device%s",
+		     d->required_bytes / 1073741824.0, p->mem_bytes / 1073741824.0,
+		     d->largest_batch >= 1 ? " (a smaller batch fits)" : "");
 	if (p->power_w > 0) {
 		double kw = p->power_w * devices / p->devices / 1000;
-		json_object_set_new(o, "energy_kwh", range_json(low / 3600 * kw, exp_s / 3600 * kw, high / 3600 * kw));
-	} else {
-		json_object_set_new(o, "energy_kwh", json_null());
+		d->has_energy = 1;
+		d->energy_kwh = range_times(d->run.train_s.low / 3600, d->run.train_s.expected / 3600,
+					    d->run.train_s.high / 3600, kw);
 	}
 	if (p->is_gpu == 0 && pr.gemm != DLP_FP32 && p->peak_gflops[pr.gemm] <= 0 && !measured)
-		json_array_append_new(flags, json_sprintf("no %s rate on this CPU: computed at the fp32 rate",
-							  dlp_dtype_name(pr.gemm)));
-	json_object_set_new(o, "flags", flags);
+		dlp_notes_add(&d->flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr.gemm));
 	free(layer_s);
-	return o;
+	return 0;
 }

@@ -12,6 +12,7 @@
 
 #include "common/decimal.h"
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 
 const char *dlp_op_name(enum dlp_op op)
@@ -51,6 +52,10 @@ struct shape {
  * billion positions is far beyond any model, and bounding each keeps h x w
  * (and the padded h + 2 x pad) inside a long. */
 #define MAX_EXTENT 1000000000L
+
+/* Forward FLOPs per element of an operation (data/estimator.json
+ * "flops_per_element"); dlp_model_from_json() checks the constants load. */
+#define FLOPS(op) (dlp_constants()->flops.op.value)
 
 /* v must lie in [lo, hi]: else an error naming the layer and the field. */
 static int in_range(const char *name, const char *field, long v, long lo, long hi)
@@ -272,7 +277,7 @@ static int attention(struct build *b, const char *name, long heads)
 	if (!(l = push(b, DLP_OP_ATTN, name)))
 		return -1;
 	l->macs = 2.0 * seq * seq * d;
-	l->flops = 2 * l->macs + 5.0 * heads * seq * seq; /* scale, softmax */
+	l->flops = 2 * l->macs + FLOPS(attention_score) * heads * seq * seq; /* scale, softmax */
 	l->gm = (double)seq;
 	l->gn = (double)seq;
 	l->gk = (double)(d / heads);
@@ -304,7 +309,7 @@ static int recurrent(struct build *b, enum dlp_op op, const char *name, long hid
 			return -1;
 		l->params = (double)gates * hidden * (in + hidden) + 2.0 * gates * hidden;
 		l->macs = (double)steps * gates * hidden * (in + hidden);
-		l->flops = 2 * l->macs + 10.0 * steps * gates * hidden;
+		l->flops = 2 * l->macs + FLOPS(recurrent_gate) * steps * gates * hidden;
 		/* each step is one GEMM of batch rows: the recurrence is serial */
 		l->gm = 1;
 		l->gn = (double)gates * hidden;
@@ -338,7 +343,7 @@ static int loss(struct build *b)
 
 	if (!(l = push(b, DLP_OP_LOSS, "softmax_cross_entropy")))
 		return -1;
-	l->flops = 5 * elems(&b->s);
+	l->flops = FLOPS(softmax_xent) * elems(&b->s);
 	finish(b, l, 1);
 	return 0;
 }
@@ -391,12 +396,12 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 		return dense(b, name, out, !json_is_false(json_object_get(o, "bias")));
 	}
 	if (strcmp(op, "bn") == 0)
-		return eltwise(b, DLP_OP_BN, name, 4, 2);
+		return eltwise(b, DLP_OP_BN, name, FLOPS(bn), 2);
 	if (strcmp(op, "ln") == 0)
-		return eltwise(b, DLP_OP_LN, name, 8, 2);
+		return eltwise(b, DLP_OP_LN, name, FLOPS(ln), 2);
 	if (strcmp(op, "relu") == 0 || strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 ||
 	    strcmp(op, "sigmoid") == 0 || strcmp(op, "relu6") == 0)
-		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? 8 : 1, 0);
+		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? FLOPS(gelu) : FLOPS(activation), 0);
 	if (strcmp(op, "maxpool") == 0 || strcmp(op, "avgpool") == 0) {
 		long k = jint(o, "k", 2);
 		return pool(b, name, k, jint(o, "stride", k), jint(o, "pad", 0));
@@ -445,7 +450,7 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 			return dlp_error_set("%s: residual body gives %ldx%ldx%ld, shortcut %ldx%ldx%ld",
 					     name, out_s.c, out_s.h, out_s.w, b->s.c, b->s.h, b->s.w);
 		fmt(sub, sizeof sub, "%s.add", name);
-		return eltwise(b, DLP_OP_ADD, sub, 1, 0);
+		return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
 	}
 	if (strcmp(op, "repeat") == 0) {
 		long i, times = jint(o, "times", 1);
@@ -502,10 +507,10 @@ static int conv_bn(struct build *b, const char *name, long out, long k, long str
 	if (conv(b, name, out, k, stride, k / 2, 1, 1, 0))
 		return -1;
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
-	return relu ? eltwise(b, DLP_OP_ACT, nm, 1, 0) : 0;
+	return relu ? eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0) : 0;
 }
 
 static int bn_relu(struct build *b, const char *name)
@@ -513,10 +518,10 @@ static int bn_relu(struct build *b, const char *name)
 	char nm[64];
 
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
-	return eltwise(b, DLP_OP_ACT, nm, 1, 0);
+	return eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0);
 }
 
 /* One residual block. Post-activation (He et al. 2015, torchvision layout,
@@ -560,11 +565,11 @@ static int res_block(struct build *b, const char *name, int bottleneck, int prea
 	}
 	b->s = body;
 	fmt(nm, sizeof nm, "%s.add", name);
-	if (eltwise(b, DLP_OP_ADD, nm, 1, 0))
+	if (eltwise(b, DLP_OP_ADD, nm, FLOPS(add), 0))
 		return -1;
 	if (!preact) {
 		fmt(nm, sizeof nm, "%s.relu", name);
-		return eltwise(b, DLP_OP_ACT, nm, 1, 0);
+		return eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0);
 	}
 	return 0;
 }
@@ -649,7 +654,7 @@ static int build_mobilenetv2(struct build *b, const json_t *d)
 				return -1;
 			if (stride == 1 && in.c == cfg[i][1]) {
 				fmt(sub, sizeof sub, "%s.add", nm);
-				if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+				if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 					return -1;
 			}
 		}
@@ -660,27 +665,13 @@ static int build_mobilenetv2(struct build *b, const json_t *d)
 	return dense(b, "classifier", b->m->classes, 1);
 }
 
-/* Transformer encoders/decoders: BERT (tokens + positions + segments,
- * embedding LayerNorm, pooler), GPT-2 (tokens + positions, final LayerNorm,
- * LM head tied to the token embedding), ViT (patch convolution, class token,
- * positions, final LayerNorm, classifier). */
-static int build_transformer(struct build *b, const json_t *d)
+/* The input side of a transformer: patch convolution, class token and
+ * positions (ViT), or token, position and segment embeddings (BERT, GPT-2). */
+static int transformer_embed(struct build *b, const json_t *d, const char *embed, long dm)
 {
-	const char *embed = json_string_value(json_object_get(d, "embed"));
-	const char *head = json_string_value(json_object_get(d, "head"));
-	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
-	long heads = jint(d, "heads", 12), dff;
-	long i, seq;
+	long seq;
 	dlp_layer *l;
 
-	if (!embed || !head)
-		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
-	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
-	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
-	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
-	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
-		return -1;
-	dff = jint(d, "d_ff", 4 * dm);
 	if (strcmp(embed, "patch") == 0) {
 		long patch = jint(d, "patch", 16);
 		if (conv(b, "patch_embed", dm, patch, patch, 0, 1, 1, 1))
@@ -702,45 +693,58 @@ static int build_transformer(struct build *b, const json_t *d)
 		l->params = (double)(max_pos + types) * dm;
 		l->flops = (double)seq * dm * (types ? 2 : 1);
 		finish(b, l, 1);
-		if (json_is_true(json_object_get(d, "embed_ln")) && eltwise(b, DLP_OP_LN, "embed_ln", 8, 2))
+		if (json_is_true(json_object_get(d, "embed_ln")) && eltwise(b, DLP_OP_LN, "embed_ln", FLOPS(ln), 2))
 			return -1;
 	} else {
 		return dlp_error_set("transformer embed \"%s\" is not patch or tokens", embed);
 	}
-	for (i = 0; i < layers; i++) {
-		char nm[64], sub[80];
-		struct shape x = b->s;
-		fmt(nm, sizeof nm, "block%ld", i);
-		fmt(sub, sizeof sub, "%s.ln1", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 8, 2))
-			return -1;
-		fmt(sub, sizeof sub, "%s.qkv", nm);
-		if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.attn", nm);
-		if (attention(b, sub, heads))
-			return -1;
-		fmt(sub, sizeof sub, "%s.proj", nm);
-		if (dense(b, sub, dm, 1))
-			return -1;
-		b->s = x;
-		fmt(sub, sizeof sub, "%s.add1", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.ln2", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 8, 2))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc1", nm);
-		if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", 8, 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc2", nm);
-		if (dense(b, sub, dm, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.add2", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
-			return -1;
-	}
-	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", 8, 2))
+	return 0;
+}
+
+/* One pre-LayerNorm block: attention and the feed-forward network, each
+ * with its residual addition. */
+static int transformer_block(struct build *b, long i, long dm, long heads, long dff)
+{
+	char nm[64], sub[80];
+	struct shape x = b->s;
+
+	fmt(nm, sizeof nm, "block%ld", i);
+	fmt(sub, sizeof sub, "%s.ln1", nm);
+	if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
+		return -1;
+	fmt(sub, sizeof sub, "%s.qkv", nm);
+	if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.attn", nm);
+	if (attention(b, sub, heads))
+		return -1;
+	fmt(sub, sizeof sub, "%s.proj", nm);
+	if (dense(b, sub, dm, 1))
+		return -1;
+	b->s = x;
+	fmt(sub, sizeof sub, "%s.add1", nm);
+	if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.ln2", nm);
+	if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc1", nm);
+	if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", FLOPS(gelu), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc2", nm);
+	if (dense(b, sub, dm, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.add2", nm);
+	return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
+}
+
+/* The output side: an LM head tied to the token embedding, or a classifier
+ * on the first token (behind a pooler for BERT). */
+static int transformer_head(struct build *b, const json_t *d, const char *head, long dm)
+{
+	dlp_layer *l;
+
+	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", FLOPS(ln), 2))
 		return -1;
 	if (strcmp(head, "lm_tied") == 0) {
 		/* the LM head reuses the token embedding: work but no new weights */
@@ -760,9 +764,37 @@ static int build_transformer(struct build *b, const json_t *d)
 	if (reshape(b, "first_token", dm, 1, 1))
 		return -1;
 	if (strcmp(head, "pooler") == 0 &&
-	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", 1, 0)))
+	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", FLOPS(activation), 0)))
 		return -1;
 	return b->m->classes > 0 ? dense(b, "classifier", b->m->classes, 1) : 0;
+}
+
+/* Transformer encoders/decoders: BERT (tokens + positions + segments,
+ * embedding LayerNorm, pooler), GPT-2 (tokens + positions, final LayerNorm,
+ * LM head tied to the token embedding), ViT (patch convolution, class token,
+ * positions, final LayerNorm, classifier). */
+static int build_transformer(struct build *b, const json_t *d)
+{
+	const char *embed = json_string_value(json_object_get(d, "embed"));
+	const char *head = json_string_value(json_object_get(d, "head"));
+	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
+	long heads = jint(d, "heads", 12), dff;
+	long i;
+
+	if (!embed || !head)
+		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
+	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
+	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
+	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
+	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
+		return -1;
+	dff = jint(d, "d_ff", 4 * dm);
+	if (transformer_embed(b, d, embed, dm))
+		return -1;
+	for (i = 0; i < layers; i++)
+		if (transformer_block(b, i, dm, heads, dff))
+			return -1;
+	return transformer_head(b, d, head, dm);
 }
 
 /* ---- model objects ------------------------------------------------------- */
@@ -794,6 +826,8 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 		dlp_error_set("model description needs \"input\": [C, H, W]");
 		return NULL;
 	}
+	if (!dlp_constants()) /* FLOPS() below relies on it */
+		return NULL;
 	if (!(m = calloc(1, sizeof *m))) {
 		dlp_error_set("out of memory");
 		return NULL;

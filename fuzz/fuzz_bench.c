@@ -25,8 +25,10 @@ static void check_range(const json_t *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t err;
-	json_t *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &err), *e, *ests;
+	json_t *doc = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, &err), *e;
 	dlp_profile p;
+	dlp_estimate est;
+	dlp_verdict v;
 	dlp_dataset ds;
 	dlp_classical cl;
 	dlp_train t;
@@ -49,14 +51,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(dlp_dataset_from_spec("tabular:100000x30", &ds) == 0);
 	FUZZ_ASSERT(dlp_classical_parse("gbdt", &cl) == 0);
 	dlp_train_defaults(&t);
-	e = dlp_estimate_one(&p, model, &cl, &ds, &t);
-	if (e) {
+	if (dlp_estimate_compute(&p, model, &cl, &ds, &t, &est) == 0) {
+		e = dlp_estimate_json(&est);
 		check_range(json_object_get(json_object_get(e, "deep"), "train_s"));
 		check_range(json_object_get(json_object_get(e, "classical"), "train_s"));
-		ests = json_array();
-		json_array_append_new(ests, e);
-		json_decref(dlp_verdict(ests, model, &cl, &ds, &t));
-		json_decref(ests);
+		json_decref(e);
+		if (dlp_verdict_compute(&est, 1, model, &cl, &ds, &t, &v) == 0) {
+			json_decref(dlp_verdict_json(&v));
+			dlp_verdict_free(&v);
+		}
 	}
 	dlp_profile_free(&p);
 	return 0;
