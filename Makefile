@@ -26,6 +26,8 @@ CLI_SRC := $(wildcard cli/*.c)
 DATA    := $(sort $(wildcard data/*.json data/*/*.json))
 # OpenCL C sources travel the same way (named kernels/opencl/NAME.cl).
 DATA    += $(sort $(wildcard kernels/opencl/*.cl))
+# The framework probe (kernels/framework.c) runs in a child python.
+DATA    += data/framework_probe.py
 
 # Per-ISA micro-kernels are compiled with their own flags (BLIS style); the
 # rest of the binary stays baseline x86-64 and dispatches by CPUID at run time.
@@ -184,6 +186,8 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/estimate_docs.sh
+	BUILD=$(BUILD) sh tests/framework.sh
 	BUILD=$(BUILD) sh tests/cli_front.sh
 	BUILD=$(BUILD) sh tests/cli_harden.sh
 	BUILD=$(BUILD) sh tests/faults.sh
@@ -241,6 +245,10 @@ fuzz: deps $(FUZZ_BIN)
 check-golden: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/golden.sh
 
+# The plain run with the fake libcuda: minutes, so once (not under the sanitizers).
+check-default: $(BIN) $(FAKE_LIBS)
+	BUILD=$(BUILD) sh tests/default_fake_cuda.sh
+
 # `dlprobe report` rendered by headless Chromium: DOM marks and a non-blank screenshot.
 check-report: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/html_report.sh
@@ -250,7 +258,7 @@ check-report: $(BIN) $(GOLDEN_RENDER)
 check-cluster: $(CLUSTER_BIN) $(FAKE_LIBS) $(BUILD)/tests/libnccl_fake.so
 	BUILD=$(BUILD) sh tests/cluster.sh
 
-check: check-unit check-cli check-schema check-golden check-report check-fuzz check-cluster
+check: check-unit check-cli check-schema check-golden check-report check-fuzz check-default check-cluster
 
 deps:
 	@sh scripts/deps.sh

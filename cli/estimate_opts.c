@@ -14,7 +14,7 @@
 
 enum {
 	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
-	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES,
+	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES, O_MEASURE,
 };
 
 static const struct option est_longopts[] = {
@@ -36,6 +36,7 @@ static const struct option est_longopts[] = {
 	{"deadline", required_argument, NULL, O_DEADLINE},
 	{"input", required_argument, NULL, O_INPUT},
 	{"classes", required_argument, NULL, O_CLASSES},
+	{"measure", no_argument, NULL, O_MEASURE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -103,6 +104,7 @@ static int workload_option(int c, const char *arg, struct est_opts *o)
 	case O_DATASET: o->dataset = arg; break;
 	case O_CLASSICAL: o->classical = arg; break;
 	case O_INPUT: o->input = arg; break;
+	case O_MEASURE: o->measure = 1; break;
 	case O_SAMPLES: rc = positive("--samples", arg, &o->samples, 1); break;
 	case O_EPOCHS: rc = positive("--epochs", arg, &o->train.epochs, 0); break;
 	case O_BATCH:

@@ -11,6 +11,7 @@
 #include "common/decimal.h"
 #include "estimator/cluster.h"
 #include "dlprobe/json.h"
+#include "kernels/measure.h"
 
 /* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
  * each a decimal integer. */
@@ -240,8 +241,28 @@ static void rank_estimates(dlp_estimate *ests, size_t n, int deep)
 /* Load every machine and estimate the workload on it. The profiles stay
  * loaded (the estimates borrow them) until the caller frees them; *loaded
  * counts them either way. Exit code. */
+json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, double budget_s)
+{
+	json_t *req, *ans;
+
+	if (!wl->model)
+		return NULL;
+	dlp_cli_progress(NULL, "measuring the workload's own shapes");
+	req = dlp_model_measure_request(wl->model, dlp_train_batch(wl->model, t));
+	ans = req ? dlp_measure_workload(req, budget_s, 0) : NULL;
+	dlp_cli_progress_done();
+	json_decref(req);
+	return ans;
+}
+
+/* Whether an estimate's machine took the --measure shapes: a bench file's CPU. */
+static int took_measured(const dlp_estimate *e)
+{
+	return strcmp(e->hw->kind, "bench") == 0 && !e->hw->is_gpu;
+}
+
 static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
-			     dlp_cluster_hw *clusters, dlp_estimate *ests, int *loaded)
+			     dlp_cluster_hw *clusters, dlp_estimate *ests, int *loaded, const json_t *measured)
 {
 	int i, rc;
 
@@ -252,6 +273,11 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		if (rc != DLP_EXIT_OK)
 			return rc;
 		(*loaded)++;
+		/* measured shapes belong to this machine's CPU: bench files only (a
+		 * cluster's profile is a copy its dlp_cluster_hw owns: left alone) */
+		if (measured && o->hw_is_file[i] && !profiles[i].is_gpu && !clusters[i].nodes &&
+		    dlp_profile_add_measured(&profiles[i], measured))
+			return dlp_cli_fail("%s", dlp_error_message());
 		t.price_override = machine_price(o, i, profiles[i].name);
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
@@ -270,12 +296,22 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	dlp_cluster_hw clusters[DLP_CLI_MAX_MACHINES];
 	dlp_estimate *ests = NULL;
 	dlp_verdict v;
-	json_t *arr;
+	json_t *arr, *measured = NULL;
 	int i, rc, loaded = 0;
 
 	rc = dlp_cli_workload(o, &wl);
 	if (rc != DLP_EXIT_OK)
 		return rc;
+	if (o->measure) {
+		for (i = 0; i < o->n_hw && !o->hw_is_file[i]; i++)
+			;
+		if (i == o->n_hw || !wl.model) {
+			dlp_cli_workload_free(&wl);
+			return dlp_cli_usage(i == o->n_hw ? "--measure needs --hw FILE: a bench document of this machine"
+							  : "--measure needs a deep model (--model)");
+		}
+		measured = dlp_cli_measure_workload(&wl, &o->train, DLP_MEASURE_BUDGET_S);
+	}
 	/* none given: the catalog's defaults (data/instances.json "defaults") */
 	if (o->n_hw == 0) {
 		const char *name;
@@ -287,7 +323,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = dlp_cli_fail("out of memory");
 		goto out;
 	}
-	rc = estimate_machines(o, &wl, rank, profiles, clusters, ests, &loaded);
+	rc = estimate_machines(o, &wl, rank, profiles, clusters, ests, &loaded, measured);
 	if (rc != DLP_EXIT_OK)
 		goto out;
 	/* the verdict names machines in the order given; the ranking comes after */
@@ -306,8 +342,10 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		json_t *e = dlp_estimate_json(&ests[i]), *sc;
 		const dlp_cluster_hw *c = &clusters[ests[i].hw - profiles];
 
+		if (e && measured && took_measured(&ests[i]))
+			json_object_set(e, "measured_shapes", measured);
 		json_array_append_new(arr, e);
-		if (!c->nodes)
+		if (!e || !c->nodes)
 			continue;
 		/* a cluster entry: the same workload on one node beside it */
 		sc = dlp_cluster_scaling(c, wl.model, &wl.ds, &o->train);
@@ -326,6 +364,7 @@ out:
 			dlp_profile_free(&profiles[i]);
 	}
 	free(ests);
+	json_decref(measured);
 	dlp_cli_workload_free(&wl);
 	return rc;
 }
