@@ -230,6 +230,31 @@ static int run_backend(const dlp_backend *b, const dlp_bench_opts *o, json_t *de
 	return rc;
 }
 
+/* A backend none of whose devices measured anything is not "ok": it takes
+ * its first device's status and reason (unavailable, skipped or error). */
+static void set_status_from_devices(json_t *entry, const json_t *devices)
+{
+	const json_t *first = json_array_get(devices, 0), *d;
+	const char *st, *why;
+	size_t i;
+
+	json_array_foreach(devices, i, d) {
+		st = json_string_value(json_object_get(d, "status"));
+		if (st && strcmp(st, "ok") == 0)
+			first = NULL;
+		if (!first)
+			break;
+	}
+	if (!first) {
+		dlp_json_set_status(entry, DLP_STATUS_OK, NULL);
+		return;
+	}
+	st = json_string_value(json_object_get(first, "status"));
+	why = json_string_value(json_object_get(first, "reason"));
+	json_object_set_new(entry, "status", json_string(st ? st : "error"));
+	json_object_set_new(entry, "reason", why ? json_string(why) : json_null());
+}
+
 json_t *dlp_bench_run_backend(const dlp_backend *b, const dlp_bench_opts *o)
 {
 	json_t *entry = json_object(), *devices = json_array();
@@ -241,7 +266,7 @@ json_t *dlp_bench_run_backend(const dlp_backend *b, const dlp_bench_opts *o)
 	if (rc != 0)
 		dlp_json_set_status(entry, DLP_STATUS_ERROR, dlp_error_message());
 	else
-		dlp_json_set_status(entry, DLP_STATUS_OK, NULL);
+		set_status_from_devices(entry, devices);
 	json_object_set_new(entry, "devices", devices);
 	return entry;
 }
