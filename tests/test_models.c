@@ -160,6 +160,23 @@ static void test_small_and_cifar(void **state)
 	dlp_model_free(m);
 }
 
+/* CIFAR ResNet-18 (3x3 stem at stride 1, no max-pool, 64-512 channels): the
+ * network CIFAR benchmarks mean by "ResNet-18", about 0.56 G MACs at 32x32
+ * (issue 10); 11,173,962 parameters counted from that layout (the ImageNet
+ * layout's 11,689,512 less its 7x7 stem and 1000-class head, plus a 3x3 stem
+ * and a 10-class head). The ImageNet layout at 32x32 does ~16x less work. */
+static void test_resnet18_cifar(void **state)
+{
+	dlp_model *m = load("resnet18_cifar", 0, 0, 0, 0);
+	dlp_model *im = load("resnet18", 3, 32, 32, 10);
+
+	assert_true(fabs(m->params - 11173962) < 0.5);
+	near(m->macs, 0.56e9, 0.01, "resnet18_cifar MACs");
+	assert_true(im->macs < m->macs / 10);
+	dlp_model_free(m);
+	dlp_model_free(im);
+}
+
 static void test_input_and_classes(void **state)
 {
 	dlp_model *a = load("resnet50", 0, 0, 0, 0);
@@ -330,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_bert),
 		cmocka_unit_test(test_gpt2),
 		cmocka_unit_test(test_small_and_cifar),
+		cmocka_unit_test(test_resnet18_cifar),
 		cmocka_unit_test(test_input_and_classes),
 		cmocka_unit_test(test_mlp_spec),
 		cmocka_unit_test(test_gemm_shapes),
