@@ -132,6 +132,7 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/published_runs.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
@@ -176,6 +177,13 @@ clean:
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
+# The estimator against published training runs: the table in docs/validation.md
+# between its "published-runs" markers (scripts/published_runs.py).
+.PHONY: published-runs
+published-runs: $(BIN)
+	python3 scripts/published_runs.py --bin $(BIN) --markdown $(BUILD)/published_runs.md
+	python3 scripts/splice_md.py docs/validation.md published-runs $(BUILD)/published_runs.md
+
 .PHONY: validate
 validate: $(BIN)
 	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh

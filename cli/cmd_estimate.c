@@ -11,6 +11,7 @@
 #include "cli/estimate_cli.h"
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
+#include "estimator/stack.h"
 
 /* With no --hw and no --instance: one CPU, one small GPU, one large GPU
  * instance from the catalog, so the answer spans the usual choices. */
@@ -59,6 +60,7 @@ struct est_opts {
 enum {
 	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
 	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES,
+	O_STACK, O_ATTENTION, O_GRAD_ACCUM, O_CHECKPOINT, O_SHARD, O_NODES, O_NETWORK,
 };
 
 static const struct option est_longopts[] = {
@@ -80,6 +82,13 @@ static const struct option est_longopts[] = {
 	{"deadline", required_argument, NULL, O_DEADLINE},
 	{"input", required_argument, NULL, O_INPUT},
 	{"classes", required_argument, NULL, O_CLASSES},
+	{"stack", required_argument, NULL, O_STACK},
+	{"attention", required_argument, NULL, O_ATTENTION},
+	{"grad-accum", required_argument, NULL, O_GRAD_ACCUM},
+	{"checkpoint", no_argument, NULL, O_CHECKPOINT},
+	{"shard", required_argument, NULL, O_SHARD},
+	{"nodes", required_argument, NULL, O_NODES},
+	{"network-gbps", required_argument, NULL, O_NETWORK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -162,6 +171,51 @@ static int parse_opts(int argc, char **argv, struct est_opts *o, int allow_pos, 
 			if (!rc && v > 1e8)
 				rc = dlp_cli_usage("--classes %s is too large (at most 1e8)", optarg);
 			break;
+		case O_STACK: {
+			enum dlp_stack_id id;
+			if (dlp_stack_parse(optarg, &id))
+				rc = dlp_cli_usage("--stack: %s", dlp_error_message());
+			o->train.stack = id;
+			break;
+		}
+		case O_ATTENTION: {
+			enum dlp_attention a;
+			if (dlp_attention_parse(optarg, &a))
+				rc = dlp_cli_usage("--attention: %s", dlp_error_message());
+			o->train.attention = a;
+			break;
+		}
+		case O_GRAD_ACCUM:
+			rc = positive("--grad-accum", optarg, &v, 1);
+			o->train.grad_accum = v <= 1e6 ? (int)v : 1;
+			if (!rc && v > 1e6)
+				rc = dlp_cli_usage("--grad-accum %s is too large (at most 1e6)", optarg);
+			break;
+		case O_CHECKPOINT:
+			o->train.checkpoint = 1;
+			break;
+		case O_SHARD:
+			if (strcmp(optarg, "zero1") == 0 || strcmp(optarg, "zero2") == 0 || strcmp(optarg, "zero3") == 0)
+				o->train.shard = optarg[4] - '0';
+			else
+				rc = dlp_cli_usage("--shard: unknown \"%s\" (zero1, zero2, zero3)", optarg);
+			break;
+		case O_NODES:
+			rc = positive("--nodes", optarg, &v, 1);
+			o->train.nodes = v <= 1e5 ? (int)v : 1;
+			if (!rc && v > 1e5)
+				rc = dlp_cli_usage("--nodes %s is too large (at most 1e5)", optarg);
+			break;
+		case O_NETWORK: {
+			char *end;
+			errno = 0;
+			o->train.network_gbps = strtod(optarg, &end);
+			if (end == optarg || *end || errno || !isfinite(o->train.network_gbps) ||
+			    o->train.network_gbps <= 0 || o->train.network_gbps > 1e6)
+				rc = dlp_cli_usage("--network-gbps needs a positive number of Gbit/s per node (got \"%s\")",
+						   optarg);
+			break;
+		}
 		case O_PRECISION:
 			if (dlp_precision_parse(optarg, &o->train.precision))
 				rc = dlp_cli_usage("%s", dlp_error_message());

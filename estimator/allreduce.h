@@ -22,9 +22,9 @@ typedef struct dlp_allreduce {
 } dlp_allreduce;
 
 /* Seconds to all-reduce bytes; 0 for one rank. Hierarchical when nodes > 1:
- * reduce-scatter inside each node, ring all-reduce of each rank's 1/g shard
- * across nodes (the g shards travel in parallel, one per rank's share of the
- * network), all-gather inside the node. Every bucket pays the ring's
+ * reduce-scatter inside each node, all-reduce of each rank's 1/g shard
+ * across nodes by tree (ring bandwidth, log2 latency; the g shards travel in
+ * parallel, one per rank's share of the network), all-gather inside the node. Every bucket pays the ring's
  * latency. Returns -1 (and sets the error) on a configuration that is not
  * one: non-positive ranks, nodes or bandwidth. */
 double dlp_allreduce_seconds(const dlp_allreduce *a, double bytes);

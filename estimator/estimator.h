@@ -41,6 +41,9 @@ typedef struct dlp_layer {
 	int gm_batched;
 	int seq_steps;     /* > 1: sequential recurrence (LSTM/GRU time steps) */
 	int needs_input_grad; /* 0 for the first layer with weights */
+	int winograd;      /* a dense 3x3 stride-1 convolution (Winograd applies) */
+	int inplace;       /* ReLU: overwrites its input, stores nothing more */
+	int attn_dropout;  /* attention: dropout on the probabilities (BERT) */
 } dlp_layer;
 
 typedef struct dlp_model {
@@ -128,6 +131,9 @@ typedef struct dlp_profile {
 	char price_date[16];
 	char price_source[200];
 	double power_w;           /* whole-instance power draw, 0 unknown */
+	double network_gbps;      /* per node, between nodes (catalog), 0 unknown */
+	char gpu_key[48];         /* catalog GPU model key ("" for bench profiles) */
+	char arch[16];            /* GPU architecture ("" unknown) */
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
@@ -159,6 +165,13 @@ typedef struct dlp_train {
 	double price_override;  /* < 0: catalog price */
 	double retrain_every_s; /* 0: no retraining cadence */
 	double deadline_s;      /* 0: none */
+	int stack;              /* enum dlp_stack_id (estimator/stack.h); default eager */
+	int attention;          /* enum dlp_attention; 0: the stack's own */
+	int grad_accum;         /* micro-batches per optimizer step (>= 1) */
+	int checkpoint;         /* activation recomputation */
+	int shard;              /* ZeRO stage 0-3 (Rajbhandari et al. 2020) */
+	int nodes;              /* nodes of the instance's kind (>= 1) */
+	double network_gbps;    /* > 0: between nodes, instead of the catalog's */
 } dlp_train;
 
 void dlp_train_defaults(dlp_train *t);

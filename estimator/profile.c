@@ -10,6 +10,7 @@
 
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
+#include "estimator/stack.h"
 
 const char *dlp_dtype_name(enum dlp_dtype d)
 {
@@ -163,6 +164,7 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 		return -1;
 	catalog_cpu(p, inst, &cpu_peak, &cpu_bw, &cpu_bf16);
 	p->price_per_h = json_number_value(json_object_get(inst, "price_usd_per_h"));
+	p->network_gbps = json_number_value(json_object_get(inst, "network_gbps"));
 	snprintf(p->price_date, sizeof p->price_date, "%s",
 		 json_string_value(json_object_get(inst, "price_date")));
 	snprintf(p->price_source, sizeof p->price_source, "%s",
@@ -170,14 +172,26 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 	gpu = json_object_get(json_object_get(cat, "gpu_models"), json_string_value(json_object_get(inst, "gpu")));
 	if (gpu) {
 		const json_t *pk = json_object_get(gpu, "peak_tflops");
-		const json_t *eff = json_object_get(cat, "gpu_efficiency");
 		int d;
 
 		p->is_gpu = 1;
 		p->devices = (int)json_integer_value(json_object_get(inst, "gpus"));
+		snprintf(p->gpu_key, sizeof p->gpu_key, "%s", json_string_value(json_object_get(inst, "gpu")));
+		snprintf(p->arch, sizeof p->arch, "%s",
+			 json_is_string(json_object_get(gpu, "arch")) ? json_string_value(json_object_get(gpu, "arch")) : "");
 		for (d = 0; d < DLP_NDTYPE; d++) {
+			const char *eb = NULL;
+
 			p->peak_gflops[d] = 1e3 * json_number_value(json_object_get(pk, dlp_dtype_name(d)));
-			p->eff[d] = json_number_value(json_object_get(eff, "value"));
+			/* the library's efficiency for this GPU and format (data/stacks.json) */
+			p->eff[d] = dlp_stack_gemm_efficiency(p->gpu_key, p->arch, (enum dlp_dtype)d, &eb);
+			if (p->eff[d] <= 0)
+				return dlp_error_set("%s", dlp_error_message());
+			if (p->peak_gflops[d] > 0 && eb) {
+				char key[32];
+				snprintf(key, sizeof key, "gemm_efficiency_%s", dlp_dtype_name(d));
+				source(p, key, eb);
+			}
 		}
 		p->mem_bytes = json_number_value(json_object_get(gpu, "memory_bytes"));
 		p->mem_bw_gbps = json_number_value(json_object_get(gpu, "mem_bw_gbps"));
@@ -189,9 +203,8 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 		p->op_overhead_s = assumption("gpu_launch_overhead_s", &basis);
 		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
 		source(p, "gpu", json_string_value(json_object_get(gpu, "source")));
-		source(p, "gpu_efficiency", json_string_value(json_object_get(eff, "source")));
-		flag(p, "GPU rates are datasheet peaks x %.0f%% efficiency, not measured",
-		     100 * json_number_value(json_object_get(eff, "value")));
+		flag(p, "GPU rates are datasheet peaks x the library efficiency per format (data/stacks.json), "
+			"not measured here");
 	} else {
 		const json_t *eff = json_object_get(cat, "cpu_efficiency");
 
@@ -432,9 +445,11 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->cpus = 1;
 		flag(p, "probe.resources.effective_cpus missing: 1 CPU assumed");
 	}
+	/* a format the bench did not measure: the library figure of data/stacks.json */
 	for (d = 0; d < DLP_NDTYPE; d++)
-		p->eff[d] = json_number_value(json_object_get(json_object_get(dlp_catalog(),
-				p->is_gpu ? "gpu_efficiency" : "cpu_efficiency"), "value"));
+		p->eff[d] = p->is_gpu ? dlp_stack_gemm_efficiency(NULL, NULL, (enum dlp_dtype)d, NULL)
+				      : json_number_value(json_object_get(json_object_get(dlp_catalog(),
+						"cpu_efficiency"), "value"));
 	if (p->configured.n == 0 && p->capability.n == 0) {
 		if (p->peak_gflops[DLP_FP32] <= 0) {
 			dlp_profile_free(p);

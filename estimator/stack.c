@@ -54,6 +54,7 @@ static int load_stack(const json_t *o, int i)
 	}
 	if (num_in(o, "gemm_scale", 0.05, 1, &s->gemm_scale) || num_in(o, "eltwise_traffic", 0.1, 10, &s->eltwise_traffic) ||
 	    num_in(o, "gpu_op_overhead_s", 0, 1e-3, &s->gpu_op_overhead_s) ||
+	    num_in(o, "sync_wait_s", 0, 1, &s->sync_wait_s) ||
 	    flag_of(o, "fused_optimizer", &s->fused_optimizer) || flag_of(o, "fused_logits", &s->fused_logits) ||
 	    flag_of(o, "allreduce_overlap", &s->allreduce_overlap) || flag_of(o, "winograd", &s->winograd))
 		return -1;
@@ -94,8 +95,18 @@ static void stacks_load(void)
 	    num_in(ar, "network_fraction", 0.01, 1, &d->network_fraction) ||
 	    num_in(ar, "latency_intra_s", 0, 1e-2, &d->latency_intra_s) ||
 	    num_in(ar, "latency_inter_s", 0, 1e-2, &d->latency_inter_s) ||
-	    num_in(ar, "bucket_bytes", 0, 1e12, &d->bucket_bytes))
+	    num_in(ar, "bucket_bytes", 0, 1e12, &d->bucket_bytes) ||
+	    num_in(at, "dropout_passes", 0, 20, &d->attn_dropout_passes))
 		return;
+	{
+		const json_t *ce = json_object_get(stacks_doc, "conv_efficiency");
+		for (i = 0; i < DLP_NDTYPE; i++) {
+			d->conv_eff[i] = 1;
+			if (json_object_get(ce, dlp_dtype_name((enum dlp_dtype)i)) &&
+			    num_in(ce, dlp_dtype_name((enum dlp_dtype)i), 0.05, 1, &d->conv_eff[i]))
+				return;
+		}
+	}
 	stacks_ok = 1;
 }
 

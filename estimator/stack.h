@@ -18,6 +18,7 @@ typedef struct dlp_stack {
 	int fused_logits;         /* LM head + loss without materialising the logits */
 	int allreduce_overlap;    /* buckets reduced during the backward pass */
 	int winograd;             /* 3x3 stride-1 fp32 convolutions by Winograd */
+	double sync_wait_s;       /* each data-parallel step waits this for the slowest rank */
 } dlp_stack;
 
 typedef struct dlp_stack_data {
@@ -26,6 +27,8 @@ typedef struct dlp_stack_data {
 	double attn_passes_fwd, attn_passes_bwd, flash_bwd_flops;
 	double winograd_gain;
 	double busbw_fraction, network_fraction, latency_intra_s, latency_inter_s, bucket_bytes;
+	double attn_dropout_passes;
+	double conv_eff[DLP_NDTYPE];   /* cuDNN convolutions against the large-GEMM efficiency */
 } dlp_stack_data;
 
 /* The parsed, range-checked data/stacks.json (NULL with the error set when

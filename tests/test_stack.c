@@ -98,10 +98,16 @@ static void test_allreduce_hierarchical(void **state)
 	dlp_allreduce a = {.ranks_per_node = 8, .nodes = 2, .intra = {100e9, 0}, .inter = {5e9, 0}};
 	double want = 2 * (7.0 / 8 * 1e9 / 100e9) + 2.0 * 1 / 2 * (1e9 / 8) / 5e9;
 
+	/* zero latency here: the tree's log2 latency is checked below */
+
 	assert_true(fabs(dlp_allreduce_seconds(&a, 1e9) - want) < 1e-12);
 	/* more nodes never make it cheaper at fixed per-rank bandwidth */
 	a.nodes = 16;
 	assert_true(dlp_allreduce_seconds(&a, 1e9) > want);
+	/* across nodes the latency grows with log2 of the nodes (trees), not linearly */
+	a.intra.busbw_bytes_s = a.inter.busbw_bytes_s = 1e30;
+	a.inter.latency_s = 1e-5;
+	assert_true(fabs(dlp_allreduce_seconds(&a, 1e9) - 2 * 4 * 1e-5) < 1e-9);
 }
 
 static void test_allreduce_bad(void **state)
