@@ -61,7 +61,7 @@ FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BU
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-golden deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -107,6 +107,13 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Itests $(CFLAGS) $(LDFLAGS) $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lcmocka -o $@
 
+# The golden-output helper renders what the front end prints for a fixture
+# bench document: it links the front end's objects, less main().
+GOLDEN_RENDER := $(BUILD)/tests/golden_render
+$(GOLDEN_RENDER): tests/golden_render.c $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ)) $(LIB) $(LDLIBS) -o $@
+
 # Fake driver libraries are plain shared objects, never sanitized: they are
 # dlopen'ed (or loaded by the ICD loader) into the process under test.
 $(BUILD)/tests/libcuda_fake.so: tests/fakes/fake_cuda.c
@@ -137,7 +144,11 @@ check-cli: $(BIN) $(FAKE_LIBS)
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
 
-check: check-unit check-cli check-schema
+# GOLDEN_UPDATE=1 rewrites tests/golden/ (review the diff before committing).
+check-golden: $(BIN) $(GOLDEN_RENDER)
+	BUILD=$(BUILD) sh tests/golden.sh
+
+check: check-unit check-cli check-schema check-golden
 
 deps:
 	@sh scripts/deps.sh
@@ -149,7 +160,7 @@ run: deps
 # The plain suite, then the same unit and CLI tests under ASan+UBSan.
 test: deps
 	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli check-golden
 
 bench-probe: $(BIN)
 	sh scripts/bench_probe.sh $(BIN)

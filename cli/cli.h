@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "dlprobe/dlprobe.h"
+#include "report/report.h"
 
 /* Options every subcommand shares, set by dlp_cli_common_option(). */
 struct dlp_cli {
@@ -64,6 +65,10 @@ int dlp_cli_check_output_path(const char *path);
 /* Parse a JSON document from a file ("-" is stdin) and check its schema
  * major version. NULL with a one-line message in dlp_error_message(). */
 json_t *dlp_cli_load_document(const char *path);
+
+/* The human text of doc on stdout through a report/ renderer, unless --json
+ * (the document goes to stdout then). */
+void dlp_cli_print_text(dlp_report_fn render, const json_t *doc);
 
 /* Text rendering helpers for tables. */
 const char *dlp_cli_bold(void);

@@ -6,7 +6,6 @@
 #include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 #include "kernels/backend.h"
-#include "report/bench_text.h"
 #include "report/report.h"
 
 static const char bench_help[] =
@@ -87,11 +86,7 @@ int dlp_cmd_bench(int argc, char **argv)
 	}
 	json_object_set_new(doc, "bench", bench);
 	dlp_cli_progress_done();
-	if (!dlp_cli.json) {
-		struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
-
-		dlp_report_bench_text(stdout, bench, &st);
-	}
+	dlp_cli_print_text(dlp_report_bench_text, doc);
 	ret = dlp_cli_emit_json(doc);
 out:
 	json_decref(doc);

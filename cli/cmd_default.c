@@ -7,14 +7,12 @@
 #include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 #include "kernels/backend.h"
-#include "report/bench_text.h"
 #include "report/report.h"
 
 int dlp_cmd_default(int argc, char **argv)
 {
 	dlp_probe_opts po = { 0 };
 	dlp_bench_opts bo = { 0 };
-	struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
 	json_t *doc = NULL, *probe, *bench;
 	int ret;
 
@@ -33,7 +31,7 @@ int dlp_cmd_default(int argc, char **argv)
 	json_object_set_new(doc, "probe", probe);
 	if (!dlp_cli.json) {
 		dlp_cli_progress_done();
-		dlp_report_probe_text(stdout, probe, &st);
+		dlp_cli_print_text(dlp_report_probe_text, doc);
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
@@ -51,15 +49,14 @@ int dlp_cmd_default(int argc, char **argv)
 	}
 	json_object_set_new(doc, "bench", bench);
 	if (!dlp_cli.json) {
-		dlp_report_bench_text(stdout, bench, &st);
+		dlp_cli_print_text(dlp_report_bench_text, doc);
 		fputc('\n', stdout);
 	}
 
 	ret = dlp_cli_default_scenario(doc, doc);
 	if (ret != DLP_EXIT_OK)
 		goto out;
-	if (!dlp_cli.json)
-		dlp_cli_print_estimates(doc);
+	dlp_cli_print_text(dlp_report_estimate_text, doc);
 	ret = dlp_cli_emit_json(doc);
 out:
 	json_decref(doc);

@@ -45,10 +45,7 @@ int dlp_cmd_probe(int argc, char **argv)
 	}
 	doc = dlp_json_document_new();
 	json_object_set_new(doc, "probe", probe);
-	if (!dlp_cli.json) {
-		struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
-		dlp_report_probe_text(stdout, probe, &st);
-	}
+	dlp_cli_print_text(dlp_report_probe_text, doc);
 	ret = dlp_cli_emit_json(doc);
 out:
 	json_decref(doc);

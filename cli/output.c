@@ -231,3 +231,11 @@ json_t *dlp_cli_load_document(const char *path)
 	}
 	return doc;
 }
+
+void dlp_cli_print_text(dlp_report_fn render, const json_t *doc)
+{
+	struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
+
+	if (!dlp_cli.json)
+		render(stdout, doc, &st);
+}

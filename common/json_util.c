@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,25 @@ json_t *dlp_json_str(const char *s)
 	if (!s || !*s)
 		return json_null();
 	return json_string(s);
+}
+
+double dlp_json_num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+double dlp_json_num_at(const json_t *o, ...)
+{
+	va_list ap;
+	const char *key;
+
+	va_start(ap, o);
+	while ((key = va_arg(ap, const char *)))
+		o = json_object_get(o, key);
+	va_end(ap);
+	return json_is_number(o) ? json_number_value(o) : NAN;
 }
 
 void dlp_json_set_status(json_t *obj, dlp_status st, const char *reason)

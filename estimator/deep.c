@@ -41,13 +41,32 @@ void dlp_train_defaults(dlp_train *t)
 	t->nodes = 1;
 }
 
+static const char *const precision_names[] = {
+	[DLP_PREC_FP32] = "fp32", [DLP_PREC_TF32] = "tf32", [DLP_PREC_FP16] = "fp16",
+	[DLP_PREC_BF16] = "bf16", [DLP_PREC_MIXED] = "mixed",
+};
+static const char *const optimizer_names[] = {
+	[DLP_OPT_SGD] = "sgd", [DLP_OPT_MOMENTUM] = "momentum", [DLP_OPT_ADAM] = "adam",
+};
+#define NPRECISION (sizeof precision_names / sizeof precision_names[0])
+#define NOPTIMIZER (sizeof optimizer_names / sizeof optimizer_names[0])
+
+const char *dlp_precision_name(enum dlp_precision p)
+{
+	return (unsigned)p < NPRECISION ? precision_names[p] : "?";
+}
+
+const char *dlp_optimizer_name(enum dlp_optimizer o)
+{
+	return (unsigned)o < NOPTIMIZER ? optimizer_names[o] : "?";
+}
+
 int dlp_precision_parse(const char *s, enum dlp_precision *out)
 {
-	static const char *const n[] = {"fp32", "tf32", "bf16", "fp16", "mixed"};
-	int i;
+	size_t i;
 
-	for (i = 0; i < 5; i++)
-		if (s && strcmp(s, n[i]) == 0) {
+	for (i = 0; s && i < NPRECISION; i++)
+		if (strcmp(s, precision_names[i]) == 0) {
 			*out = (enum dlp_precision)i;
 			return 0;
 		}
@@ -56,15 +75,14 @@ int dlp_precision_parse(const char *s, enum dlp_precision *out)
 
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out)
 {
-	if (s && strcmp(s, "sgd") == 0)
-		*out = DLP_OPT_SGD;
-	else if (s && strcmp(s, "momentum") == 0)
-		*out = DLP_OPT_MOMENTUM;
-	else if (s && strcmp(s, "adam") == 0)
-		*out = DLP_OPT_ADAM;
-	else
-		return dlp_error_set("unknown optimizer \"%s\" (sgd, momentum, adam)", s ? s : "");
-	return 0;
+	size_t i;
+
+	for (i = 0; s && i < NOPTIMIZER; i++)
+		if (strcmp(s, optimizer_names[i]) == 0) {
+			*out = (enum dlp_optimizer)i;
+			return 0;
+		}
+	return dlp_error_set("unknown optimizer \"%s\" (sgd, momentum, adam)", s ? s : "");
 }
 
 double dlp_duration_parse(const char *s)
@@ -357,9 +375,10 @@ static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		double t_tuned, t_legacy;
 
 		c->st = &c->sd->stack[asked];
-		expected = step_time(p, rs, m, pr, batch, c, &ph, layer_s, measured);
+		expected = step_time(p, rs, m, pr, batch, c, &tmp, layer_s, measured);
+		/* the reported breakdown is the low end's, as its name says */
 		c->st = &c->sd->stack[DLP_STACK_TUNED];
-		t_tuned = step_time(p, rs, m, pr, batch, c, &tmp, NULL, NULL);
+		t_tuned = step_time(p, rs, m, pr, batch, c, &ph, NULL, NULL);
 		c->st = &c->sd->stack[DLP_STACK_LEGACY];
 		t_legacy = step_time(p, rs, m, pr, batch, c, &tmp, NULL, NULL);
 		c->st = &c->sd->stack[asked];

@@ -10,16 +10,6 @@
 
 #define SECONDS_PER_MONTH (30.44 * 86400)
 
-static double getd(const json_t *o, const char *a, const char *b, const char *c)
-{
-	const json_t *v = json_object_get(o, a);
-	if (b)
-		v = json_object_get(v, b);
-	if (c)
-		v = json_object_get(v, c);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static json_t *hardware_json(const dlp_profile *p)
 {
 	json_t *h = json_pack("{s:s,s:s,s:b,s:i,s:i,s:o,s:o}", "name", p->name, "kind", p->kind, "gpu", p->is_gpu,
@@ -64,16 +54,16 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 			goto fail;
 		if (t->retrain_every_s > 0)
 			json_object_set_new(deep, "retrain",
-					    retrain_json(getd(deep, "train_s", "expected", NULL),
-							 getd(deep, "cost_usd", "expected", NULL), t));
+					    retrain_json(dlp_json_num_at(deep, "train_s", "expected", NULL),
+							 dlp_json_num_at(deep, "cost_usd", "expected", NULL), t));
 	}
 	json_object_set_new(e, "deep", deep ? deep : json_null());
 	if (c && c->kind[0]) {
 		if (!(cl = dlp_estimate_classical(p, c, ds, t)))
 			goto fail;
 		if (t->retrain_every_s > 0)
-			json_object_set_new(cl, "retrain", retrain_json(getd(cl, "train_s", "expected", NULL),
-									getd(cl, "cost_usd", "expected", NULL), t));
+			json_object_set_new(cl, "retrain", retrain_json(dlp_json_num_at(cl, "train_s", "expected", NULL),
+									dlp_json_num_at(cl, "cost_usd", "expected", NULL), t));
 	}
 	json_object_set_new(e, "classical", cl ? cl : json_null());
 	return e;
@@ -93,7 +83,7 @@ static int pick(const json_t *ests, const char *side, const char *key, double de
 
 	json_array_foreach(ests, i, e) {
 		const json_t *s = json_object_get(e, side);
-		double v = getd(s, key, "expected", NULL), ts = getd(s, "train_s", "expected", NULL);
+		double v = dlp_json_num_at(s, key, "expected", NULL), ts = dlp_json_num_at(s, "train_s", "expected", NULL);
 		if (!json_is_object(s) || !isfinite(v) || !isfinite(ts))
 			continue;
 		if (deadline > 0 && ts > deadline)
@@ -193,8 +183,10 @@ json_t *dlp_verdict(const json_t *ests, const dlp_model *m, const dlp_classical 
 
 	json_array_foreach(ests, i, e) {
 		const json_t *d = json_object_get(e, "deep"), *cl = json_object_get(e, "classical");
-		double dt = getd(d, "train_s", "expected", NULL), ct = getd(cl, "train_s", "expected", NULL);
-		double dc = getd(d, "cost_usd", "expected", NULL), cc = getd(cl, "cost_usd", "expected", NULL);
+		double dt = dlp_json_num_at(d, "train_s", "expected", NULL);
+		double ct = dlp_json_num_at(cl, "train_s", "expected", NULL);
+		double dc = dlp_json_num_at(d, "cost_usd", "expected", NULL);
+		double cc = dlp_json_num_at(cl, "cost_usd", "expected", NULL);
 		const char *hw = json_string_value(json_object_get(json_object_get(e, "hardware"), "name"));
 
 		if (json_is_object(d) && json_is_object(cl))

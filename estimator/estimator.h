@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "dlprobe/bench.h"
 #include "dlprobe/dlprobe.h"
 
 /* ---- layers and models --------------------------------------------------- */
@@ -91,9 +92,6 @@ json_t *dlp_dataset_list_json(void);
 
 /* ---- hardware profiles ------------------------------------------------- */
 
-enum dlp_dtype { DLP_FP32, DLP_TF32, DLP_FP16, DLP_BF16, DLP_FP64, DLP_NDTYPE };
-const char *dlp_dtype_name(enum dlp_dtype d);
-
 typedef struct dlp_gemm_point {
 	enum dlp_dtype dtype;
 	double m, n, k, gflops;
@@ -150,11 +148,17 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs,
 			       int *measured);
 /* The catalog (parsed instances.json, borrowed) and its instance names. */
 const json_t *dlp_catalog(void);
+/* The i-th instance name of a default list in the catalog ("estimate": what
+ * `dlprobe estimate` answers for without --hw/--instance;
+ * "scenario_references": what the default run compares this machine with),
+ * NULL past the end. */
+const char *dlp_catalog_default(const char *list, size_t i);
 
 /* ---- workloads and estimates -------------------------------------------- */
 
 enum dlp_optimizer { DLP_OPT_SGD, DLP_OPT_MOMENTUM, DLP_OPT_ADAM };
-enum dlp_precision { DLP_PREC_FP32, DLP_PREC_TF32, DLP_PREC_BF16, DLP_PREC_FP16, DLP_PREC_MIXED };
+/* The single-dtype precisions in the order of enum dlp_dtype. */
+enum dlp_precision { DLP_PREC_FP32, DLP_PREC_TF32, DLP_PREC_FP16, DLP_PREC_BF16, DLP_PREC_MIXED };
 
 typedef struct dlp_train {
 	double epochs;
@@ -177,6 +181,8 @@ typedef struct dlp_train {
 void dlp_train_defaults(dlp_train *t);
 int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
+const char *dlp_precision_name(enum dlp_precision p);
+const char *dlp_optimizer_name(enum dlp_optimizer o);
 /* "1d", "12h", "1w", "30m", "3600" (seconds) -> seconds; -1 when malformed. */
 double dlp_duration_parse(const char *s);
 
@@ -202,11 +208,5 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 /* The verdict over all estimates (array) for this workload. */
 json_t *dlp_verdict(const json_t *estimates, const dlp_model *m, const dlp_classical *c,
 		    const dlp_dataset *ds, const dlp_train *t);
-
-/* ---- text rendering (report/estimate_text.c) ---------------------------- */
-
-/* The estimates and verdict of doc as human text, malloc'd (NULL on failure).
- * verbose adds the per-phase breakdown and dominant layers. */
-char *dlp_estimate_render_text(const json_t *doc, int verbose);
 
 #endif

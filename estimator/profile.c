@@ -12,22 +12,6 @@
 #include "estimator/estimator.h"
 #include "estimator/stack.h"
 
-const char *dlp_dtype_name(enum dlp_dtype d)
-{
-	static const char *const n[] = {"fp32", "tf32", "fp16", "bf16", "fp64"};
-	return (unsigned)d < DLP_NDTYPE ? n[d] : "?";
-}
-
-static int dtype_parse(const char *s)
-{
-	int i;
-
-	for (i = 0; s && i < DLP_NDTYPE; i++)
-		if (strcmp(s, dlp_dtype_name((enum dlp_dtype)i)) == 0)
-			return i;
-	return -1;
-}
-
 static void flag(dlp_profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void flag(dlp_profile *p, const char *fmt, ...)
 {
@@ -114,6 +98,11 @@ const json_t *dlp_catalog(void)
 {
 	pthread_once(&catalog_once, catalog_load);
 	return catalog_doc;
+}
+
+const char *dlp_catalog_default(const char *list, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(json_object_get(dlp_catalog(), "defaults"), list), i));
 }
 
 
@@ -223,12 +212,6 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 
 /* ---- bench documents ------------------------------------------------------ */
 
-static double num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static int result_ok(const json_t *r)
 {
 	const char *st = json_string_value(json_object_get(r, "status"));
@@ -241,7 +224,7 @@ static int result_ok(const json_t *r)
 #define MAX_THREADS 1048576
 static int threads_of(const json_t *r)
 {
-	double v = num(r, "threads");
+	double v = dlp_json_num(r, "threads");
 
 	return isfinite(v) && v >= 0 && v <= MAX_THREADS ? (int)v : 0;
 }
@@ -268,103 +251,144 @@ static void best(double *val, int *at_threads, double v, int threads)
 	}
 }
 
-static int read_device(dlp_profile *p, const json_t *dev, int gpu)
+/* What one device's results add up to while they are read. */
+struct device_read {
+	int max_threads;                 /* the thread count of the whole-device GEMMs */
+	double gemm_peak[DLP_NDTYPE];    /* fma_peak at that count: the bound on GEMMs */
+	int th_peak[DLP_NDTYPE], th_bw, th_hist, th_dot, th_h2d;
+	double dot, h2d, lat;
+};
+
+/* GEMM points at the thread count that used the whole device, and the FMA
+ * peak (best ISA) per dtype at that thread count that bounds them. */
+static void device_bounds(const json_t *dev, struct device_read *d)
 {
 	const json_t *r;
 	size_t i;
-	int th_peak[DLP_NDTYPE] = {0}, th_bw = 0, th_hist = 0, th_dot = 0, th_h2d = 0, max_threads = 0;
-	double dot = 0, h2d = 0, lat = NAN, gemm_peak[DLP_NDTYPE] = {0};
-	int d;
 
-	/* GEMM points at the thread count that used the whole device */
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		int th = threads_of(r);
 		const char *kern = json_string_value(json_object_get(r, "kernel"));
-		if (result_ok(r) && kern && strcmp(kern, "gemm") == 0 && th > max_threads)
-			max_threads = th;
+		if (result_ok(r) && kern && strcmp(kern, DLP_KERNEL_GEMM) == 0 && th > d->max_threads)
+			d->max_threads = th;
 	}
-	/* the FMA peak (best ISA) per dtype at that thread count bounds them */
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		const char *kern = json_string_value(json_object_get(r, "kernel"));
-		int dt = dtype_parse(json_string_value(json_object_get(r, "dtype")));
-		double v = num(r, "rate_gflops");
+		int dt = dlp_dtype_parse(json_string_value(json_object_get(r, "dtype")));
+		double v = dlp_json_num(r, DLP_RATE_GFLOPS);
 
-		if (result_ok(r) && kern && strcmp(kern, "fma_peak") == 0 && dt >= 0 && dt != DLP_BF16 &&
-		    threads_of(r) == max_threads && isfinite(v) && v > 0 && v <= MAX_GFLOPS && v > gemm_peak[dt])
-			gemm_peak[dt] = v;
+		if (result_ok(r) && kern && strcmp(kern, DLP_KERNEL_FMA_PEAK) == 0 && dt >= 0 && dt != DLP_BF16 &&
+		    threads_of(r) == d->max_threads && isfinite(v) && v > 0 && v <= MAX_GFLOPS && v > d->gemm_peak[dt])
+			d->gemm_peak[dt] = v;
 	}
-	json_array_foreach(json_object_get(dev, "results"), i, r) {
-		const char *kern = json_string_value(json_object_get(r, "kernel"));
-		const char *impl = json_string_value(json_object_get(r, "impl"));
+}
+
+static int read_gemm(dlp_profile *p, const json_t *r, const struct device_read *d, int dt, int th)
+{
+	const char *impl = json_string_value(json_object_get(r, "impl"));
+	dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
+	double g = dlp_json_num(r, DLP_RATE_GFLOPS);
+
+	if (dt < 0 || th != d->max_threads || !isfinite(g))
+		return 0;
+	if (g > MAX_GFLOPS || (d->gemm_peak[dt] > 0 && g > PEAK_MARGIN * d->gemm_peak[dt])) {
+		flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d threads: %.3g GFLOP/s is above %s %.3g "
+		     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), dlp_json_num(r, "m"), dlp_json_num(r, "n"),
+		     dlp_json_num(r, "k"),
+		     th, g, g > MAX_GFLOPS ? "the plausibility ceiling of" : "1.5x the measured fma_peak of",
+		     g > MAX_GFLOPS ? MAX_GFLOPS : d->gemm_peak[dt]);
+		return 0;
+	}
+	return rates_add(rs, (enum dlp_dtype)dt, dlp_json_num(r, "m"), dlp_json_num(r, "n"), dlp_json_num(r, "k"), g);
+}
+
+/* One ok result into the profile field its kernel feeds (the table in
+ * include/dlprobe/bench.h says which, and which result counts). */
+static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *ki, struct device_read *d)
+{
+	int dt = dlp_dtype_parse(json_string_value(json_object_get(r, "dtype")));
+	int th = threads_of(r);
+	double v = dlp_json_num(r, ki->rate_key);
+
+	switch (ki->field) {
+	case DLP_FIELD_GEMM_RATES:
+		return read_gemm(p, r, d, dt, th);
+	case DLP_FIELD_PEAK:
+		if (dt < 0)
+			break;
+		if (v > MAX_GFLOPS)
+			flag(p, "dropped %s fma_peak at %d threads: %.3g GFLOP/s is above the plausibility ceiling",
+			     dlp_dtype_name(dt), th, v);
+		else
+			best(&p->peak_gflops[dt], &d->th_peak[dt], v, th);
+		break;
+	case DLP_FIELD_MEM_BW:
+		if (v > MAX_GBPS)
+			flag(p, "dropped stream_triad at %d threads: %.3g GB/s is above the plausibility ceiling", th, v);
+		else
+			best(&p->mem_bw_gbps, &d->th_bw, v, th);
+		break;
+	case DLP_FIELD_HISTOGRAM:
+		if (th <= 1 && isfinite(v) && v > p->hist_gups_1t)
+			p->hist_gups_1t = v;
+		best(&p->hist_gups, &d->th_hist, v, th);
+		break;
+	case DLP_FIELD_DOT:
+		if (!isfinite(v))
+			v = dlp_json_num(r, DLP_RATE_GBPS) / 4; /* fp32: 2 FLOPs per 8 bytes read */
+		best(&d->dot, &d->th_dot, v, th);
+		break;
+	case DLP_FIELD_H2D: {
+		/* pinned transfers are what data loaders use for the device */
 		const char *variant = json_string_value(json_object_get(r, "variant"));
-		int dt = dtype_parse(json_string_value(json_object_get(r, "dtype")));
-		int th = threads_of(r);
+		int pinned = variant && strcmp(variant, "pinned") == 0;
+		if (v > MAX_GBPS)
+			flag(p, "dropped h2d: %.3g GB/s is above the plausibility ceiling", v);
+		else
+			best(&d->h2d, &d->th_h2d, v, pinned ? 2 : 1);
+		break;
+	}
+	case DLP_FIELD_OP_OVERHEAD:
+		if (isfinite(v) && (!isfinite(d->lat) || v < d->lat))
+			d->lat = v;
+		break;
+	case DLP_FIELD_NONE:
+		break;
+	}
+	return 0;
+}
 
-		if (!kern || !result_ok(r))
+static int read_device(dlp_profile *p, const json_t *dev, int gpu)
+{
+	struct device_read d = {.lat = NAN};
+	const json_t *r;
+	size_t i;
+	int dt;
+
+	device_bounds(dev, &d);
+	json_array_foreach(json_object_get(dev, "results"), i, r) {
+		const dlp_kernel_info *ki = dlp_kernel_find(json_string_value(json_object_get(r, "kernel")));
+
+		if (!ki || !result_ok(r))
 			continue;
-		if (strcmp(kern, "gemm") == 0 && dt >= 0 && th == max_threads && isfinite(num(r, "rate_gflops"))) {
-			dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
-			double g = num(r, "rate_gflops");
-
-			if (g > MAX_GFLOPS || (gemm_peak[dt] > 0 && g > PEAK_MARGIN * gemm_peak[dt])) {
-				flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d threads: %.3g GFLOP/s is above %s %.3g "
-				     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), num(r, "m"), num(r, "n"), num(r, "k"),
-				     th, g, g > MAX_GFLOPS ? "the plausibility ceiling of" : "1.5x the measured fma_peak of",
-				     g > MAX_GFLOPS ? MAX_GFLOPS : gemm_peak[dt]);
-				continue;
-			}
-			if (rates_add(rs, (enum dlp_dtype)dt, num(r, "m"), num(r, "n"), num(r, "k"), g))
-				return -1;
-		} else if (strcmp(kern, "fma_peak") == 0 && dt >= 0) {
-			if (num(r, "rate_gflops") > MAX_GFLOPS)
-				flag(p, "dropped %s fma_peak at %d threads: %.3g GFLOP/s is above the plausibility ceiling",
-				     dlp_dtype_name(dt), th, num(r, "rate_gflops"));
-			else
-				best(&p->peak_gflops[dt], &th_peak[dt], num(r, "rate_gflops"), th);
-		} else if (strcmp(kern, "stream_triad") == 0) {
-			if (num(r, "rate_gbps") > MAX_GBPS)
-				flag(p, "dropped stream_triad at %d threads: %.3g GB/s is above the plausibility ceiling", th,
-				     num(r, "rate_gbps"));
-			else
-				best(&p->mem_bw_gbps, &th_bw, num(r, "rate_gbps"), th);
-		} else if (strcmp(kern, "histogram") == 0) {
-			double v = num(r, "rate_gupdates_per_s");
-			if (th <= 1 && isfinite(v) && v > p->hist_gups_1t)
-				p->hist_gups_1t = v;
-			best(&p->hist_gups, &th_hist, v, th);
-		} else if (strcmp(kern, "dot") == 0) {
-			double v = num(r, "rate_gflops");
-			if (!isfinite(v))
-				v = num(r, "rate_gbps") / 4; /* fp32: 2 FLOPs per 8 bytes read */
-			best(&dot, &th_dot, v, th);
-		} else if (strcmp(kern, "h2d") == 0) {
-			/* pinned transfers are what data loaders use for the device */
-			int pinned = variant && strcmp(variant, "pinned") == 0;
-			if (num(r, "rate_gbps") > MAX_GBPS)
-				flag(p, "dropped h2d: %.3g GB/s is above the plausibility ceiling", num(r, "rate_gbps"));
-			else
-				best(&h2d, &th_h2d, num(r, "rate_gbps"), pinned ? 2 : 1);
-		} else if (strcmp(kern, "launch_latency") == 0) {
-			double v = num(r, "latency_s");
-			if (isfinite(v) && (!isfinite(lat) || v < lat))
-				lat = v;
-		}
+		if (read_result(p, r, ki, &d))
+			return -1;
 	}
 	if (gpu) {
-		p->h2d_gbps = h2d;
-		if (isfinite(lat)) {
-			p->op_overhead_s = lat;
+		p->h2d_gbps = d.h2d;
+		if (isfinite(d.lat)) {
+			p->op_overhead_s = d.lat;
 			source(p, "op_overhead_s", "measured launch_latency");
 		}
-		if (h2d <= 0)
+		if (d.h2d <= 0)
 			flag(p, "no h2d result: input transfer not modelled");
 	} else {
-		p->dot_gflops = dot;
+		p->dot_gflops = d.dot;
 		p->host_bw_gbps = p->mem_bw_gbps;
 	}
-	for (d = 0; d < DLP_NDTYPE; d++)
-		if (p->peak_gflops[d] > 0)
-			source(p, dlp_dtype_name(d), "measured fma_peak");
+	for (dt = 0; dt < DLP_NDTYPE; dt++)
+		if (p->peak_gflops[dt] > 0)
+			source(p, dlp_dtype_name(dt), "measured fma_peak");
 	return 0;
 }
 
@@ -425,15 +449,15 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->hist_gups_1t = hist1;
 		p->dot_gflops = dot;
 		p->host_bw_gbps = hbw;
-		p->mem_bytes = num(gpu_dev, "memory_bytes");
+		p->mem_bytes = dlp_json_num(gpu_dev, "memory_bytes");
 		p->interconnect_gbps = p->h2d_gbps;
 		flag(p, "one CUDA device measured; several devices would exchange gradients over PCIe "
 			"at the measured h2d rate");
 	} else {
 		const json_t *mem = json_object_get(probe, "memory");
-		p->mem_bytes = num(mem, "effective_bytes");
+		p->mem_bytes = dlp_json_num(mem, "effective_bytes");
 		if (!isfinite(p->mem_bytes))
-			p->mem_bytes = num(cpu_dev, "memory_bytes");
+			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
 		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
 		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
 	}
@@ -466,8 +490,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		flag(p, "histogram measured on one thread only: %s", basis ? basis : "assumed scaling");
 	}
 	if (p->hist_gups <= 0) {
-		const json_t *mhz = json_object_get(json_object_get(probe, "cpu"), "nominal_mhz");
-		double ghz = json_is_number(mhz) ? json_number_value(mhz) / 1000 : 0;
+		double ghz = dlp_json_num_at(probe, "cpu", "nominal_mhz", NULL) / 1000;
 		if (ghz > 0) {
 			p->hist_gups_1t = ghz * assumption("histogram_updates_per_cycle_per_core", &basis);
 			p->hist_gups = p->hist_gups_1t * pow(p->cpus, assumption("thread_scaling_exponent", NULL));
@@ -524,11 +547,6 @@ static double interp(const dlp_rateset *rs, enum dlp_dtype dt, double key)
 	return lo_r + (hi_r - lo_r) * (key - lo_k) / (hi_k - lo_k);
 }
 
-static double dtype_bytes(enum dlp_dtype dt)
-{
-	return dt == DLP_FP64 ? 8 : (dt == DLP_FP16 || dt == DLP_BF16) ? 2 : 4;
-}
-
 double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum dlp_dtype dt,
 			       double m, double n, double k, int *measured)
 {
@@ -554,7 +572,7 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum
 	}
 	/* roofline: each operand read once, the result written once */
 	if (p->mem_bw_gbps > 0) {
-		ai = 2 * m * n * k / (dtype_bytes(use) * (m * k + k * n + m * n));
+		ai = 2 * m * n * k / ((double)dlp_dtype_size(use) * (m * k + k * n + m * n));
 		cap = ai * p->mem_bw_gbps;
 		if (cap < r)
 			r = cap;

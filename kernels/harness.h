@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "dlprobe/bench.h"
 #include "dlprobe/dlprobe.h"
 
 /* One timed repetition. It returns 0 and stores the seconds it took in
@@ -48,6 +49,7 @@ int dlp_stats_compute(dlp_stats *s);
  *   {"kernel","impl","isa","dtype","m","n","k","bytes","threads",
  *    "status","reason","verified","max_rel_err",
  *    "rate_gflops"|"rate_gbps"|..., "median_s","min_s","max_s","spread","samples_s":[...]} */
+/* kernel is one of the DLP_KERNEL_* names of dlprobe/bench.h. */
 json_t *dlp_result_new(const char *kernel, const char *impl, const char *dtype);
 /* Attach statistics and the rate = work / median_s in the unit named by key
  * (e.g. "rate_gflops" with work in GFLOP, "rate_gbps" with work in GB). */

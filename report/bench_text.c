@@ -2,7 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report/bench_text.h"
+#include "dlprobe/json.h"
+#include "report/report.h"
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -11,16 +12,10 @@ static const char *str(const json_t *o, const char *k)
 	return s ? s : "";
 }
 
-static double num(const json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static void shape(const json_t *r, char *buf, size_t len)
 {
-	double m = num(r, "m"), n = num(r, "n"), k = num(r, "k"), b = num(r, "bytes");
+	double m = dlp_json_num(r, "m"), n = dlp_json_num(r, "n"), k = dlp_json_num(r, "k"), b = dlp_json_num(r, "bytes");
 
 	if (isfinite(m) && isfinite(n) && isfinite(k))
 		snprintf(buf, len, "%.0fx%.0fx%.0f", m, n, k);
@@ -36,8 +31,8 @@ static void shape(const json_t *r, char *buf, size_t len)
 
 static void rate(const json_t *r, char *buf, size_t len)
 {
-	double g = num(r, "rate_gflops"), b = num(r, "rate_gbps");
-	double u = num(r, "rate_gupdates_per_s"), l = num(r, "latency_s");
+	double g = dlp_json_num(r, "rate_gflops"), b = dlp_json_num(r, "rate_gbps");
+	double u = dlp_json_num(r, "rate_gupdates_per_s"), l = dlp_json_num(r, "latency_s");
 
 	if (isfinite(g))
 		snprintf(buf, len, "%9.1f GFLOP/s", g);
@@ -88,7 +83,7 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	json_array_foreach(json_object_get(d, "results"), i, r) {
 		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16], vn[12];
 		const char *isa = str(r, "isa");
-		double p = num(r, "pct_of_measured_peak"), v = num(r, "vs_reference");
+		double p = dlp_json_num(r, "pct_of_measured_peak"), v = dlp_json_num(r, "vs_reference");
 
 		snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"),
 			 !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*");
@@ -109,8 +104,8 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 		if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
 			snprintf(vs, sizeof vs, "%6.2fx", v);
 		/* GPU results have no CPU thread count: "-", not "nan" */
-		if (num(r, "threads") == num(r, "threads"))
-			snprintf(thr, sizeof thr, "%3.0f", num(r, "threads"));
+		if (dlp_json_num(r, "threads") == dlp_json_num(r, "threads"))
+			snprintf(thr, sizeof thr, "%3.0f", dlp_json_num(r, "threads"));
 		else
 			snprintf(thr, sizeof thr, "  -");
 		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
@@ -134,9 +129,9 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	}
 }
 
-void dlp_report_bench_text(FILE *out, const json_t *bench, const struct dlp_style *st)
+int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
-	const json_t *b, *d;
+	const json_t *bench = json_object_get(doc, "bench"), *b, *d;
 	size_t i, j;
 
 	json_array_foreach(json_object_get(bench, "backends"), i, b) {
@@ -145,4 +140,5 @@ void dlp_report_bench_text(FILE *out, const json_t *bench, const struct dlp_styl
 		json_array_foreach(json_object_get(b, "devices"), j, d)
 			device(out, str(b, "backend"), d, st);
 	}
+	return ferror(out) ? -1 : 0;
 }

@@ -1,19 +1,13 @@
-/* Human rendering of an estimates document (returned as a string: the
- * library never prints). */
+/* Human rendering of an estimates document: per hardware, the deep and
+ * classical estimates; then the verdicts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "estimator/estimator.h"
+#include "dlprobe/json.h"
+#include "report/report.h"
 
-static double num(const json_t *o, const char *a, const char *b)
-{
-	const json_t *v = json_object_get(o, a);
-	if (b)
-		v = json_object_get(v, b);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
 
 static const char *dur(char *buf, size_t n, double s)
 {
@@ -48,12 +42,12 @@ static void range_line(FILE *f, const char *label, const json_t *side)
 	char a[32], b[32], c[32], d[40];
 	const json_t *t = json_object_get(side, "train_s"), *cost = json_object_get(side, "cost_usd");
 
-	fprintf(f, "    %-10s %s (range %s .. %s), cost %s", label, dur(a, sizeof a, num(t, "expected", NULL)),
-		dur(b, sizeof b, num(t, "low", NULL)), dur(c, sizeof c, num(t, "high", NULL)),
-		usd(d, sizeof d, num(cost, "expected", NULL)));
-	if (isfinite(num(cost, "low", NULL))) {
-		usd(a, sizeof a, num(cost, "low", NULL));
-		usd(b, sizeof b, num(cost, "high", NULL));
+	fprintf(f, "    %-10s %s (range %s .. %s), cost %s", label, dur(a, sizeof a, dlp_json_num(t, "expected")),
+		dur(b, sizeof b, dlp_json_num(t, "low")), dur(c, sizeof c, dlp_json_num(t, "high")),
+		usd(d, sizeof d, dlp_json_num(cost, "expected")));
+	if (isfinite(dlp_json_num(cost, "low"))) {
+		usd(a, sizeof a, dlp_json_num(cost, "low"));
+		usd(b, sizeof b, dlp_json_num(cost, "high"));
 		fprintf(f, " (%s .. %s)", a, b);
 	}
 	fputc('\n', f);
@@ -78,7 +72,7 @@ static void one(FILE *f, const json_t *e, int verbose)
 
 	fprintf(f, "  %s", json_string_value(json_object_get(hw, "name")));
 	if (json_is_number(json_object_get(hw, "price_usd_per_h")))
-		fprintf(f, "  ($%.4g/h%s%s)", num(hw, "price_usd_per_h", NULL),
+		fprintf(f, "  ($%.4g/h%s%s)", dlp_json_num(hw, "price_usd_per_h"),
 			json_is_string(json_object_get(hw, "price_date")) ? ", price of " : "",
 			json_is_string(json_object_get(hw, "price_date"))
 				? json_string_value(json_object_get(hw, "price_date")) : "");
@@ -93,18 +87,18 @@ static void one(FILE *f, const json_t *e, int verbose)
 		snprintf(lbl, sizeof lbl, "deep");
 		fprintf(f, "    model %s: %.3g M params, %.3g G forward MACs/sample; batch %d x %d device(s), %s, "
 			"%.3g epochs, %.0f steps\n",
-			json_string_value(json_object_get(m, "name")), num(m, "params", NULL) / 1e6,
-			num(m, "forward_macs", NULL) / 1e9, (int)num(st, "batch_per_device", NULL),
-			(int)num(st, "devices", NULL), json_string_value(json_object_get(st, "gemm_dtype")),
-			num(st, "epochs", NULL), num(st, "steps", NULL));
+			json_string_value(json_object_get(m, "name")), dlp_json_num(m, "params") / 1e6,
+			dlp_json_num(m, "forward_macs") / 1e9, (int)dlp_json_num(st, "batch_per_device"),
+			(int)dlp_json_num(st, "devices"), json_string_value(json_object_get(st, "gemm_dtype")),
+			dlp_json_num(st, "epochs"), dlp_json_num(st, "steps"));
 		range_line(f, lbl, d);
 		fprintf(f, "               rates: %s\n", json_string_value(json_object_get(d, "rates")));
 		if (json_is_object(json_object_get(d, "hardware_capability")))
 			range_line(f, "capability", json_object_get(d, "hardware_capability"));
 		fprintf(f, "    memory     %s GiB needed of %s; %s; largest batch %s\n",
-			(snprintf(a, sizeof a, "%.3g", num(mem, "required_bytes", NULL) / 1073741824.0), a),
-			isfinite(num(mem, "available_bytes", NULL))
-				? (snprintf(b, sizeof b, "%.3g GiB", num(mem, "available_bytes", NULL) / 1073741824.0), b)
+			(snprintf(a, sizeof a, "%.3g", dlp_json_num(mem, "required_bytes") / 1073741824.0), a),
+			isfinite(dlp_json_num(mem, "available_bytes"))
+				? (snprintf(b, sizeof b, "%.3g GiB", dlp_json_num(mem, "available_bytes") / 1073741824.0), b)
 				: "unknown",
 			json_is_true(json_object_get(mem, "fits")) ? "fits"
 			: json_is_false(json_object_get(mem, "fits")) ? "DOES NOT FIT" : "fit unknown",
@@ -114,7 +108,7 @@ static void one(FILE *f, const json_t *e, int verbose)
 		if (json_is_object(json_object_get(d, "retrain"))) {
 			const json_t *r = json_object_get(d, "retrain");
 			fprintf(f, "    retrain    %.3g runs/month: %s/month; one run %s the window\n",
-				num(r, "runs_per_month", NULL), usd(a, sizeof a, num(r, "monthly_cost_usd", NULL)),
+				dlp_json_num(r, "runs_per_month"), usd(a, sizeof a, dlp_json_num(r, "monthly_cost_usd")),
 				json_is_true(json_object_get(r, "fits_window")) ? "fits" : "does NOT fit");
 		}
 		if (verbose) {
@@ -123,13 +117,13 @@ static void one(FILE *f, const json_t *e, int verbose)
 			char t1[32], t2[32], t3[32], t4[32], t5[32], t6[32];
 			fprintf(f, "    step (low): fwd %s, bwd %s, optimizer %s, transfer %s, all-reduce %s, "
 				"op overhead %s\n",
-				dur(t1, sizeof t1, num(ph, "forward_s", NULL)), dur(t2, sizeof t2, num(ph, "backward_s", NULL)),
-				dur(t3, sizeof t3, num(ph, "optimizer_s", NULL)),
-				dur(t4, sizeof t4, num(ph, "input_transfer_s", NULL)),
-				dur(t5, sizeof t5, num(ph, "allreduce_s", NULL)),
-				dur(t6, sizeof t6, num(ph, "op_overhead_s", NULL)));
+				dur(t1, sizeof t1, dlp_json_num(ph, "forward_s")), dur(t2, sizeof t2, dlp_json_num(ph, "backward_s")),
+				dur(t3, sizeof t3, dlp_json_num(ph, "optimizer_s")),
+				dur(t4, sizeof t4, dlp_json_num(ph, "input_transfer_s")),
+				dur(t5, sizeof t5, dlp_json_num(ph, "allreduce_s")),
+				dur(t6, sizeof t6, dlp_json_num(ph, "op_overhead_s")));
 			json_array_foreach(json_object_get(d, "dominant_layers"), i, x)
-				fprintf(f, "      %5.1f%%  %s (%s)\n", 100 * num(x, "share", NULL),
+				fprintf(f, "      %5.1f%%  %s (%s)\n", 100 * dlp_json_num(x, "share"),
 					json_string_value(json_object_get(x, "layer")),
 					json_string_value(json_object_get(x, "op")));
 		}
@@ -141,7 +135,7 @@ static void one(FILE *f, const json_t *e, int verbose)
 		range_line(f, lbl, c);
 		if (json_is_object(json_object_get(c, "retrain")))
 			fprintf(f, "    retrain    %s/month\n",
-				usd(a, sizeof a, num(json_object_get(c, "retrain"), "monthly_cost_usd", NULL)));
+				usd(a, sizeof a, dlp_json_num_at(c, "retrain", "monthly_cost_usd", NULL)));
 	}
 	if (verbose)
 		flags(f, json_object_get(hw, "flags"), "    ");
@@ -158,7 +152,8 @@ static void verdict(FILE *f, const json_t *v)
 	if (json_is_string(json_object_get(v, "summary")))
 		fprintf(f, "  %s\n", json_string_value(json_object_get(v, "summary")));
 	json_array_foreach(json_object_get(v, "ratios"), i, x) {
-		double rt = num(x, "deep_over_classical_time", NULL), rc = num(x, "deep_over_classical_cost", NULL);
+		double rt = dlp_json_num(x, "deep_over_classical_time");
+		double rc = dlp_json_num(x, "deep_over_classical_cost");
 		fprintf(f, "  %s: deep takes %.3gx the classical model's time", json_string_value(json_object_get(x, "hardware")), rt);
 		if (isfinite(rc))
 			fprintf(f, " and %.3gx its cost", rc);
@@ -188,27 +183,15 @@ static void verdict(FILE *f, const json_t *v)
 			json_string_value(json_object_get(x, "source")));
 }
 
-char *dlp_estimate_render_text(const json_t *doc, int verbose)
+int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
 	const json_t *e;
 	size_t i;
 
-	if (!f) {
-		dlp_error_set("out of memory");
-		return NULL;
-	}
 	json_array_foreach(json_object_get(doc, "estimates"), i, e)
-		one(f, e, verbose);
-	verdict(f, json_object_get(doc, "verdict"));
+		one(out, e, st->verbose);
+	verdict(out, json_object_get(doc, "verdict"));
 	json_array_foreach(json_object_get(doc, "reference_verdicts"), i, e)
-		verdict(f, e);
-	if (fclose(f)) {
-		free(buf);
-		dlp_error_set("rendering failed");
-		return NULL;
-	}
-	return buf;
+		verdict(out, e);
+	return ferror(out) ? -1 : 0;
 }

@@ -177,8 +177,9 @@ static void gpu_section(FILE *out, const json_t *p, const struct dlp_style *st)
 		    dlp_report_bytes(i_or(d, "memory_bytes"), b, sizeof b), s_or(d, "pci_bus_id", "?"));
 }
 
-void dlp_report_probe_text(FILE *out, const json_t *probe, const struct dlp_style *st)
+int dlp_report_probe_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
+	const json_t *probe = json_object_get(doc, "probe");
 	const json_t *os = json_object_get(probe, "os");
 
 	fprintf(out, "%sSystem%s\n", st->bold, st->reset);
@@ -188,4 +189,5 @@ void dlp_report_probe_text(FILE *out, const json_t *probe, const struct dlp_styl
 	cpu_section(out, probe, st);
 	resources_section(out, probe, st);
 	gpu_section(out, probe, st);
+	return ferror(out) ? -1 : 0;
 }

@@ -26,6 +26,7 @@ for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list 
 	f="$T/doc.json"
 	if "$B" -q $cmd --json > "$f" 2>"$T/err"; then
 		check "$cmd: schema-valid" $V "$f"
+		case "$cmd" in bench*) cp "$f" "$T/bench_$(echo "$cmd" | tr -c 'a-z' _).json" ;; esac
 	else
 		ko "$cmd: exits 0 ($(head -1 "$T/err"))"
 	fi
@@ -40,5 +41,12 @@ assert d['bench']['backends'][0]['backend']=='cpu' and d['estimates']"
 else
 	ko "default run: exits 0 ($(head -1 "$T/err"))"
 fi
+# kernel names: constants, the estimator's reader table, the schema and what
+# the backends emit (their sources, and the bench documents just written)
+check "one kernel vocabulary" $PY tests/vocab.py "$T"/bench_*.json
+# the check can fail: a document with a kernel the table does not know
+$PY -c "import json,sys; d=json.load(open(sys.argv[1])); d['bench']['backends'][0]['devices'][0]['results'][0]['kernel']='gemm2'; json.dump(d,open(sys.argv[2],'w'))" "$(ls "$T"/bench_*cpu*.json | head -1)" "$T/badk.json"
+check "an unknown kernel name fails the vocabulary check" sh -c "$PY tests/vocab.py '$T/badk.json' | grep -q 'cpu emits .gemm2.'"
+check "an unknown kernel name fails the schema" sh -c "$V '$T/badk.json' 2>&1 | grep -q gemm2"
 echo "schema: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -25,6 +25,25 @@ static void nonfinite_is_null(void **state)
 	json_decref(o);
 }
 
+/* The one reader of numbers in documents: unknown is NaN, never 0. */
+static void numbers_read_back(void **state)
+{
+	json_t *o = json_pack("{s:f,s:i,s:n,s:s,s:{s:{s:f}}}", "a", 2.5, "b", 3, "c", "d", "x", "e", "f", "g", 7.0);
+
+	(void)state;
+	assert_non_null(o);
+	assert_true(dlp_json_num(o, "a") == 2.5);
+	assert_true(dlp_json_num(o, "b") == 3);
+	assert_true(isnan(dlp_json_num(o, "c")));      /* null */
+	assert_true(isnan(dlp_json_num(o, "d")));      /* a string */
+	assert_true(isnan(dlp_json_num(o, "missing")));
+	assert_true(isnan(dlp_json_num(NULL, "a")));
+	assert_true(dlp_json_num_at(o, "e", "f", "g", NULL) == 7.0);
+	assert_true(isnan(dlp_json_num_at(o, "e", "x", "g", NULL)));
+	assert_true(isnan(dlp_json_num_at(o, "e", NULL))); /* an object */
+	json_decref(o);
+}
+
 static void status_and_reason(void **state)
 {
 	json_t *o = json_object();
@@ -107,6 +126,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(nonfinite_is_null),
+		cmocka_unit_test(numbers_read_back),
 		cmocka_unit_test(status_and_reason),
 		cmocka_unit_test(probe_document_round_trip),
 		cmocka_unit_test(schema_major_checked),

@@ -17,6 +17,14 @@ json_t *dlp_json_str(const char *s);
 /* Set "status" and "reason" (reason null when NULL/empty) on obj. */
 void dlp_json_set_status(json_t *obj, dlp_status st, const char *reason);
 
+/* Reading documents: the number at key in o, NaN when o is not an object,
+ * the key is absent, or its value is not a number (null: unknown). Every
+ * reader of dlprobe documents goes through these, so that "unknown" is NaN
+ * everywhere and never a silent 0. */
+double dlp_json_num(const json_t *o, const char *key);
+/* The same at a path of keys ending in NULL: ("train_s", "expected", NULL). */
+double dlp_json_num_at(const json_t *o, ...) __attribute__((sentinel));
+
 /* A new document with schema_version and the tool block filled in. */
 json_t *dlp_json_document_new(void);
 /* 0 when doc carries a schema_version whose major version this build reads;

@@ -163,7 +163,7 @@ static void fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int b
 {
 	struct fma_rep r = { .c = c, .isa = isa, .f64 = f64, .threads = threads, .bf16 = bf16,
 			     .iters = 1000000 };
-	json_t *res = dlp_result_new("fma_peak", "dlprobe", bf16 ? "bf16" : dtype_name(f64));
+	json_t *res = dlp_result_new(DLP_KERNEL_FMA_PEAK, "dlprobe", bf16 ? "bf16" : dtype_name(f64));
 	const char *isan = bf16 ? "avx512_bf16" : dlp_cpu_isa_name(isa);
 	dlp_stats s = { 0 };
 	double work = 0, computed = NAN, lo, hi;
@@ -314,7 +314,7 @@ static json_t *gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, si
 {
 	const size_t es = f64 == F64 ? 8 : f64 >= BF16 ? 2 : 4, esc = f64 == F64 ? 8 : 4;
 	struct gemm_rep g = { .blas = blas, .f64 = f64, .m = m, .n = n, .k = k };
-	json_t *res = dlp_result_new("gemm", blas ? "blas" : "dlprobe", dtype_name(f64));
+	json_t *res = dlp_result_new(DLP_KERNEL_GEMM, blas ? "blas" : "dlprobe", dtype_name(f64));
 	dlp_stats s = { 0 };
 	double err, tol = f64 == F64 ? 1e-12 : f64 >= BF16 ? BF16_TOL : 1e-4, peak, pct;
 
@@ -408,9 +408,7 @@ out:
 
 static double rate_of(const json_t *r)
 {
-	json_t *v = json_object_get(r, "rate_gflops");
-
-	return json_is_number(v) ? json_number_value(v) : NAN;
+	return dlp_json_num(r, DLP_RATE_GFLOPS);
 }
 
 int dlp_cpu_blas_threads(dlp_blas *b, int threads, json_t *res)
@@ -522,13 +520,13 @@ json_t *dlp_cpu_bf16_unavailable(int amx)
 		why = dlp_cpu_bf16_why();
 		if (!why)
 			return NULL;
-		r = dlp_result_new("gemm", "dlprobe", "bf16");
+		r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", "bf16");
 		json_object_set_new(r, "isa", json_string("avx512_bf16"));
 		dlp_result_fail(r, strstr(why, "DLPROBE_CPU_ISA") ? DLP_STATUS_SKIPPED
 								  : DLP_STATUS_UNAVAILABLE, why);
 		return r;
 	}
-	r = dlp_result_new("gemm", "dlprobe", "bf16");
+	r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", "bf16");
 	json_object_set_new(r, "isa", json_string("amx"));
 	if (dlp_cpu_amx_forbidden()) {
 		dlp_result_fail(r, DLP_STATUS_SKIPPED, "DLPROBE_CPU_ISA forbids amx");
@@ -728,7 +726,7 @@ static int stream_verify(const struct stream_rep *r)
 
 static void stream_all(struct cpu *c)
 {
-	static const char *const names[] = { "stream_copy", "stream_scale", "stream_add", "stream_triad" };
+	static const char *const names[] = { DLP_KERNEL_STREAM_COPY, DLP_KERNEL_STREAM_SCALE, DLP_KERNEL_STREAM_ADD, DLP_KERNEL_STREAM_TRIAD };
 	struct stream_rep r = { .team = c->team };
 	long long l3 = c->l3 > 0 ? c->l3 : 32ll << 20, per = 4 * l3;
 	int op, nt, t;
@@ -738,7 +736,7 @@ static void stream_all(struct cpu *c)
 	/* STREAM: each array >= 4x LLC; all three within a quarter of the
 	 * effective memory, so a cgroup limit is never the thing measured. */
 	if (c->mem > 0 && 3 * per > c->mem / 4) {
-		json_t *res = dlp_result_new("stream_triad", "dlprobe", "fp64");
+		json_t *res = dlp_result_new(DLP_KERNEL_STREAM_TRIAD, "dlprobe", "fp64");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED,
 				"arrays of 4x the last-level cache do not fit in a quarter of the effective memory");
@@ -752,7 +750,7 @@ static void stream_all(struct cpu *c)
 	r.b = aligned_alloc(4096, (size_t)per);
 	r.c = aligned_alloc(4096, (size_t)per);
 	if (!r.a || !r.b || !r.c) {
-		json_t *res = dlp_result_new("stream_triad", "dlprobe", "fp64");
+		json_t *res = dlp_result_new(DLP_KERNEL_STREAM_TRIAD, "dlprobe", "fp64");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the STREAM arrays");
 		json_array_append_new(c->results, res);
@@ -863,7 +861,7 @@ static void hist_all(struct cpu *c)
 	h.out = malloc(cells * sizeof *h.out);
 	ref = calloc(cells, sizeof *ref);
 	if (!h.bins || !h.grad || !h.hess || !h.part || !h.out || !ref) {
-		json_t *res = dlp_result_new("histogram", "dlprobe", "fp32");
+		json_t *res = dlp_result_new(DLP_KERNEL_HISTOGRAM, "dlprobe", "fp32");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the histogram data");
 		json_array_append_new(c->results, res);
@@ -878,7 +876,7 @@ static void hist_all(struct cpu *c)
 		h.hess[i] = 0.25f + 0.5f * (float)(i & 1);
 	dlp_hist_accumulate(h.bins, h.grad, h.hess, 0, h.rows, HIST_NF, HIST_BINS, ref);
 	for (t = 1; t >= 0; t--) {
-		json_t *res = dlp_result_new("histogram", "dlprobe", "fp32");
+		json_t *res = dlp_result_new(DLP_KERNEL_HISTOGRAM, "dlprobe", "fp32");
 		dlp_stats st = { 0 };
 
 		if (t == 0 && c->T == 1)
@@ -964,7 +962,7 @@ static void vec_all(struct cpu *c)
 	y0 = malloc(v.n * sizeof *y0);
 	v.part = calloc((size_t)c->T, sizeof *v.part);
 	if (!v.x || !v.y || !y0 || !v.part) {
-		json_t *res = dlp_result_new("dot", "dlprobe", "fp32");
+		json_t *res = dlp_result_new(DLP_KERNEL_DOT, "dlprobe", "fp32");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED, "could not allocate the vectors");
 		json_array_append_new(c->results, res);
@@ -978,7 +976,7 @@ static void vec_all(struct cpu *c)
 	}
 	for (ax = 0; ax < 2; ax++) {
 		for (t = 1; t >= 0; t--) {
-			json_t *res = dlp_result_new(ax ? "axpy" : "dot", "dlprobe", "fp32");
+			json_t *res = dlp_result_new(ax ? DLP_KERNEL_AXPY : DLP_KERNEL_DOT, "dlprobe", "fp32");
 			dlp_stats st = { 0 };
 			double err = 0, bytes = (ax ? 3.0 : 2.0) * v.n * sizeof(float);
 

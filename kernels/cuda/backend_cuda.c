@@ -550,7 +550,7 @@ static void gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
 	int pass, passes = dt == DT_FP32 ? 2 : 1, i;
 
 	for (pass = 0; pass < passes; pass++) {
-		json_t *ref = dlp_result_new("gemm", "cublas", dt_name[dt]);
+		json_t *ref = dlp_result_new(DLP_KERNEL_GEMM, "cublas", dt_name[dt]);
 		int mode;
 		const char *mname;
 
@@ -661,7 +661,7 @@ static void gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt
 {
 	const int compute = dt == DT_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
 	const char *cname = dt == DT_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32" : "CUBLAS_COMPUTE_32F";
-	json_t *r = dlp_result_new("gemm", "cublaslt", dt_name[dt]);
+	json_t *r = dlp_result_new(DLP_KERNEL_GEMM, "cublaslt", dt_name[dt]);
 	struct lt_plan plan;
 	char v[80];
 
@@ -723,7 +723,7 @@ static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 				continue;
 			snprintf(what, sizeof what, "cuda: gemm %s n=%d", k->name, n);
 			progress(o, what);
-			r = own[nown++] = dlp_result_new("gemm", "dlprobe", dt_name[dt]);
+			r = own[nown++] = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dt_name[dt]);
 			set_shape(r, n, g->nt);
 			json_object_set_new(r, "variant", json_string(k->name));
 			json_array_append_new(results, r);
@@ -741,7 +741,7 @@ static void bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 	}
 out:
 	if (!g || !g->C) {
-		json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+		json_t *r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", "fp32");
 
 		set_shape(r, n, 0);
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
@@ -812,7 +812,7 @@ static void bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 	for (pass = 0; pass < 3; pass++) {
 		static const char *const vname[] = { "dlp_copy_f4", "dlp_copy_f4_oneshot",
 						     "cuMemcpyDtoD" };
-		json_t *r = dlp_result_new("d2d", "dlprobe", NULL);
+		json_t *r = dlp_result_new(DLP_KERNEL_D2D, "dlprobe", NULL);
 		int ok = 0;
 
 		json_object_set_new(r, "variant", json_string(vname[pass]));
@@ -899,7 +899,7 @@ static void bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 	for (dir = 0; dir < 2; dir++)
 		for (pinned = 1; pinned >= 0; pinned--) {
 			struct xfer_run x = { d, NULL, 0, c->xfer_bytes, dir == 0 };
-			json_t *r = dlp_result_new(dir == 0 ? "h2d" : "d2h", "dlprobe", NULL);
+			json_t *r = dlp_result_new(dir == 0 ? DLP_KERNEL_H2D : DLP_KERNEL_D2H, "dlprobe", NULL);
 			int ok = 0;
 
 			json_object_set_new(r, "variant", json_string(pinned ? "pinned" : "pageable"));
@@ -984,7 +984,7 @@ out:
 static void bench_latency(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 {
 	struct launch_run l = { d, NULL, 0 };
-	json_t *r = dlp_result_new("launch_latency", "dlprobe", NULL);
+	json_t *r = dlp_result_new(DLP_KERNEL_LAUNCH_LATENCY, "dlprobe", NULL);
 	int got = 0, ok = 0;
 
 	json_object_set_new(r, "variant", json_string("launch+synchronize"));
@@ -1039,7 +1039,7 @@ out:
 static void bench_peer(struct cu_dev *s, struct cu_dev *t, const dlp_cu_cfg *c, json_t *results)
 {
 	struct peer_run p = { s, t, 0, 0, c->xfer_bytes };
-	json_t *r = dlp_result_new("p2p", "dlprobe", NULL);
+	json_t *r = dlp_result_new(DLP_KERNEL_P2P, "dlprobe", NULL);
 	int can = 0, ok = 0;
 	dlp_cu_result e;
 

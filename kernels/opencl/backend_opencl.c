@@ -91,7 +91,7 @@ static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_ocl_dtype 
 	progress(o, what);
 	if (dlp_ocl_build(d, "kernels/opencl/gemm.cl", opts[dt], &prog, &build_s) != 0) {
 		json_object_set_new(builds, key, json_null());
-		add_failed(results, "gemm", "dlprobe", dtn, DLP_STATUS_ERROR, dlp_error_message());
+		add_failed(results, DLP_KERNEL_GEMM, "dlprobe", dtn, DLP_STATUS_ERROR, dlp_error_message());
 		return;
 	}
 	json_object_set_new(builds, key, dlp_json_real(build_s));
@@ -101,7 +101,7 @@ static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_ocl_dtype 
 	chosen = dlp_ocl_gemm_tune(d, prog, dt, tn, &c->tune_budget, &tune);
 	json_object_set_new(tunes, dtn, tune);
 	if (chosen < 0) {
-		add_failed(results, "gemm", "dlprobe", dtn, DLP_STATUS_ERROR,
+		add_failed(results, DLP_KERNEL_GEMM, "dlprobe", dtn, DLP_STATUS_ERROR,
 			   "no GEMM kernel variant ran and verified here (see autotune)");
 		goto out;
 	}
@@ -139,7 +139,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 	bench_gemm(d, c, DLP_OCL_FP32, results, builds, tunes, own, o);
 	for (i = 0; i < 4 && c->gemm_n[i] > 0; i++) {
 		if (!c->clblast) {
-			r = dlp_result_new("gemm", "clblast", "fp32");
+			r = dlp_result_new(DLP_KERNEL_GEMM, "clblast", "fp32");
 			json_object_set_new(r, "m", json_integer(c->gemm_n[i]));
 			json_object_set_new(r, "n", json_integer(c->gemm_n[i]));
 			json_object_set_new(r, "k", json_integer(c->gemm_n[i]));
@@ -157,7 +157,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 	if (d->fp64)
 		bench_gemm(d, c, DLP_OCL_FP64, results, builds, tunes, NULL, o);
 	else
-		add_failed(results, "gemm", "dlprobe", "fp64", DLP_STATUS_UNAVAILABLE,
+		add_failed(results, DLP_KERNEL_GEMM, "dlprobe", "fp64", DLP_STATUS_UNAVAILABLE,
 			   "the device lacks cl_khr_fp64");
 	/* fp16 storage with fp32 arithmetic (vload_half) runs on every device. */
 	bench_gemm(d, c, DLP_OCL_FP16, results, builds, tunes, NULL, o);
@@ -165,7 +165,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 	progress(o, "opencl: memory");
 	if (dlp_ocl_build(d, "kernels/opencl/mem.cl", "", &mem, &build_s) != 0) {
 		json_object_set_new(builds, "mem", json_null());
-		add_failed(results, "stream_copy", "dlprobe", "fp32", DLP_STATUS_ERROR,
+		add_failed(results, DLP_KERNEL_STREAM_COPY, "dlprobe", "fp32", DLP_STATUS_ERROR,
 			   dlp_error_message());
 	} else {
 		json_object_set_new(builds, "mem", dlp_json_real(build_s));
@@ -180,7 +180,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 	progress(o, "opencl: transfers");
 	for (i = 0; i < 2; i++)
 		for (j = 0; j < 3; j++)
-			if ((r = dlp_ocl_transfer(d, i == 0 ? "h2d" : "d2h", xv[j], c->xfer_bytes,
+			if ((r = dlp_ocl_transfer(d, i == 0 ? DLP_KERNEL_H2D : DLP_KERNEL_D2H, xv[j], c->xfer_bytes,
 						  &c->budget, 1)))
 				json_array_append_new(results, r);
 

@@ -366,7 +366,7 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	if (first_s)
 		*first_s = -1.0;
 	kind_name(kind, variant, sizeof variant);
-	r = dlp_result_new("gemm", "dlprobe", dlp_ocl_dtype_name(dt));
+	r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_ocl_dtype_name(dt));
 	if (!r)
 		return NULL;
 	result_shape(r, n, variant);
@@ -586,7 +586,7 @@ json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const 
 	double t0;
 	int ok = 0;
 
-	r = dlp_result_new("gemm", "clblast", "fp32");
+	r = dlp_result_new(DLP_KERNEL_GEMM, "clblast", "fp32");
 	if (!r)
 		return NULL;
 	result_shape(r, n, "CLBlastSgemm");

@@ -406,7 +406,7 @@ json_t *dlp_ocl_launch_latency(dlp_ocl_dev *d, cl_program prog, const dlp_budget
 	cl_int err, got = 0;
 	int ok = 0;
 
-	r = dlp_result_new("launch_latency", "dlprobe", NULL);
+	r = dlp_result_new(DLP_KERNEL_LAUNCH_LATENCY, "dlprobe", NULL);
 	if (!r)
 		return NULL;
 	json_object_set_new(r, "variant", json_string("enqueue+finish"));

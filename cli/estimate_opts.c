@@ -1,0 +1,246 @@
+/* The options of `estimate` and `compare`: machines, the workload and the
+ * training settings, each checked as it is parsed (a bad value is a one-line
+ * usage error). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/estimate_cli.h"
+#include "estimator/stack.h"
+
+enum {
+	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
+	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES,
+	O_STACK, O_ATTENTION, O_GRAD_ACCUM, O_CHECKPOINT, O_SHARD, O_NODES, O_NETWORK,
+};
+
+static const struct option est_longopts[] = {
+	DLP_CLI_COMMON_LONGOPTS,
+	{"help", no_argument, NULL, 'h'},
+	{"hw", required_argument, NULL, O_HW},
+	{"instance", required_argument, NULL, O_INSTANCE},
+	{"model", required_argument, NULL, O_MODEL},
+	{"dataset", required_argument, NULL, O_DATASET},
+	{"samples", required_argument, NULL, O_SAMPLES},
+	{"epochs", required_argument, NULL, O_EPOCHS},
+	{"batch", required_argument, NULL, O_BATCH},
+	{"precision", required_argument, NULL, O_PRECISION},
+	{"optimizer", required_argument, NULL, O_OPTIMIZER},
+	{"devices", required_argument, NULL, O_DEVICES},
+	{"classical", required_argument, NULL, O_CLASSICAL},
+	{"price", required_argument, NULL, O_PRICE},
+	{"retrain-every", required_argument, NULL, O_RETRAIN},
+	{"deadline", required_argument, NULL, O_DEADLINE},
+	{"input", required_argument, NULL, O_INPUT},
+	{"classes", required_argument, NULL, O_CLASSES},
+	{"stack", required_argument, NULL, O_STACK},
+	{"attention", required_argument, NULL, O_ATTENTION},
+	{"grad-accum", required_argument, NULL, O_GRAD_ACCUM},
+	{"checkpoint", no_argument, NULL, O_CHECKPOINT},
+	{"shard", required_argument, NULL, O_SHARD},
+	{"nodes", required_argument, NULL, O_NODES},
+	{"network-gbps", required_argument, NULL, O_NETWORK},
+	{NULL, 0, NULL, 0},
+};
+
+static int positive(const char *opt, const char *s, double *out, int integer)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (end == s || *end || errno || !isfinite(*out) || *out <= 0 || (integer && *out != floor(*out)) ||
+	    *out > 1e15)
+		return dlp_cli_usage("%s needs a positive %s (got \"%s\")", opt, integer ? "integer" : "number", s);
+	return DLP_EXIT_OK;
+}
+
+/* compare's machines: a bench file ("-" is one read from stdin, a path, an
+ * existing file, a .json name) or a catalog instance name. */
+static int add_machine(struct est_opts *o, const char *arg)
+{
+	if (o->n_hw == DLP_CLI_MAX_MACHINES)
+		return dlp_cli_usage("at most %d machines", DLP_CLI_MAX_MACHINES);
+	o->hw_is_file[o->n_hw] = strcmp(arg, "-") == 0 || access(arg, F_OK) == 0 || strchr(arg, '/') ||
+				 strstr(arg, ".json");
+	o->hw[o->n_hw++] = arg;
+	return DLP_EXIT_OK;
+}
+
+/* One option of the scale-out and framework settings (issue 10: the
+ * software stack, attention, gradient accumulation, checkpointing, ZeRO,
+ * nodes): an exit code, or -1 when c is not one of them. */
+static int scale_option(int c, const char *arg, struct est_opts *o)
+{
+	double v;
+	int rc = DLP_EXIT_OK;
+
+	switch (c) {
+	case O_STACK: {
+		enum dlp_stack_id id;
+		if (dlp_stack_parse(arg, &id))
+			rc = dlp_cli_usage("--stack: %s", dlp_error_message());
+		else
+			o->train.stack = id;
+		break;
+	}
+	case O_ATTENTION: {
+		enum dlp_attention a;
+		if (dlp_attention_parse(arg, &a))
+			rc = dlp_cli_usage("--attention: %s", dlp_error_message());
+		else
+			o->train.attention = a;
+		break;
+	}
+	case O_GRAD_ACCUM:
+		rc = positive("--grad-accum", arg, &v, 1);
+		o->train.grad_accum = v <= 1e6 ? (int)v : 1;
+		if (!rc && v > 1e6)
+			rc = dlp_cli_usage("--grad-accum %s is too large (at most 1e6)", arg);
+		break;
+	case O_CHECKPOINT:
+		o->train.checkpoint = 1;
+		break;
+	case O_SHARD:
+		if (strcmp(arg, "zero1") == 0 || strcmp(arg, "zero2") == 0 || strcmp(arg, "zero3") == 0)
+			o->train.shard = arg[4] - '0';
+		else
+			rc = dlp_cli_usage("--shard: unknown \"%s\" (zero1, zero2, zero3)", arg);
+		break;
+	case O_NODES:
+		rc = positive("--nodes", arg, &v, 1);
+		o->train.nodes = v <= 1e5 ? (int)v : 1;
+		if (!rc && v > 1e5)
+			rc = dlp_cli_usage("--nodes %s is too large (at most 1e5)", arg);
+		break;
+	case O_NETWORK: {
+		char *end;
+		errno = 0;
+		o->train.network_gbps = strtod(arg, &end);
+		if (end == arg || *end || errno || !isfinite(o->train.network_gbps) || o->train.network_gbps <= 0 ||
+		    o->train.network_gbps > 1e6)
+			rc = dlp_cli_usage("--network-gbps needs a positive number of Gbit/s per node (got \"%s\")", arg);
+		break;
+	}
+	default:
+		return -1;
+	}
+	return rc;
+}
+
+/* One option that sets a training setting or a workload figure: an exit
+ * code, or -1 when c is not one of them. */
+static int workload_option(int c, const char *arg, struct est_opts *o)
+{
+	double v;
+	int rc = DLP_EXIT_OK;
+
+	switch (c) {
+	case O_MODEL: o->model = arg; break;
+	case O_DATASET: o->dataset = arg; break;
+	case O_CLASSICAL: o->classical = arg; break;
+	case O_INPUT: o->input = arg; break;
+	case O_SAMPLES: rc = positive("--samples", arg, &o->samples, 1); break;
+	case O_EPOCHS: rc = positive("--epochs", arg, &o->train.epochs, 0); break;
+	case O_BATCH:
+		rc = positive("--batch", arg, &v, 1);
+		o->train.batch = v < 1e7 ? (int)v : 0;
+		if (!rc && v >= 1e7)
+			rc = dlp_cli_usage("--batch %s is too large", arg);
+		break;
+	case O_DEVICES:
+		rc = positive("--devices", arg, &v, 1);
+		o->train.devices = v < 1e5 ? (int)v : 0;
+		if (!rc && v >= 1e5)
+			rc = dlp_cli_usage("--devices %s is too large", arg);
+		break;
+	case O_CLASSES:
+		rc = positive("--classes", arg, &v, 1);
+		o->classes = v <= 1e8 ? (int)v : 0;
+		if (!rc && v > 1e8)
+			rc = dlp_cli_usage("--classes %s is too large (at most 1e8)", arg);
+		break;
+	case O_PRECISION:
+		if (dlp_precision_parse(arg, &o->train.precision))
+			rc = dlp_cli_usage("%s", dlp_error_message());
+		break;
+	case O_OPTIMIZER:
+		if (dlp_optimizer_parse(arg, &o->train.optimizer))
+			rc = dlp_cli_usage("%s", dlp_error_message());
+		break;
+	case O_PRICE: {
+		char *end;
+		errno = 0;
+		o->train.price_override = strtod(arg, &end);
+		if (end == arg || *end || errno || !isfinite(o->train.price_override) || o->train.price_override < 0)
+			rc = dlp_cli_usage("--price needs a non-negative number of USD per hour (got \"%s\")", arg);
+		break;
+	}
+	case O_RETRAIN:
+		if ((o->train.retrain_every_s = dlp_duration_parse(arg)) <= 0)
+			rc = dlp_cli_usage("--retrain-every needs a duration such as 12h, 1d, 1w (got \"%s\")", arg);
+		break;
+	case O_DEADLINE:
+		if ((o->train.deadline_s = dlp_duration_parse(arg)) <= 0)
+			rc = dlp_cli_usage("--deadline needs a duration such as 30m, 2h, 1d (got \"%s\")", arg);
+		break;
+	default:
+		return -1;
+	}
+	return rc;
+}
+
+/* Parse the estimate options from argv in one pass. With allow_pos
+ * (compare), positional arguments are machines wherever they stand, before,
+ * between or after the options ("-" included); getopt's in-order mode hands
+ * them over as code 1, and what follows "--" is taken after the loop. */
+int dlp_cli_estimate_opts(int argc, char **argv, struct est_opts *o, int allow_pos, void (*help)(void))
+{
+	int c, rc;
+
+	memset(o, 0, sizeof *o);
+	dlp_train_defaults(&o->train);
+	o->samples = 0;
+	while ((c = getopt_long(argc, argv, (allow_pos ? "-:h" DLP_CLI_COMMON_SHORTOPTS : ":h" DLP_CLI_COMMON_SHORTOPTS),
+				est_longopts, NULL)) != -1) {
+		switch (c) {
+		case 1:
+			rc = add_machine(o, optarg);
+			break;
+		case 'h':
+			help();
+			return -1;
+		case ':':
+			return dlp_cli_missing_value(argv[optind - 1]);
+		case O_HW:
+		case O_INSTANCE:
+			if (o->n_hw == DLP_CLI_MAX_MACHINES)
+				return dlp_cli_usage("at most %d --hw/--instance", DLP_CLI_MAX_MACHINES);
+			o->hw_is_file[o->n_hw] = c == O_HW;
+			o->hw[o->n_hw++] = optarg;
+			rc = DLP_EXIT_OK;
+			break;
+		default:
+			rc = workload_option(c, optarg, o);
+			if (rc == -1)
+				rc = scale_option(c, optarg, o);
+			if (rc == -1 && dlp_cli_common_option(c, optarg) != 0)
+				return dlp_cli_unknown_option(argv[optind - 1]);
+			if (rc == -1)
+				rc = DLP_EXIT_OK;
+		}
+		if (rc != DLP_EXIT_OK)
+			return rc;
+	}
+	if (!allow_pos && optind < argc)
+		return dlp_cli_usage("estimate takes no positional arguments (got \"%s\"; use --hw FILE)", argv[optind]);
+	for (; optind < argc; optind++) /* compare: machines after "--" */
+		if ((rc = add_machine(o, argv[optind])) != DLP_EXIT_OK)
+			return rc;
+	return DLP_EXIT_OK;
+}
