@@ -421,19 +421,39 @@ static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	return o;
 }
 
-/* The format the hardware executes for a requested one: a GPU without bf16
- * (or tf32) arithmetic runs fp32 (PyTorch raises for bf16 autocast on a
- * V100, and TF32 mode does not exist before Ampere); the estimate says so. */
-static void precision_check(const dlp_profile *p, struct prec *pr, json_t *flags)
+/* Whether the profile executes dt: a datasheet peak, or a measured GEMM of
+ * that format (not the fp32 fallback the rate lookup would give). */
+static int executes(const dlp_profile *p, enum dlp_dtype dt)
 {
-	int measured = 0;
-	const dlp_rateset *rs = p->configured.n ? &p->configured : &p->capability;
+	const dlp_rateset *sets[2] = {&p->configured, &p->capability};
+	size_t i, k;
 
-	if (pr->gemm == DLP_FP32 || p->peak_gflops[pr->gemm] > 0)
+	if (dt == DLP_FP32 || p->peak_gflops[dt] > 0)
+		return 1;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sets[k]->n; i++)
+			if (sets[k]->pts[i].dtype == dt && sets[k]->pts[i].gflops > 0)
+				return 1;
+	return 0;
+}
+
+/* The format the hardware executes for a requested one: a GPU without bf16
+ * (or tf32) arithmetic runs fp32 (PyTorch refuses bf16 autocast on a V100,
+ * and TF32 mode does not exist before Ampere); mixed precision on a CPU is
+ * bf16 autocast where the CPU has bf16 arithmetic (AVX512-BF16, AMX), else
+ * fp32. The estimate says which. */
+static void precision_check(const dlp_profile *p, const dlp_train *t, struct prec *pr, json_t *flags)
+{
+	if (!p->is_gpu && t->precision == DLP_PREC_MIXED) {
+		pr->gemm = executes(p, DLP_BF16) ? DLP_BF16 : executes(p, DLP_FP16) ? DLP_FP16 : DLP_FP32;
+		if (pr->gemm == DLP_FP32) {
+			pr->abytes = 4;
+			json_array_append_new(flags, json_string("mixed precision: this CPU has no bf16 or fp16 "
+								 "arithmetic, so frameworks run fp32: estimated at fp32"));
+		}
 		return;
-	if (rs->n)
-		dlp_profile_gemm_gflops(p, rs, pr->gemm, 1024, 1024, 1024, &measured);
-	if (measured)
+	}
+	if (executes(p, pr->gemm))
 		return;
 	if (p->is_gpu) {
 		json_array_append_new(flags, json_sprintf("%s has no %s arithmetic: estimated at fp32, as a "
@@ -532,7 +552,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	steps = ceil(samples / ((double)batch * ranks)) * t->epochs;
 	o = json_object();
 	flags = json_array();
-	precision_check(p, &pr, flags);
+	precision_check(p, t, &pr, flags);
 	json_object_set_new(o, "model", dlp_model_summary_json(m));
 	json_object_set_new(o, "settings",
 			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", batch, "devices", devices,
