@@ -42,6 +42,8 @@ static const char estimate_help_tail[] =
 "                     weights over the ranks\n"
 "  --nodes N          nodes of the instance (default 1)\n"
 "  --network-gbps G   network between nodes instead of the catalog's\n"
+"  --catalog FILE     instances and prices merged over the built-in catalog\n"
+"                     (its format: `dlprobe list instances --json`)\n"
 "  --price USD_PER_H  price per hour instead of the catalog's\n"
 "  --retrain-every D  retraining cadence (30m, 12h, 1d, 1w, 1mo): monthly cost\n"
 "  --deadline D       longest acceptable training time (same units)\n"

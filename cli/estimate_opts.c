@@ -16,7 +16,7 @@
 enum {
 	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
 	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES,
-	O_STACK, O_ATTENTION, O_GRAD_ACCUM, O_CHECKPOINT, O_SHARD, O_NODES, O_NETWORK,
+	O_STACK, O_ATTENTION, O_GRAD_ACCUM, O_CHECKPOINT, O_SHARD, O_NODES, O_NETWORK, O_CATALOG,
 };
 
 static const struct option est_longopts[] = {
@@ -45,6 +45,7 @@ static const struct option est_longopts[] = {
 	{"shard", required_argument, NULL, O_SHARD},
 	{"nodes", required_argument, NULL, O_NODES},
 	{"network-gbps", required_argument, NULL, O_NETWORK},
+	{"catalog", required_argument, NULL, O_CATALOG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -125,6 +126,16 @@ static int scale_option(int c, const char *arg, struct est_opts *o)
 		if (end == arg || *end || errno || !isfinite(o->train.network_gbps) || o->train.network_gbps <= 0 ||
 		    o->train.network_gbps > 1e6)
 			rc = dlp_cli_usage("--network-gbps needs a positive number of Gbit/s per node (got \"%s\")", arg);
+		break;
+	}
+	case O_CATALOG: {
+		json_error_t err;
+		json_t *user = json_load_file(arg, 0, &err);
+		if (!user)
+			rc = dlp_cli_usage("--catalog %s: %s", arg, err.text);
+		else if (dlp_catalog_merge(user, arg))
+			rc = dlp_cli_usage("--catalog %s", dlp_error_message());
+		json_decref(user);
 		break;
 	}
 	default:

@@ -153,6 +153,16 @@ const json_t *dlp_catalog(void);
  * "scenario_references": what the default run compares this machine with),
  * NULL past the end. */
 const char *dlp_catalog_default(const char *list, size_t i);
+/* A user catalog (the format of data/instances.json, e.g. `dlprobe list
+ * instances --json` output with other prices) merged over the built-in one:
+ * its gpu_models and cpu_models replace or add models of the same key, its
+ * instances replace the built-in instance of the same name or are added.
+ * Checked first, merged only when every entry is valid (-1 and a one-line
+ * error naming the entry otherwise). Not thread-safe: call before any
+ * estimate. */
+int dlp_catalog_merge(const json_t *user, const char *label);
+/* for dlp_catalog_merge (estimator/catalog.c) only */
+json_t *dlp_catalog_writable(void);
 
 /* ---- workloads and estimates -------------------------------------------- */
 

@@ -100,6 +100,12 @@ const json_t *dlp_catalog(void)
 	return catalog_doc;
 }
 
+json_t *dlp_catalog_writable(void)
+{
+	pthread_once(&catalog_once, catalog_load);
+	return catalog_doc;
+}
+
 const char *dlp_catalog_default(const char *list, size_t i)
 {
 	return json_string_value(json_array_get(json_object_get(json_object_get(dlp_catalog(), "defaults"), list), i));
@@ -155,9 +161,12 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 	p->price_per_h = json_number_value(json_object_get(inst, "price_usd_per_h"));
 	p->network_gbps = json_number_value(json_object_get(inst, "network_gbps"));
 	snprintf(p->price_date, sizeof p->price_date, "%s",
-		 json_string_value(json_object_get(inst, "price_date")));
+		 json_is_string(json_object_get(inst, "price_date")) ? json_string_value(json_object_get(inst, "price_date"))
+								     : "");
 	snprintf(p->price_source, sizeof p->price_source, "%s",
-		 json_string_value(json_object_get(inst, "price_source")));
+		 json_is_string(json_object_get(inst, "price_source"))
+			 ? json_string_value(json_object_get(inst, "price_source"))
+			 : "");
 	gpu = json_object_get(json_object_get(cat, "gpu_models"), json_string_value(json_object_get(inst, "gpu")));
 	if (gpu) {
 		const json_t *pk = json_object_get(gpu, "peak_tflops");

@@ -154,5 +154,37 @@ expect "llama2_7b zero3 + checkpoint fits, flagged" 0 "fits only sharded" -- "$B
 expect "bf16 on a V100: estimated at fp32, flagged" 0 "no bf16 arithmetic" -- "$B" estimate --model resnet50 \
 	--dataset imagenet --instance p3.2xlarge --precision bf16 --json -q --classical none
 
+# ---- --catalog: a user catalog merged over the built-in one ----------------------
+"$B" list instances --json > "$T/cat.json"
+python3 - "$T" <<'PY'
+import json, sys
+d = json.load(open(f"{sys.argv[1]}/cat.json"))
+for i in d["instances"]:
+    if i["name"] == "p4d.24xlarge":
+        i.update(price_usd_per_h=9.99, price_date="2026-12", price_source="spot, test")
+d["instances"].append(dict(d["instances"][0], name="my-v100-box", price_usd_per_h=1.5))
+json.dump(d, open(f"{sys.argv[1]}/cat2.json", "w"))
+bad = {"instances": [{"name": "x", "cpu": "no-such-cpu", "vcpus": 4}]}
+json.dump(bad, open(f"{sys.argv[1]}/badcpu.json", "w"))
+json.dump({"instances": [{"cpu": "epyc-7r13", "vcpus": 4}]}, open(f"{sys.argv[1]}/noname.json", "w"))
+json.dump({"instances": [{"name": "y", "cpu": "epyc-7r13", "vcpus": 4, "gpu": "no-such-gpu", "gpus": 1}]},
+          open(f"{sys.argv[1]}/badgpu.json", "w"))
+json.dump({"instances": [{"name": "z", "cpu": "epyc-7r13", "vcpus": 4, "price_usd_per_h": -1}]},
+          open(f"{sys.argv[1]}/badprice.json", "w"))
+PY
+printf '{"instances": [' > "$T/broken.json"
+expect "list instances --json read back as a catalog, a price overridden" 0 'p4d.24xlarge +\(\$9.99/h, price of 2026-12\)' -- \
+	"$B" estimate --catalog "$T/cat2.json" --instance p4d.24xlarge --model resnet50 --dataset imagenet
+expect "--catalog adds an instance" 0 "my-v100-box" -- \
+	"$B" estimate --catalog "$T/cat2.json" --instance my-v100-box --model resnet50 --dataset imagenet
+for c in "broken:--catalog" "badcpu:cpu_models" "noname:needs a \"name\"" "badgpu:gpu_models" "badprice:price_usd_per_h"; do
+	n=${c%%:*} pat=${c#*:}
+	expect "--catalog $n refused" 2 "$pat" -- "$B" estimate --catalog "$T/$n.json" --instance p4d.24xlarge \
+		--model resnet50 --dataset imagenet
+	one_line "--catalog $n: one line"
+done
+expect "--catalog missing file" 2 "--catalog" -- "$B" estimate --catalog "$T/none.json" --model resnet50 --dataset imagenet
+one_line "--catalog missing file: one line"
+
 echo "cli_estimate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
