@@ -140,6 +140,7 @@ check-cli: $(BIN) $(FAKE_LIBS)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
 	BUILD=$(BUILD) sh tests/published_runs.sh
+	BUILD=$(BUILD) sh tests/faults.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh

@@ -36,8 +36,12 @@ const char dlp_usage_text[] =
 "  DLPROBE_BLAS_LIB  system BLAS to measure beside dlprobe (default: libblas.so.3,\n"
 "                    then libopenblas.so.0, libblis.so.4)\n"
 "  DLPROBE_CUDA_SKIP comma-separated CUDA kernels to leave out (reported skipped)\n"
+"  DLPROBE_GPU_TIMEOUT\n"
+"                    seconds a GPU backend's measurement may take (default 180\n"
+"                    per device, 900 with --full); past it the backend is an error\n"
 "\n"
 "Exit status:\n"
-"  0  success\n"
+"  0  success (a GPU backend whose driver crashed or hung is an error entry\n"
+"     in the document; the other results are kept)\n"
 "  1  runtime failure (a file could not be written, a measurement failed)\n"
 "  2  usage error (unknown option or command, bad value, bad input document)\n";

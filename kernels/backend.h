@@ -36,8 +36,18 @@ typedef struct dlp_backend {
  * status "error"; NULL only for an unknown name (message set). */
 json_t *dlp_bench_run(const char *which, const dlp_bench_opts *o);
 
+/* One backend's entry of that section: {"backend", status, reason,
+ * "devices"}. An isolated backend whose probe section shows its driver
+ * crashing or hanging is not run (an error entry says why); otherwise it
+ * runs in a child that answers its devices as JSON, within
+ * DLPROBE_GPU_TIMEOUT seconds or a default scaled by the devices probed. */
+json_t *dlp_bench_run_backend(const dlp_backend *b, const dlp_bench_opts *o);
+
 /* The table of compiled-in backends, NULL-terminated. */
 extern const dlp_backend *const dlp_backends[];
 const dlp_backend *dlp_backend_find(const char *name);
+/* 1 for a backend that calls a vendor driver, which may crash or hang:
+ * dlp_bench_run measures it in a child process with a deadline. */
+int dlp_backend_isolated(const dlp_backend *b);
 
 #endif

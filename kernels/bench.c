@@ -1,7 +1,180 @@
+/* The bench section: every requested backend, each an entry. A backend that
+ * calls a vendor driver runs in a child process (common/isolate.c) with a
+ * deadline, so a driver that crashes or hangs costs only its own entry: the
+ * CPU results and the document survive. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/isolate.h"
 #include "dlprobe/json.h"
 #include "kernels/backend.h"
+
+/* Deadline per device the probe saw (at least one): the longest runs
+ * measured are about 21 s (--quick) and 53 s (--full) for one H100 with
+ * cuBLAS beside (docs/gpu.md), and about 10 s (--quick) on PoCL; these
+ * leave room for slower devices, first-use JIT compiles and peer pairs. */
+#define ISOLATE_QUICK_S_PER_DEVICE 180.0
+#define ISOLATE_FULL_S_PER_DEVICE 900.0
+/* Overrides that deadline (seconds, per backend). */
+#define ISOLATE_TIMEOUT_ENV "DLPROBE_GPU_TIMEOUT"
+#define ISOLATE_TIMEOUT_MAX_S 1e6
+/* A whole backend's JSON, every sample kept: a few MB for eight GPUs. */
+#define ISOLATE_MAX_ANSWER ((size_t)256 << 20)
+
+/* Devices listed under the probe section (any "devices" array in it). */
+static size_t probed_devices(const json_t *j)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0, i;
+
+	if (json_is_object(j)) {
+		json_object_foreach((json_t *)j, key, v) {
+			if (strcmp(key, "devices") == 0 && json_is_array(v))
+				n += json_array_size(v);
+			else
+				n += probed_devices(v);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v)
+			n += probed_devices(v);
+	}
+	return n;
+}
+
+/* The deadline for b: DLPROBE_GPU_TIMEOUT, else the default per device. */
+static int isolate_timeout(const dlp_backend *b, const dlp_bench_opts *o, double *timeout_s)
+{
+	const char *e = getenv(ISOLATE_TIMEOUT_ENV);
+	size_t ndev = o->probe ? probed_devices(json_object_get(o->probe, b->name)) : 0;
+	char *end;
+	double v;
+
+	if (!e || !*e) {
+		*timeout_s = (ndev > 1 ? (double)ndev : 1.0) *
+			     (o->full ? ISOLATE_FULL_S_PER_DEVICE : ISOLATE_QUICK_S_PER_DEVICE);
+		return 0;
+	}
+	/* decimal only: strtod would also take hex, "inf" and "nan" */
+	if (strspn(e, "0123456789.") != strlen(e))
+		return dlp_error_set("%s=%s is not a decimal number of seconds", ISOLATE_TIMEOUT_ENV, e);
+	errno = 0;
+	v = strtod(e, &end);
+	if (*end || errno || !(v > 0.0) || v > ISOLATE_TIMEOUT_MAX_S)
+		return dlp_error_set("%s=%s is not a number of seconds in (0, %g]",
+				     ISOLATE_TIMEOUT_ENV, e, ISOLATE_TIMEOUT_MAX_S);
+	*timeout_s = v;
+	return 0;
+}
+
+/* The reason not to run b: its driver crashed or hung in the probe (the
+ * probe queried it in a child too). NULL to go ahead. */
+static const char *probe_failure(const dlp_backend *b, const dlp_bench_opts *o)
+{
+	const json_t *sec = o->probe ? json_object_get(o->probe, b->name) : NULL;
+	const char *st = json_string_value(json_object_get(sec, "status"));
+	const char *why = json_string_value(json_object_get(sec, "reason"));
+
+	if (!st || strcmp(st, "error") != 0 || !why)
+		return NULL;
+	if (strstr(why, DLP_ISOLATE_CRASHED) || strstr(why, DLP_ISOLATE_TIMED_OUT))
+		return why;
+	return NULL;
+}
+
+struct isolated_run {
+	const dlp_backend *b;
+	const dlp_bench_opts *o;
+};
+
+static void note_progress(void *user, const char *what)
+{
+	(void)user;
+	dlp_isolate_note(what);
+}
+
+/* In the child: run the backend, answer its devices array as JSON. */
+static int run_child(void *arg, const char **answer, size_t *len)
+{
+	const struct isolated_run *ir = arg;
+	dlp_bench_opts co = *ir->o;
+	json_t *devices = json_array();
+	char *s;
+	int rc = -1;
+
+	co.progress = ir->o->progress ? note_progress : NULL;
+	co.progress_user = NULL;
+	if (ir->b->run(&co, devices) != 0)
+		goto out;
+	/* jansson writes reals with 17 significant digits: they read back exactly */
+	s = json_dumps(devices, JSON_COMPACT);
+	if (!s) {
+		dlp_error_set("cannot serialise the results");
+		goto out;
+	}
+	*answer = s;
+	*len = strlen(s);
+	rc = 0;
+out:
+	json_decref(devices);
+	return rc;
+}
+
+static int run_isolated(const dlp_backend *b, const dlp_bench_opts *o, json_t *devices)
+{
+	struct isolated_run ir = { b, o };
+	dlp_isolate_opts io = { 0, ISOLATE_MAX_ANSWER, o->progress, o->progress_user };
+	const char *skip = probe_failure(b, o);
+	char *answer = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *got = NULL;
+	int rc = -1;
+
+	if (skip) {
+		dlp_error_set("not measured: in the probe, %s", skip);
+		goto out;
+	}
+	if (isolate_timeout(b, o, &io.timeout_s) != 0)
+		goto out;
+	if (dlp_isolate_call(run_child, &ir, &io, &answer, &len) != 0) {
+		char why[512];
+
+		/* "crashed (signal 11, SIGSEGV)" alone would not say who did */
+		snprintf(why, sizeof why, "%s", dlp_error_message());
+		dlp_error_set("the %s measurement %s", b->name, why);
+		goto out;
+	}
+	got = json_loadb(answer, len, 0, &jerr);
+	if (!json_is_array(got)) {
+		dlp_error_set("the %s measurement answered invalid JSON: %s", b->name, jerr.text);
+		goto out;
+	}
+	json_array_extend(devices, got);
+	rc = 0;
+out:
+	json_decref(got);
+	free(answer);
+	return rc;
+}
+
+json_t *dlp_bench_run_backend(const dlp_backend *b, const dlp_bench_opts *o)
+{
+	json_t *entry = json_object(), *devices = json_array();
+	int rc;
+
+	json_object_set_new(entry, "backend", json_string(b->name));
+	dlp_error_clear();
+	rc = dlp_backend_isolated(b) ? run_isolated(b, o, devices) : b->run(o, devices);
+	if (rc != 0)
+		dlp_json_set_status(entry, DLP_STATUS_ERROR, dlp_error_message());
+	else
+		dlp_json_set_status(entry, DLP_STATUS_OK, NULL);
+	json_object_set_new(entry, "devices", devices);
+	return entry;
+}
 
 json_t *dlp_bench_run(const char *which, const dlp_bench_opts *o)
 {
@@ -18,20 +191,10 @@ json_t *dlp_bench_run(const char *which, const dlp_bench_opts *o)
 	json_object_set_new(bench, "backends", backends);
 	for (i = 0; dlp_backends[i]; i++) {
 		const dlp_backend *b = dlp_backends[i];
-		json_t *entry, *devices;
 
 		if (strcmp(which, "all") != 0 && strcmp(which, b->name) != 0)
 			continue;
-		entry = json_object();
-		devices = json_array();
-		json_object_set_new(entry, "backend", json_string(b->name));
-		dlp_error_clear();
-		if (b->run(o, devices) != 0)
-			dlp_json_set_status(entry, DLP_STATUS_ERROR, dlp_error_message());
-		else
-			dlp_json_set_status(entry, DLP_STATUS_OK, NULL);
-		json_object_set_new(entry, "devices", devices);
-		json_array_append_new(backends, entry);
+		json_array_append_new(backends, dlp_bench_run_backend(b, o));
 	}
 	return bench;
 }

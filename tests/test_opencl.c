@@ -107,19 +107,6 @@ static void test_error_names(void **state)
 	assert_string_equal(dlp_error_message(), "CL_MEM_OBJECT_ALLOCATION_FAILURE (-4) at here");
 }
 
-static void test_half_conversion(void **state)
-{
-	static const float exact[] = { 0.0f, 1.0f, -2.5f, 65504.0f, 0.000061035156f, 5.9604645e-8f };
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < sizeof exact / sizeof exact[0]; i++)
-		assert_true(dlp_ocl_f16_to_f32(dlp_ocl_f32_to_f16(exact[i])) == exact[i]);
-	assert_int_equal(dlp_ocl_f32_to_f16(1e6f), 0x7c00);        /* overflow: inf */
-	assert_int_equal(dlp_ocl_f32_to_f16(1.0f + 1.0f / 4096), 0x3c00); /* ties to even */
-	assert_true(fabsf(dlp_ocl_f16_to_f32(dlp_ocl_f32_to_f16(3.14159f)) - 3.14159f) < 2e-3f);
-}
-
 static void test_gemm_every_kind_fp32(void **state)
 {
 	struct fx *f = *state;
@@ -377,7 +364,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_names),
-		cmocka_unit_test(test_half_conversion),
 		cmocka_unit_test(test_gemm_every_kind_fp32),
 		cmocka_unit_test(test_gemm_fp64_fp16),
 		cmocka_unit_test(test_gemm_shape_not_multiple_is_skipped),

@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "dlprobe/dlprobe.h"
+#include "kernels/host.h"   /* random inputs, bf16 conversion */
 
 typedef enum dlp_cpu_isa {
 	DLP_CPU_GENERIC = 0,
@@ -207,19 +208,11 @@ int dlp_blas_dgemm(dlp_blas *b, size_t m, size_t n, size_t k, const double *a,
 void dlp_cpu_ftz_daz(void);
 /* 64-byte aligned allocation (free with free()); NULL on failure. */
 void *dlp_cpu_alloc(size_t bytes);
-/* Deterministic random normals (Box-Muller over a xorshift generator). */
-void dlp_fill_normal_f32(float *x, size_t n, uint64_t seed);
-void dlp_fill_normal_f64(double *x, size_t n, uint64_t seed);
 /* Naive column-major reference GEMM in double precision (tests, checks). */
 void dlp_gemm_ref_f32(size_t m, size_t n, size_t k, const float *a, const float *b, double *c);
 void dlp_gemm_ref_f64(size_t m, size_t n, size_t k, const double *a, const double *b, double *c);
 void dlp_gemm_ref_bf16(size_t m, size_t n, size_t k, const uint16_t *a, const uint16_t *b,
 		       double *c);
-/* bf16 as raw uint16_t: round to nearest even (NaN kept), and back. */
-uint16_t dlp_f32_to_bf16(float f);
-float dlp_bf16_to_f32(uint16_t h);
-/* Random normals rounded to bf16: the reference uses exactly these values. */
-void dlp_fill_normal_bf16(uint16_t *x, size_t n, uint64_t seed);
 /* Max relative error of c against ref, scaled by the magnitude expected for
  * a k-term dot product of unit normals (|ref| + sqrt(k)). */
 double dlp_max_rel_err_f32(size_t n, const float *c, const double *ref, size_t k);

@@ -1,5 +1,5 @@
 /* dlprobe CUDA kernels for compute_70 and later (the driver JITs the PTX for
- * newer GPUs). Launch shapes are fixed by the host (kernels/cuda/backend_cuda.c):
+ * newer GPUs). Launch shapes are fixed by the host (the table in kernels/cuda/cu_gemm.c):
  *   dlp_sgemm_128x128     grid (N/128, M/128), 256 threads; M, N % 128, K % 8
  *   dlp_sgemm_128x128_db  the same launch and shapes
  *   dlp_hgemm_wmma        C = A * B^T (B is N x K); grid (N/128, M/128),

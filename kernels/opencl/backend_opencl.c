@@ -62,15 +62,6 @@ static void add_failed(json_t *results, const char *kernel, const char *impl,
 	json_array_append_new(results, r);
 }
 
-static void set_vs_reference(json_t *own, const json_t *ref)
-{
-	json_t *a = json_object_get(own, "rate_gflops"), *b = json_object_get(ref, "rate_gflops");
-
-	if (json_is_number(a) && json_is_number(b) && json_number_value(b) > 0.0)
-		json_object_set_new(own, "vs_reference",
-				    dlp_json_real(json_number_value(a) / json_number_value(b)));
-}
-
 /* Build, tune and measure one dtype's GEMM; returns the fp32 results of the
  * measured shapes through own[] (borrowed references) for vs_reference. */
 static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_ocl_dtype dt,
@@ -129,12 +120,12 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 			 const dlp_bench_opts *o)
 {
 	json_t *results = json_object_get(dev, "results"), *builds = json_object(),
-	       *tunes = json_object(), *own[4] = { NULL, NULL, NULL, NULL }, *r, *first_err = NULL;
+	       *tunes = json_object(), *own[4] = { NULL, NULL, NULL, NULL }, *r;
 	static const char *const bw[] = { "read", "copy", "triad" };
 	static const char *const xv[] = { "pageable", "pinned", "mapped" };
 	cl_program mem = NULL;
 	double build_s = 0.0;
-	size_t i, j, nok = 0;
+	size_t i, j;
 
 	bench_gemm(d, c, DLP_OCL_FP32, results, builds, tunes, own, o);
 	for (i = 0; i < 4 && c->gemm_n[i] > 0; i++) {
@@ -151,7 +142,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 		if (!r)
 			continue;
 		if (own[i])
-			set_vs_reference(own[i], r);
+			dlp_result_vs_reference(own[i], r);
 		json_array_append_new(results, r);
 	}
 	if (d->fp64)
@@ -186,20 +177,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 
 	json_object_set_new(dev, "program_build_s", builds);
 	json_object_set_new(dev, "autotune", tunes);
-	json_array_foreach(results, i, r) {
-		const char *st = json_string_value(json_object_get(r, "status"));
-
-		if (st && strcmp(st, "ok") == 0)
-			nok++;
-		else if (st && strcmp(st, "error") == 0 && !first_err)
-			first_err = r;
-	}
-	if (nok)
-		dlp_json_set_status(dev, DLP_STATUS_OK, NULL);
-	else
-		dlp_json_set_status(dev, DLP_STATUS_ERROR,
-				    first_err ? json_string_value(json_object_get(first_err, "reason"))
-					      : "nothing could be measured");
+	dlp_device_status_from_results(dev);
 	return 0;
 }
 
@@ -224,18 +202,6 @@ static json_t *device_object(const dlp_ocl_dev *d)
 	return dev;
 }
 
-static void append_status(json_t *devices, dlp_status st, const char *why)
-{
-	json_t *dev = json_object();
-
-	json_object_set_new(dev, "name", json_null());
-	json_object_set_new(dev, "type", json_null());
-	json_object_set_new(dev, "memory_bytes", json_null());
-	dlp_json_set_status(dev, st, why);
-	json_object_set_new(dev, "results", json_array());
-	json_array_append_new(devices, dev);
-}
-
 int dlp_ocl_run_cfg(const dlp_ocl_cfg *c, const dlp_bench_opts *o, json_t *devices)
 {
 	cl_platform_id *plats = NULL;
@@ -247,19 +213,19 @@ int dlp_ocl_run_cfg(const dlp_ocl_cfg *c, const dlp_bench_opts *o, json_t *devic
 
 	err = clGetPlatformIDs(0, NULL, &np);
 	if (err == -1001 || (err == CL_SUCCESS && np == 0)) {
-		append_status(devices, DLP_STATUS_UNAVAILABLE,
+		dlp_devices_append_status(devices, DLP_STATUS_UNAVAILABLE,
 			      "no OpenCL platform (CL_PLATFORM_NOT_FOUND_KHR): no ICD installed");
 		return 0;
 	}
 	if (err != CL_SUCCESS) {
 		dlp_ocl_fail(err, "clGetPlatformIDs");
-		append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
+		dlp_devices_append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
 		return 0;
 	}
 	plats = calloc(np, sizeof *plats);
 	if (!plats || (err = clGetPlatformIDs(np, plats, NULL)) != CL_SUCCESS) {
 		dlp_ocl_fail(plats ? err : CL_OUT_OF_HOST_MEMORY, "clGetPlatformIDs");
-		append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
+		dlp_devices_append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
 		goto out;
 	}
 	for (p = 0; p < np; p++) {
@@ -269,7 +235,7 @@ int dlp_ocl_run_cfg(const dlp_ocl_cfg *c, const dlp_bench_opts *o, json_t *devic
 			continue;
 		if (err != CL_SUCCESS) {
 			dlp_ocl_fail(err, "clGetDeviceIDs");
-			append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
+			dlp_devices_append_status(devices, DLP_STATUS_ERROR, dlp_error_message());
 			continue;
 		}
 		free(ids);
@@ -296,7 +262,7 @@ int dlp_ocl_run_cfg(const dlp_ocl_cfg *c, const dlp_bench_opts *o, json_t *devic
 	}
 	if (!found) {
 		snprintf(why, sizeof why, "%u OpenCL platform(s) but no device", (unsigned)np);
-		append_status(devices, DLP_STATUS_UNAVAILABLE, why);
+		dlp_devices_append_status(devices, DLP_STATUS_UNAVAILABLE, why);
 	}
 out:
 	free(ids);

@@ -14,6 +14,7 @@
 
 #include "kernels/backend.h"
 #include "kernels/harness.h"
+#include "kernels/host.h"
 
 /* "CL_OUT_OF_RESOURCES" etc.; "CL error -N" for codes it does not know. */
 const char *dlp_ocl_error_name(cl_int err);
@@ -93,6 +94,26 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, int n,
 		      const dlp_budget *tb, json_t **tune);
 
+/* Shared by ocl_gemm.c and ocl_clblast.c. */
+/* Inputs as the device stores them, and the same values as floats for the
+ * reference (fp16 inputs are rounded first, so the check sees what the
+ * device saw). */
+struct dlp_ocl_gemm_host {
+	int n;
+	enum dlp_ocl_dtype dt;
+	size_t elem, celem;       /* bytes per stored input, per output element */
+	float *af, *bf;
+	void *ha, *hb, *hc;
+};
+int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, int n);
+void dlp_ocl_gemm_host_free(struct dlp_ocl_gemm_host *h);
+void dlp_ocl_gemm_result_shape(json_t *r, int n, const char *variant);
+/* What every GEMM measurement ends with, own kernel or CLBlast: read C
+ * back, check it against the host reference, then time rep. Fills r;
+ * 0 when measured, -1 with the reason in dlp_error_message(). */
+int dlp_ocl_gemm_verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct dlp_ocl_gemm_host *h, int n,
+				    dlp_rep_fn rep, void *run, const dlp_budget *b, json_t *r);
+
 /* CLBlast's SGEMM at the same shape, the library loaded at run time (lib
  * NULL: libclblast.so.1). Status "unavailable" when it cannot be loaded. */
 json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const char *lib);
@@ -129,11 +150,5 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 			 const dlp_bench_opts *o);
 /* Enumerate every platform and device and bench each. */
 int dlp_ocl_run_cfg(const dlp_ocl_cfg *c, const dlp_bench_opts *o, json_t *devices);
-
-/* ---- host helpers (ocl_util.c) ---------------------------------------------- */
-/* Deterministic standard normal numbers (xorshift + Box-Muller). */
-void dlp_ocl_randn(float *x, size_t n, uint64_t seed);
-uint16_t dlp_ocl_f32_to_f16(float f);
-float dlp_ocl_f16_to_f32(uint16_t h);
 
 #endif

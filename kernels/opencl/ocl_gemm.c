@@ -1,7 +1,6 @@
-/* OpenCL GEMM: dlprobe's kernels (gemm.cl) with a short auto-tune, and
- * CLBlast at the same shapes as the reference. Every output is checked
- * against a double-precision CPU reference before its time counts. */
-#include <dlfcn.h>
+/* OpenCL GEMM: dlprobe's kernels (gemm.cl) with a short auto-tune (CLBlast,
+ * the reference, is in ocl_clblast.c). Every output is checked against a
+ * double-precision CPU reference before its time counts. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,18 +38,7 @@ static void kind_name(const dlp_ocl_gemm_kind *k, char *buf, size_t len)
 	snprintf(buf, len, "%s/local%zux%zu", k->kernel, k->lx, k->ly);
 }
 
-/* Inputs as the device stores them, and the same values as floats for the
- * reference (fp16 inputs are rounded first, so the check sees what the
- * device saw). */
-struct gemm_host {
-	int n;
-	enum dlp_ocl_dtype dt;
-	size_t elem, celem;       /* bytes per stored input, per output element */
-	float *af, *bf;
-	void *ha, *hb, *hc;
-};
-
-static void host_free(struct gemm_host *h)
+void dlp_ocl_gemm_host_free(struct dlp_ocl_gemm_host *h)
 {
 	free(h->af);
 	free(h->bf);
@@ -60,7 +48,7 @@ static void host_free(struct gemm_host *h)
 	memset(h, 0, sizeof *h);
 }
 
-static int host_init(struct gemm_host *h, enum dlp_ocl_dtype dt, int n)
+int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, int n)
 {
 	size_t nn = (size_t)n * (size_t)n, i;
 
@@ -75,20 +63,20 @@ static int host_init(struct gemm_host *h, enum dlp_ocl_dtype dt, int n)
 	h->hb = malloc(nn * h->elem);
 	h->hc = malloc(nn * h->celem);
 	if (!h->af || !h->bf || !h->ha || !h->hb || !h->hc) {
-		host_free(h);
+		dlp_ocl_gemm_host_free(h);
 		return dlp_error_set("out of memory for %dx%d GEMM inputs", n, n);
 	}
-	dlp_ocl_randn(h->af, nn, 12345);
-	dlp_ocl_randn(h->bf, nn, 67890);
+	dlp_fill_normal_f32(h->af, nn, 12345);
+	dlp_fill_normal_f32(h->bf, nn, 67890);
 	for (i = 0; i < nn; i++) {
 		switch (dt) {
 		case DLP_OCL_FP16: {
-			uint16_t a = dlp_ocl_f32_to_f16(h->af[i]), b = dlp_ocl_f32_to_f16(h->bf[i]);
+			uint16_t a = dlp_f32_to_f16(h->af[i]), b = dlp_f32_to_f16(h->bf[i]);
 
 			((uint16_t *)h->ha)[i] = a;
 			((uint16_t *)h->hb)[i] = b;
-			h->af[i] = dlp_ocl_f16_to_f32(a);
-			h->bf[i] = dlp_ocl_f16_to_f32(b);
+			h->af[i] = dlp_f16_to_f32(a);
+			h->bf[i] = dlp_f16_to_f32(b);
 			break;
 		}
 		case DLP_OCL_FP64:
@@ -104,49 +92,13 @@ static int host_init(struct gemm_host *h, enum dlp_ocl_dtype dt, int n)
 	return 0;
 }
 
-/* Check h->hc: every element finite, and a spread of entries (corners and
- * a stride through the matrix) against a double reference. The error is
- * normalised by sum |a_ik b_kj|, the scale rounding error grows with. */
-static int host_verify(const struct gemm_host *h, double *max_err)
+/* Check h->hc on sampled entries against a double reference (kernels/host.c). */
+static int host_verify(const struct dlp_ocl_gemm_host *h, double *max_err)
 {
-	const int n = h->n, samples = 257;
-	const double tol = h->dt == DLP_OCL_FP64 ? 1e-12 : 1e-5;
-	size_t nn = (size_t)n * (size_t)n, x;
-	double worst = 0.0;
-	int s, k;
+	const dlp_gemm_sample_check g = { (size_t)h->n, h->af, h->bf, 0, h->hc, h->celem == 8,
+					  h->dt == DLP_OCL_FP64 ? 1e-12 : 1e-5 };
 
-	for (x = 0; x < nn; x++) {
-		double v = h->celem == 8 ? ((double *)h->hc)[x] : ((float *)h->hc)[x];
-
-		if (!isfinite(v))
-			return dlp_error_set("verification failed: C[%zu] is not finite", x);
-	}
-	for (s = 0; s < samples; s++) {
-		size_t i = s == 0 ? 0 : s == 1 ? (size_t)n - 1 : ((size_t)s * 7919u + 13u) % (size_t)n;
-		size_t j = s == 0 ? 0 : s == 1 ? (size_t)n - 1 : ((size_t)s * 104729u + 7u) % (size_t)n;
-		double ref = 0.0, mag = 0.0, got, e;
-
-		for (k = 0; k < n; k++) {
-			double p = (double)h->af[i * (size_t)n + (size_t)k] *
-				   (double)h->bf[(size_t)k * (size_t)n + j];
-
-			ref += p;
-			mag += fabs(p);
-		}
-		got = h->celem == 8 ? ((double *)h->hc)[i * (size_t)n + j]
-				    : ((float *)h->hc)[i * (size_t)n + j];
-		e = fabs(got - ref) / (mag > 0.0 ? mag : 1.0);
-		if (e > worst)
-			worst = e;
-		if (!(e <= tol)) {
-			*max_err = e;
-			return dlp_error_set("verification failed: C[%zu][%zu] = %g, reference %g "
-					     "(error %.3g of sum|ab|, tolerance %.1g)",
-					     i, j, got, ref, e, tol);
-		}
-	}
-	*max_err = worst;
-	return 0;
+	return dlp_gemm_check_sampled(&g, max_err);
 }
 
 struct gemm_run {
@@ -214,11 +166,8 @@ out:
 	return rc;
 }
 
-/* What every GEMM measurement ends with, own kernel or CLBlast: read C
- * back, check it against the host reference, then time rep. Fills r;
- * 0 when measured, -1 with the reason in dlp_error_message(). */
-static int verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct gemm_host *h, int n,
-			      dlp_rep_fn rep, void *run, const dlp_budget *b, json_t *r)
+int dlp_ocl_gemm_verify_and_measure(dlp_ocl_dev *d, cl_mem C, struct dlp_ocl_gemm_host *h, int n,
+				    dlp_rep_fn rep, void *run, const dlp_budget *b, json_t *r)
 {
 	double max_err = 0.0;
 	cl_int err;
@@ -244,7 +193,7 @@ out:
 	return rc;
 }
 
-static void result_shape(json_t *r, int n, const char *variant)
+void dlp_ocl_gemm_result_shape(json_t *r, int n, const char *variant)
 {
 	json_object_set_new(r, "m", json_integer(n));
 	json_object_set_new(r, "n", json_integer(n));
@@ -271,7 +220,7 @@ static size_t padded_m(const dlp_ocl_gemm_kind *k, size_t m)
 
 /* Why kind cannot run at n on d, or NULL. */
 static const char *limit_reason(const dlp_ocl_dev *d, const dlp_ocl_gemm_kind *kind,
-				const struct gemm_host *h, char *buf, size_t len)
+				const struct dlp_ocl_gemm_host *h, char *buf, size_t len)
 {
 	size_t n = (size_t)h->n, mp = padded_m(kind, n);
 	size_t big = mp * n * (h->elem > h->celem ? h->elem : h->celem);
@@ -346,11 +295,45 @@ static cl_kernel pack_kernel(cl_program prog, const char *name, cl_int n, cl_int
 	return k;
 }
 
+/* The packed families' panels (Ap, Bp) and packing kernels in run; -1 when
+ * one cannot be made (what was made is the caller's to release). */
+static int gemm_packing(struct gemm_run *run, cl_program prog, const dlp_ocl_gemm_kind *kind,
+			int n, size_t elem, cl_mem A, cl_mem B, cl_mem *Ap, cl_mem *Bp)
+{
+	dlp_ocl_dev *d = run->d;
+	size_t mp = padded_m(kind, (size_t)n);
+	cl_int ni = n, mr = kind->mr, nr = (cl_int)kind_nr(kind), err;
+
+	if (kind->family == DLP_OCL_PACKED) {
+		*Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, mp * (size_t)n * elem, NULL, &err);
+		if (!*Ap)
+			return dlp_ocl_fail(err, "clCreateBuffer(Ap)");
+		run->pa = pack_kernel(prog, "pack_a", ni, mr, A, *Ap);
+		if (!run->pa)
+			return -1;
+		/* One work-item per 16 k of one MR-row block, padding included. */
+		run->gpa[0] = (size_t)n / 16;
+		run->gpa[1] = mp / (size_t)kind->mr;
+	}
+	if (kind->family == DLP_OCL_PACKED || kind->family == DLP_OCL_PACKED_B) {
+		*Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)n * (size_t)n * elem, NULL,
+				     &err);
+		if (!*Bp)
+			return dlp_ocl_fail(err, "clCreateBuffer(Bp)");
+		run->pb = pack_kernel(prog, "pack_b", ni, nr, B, *Bp);
+		if (!run->pb)
+			return -1;
+		run->gpb[0] = (size_t)n / 16;
+		run->gpb[1] = (size_t)n;
+	}
+	return 0;
+}
+
 json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
 		     enum dlp_ocl_dtype dt, int n, const dlp_budget *b, int check_limits,
 		     double *first_s)
 {
-	struct gemm_host h = { 0 };
+	struct dlp_ocl_gemm_host h = { 0 };
 	struct gemm_run run = { 0 };
 	cl_mem A = NULL, B = NULL, C = NULL, Ap = NULL, Bp = NULL;
 	json_t *r;
@@ -359,7 +342,6 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	size_t nn = (size_t)n * (size_t)n, wg = 0, mp = padded_m(kind, (size_t)n);
 	cl_int err;
 	cl_int ni = n;
-	cl_int mr = kind->mr, nr = (cl_int)kind_nr(kind);
 	double t0;
 	int ok = 0;
 
@@ -369,10 +351,10 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_ocl_dtype_name(dt));
 	if (!r)
 		return NULL;
-	result_shape(r, n, variant);
+	dlp_ocl_gemm_result_shape(r, n, variant);
 	if (dt == DLP_OCL_FP16)
 		json_object_set_new(r, "accumulate", json_string("fp32"));
-	if (host_init(&h, dt, n) != 0)
+	if (dlp_ocl_gemm_host_init(&h, dt, n) != 0)
 		goto out;
 	if (check_limits && (lim = limit_reason(d, kind, &h, why, sizeof why))) {
 		dlp_result_fail(r, DLP_STATUS_SKIPPED, lim);
@@ -409,31 +391,8 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 		ok = 1;
 		goto out;
 	}
-	if (kind->family == DLP_OCL_PACKED) {
-		Ap = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, mp * (size_t)n * h.elem, NULL, &err);
-		if (!Ap) {
-			dlp_ocl_fail(err, "clCreateBuffer(Ap)");
-			goto out;
-		}
-		run.pa = pack_kernel(prog, "pack_a", ni, mr, A, Ap);
-		if (!run.pa)
-			goto out;
-		/* One work-item per 16 k of one MR-row block, padding included. */
-		run.gpa[0] = (size_t)n / 16;
-		run.gpa[1] = mp / (size_t)kind->mr;
-	}
-	if (kind->family == DLP_OCL_PACKED || kind->family == DLP_OCL_PACKED_B) {
-		Bp = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * h.elem, NULL, &err);
-		if (!Bp) {
-			dlp_ocl_fail(err, "clCreateBuffer(Bp)");
-			goto out;
-		}
-		run.pb = pack_kernel(prog, "pack_b", ni, nr, B, Bp);
-		if (!run.pb)
-			goto out;
-		run.gpb[0] = (size_t)n / 16;
-		run.gpb[1] = (size_t)n;
-	}
+	if (gemm_packing(&run, prog, kind, n, h.elem, A, B, &Ap, &Bp) != 0)
+		goto out;
 	if ((err = clSetKernelArg(run.g, 0, sizeof ni, &ni)) ||
 	    (err = clSetKernelArg(run.g, 1, sizeof ni, &ni)) ||
 	    (err = clSetKernelArg(run.g, 2, sizeof ni, &ni)) ||
@@ -462,7 +421,7 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	}
 	if (first_s)
 		*first_s = dlp_harness_now() - t0;
-	if (verify_and_measure(d, C, &h, n, gemm_rep, &run, b, r) != 0)
+	if (dlp_ocl_gemm_verify_and_measure(d, C, &h, n, gemm_rep, &run, b, r) != 0)
 		goto out;
 	ok = 1;
 out:
@@ -484,7 +443,7 @@ out:
 		clReleaseMemObject(Ap);
 	if (Bp)
 		clReleaseMemObject(Bp);
-	host_free(&h);
+	dlp_ocl_gemm_host_free(&h);
 	return r;
 }
 
@@ -529,118 +488,4 @@ int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, in
 	}
 	*tune = t;
 	return chosen;
-}
-
-/* ---- CLBlast ------------------------------------------------------------- */
-/* clblast_c.h, without needing its header at build time. Enums are ints. */
-enum { CLBLAST_ROW_MAJOR = 101, CLBLAST_NO_TRANS = 111 };
-typedef int (*clblast_sgemm_fn)(int layout, int ta, int tb, size_t m, size_t n, size_t k,
-				float alpha, cl_mem a, size_t ao, size_t lda, cl_mem b,
-				size_t bo, size_t ldb, float beta, cl_mem c, size_t co,
-				size_t ldc, cl_command_queue *q, cl_event *e);
-typedef int (*clblast_clear_fn)(void);
-
-struct clblast_run {
-	dlp_ocl_dev *d;
-	clblast_sgemm_fn sgemm;
-	cl_mem A, B, C;
-	size_t n;
-};
-
-static int clblast_rep(void *vc, double *elapsed_s)
-{
-	struct clblast_run *c = vc;
-	cl_event e = NULL;
-	cl_int err;
-	int st;
-
-	/* CLBlast may run helper kernels before the GEMM and its event covers
-	 * only the last one, so this repetition is timed on the host clock
-	 * (*elapsed_s stays negative), around a full clFinish. */
-	(void)elapsed_s;
-	st = c->sgemm(CLBLAST_ROW_MAJOR, CLBLAST_NO_TRANS, CLBLAST_NO_TRANS, c->n, c->n, c->n,
-		      1.0f, c->A, 0, c->n, c->B, 0, c->n, 0.0f, c->C, 0, c->n, &c->d->q, &e);
-	if (e)
-		clReleaseEvent(e);
-	if (st != 0) {
-		/* CLBlast returns OpenCL codes as they are, and its own below -1000. */
-		if (st > -1000)
-			return dlp_ocl_fail(st, "CLBlastSgemm");
-		return dlp_error_set("CLBlastSgemm returned CLBlast status %d", st);
-	}
-	err = clFinish(c->d->q);
-	if (err != CL_SUCCESS)
-		return dlp_ocl_fail(err, "clFinish after CLBlastSgemm");
-	return 0;
-}
-
-json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const char *lib)
-{
-	struct gemm_host h = { 0 };
-	struct clblast_run run = { 0 };
-	clblast_clear_fn clear = NULL;
-	json_t *r;
-	void *so;
-	size_t nn = (size_t)n * (size_t)n;
-	cl_int err;
-	double t0;
-	int ok = 0;
-
-	r = dlp_result_new(DLP_KERNEL_GEMM, "clblast", "fp32");
-	if (!r)
-		return NULL;
-	result_shape(r, n, "CLBlastSgemm");
-	/* The library stays loaded for the life of the process: it is C++ with
-	 * static state, and unloading it under a live ICD is not worth the risk. */
-	so = dlopen(lib ? lib : "libclblast.so.1", RTLD_NOW | RTLD_LOCAL);
-	if (!so) {
-		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, dlerror());
-		return r;
-	}
-	run.sgemm = (clblast_sgemm_fn)(uintptr_t)dlsym(so, "CLBlastSgemm");
-	clear = (clblast_clear_fn)(uintptr_t)dlsym(so, "CLBlastClearCache");
-	if (!run.sgemm) {
-		dlp_result_fail(r, DLP_STATUS_UNAVAILABLE, "CLBlastSgemm not found in the library");
-		return r;
-	}
-	if (nn * 4 > d->max_alloc) {
-		dlp_result_fail(r, DLP_STATUS_SKIPPED, "matrix exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE");
-		return r;
-	}
-	if (host_init(&h, DLP_OCL_FP32, n) != 0)
-		goto out;
-	run.d = d;
-	run.n = (size_t)n;
-	run.A = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * 4, h.ha, &err);
-	if (run.A)
-		run.B = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * 4,
-				       h.hb, &err);
-	if (run.B)
-		run.C = clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, nn * 4, NULL, &err);
-	if (!run.C) {
-		dlp_ocl_fail(err, "clCreateBuffer");
-		goto out;
-	}
-	/* CLBlast compiles its kernels on the first call (seconds on PoCL). */
-	t0 = dlp_harness_now();
-	if (clblast_rep(&run, NULL) != 0)
-		goto out;
-	json_object_set_new(r, "first_call_s", dlp_json_real(dlp_harness_now() - t0));
-	if (verify_and_measure(d, run.C, &h, n, clblast_rep, &run, b, r) != 0)
-		goto out;
-	ok = 1;
-out:
-	if (!ok)
-		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	if (run.A)
-		clReleaseMemObject(run.A);
-	if (run.B)
-		clReleaseMemObject(run.B);
-	if (run.C)
-		clReleaseMemObject(run.C);
-	/* Its program cache holds our context alive; drop it with the context. */
-	if (clear)
-		clear();
-	host_free(&h);
-	return r;
 }

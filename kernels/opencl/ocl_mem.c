@@ -60,6 +60,80 @@ static cl_mem make_buf(dlp_ocl_dev *d, cl_mem_flags fl, size_t bytes, void *host
 	return m;
 }
 
+/* Arguments of bw_read/bw_copy (per, a, out) and bw_triad (per, s, a, b, c). */
+static cl_int bw_set_args(cl_kernel k, int words, cl_float s, cl_mem a, cl_mem x, cl_mem y)
+{
+	cl_int per = PER_ITEM, err;
+
+	err = clSetKernelArg(k, 0, sizeof per, &per);
+	if (words == 3) {
+		if (!err)
+			err = clSetKernelArg(k, 1, sizeof s, &s);
+		if (!err)
+			err = clSetKernelArg(k, 2, sizeof a, &a);
+		if (!err)
+			err = clSetKernelArg(k, 3, sizeof x, &x);
+		if (!err)
+			err = clSetKernelArg(k, 4, sizeof y, &y);
+	} else {
+		if (!err)
+			err = clSetKernelArg(k, 1, sizeof a, &a);
+		if (!err)
+			err = clSetKernelArg(k, 2, sizeof x, &x);
+	}
+	return err;
+}
+
+/* What the kernel wrote (got), exactly: the inputs are small integers. */
+static int bw_check(int words, float s, const float *ha, const float *hb, const float *hc,
+		    const float *got, size_t n, size_t nout)
+{
+	size_t i;
+
+	if (words == 1) {
+		for (i = 0; i < nout; i++) {
+			double want = 0.0;
+			size_t it, c;
+
+			for (it = 0; it < PER_ITEM; it++)
+				for (c = 0; c < 4; c++)
+					want += ha[(i + it * nout) * 4 + c];
+			if (got[i] != (float)want)
+				return dlp_error_set("verification failed: read sum %zu is %g, "
+						     "expected %g", i, got[i], want);
+		}
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		float want = words == 2 ? ha[i] : hb[i] + s * hc[i];
+
+		if (got[i] != want)
+			return dlp_error_set("verification failed: element %zu is %g, expected %g",
+					     i, got[i], want);
+	}
+	return 0;
+}
+
+/* The kernel's arrays: a (read, or triad's output), then the output or
+ * copy target x, and triad's second input y. -1 when one failed (those
+ * made are the caller's to release). */
+static int bw_buffers(dlp_ocl_dev *d, int words, size_t bytes, size_t nout, float *ha, float *hb,
+		      float *hc, cl_mem *a, cl_mem *x, cl_mem *y)
+{
+	if (!(*a = make_buf(d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, ha,
+			    "clCreateBuffer(a)")))
+		return -1;
+	if (words == 1)
+		*x = make_buf(d, CL_MEM_WRITE_ONLY, nout * sizeof(float), NULL, "clCreateBuffer(out)");
+	else if (words == 2)
+		*x = make_buf(d, CL_MEM_WRITE_ONLY, bytes, NULL, "clCreateBuffer(b)");
+	else if ((*x = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, hb,
+				"clCreateBuffer(b)")))
+		*y = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, hc,
+			      "clCreateBuffer(c)");
+	return !*x || (words == 3 && !*y) ? -1 : 0;
+}
+
 json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, size_t bytes,
 			  const dlp_budget *b, int check_limits)
 {
@@ -70,7 +144,7 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 	char name[32], kname[32], why[200];
 	int words = 0, ok = 0;
 	size_t n, i, nout = 0;
-	cl_int err, per = PER_ITEM;
+	cl_int err;
 	cl_float s = 3.0f;
 
 	snprintf(name, sizeof name, "stream_%s", kind);
@@ -121,39 +195,14 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 		hb[i] = (float)(1 + i % 7);
 		hc[i] = (float)(2 + i % 5);
 	}
-	if (!(a = make_buf(d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, ha, "clCreateBuffer(a)")))
-		goto out;
-	if (words == 1)
-		x = make_buf(d, CL_MEM_WRITE_ONLY, nout * sizeof(float), NULL, "clCreateBuffer(out)");
-	else if (words == 2)
-		x = make_buf(d, CL_MEM_WRITE_ONLY, bytes, NULL, "clCreateBuffer(b)");
-	else if ((x = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, hb,
-			       "clCreateBuffer(b)")))
-		y = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, hc,
-			     "clCreateBuffer(c)");
-	if (!x || (words == 3 && !y))
+	if (bw_buffers(d, words, bytes, nout, ha, hb, hc, &a, &x, &y) != 0)
 		goto out;
 	run.k = clCreateKernel(prog, kname, &err);
 	if (!run.k) {
 		dlp_ocl_fail(err, "clCreateKernel");
 		goto out;
 	}
-	err = clSetKernelArg(run.k, 0, sizeof per, &per);
-	if (words == 3) {
-		if (!err)
-			err = clSetKernelArg(run.k, 1, sizeof s, &s);
-		if (!err)
-			err = clSetKernelArg(run.k, 2, sizeof a, &a);
-		if (!err)
-			err = clSetKernelArg(run.k, 3, sizeof x, &x);
-		if (!err)
-			err = clSetKernelArg(run.k, 4, sizeof y, &y);
-	} else {
-		if (!err)
-			err = clSetKernelArg(run.k, 1, sizeof a, &a);
-		if (!err)
-			err = clSetKernelArg(run.k, 2, sizeof x, &x);
-	}
+	err = bw_set_args(run.k, words, s, a, x, y);
 	if (err != CL_SUCCESS) {
 		dlp_ocl_fail(err, "clSetKernelArg");
 		goto out;
@@ -171,31 +220,8 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 		dlp_ocl_fail(err, "clEnqueueReadBuffer");
 		goto out;
 	}
-	if (words == 1) {
-		for (i = 0; i < nout; i++) {
-			double want = 0.0;
-			size_t it, c;
-
-			for (it = 0; it < PER_ITEM; it++)
-				for (c = 0; c < 4; c++)
-					want += ha[(i + it * nout) * 4 + c];
-			if (got[i] != (float)want) {
-				dlp_error_set("verification failed: read sum %zu is %g, expected %g",
-					      i, got[i], want);
-				goto out;
-			}
-		}
-	} else {
-		for (i = 0; i < n; i++) {
-			float want = words == 2 ? ha[i] : hb[i] + s * hc[i];
-
-			if (got[i] != want) {
-				dlp_error_set("verification failed: element %zu is %g, expected %g",
-					      i, got[i], want);
-				goto out;
-			}
-		}
-	}
+	if (bw_check(words, s, ha, hb, hc, got, n, nout) != 0)
+		goto out;
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", json_real(0.0));
 	if (dlp_result_measure(r, kern_rep, &run, b, "rate_gbps",

@@ -1,6 +1,5 @@
-/* OpenCL backend plumbing: error names, device setup, program builds, and
- * the host-side helpers the kernels are checked with. */
-#include <math.h>
+/* OpenCL backend plumbing: error names, device setup, program builds and
+ * event timing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,88 +244,4 @@ int dlp_ocl_event_span(cl_event e0, cl_event e1, double *s)
 				     "(start %llu ns, end %llu ns)",
 				     (unsigned long long)t0, (unsigned long long)t1);
 	return 0;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-	uint64_t x = *s;
-
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	*s = x;
-	return x;
-}
-
-void dlp_ocl_randn(float *x, size_t n, uint64_t seed)
-{
-	uint64_t s = seed ? seed : 0x9e3779b97f4a7c15ull;
-	size_t i;
-
-	for (i = 0; i < n; i += 2) {
-		double u1 = ((double)(xorshift(&s) >> 11) + 1.0) / 9007199254740993.0;
-		double u2 = (double)(xorshift(&s) >> 11) / 9007199254740992.0;
-		double r = sqrt(-2.0 * log(u1));
-
-		x[i] = (float)(r * cos(2.0 * M_PI * u2));
-		if (i + 1 < n)
-			x[i + 1] = (float)(r * sin(2.0 * M_PI * u2));
-	}
-}
-
-uint16_t dlp_ocl_f32_to_f16(float f)
-{
-	uint32_t x, sign, mant;
-	int exp;
-
-	memcpy(&x, &f, sizeof x);
-	sign = (x >> 16) & 0x8000u;
-	exp = (int)((x >> 23) & 0xff) - 127 + 15;
-	mant = x & 0x7fffffu;
-	if (((x >> 23) & 0xff) == 0xff)
-		return (uint16_t)(sign | 0x7c00u | (mant ? 0x200u : 0));
-	if (exp >= 31)
-		return (uint16_t)(sign | 0x7c00u);
-	if (exp <= 0) {
-		/* Subnormal half (or zero): shift the implicit bit in, round to even. */
-		uint32_t m, shift, half_bits, rem, halfway;
-
-		if (exp < -10)
-			return (uint16_t)sign;
-		m = mant | 0x800000u;
-		shift = (uint32_t)(14 - exp);
-		half_bits = m >> shift;
-		rem = m & ((1u << shift) - 1);
-		halfway = 1u << (shift - 1);
-		if (rem > halfway || (rem == halfway && (half_bits & 1)))
-			half_bits++;
-		return (uint16_t)(sign | half_bits);
-	}
-	{
-		uint32_t h = sign | ((uint32_t)exp << 10) | (mant >> 13);
-		uint32_t rem = mant & 0x1fffu;
-
-		/* A carry out of the mantissa correctly bumps the exponent. */
-		if (rem > 0x1000u || (rem == 0x1000u && (h & 1)))
-			h++;
-		return (uint16_t)h;
-	}
-}
-
-float dlp_ocl_f16_to_f32(uint16_t h)
-{
-	uint32_t sign = (uint32_t)(h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ffu;
-	uint32_t x;
-	float f;
-
-	if (exp == 0) {
-		f = ldexpf((float)mant, -24);
-		return sign ? -f : f;
-	}
-	if (exp == 31)
-		x = sign | 0x7f800000u | (mant << 13);
-	else
-		x = sign | ((exp - 15 + 127) << 23) | (mant << 13);
-	memcpy(&f, &x, sizeof f);
-	return f;
 }

@@ -115,13 +115,21 @@ int cuGetErrorName(int r, const char **name)
  *   modfail      cuModuleLoadData fails with CUDA_ERROR_INVALID_PTX (218)
  *   launchfail   cuLaunchKernel fails with CUDA_ERROR_LAUNCH_FAILED (719)
  *   allocfail    cuMemAlloc_v2 fails with CUDA_ERROR_OUT_OF_MEMORY (2)
- *   sm80         the device is compute capability 8.0 (no sm_90a kernels) */
+ *   sm80         the device is compute capability 8.0 (no sm_90a kernels)
+ *   ctxcrash     cuCtxCreate dereferences NULL: the probe (which creates no
+ *                context) passes, the bench's measurement crashes
+ *   ctxhang      cuCtxCreate never returns */
 static int fake_ctx_token, fake_mod_token, fake_func_token, fake_event_token;
 
 int cuCtxCreate_v2(void **ctx, unsigned int flags, int d)
 {
 	(void)flags;
 	(void)d;
+	if (strcmp(mode(), "ctxcrash") == 0)
+		raise(SIGSEGV);
+	if (strcmp(mode(), "ctxhang") == 0)
+		for (;;)
+			pause();
 	*ctx = &fake_ctx_token;
 	return 0;
 }
