@@ -275,7 +275,11 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 			continue;
 		if (l->gm > 0) {
 			double gm = l->gm_batched ? l->gm * B : l->gm;
-			rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, l->gk, &meas);
+			/* flash attention keeps the S x S tile on chip: it runs at
+			 * the rate of a large GEMM, not at the roofline of a
+			 * per-head S x S x d product writing its scores out */
+			double gk = l->op == DLP_OP_ATTN && c->attention == DLP_ATTN_FLASH ? l->gn : l->gk;
+			rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, gk, &meas);
 			if (meas && any_measured)
 				*any_measured = 1;
 			if (rate <= 0)
