@@ -56,12 +56,12 @@ TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so \
-	     $(BUILD)/tests/libcublas_fake.so
+	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libblas_crash.so $(BUILD)/tests/libblas_hang.so
 
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema check-golden deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-golden check-report deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -125,6 +125,12 @@ $(BUILD)/tests/libcuda_nosym.so: tests/fakes/fake_cuda.c
 $(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libblas_crash.so: tests/fakes/fake_blas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Wno-unused-parameter -fPIC -shared -DFAKE_BLAS_CRASH $< -o $@
+$(BUILD)/tests/libblas_hang.so: tests/fakes/fake_blas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -Wno-unused-parameter -fPIC -shared -DFAKE_BLAS_HANG $< -o $@
 $(BUILD)/tests/libOpenCL_crash.so: tests/fakes/fake_icd_crash.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
@@ -136,11 +142,13 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 	@set -e; for t in $(TEST_BIN); do \
 		echo "== $$t"; DLP_TEST_BUILD=$(BUILD) $$t; done
 
-check-cli: $(BIN) $(FAKE_LIBS)
+check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
 	BUILD=$(BUILD) sh tests/published_runs.sh
+	BUILD=$(BUILD) sh tests/cli_front.sh
 	BUILD=$(BUILD) sh tests/faults.sh
+	BUILD=$(BUILD) sh tests/cli_blas.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
@@ -149,7 +157,11 @@ check-schema: $(BIN)
 check-golden: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/golden.sh
 
-check: check-unit check-cli check-schema check-golden
+# `dlprobe report` rendered by headless Chromium: DOM marks and a non-blank screenshot.
+check-report: $(BIN) $(GOLDEN_RENDER)
+	BUILD=$(BUILD) sh tests/html_report.sh
+
+check: check-unit check-cli check-schema check-golden check-report
 
 deps:
 	@sh scripts/deps.sh

@@ -17,6 +17,9 @@ struct dlp_cli {
 	int quiet;             /* -q: no progress, no notes */
 	int verbose;           /* -v */
 	int color;             /* colour allowed: stdout is a terminal and NO_COLOR unset */
+	int csv;               /* --csv: CSV instead of the human table */
+	const char *label;     /* --label TEXT: names the machine in the document */
+	double started_s;      /* CLOCK_MONOTONIC at start: the run's duration */
 };
 extern struct dlp_cli dlp_cli;
 
@@ -26,6 +29,8 @@ int dlp_cmd_estimate(int argc, char **argv);
 int dlp_cmd_compare(int argc, char **argv);
 int dlp_cmd_list(int argc, char **argv);
 int dlp_cmd_default(int argc, char **argv);
+int dlp_cmd_show(int argc, char **argv);
+int dlp_cmd_report(int argc, char **argv);
 
 /* The options every subcommand accepts. A subcommand lists
  * DLP_CLI_COMMON_LONGOPTS in its long options, adds DLP_CLI_COMMON_SHORTOPTS
@@ -34,8 +39,12 @@ int dlp_cmd_default(int argc, char **argv);
  * one either, else 0 (or an exit code > 0 for --help-like endings). */
 #define DLP_CLI_COMMON_SHORTOPTS "qvo:"
 #define DLP_CLI_OPT_JSON 0x1001
+#define DLP_CLI_OPT_CSV 0x1002
+#define DLP_CLI_OPT_LABEL 0x1003
 #define DLP_CLI_COMMON_LONGOPTS \
 	{ "json", no_argument, NULL, DLP_CLI_OPT_JSON }, \
+	{ "csv", no_argument, NULL, DLP_CLI_OPT_CSV }, \
+	{ "label", required_argument, NULL, DLP_CLI_OPT_LABEL }, \
 	{ "quiet", no_argument, NULL, 'q' }, \
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "output", required_argument, NULL, 'o' }
@@ -57,7 +66,15 @@ void dlp_cli_progress_done(void);
 /* Write doc where the options say: -o FILE (temporary file in the same
  * directory, fsync, rename: a failure leaves no partial file) and/or stdout
  * with --json. Returns an exit code. */
-int dlp_cli_emit_json(const json_t *doc);
+int dlp_cli_emit_json(json_t *doc);
+/* A new document that says where it came from: schema and tool
+ * (dlp_json_document_new), and "host": hostname, --label, DMI vendor,
+ * product and instance type; emit adds the run's duration. */
+json_t *dlp_cli_document_new(void);
+/* Rendered text (HTML, CSV) where -o says, the same way as documents:
+ * standard output without -o or with "-", a FIFO or this process's own
+ * standard output as a stream, a file atomically. Exit code. */
+int dlp_cli_write_output(const char *text, size_t len);
 /* Check early that -o FILE can be created, so a long run does not end in a
  * failure to write (the real write is still atomic). Exit code. */
 int dlp_cli_check_output_path(const char *path);

@@ -13,7 +13,18 @@ static const char bench_help[] =
 "Measures what this machine really does: FMA peak, GEMM by dtype and shape\n"
 "beside the system BLAS, memory bandwidth, histogram and dot rates (CPU), and\n"
 "the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
-"--full about a minute. The JSON keeps every sample.\n";
+"--full about a minute. The JSON keeps every sample.\n"
+"\n"
+"  --quick            short time budgets (default); excludes --full\n"
+"  --full             longer budgets, more shapes, CLBlast beside OpenCL\n"
+"  --backend B        cpu, opencl, cuda or all (default)\n"
+"  --json             the document to standard output\n"
+"  --csv              one row per result (units in the headers)\n"
+"  -o FILE            the document to FILE (\"-\": standard output)\n"
+"  --label TEXT       a name for this machine, kept in the document\n"
+"  -q, -v             no progress or notes; more detail\n"
+"\n"
+"Example: dlprobe bench --backend cpu -o bench.json --label laptop\n";
 
 enum { OPT_QUICK = 0x2001, OPT_FULL, OPT_BACKEND };
 
@@ -31,7 +42,7 @@ int dlp_cmd_bench(int argc, char **argv)
 	dlp_bench_opts bo = { 0 };
 	const char *backend = "all";
 	json_t *doc = NULL, *probe, *bench;
-	int c, ret = DLP_EXIT_RUNTIME, full = 0;
+	int c, ret = DLP_EXIT_RUNTIME, full = 0, budget_given = 0;
 
 	while ((c = getopt_long(argc, argv, ":h" DLP_CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
@@ -41,10 +52,12 @@ int dlp_cmd_bench(int argc, char **argv)
 		case ':':
 			return dlp_cli_missing_value(argv[optind - 1]);
 		case OPT_QUICK:
-			full = 0;
-			continue;
 		case OPT_FULL:
-			full = 1;
+			/* the later one silently winning would run what was not asked */
+			if (budget_given && full != (c == OPT_FULL))
+				return dlp_cli_usage("--quick and --full exclude each other");
+			full = c == OPT_FULL;
+			budget_given = 1;
 			continue;
 		case OPT_BACKEND:
 			backend = optarg;
@@ -70,7 +83,7 @@ int dlp_cmd_bench(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
 	bo.full = full;
 	bo.budget_s = 0;

@@ -27,9 +27,10 @@ int dlp_cmd_default(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
-	if (!dlp_cli.json) {
+	/* -v: the whole probe now; otherwise one line with the bench's */
+	if (!dlp_cli.json && dlp_cli.verbose) {
 		dlp_cli_progress_done();
 		dlp_cli_print_text(dlp_report_probe_text, doc);
 		fputc('\n', stdout);
@@ -49,7 +50,7 @@ int dlp_cmd_default(int argc, char **argv)
 	}
 	json_object_set_new(doc, "bench", bench);
 	if (!dlp_cli.json) {
-		dlp_cli_print_text(dlp_report_bench_text, doc);
+		dlp_cli_print_text(dlp_cli.verbose ? dlp_report_bench_text : dlp_report_summary_text, doc);
 		fputc('\n', stdout);
 	}
 

@@ -44,11 +44,30 @@ static const char estimate_help_tail[] =
 "  --network-gbps G   network between nodes instead of the catalog's\n"
 "  --catalog FILE     instances and prices merged over the built-in catalog\n"
 "                     (its format: `dlprobe list instances --json`)\n"
-"  --price USD_PER_H  price per hour instead of the catalog's\n"
+"  --price USD        price per hour of the bench machines (--hw)\n"
+"  --price NAME=USD   price per hour of one machine (instance name or file)\n"
 "  --retrain-every D  retraining cadence (30m, 12h, 1d, 1w, 1mo): monthly cost\n"
-"  --deadline D       longest acceptable training time (same units)\n"
-"  --json, -o FILE, -q, -v\n"
+"  --deadline D       longest acceptable training time (same units); judged at\n"
+"                     the expected and at the high estimate\n"
+"  --json             the document to standard output\n"
+"  --csv              one row per machine (units in the headers)\n"
+"  -o FILE            the document to FILE (\"-\": standard output)\n"
+"  -q, -v             no notes; per machine details, findings with sources\n"
 "Bad specs exit 2 with a one-line message.\n";
+
+static const char compare_help_head[] =
+"Usage: dlprobe compare FILE|INSTANCE... --model SPEC [options]\n"
+"The estimate of one workload on every machine named (bench documents and\n"
+"catalog instances, in any order, \"-\" a bench document on standard input),\n"
+"ranked fastest first by the deep model's expected time (else the classical\n"
+"model's); a machine with no time ranks last. Options as for estimate:\n";
+
+static const char estimate_example[] =
+"\nExample: dlprobe estimate --hw bench.json --instance g6.xlarge --model resnet50\n"
+"         --dataset imagenet --epochs 90 --deadline 1w --price bench=0.40\n";
+static const char compare_example[] =
+"\nExample: dlprobe compare bench.json g6.xlarge p4d.24xlarge --model bert_base\n"
+"         --dataset text:1e9 --precision bf16 --csv\n";
 
 /* The help names the catalog's default instances as data/instances.json
  * lists them: "a, b and c". */
@@ -63,6 +82,14 @@ static void estimate_help(void)
 		printf("%s %s", i == 0 ? "" : dlp_catalog_default("estimate", i + 1) ? "," : " and", name);
 	fputs(".\n", stdout);
 	fputs(estimate_help_tail, stdout);
+	fputs(estimate_example, stdout);
+}
+
+static void compare_help(void)
+{
+	fputs(compare_help_head, stdout);
+	fputs(estimate_help_tail, stdout);
+	fputs(compare_example, stdout);
 }
 
 int dlp_cli_estimate_command(int argc, char **argv, int compare)
@@ -71,7 +98,7 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare)
 	json_t *doc = NULL;
 	int rc;
 
-	rc = dlp_cli_estimate_opts(argc, argv, &o, compare, estimate_help);
+	rc = dlp_cli_estimate_opts(argc, argv, &o, compare, compare ? compare_help : estimate_help);
 	if (rc == -1)
 		return DLP_EXIT_OK;
 	if (rc != DLP_EXIT_OK)
@@ -81,7 +108,7 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare)
 	rc = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (rc != DLP_EXIT_OK)
 		return rc;
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	rc = dlp_cli_run_estimates(&o, doc, compare);
 	if (rc == DLP_EXIT_OK) {
 		dlp_cli_print_text(dlp_report_estimate_text, doc);

@@ -9,7 +9,13 @@
 #include "estimator/estimator.h"
 #include "report/report.h"
 
-static const char list_help[] = "Usage: dlprobe list models|datasets|instances [--json]\n";
+static const char list_help[] =
+"Usage: dlprobe list models|datasets|instances [--json] [-o FILE]\n"
+"What is built in: the model zoo (parameters, MACs, source), the dataset\n"
+"presets and the cloud instance catalog (GPUs, memory, dated prices with\n"
+"their sources).\n"
+"\n"
+"Example: dlprobe list instances\n";
 
 int dlp_cmd_list(int argc, char **argv)
 {
@@ -38,8 +44,17 @@ int dlp_cmd_list(int argc, char **argv)
 		json_decref(arr);
 		return dlp_cli_usage("list needs exactly one of: models, datasets, instances");
 	}
+	if (dlp_cli.csv) {
+		json_decref(arr);
+		return dlp_cli_usage("list has no CSV (--json gives the whole list)");
+	}
+	rc = dlp_cli_check_output_path(dlp_cli.out_path);
+	if (rc != DLP_EXIT_OK) {
+		json_decref(arr);
+		return rc;
+	}
 	what = argv[optind];
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	if (strcmp(what, "models") == 0) {
 		const char *n;
 		for (i = 0; (n = dlp_model_zoo_name(i)); i++) {

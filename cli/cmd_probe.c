@@ -9,7 +9,14 @@
 static const char probe_help[] =
 "Usage: dlprobe probe [--json] [-o FILE] [-q] [-v]\n"
 "Detects the CPU, caches, NUMA nodes, ISA extensions, memory and the limits\n"
-"this process runs under, OpenCL and CUDA devices. Never benchmarks.\n";
+"this process runs under, OpenCL and CUDA devices. Never benchmarks.\n"
+"\n"
+"  --json             the document to standard output\n"
+"  -o FILE            the document to FILE (\"-\": standard output)\n"
+"  --label TEXT       a name for this machine, kept in the document\n"
+"  -q, -v             no notes; more detail (affinity, cgroup paths, drivers)\n"
+"\n"
+"Example: dlprobe probe -o probe.json --label rack3-node7\n";
 
 int dlp_cmd_probe(int argc, char **argv)
 {
@@ -34,6 +41,8 @@ int dlp_cmd_probe(int argc, char **argv)
 	}
 	if (optind < argc)
 		return dlp_cli_usage("probe takes no arguments (got \"%s\")", argv[optind]);
+	if (dlp_cli.csv)
+		return dlp_cli_usage("probe has no CSV (--json gives the whole document)");
 	ret = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (ret != DLP_EXIT_OK)
 		return ret;
@@ -43,7 +52,7 @@ int dlp_cmd_probe(int argc, char **argv)
 		ret = dlp_cli_fail("probe failed: %s", dlp_error_message());
 		goto out;
 	}
-	doc = dlp_json_document_new();
+	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
 	dlp_cli_print_text(dlp_report_probe_text, doc);
 	ret = dlp_cli_emit_json(doc);

@@ -18,6 +18,11 @@ struct est_opts {
 	double samples;
 	int classes;
 	dlp_train train;
+	/* --price USD prices the bench machines (hw_price, < 0 none);
+	 * --price NAME=USD one machine by its name or file */
+	double hw_price;
+	struct { const char *name; double usd; int used; } prices[DLP_CLI_MAX_MACHINES];
+	int n_prices;
 };
 
 /* What is estimated: the deep model (NULL: none), the dataset, the classical

@@ -61,6 +61,33 @@ static int positive(const char *opt, const char *s, double *out, int integer)
 	return DLP_EXIT_OK;
 }
 
+/* "--price USD" (the bench machines) or "--price NAME=USD" (one machine,
+ * a catalog instance or a bench file as named on the command line). */
+static int price_option(const char *arg, struct est_opts *o)
+{
+	const char *eq = strrchr(arg, '='), *num = eq ? eq + 1 : arg;
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(num, &end);
+	if (end == num || *end || errno || !isfinite(v) || v < 0)
+		return dlp_cli_usage("--price needs USD per hour, or NAME=USD for one machine (got \"%s\")", arg);
+	if (!eq) {
+		o->hw_price = v;
+		return DLP_EXIT_OK;
+	}
+	if (eq == arg)
+		return dlp_cli_usage("--price NAME=USD needs a machine name (got \"%s\")", arg);
+	if (o->n_prices == DLP_CLI_MAX_MACHINES)
+		return dlp_cli_usage("at most %d --price NAME=USD", DLP_CLI_MAX_MACHINES);
+	/* the name is the option's text up to '=': argv outlives the options */
+	o->prices[o->n_prices].name = arg;
+	o->prices[o->n_prices].usd = v;
+	o->n_prices++;
+	return DLP_EXIT_OK;
+}
+
 /* compare's machines: a bench file ("-" is one read from stdin, a path, an
  * existing file, a .json name) or a catalog instance name. */
 static int add_machine(struct est_opts *o, const char *arg)
@@ -184,14 +211,9 @@ static int workload_option(int c, const char *arg, struct est_opts *o)
 		if (dlp_optimizer_parse(arg, &o->train.optimizer))
 			rc = dlp_cli_usage("%s", dlp_error_message());
 		break;
-	case O_PRICE: {
-		char *end;
-		errno = 0;
-		o->train.price_override = strtod(arg, &end);
-		if (end == arg || *end || errno || !isfinite(o->train.price_override) || o->train.price_override < 0)
-			rc = dlp_cli_usage("--price needs a non-negative number of USD per hour (got \"%s\")", arg);
+	case O_PRICE:
+		rc = price_option(arg, o);
 		break;
-	}
 	case O_RETRAIN:
 		if ((o->train.retrain_every_s = dlp_duration_parse(arg)) <= 0)
 			rc = dlp_cli_usage("--retrain-every needs a duration such as 12h, 1d, 1w (got \"%s\")", arg);
@@ -217,6 +239,7 @@ int dlp_cli_estimate_opts(int argc, char **argv, struct est_opts *o, int allow_p
 	memset(o, 0, sizeof *o);
 	dlp_train_defaults(&o->train);
 	o->samples = 0;
+	o->hw_price = -1;
 	while ((c = getopt_long(argc, argv, (allow_pos ? "-:h" DLP_CLI_COMMON_SHORTOPTS : ":h" DLP_CLI_COMMON_SHORTOPTS),
 				est_longopts, NULL)) != -1) {
 		switch (c) {

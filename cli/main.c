@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -19,6 +20,8 @@ static const struct command commands[] = {
 	{ "estimate", dlp_cmd_estimate },
 	{ "compare", dlp_cmd_compare },
 	{ "list", dlp_cmd_list },
+	{ "show", dlp_cmd_show },
+	{ "report", dlp_cmd_report },
 };
 
 static int version(void)
@@ -57,6 +60,10 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	dlp_cli.started_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 	dlp_cli.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	/* "+": stop at the first non-option, the command; its options are its own. */
 	opterr = 0;

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "dlprobe/json.h"
+#include "dlprobe/probe.h"
 
 struct dlp_cli dlp_cli;
 
@@ -53,6 +55,45 @@ void dlp_cli_note(const char *fmt, ...)
 	va_end(ap);
 }
 
+#define LABEL_MAX 80
+
+/* A common option with a bad value has said so already: every command
+ * answers a non-zero dlp_cli_common_option() with dlp_cli_unknown_option(),
+ * which then returns this exit code instead of a second message. */
+static int option_error;
+
+/* A label goes into tables and file names: printable, one line, short. */
+static int set_label(const char *arg)
+{
+	const unsigned char *p;
+
+	if (!*arg || strlen(arg) > LABEL_MAX)
+		return option_error = dlp_cli_usage("--label needs 1 to %d characters", LABEL_MAX);
+	for (p = (const unsigned char *)arg; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return option_error = dlp_cli_usage("--label must be printable text on one line");
+	dlp_cli.label = arg;
+	return 0;
+}
+
+json_t *dlp_cli_document_new(void)
+{
+	json_t *doc = dlp_json_document_new(), *host = dlp_probe_host(NULL);
+
+	json_object_set_new(host, "label", dlp_json_str(dlp_cli.label));
+	json_object_set_new(host, "run_duration_s", json_null());
+	json_object_set_new(doc, "host", host);
+	return doc;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 int dlp_cli_common_option(int c, const char *arg)
 {
 	switch (c) {
@@ -60,12 +101,16 @@ int dlp_cli_common_option(int c, const char *arg)
 	case 'q': dlp_cli.quiet = 1; return 0;
 	case 'v': dlp_cli.verbose = 1; return 0;
 	case 'o': dlp_cli.out_path = arg; return 0;
+	case DLP_CLI_OPT_CSV: dlp_cli.csv = 1; return 0;
+	case DLP_CLI_OPT_LABEL: return set_label(arg);
 	}
 	return -1;
 }
 
 int dlp_cli_unknown_option(const char *arg)
 {
+	if (option_error)
+		return option_error;
 	/* In a cluster such as -qx, getopt names the bad letter in optopt. */
 	if (arg[0] == '-' && arg[1] != '-' && arg[1] && arg[2] && optopt > 0)
 		return dlp_cli_usage("unknown option -%c in %s (try --help)", optopt, arg);
@@ -108,6 +153,8 @@ const char *dlp_cli_reset(void)
 	return dlp_cli.color ? "\033[0m" : "";
 }
 
+static int names_stdout(const char *path);
+
 /* A temporary name beside path: rename() is atomic only within a filesystem. */
 static int open_temp(const char *path, char *tmp, size_t len)
 {
@@ -125,6 +172,10 @@ static int open_temp(const char *path, char *tmp, size_t len)
 
 int dlp_cli_check_output_path(const char *path)
 {
+	/* every command calls this once its options are parsed: the place to
+	 * refuse output options that contradict each other */
+	if (dlp_cli.csv && dlp_cli.json)
+		return dlp_cli_usage("--csv and --json exclude each other");
 	char tmp[4096];
 	struct stat st;
 	int fd;
@@ -133,6 +184,8 @@ int dlp_cli_check_output_path(const char *path)
 		return DLP_EXIT_OK;
 	if (!*path)
 		return dlp_cli_usage("-o needs a file name");
+	if (names_stdout(path))
+		return DLP_EXIT_OK;
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return dlp_cli_usage("cannot write %s: it is a directory", path);
 	/* rename() would replace a device or a socket with our file */
@@ -146,7 +199,7 @@ int dlp_cli_check_output_path(const char *path)
 	return DLP_EXIT_OK;
 }
 
-static int write_file(const json_t *doc, const char *path)
+static int write_file_text(const char *text, size_t len, const char *path)
 {
 	char tmp[4096];
 	FILE *f = NULL;
@@ -163,8 +216,7 @@ static int write_file(const json_t *doc, const char *path)
 		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
-	if (json_dumpf(doc, f, JSON_INDENT(2)) != 0 || fputc('\n', f) == EOF || fflush(f) != 0 ||
-	    fsync(fileno(f)) != 0) {
+	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
 		saved = errno;
 		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(saved ? saved : EIO));
 		goto out;
@@ -189,11 +241,67 @@ out:
 	return ret;
 }
 
-int dlp_cli_emit_json(const json_t *doc)
+/* "-", and a path that is this process's standard output (/dev/stdout,
+ * /proc/self/fd/1 on a pipe, a terminal or a redirected file): written to
+ * the descriptor, never renamed over. Any other device or FIFO stays
+ * refused (check_output_path): -o promises all or nothing. */
+static int names_stdout(const char *path)
+{
+	struct stat st, so;
+
+	if (!strcmp(path, "-"))
+		return 1;
+	return stat(path, &st) == 0 && fstat(STDOUT_FILENO, &so) == 0 && st.st_dev == so.st_dev &&
+	       st.st_ino == so.st_ino;
+}
+
+static int write_stream(const char *text, size_t len)
+{
+	if (fwrite(text, 1, len, stdout) != len || fflush(stdout) != 0)
+		return dlp_cli_fail("cannot write to standard output: %s", strerror(errno));
+	return DLP_EXIT_OK;
+}
+
+int dlp_cli_write_output(const char *text, size_t len)
+{
+	if (!dlp_cli.out_path || names_stdout(dlp_cli.out_path))
+		return write_stream(text, len);
+	return write_file_text(text, len, dlp_cli.out_path);
+}
+
+static int write_file(const json_t *doc, const char *path)
+{
+	char *text = json_dumps(doc, JSON_INDENT(2)), *whole;
+	size_t len = text ? strlen(text) : 0;
+	int rc;
+
+	/* the document and its newline, written as one piece */
+	if (!text || !(whole = realloc(text, len + 2))) {
+		free(text);
+		return dlp_cli_fail("cannot write %s: out of memory", path);
+	}
+	whole[len++] = '\n';
+	whole[len] = '\0';
+	rc = names_stdout(path) ? write_stream(whole, len) : write_file_text(whole, len, path);
+	free(whole);
+	return rc;
+}
+
+/* -o naming standard output takes its place: no human text beside it. */
+static int out_is_stdout(void)
+{
+	return dlp_cli.out_path && names_stdout(dlp_cli.out_path);
+}
+
+int dlp_cli_emit_json(json_t *doc)
 {
 	int ret = DLP_EXIT_OK;
+	json_t *host = json_object_get(doc, "host");
 
-	if (dlp_cli.out_path) {
+	if (json_is_object(host) && dlp_cli.started_s > 0)
+		json_object_set_new(host, "run_duration_s", dlp_json_real(now_s() - dlp_cli.started_s));
+
+	if (dlp_cli.out_path && !(dlp_cli.json && out_is_stdout())) {
 		ret = write_file(doc, dlp_cli.out_path);
 		if (ret != DLP_EXIT_OK)
 			return ret;
@@ -205,6 +313,8 @@ int dlp_cli_emit_json(const json_t *doc)
 	}
 	return ret;
 }
+
+static const char *const checked_sections[] = { "host", "workload", "estimates", "verdict", "reference_verdicts", NULL };
 
 json_t *dlp_cli_load_document(const char *path)
 {
@@ -222,7 +332,10 @@ json_t *dlp_cli_load_document(const char *path)
 			dlp_error_set("%s:%d:%d: invalid JSON: %s", path, e.line, e.column, e.text);
 		return NULL;
 	}
-	if (dlp_json_check_schema(doc) != 0) {
+	/* the sections estimates rest on are checked against the shipped
+	 * schema, field by field; probe and bench are read defensively by
+	 * their readers (a bench from another version still estimates) */
+	if (dlp_json_check_schema(doc) != 0 || dlp_json_validate_sections(doc, checked_sections) != 0) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "%s: %s", path, dlp_error_message());
 		dlp_error_set("%s", msg);
@@ -232,10 +345,28 @@ json_t *dlp_cli_load_document(const char *path)
 	return doc;
 }
 
+/* The CSV rendering of a document that a text renderer shows; none for
+ * the others (probe, list: nothing tabular per row to keep). */
+static const struct {
+	dlp_report_fn text, csv;
+} csv_of[] = {
+	{ dlp_report_bench_text, dlp_report_bench_csv },
+	{ dlp_report_summary_text, NULL },
+	{ dlp_report_estimate_text, dlp_report_estimate_csv },
+};
+
 void dlp_cli_print_text(dlp_report_fn render, const json_t *doc)
 {
 	struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
+	size_t i;
 
-	if (!dlp_cli.json)
-		render(stdout, doc, &st);
+	if (dlp_cli.json || out_is_stdout())
+		return;
+	if (dlp_cli.csv) {
+		for (i = 0; i < sizeof csv_of / sizeof csv_of[0]; i++)
+			if (csv_of[i].text == render && csv_of[i].csv)
+				csv_of[i].csv(stdout, doc, &st);
+		return;
+	}
+	render(stdout, doc, &st);
 }

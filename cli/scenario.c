@@ -12,13 +12,15 @@
 int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 {
 	static const struct {
+		const char *title; /* why it is estimated, as the output labels it */
 		const char *model, *dataset, *classical;
 		double epochs;
 		enum dlp_precision prec;
 	} sc[] = {
-		{"mlp:30,256,256,2", "tabular:1000000x30", "gbdt", 20, DLP_PREC_FP32},
-		{"resnet18", "cifar10", "none", 30, DLP_PREC_MIXED},
-		{"gpt2", "text:2.5e9", "none", 1, DLP_PREC_MIXED},
+		{"tabular product, daily retraining", "mlp:30,256,256,2", "tabular:1000000x30", "gbdt", 20,
+		 DLP_PREC_FP32},
+		{"image reference", "resnet18", "cifar10", "none", 30, DLP_PREC_MIXED},
+		{"language reference", "gpt2", "text:2.5e9", "none", 1, DLP_PREC_MIXED},
 	};
 	json_t *ests = json_array(), *refv = json_array();
 	size_t s, h, n_refs = 0;
@@ -48,13 +50,13 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		for (h = 0; h < nh; h++) {
 			dlp_profile p;
 			json_t *e;
-			int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, "this machine", &p)
+			int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, dlp_cli.label ? dlp_cli.label : "this machine", &p)
 						     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
 											    h - (bench_doc ? 1 : 0)), &p);
 			if (r)
 				continue; /* a partial bench: the catalog references still answer */
-			/* a single device of the reference instances */
-			o.train.devices = 1;
+			/* every device of an instance: its price is the whole instance's */
+			o.train.devices = 0;
 			e = dlp_estimate_one(&p, wl.model, &wl.cl, &wl.ds, &o.train);
 			dlp_profile_free(&p);
 			if (!e)
@@ -65,6 +67,7 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		}
 		v = dlp_verdict(group, wl.model, &wl.cl, &wl.ds, &o.train);
 		json_object_set_new(v, "workload", json_string(wl.name));
+		json_object_set_new(v, "scenario", json_string(sc[s].title));
 		if (s == 0)
 			json_object_set_new(doc_out, "verdict", v);
 		else

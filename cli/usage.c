@@ -1,5 +1,7 @@
-/* The one source of --help; docs/dlprobe.1 is generated from it
- * (scripts/gen_man.sh) and a test checks the two agree. */
+/* The top-level --help. Each command's own --help is beside its code
+ * (cli/cmd_*.c); docs/dlprobe.1 is generated from all of them
+ * (scripts/gen_man.sh runs `dlprobe --help` and `dlprobe CMD --help` for
+ * every command listed here) and a test checks the two agree. */
 #include "cli/usage.h"
 
 const char dlp_usage_text[] =
@@ -15,12 +17,18 @@ const char dlp_usage_text[] =
 "              [--quick|--full] [--backend cpu|opencl|cuda|all]\n"
 "  estimate    training time, memory and cost of a model against a classical one\n"
 "              [--hw FILE | --instance NAME]... --model SPEC [--dataset SPEC] ...\n"
-"  compare     rank machines: compare FILE... [estimate options]\n"
+"  compare     rank machines: compare FILE|INSTANCE... [estimate options]\n"
 "  list        list models, datasets or instances\n"
+"  show        render a saved document again: text, --csv, --html or --json\n"
+"  report      one self-contained HTML page over documents: report FILE... -o F\n"
 "\n"
 "Options (before or after the command):\n"
 "  --json      write the JSON document to standard output\n"
-"  -o FILE     write the JSON document to FILE (atomically: all or nothing)\n"
+"  -o FILE     write the JSON document to FILE (atomically: all or nothing);\n"
+"              \"-\" or /dev/stdout: standard output, in place of the text\n"
+"  --csv       CSV instead of the table (bench results, estimates)\n"
+"  --label TEXT\n"
+"              a name for this machine, kept in the document's \"host\"\n"
 "  -q, --quiet no progress and no notes on standard error\n"
 "  -v, --verbose\n"
 "              more detail in the human output\n"
@@ -39,6 +47,11 @@ const char dlp_usage_text[] =
 "  DLPROBE_GPU_TIMEOUT\n"
 "                    seconds a GPU backend's measurement may take (default 180\n"
 "                    per device, 900 with --full); past it the backend is an error\n"
+"\n"
+"Example:\n"
+"  dlprobe bench -o bench.json && dlprobe compare bench.json g6.xlarge \\\n"
+"      --model resnet50 --dataset imagenet -o est.json &&\n"
+"  dlprobe report bench.json est.json -o report.html\n"
 "\n"
 "Exit status:\n"
 "  0  success (a GPU backend whose driver crashed or hung is an error entry\n"

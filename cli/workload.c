@@ -115,17 +115,39 @@ static json_t *workload_json(const struct workload *wl, const dlp_train *t)
 {
 	return json_pack("{s:s,s:o,s:s,s:o,s:o,s:o,s:s,s:s,s:o,s:o,s:o}", "name", wl->name, "model",
 			 wl->model ? json_string(wl->model->name) : json_null(), "dataset",
-			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_real(wl->ds.samples), "tokens",
-			 wl->ds.tokens > 0 ? dlp_json_real(wl->ds.tokens) : json_null(), "classical",
+			 wl->ds.name[0] ? wl->ds.name : "", "samples", dlp_json_whole(wl->ds.samples), "tokens",
+			 wl->ds.tokens > 0 ? dlp_json_whole(wl->ds.tokens) : json_null(), "classical",
 			 wl->cl.kind[0] ? json_string(wl->cl.kind) : json_null(), "precision", dlp_precision_name(t->precision),
 			 "optimizer", dlp_optimizer_name(t->optimizer), "epochs", dlp_json_real(t->epochs), "retrain_every_s",
 			 t->retrain_every_s > 0 ? dlp_json_real(t->retrain_every_s) : json_null(), "deadline_s",
 			 t->deadline_s > 0 ? dlp_json_real(t->deadline_s) : json_null());
 }
 
+/* What a bench machine is called in tables: the document's own --label,
+ * else the file's name less its directory and ".json" (the end of a long
+ * path is what tells files apart). */
+static const char *machine_label(const json_t *doc, const char *path, char *buf, size_t len)
+{
+	const char *l = json_string_value(json_object_get(json_object_get(doc, "host"), "label"));
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	if (l && *l) {
+		snprintf(buf, len, "%s", l);
+		return buf;
+	}
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 5 && !strcmp(base + n - 5, ".json"))
+		n -= 5;
+	snprintf(buf, len, "%.*s", (int)n, base);
+	return buf;
+}
+
 /* Load one hardware profile: a bench file, or a catalog instance. Exit code. */
 static int load_profile(const char *what, int is_file, dlp_profile *p)
 {
+	char label[96];
 	json_t *doc;
 	int rc;
 
@@ -137,7 +159,7 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
 	doc = dlp_cli_load_document(what);
 	if (!doc)
 		return dlp_cli_usage("%s", dlp_error_message());
-	rc = dlp_profile_from_bench(doc, what, p);
+	rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
 	json_decref(doc);
 	if (rc)
 		return dlp_cli_usage("%s", dlp_error_message());
@@ -151,6 +173,41 @@ static double expected_or_inf(const json_t *e, const char *side)
 	double v = dlp_json_num_at(e, side, "train_s", "expected", NULL);
 
 	return isfinite(v) ? v : INFINITY;
+}
+
+/* The price for machine i: its own --price NAME=USD (named as on the
+ * command line or as the estimate names it), else --price USD for a bench
+ * machine, else the catalog's (-1). */
+static double machine_price(struct est_opts *o, int i, const char *profile_name)
+{
+	int k;
+
+	for (k = 0; k < o->n_prices; k++) {
+		size_t n = (size_t)(strrchr(o->prices[k].name, '=') - o->prices[k].name);
+
+		if ((strlen(o->hw[i]) == n && !strncmp(o->hw[i], o->prices[k].name, n)) ||
+		    (strlen(profile_name) == n && !strncmp(profile_name, o->prices[k].name, n))) {
+			o->prices[k].used = 1;
+			return o->prices[k].usd;
+		}
+	}
+	return o->hw_is_file[i] ? o->hw_price : -1;
+}
+
+/* --price that prices nothing is a mistake the user should hear about. */
+static int check_prices(const struct est_opts *o)
+{
+	int i, k, files = 0;
+
+	for (i = 0; i < o->n_hw; i++)
+		files += o->hw_is_file[i];
+	if (o->hw_price >= 0 && !files)
+		return dlp_cli_usage("--price USD prices bench machines (--hw FILE); for a catalog instance "
+				     "give --price NAME=USD");
+	for (k = 0; k < o->n_prices; k++)
+		if (!o->prices[k].used)
+			return dlp_cli_usage("--price %s: no machine of that name", o->prices[k].name);
+	return DLP_EXIT_OK;
 }
 
 int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
@@ -179,6 +236,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = load_profile(o->hw[i], o->hw_is_file[i], &p);
 		if (rc != DLP_EXIT_OK)
 			goto out;
+		t.price_override = machine_price(o, i, p.name);
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > p.devices && (rank || o->n_hw > 1))
 			t.devices = p.devices;
@@ -191,6 +249,9 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		json_object_set_new(e, "workload", json_string(wl.name));
 		json_array_append_new(ests, e);
 	}
+	rc = check_prices(o);
+	if (rc != DLP_EXIT_OK)
+		goto out;
 	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
 	json_object_set_new(doc, "verdict", dlp_verdict(ests, wl.model, &wl.cl, &wl.ds, &o->train));
 	if (rank) {

@@ -52,6 +52,13 @@ void dlp_json_set_status(json_t *obj, dlp_status st, const char *reason)
 	json_object_set_new(obj, "reason", dlp_json_str(reason));
 }
 
+json_t *dlp_json_whole(double v)
+{
+	if (!isfinite(v) || v < 0 || v > 9.2e18)
+		return json_null();
+	return json_integer((json_int_t)llround(v));
+}
+
 json_t *dlp_json_document_new(void)
 {
 	json_t *doc = json_object();

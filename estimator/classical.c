@@ -78,6 +78,26 @@ bad:
 	return dlp_error_set("malformed classical spec \"%s\" (e.g. gbdt:trees=100,depth=6,bins=256)", spec);
 }
 
+/* The classical model as deep.model describes a network: a name, its task,
+ * the source of its cost model, and its settings (what a zoo entry fixes). */
+static json_t *classical_model_json(const dlp_classical *c)
+{
+	json_t *m = json_pack("{s:s,s:s,s:s}", "name", c->kind, "task", "tabular", "source",
+			      "complexity formula in docs/estimator.md driven by measured CPU rates");
+	json_t *set = json_object();
+
+	if (c->trees)
+		json_object_set_new(set, "trees", json_integer(c->trees));
+	if (c->depth)
+		json_object_set_new(set, "depth", json_integer(c->depth));
+	if (c->bins)
+		json_object_set_new(set, "bins", json_integer(c->bins));
+	if (c->iterations)
+		json_object_set_new(set, "iterations", json_integer(c->iterations));
+	json_object_set_new(m, "settings", set);
+	return m;
+}
+
 json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
 			       const dlp_train *t)
 {
@@ -180,13 +200,8 @@ json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c, con
 	json_object_set_new(detail, "threads", json_integer(p->cpus));
 	json_object_set_new(detail, "histogram_gupdates_per_s", dlp_json_real(p->hist_gups));
 	json_object_set_new(detail, "dot_gflops", dlp_json_real(p->dot_gflops));
-	o = json_pack("{s:s,s:o,s:o}", "model", c->kind, "rows", dlp_json_real(rows), "features", dlp_json_real(feats));
-	if (c->trees)
-		json_object_set_new(o, "trees", json_integer(c->trees));
-	if (c->depth)
-		json_object_set_new(o, "depth", json_integer(c->depth));
-	if (c->iterations)
-		json_object_set_new(o, "iterations", json_integer(c->iterations));
+	o = json_pack("{s:o,s:o,s:o}", "model", classical_model_json(c), "rows", dlp_json_whole(rows), "features",
+		      dlp_json_whole(feats));
 	json_object_set_new(o, "train_s", json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(s / CLASSICAL_SPREAD),
 						    "expected", dlp_json_real(s), "high",
 						    dlp_json_real(s * CLASSICAL_SPREAD)));

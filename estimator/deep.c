@@ -505,6 +505,70 @@ static double kept_elems(const dlp_profile *p, const dlp_model *m, const struct 
 	return boundary + total / adds;
 }
 
+#define DOMINANT_MAX 5
+
+/* A layer's group: its name with every run of digits as '*', so that the
+ * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
+ * line ("block*.fc1 x 12") rather than five near-identical ones. */
+static void layer_group(const char *name, char *key, size_t n)
+{
+	size_t u = 0;
+
+	while (*name && u + 1 < n) {
+		if (*name >= '0' && *name <= '9') {
+			key[u++] = '*';
+			while (*name >= '0' && *name <= '9')
+				name++;
+		} else {
+			key[u++] = *name++;
+		}
+	}
+	key[u] = '\0';
+}
+
+/* The groups of layers that take most of a step, largest first. layer_s is
+ * consumed (summed into each group's first layer). */
+static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total)
+{
+	json_t *dom = json_array();
+	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
+	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
+	size_t i, j, k;
+
+	if (!key || !count || total <= 0)
+		goto out;
+	for (i = 0; i < m->n_layers; i++) {
+		layer_group(m->layers[i].name, key[i], sizeof key[i]);
+		count[i] = 1;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		for (j = i + 1; j < m->n_layers && layer_s[i] > 0; j++)
+			if (layer_s[j] > 0 && m->layers[j].op == m->layers[i].op && !strcmp(key[i], key[j])) {
+				layer_s[i] += layer_s[j];
+				layer_s[j] = -1;
+				count[i]++;
+			}
+	for (k = 0; k < DOMINANT_MAX; k++) {
+		size_t best = 0;
+
+		for (i = 1; i < m->n_layers; i++)
+			if (layer_s[i] > layer_s[best])
+				best = i;
+		if (m->n_layers == 0 || layer_s[best] <= 0)
+			break;
+		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer",
+						     count[best] > 1 ? key[best] : m->layers[best].name, "op",
+						     dlp_op_name(m->layers[best].op), "count", count[best], "share",
+						     dlp_json_real(layer_s[best] / total), "fwd_bwd_s",
+						     dlp_json_real(layer_s[best])));
+		layer_s[best] = -1;
+	}
+out:
+	free(key);
+	free(count);
+	return dom;
+}
+
 json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
 			  const dlp_train *t)
 {
@@ -521,7 +585,8 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	struct phase_times ph, ph2;
 	struct step_ctx ctx;
 	int measured = 0, measured2 = 0;
-	size_t i, k;
+	const char *limit = "memory";
+	size_t i;
 
 	if (devices > p->devices)
 		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices), NULL;
@@ -561,7 +626,7 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	json_object_set_new(o, "settings",
 			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", batch, "devices", devices,
 				      "gemm_dtype", dlp_dtype_name(pr.gemm), "epochs", dlp_json_real(t->epochs),
-				      "samples", dlp_json_real(samples), "steps", dlp_json_real(steps)));
+				      "samples", dlp_json_whole(samples), "steps", dlp_json_whole(ceil(steps))));
 	json_object_set_new(json_object_get(o, "settings"), "nodes", json_integer(nodes));
 	json_object_set_new(json_object_get(o, "settings"), "grad_accum", json_integer(accum));
 	json_object_set_new(json_object_get(o, "settings"), "stack",
@@ -601,26 +666,13 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 			   "op_overhead_s", dlp_json_real(ph.overhead));
 	json_object_set_new(phases, "allreduce_total_s", dlp_json_real(ph.allreduce_total));
 	json_object_set_new(phases, "sync_wait_s", dlp_json_real(ph.sync));
-	json_object_set_new(phases, "ops_per_step", dlp_json_real(ph.ops));
+	json_object_set_new(phases, "ops_per_step", dlp_json_whole(ph.ops));
 	json_object_set_new(phases, "op_overhead_per_op_s", dlp_json_real(p->op_overhead_s));
 	json_object_set_new(o, "step_breakdown_low_s", phases);
 	/* the layers that dominate a step */
 	for (i = 0; i < m->n_layers; i++)
 		total_layer += layer_s[i];
-	dom = json_array();
-	for (k = 0; k < 5 && total_layer > 0; k++) {
-		size_t best = 0;
-		for (i = 1; i < m->n_layers; i++)
-			if (layer_s[i] > layer_s[best])
-				best = i;
-		if (layer_s[best] <= 0)
-			break;
-		json_array_append_new(dom, json_pack("{s:s,s:s,s:o,s:o}", "layer", m->layers[best].name, "op",
-						     dlp_op_name(m->layers[best].op), "share",
-						     dlp_json_real(layer_s[best] / total_layer), "fwd_bwd_s",
-						     dlp_json_real(layer_s[best])));
-		layer_s[best] = -1;
-	}
+	dom = dominant_layers(m, layer_s, total_layer);
 	json_object_set_new(o, "dominant_layers", dom);
 	/* memory: a replica per device (data parallel), ZeRO dividing the
 	 * optimizer state (stage 1), the gradients (2) and the weights (3)
@@ -633,15 +685,18 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 	per_sample = kept_elems(p, m, &ctx) * pr.abytes + m->input_elems * 4;
 	need = static_b + batch * per_sample;
 	max_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - static_b) / per_sample) : NAN;
-	/* no batch larger than the training set split over the ranks */
-	if (isfinite(max_batch) && max_batch > ceil(samples / ranks))
+	/* a batch larger than each rank's share of the data is no batch */
+	if (isfinite(max_batch) && max_batch > ceil(samples / ranks)) {
 		max_batch = ceil(samples / ranks);
-	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_real(static_b),
-			"activations_bytes", dlp_json_real(batch * per_sample), "required_bytes", dlp_json_real(need),
-			"available_bytes", p->mem_bytes > 0 ? dlp_json_real(p->mem_bytes) : json_null(),
+		limit = "dataset";
+	}
+	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_whole(ceil(static_b)),
+			"activations_bytes", dlp_json_whole(ceil(batch * per_sample)), "required_bytes", dlp_json_whole(ceil(need)),
+			"available_bytes", p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(),
 			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch > 0 ? (long long)max_batch : 0)
 							     : json_null());
 	json_object_set_new(mem, "fits", p->mem_bytes > 0 ? json_boolean(need <= p->mem_bytes) : json_null());
+	json_object_set_new(mem, "largest_batch_limited_by", isfinite(max_batch) ? json_string(limit) : json_null());
 	json_object_set_new(o, "memory", mem);
 	if (p->mem_bytes > 0 && need > p->mem_bytes)
 		json_array_append_new(flags, json_sprintf("does not fit: %.1f GiB needed, %.1f GiB available "

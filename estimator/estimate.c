@@ -14,7 +14,7 @@ static json_t *hardware_json(const dlp_profile *p)
 {
 	json_t *h = json_pack("{s:s,s:s,s:b,s:i,s:i,s:o,s:o}", "name", p->name, "kind", p->kind, "gpu", p->is_gpu,
 			      "devices", p->devices, "cpus", p->cpus, "memory_bytes_per_device",
-			      p->mem_bytes > 0 ? dlp_json_real(p->mem_bytes) : json_null(), "mem_bw_gbps",
+			      p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(), "mem_bw_gbps",
 			      p->mem_bw_gbps > 0 ? dlp_json_real(p->mem_bw_gbps) : json_null());
 	json_t *peaks = json_object();
 	int d;
@@ -40,6 +40,34 @@ static json_t *retrain_json(double train_s, double cost, const dlp_train *t)
 			 isfinite(train_s) ? json_boolean(train_s <= t->retrain_every_s) : json_null());
 }
 
+/* Where the price came from, so that no figure is read as the catalog's
+ * when the user gave it: "catalog" (with its date and source), "user"
+ * (--price), or null (no price: cost unknown). */
+static void price_origin(json_t *h, const dlp_profile *p, const dlp_train *t, double price)
+{
+	const char *origin = t->price_override >= 0 ? "user" : p->price_per_h > 0 ? "catalog" : NULL;
+
+	json_object_set_new(h, "price_origin", dlp_json_str(origin));
+	if (t->price_override < 0)
+		return;
+	json_object_set_new(h, "price_usd_per_h", dlp_json_real(price));
+	json_object_set_new(h, "price_date", json_null());
+	json_object_set_new(h, "price_source", json_string("user (--price)"));
+}
+
+/* Whether one training run ends within the deadline, at the expected and at
+ * the high estimate: a planner who must not miss it reads met_high. */
+static json_t *deadline_json(const json_t *side, const dlp_train *t)
+{
+	double e = dlp_json_num_at(side, "train_s", "expected", NULL), h = dlp_json_num_at(side, "train_s", "high", NULL);
+
+	if (t->deadline_s <= 0)
+		return json_null();
+	return json_pack("{s:o,s:o,s:o}", "deadline_s", dlp_json_real(t->deadline_s), "met_expected",
+			 isfinite(e) ? json_boolean(e <= t->deadline_s) : json_null(), "met_high",
+			 isfinite(h) ? json_boolean(h <= t->deadline_s) : json_null());
+}
+
 json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
 			 const dlp_dataset *ds, const dlp_train *t)
 {
@@ -47,8 +75,7 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 	double price = t->price_override >= 0 ? t->price_override : p->price_per_h;
 
 	json_object_set_new(e, "hardware", hardware_json(p));
-	if (t->price_override >= 0)
-		json_object_set_new(json_object_get(e, "hardware"), "price_usd_per_h", dlp_json_real(price));
+	price_origin(json_object_get(e, "hardware"), p, t, price);
 	if (m) {
 		if (!(deep = dlp_estimate_deep(p, m, ds, t)))
 			goto fail;
@@ -56,6 +83,12 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 			json_object_set_new(deep, "retrain",
 					    retrain_json(dlp_json_num_at(deep, "train_s", "expected", NULL),
 							 dlp_json_num_at(deep, "cost_usd", "expected", NULL), t));
+		json_object_set_new(deep, "deadline", deadline_json(deep, t));
+		if (price > 0 && dlp_json_num_at(deep, "settings", "devices", NULL) < p->devices)
+			json_array_append_new(json_object_get(deep, "flags"),
+					      json_sprintf("uses %d of the %d devices and is priced for the whole "
+							   "instance ($%.2f/h)", (int)dlp_json_num_at(deep, "settings",
+							   "devices", NULL), p->devices, price));
 	}
 	json_object_set_new(e, "deep", deep ? deep : json_null());
 	if (c && c->kind[0]) {
@@ -64,6 +97,7 @@ json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_cla
 		if (t->retrain_every_s > 0)
 			json_object_set_new(cl, "retrain", retrain_json(dlp_json_num_at(cl, "train_s", "expected", NULL),
 									dlp_json_num_at(cl, "cost_usd", "expected", NULL), t));
+		json_object_set_new(cl, "deadline", deadline_json(cl, t));
 	}
 	json_object_set_new(e, "classical", cl ? cl : json_null());
 	return e;
@@ -104,6 +138,30 @@ static json_t *pick_json(const json_t *ests, int i)
 		return json_null();
 	return json_string(json_string_value(json_object_get(json_object_get(json_array_get(ests, (size_t)i),
 									      "hardware"), "name")));
+}
+
+/* Each machine by how surely it meets the deadline: even at the high
+ * estimate, only at the expected one, or not at all. */
+static json_t *deadline_side(const json_t *ests, const char *side)
+{
+	static const char *const bucket[] = { "met_at_high", "met_at_expected_only", "missed" };
+	json_t *o = json_object(), *arr[3];
+	const json_t *e;
+	size_t i;
+	int b;
+
+	for (b = 0; b < 3; b++)
+		json_object_set_new(o, bucket[b], arr[b] = json_array());
+	json_array_foreach(ests, i, e) {
+		const json_t *d = json_object_get(json_object_get(e, side), "deadline");
+
+		if (!json_is_object(d))
+			continue;
+		b = json_is_true(json_object_get(d, "met_high")) ? 0 : json_is_true(json_object_get(d, "met_expected")) ? 1 : 2;
+		json_array_append_new(arr[b], json_string(json_string_value(
+			json_object_get(json_object_get(e, "hardware"), "name"))));
+	}
+	return o;
 }
 
 static void rule(json_t *flags, const char *id, const char *text, const char *src)
@@ -206,6 +264,12 @@ json_t *dlp_verdict(const json_t *ests, const dlp_model *m, const dlp_classical 
 	json_object_set_new(v, "classical_fastest",
 			    pick_json(ests, pick(ests, "classical", "train_s", t->deadline_s)));
 	json_object_set_new(v, "deep_does_not_fit", nofit);
+	/* the picks above meet the deadline at the expected estimate; this says
+	 * which machines meet it even at the high one */
+	json_object_set_new(v, "deadline", t->deadline_s > 0
+		? json_pack("{s:o,s:s,s:o,s:o}", "deadline_s", dlp_json_real(t->deadline_s), "picks_judged_at",
+			    "expected", "deep", deadline_side(ests, "deep"), "classical", deadline_side(ests, "classical"))
+		: json_null());
 
 	/* data size against model size */
 	if (m && strcmp(m->task, "text") == 0 && ds->tokens > 0) {

@@ -1167,8 +1167,8 @@ json_t *dlp_model_summary_json(const dlp_model *m)
 	return json_pack("{s:s,s:s,s:s,s:[i,i,i],s:i,s:o,s:o,s:o,s:o,s:I}",
 			 "name", m->name, "task", m->task, "source", m->source,
 			 "input", m->in_c, m->in_h, m->in_w, "classes", m->classes,
-			 "params", dlp_json_real(m->params), "forward_macs", dlp_json_real(m->macs),
-			 "forward_flops", dlp_json_real(m->flops),
-			 "activation_elems_per_sample", dlp_json_real(m->act_elems),
+			 "params", dlp_json_whole(m->params), "forward_macs", dlp_json_whole(m->macs),
+			 "forward_flops", dlp_json_whole(m->flops),
+			 "activation_elems_per_sample", dlp_json_whole(m->act_elems),
 			 "layers", (json_int_t)m->n_layers);
 }

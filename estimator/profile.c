@@ -15,13 +15,12 @@
 static void flag(dlp_profile *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void flag(dlp_profile *p, const char *fmt, ...)
 {
-	char buf[300];
 	va_list ap;
 
+	/* as long as the note is: a fixed buffer cut notes mid-sentence */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	json_array_append_new(p->flags, json_vsprintf(fmt, ap));
 	va_end(ap);
-	json_array_append_new(p->flags, json_string(buf));
 }
 
 static void source(dlp_profile *p, const char *key, const char *src)

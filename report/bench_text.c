@@ -63,6 +63,30 @@ static const char *short_variant(const char *v, char *buf, size_t len)
 	return buf;
 }
 
+/* -v: how the rate was measured: the samples' median and range, and how
+ * the output was checked. */
+static void timing(FILE *out, const json_t *r)
+{
+	char md[24], lo[24], hi[24];
+	const json_t *v = json_object_get(r, "verified");
+
+	fputs("     ", out);
+	if (isfinite(dlp_json_num(r, "median_s")))
+		fprintf(out, " %zu samples, median %s (%s-%s, spread %.0f%%);", json_array_size(json_object_get(r, "samples_s")),
+			dlp_report_duration(dlp_json_num(r, "median_s"), md, sizeof md),
+			dlp_report_duration(dlp_json_num(r, "min_s"), lo, sizeof lo),
+			dlp_report_duration(dlp_json_num(r, "max_s"), hi, sizeof hi), 100 * dlp_json_num(r, "spread"));
+	if (json_is_true(v) && isfinite(dlp_json_num(r, "max_rel_err")))
+		fprintf(out, " verified (max rel. error %.1e)", dlp_json_num(r, "max_rel_err"));
+	else if (json_is_true(v))
+		fputs(" verified", out);
+	else if (json_is_false(v))
+		fputs(" NOT verified", out);
+	if (*str(r, "variant"))
+		fprintf(out, "; %s", str(r, "variant"));
+	fputc('\n', out);
+}
+
 static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
 {
 	const json_t *sb = json_object_get(d, "system_blas"), *r;
@@ -110,6 +134,8 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 			snprintf(thr, sizeof thr, "  -");
 		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
 			thr, rt, pk, vs);
+		if (st->verbose)
+			timing(out, r);
 	}
 	if (disturbed)
 		fprintf(out, "  ! above the measured peak: the machine was busy while the peak was measured; "

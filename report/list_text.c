@@ -35,13 +35,13 @@ static void models(FILE *out, const json_t *arr)
 {
 	const json_t *m, *in;
 	size_t i;
-	char d[256];
+	char d[256], p[16], k[16];
 
 	json_array_foreach(arr, i, m) {
 		in = json_object_get(m, "input");
-		fprintf(out, "%-12s %8.3g M params %9.3g G MACs  %dx%dx%d  %s\n",
-			str_or(json_object_get(m, "name"), "?"), dlp_json_num(m, "params") / 1e6,
-			dlp_json_num(m, "forward_macs") / 1e9, (int)json_integer_value(json_array_get(in, 0)),
+		fprintf(out, "%-12s %5s params %5s MACs  %dx%dx%d  %s\n", str_or(json_object_get(m, "name"), "?"),
+			dlp_report_count(dlp_json_num(m, "params"), p, sizeof p),
+			dlp_report_count(dlp_json_num(m, "forward_macs"), k, sizeof k), (int)json_integer_value(json_array_get(in, 0)),
 			(int)json_integer_value(json_array_get(in, 1)), (int)json_integer_value(json_array_get(in, 2)),
 			zoo_description(json_string_value(json_object_get(m, "name")), d, sizeof d));
 	}

@@ -98,7 +98,7 @@ static void cpu_section(FILE *out, const json_t *p, const struct dlp_style *st)
 	else
 		row(out, st, "nominal clock", "unknown");
 	if (json_is_true(json_object_get(cpu, "hypervisor")))
-		row(out, st, "hypervisor", "%s", s_or(cpu, "hypervisor_vendor", "unknown vendor"));
+		row(out, st, "hypervisor", "%s", dlp_report_hypervisor(s_or(cpu, "hypervisor_vendor", NULL)));
 	else
 		row(out, st, "hypervisor", "none detected");
 }

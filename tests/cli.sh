@@ -103,7 +103,7 @@ expect "estimate: unknown model" 2 'unknown model "nosuch"' -- "$B" estimate --m
 one_line "estimate unknown model: one line"
 expect "estimate: malformed mlp" 2 'malformed model spec "mlp:10,,2"' -- "$B" estimate --model mlp:10,,2 --samples 10
 expect "estimate: zero epochs" 2 "epochs needs a positive number" -- "$B" estimate --model mlp:10,5,2 --samples 10 --epochs 0
-expect "estimate: negative price" 2 "price needs a non-negative" -- "$B" estimate --model mlp:10,5,2 --samples 10 --price -1
+expect "estimate: negative price" 2 "price needs USD per hour" -- "$B" estimate --model mlp:10,5,2 --samples 10 --price -1
 expect "estimate: unknown dataset" 2 'unknown dataset "nosuch"' -- "$B" estimate --model mlp:10,5,2 --dataset nosuch
 expect "estimate: unknown instance" 2 'unknown instance "nosuch"' -- "$B" estimate --model resnet50 --dataset cifar10 --instance nosuch
 expect "estimate: bench file of another major version" 2 "schema_version 2.0 is not supported" -- "$B" estimate --model mlp:10,5,2 --samples 10 --hw tests/fixtures/bench_schema2.json

@@ -72,7 +72,7 @@ case_ cmp_mixed json -- $B -q compare "$F" "$M" c7i.2xlarge g6.xlarge p4d.24xlar
 case_ cmp_mixed txt -- $B -q compare "$F" "$M" c7i.2xlarge g6.xlarge p4d.24xlarge --model resnet50 \
 	--dataset imagenet --deadline 1w -v
 case_ cmp_tabular json -- $B -q compare c7i.2xlarge g6.xlarge --model mlp:30,256,256,2 \
-	--dataset tabular:1000000x30 --price 1.25 --retrain-every 12h --json
+	--dataset tabular:1000000x30 --price g6.xlarge=1.25 --retrain-every 12h --json
 for w in models datasets instances; do
 	case_ "list_$w" json -- $B -q list "$w" --json
 	case_ "list_$w" txt -- $B -q list "$w"

@@ -7,6 +7,9 @@ import sys
 
 VARIES = {"generated_at": "<time>"}
 TOOL_VARIES = {"version": "<version>", "backends_built": "<backends>", "cuda_kernels_built": "<cuda>"}
+# which machine ran it and for how long (the label is the command line's)
+HOST_VARIES = {"hostname": "<host>", "sys_vendor": "<dmi>", "product_name": "<dmi>", "instance_type": "<dmi>",
+               "run_duration_s": "<duration>"}
 
 
 def main():
@@ -19,6 +22,11 @@ def main():
         for k, v in TOOL_VARIES.items():
             if k in tool:
                 tool[k] = v
+    host = doc.get("host")
+    if isinstance(host, dict):
+        for k, v in HOST_VARIES.items():
+            if k in host:
+                host[k] = v
     json.dump(doc, sys.stdout, indent=1, allow_nan=False)
     sys.stdout.write("\n")
 

@@ -32,13 +32,19 @@ int main(int argc, char **argv)
 		dlp_cli_print_text(dlp_report_bench_text, doc);
 		rc = 0;
 	} else if (strcmp(argv[1], "scenario") == 0 || strcmp(argv[1], "scenario-json") == 0) {
-		out = dlp_json_document_new();
+		out = dlp_cli_document_new();
 		json_object_set(out, "probe", json_object_get(doc, "probe"));
 		json_object_set(out, "bench", json_object_get(doc, "bench"));
 		rc = dlp_cli_default_scenario(doc, out);
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		dlp_cli.json = strcmp(argv[1], "scenario-json") == 0;
+		/* what `dlprobe` prints after measuring: the head, then the scenarios */
+		if (!dlp_cli.verbose) {
+			dlp_cli_print_text(dlp_report_summary_text, out);
+			if (!dlp_cli.json)
+				fputc('\n', stdout);
+		}
 		dlp_cli_print_text(dlp_report_estimate_text, out);
 		rc = dlp_cli_emit_json(out);
 	} else {

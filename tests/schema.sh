@@ -32,7 +32,10 @@ for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list 
 	fi
 done
 # the default run: probe, quick CPU bench and the scenario's verdict in one document
-if "$B" -q --json > "$T/default.json" 2>"$T/err"; then
+# (its text, printed beside the document, must fit one 40x80 screen)
+if NO_COLOR=1 "$B" -q -o "$T/default.json" > "$T/default.txt" 2>"$T/err"; then
+	check "default run: text fits 40 lines of 80 columns" sh -c "[ \$(wc -l < '$T/default.txt') -le 40 ] &&
+		! awk 'length(\$0) > 80 { bad = 1 } END { exit !bad }' '$T/default.txt'"
 	check "default run: schema-valid" $V "$T/default.json"
 	check "default run: a verdict that says which side the numbers favour" /usr/bin/python3 -c "
 import json,sys; d=json.load(open('$T/default.json'))
@@ -48,5 +51,35 @@ check "one kernel vocabulary" $PY tests/vocab.py "$T"/bench_*.json
 $PY -c "import json,sys; d=json.load(open(sys.argv[1])); d['bench']['backends'][0]['devices'][0]['results'][0]['kernel']='gemm2'; json.dump(d,open(sys.argv[2],'w'))" "$(ls "$T"/bench_*cpu*.json | head -1)" "$T/badk.json"
 check "an unknown kernel name fails the vocabulary check" sh -c "$PY tests/vocab.py '$T/badk.json' | grep -q 'cpu emits .gemm2.'"
 check "an unknown kernel name fails the schema" sh -c "$V '$T/badk.json' 2>&1 | grep -q gemm2"
+# Hand-made bad documents (tests/bad_docs.py): dlprobe and the schema refuse
+# each one, and both accept the good one they are made from.
+G="$T/good.json"
+"$B" -q compare tests/fixtures/bench_cpu_fixture.json c7i.2xlarge --model mlp:30,256,256,2 \
+	--dataset tabular:1000000x30 --retrain-every 1d --deadline 1h --label good -o "$G" >/dev/null 2>"$T/err" || ko "good document ($(head -1 "$T/err"))"
+check "the good document: schema-valid" $V "$G"
+check "the good document: dlprobe shows it" sh -c "'$B' show '$G' > /dev/null"
+mkdir -p "$T/bad" && $PY tests/bad_docs.py "$G" "$T/bad"
+for f in "$T"/bad/*.json; do
+	n=$(basename "$f" .json)
+	"$B" show "$f" > /dev/null 2>"$T/err"; rc=$?
+	if [ "$rc" -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ]; then ok "$n: dlprobe refuses it ($(cut -c1-90 "$T/err"))"; else ko "$n: dlprobe exit $rc: $(head -2 "$T/err")"; fi
+	if $V "$f" 2>/dev/null; then ko "$n: the schema accepts it"; else ok "$n: the schema refuses it"; fi
+done
+# every field of the estimate sections says what it is
+check "every estimate-side field has a description" $PY -c "
+import json; s=json.load(open('data/dlprobe.schema.json')); bad=[]
+def walk(x, p):
+    if isinstance(x, dict):
+        for k, v in x.get('properties', {}).items():
+            if 'description' not in v: bad.append(p + '.' + k)
+            walk(v, p + '.' + k)
+        for k in ('items', 'additionalProperties'):
+            if isinstance(x.get(k), dict): walk(x[k], p + '[]')
+        for v in x.get('oneOf', []): walk(v, p)
+for d in ('estimate', 'hardware', 'deep_estimate', 'classical_estimate', 'model_summary', 'range', 'retrain',
+          'deadline_met', 'verdict', 'workload', 'host'):
+    walk(s['\$defs'][d], d)
+assert not bad, bad"
+
 echo "schema: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

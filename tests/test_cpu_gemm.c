@@ -16,6 +16,11 @@
 static const size_t sizes[][3] = {
 	{ 1, 1, 1 }, { 7, 7, 7 }, { 33, 33, 33 }, { 1, 40, 9 }, { 45, 1, 17 },
 	{ 64, 13, 100 }, { 97, 29, 1 }, { 35, 70, 130 }, { 128, 96, 64 }, { 0, 5, 5 }, { 5, 5, 0 },
+	/* one tile and one element past it (AVX2 16x6 / 8x6, AVX-512 32x12 /
+	 * 16x12), k = 1, k not a multiple of the kernels' 4-step unroll, tall
+	 * and wide skinny shapes with k beyond the tiny KC */
+	{ 16, 6, 4 }, { 17, 7, 5 }, { 8, 6, 3 }, { 33, 13, 1 }, { 300, 2, 3 }, { 3, 300, 2 },
+	{ 1, 1, 70 }, { 2, 100, 1 },
 };
 
 static void check_sgemm(dlp_cpu_isa isa, int threads, const dlp_gemm_blocking *bl,
@@ -100,7 +105,7 @@ static void run_isa(dlp_cpu_isa isa)
  * reference uses the same bf16 values, so only fp32 accumulation differs:
  * ~2^-24 sqrt(k/2) = 4.8e-7 at k = 130 in the |ref| + sqrt(k) scaling; 1e-5
  * is a 20x margin and far below what a lost pair or wrong pairing costs
- * (~1/sqrt(k) ~ 0.09). backend_cpu.c's BF16_TOL explains the benchmark's. */
+ * (~1/sqrt(k) ~ 0.09). bench_gemm.c's BF16_TOL explains the benchmark's. */
 #define BF16_TEST_TOL 1e-5
 
 static void check_sbgemm(dlp_cpu_isa isa, int threads, const dlp_gemm_blocking *bl,
@@ -473,10 +478,118 @@ static void test_team_binding(void **state)
 	dlp_team_free(t);
 }
 
+/* Every micro-kernel of the table, called directly as the framework calls
+ * it: k from 1 through past the 4-step unroll and the prefetch distances,
+ * acc 0 and 1, C with a leading dimension beyond MR whose extra rows must
+ * stay untouched. */
+static void check_ukr(const dlp_gemm_ukr *u, int elsize)
+{
+	static const size_t ks[] = { 1, 2, 3, 4, 5, 7, 8, 9, 17, 33, 70 };
+	const size_t mr = (size_t)u->mr, nr = (size_t)u->nr, ldc = mr + 3;
+	const size_t kmax = 70, kv = elsize == 2 ? 2 : 1;
+	double *a = malloc(kmax * kv * mr * sizeof *a), *b = malloc(kmax * kv * nr * sizeof *b);
+	double *c0 = malloc(ldc * nr * sizeof *c0);
+	void *pa = dlp_cpu_alloc(kmax * kv * mr * 8), *pb = dlp_cpu_alloc(kmax * kv * nr * 8);
+	void *pc = dlp_cpu_alloc(ldc * nr * 8);
+	size_t t, i, j, p, q;
+	int acc;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(c0);
+	assert_non_null(pa);
+	assert_non_null(pb);
+	assert_non_null(pc);
+	dlp_fill_normal_f64(a, kmax * kv * mr, 3);
+	dlp_fill_normal_f64(b, kmax * kv * nr, 4);
+	dlp_fill_normal_f64(c0, ldc * nr, 5);
+	/* The inputs as the kernel's type sees them, so the reference uses
+	 * exactly the values it multiplies. */
+	for (i = 0; i < kmax * kv * mr; i++) {
+		if (elsize == 8)
+			((double *)pa)[i] = a[i];
+		else if (elsize == 4)
+			a[i] = ((float *)pa)[i] = (float)a[i];
+		else
+			a[i] = dlp_bf16_to_f32(((uint16_t *)pa)[i] = dlp_f32_to_bf16((float)a[i]));
+	}
+	for (i = 0; i < kmax * kv * nr; i++) {
+		if (elsize == 8)
+			((double *)pb)[i] = b[i];
+		else if (elsize == 4)
+			b[i] = ((float *)pb)[i] = (float)b[i];
+		else
+			b[i] = dlp_bf16_to_f32(((uint16_t *)pb)[i] = dlp_f32_to_bf16((float)b[i]));
+	}
+	for (t = 0; t < sizeof ks / sizeof ks[0]; t++)
+		for (acc = 0; acc < 2; acc++) {
+			size_t k = ks[t];
+
+			for (i = 0; i < ldc * nr; i++) {
+				if (elsize == 8)
+					((double *)pc)[i] = c0[i];
+				else
+					c0[i] = ((float *)pc)[i] = (float)c0[i];
+			}
+			if (elsize == 8)
+				((dlp_ukr_d)u->fn)(k, pa, pb, pc, ldc, acc);
+			else if (elsize == 4)
+				((dlp_ukr_s)u->fn)(k, pa, pb, pc, ldc, acc);
+			else
+				((dlp_ukr_sb)u->fn)(k, pa, pb, pc, ldc, acc);
+			for (j = 0; j < nr; j++)
+				for (i = 0; i < ldc; i++) {
+					double got = elsize == 8 ? ((double *)pc)[i + j * ldc] : ((float *)pc)[i + j * ldc];
+					double want = acc || i >= mr ? c0[i + j * ldc] : 0, tol;
+
+					if (i >= mr) {
+						if (got != want)
+							fail_msg("%s k=%zu acc=%d wrote row %zu of column %zu, outside the tile",
+								 u->name, k, acc, i, j);
+						continue;
+					}
+					/* packed A: k steps of mr x kv, B: k steps of nr x kv */
+					for (p = 0; p < k; p++)
+						for (q = 0; q < kv; q++)
+							want += a[(p * mr + i) * kv + q] * b[(p * nr + j) * kv + q];
+					tol = (elsize == 8 ? 1e-13 : 1e-5) * (sqrt((double)(k * kv)) + fabs(want));
+					if (!(fabs(got - want) <= tol))
+						fail_msg("%s k=%zu acc=%d C(%zu,%zu) = %g, want %g", u->name, k, acc, i, j,
+							 got, want);
+				}
+		}
+	free(a);
+	free(b);
+	free(c0);
+	free(pa);
+	free(pb);
+	free(pc);
+}
+
+static void test_micro_kernels(void **state)
+{
+	static const int sizes_e[] = { 4, 8, 2 };
+	int isa, e, ran = 0;
+
+	for (isa = 0; isa < DLP_CPU_NISA; isa++)
+		for (e = 0; e < 3; e++) {
+			const dlp_gemm_ukr *u = dlp_gemm_ukr_get((dlp_cpu_isa)isa, sizes_e[e]);
+
+			/* bf16 above generic needs AVX512_BF16, not just AVX-512 */
+			if (!u || !dlp_cpu_isa_ok((dlp_cpu_isa)isa) || (sizes_e[e] == 2 && isa > 0 && !dlp_cpu_bf16_ok()))
+				continue;
+			check_ukr(u, sizes_e[e]);
+			ran++;
+		}
+	/* generic fp32, fp64 and bf16 run everywhere */
+	assert_true(ran >= 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_generic),
+		cmocka_unit_test(test_micro_kernels),
 		cmocka_unit_test(test_avx2),
 		cmocka_unit_test(test_avx512),
 		cmocka_unit_test(test_sbgemm_generic),

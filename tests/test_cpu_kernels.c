@@ -98,7 +98,7 @@ static void test_dot_axpy(void **state)
 	}
 }
 
-/* The iteration count the backend's fma_peak runs (backend_cpu.c). */
+/* The iteration count the backend's fma_peak runs (bench_fma.c). */
 #define BENCH_ITERS 1000000L
 
 /* One peak kernel (bf16: VDPBF16PS), its sink as a double. */
@@ -202,6 +202,41 @@ static void test_blas_present(void **state)
 	dlp_gemm_ref_f32(m, n, k, a, bm, ref);
 	assert_true(dlp_max_rel_err_f32(m * n, c, ref, k) < 1e-5);
 	dlp_blas_close(b);
+}
+
+/* BLIS loaded by name beside the system BLAS: its identity names the
+ * configuration it chose for this CPU and its kernel kind, and it computes. */
+static void test_blis_identity(void **state)
+{
+	const size_t m = 19, n = 7, k = 33;
+	float a[19 * 33], bm[33 * 7], c[19 * 7];
+	double ref[19 * 7];
+	dlp_blas *b = dlp_blas_open_lib("libblis.so.4");
+	json_t *id, *bl;
+
+	if (!b)
+		skip();  /* libblis4 not installed */
+	id = dlp_blas_identity(b);
+	assert_string_equal(json_string_value(json_object_get(id, "library")), "blis");
+	bl = json_object_get(id, "blis");
+	assert_non_null(bl);
+	assert_true(json_is_string(json_object_get(bl, "arch")));
+	assert_string_equal(json_string_value(json_object_get(bl, "arch")),
+			    json_string_value(json_object_get(id, "corename")));
+	assert_true(json_is_string(json_object_get(bl, "sgemm_ukr")));
+	json_decref(id);
+	dlp_fill_normal_f32(a, m * k, 3);
+	dlp_fill_normal_f32(bm, k * n, 4);
+	assert_int_equal(dlp_blas_set_threads(b, 1), 0);
+	assert_int_equal(dlp_blas_sgemm(b, m, n, k, a, bm, c), 0);
+	dlp_gemm_ref_f32(m, n, k, a, bm, ref);
+	assert_true(dlp_max_rel_err_f32(m * n, c, ref, k) < 1e-5);
+	dlp_blas_close(b);
+	/* DLPROBE_BLAS_LIB may list several: the first is the system's. */
+	setenv("DLPROBE_BLAS_LIB", "/nonexistent/a.so,libblis.so.4", 1);
+	assert_null(dlp_blas_open());
+	assert_non_null(strstr(dlp_error_message(), "/nonexistent/a.so"));
+	unsetenv("DLPROBE_BLAS_LIB");
 }
 
 static void test_amx_refusal(void **state)
@@ -334,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_blas_missing),
 		cmocka_unit_test(test_blas_present),
 		cmocka_unit_test(test_amx_refusal),
+		cmocka_unit_test(test_blis_identity),
 		cmocka_unit_test(test_bf16_unavailable_entries),
 		cmocka_unit_test(test_fma_peak_bf16),
 		cmocka_unit_test(test_fma_expect_bf16),

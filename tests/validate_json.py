@@ -12,7 +12,12 @@ import jsonschema
 def main():
     schema = json.load(open(sys.argv[1]))
     jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+    # a count is a JSON integer: 25557032.0 is a number, not a count (dlprobe
+    # reads it the same way, common/schema_check.c)
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _, v: isinstance(v, int) and not isinstance(v, bool))
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
+    validator = strict(schema)
     bad = 0
     for path in sys.argv[2:]:
         with open(path) as f:

@@ -12,6 +12,10 @@
 json_t *dlp_json_real(double v);
 /* An integer, or null when v < 0 (our "unknown" for counts and sizes). */
 json_t *dlp_json_count(long long v);
+/* A count or a size held in a double (parameters, bytes, steps): the
+ * nearest integer, or null when v is negative, NaN or infinite. The schema
+ * types counts as integers, so 25557032 is never written 25557032.0. */
+json_t *dlp_json_whole(double v);
 /* A string, or null when s is NULL or empty. */
 json_t *dlp_json_str(const char *s);
 /* Set "status" and "reason" (reason null when NULL/empty) on obj. */
@@ -30,5 +34,10 @@ json_t *dlp_json_document_new(void);
 /* 0 when doc carries a schema_version whose major version this build reads;
  * -1 with a message otherwise. */
 int dlp_json_check_schema(const json_t *doc);
+
+/* The shipped schema (data/dlprobe.schema.json) applied to the named
+ * top-level sections of doc that are present (NULL-terminated list): 0, or
+ * -1 with "/section/path: problem" in dlp_error_message(). */
+int dlp_json_validate_sections(const json_t *doc, const char *const *sections);
 
 #endif

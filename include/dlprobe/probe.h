@@ -51,6 +51,11 @@ typedef struct dlp_probe_opts {
 /* Probe the machine; returns the new "probe" object or NULL (message set). */
 json_t *dlp_probe_run(const dlp_probe_opts *o);
 
+/* The "host" identity of a document: hostname, DMI sys_vendor and
+ * product_name (null where absent), instance_type where the provider's DMI
+ * product name is one (AWS). sysroot as in dlp_probe_opts. */
+json_t *dlp_probe_host(const char *sysroot);
+
 /* Readers over a probe object, for kernels/ and the front end. Unknown: -1. */
 long dlp_probe_effective_cpus(const json_t *probe);
 /* Size of the data (or unified) cache at level 1..3 as seen by one core, bytes. */

@@ -26,12 +26,24 @@ struct dlp_blas {
 	int (*get_num_threads)(void);
 	void (*set_num_threads)(int);
 	void (*bli_thread_set_num_threads)(long);
+	/* BLIS identity (0.9 exports these): the configuration chosen at run
+	 * time names the kernel set (zen3, haswell, skx ...). */
+	int (*bli_arch_query_id)(void);
+	char *(*bli_arch_string)(int);
+	char *(*bli_version)(void);
+	char *(*bli_ukr_impl)(int, int);
+	long (*bli_pthreads)(void);
+	long (*bli_openmp)(void);
 };
 
-dlp_blas *dlp_blas_open(void)
+/* BLIS enums as blis.h 0.9 defines them: ind_t BLIS_NAT, num_t float/double. */
+enum { BLIS_IND_NAT = 1, BLIS_DT_FLOAT = 0, BLIS_DT_DOUBLE = 2 };
+
+/* What a system without DLPROBE_BLAS_LIB offers, in order. */
+static const char *const system_chain[] = { "libblas.so.3", "libopenblas.so.0", "libblis.so.4", NULL };
+
+dlp_blas *dlp_blas_open_lib(const char *lib)
 {
-	static const char *const defaults[] = { "libblas.so.3", "libopenblas.so.0", "libblis.so.4", NULL };
-	const char *env = getenv("DLPROBE_BLAS_LIB");
 	const char *tried = NULL;
 	char why[512] = "";
 	dlp_blas *b = calloc(1, sizeof *b);
@@ -41,8 +53,8 @@ dlp_blas *dlp_blas_open(void)
 		dlp_error_set("out of memory");
 		return NULL;
 	}
-	for (i = 0; env ? i == 0 : defaults[i] != NULL; i++) {
-		const char *name = env ? env : defaults[i];
+	for (i = 0; lib ? i == 0 : system_chain[i] != NULL; i++) {
+		const char *name = lib ? lib : system_chain[i];
 
 		tried = name;
 		b->h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
@@ -59,8 +71,8 @@ dlp_blas *dlp_blas_open(void)
 		b->h = NULL;
 	}
 	if (!b->h) {
-		dlp_error_set("no system BLAS loadable (%s%s): %s", env ? "DLPROBE_BLAS_LIB=" : "tried ",
-			      env ? env : "libblas.so.3, libopenblas.so.0, libblis.so.4", why);
+		dlp_error_set("no BLAS loadable (%s): %s", lib ? lib : "tried libblas.so.3, libopenblas.so.0, libblis.so.4",
+			      why);
 		free(b);
 		return NULL;
 	}
@@ -69,6 +81,12 @@ dlp_blas *dlp_blas_open(void)
 	*(void **)&b->get_num_threads = dlsym(b->h, "openblas_get_num_threads");
 	*(void **)&b->set_num_threads = dlsym(b->h, "openblas_set_num_threads");
 	*(void **)&b->bli_thread_set_num_threads = dlsym(b->h, "bli_thread_set_num_threads");
+	*(void **)&b->bli_arch_query_id = dlsym(b->h, "bli_arch_query_id");
+	*(void **)&b->bli_arch_string = dlsym(b->h, "bli_arch_string");
+	*(void **)&b->bli_version = dlsym(b->h, "bli_info_get_version_str");
+	*(void **)&b->bli_ukr_impl = dlsym(b->h, "bli_info_get_gemm_ukr_impl_string");
+	*(void **)&b->bli_pthreads = dlsym(b->h, "bli_info_get_enable_pthreads");
+	*(void **)&b->bli_openmp = dlsym(b->h, "bli_info_get_enable_openmp");
 	{
 		/* The file behind the soname (alternatives make libblas.so.3 any BLAS). */
 		Dl_info info;
@@ -79,6 +97,30 @@ dlp_blas *dlp_blas_open(void)
 		if (!b->path)
 			b->path = strdup(tried);
 	}
+	return b;
+}
+
+/* DLPROBE_BLAS_LIB may name several libraries (comma-separated): the first
+ * is the one taken as the system's. */
+dlp_blas *dlp_blas_open(void)
+{
+	const char *env = getenv("DLPROBE_BLAS_LIB");
+	char first[512];
+	size_t n;
+	dlp_blas *b;
+
+	if (!env)
+		return dlp_blas_open_lib(NULL);
+	n = strcspn(env, ",");
+	if (n == 0 || n >= sizeof first) {
+		dlp_error_set("DLPROBE_BLAS_LIB=%s: the first library name is empty or too long", env);
+		return NULL;
+	}
+	memcpy(first, env, n);
+	first[n] = '\0';
+	b = dlp_blas_open_lib(first);
+	if (!b)
+		dlp_error_set("DLPROBE_BLAS_LIB=%s: %s", env, dlp_error_message());
 	return b;
 }
 
@@ -111,6 +153,27 @@ json_t *dlp_blas_identity(const dlp_blas *b)
 	json_object_set_new(o, "path", dlp_json_str(b->path));
 	json_object_set_new(o, "config", b->get_config ? dlp_json_str(b->get_config()) : json_null());
 	json_object_set_new(o, "corename", b->get_corename ? dlp_json_str(b->get_corename()) : json_null());
+	if (b->bli_arch_query_id && b->bli_arch_string) {
+		json_t *bl = json_object();
+		const char *arch = b->bli_arch_string(b->bli_arch_query_id());
+
+		/* For BLIS the core is the configuration it chose for this CPU. */
+		json_object_set_new(o, "corename", dlp_json_str(arch));
+		json_object_set_new(bl, "arch", dlp_json_str(arch));
+		json_object_set_new(bl, "arch_id", json_integer(b->bli_arch_query_id()));
+		json_object_set_new(bl, "version", b->bli_version ? dlp_json_str(b->bli_version()) : json_null());
+		json_object_set_new(bl, "threading",
+				    json_string(b->bli_pthreads && b->bli_pthreads() ? "pthreads"
+						: b->bli_openmp && b->bli_openmp() ? "openmp"
+						: b->bli_pthreads || b->bli_openmp ? "none" : "unknown"));
+		/* "optimzd": the configuration's own assembly kernels, "refrnce":
+		 * the portable C ones (BLIS's spelling). */
+		json_object_set_new(bl, "sgemm_ukr", b->bli_ukr_impl ? dlp_json_str(b->bli_ukr_impl(BLIS_IND_NAT, BLIS_DT_FLOAT))
+								      : json_null());
+		json_object_set_new(bl, "dgemm_ukr", b->bli_ukr_impl ? dlp_json_str(b->bli_ukr_impl(BLIS_IND_NAT, BLIS_DT_DOUBLE))
+								      : json_null());
+		json_object_set_new(o, "blis", bl);
+	}
 	json_object_set_new(o, "num_threads",
 			    b->get_num_threads ? json_integer(b->get_num_threads()) : json_null());
 	for (i = 0; vars[i]; i++)

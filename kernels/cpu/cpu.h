@@ -184,12 +184,16 @@ void dlp_axpy(float a, const float *x, float *y, size_t n);
 
 /* ---- system BLAS reference ---------------------------------------------- */
 typedef struct dlp_blas dlp_blas;
-/* Load the system BLAS: $DLPROBE_BLAS_LIB when set, else libblas.so.3, then
- * libopenblas.so.0. NULL with the reason when none is loadable. */
+/* Load the system BLAS: the first library $DLPROBE_BLAS_LIB names when set,
+ * else libblas.so.3, libopenblas.so.0, libblis.so.4. NULL with the reason
+ * when none is loadable. */
 dlp_blas *dlp_blas_open(void);
+/* Load one library by name or path (NULL: the system chain above). */
+dlp_blas *dlp_blas_open_lib(const char *lib);
 void dlp_blas_close(dlp_blas *b);
 /* Identity: {"library","path","config","corename","num_threads",
- * "env":{"OPENBLAS_CORETYPE":...}, ...}. */
+ * "env":{"OPENBLAS_CORETYPE":...}, ...}; BLIS adds "blis":{"arch",
+ * "version","threading","sgemm_ukr","dgemm_ukr"} and its arch as corename. */
 json_t *dlp_blas_identity(const dlp_blas *b);
 int dlp_blas_set_threads(dlp_blas *b, int n);
 /* Set the BLAS thread count for the reference result res; where the BLAS

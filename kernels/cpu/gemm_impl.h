@@ -32,7 +32,7 @@ static void NAME(pack_a)(size_t mc, size_t kc, const T *a, size_t lda, int mr, T
 			const int ahead = p + 4 < kc;
 
 			/* A constant length (the fp32 and fp64 AVX-512 panels are
-			 * 128 bytes) lets the compiler inline the copy instead of
+			 * 128 bytes, the AVX2 ones 64) lets the compiler inline the copy instead of
 			 * calling memmove per piece. */
 			if (len == 128)
 				for (ir = 0; ir < full; ir++) {
@@ -43,6 +43,14 @@ static void NAME(pack_a)(size_t mc, size_t kc, const T *a, size_t lda, int mr, T
 						_mm_prefetch(nx + 64, _MM_HINT_T0);
 					}
 					memcpy(d + ir * pan, src + ir * (size_t)mr, 128);
+				}
+			else if (len == 64)
+				/* The AVX2 panels (16 fp32, 8 fp64): one line each. */
+				for (ir = 0; ir < full; ir++) {
+					if (ahead)
+						_mm_prefetch((const char *)(src + 4 * lda + ir * (size_t)mr),
+							     _MM_HINT_T0);
+					memcpy(d + ir * pan, src + ir * (size_t)mr, 64);
 				}
 			else
 				for (ir = 0; ir < full; ir++)

@@ -1,0 +1,88 @@
+/* The CPU backend's measurement families (bench_fma.c, bench_gemm.c,
+ * bench_blas.c, bench_stream.c, bench_classical.c) and the state the device
+ * loop in backend_cpu.c hands each of them. Private to kernels/cpu/. */
+#ifndef DLPROBE_KERNELS_CPU_BENCH_CPU_H
+#define DLPROBE_KERNELS_CPU_BENCH_CPU_H
+
+#include <sched.h>
+
+#include <jansson.h>
+
+#include "kernels/backend.h"
+#include "kernels/cpu/cpu.h"
+
+/* GEMM data types: fp32, fp64, bf16 in / fp32 out on AVX512_BF16, and the
+ * same on AMX tiles. */
+enum { F32 = 0, F64 = 1, BF16 = 2, AMX = 3 };
+
+/* The GEMM inputs of the last shape (bench_gemm.c reuses them). */
+struct cpu_mats {
+	size_t es, m, n, k;
+	void *a, *b;
+};
+
+struct cpu {
+	const dlp_bench_opts *o;
+	dlp_budget bud;
+	int T;
+	dlp_team *team;
+	long long l1, l2, l3, mem;
+	double mhz;
+	/* measured FMA peak [isa][dtype][0: 1 thread, 1: T threads], GFLOP/s */
+	double peak[DLP_CPU_NISA][2][2];
+	/* measured VDPBF16PS peak [0: 1 thread, 1: T threads], GFLOP/s */
+	double peak_bf16[2];
+	/* the process's CPUs before the team pinned this thread: a BLAS child
+	 * gets them back, so the library's threads are not all on one PU */
+	cpu_set_t allowed;
+	int have_allowed;
+	json_t *dev, *results;
+	struct cpu_mats mats;
+};
+
+/* A progress line (nothing when the caller asked for none). */
+void dlp_cpu_note(struct cpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *dlp_cpu_dtype_name(int dt);
+/* A result's rate_gflops, NaN when it has none. */
+double dlp_cpu_rate_of(const json_t *r);
+/* One FMA peak run (bf16: VDPBF16PS chains); fills c->peak / c->peak_bf16. */
+void dlp_cpu_fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int bf16);
+void dlp_cpu_set_int(json_t *r, const char *key, long long v);
+
+/* The families, in the order the device loop runs them; each appends its
+ * results to c->results. */
+void dlp_cpu_fma_all(struct cpu *c);
+void dlp_cpu_gemm_all(struct cpu *c);
+void dlp_cpu_bf16_all(struct cpu *c);
+/* The BLAS references (the system's, then BLIS or what DLPROBE_BLAS_LIB
+ * names), each in a child process, at the shapes dlprobe's GEMMs ran:
+ * system_blas and other_blas on the device, vs_reference on dlprobe's
+ * results against the fastest, and the finding. Run after dlp_cpu_gemm_all. */
+void dlp_cpu_blas_all(struct cpu *c);
+void dlp_cpu_stream_all(struct cpu *c);
+void dlp_cpu_hist_all(struct cpu *c);
+void dlp_cpu_vec_all(struct cpu *c);
+
+/* One verified, timed GEMM: dlprobe's (blas NULL; bl its blocking) or the
+ * BLAS's at the same shape. f64 is F32, F64, BF16 or AMX. */
+json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, size_t m, size_t n,
+			 size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl);
+
+/* Free the kept GEMM inputs (done when the GEMMs are over). */
+void dlp_cpu_mats_free(struct cpu *c);
+
+/* The shapes both dlprobe and the BLAS references run. threads: which
+ * thread counts (enum below); blas: the references run it too. */
+enum { SH_ALL = 0, SH_BOTH = 1, SH_BOTH_FULL = 2 };
+struct dlp_cpu_shape {
+	size_t m, n, k;
+	int full_only, threads, blas, f64;
+};
+extern const struct dlp_cpu_shape dlp_cpu_shapes[];
+extern const size_t dlp_cpu_nshapes;
+/* 1 when shape sh runs on t = 0 (1 thread) or t = 1 (all threads) in this
+ * mode: SH_ALL all threads only, SH_BOTH 1 and all, SH_BOTH_FULL 1 thread
+ * only in --full (the estimator reads the all-thread figures). */
+int dlp_cpu_shape_runs(const struct cpu *c, const struct dlp_cpu_shape *sh, int t);
+
+#endif
