@@ -173,8 +173,8 @@ json.dump({"instances": [{"name": "z", "cpu": "epyc-7r13", "vcpus": 4, "price_us
           open(f"{sys.argv[1]}/badprice.json", "w"))
 PY
 printf '{"instances": [' > "$T/broken.json"
-expect "list instances --json read back as a catalog, a price overridden" 0 'p4d.24xlarge +\(\$9.99/h, price of 2026-12\)' -- \
-	"$B" estimate --catalog "$T/cat2.json" --instance p4d.24xlarge --model resnet50 --dataset imagenet
+expect "list instances --json read back as a catalog, a price overridden" 0 '"price_usd_per_h": 9.99' -- \
+	"$B" estimate --catalog "$T/cat2.json" --instance p4d.24xlarge --model resnet50 --dataset imagenet --json -q
 expect "--catalog adds an instance" 0 "my-v100-box" -- \
 	"$B" estimate --catalog "$T/cat2.json" --instance my-v100-box --model resnet50 --dataset imagenet
 for c in "broken:--catalog" "badcpu:cpu_models" "noname:needs a \"name\"" "badgpu:gpu_models" "badprice:price_usd_per_h"; do
