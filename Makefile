@@ -56,12 +56,13 @@ TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 TEST_SUPPORT_SRC := $(wildcard tests/support/*.c)
 TEST_SUPPORT_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SUPPORT_SRC))
 FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BUILD)/tests/libOpenCL_crash.so \
-	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libblas_crash.so $(BUILD)/tests/libblas_hang.so
+	     $(BUILD)/tests/libcublas_fake.so $(BUILD)/tests/libblas_crash.so $(BUILD)/tests/libblas_hang.so \
+	     $(BUILD)/tests/libsignal_fsync.so
 
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema check-golden check-report deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-golden check-report check-fuzz fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -125,6 +126,9 @@ $(BUILD)/tests/libcuda_nosym.so: tests/fakes/fake_cuda.c
 $(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libsignal_fsync.so: tests/fakes/fake_signal_fsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@ -ldl
 $(BUILD)/tests/libblas_crash.so: tests/fakes/fake_blas.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -Wno-unused-parameter -fPIC -shared -DFAKE_BLAS_CRASH $< -o $@
@@ -147,11 +151,57 @@ check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
 	BUILD=$(BUILD) sh tests/published_runs.sh
 	BUILD=$(BUILD) sh tests/cli_front.sh
+	BUILD=$(BUILD) sh tests/cli_harden.sh
 	BUILD=$(BUILD) sh tests/faults.sh
 	BUILD=$(BUILD) sh tests/cli_blas.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh
+
+# ---- fuzzing (docs/fuzzing.md) ---------------------------------------------
+# Each fuzz/fuzz_NAME.c is a libFuzzer harness. `make test` replays its
+# corpus, the seeds below and every past crash (fuzz/crashes/NAME) through
+# fuzz/replay.c built with $(CC), sanitized in the SAN pass; `make fuzz`
+# builds the harnesses with clang and runs each FUZZ_SECONDS.
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_SEEDS_model := data/models
+# (the GPU device runs are seeds in fuzz/corpus/bench without their raw
+# samples: 400 kB inputs would slow every execution 30-fold)
+FUZZ_SEEDS_bench := $(wildcard tests/fixtures/bench_*.json)
+FUZZ_SEEDS_spec :=
+FUZZ_SEEDS_sysfs :=
+REPLAY_BIN := $(patsubst %,$(BUILD)/fuzz/replay_%,$(FUZZ_NAMES))
+
+$(BUILD)/fuzz/replay_%: fuzz/fuzz_%.c fuzz/replay.c fuzz/util.c fuzz/fuzz.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< fuzz/replay.c fuzz/util.c $(LIB) $(LDLIBS) -o $@
+
+check-fuzz: $(REPLAY_BIN)
+	@set -e; $(foreach n,$(FUZZ_NAMES),echo "== replay $(n)"; \
+		$(BUILD)/fuzz/replay_$(n) fuzz/corpus/$(n) fuzz/crashes/$(n) $(FUZZ_SEEDS_$(n));)
+
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_FLAGS   := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRC := $(wildcard common/*.c estimator/*.c) probe/cgroup.c probe/memory.c probe/sysfile.c
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(FUZZ_LIB_SRC)) $(FUZZ_BUILD)/embedded.o
+FUZZ_BIN     := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_NAMES))
+
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_BUILD)/embedded.o: scripts/embed.sh $(DATA)
+	@mkdir -p $(dir $@)
+	scripts/embed.sh $(DATA) > $(FUZZ_BUILD)/embedded.S && $(FUZZ_CC) -c $(FUZZ_BUILD)/embedded.S -o $@
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c fuzz/util.c fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) -std=c11 $(WARN) -pthread $(FUZZ_FLAGS) -fsanitize=fuzzer $< fuzz/util.c \
+		$(FUZZ_LIB_OBJ) -ljansson -lm -ldl -pthread -o $@
+
+fuzz: deps $(FUZZ_BIN)
+	FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_RUNS=$(FUZZ_RUNS) \
+		FUZZ_SEEDS_model="$(FUZZ_SEEDS_model)" FUZZ_SEEDS_bench="$(FUZZ_SEEDS_bench)" \
+		sh scripts/fuzz.sh $(FUZZ_NAMES)
 
 # GOLDEN_UPDATE=1 rewrites tests/golden/ (review the diff before committing).
 check-golden: $(BIN) $(GOLDEN_RENDER)
@@ -161,7 +211,7 @@ check-golden: $(BIN) $(GOLDEN_RENDER)
 check-report: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/html_report.sh
 
-check: check-unit check-cli check-schema check-golden check-report
+check: check-unit check-cli check-schema check-golden check-report check-fuzz
 
 deps:
 	@sh scripts/deps.sh
@@ -173,7 +223,7 @@ run: deps
 # The plain suite, then the same unit and CLI tests under ASan+UBSan.
 test: deps
 	@$(MAKE) --no-print-directory check
-	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli check-golden
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 check-unit check-cli check-golden check-fuzz
 
 bench-probe: $(BIN)
 	sh scripts/bench_probe.sh $(BIN)
@@ -196,8 +246,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
 
+# $(BUILD) too: a build made with BUILD=elsewhere is cleaned with the same BUILD.
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz $(BUILD) build-gpu-bundle
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
@@ -212,4 +263,4 @@ published-runs: $(BIN)
 validate: $(BIN)
 	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) $(if $(filter fuzz,$(MAKECMDGOALS)),$(FUZZ_BUILD)) -name '*.d' 2>/dev/null)

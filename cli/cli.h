@@ -78,6 +78,15 @@ int dlp_cli_write_output(const char *text, size_t len);
 /* Check early that -o FILE can be created, so a long run does not end in a
  * failure to write (the real write is still atomic). Exit code. */
 int dlp_cli_check_output_path(const char *path);
+/* The document to FILE as -o writes it (cli/outfile.c: whole or not at all,
+ * through symlinks, keeping the old file's mode). Exit code. */
+int dlp_cli_write_file(const json_t *doc, const char *path);
+/* The same for text that is already whole (its last newline included). */
+int dlp_cli_write_text(const char *text, size_t len, const char *path);
+/* Whether -o PATH names this process's standard output ("-", /dev/stdout). */
+int dlp_cli_names_stdout(const char *path);
+/* atexit(): standard output flushed and closed, or exit 1 with a message. */
+void dlp_cli_close_stdout(void);
 
 /* Parse a JSON document from a file ("-" is stdin) and check its schema
  * major version. NULL with a one-line message in dlp_error_message(). */

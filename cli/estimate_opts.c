@@ -1,7 +1,6 @@
 /* The options of `estimate` and `compare`: machines, the workload and the
  * training settings, each checked as it is parsed (a bad value is a one-line
  * usage error). */
-#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "common/decimal.h"
 #include "estimator/stack.h"
 
 enum {
@@ -51,11 +51,10 @@ static const struct option est_longopts[] = {
 
 static int positive(const char *opt, const char *s, double *out, int integer)
 {
-	char *end;
+	const char *end;
 
-	errno = 0;
-	*out = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(*out) || *out <= 0 || (integer && *out != floor(*out)) ||
+	/* decimal only: "0x10" is no count a person means */
+	if (dlp_decimal_double(s, &end, out) != 0 || *end || *out <= 0 || (integer && *out != floor(*out)) ||
 	    *out > 1e15)
 		return dlp_cli_usage("%s needs a positive %s (got \"%s\")", opt, integer ? "integer" : "number", s);
 	return DLP_EXIT_OK;
@@ -65,13 +64,11 @@ static int positive(const char *opt, const char *s, double *out, int integer)
  * a catalog instance or a bench file as named on the command line). */
 static int price_option(const char *arg, struct est_opts *o)
 {
-	const char *eq = strrchr(arg, '='), *num = eq ? eq + 1 : arg;
-	char *end;
+	const char *eq = strrchr(arg, '='), *num = eq ? eq + 1 : arg, *end;
 	double v;
 
-	errno = 0;
-	v = strtod(num, &end);
-	if (end == num || *end || errno || !isfinite(v) || v < 0)
+	/* decimal only: "0x10" and "inf" are not prices */
+	if (dlp_decimal_double(num, &end, &v) != 0 || *end || v < 0)
 		return dlp_cli_usage("--price needs USD per hour, or NAME=USD for one machine (got \"%s\")", arg);
 	if (!eq) {
 		o->hw_price = v;
@@ -147,11 +144,9 @@ static int scale_option(int c, const char *arg, struct est_opts *o)
 			rc = dlp_cli_usage("--nodes %s is too large (at most 1e5)", arg);
 		break;
 	case O_NETWORK: {
-		char *end;
-		errno = 0;
-		o->train.network_gbps = strtod(arg, &end);
-		if (end == arg || *end || errno || !isfinite(o->train.network_gbps) || o->train.network_gbps <= 0 ||
-		    o->train.network_gbps > 1e6)
+		const char *end;
+		if (dlp_decimal_double(arg, &end, &o->train.network_gbps) != 0 || *end ||
+		    !(o->train.network_gbps > 0) || o->train.network_gbps > 1e6)
 			rc = dlp_cli_usage("--network-gbps needs a positive number of Gbit/s per node (got \"%s\")", arg);
 		break;
 	}
@@ -216,11 +211,11 @@ static int workload_option(int c, const char *arg, struct est_opts *o)
 		break;
 	case O_RETRAIN:
 		if ((o->train.retrain_every_s = dlp_duration_parse(arg)) <= 0)
-			rc = dlp_cli_usage("--retrain-every needs a duration such as 12h, 1d, 1w (got \"%s\")", arg);
+			rc = dlp_cli_usage("--retrain-every needs a duration (%s)", dlp_error_message());
 		break;
 	case O_DEADLINE:
 		if ((o->train.deadline_s = dlp_duration_parse(arg)) <= 0)
-			rc = dlp_cli_usage("--deadline needs a duration such as 30m, 2h, 1d (got \"%s\")", arg);
+			rc = dlp_cli_usage("--deadline needs a duration (%s)", dlp_error_message());
 		break;
 	default:
 		return -1;

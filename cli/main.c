@@ -64,6 +64,8 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	dlp_cli.started_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	/* a full or closed stdout is a failure, not a silent exit 0 */
+	atexit(dlp_cli_close_stdout);
 	dlp_cli.color = isatty(STDOUT_FILENO) && !(nc && *nc);
 	/* "+": stop at the first non-option, the command; its options are its own. */
 	opterr = 0;

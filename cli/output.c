@@ -153,99 +153,11 @@ const char *dlp_cli_reset(void)
 	return dlp_cli.color ? "\033[0m" : "";
 }
 
-static int names_stdout(const char *path);
-
-/* A temporary name beside path: rename() is atomic only within a filesystem. */
-static int open_temp(const char *path, char *tmp, size_t len)
-{
-	int fd;
-
-	if (snprintf(tmp, len, "%s.tmp-XXXXXX", path) >= (int)len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = mkstemp(tmp);
-	if (fd >= 0)
-		fchmod(fd, 0644);
-	return fd;
-}
-
-int dlp_cli_check_output_path(const char *path)
-{
-	/* every command calls this once its options are parsed: the place to
-	 * refuse output options that contradict each other */
-	if (dlp_cli.csv && dlp_cli.json)
-		return dlp_cli_usage("--csv and --json exclude each other");
-	char tmp[4096];
-	struct stat st;
-	int fd;
-
-	if (!path)
-		return DLP_EXIT_OK;
-	if (!*path)
-		return dlp_cli_usage("-o needs a file name");
-	if (names_stdout(path))
-		return DLP_EXIT_OK;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		return dlp_cli_usage("cannot write %s: it is a directory", path);
-	/* rename() would replace a device or a socket with our file */
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return dlp_cli_usage("cannot write %s: not a regular file", path);
-	fd = open_temp(path, tmp, sizeof tmp);
-	if (fd < 0)
-		return dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-	close(fd);
-	unlink(tmp);
-	return DLP_EXIT_OK;
-}
-
-static int write_file_text(const char *text, size_t len, const char *path)
-{
-	char tmp[4096];
-	FILE *f = NULL;
-	int fd, ret = DLP_EXIT_RUNTIME, saved = 0;
-
-	fd = open_temp(path, tmp, sizeof tmp);
-	if (fd < 0) {
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fwrite(text, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		saved = errno;
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(saved ? saved : EIO));
-		goto out;
-	}
-	if (fclose(f) != 0) {
-		f = NULL;
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	f = NULL;
-	if (rename(tmp, path) != 0) {
-		ret = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
-		goto out;
-	}
-	tmp[0] = '\0';
-	ret = DLP_EXIT_OK;
-out:
-	if (f)
-		fclose(f);
-	if (tmp[0] && fd >= 0)
-		unlink(tmp);
-	return ret;
-}
-
 /* "-", and a path that is this process's standard output (/dev/stdout,
  * /proc/self/fd/1 on a pipe, a terminal or a redirected file): written to
  * the descriptor, never renamed over. Any other device or FIFO stays
  * refused (check_output_path): -o promises all or nothing. */
-static int names_stdout(const char *path)
+int dlp_cli_names_stdout(const char *path)
 {
 	struct stat st, so;
 
@@ -264,33 +176,32 @@ static int write_stream(const char *text, size_t len)
 
 int dlp_cli_write_output(const char *text, size_t len)
 {
-	if (!dlp_cli.out_path || names_stdout(dlp_cli.out_path))
+	if (!dlp_cli.out_path || dlp_cli_names_stdout(dlp_cli.out_path))
 		return write_stream(text, len);
-	return write_file_text(text, len, dlp_cli.out_path);
+	return dlp_cli_write_text(text, len, dlp_cli.out_path);
 }
 
 static int write_file(const json_t *doc, const char *path)
 {
-	char *text = json_dumps(doc, JSON_INDENT(2)), *whole;
-	size_t len = text ? strlen(text) : 0;
+	char *text;
 	int rc;
 
-	/* the document and its newline, written as one piece */
-	if (!text || !(whole = realloc(text, len + 2))) {
-		free(text);
+	if (!dlp_cli_names_stdout(path))
+		return dlp_cli_write_file(doc, path);
+	text = json_dumps(doc, JSON_INDENT(2));
+	if (!text)
 		return dlp_cli_fail("cannot write %s: out of memory", path);
-	}
-	whole[len++] = '\n';
-	whole[len] = '\0';
-	rc = names_stdout(path) ? write_stream(whole, len) : write_file_text(whole, len, path);
-	free(whole);
+	rc = write_stream(text, strlen(text));
+	if (rc == DLP_EXIT_OK)
+		rc = write_stream("\n", 1);
+	free(text);
 	return rc;
 }
 
 /* -o naming standard output takes its place: no human text beside it. */
 static int out_is_stdout(void)
 {
-	return dlp_cli.out_path && names_stdout(dlp_cli.out_path);
+	return dlp_cli.out_path && dlp_cli_names_stdout(dlp_cli.out_path);
 }
 
 int dlp_cli_emit_json(json_t *doc)

@@ -1,9 +1,57 @@
 /* The built-in scenario the default `dlprobe` run ends with. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
 #include "dlprobe/json.h"
+
+/* One workload of the scenario on this machine (bench_doc, when given) and
+ * the catalog's reference instances: its estimates appended to ests, its
+ * verdict returned (NULL: out of memory). A machine that cannot be estimated
+ * (a partial bench) is left out; the others still answer. */
+static json_t *scenario_group(const json_t *bench_doc, const struct workload *wl, const dlp_train *train,
+			      size_t n_refs, json_t *ests, const char *title)
+{
+	size_t nh = (bench_doc ? 1 : 0) + n_refs, h, n = 0;
+	dlp_profile *profiles = calloc(nh + 1, sizeof *profiles);
+	dlp_estimate *group = calloc(nh + 1, sizeof *group);
+	dlp_train t = *train;
+	dlp_verdict v;
+	json_t *vj = NULL;
+
+	if (!profiles || !group)
+		goto out;
+	t.devices = 0; /* every device of an instance: its price is the whole instance's */
+	for (h = 0; h < nh; h++) {
+		dlp_profile *p = &profiles[n];
+		int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, dlp_cli.label ? dlp_cli.label
+												    : "this machine", p)
+					     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
+										    h - (bench_doc ? 1 : 0)), p);
+		if (r)
+			continue;
+		if (dlp_estimate_compute(p, wl->model, &wl->cl, &wl->ds, &t, &group[n])) {
+			dlp_profile_free(p);
+			continue;
+		}
+		group[n].workload = wl->name;
+		json_array_append_new(ests, dlp_estimate_json(&group[n]));
+		n++;
+	}
+	if (dlp_verdict_compute(group, n, wl->model, &wl->cl, &wl->ds, &t, &v) == 0) {
+		vj = dlp_verdict_json(&v);
+		json_object_set_new(vj, "workload", json_string(wl->name));
+		json_object_set_new(vj, "scenario", json_string(title));
+		dlp_verdict_free(&v);
+	}
+out:
+	for (h = 0; profiles && h < n; h++)
+		dlp_profile_free(&profiles[h]);
+	free(profiles);
+	free(group);
+	return vj;
+}
 
 /* A fraud-detection-like tabular product problem (the article's case: a deep
  * tabular model against GBDT), and one image and one language reference,
@@ -16,24 +64,23 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		const char *model, *dataset, *classical;
 		double epochs;
 		enum dlp_precision prec;
+		double retrain_every_s;
 	} sc[] = {
 		{"tabular product, daily retraining", "mlp:30,256,256,2", "tabular:1000000x30", "gbdt", 20,
-		 DLP_PREC_FP32},
-		{"image reference", "resnet18", "cifar10", "none", 30, DLP_PREC_MIXED},
-		{"language reference", "gpt2", "text:2.5e9", "none", 1, DLP_PREC_MIXED},
+		 DLP_PREC_FP32, 86400},
+		{"image reference", "resnet18", "cifar10", "none", 30, DLP_PREC_MIXED, 0},
+		{"language reference", "gpt2", "text:2.5e9", "none", 1, DLP_PREC_MIXED, 0},
 	};
-	json_t *ests = json_array(), *refv = json_array();
-	size_t s, h, n_refs = 0;
+	json_t *ests = json_array(), *refv = json_array(), *verdict = NULL;
+	size_t s, n_refs = 0;
 	int rc = DLP_EXIT_RUNTIME;
 
 	while (dlp_catalog_default("scenario_references", n_refs))
 		n_refs++;
-
 	for (s = 0; s < sizeof sc / sizeof sc[0]; s++) {
 		struct workload wl;
 		struct est_opts o;
-		json_t *group = json_array(), *v;
-		size_t nh = (bench_doc ? 1 : 0) + n_refs;
+		json_t *v;
 
 		memset(&o, 0, sizeof o);
 		dlp_train_defaults(&o.train);
@@ -42,43 +89,26 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		o.classical = sc[s].classical;
 		o.train.epochs = sc[s].epochs;
 		o.train.precision = sc[s].prec;
-		o.train.retrain_every_s = s == 0 ? 86400 : 0;
-		if (dlp_cli_workload(&o, &wl) != DLP_EXIT_OK) {
-			json_decref(group);
+		o.train.retrain_every_s = sc[s].retrain_every_s;
+		if (dlp_cli_workload(&o, &wl) != DLP_EXIT_OK)
+			goto out;
+		v = scenario_group(bench_doc, &wl, &o.train, n_refs, ests, sc[s].title);
+		dlp_cli_workload_free(&wl);
+		if (!v) {
+			rc = dlp_cli_fail("out of memory");
 			goto out;
 		}
-		for (h = 0; h < nh; h++) {
-			dlp_profile p;
-			json_t *e;
-			int r = bench_doc && h == 0 ? dlp_profile_from_bench(bench_doc, dlp_cli.label ? dlp_cli.label : "this machine", &p)
-						     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
-											    h - (bench_doc ? 1 : 0)), &p);
-			if (r)
-				continue; /* a partial bench: the catalog references still answer */
-			/* every device of an instance: its price is the whole instance's */
-			o.train.devices = 0;
-			e = dlp_estimate_one(&p, wl.model, &wl.cl, &wl.ds, &o.train);
-			dlp_profile_free(&p);
-			if (!e)
-				continue;
-			json_object_set_new(e, "workload", json_string(wl.name));
-			json_array_append(group, e);
-			json_array_append_new(ests, e);
-		}
-		v = dlp_verdict(group, wl.model, &wl.cl, &wl.ds, &o.train);
-		json_object_set_new(v, "workload", json_string(wl.name));
-		json_object_set_new(v, "scenario", json_string(sc[s].title));
 		if (s == 0)
-			json_object_set_new(doc_out, "verdict", v);
+			verdict = v;
 		else
 			json_array_append_new(refv, v);
-		json_decref(group);
-		dlp_cli_workload_free(&wl);
 	}
+	json_object_set_new(doc_out, "verdict", verdict);
 	json_object_set_new(doc_out, "estimates", ests);
 	json_object_set_new(doc_out, "reference_verdicts", refv);
 	return DLP_EXIT_OK;
 out:
+	json_decref(verdict);
 	json_decref(ests);
 	json_decref(refv);
 	return rc;

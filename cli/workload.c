@@ -8,36 +8,45 @@
 
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 
-static int parse_input(const char *s, const dlp_model *hint_text, int *c, int *h, int *w)
+/* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
+ * each a decimal integer. */
+#define MAX_INPUT_DIM 100000LL
+#define MAX_INPUT_LEN 10000000LL
+static int parse_input(const char *s, int *c, int *h, int *w)
 {
-	long a = 0, b = 0, d = 0;
-	int n;
-	char tail;
+	long long v[3];
+	const char *p = s, *end;
+	int n = 0, i;
 
 	*c = *h = *w = 0;
 	if (!s)
 		return 0;
-	n = sscanf(s, "%ldx%ldx%ld%c", &a, &b, &d, &tail);
-	if (n == 3 && a > 0 && b > 0 && d > 0 && a < 100000 && b < 100000 && d < 100000) {
-		*c = (int)a, *h = (int)b, *w = (int)d;
+	for (;;) {
+		if (n == 3 || dlp_decimal_ll(p, &end, 1, MAX_INPUT_LEN, &v[n]) != 0)
+			return -1;
+		n++;
+		if (!*end)
+			break;
+		if (*end != 'x')
+			return -1;
+		p = end + 1;
+	}
+	if (n == 1) {
+		*c = -1, *h = (int)v[0]; /* resolved against the model's task */
 		return 0;
 	}
-	n = sscanf(s, "%ldx%ld%c", &a, &b, &tail);
-	if (n == 2 && a > 0 && b > 0 && a < 100000 && b < 100000) {
-		*c = 3, *h = (int)a, *w = (int)b;
-		return 0;
-	}
-	n = sscanf(s, "%ld%c", &a, &tail);
-	if (n == 1 && a > 0 && a < 10000000) {
-		(void)hint_text;
-		*c = -1, *h = (int)a; /* resolved against the model's task */
-		return 0;
-	}
-	return -1;
+	for (i = 0; i < n; i++)
+		if (v[i] >= MAX_INPUT_DIM)
+			return -1;
+	if (n == 3)
+		*c = (int)v[0], *h = (int)v[1], *w = (int)v[2];
+	else
+		*c = 3, *h = (int)v[0], *w = (int)v[1];
+	return 0;
 }
-
 
 void dlp_cli_workload_free(struct workload *w)
 {
@@ -56,7 +65,7 @@ int dlp_cli_workload(const struct est_opts *o, struct workload *wl)
 		return dlp_cli_usage("%s", dlp_error_message());
 	if (o->samples > 0)
 		wl->ds.samples = o->samples;
-	if (o->input && parse_input(o->input, NULL, &c, &h, &w))
+	if (o->input && parse_input(o->input, &c, &h, &w))
 		return dlp_cli_usage("malformed --input \"%s\" (expected CxHxW, HxW or N)", o->input);
 	if (!o->input && wl->ds.in_c > 0 && strcmp(wl->ds.task, "tabular") != 0)
 		c = wl->ds.in_c, h = wl->ds.in_h, w = wl->ds.in_w;
@@ -166,15 +175,6 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
 	return DLP_EXIT_OK;
 }
 
-/* An estimate's expected training time for ranking; no number (null: not
- * estimated, does not fit) ranks last. */
-static double expected_or_inf(const json_t *e, const char *side)
-{
-	double v = dlp_json_num_at(e, side, "train_s", "expected", NULL);
-
-	return isfinite(v) ? v : INFINITY;
-}
-
 /* The price for machine i: its own --price NAME=USD (named as on the
  * command line or as the estimate names it), else --price USD for a bench
  * machine, else the catalog's (-1). */
@@ -210,17 +210,61 @@ static int check_prices(const struct est_opts *o)
 	return DLP_EXIT_OK;
 }
 
+/* Fastest first by the deep model's expected time, else the classical
+ * model's; no number ranks last, ties keep their order. */
+static void rank_estimates(dlp_estimate *ests, size_t n, int deep)
+{
+	size_t a, b;
+
+	for (a = 1; a < n; a++)
+		for (b = a; b > 0; b--)
+			if (dlp_estimate_rank_time(&ests[b], deep) < dlp_estimate_rank_time(&ests[b - 1], deep)) {
+				dlp_estimate x = ests[b - 1];
+				ests[b - 1] = ests[b];
+				ests[b] = x;
+			}
+	for (a = 0; a < n; a++)
+		ests[a].rank = (int)a + 1;
+}
+
+/* Load every machine and estimate the workload on it. The profiles stay
+ * loaded (the estimates borrow them) until the caller frees them; *loaded
+ * counts them either way. Exit code. */
+static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
+			     dlp_estimate *ests, int *loaded)
+{
+	int i, rc;
+
+	for (i = 0; i < o->n_hw; i++) {
+		dlp_train t = o->train;
+
+		rc = load_profile(o->hw[i], o->hw_is_file[i], &profiles[i]);
+		if (rc != DLP_EXIT_OK)
+			return rc;
+		(*loaded)++;
+		t.price_override = machine_price(o, i, profiles[i].name);
+		/* --devices beyond what an entry has: use what it has (compare) */
+		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
+			t.devices = profiles[i].devices;
+		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i]))
+			return dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
+		ests[i].workload = wl->name;
+	}
+	return check_prices(o);
+}
+
 int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 {
 	struct workload wl;
-	json_t *ests = json_array();
-	int i, rc;
+	dlp_profile profiles[DLP_CLI_MAX_MACHINES];
+	dlp_estimate *ests = NULL;
+	dlp_verdict v;
+	json_t *arr;
+	int i, rc, loaded = 0;
 
 	rc = dlp_cli_workload(o, &wl);
-	if (rc != DLP_EXIT_OK) {
-		json_decref(ests);
+	if (rc != DLP_EXIT_OK)
 		return rc;
-	}
 	/* none given: the catalog's defaults (data/instances.json "defaults") */
 	if (o->n_hw == 0) {
 		const char *name;
@@ -228,54 +272,32 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		while (o->n_hw < DLP_CLI_MAX_MACHINES && (name = dlp_catalog_default("estimate", (size_t)o->n_hw)))
 			o->hw[o->n_hw++] = name;
 	}
-	for (i = 0; i < o->n_hw; i++) {
-		dlp_profile p;
-		json_t *e;
-		dlp_train t = o->train;
-
-		rc = load_profile(o->hw[i], o->hw_is_file[i], &p);
-		if (rc != DLP_EXIT_OK)
-			goto out;
-		t.price_override = machine_price(o, i, p.name);
-		/* --devices beyond what an entry has: use what it has (compare) */
-		if (t.devices > p.devices && (rank || o->n_hw > 1))
-			t.devices = p.devices;
-		e = dlp_estimate_one(&p, wl.model, &wl.cl, &wl.ds, &t);
-		dlp_profile_free(&p);
-		if (!e) {
-			rc = dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
-			goto out;
-		}
-		json_object_set_new(e, "workload", json_string(wl.name));
-		json_array_append_new(ests, e);
+	if (!(ests = calloc((size_t)o->n_hw + 1, sizeof *ests))) {
+		rc = dlp_cli_fail("out of memory");
+		goto out;
 	}
-	rc = check_prices(o);
+	rc = estimate_machines(o, &wl, rank, profiles, ests, &loaded);
 	if (rc != DLP_EXIT_OK)
 		goto out;
-	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
-	json_object_set_new(doc, "verdict", dlp_verdict(ests, wl.model, &wl.cl, &wl.ds, &o->train));
-	if (rank) {
-		/* fastest first by the deep model's expected time, else classical */
-		size_t n = json_array_size(ests), a, b;
-		const char *side = wl.model ? "deep" : "classical";
-		for (a = 1; a < n; a++)
-			for (b = a; b > 0; b--) {
-				json_t *x = json_array_get(ests, b - 1), *y = json_array_get(ests, b);
-				double tx = expected_or_inf(x, side), ty = expected_or_inf(y, side);
-				if (ty < tx) {
-					json_incref(x);
-					json_array_set(ests, b - 1, y);
-					json_array_set_new(ests, b, x);
-				}
-			}
-		for (a = 0; a < n; a++)
-			json_object_set_new(json_array_get(ests, a), "rank", json_integer((json_int_t)a + 1));
+	/* the verdict names machines in the order given; the ranking comes after */
+	if (dlp_verdict_compute(ests, (size_t)o->n_hw, wl.model, &wl.cl, &wl.ds, &o->train, &v)) {
+		rc = dlp_cli_fail("%s", dlp_error_message());
+		goto out;
 	}
-	json_object_set_new(doc, "estimates", ests);
-	ests = NULL;
+	json_object_set_new(doc, "workload", workload_json(&wl, &o->train));
+	json_object_set_new(doc, "verdict", dlp_verdict_json(&v));
+	dlp_verdict_free(&v);
+	if (rank)
+		rank_estimates(ests, (size_t)o->n_hw, wl.model != NULL);
+	arr = json_array();
+	for (i = 0; i < o->n_hw; i++)
+		json_array_append_new(arr, dlp_estimate_json(&ests[i]));
+	json_object_set_new(doc, "estimates", arr);
 	rc = DLP_EXIT_OK;
 out:
-	json_decref(ests);
+	for (i = 0; i < loaded; i++)
+		dlp_profile_free(&profiles[i]);
+	free(ests);
 	dlp_cli_workload_free(&wl);
 	return rc;
 }

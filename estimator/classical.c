@@ -1,5 +1,5 @@
 /* Classical models on the same rows and features, from the complexity models
- * in REFERENCE.md driven by measured CPU rates:
+ * of docs/references.md driven by measured CPU rates:
  *  - histogram GBDT (LightGBM docs/Features.rst; XGBoost paper sec. 4.1):
  *    per tree, histogram building c_h x rows x features per level for the
  *    smaller child only, plus split finding over leaves x bins x features;
@@ -9,28 +9,27 @@
  * Constants the bench cannot measure (a sort comparison, a row's loss
  * evaluation, in units of the measured histogram update) are assumptions in
  * data/instances.json, measured once by scripts/validate/calibrate.py.
- * The range is x/÷ 2 around the model: these formulas fix the shape of the
- * cost, not its constant, until `make validate` measures it (docs/validation.md). */
+ * The range is x/÷ classical_spread around the model (data/estimator.json):
+ * these formulas fix the shape of the cost, not its constant, until `make
+ * validate` measures it (docs/validation.md). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dlprobe/json.h"
+#include "common/decimal.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
-
-#define CLASSICAL_SPREAD 2.0
 
 static int kv(const char *s, const char *key, int *out)
 {
 	size_t n = strlen(key);
-	char *end;
-	long v;
+	const char *end;
+	long long v;
 
 	if (strncmp(s, key, n) || s[n] != '=')
 		return 0;
-	v = strtol(s + n + 1, &end, 10);
-	if (end == s + n + 1 || (*end && *end != ',') || v < 1 || v > 1000000)
+	if (dlp_decimal_ll(s + n + 1, &end, 1, 1000000, &v) != 0 || (*end && *end != ','))
 		return -1;
 	*out = (int)v;
 	return 1;
@@ -78,138 +77,143 @@ bad:
 	return dlp_error_set("malformed classical spec \"%s\" (e.g. gbdt:trees=100,depth=6,bins=256)", spec);
 }
 
-/* The classical model as deep.model describes a network: a name, its task,
- * the source of its cost model, and its settings (what a zoo entry fixes). */
-static json_t *classical_model_json(const dlp_classical *c)
-{
-	json_t *m = json_pack("{s:s,s:s,s:s}", "name", c->kind, "task", "tabular", "source",
-			      "complexity formula in docs/estimator.md driven by measured CPU rates");
-	json_t *set = json_object();
+/* Seconds for each model (NAN when a rate it needs is unknown), with the
+ * terms of its formula into out. hist, bw, dot: the profile's histogram
+ * update, host bandwidth and dot rates per second. */
+struct rates {
+	double hist, bw, dot;
+};
 
-	if (c->trees)
-		json_object_set_new(set, "trees", json_integer(c->trees));
-	if (c->depth)
-		json_object_set_new(set, "depth", json_integer(c->depth));
-	if (c->bins)
-		json_object_set_new(set, "bins", json_integer(c->bins));
-	if (c->iterations)
-		json_object_set_new(set, "iterations", json_integer(c->iterations));
-	json_object_set_new(m, "settings", set);
-	return m;
+static double gbdt_s(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
+		     const struct rates *rt, dlp_classical_estimate *out)
+{
+	double s = NAN, hist = rt->hist, bw = rt->bw, dot = rt->dot;
+
+	/* the root level scans every row; each deeper level builds the
+	 * smaller child's histogram (at most half the rows) and derives
+	 * the sibling by subtraction. One update is a (gradient, hessian)
+	 * pair added into a row's bin, exactly what the bench's histogram
+	 * kernel counts, so c_h = 1 in the bench's unit. */
+	double levels = 1 + (c->depth - 1) / 2.0;
+	double updates = c->trees * rows * feats * levels;
+	double split = c->trees * pow(2, c->depth) * c->bins * feats;
+	/* per tree and row, outside the histograms: the loss gradient
+	 * and hessian (one exp per row: loss_eval_cost histogram
+	 * updates, spread over the threads like the histograms) and the
+	 * row partition at every level (one indexed move per row and
+	 * level, counted as one histogram update) */
+	double per_row = c->trees * rows * (p->loss_eval_cost + c->depth);
+	/* gradients, hessians and row indices stream through each level */
+	double bytes = c->trees * rows * 16.0 * c->depth;
+	/* once per run, before the first tree: the quantile sketch that
+	 * picks each feature's bin edges sorts the feature's values
+	 * (features x rows x log2 rows comparisons, each cart_sort_cost
+	 * histogram updates), then every value gets its bin */
+	double binning = feats * rows * (log2(fmax(rows, 2)) * p->cart_sort_cost + 1);
+
+	if (hist > 0)
+		s = (updates + per_row + binning) / hist + (dot > 0 ? 4 * split / dot : 0) +
+		    (bw > 0 ? bytes / bw : 0);
+	out->formula = "(trees x rows x features x (1 + (depth-1)/2) histogram updates + trees x rows x "
+		       "(loss_eval_cost + depth) + features x rows x log2 rows x cart_sort_cost binning) / "
+		       "histogram rate + trees x 2^depth x bins x features split scans / dot rate + gradient "
+		       "traffic / bandwidth";
+	out->binning_updates = binning;
+	out->histogram_updates = updates;
+	out->per_row_updates = per_row;
+	return s;
 }
 
-json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
-			       const dlp_train *t)
+static double forest_s(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
+		       const struct rates *rt, dlp_classical_estimate *out)
+{
+	double s = NAN, hist = rt->hist;
+
+	/* scikit-learn's exact CART splitter (the model of docs/references.md,
+	 * features x rows x log rows per tree with max_features in place
+	 * of features): at every node each of mtry candidate features is
+	 * gathered and sorted, n_node x log2(n_node) comparisons, then
+	 * scanned once. Summed over the levels of a balanced tree that
+	 * is mtry x rows x sum_l log2(rows / 2^l). Defaults: max_features
+	 * sqrt(features); a bootstrap sample holds about 63.2% distinct
+	 * rows; unlimited depth grows until nodes are pure, taken as
+	 * log2(rows) levels. A sort comparison (data-dependent branch,
+	 * gathered operand) costs cart_sort_cost histogram updates: an
+	 * assumption measured once (data/instances.json). Trees are
+	 * independent: up to one per thread. */
+	double mtry = fmax(1, floor(sqrt(feats))), r = 0.632 * rows;
+	double depth = c->depth > 0 ? fmin(c->depth, floor(log2(r))) : floor(log2(r));
+	double cmp = 0, rate;
+	int l;
+
+	for (l = 0; l < (int)depth; l++)
+		cmp += mtry * r * fmax(1, log2(r / pow(2, l)));
+	cmp *= c->trees;
+	rate = c->trees >= p->cpus ? hist
+	       : p->hist_gups_1t > 0 ? p->hist_gups_1t * 1e9 * c->trees : hist * c->trees / p->cpus;
+	if (rate > 0 && p->cart_sort_cost > 0)
+		s = cmp * p->cart_sort_cost / rate;
+	out->formula = "trees x sqrt(features) x sum over levels of 0.632 rows x log2(node rows) sort comparisons "
+		  "x cart_sort_cost / measured histogram rate";
+	out->sort_comparisons = cmp;
+	out->cart_sort_cost = p->cart_sort_cost;
+	return s;
+}
+
+/* logreg, svm: X w and X^T r per iteration */
+static double linear_s(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
+		       const struct rates *rt, dlp_classical_estimate *out)
+{
+	double s = NAN, hist = rt->hist, bw = rt->bw, dot = rt->dot;
+
+	/* per iteration (one loss and gradient evaluation): X w and
+	 * X^T r, two passes over float64 X (memory-bound at this size;
+	 * the dot rate caps it when X is cached), and the pointwise loss
+	 * and gradient per row, which scikit-learn 1.2 computes on one
+	 * thread (loss_eval_cost one-thread histogram updates per row) */
+	double flops = c->iterations * 4 * rows * feats;
+	double bytes = c->iterations * 2 * rows * feats * 8; /* float64 as sklearn stores it */
+	double pointwise = c->iterations * rows * p->loss_eval_cost;
+	double h1 = p->hist_gups_1t > 0 ? p->hist_gups_1t * 1e9 : hist;
+	if (dot > 0)
+		s = fmax(flops / dot, bw > 0 ? bytes / bw : 0) + (h1 > 0 ? pointwise / h1 : 0);
+	out->formula = "iterations x (max(4 rows features / dot rate, 2 passes over float64 X / bandwidth) + "
+		  "rows x loss_eval_cost / one-thread histogram rate)";
+	out->loss_eval_cost = p->loss_eval_cost;
+	return s;
+}
+
+int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
+			  const dlp_train *t, dlp_classical_estimate *out)
 {
 	double rows = ds->samples, feats = ds->features > 0 ? ds->features : (double)ds->in_c * ds->in_h * ds->in_w;
-	double s = NAN, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
-	double hist = p->hist_gups * 1e9, bw = p->host_bw_gbps * 1e9, dot = p->dot_gflops * 1e9;
-	json_t *o, *detail = json_object();
-	const char *formula = "";
+	double s, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
+	struct rates r = {p->hist_gups * 1e9, p->host_bw_gbps * 1e9, p->dot_gflops * 1e9};
+	double spread;
 
-	if (rows <= 0 || feats <= 0) {
-		json_decref(detail);
-		return dlp_error_set("classical models need rows and features (--dataset tabular:ROWSxFEATURES)"),
-		       NULL;
-	}
-	if (strcmp(c->kind, "gbdt") == 0) {
-		/* the root level scans every row; each deeper level builds the
-		 * smaller child's histogram (at most half the rows) and derives
-		 * the sibling by subtraction. One update is a (gradient, hessian)
-		 * pair added into a row's bin, exactly what the bench's histogram
-		 * kernel counts, so c_h = 1 in the bench's unit. */
-		double levels = 1 + (c->depth - 1) / 2.0;
-		double updates = c->trees * rows * feats * levels;
-		double split = c->trees * pow(2, c->depth) * c->bins * feats;
-		/* per tree and row, outside the histograms: the loss gradient
-		 * and hessian (one exp per row: loss_eval_cost histogram
-		 * updates, spread over the threads like the histograms) and the
-		 * row partition at every level (one indexed move per row and
-		 * level, counted as one histogram update) */
-		double per_row = c->trees * rows * (p->loss_eval_cost + c->depth);
-		/* gradients, hessians and row indices stream through each level */
-		double bytes = c->trees * rows * 16.0 * c->depth;
-		/* once per run, before the first tree: the quantile sketch that
-		 * picks each feature's bin edges sorts the feature's values
-		 * (features x rows x log2 rows comparisons, each cart_sort_cost
-		 * histogram updates), then every value gets its bin */
-		double binning = feats * rows * (log2(fmax(rows, 2)) * p->cart_sort_cost + 1);
-
-		if (hist > 0)
-			s = (updates + per_row + binning) / hist + (dot > 0 ? 4 * split / dot : 0) +
-			    (bw > 0 ? bytes / bw : 0);
-		formula = "(trees x rows x features x (1 + (depth-1)/2) histogram updates + trees x rows x "
-			  "(loss_eval_cost + depth) + features x rows x log2 rows x cart_sort_cost binning) / "
-			  "histogram rate + trees x 2^depth x bins x features split scans / dot rate + gradient "
-			  "traffic / bandwidth";
-		json_object_set_new(detail, "binning_updates", dlp_json_real(binning));
-		json_object_set_new(detail, "assumed_constants",
-				    json_pack("[s,s]", "loss_eval_cost_histogram_updates",
-					      "cart_sort_comparison_cost_histogram_updates"));
-		json_object_set_new(detail, "histogram_updates", dlp_json_real(updates));
-		json_object_set_new(detail, "per_row_updates", dlp_json_real(per_row));
-	} else if (strcmp(c->kind, "forest") == 0) {
-		/* scikit-learn's exact CART splitter (the REFERENCE.md model,
-		 * features x rows x log rows per tree with max_features in place
-		 * of features): at every node each of mtry candidate features is
-		 * gathered and sorted, n_node x log2(n_node) comparisons, then
-		 * scanned once. Summed over the levels of a balanced tree that
-		 * is mtry x rows x sum_l log2(rows / 2^l). Defaults: max_features
-		 * sqrt(features); a bootstrap sample holds about 63.2% distinct
-		 * rows; unlimited depth grows until nodes are pure, taken as
-		 * log2(rows) levels. A sort comparison (data-dependent branch,
-		 * gathered operand) costs cart_sort_cost histogram updates: an
-		 * assumption measured once (data/instances.json). Trees are
-		 * independent: up to one per thread. */
-		double mtry = fmax(1, floor(sqrt(feats))), r = 0.632 * rows;
-		double depth = c->depth > 0 ? fmin(c->depth, floor(log2(r))) : floor(log2(r));
-		double cmp = 0, rate;
-		int l;
-
-		for (l = 0; l < (int)depth; l++)
-			cmp += mtry * r * fmax(1, log2(r / pow(2, l)));
-		cmp *= c->trees;
-		rate = c->trees >= p->cpus ? hist
-		       : p->hist_gups_1t > 0 ? p->hist_gups_1t * 1e9 * c->trees : hist * c->trees / p->cpus;
-		if (rate > 0 && p->cart_sort_cost > 0)
-			s = cmp * p->cart_sort_cost / rate;
-		formula = "trees x sqrt(features) x sum over levels of 0.632 rows x log2(node rows) sort comparisons "
-			  "x cart_sort_cost / measured histogram rate";
-		json_object_set_new(detail, "sort_comparisons", dlp_json_real(cmp));
-		json_object_set_new(detail, "cart_sort_cost_histogram_updates", dlp_json_real(p->cart_sort_cost));
-		json_object_set_new(detail, "assumed_constants",
-				    json_pack("[s]", "cart_sort_comparison_cost_histogram_updates"));
-	} else { /* logreg, svm: X w and X^T r per iteration */
-		/* per iteration (one loss and gradient evaluation): X w and
-		 * X^T r, two passes over float64 X (memory-bound at this size;
-		 * the dot rate caps it when X is cached), and the pointwise loss
-		 * and gradient per row, which scikit-learn 1.2 computes on one
-		 * thread (loss_eval_cost one-thread histogram updates per row) */
-		double flops = c->iterations * 4 * rows * feats;
-		double bytes = c->iterations * 2 * rows * feats * 8; /* float64 as sklearn stores it */
-		double pointwise = c->iterations * rows * p->loss_eval_cost;
-		double h1 = p->hist_gups_1t > 0 ? p->hist_gups_1t * 1e9 : hist;
-		if (dot > 0)
-			s = fmax(flops / dot, bw > 0 ? bytes / bw : 0) + (h1 > 0 ? pointwise / h1 : 0);
-		formula = "iterations x (max(4 rows features / dot rate, 2 passes over float64 X / bandwidth) + "
-			  "rows x loss_eval_cost / one-thread histogram rate)";
-		json_object_set_new(detail, "loss_eval_cost_histogram_updates", dlp_json_real(p->loss_eval_cost));
-		json_object_set_new(detail, "assumed_constants", json_pack("[s]", "loss_eval_cost_histogram_updates"));
-	}
-	json_object_set_new(detail, "formula", json_string(formula));
-	json_object_set_new(detail, "threads", json_integer(p->cpus));
-	json_object_set_new(detail, "histogram_gupdates_per_s", dlp_json_real(p->hist_gups));
-	json_object_set_new(detail, "dot_gflops", dlp_json_real(p->dot_gflops));
-	o = json_pack("{s:o,s:o,s:o}", "model", classical_model_json(c), "rows", dlp_json_whole(rows), "features",
-		      dlp_json_whole(feats));
-	json_object_set_new(o, "train_s", json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(s / CLASSICAL_SPREAD),
-						    "expected", dlp_json_real(s), "high",
-						    dlp_json_real(s * CLASSICAL_SPREAD)));
-	json_object_set_new(o, "cost_usd",
-			    json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(price > 0 ? s / CLASSICAL_SPREAD / 3600 * price : NAN),
-				      "expected", dlp_json_real(price > 0 ? s / 3600 * price : NAN), "high",
-				      dlp_json_real(price > 0 ? s * CLASSICAL_SPREAD / 3600 * price : NAN)));
-	json_object_set_new(o, "detail", detail);
-	(void)t;
-	return o;
+	memset(out, 0, sizeof *out);
+	out->binning_updates = out->histogram_updates = out->per_row_updates = out->sort_comparisons = NAN;
+	out->cart_sort_cost = out->loss_eval_cost = NAN;
+	out->formula = "";
+	if (!dlp_constants())
+		return -1;
+	spread = dlp_constants()->classical_spread.value;
+	if (rows <= 0 || feats <= 0)
+		return dlp_error_set("classical models need rows and features (--dataset tabular:ROWSxFEATURES)");
+	if (strcmp(c->kind, "gbdt") == 0)
+		s = gbdt_s(p, c, rows, feats, &r, out);
+	else if (strcmp(c->kind, "forest") == 0)
+		s = forest_s(p, c, rows, feats, &r, out);
+	else
+		s = linear_s(p, c, rows, feats, &r, out);
+	out->spec = *c;
+	out->rows = rows;
+	out->features = feats;
+	out->threads = p->cpus;
+	out->histogram_gupdates_per_s = p->hist_gups;
+	out->dot_gflops = p->dot_gflops;
+	out->train_s = (dlp_range){s / spread, s, s * spread};
+	out->cost_usd = (dlp_range){price > 0 ? s / spread / 3600 * price : NAN, price > 0 ? s / 3600 * price : NAN,
+				    price > 0 ? s * spread / 3600 * price : NAN};
+	return 0;
 }

@@ -1,10 +1,10 @@
 /* Dataset presets (data/datasets.json) and the parametric tabular:/text: forms. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "estimator/estimator.h"
 
 static json_t *load_presets(void)
@@ -25,12 +25,11 @@ json_t *dlp_dataset_list_json(void)
 	return load_presets();
 }
 
-/* A positive count: digits, or a float form such as 1e9. */
-static int parse_count(const char *s, char **end, double *out)
+/* A positive count in decimal: digits, or a float form such as 1e9 (never
+ * hex: "0x10" is no count of rows). */
+static int parse_count(const char *s, const char **end, double *out)
 {
-	errno = 0;
-	*out = strtod(s, end);
-	if (*end == s || errno || !isfinite(*out) || *out < 1 || *out != floor(*out) || *out > 1e16)
+	if (dlp_decimal_double(s, end, out) != 0 || *out < 1 || *out != floor(*out) || *out > 1e16)
 		return -1;
 	return 0;
 }
@@ -40,7 +39,7 @@ int dlp_dataset_from_spec(const char *spec, dlp_dataset *out)
 	json_t *all = NULL, *d;
 	size_t i;
 	int rc = -1;
-	char *end;
+	const char *end;
 	double rows, feats;
 
 	memset(out, 0, sizeof *out);

@@ -1,5 +1,5 @@
-/* Training time and memory of a deep model on a profile (DESIGN.md, "The
- * estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
+/* Training time and memory of a deep model on a profile (docs/references.md,
+ * "The estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
  * shape, bytes / bandwidth) + per-operator overhead; the optimizer step;
  * input transfer; the data-parallel all-reduce (estimator/allreduce.c).
  *
@@ -7,108 +7,23 @@
  * how much of the library's GEMM rate is kept, how much elementwise traffic
  * is fused away, what an operator costs, how attention is computed, whether
  * the all-reduce overlaps the backward pass and what is kept in memory.
- * "expected" is the stack asked for; "low" the tuned stack and "high" the
- * legacy stack, each widened by the data file's margin: published runs of
- * any stack fall inside (scripts/published_runs.py). On a CPU the framework
- * overhead is measured (scripts/validate/calibrate.py) and the range is the
- * earlier one: the same ResNet-50 on the same 8xA100 differs 2.3x between
- * stacks (REFERENCE.md), so "high" is 2.3x "low", "expected" their
- * geometric mean. */
+ * "expected" is the stack asked for; "low" the tuned and "high" the legacy
+ * stack, each widened by the data file's margin (at most 3x apart). On a
+ * CPU the framework overhead is measured and the range is the earlier one:
+ * "high" is low x stack_spread and "expected" their geometric mean
+ * (data/estimator.json gives the spread and its basis). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dlprobe/json.h"
 #include "estimator/allreduce.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 #include "estimator/stack.h"
 
-#define STACK_SPREAD 2.3
 /* high / low at most this on a GPU (issue 10: a range a planner can use) */
 #define MAX_SPAN 3.0
-
-void dlp_train_defaults(dlp_train *t)
-{
-	memset(t, 0, sizeof *t);
-	t->epochs = 1;
-	t->batch = 0; /* chosen per model: see batch_default() */
-	t->precision = DLP_PREC_FP32;
-	t->optimizer = DLP_OPT_ADAM;
-	t->price_override = -1;
-	t->stack = DLP_STACK_EAGER;
-	t->grad_accum = 1;
-	t->nodes = 1;
-}
-
-static const char *const precision_names[] = {
-	[DLP_PREC_FP32] = "fp32", [DLP_PREC_TF32] = "tf32", [DLP_PREC_FP16] = "fp16",
-	[DLP_PREC_BF16] = "bf16", [DLP_PREC_MIXED] = "mixed",
-};
-static const char *const optimizer_names[] = {
-	[DLP_OPT_SGD] = "sgd", [DLP_OPT_MOMENTUM] = "momentum", [DLP_OPT_ADAM] = "adam",
-};
-#define NPRECISION (sizeof precision_names / sizeof precision_names[0])
-#define NOPTIMIZER (sizeof optimizer_names / sizeof optimizer_names[0])
-
-const char *dlp_precision_name(enum dlp_precision p)
-{
-	return (unsigned)p < NPRECISION ? precision_names[p] : "?";
-}
-
-const char *dlp_optimizer_name(enum dlp_optimizer o)
-{
-	return (unsigned)o < NOPTIMIZER ? optimizer_names[o] : "?";
-}
-
-int dlp_precision_parse(const char *s, enum dlp_precision *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < NPRECISION; i++)
-		if (strcmp(s, precision_names[i]) == 0) {
-			*out = (enum dlp_precision)i;
-			return 0;
-		}
-	return dlp_error_set("unknown precision \"%s\" (fp32, tf32, bf16, fp16, mixed)", s ? s : "");
-}
-
-int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out)
-{
-	size_t i;
-
-	for (i = 0; s && i < NOPTIMIZER; i++)
-		if (strcmp(s, optimizer_names[i]) == 0) {
-			*out = (enum dlp_optimizer)i;
-			return 0;
-		}
-	return dlp_error_set("unknown optimizer \"%s\" (sgd, momentum, adam)", s ? s : "");
-}
-
-double dlp_duration_parse(const char *s)
-{
-	char *end;
-	double v;
-
-	if (!s || !*s)
-		return -1;
-	v = strtod(s, &end);
-	if (end == s || !isfinite(v) || v <= 0)
-		return -1;
-	if (!*end || strcmp(end, "s") == 0)
-		return v;
-	if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-		return v * 60;
-	if (strcmp(end, "h") == 0)
-		return v * 3600;
-	if (strcmp(end, "d") == 0)
-		return v * 86400;
-	if (strcmp(end, "w") == 0)
-		return v * 7 * 86400;
-	if (strcmp(end, "mo") == 0)
-		return v * 30.44 * 86400;
-	return -1;
-}
 
 struct prec {
 	enum dlp_dtype gemm;   /* GEMM dtype */
@@ -122,7 +37,7 @@ struct prec {
 
 /* Per-parameter memory: fp32 weights 4 + grads 4 + state (momentum 4, Adam
  * 8). Mixed precision (fp16 weights 2 + grads 2 + fp32 master 4 + Adam 8)
- * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., REFERENCE.md). */
+ * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., docs/references.md). */
 static struct prec precision_of(const dlp_profile *p, const dlp_train *t)
 {
 	double state = t->optimizer == DLP_OPT_ADAM ? 8 : t->optimizer == DLP_OPT_MOMENTUM ? 4 : 0;
@@ -171,16 +86,9 @@ static int batch_default(const dlp_model *m)
 	return m->in_h >= 128 ? 64 : 128;
 }
 
-struct phase_times {
-	double fwd, bwd, opt, xfer, allreduce, overhead, sync;
-	double allreduce_total;  /* the whole all-reduce; allreduce is its exposed part */
-	double ops, opt_ops;     /* framework operators dispatched per step */
-};
-
 /* Framework operators dispatched per step, each paying the per-operator
- * overhead (profile op_overhead_s). A layer: one forward op and about two
- * backward ops (input gradient, weight gradient or the elementwise gradient;
- * bias sums and gradient accumulation ride along). The optimizer: per
+ * overhead (profile op_overhead_s). A layer: ops_per_layer_fwd_bwd
+ * (data/estimator.json). The optimizer: per
  * weighted layer, two parameter tensors (weight, bias) times the in-place
  * tensor ops of PyTorch's single-tensor loops (torch/optim/sgd.py, adam.py in
  * 1.13) plus zero_grad: SGD 1+1, momentum 3+1 (buf.mul_.add_, param.add_),
@@ -190,7 +98,6 @@ struct phase_times {
  * multi-tensor (foreach/fused) kernels: one op per weighted layer is kept
  * there. The cost of one op is measured separately
  * (scripts/validate/calibrate.py, data/instances.json assumptions). */
-#define OPS_FWD_BWD_PER_LAYER 3
 static double optimizer_ops(enum dlp_optimizer o)
 {
 	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
@@ -253,7 +160,7 @@ static void allreduce_times(const dlp_profile *p, const dlp_model *m, const stru
  * for one rate set; fills layer_s (forward + backward seconds per layer)
  * when given. */
 static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m,
-			const struct prec *pr, int batch, const struct step_ctx *c, struct phase_times *ph,
+			const struct prec *pr, int batch, const struct step_ctx *c, dlp_phases *ph,
 			double *layer_s, int *any_measured)
 {
 	size_t i;
@@ -263,6 +170,7 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double nparam_layers = 0, ops = 0, accum = c->grad_accum > 0 ? c->grad_accum : 1, total_ar;
 	int fused_opt = st ? st->fused_optimizer : p->is_gpu;
+	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_deep_compute */
 
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
@@ -321,14 +229,15 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * is an assumption (data/instances.json) */
 		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
 			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
-		tb = fmax(bwd_flops_mult * ff / rate, bw > 0 ? ((l->gm > 0 ? 2 : 1.5) * fb + bb_extra) / bw : 0);
+		tb = fmax(bwd_flops_mult * ff / rate,
+			  bw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / bw : 0);
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
-		ops += l->seq_steps * OPS_FWD_BWD_PER_LAYER * (c->checkpoint ? 4.0 / 3 : 1);
+		ops += l->seq_steps * K->ops_per_layer.value * (c->checkpoint ? 4.0 / 3 : 1);
 		if (layer_s)
 			layer_s[i] = tf + tb;
 		if (l->params > 0)
@@ -346,7 +255,7 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	 * pass of the last micro-batch only */
 	/* the backward pass's wall time includes dispatching its operators (two
 	 * of the three per layer): buckets are reduced during all of it */
-	allreduce_times(p, m, pr, c, ph->bwd + ph->overhead * 2 / OPS_FWD_BWD_PER_LAYER, &total_ar,
+	allreduce_times(p, m, pr, c, ph->bwd + ph->overhead * (K->ops_per_layer.value - 1) / K->ops_per_layer.value, &total_ar,
 			&ph->allreduce);
 	ph->allreduce /= accum;
 	ph->allreduce_total = total_ar / accum;
@@ -357,32 +266,29 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead + ph->allreduce + ph->sync;
 }
 
-static json_t *range_json(double low, double expected, double high)
+static dlp_range range_times(double low, double expected, double high, double k)
 {
-	return json_pack("{s:o,s:o,s:o}", "low", dlp_json_real(low), "expected", dlp_json_real(expected),
-			 "high", dlp_json_real(high));
+	return (dlp_range){low * k, expected * k, high * k};
 }
 
 /* Times for the whole run from one rate set: on a GPU the stack asked for
  * (expected) and the tuned and legacy stacks (the range); on a CPU the
- * fixed spread. */
-static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m,
-			const struct prec *pr, int batch, struct step_ctx *c, enum dlp_stack_id asked,
-			double steps, double price, double *exp_out, double *low_out, double *high_out,
-			double *layer_s, int *measured, struct phase_times *ph_out)
+ * fixed spread. ph receives the low end's breakdown. */
+static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m, const struct prec *pr,
+		      int batch, struct step_ctx *c, enum dlp_stack_id asked, double steps, double price,
+		      double *layer_s, int *measured, dlp_phases *ph)
 {
-	struct phase_times ph, tmp;
+	dlp_phases tmp;
 	double low, high, expected;
-	json_t *o;
+	dlp_run r;
 
 	if (c->sd && p->is_gpu) {
 		double t_tuned, t_legacy;
 
 		c->st = &c->sd->stack[asked];
 		expected = step_time(p, rs, m, pr, batch, c, &tmp, layer_s, measured);
-		/* the reported breakdown is the low end's, as its name says */
 		c->st = &c->sd->stack[DLP_STACK_TUNED];
-		t_tuned = step_time(p, rs, m, pr, batch, c, &ph, NULL, NULL);
+		t_tuned = step_time(p, rs, m, pr, batch, c, ph, NULL, NULL);
 		c->st = &c->sd->stack[DLP_STACK_LEGACY];
 		t_legacy = step_time(p, rs, m, pr, batch, c, &tmp, NULL, NULL);
 		c->st = &c->sd->stack[asked];
@@ -396,33 +302,99 @@ static json_t *run_json(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 			low = fmax(low, high / MAX_SPAN);
 		}
 	} else {
+		double spread = dlp_constants()->stack_spread.value; /* checked by dlp_deep_compute */
 		double compute;
 
 		c->st = NULL;
-		compute = step_time(p, rs, m, pr, batch, c, &ph, layer_s, measured);
-		compute -= ph.allreduce + ph.sync;
+		compute = step_time(p, rs, m, pr, batch, c, ph, layer_s, measured);
+		compute -= ph->allreduce + ph->sync;
 		/* the best stack hides the all-reduce behind the backward pass,
 		 * the others pay it */
-		low = compute + ph.allreduce + ph.sync;
-		high = compute * STACK_SPREAD + ph.allreduce_total + ph.sync;
-		expected = compute * sqrt(STACK_SPREAD) + ph.allreduce_total + ph.sync;
+		low = compute + ph->allreduce + ph->sync;
+		high = compute * spread + ph->allreduce_total + ph->sync;
+		expected = compute * sqrt(spread) + ph->allreduce_total + ph->sync;
 	}
 	low *= steps;
 	high *= steps;
 	expected *= steps;
-	*exp_out = expected;
-	*low_out = low;
-	*high_out = high;
-	*ph_out = ph;
-	o = json_object();
-	json_object_set_new(o, "train_s", range_json(low, expected, high));
-	json_object_set_new(o, "cost_usd", price > 0 ? range_json(low / 3600 * price, expected / 3600 * price,
-								   high / 3600 * price)
-						     : range_json(NAN, NAN, NAN));
-	json_object_set_new(o, "step_s", dlp_json_real(expected / steps));
-	json_object_set_new(o, "samples_per_s",
-			    dlp_json_real(expected > 0 ? steps * batch * c->ranks_per_node * c->nodes / expected : NAN));
-	return o;
+	r.train_s = (dlp_range){low, expected, high};
+	r.cost_usd = price > 0 ? range_times(low / 3600, expected / 3600, high / 3600, price)
+			       : (dlp_range){NAN, NAN, NAN};
+	r.step_s = expected / steps;
+	r.samples_per_s = expected > 0 ? steps * batch * c->ranks_per_node * c->nodes / expected : NAN;
+	return r;
+}
+
+/* A layer's group: its name with every run of digits as '*', so that the
+ * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
+ * line ("block*.fc1 x 12") rather than five near-identical ones. */
+static void layer_group(const char *name, char *key, size_t n)
+{
+	size_t u = 0;
+
+	while (*name && u + 1 < n) {
+		if (*name >= '0' && *name <= '9') {
+			key[u++] = '*';
+			while (*name >= '0' && *name <= '9')
+				name++;
+		} else {
+			key[u++] = *name++;
+		}
+	}
+	key[u] = '\0';
+}
+
+/* The groups of layers that take most of a step, largest first. layer_s is
+ * consumed (summed into each group's first layer). -1 when out of memory. */
+static int dominant_layers(dlp_deep_estimate *d, const dlp_model *m, double *layer_s)
+{
+	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
+	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
+	double total = 0;
+	size_t i, j, k;
+	int rc = -1;
+
+	if (!key || !count) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		total += layer_s[i];
+	rc = 0;
+	if (total <= 0)
+		goto out;
+	for (i = 0; i < m->n_layers; i++) {
+		layer_group(m->layers[i].name, key[i], sizeof key[i]);
+		count[i] = 1;
+	}
+	for (i = 0; i < m->n_layers; i++)
+		for (j = i + 1; j < m->n_layers && layer_s[i] > 0; j++)
+			if (layer_s[j] > 0 && m->layers[j].op == m->layers[i].op && !strcmp(key[i], key[j])) {
+				layer_s[i] += layer_s[j];
+				layer_s[j] = -1;
+				count[i]++;
+			}
+	for (k = 0; k < DLP_DOMINANT_LAYERS; k++) {
+		size_t best = 0;
+
+		for (i = 1; i < m->n_layers; i++)
+			if (layer_s[i] > layer_s[best])
+				best = i;
+		if (m->n_layers == 0 || layer_s[best] <= 0)
+			break;
+		d->dominant[k].layer = best;
+		snprintf(d->dominant[k].name, sizeof d->dominant[k].name, "%s",
+			 count[best] > 1 ? key[best] : m->layers[best].name);
+		d->dominant[k].count = count[best];
+		d->dominant[k].share = layer_s[best] / total;
+		d->dominant[k].fwd_bwd_s = layer_s[best];
+		d->n_dominant++;
+		layer_s[best] = -1;
+	}
+out:
+	free(key);
+	free(count);
+	return rc;
 }
 
 /* Whether the profile executes dt: a datasheet peak, or a measured GEMM of
@@ -446,27 +418,25 @@ static int executes(const dlp_profile *p, enum dlp_dtype dt)
  * and TF32 mode does not exist before Ampere); mixed precision on a CPU is
  * bf16 autocast where the CPU has bf16 arithmetic (AVX512-BF16, AMX), else
  * fp32. The estimate says which. */
-static void precision_check(const dlp_profile *p, const dlp_train *t, struct prec *pr, json_t *flags)
+static void precision_check(const dlp_profile *p, const dlp_train *t, struct prec *pr, dlp_notes *flags)
 {
 	if (!p->is_gpu && t->precision == DLP_PREC_MIXED) {
 		pr->gemm = executes(p, DLP_BF16) ? DLP_BF16 : executes(p, DLP_FP16) ? DLP_FP16 : DLP_FP32;
 		if (pr->gemm == DLP_FP32) {
 			pr->abytes = 4;
-			json_array_append_new(flags, json_string("mixed precision: this CPU has no bf16 or fp16 "
-								 "arithmetic, so frameworks run fp32: estimated at fp32"));
+			dlp_notes_add(flags, "mixed precision: this CPU has no bf16 or fp16 arithmetic, so "
+				      "frameworks run fp32: estimated at fp32");
 		}
 		return;
 	}
 	if (executes(p, pr->gemm))
 		return;
 	if (p->is_gpu) {
-		json_array_append_new(flags, json_sprintf("%s has no %s arithmetic: estimated at fp32, as a "
-							  "framework would run it", p->name,
-							  dlp_dtype_name(pr->gemm)));
+		dlp_notes_add(flags, "%s has no %s arithmetic: estimated at fp32, as a framework would run it",
+			      p->name, dlp_dtype_name(pr->gemm));
 		pr->gemm = DLP_FP32;
 	} else {
-		json_array_append_new(flags, json_sprintf("no %s rate on this CPU: computed at the fp32 rate",
-							  dlp_dtype_name(pr->gemm)));
+		dlp_notes_add(flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr->gemm));
 	}
 }
 
@@ -505,102 +475,62 @@ static double kept_elems(const dlp_profile *p, const dlp_model *m, const struct 
 	return boundary + total / adds;
 }
 
-#define DOMINANT_MAX 5
-
-/* A layer's group: its name with every run of digits as '*', so that the
- * same layer of repeated blocks ("block3.fc1", "layer2.1.conv2") is one
- * line ("block*.fc1 x 12") rather than five near-identical ones. */
-static void layer_group(const char *name, char *key, size_t n)
+/* Memory: a replica per rank (data parallel), ZeRO dividing the optimizer
+ * state (stage 1), the gradients (2) and the weights (3) over the ranks
+ * (Rajbhandari et al. 2020 fig. 1); activations as the stack keeps them. */
+static void memory_fit(dlp_deep_estimate *d, const dlp_profile *p, const dlp_model *m, const struct prec *pr,
+		       const struct step_ctx *c, int shard)
 {
-	size_t u = 0;
+	double per_sample = kept_elems(p, m, c) * pr->abytes + m->input_elems * 4;
+	double ranks = (double)c->ranks_per_node * c->nodes, div = shard > 0 ? ranks : 1;
 
-	while (*name && u + 1 < n) {
-		if (*name >= '0' && *name <= '9') {
-			key[u++] = '*';
-			while (*name >= '0' && *name <= '9')
-				name++;
-		} else {
-			key[u++] = *name++;
-		}
+	d->static_bytes = m->params * ((shard >= 3 ? pr->w_bytes / div : pr->w_bytes) +
+				       (shard >= 2 ? pr->g_bytes / div : pr->g_bytes) +
+				       (pr->per_param - pr->w_bytes - pr->g_bytes) / div);
+	d->activation_bytes = d->batch * per_sample;
+	d->required_bytes = d->static_bytes + d->activation_bytes;
+	d->available_bytes = p->mem_bytes > 0 ? p->mem_bytes : 0;
+	d->largest_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - d->static_bytes) / per_sample) : NAN;
+	d->largest_batch_limited_by = "memory";
+	/* a batch larger than each rank's share of the data is no batch */
+	if (isfinite(d->largest_batch) && d->largest_batch > ceil(d->samples / ranks)) {
+		d->largest_batch = ceil(d->samples / ranks);
+		d->largest_batch_limited_by = "dataset";
 	}
-	key[u] = '\0';
+	d->fits = p->mem_bytes > 0 ? d->required_bytes <= p->mem_bytes : -1;
 }
 
-/* The groups of layers that take most of a step, largest first. layer_s is
- * consumed (summed into each group's first layer). */
-static json_t *dominant_layers(const dlp_model *m, double *layer_s, double total)
+int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds, const dlp_train *t,
+		     dlp_deep_estimate *d)
 {
-	json_t *dom = json_array();
-	char (*key)[sizeof m->layers[0].name] = calloc(m->n_layers ? m->n_layers : 1, sizeof *key);
-	int *count = calloc(m->n_layers ? m->n_layers : 1, sizeof *count);
-	size_t i, j, k;
-
-	if (!key || !count || total <= 0)
-		goto out;
-	for (i = 0; i < m->n_layers; i++) {
-		layer_group(m->layers[i].name, key[i], sizeof key[i]);
-		count[i] = 1;
-	}
-	for (i = 0; i < m->n_layers; i++)
-		for (j = i + 1; j < m->n_layers && layer_s[i] > 0; j++)
-			if (layer_s[j] > 0 && m->layers[j].op == m->layers[i].op && !strcmp(key[i], key[j])) {
-				layer_s[i] += layer_s[j];
-				layer_s[j] = -1;
-				count[i]++;
-			}
-	for (k = 0; k < DOMINANT_MAX; k++) {
-		size_t best = 0;
-
-		for (i = 1; i < m->n_layers; i++)
-			if (layer_s[i] > layer_s[best])
-				best = i;
-		if (m->n_layers == 0 || layer_s[best] <= 0)
-			break;
-		json_array_append_new(dom, json_pack("{s:s,s:s,s:i,s:o,s:o}", "layer",
-						     count[best] > 1 ? key[best] : m->layers[best].name, "op",
-						     dlp_op_name(m->layers[best].op), "count", count[best], "share",
-						     dlp_json_real(layer_s[best] / total), "fwd_bwd_s",
-						     dlp_json_real(layer_s[best])));
-		layer_s[best] = -1;
-	}
-out:
-	free(key);
-	free(count);
-	return dom;
-}
-
-json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
-			  const dlp_train *t)
-{
-	json_t *o = NULL, *mem, *phases, *dom, *rates, *flags;
 	struct prec pr = precision_of(p, t);
 	int devices = t->devices > 0 ? t->devices : p->devices, batch = t->batch > 0 ? t->batch : batch_default(m);
 	int nodes = t->nodes > 0 ? t->nodes : 1, accum = t->grad_accum > 0 ? t->grad_accum : 1;
-	double samples = ds->samples, steps, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
-	double low, exp_s, high, l2, e2, h2, static_b, per_sample, need, max_batch, ranks, shard_div;
-	double *layer_s = NULL, total_layer = 0;
+	double samples = ds->samples, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
+	double *layer_s = NULL;
 	const dlp_rateset *primary = p->configured.n ? &p->configured : &p->capability;
 	const dlp_stack_data *sd = NULL;
 	enum dlp_stack_id asked = t->stack >= 0 && t->stack < DLP_NSTACK ? (enum dlp_stack_id)t->stack : DLP_STACK_EAGER;
-	struct phase_times ph, ph2;
 	struct step_ctx ctx;
+	dlp_phases ph2;
 	int measured = 0, measured2 = 0;
-	const char *limit = "memory";
-	size_t i;
 
+	memset(d, 0, sizeof *d);
+	if (!dlp_constants())
+		return -1;
 	if (devices > p->devices)
-		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices), NULL;
+		return dlp_error_set("%s has %d device(s), %d asked", p->name, p->devices, devices);
 	if (ds->tokens > 0 && samples <= 0)
 		samples = ceil(ds->tokens / m->in_h);
 	if (samples <= 0)
-		return dlp_error_set("no training-set size: give --dataset or --samples"), NULL;
+		return dlp_error_set("no training-set size: give --dataset or --samples");
 	if (t->epochs <= 0)
-		return dlp_error_set("epochs must be positive"), NULL;
+		return dlp_error_set("epochs must be positive");
 	if (t->shard < 0 || t->shard > 3)
-		return dlp_error_set("ZeRO stage %d is not 0-3", t->shard), NULL;
-	memset(&ctx, 0, sizeof ctx);
+		return dlp_error_set("ZeRO stage %d is not 0-3", t->shard);
 	if (p->is_gpu && !(sd = dlp_stacks()))
-		return NULL;
+		return -1;
+	memset(&ctx, 0, sizeof ctx);
 	ctx.sd = sd;
 	ctx.ranks_per_node = devices;
 	ctx.nodes = nodes;
@@ -613,109 +543,63 @@ json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_da
 				: sd ? sd->stack[asked].attention : DLP_ATTN_MATERIALIZED;
 	if (nodes > 1 && !(ctx.network_gbps > 0))
 		return dlp_error_set("%s has no network bandwidth in the catalog: give --network-gbps for "
-				     "--nodes %d", p->name, nodes), NULL;
+				     "--nodes %d", p->name, nodes);
 	if (!(layer_s = calloc(m->n_layers ? m->n_layers : 1, sizeof *layer_s)))
-		return dlp_error_set("out of memory"), NULL;
-	ranks = (double)devices * nodes;
+		return dlp_error_set("out of memory");
+	precision_check(p, t, &pr, &d->flags);
+	d->model = m;
+	d->batch = batch;
+	d->devices = devices;
+	d->nodes = nodes;
+	d->grad_accum = accum;
+	d->stack = sd && p->is_gpu ? sd->stack[asked].name : NULL;
+	d->attention = dlp_attention_name(ctx.attention);
+	d->checkpoint = t->checkpoint;
+	d->zero_stage = t->shard;
+	d->range_basis = sd && p->is_gpu ? "expected: the stack asked for; low: the tuned stack, high: the legacy "
+					   "stack, each widened by data/stacks.json's margin (at most 3x apart)"
+					 : "CPU: low the roofline with measured framework overhead, high stack_spread "
+					   "x it (data/estimator.json), expected their geometric mean";
+	d->gemm_dtype = pr.gemm;
+	d->epochs = t->epochs;
+	d->samples = samples;
 	/* micro-steps: gradient accumulation divides the optimizer's share */
-	steps = ceil(samples / ((double)batch * ranks)) * t->epochs;
-	o = json_object();
-	flags = json_array();
-	precision_check(p, t, &pr, flags);
-	json_object_set_new(o, "model", dlp_model_summary_json(m));
-	json_object_set_new(o, "settings",
-			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", batch, "devices", devices,
-				      "gemm_dtype", dlp_dtype_name(pr.gemm), "epochs", dlp_json_real(t->epochs),
-				      "samples", dlp_json_whole(samples), "steps", dlp_json_whole(ceil(steps))));
-	json_object_set_new(json_object_get(o, "settings"), "nodes", json_integer(nodes));
-	json_object_set_new(json_object_get(o, "settings"), "grad_accum", json_integer(accum));
-	json_object_set_new(json_object_get(o, "settings"), "stack",
-			    sd && p->is_gpu ? json_string(sd->stack[asked].name) : json_null());
-	json_object_set_new(json_object_get(o, "settings"), "attention",
-			    json_string(dlp_attention_name(ctx.attention)));
-	json_object_set_new(json_object_get(o, "settings"), "checkpoint", json_boolean(t->checkpoint));
-	json_object_set_new(json_object_get(o, "settings"), "zero_stage", json_integer(t->shard));
-	rates = run_json(p, primary, m, &pr, batch, &ctx, asked, steps, price, &exp_s, &low, &high, layer_s,
-			 &measured, &ph);
-	json_object_update(o, rates);
-	json_decref(rates);
-	json_object_set_new(o, "range_basis",
-			    json_string(sd && p->is_gpu ? "expected: the stack asked for; low: the tuned stack, high: "
-							  "the legacy stack, each widened by data/stacks.json's margin"
-							: "CPU: low the roofline with measured framework overhead, high "
-							  "2.3x it (REFERENCE.md), expected their geometric mean"));
-	json_object_set_new(o, "rates", json_string(primary->n == 0 ? (p->kind[0] == 'c' ? "datasheet peak x efficiency"
-											  : "measured peak x efficiency")
-						: primary == &p->configured ? "as configured (vendor library, measured)"
-									    : "hardware capability (dlprobe kernels, measured)"));
+	d->steps = ceil(samples / ((double)batch * devices * nodes)) * t->epochs;
+	d->run = run_of(p, primary, m, &pr, batch, &ctx, asked, d->steps, price, layer_s, &measured, &d->phases);
+	d->rates = primary->n == 0 ? (p->kind[0] == 'c' ? "datasheet peak x efficiency" : "measured peak x efficiency")
+		   : primary == &p->configured ? "as configured (vendor library, measured)"
+					       : "hardware capability (dlprobe kernels, measured)";
 	/* both rate sets when both were measured */
 	if (p->configured.n && p->capability.n) {
-		json_t *cap = run_json(p, &p->capability, m, &pr, batch, &ctx, asked, steps, price, &e2, &l2, &h2,
-				       NULL, &measured2, &ph2);
-		json_object_set_new(cap, "speedup_vs_configured", dlp_json_real(exp_s / e2));
-		json_object_set_new(o, "hardware_capability", cap);
-		if (exp_s / e2 > 2)
-			json_array_append_new(flags, json_sprintf("the vendor library runs this workload %.1fx "
-								  "slower than dlprobe's own kernels on the same "
-								  "hardware (as configured vs hardware capability)",
-								  exp_s / e2));
+		d->has_capability = 1;
+		d->capability = run_of(p, &p->capability, m, &pr, batch, &ctx, asked, d->steps, price, NULL,
+				       &measured2, &ph2);
+		d->speedup_vs_configured = d->run.train_s.expected / d->capability.train_s.expected;
+		if (d->speedup_vs_configured > 2)
+			dlp_notes_add(&d->flags, "the vendor library runs this workload %.1fx slower than dlprobe's own kernels "
+			     "on the same hardware (as configured vs hardware capability)", d->speedup_vs_configured);
 	}
-	phases = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}", "forward_s", dlp_json_real(ph.fwd),
-			   "backward_s", dlp_json_real(ph.bwd), "optimizer_s", dlp_json_real(ph.opt),
-			   "input_transfer_s", dlp_json_real(ph.xfer), "allreduce_s", dlp_json_real(ph.allreduce),
-			   "op_overhead_s", dlp_json_real(ph.overhead));
-	json_object_set_new(phases, "allreduce_total_s", dlp_json_real(ph.allreduce_total));
-	json_object_set_new(phases, "sync_wait_s", dlp_json_real(ph.sync));
-	json_object_set_new(phases, "ops_per_step", dlp_json_whole(ph.ops));
-	json_object_set_new(phases, "op_overhead_per_op_s", dlp_json_real(p->op_overhead_s));
-	json_object_set_new(o, "step_breakdown_low_s", phases);
-	/* the layers that dominate a step */
-	for (i = 0; i < m->n_layers; i++)
-		total_layer += layer_s[i];
-	dom = dominant_layers(m, layer_s, total_layer);
-	json_object_set_new(o, "dominant_layers", dom);
-	/* memory: a replica per device (data parallel), ZeRO dividing the
-	 * optimizer state (stage 1), the gradients (2) and the weights (3)
-	 * over the ranks (Rajbhandari et al. 2020 fig. 1) */
-	shard_div = t->shard > 0 ? ranks : 1;
-	static_b = m->params * ((t->shard >= 3 ? pr.w_bytes / shard_div : pr.w_bytes) +
-				(t->shard >= 2 ? pr.g_bytes / shard_div : pr.g_bytes) +
-				(pr.per_param - pr.w_bytes - pr.g_bytes) / shard_div);
+	d->op_overhead_per_op_s = p->op_overhead_s;
+	if (dominant_layers(d, m, layer_s)) {
+		free(layer_s);
+		return -1;
+	}
 	ctx.st = sd && p->is_gpu ? &sd->stack[asked] : NULL;
-	per_sample = kept_elems(p, m, &ctx) * pr.abytes + m->input_elems * 4;
-	need = static_b + batch * per_sample;
-	max_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - static_b) / per_sample) : NAN;
-	/* a batch larger than each rank's share of the data is no batch */
-	if (isfinite(max_batch) && max_batch > ceil(samples / ranks)) {
-		max_batch = ceil(samples / ranks);
-		limit = "dataset";
-	}
-	mem = json_pack("{s:o,s:o,s:o,s:o,s:o}", "params_grads_optimizer_bytes", dlp_json_whole(ceil(static_b)),
-			"activations_bytes", dlp_json_whole(ceil(batch * per_sample)), "required_bytes", dlp_json_whole(ceil(need)),
-			"available_bytes", p->mem_bytes > 0 ? dlp_json_whole(p->mem_bytes) : json_null(),
-			"largest_batch", isfinite(max_batch) ? dlp_json_count(max_batch > 0 ? (long long)max_batch : 0)
-							     : json_null());
-	json_object_set_new(mem, "fits", p->mem_bytes > 0 ? json_boolean(need <= p->mem_bytes) : json_null());
-	json_object_set_new(mem, "largest_batch_limited_by", isfinite(max_batch) ? json_string(limit) : json_null());
-	json_object_set_new(o, "memory", mem);
-	if (p->mem_bytes > 0 && need > p->mem_bytes)
-		json_array_append_new(flags, json_sprintf("does not fit: %.1f GiB needed, %.1f GiB available "
-							  "per device%s", need / 1073741824.0,
-							  p->mem_bytes / 1073741824.0,
-							  max_batch >= 1 ? " (a smaller batch fits)"
-									 : " (try --checkpoint or --shard)"));
+	memory_fit(d, p, m, &pr, &ctx, t->shard);
+	if (d->fits == 0)
+		dlp_notes_add(&d->flags, "does not fit: %.1f GiB needed, %.1f GiB available per device%s",
+		     d->required_bytes / 1073741824.0, p->mem_bytes / 1073741824.0,
+		     d->largest_batch >= 1 ? " (a smaller batch fits)" : " (try --checkpoint or --shard)");
 	else if (p->mem_bytes > 0 && (t->checkpoint || t->shard) && m->params * pr.per_param > p->mem_bytes)
-		json_array_append_new(flags, json_sprintf("fits only %s: the unsharded weights, gradients and "
-							  "optimizer state alone need %.1f GiB",
-							  t->shard ? "sharded" : "checkpointed",
-							  m->params * pr.per_param / 1073741824.0));
+		dlp_notes_add(&d->flags, "fits only %s: the unsharded weights, gradients and optimizer state alone "
+			      "need %.1f GiB", t->shard ? "sharded" : "checkpointed",
+			      m->params * pr.per_param / 1073741824.0);
 	if (p->power_w > 0) {
 		double kw = p->power_w * devices / p->devices * nodes / 1000;
-		json_object_set_new(o, "energy_kwh", range_json(low / 3600 * kw, exp_s / 3600 * kw, high / 3600 * kw));
-	} else {
-		json_object_set_new(o, "energy_kwh", json_null());
+		d->has_energy = 1;
+		d->energy_kwh = range_times(d->run.train_s.low / 3600, d->run.train_s.expected / 3600,
+					    d->run.train_s.high / 3600, kw);
 	}
-	json_object_set_new(o, "flags", flags);
 	free(layer_s);
-	return o;
+	return 0;
 }

@@ -1,6 +1,6 @@
 /* estimator/: what training a workload costs on a hardware profile.
  *
- * Pure computation on documents (DESIGN.md): a hardware profile is a bench
+ * Pure computation on documents (docs/references.md, Design): a hardware profile is a bench
  * document (docs/json.md) or a catalog instance (data/instances.json); a
  * workload is a model (data/models/, `mlp:...`, or a user JSON file), a
  * dataset and training settings. Nothing here touches hardware, prints or
@@ -40,7 +40,8 @@ typedef struct dlp_layer {
 	 * e.g. attention heads). gm == 0: no GEMM (elementwise work). */
 	double gm, gn, gk, gemm_count;
 	int gm_batched;
-	int seq_steps;     /* > 1: sequential recurrence (LSTM/GRU time steps) */
+	double seq_steps;  /* > 1: sequential recurrence (LSTM/GRU time steps); a count
+	                    * beyond int range over a long sequence */
 	int needs_input_grad; /* 0 for the first layer with weights */
 	int winograd;      /* a dense 3x3 stride-1 convolution (Winograd applies) */
 	int inplace;       /* ReLU: overwrites its input, stores nothing more */
@@ -193,7 +194,8 @@ int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
 const char *dlp_precision_name(enum dlp_precision p);
 const char *dlp_optimizer_name(enum dlp_optimizer o);
-/* "1d", "12h", "1w", "30m", "3600" (seconds) -> seconds; -1 when malformed. */
+/* "1d", "12h", "1w", "30m", "3600" (seconds), decimal only -> seconds; -1
+ * with a message when malformed, not positive or beyond a century. */
 double dlp_duration_parse(const char *s);
 
 /* Classical model spec: gbdt[:trees=N,depth=D,bins=B], forest[:trees=N,depth=D],
@@ -204,19 +206,169 @@ typedef struct dlp_classical {
 } dlp_classical;
 int dlp_classical_parse(const char *spec, dlp_classical *out);
 
-/* Deep estimate of one model on one profile: a JSON object with train_s,
- * cost_usd, per-step breakdown, dominant layers, memory. */
+/* ---- estimates: computed on structs, serialised once (estimate_json.c) ---- */
+
+typedef struct dlp_range {
+	double low, expected, high;
+} dlp_range;
+
+/* Notes an estimate attaches ("flags" in the JSON), in the order found. */
+#define DLP_MAX_NOTES 6
+typedef struct dlp_notes {
+	size_t n;
+	char text[DLP_MAX_NOTES][320];
+} dlp_notes;
+/* Append a note (printf format); past DLP_MAX_NOTES it is dropped. */
+void dlp_notes_add(dlp_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Whether one training run ends within --deadline. */
+typedef struct dlp_deadline {
+	int set;                  /* a deadline was given */
+	int met_expected, met_high; /* 1, 0, or -1 when the time is unknown */
+	double deadline_s;
+} dlp_deadline;
+
+/* A retraining cadence turned into a monthly bill. */
+typedef struct dlp_retrain {
+	double every_s, runs_per_month, monthly_cost_usd;
+	int fits_window;          /* 1, 0, or -1 when the run time is unknown */
+} dlp_retrain;
+
+/* A whole training run from one rate set. */
+typedef struct dlp_run {
+	dlp_range train_s;
+	dlp_range cost_usd;       /* NaN without a price */
+	double step_s, samples_per_s;
+} dlp_run;
+
+/* One training step on one device, by phase ("low": the best stack). */
+typedef struct dlp_phases {
+	double fwd, bwd, opt, xfer, allreduce, overhead, sync;
+	double allreduce_total;   /* the whole all-reduce; allreduce is its exposed part */
+	double ops, opt_ops;      /* framework operators dispatched per step */
+} dlp_phases;
+
+#define DLP_DOMINANT_LAYERS 5
+
+typedef struct dlp_deep_estimate {
+	const dlp_model *model;   /* borrowed */
+	int batch, devices;
+	int nodes, grad_accum, checkpoint, zero_stage;
+	const char *stack;        /* the stack expected is for; NULL on a CPU */
+	const char *attention;    /* "flash", "materialized" */
+	const char *range_basis;  /* what low, expected and high stand for */
+	enum dlp_dtype gemm_dtype;
+	double epochs, samples, steps;
+	dlp_run run;              /* the primary rate set (as configured when measured) */
+	const char *rates;        /* which rate set run used, in words */
+	int has_capability;       /* both rate sets measured: capability is dlprobe's kernels */
+	dlp_run capability;
+	double speedup_vs_configured;
+	dlp_phases phases;
+	double op_overhead_per_op_s;
+	size_t n_dominant;
+	struct {
+		size_t layer;     /* index into model->layers: the group's first */
+		char name[64];    /* the layer's name, or its group's ("block*.fc1") */
+		int count;        /* layers in the group */
+		double share, fwd_bwd_s;
+	} dominant[DLP_DOMINANT_LAYERS];
+	double static_bytes, activation_bytes, required_bytes;
+	double available_bytes;   /* 0: unknown */
+	double largest_batch;     /* NaN: unknown */
+	const char *largest_batch_limited_by; /* "memory" or "dataset" */
+	int fits;                 /* 1, 0, or -1 when memory is unknown */
+	int has_energy;
+	dlp_range energy_kwh;
+	dlp_notes flags;
+	int has_retrain;
+	dlp_retrain retrain;
+	dlp_deadline deadline;
+} dlp_deep_estimate;
+
+typedef struct dlp_classical_estimate {
+	dlp_classical spec;
+	double rows, features;
+	dlp_range train_s, cost_usd;
+	const char *formula;
+	/* the terms of the formula (NaN where the model has none) */
+	double binning_updates, histogram_updates, per_row_updates, sort_comparisons;
+	double cart_sort_cost, loss_eval_cost;
+	int threads;
+	double histogram_gupdates_per_s, dot_gflops;
+	int has_retrain;
+	dlp_retrain retrain;
+	dlp_deadline deadline;
+} dlp_classical_estimate;
+
+/* One machine's answer: the deep and the classical estimate of a workload. */
+typedef struct dlp_estimate {
+	const dlp_profile *hw;    /* borrowed: keep it until the estimate is serialised */
+	double price_per_h;       /* the price the costs use */
+	int price_overridden;     /* --price given */
+	const char *workload;     /* borrowed; NULL: no "workload" key */
+	int rank;                 /* 0: unranked */
+	int has_deep, has_classical;
+	dlp_deep_estimate deep;
+	dlp_classical_estimate classical;
+} dlp_estimate;
+
+/* Each computes into out and returns 0, or -1 with dlp_error_set(). */
+int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds, const dlp_train *t,
+		     dlp_deep_estimate *out);
+int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
+			  const dlp_train *t, dlp_classical_estimate *out);
+/* Both on one machine, with the retraining cadence. m and c may be NULL / empty. */
+int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
+			 const dlp_dataset *ds, const dlp_train *t, dlp_estimate *out);
+/* The expected training time that ranks an estimate: the deep model's when
+ * there is one, else the classical; INFINITY when there is no number. */
+double dlp_estimate_rank_time(const dlp_estimate *e, int deep);
+
+/* A rule the verdict cites: its id, the finding and where the rule comes from. */
+typedef struct dlp_finding {
+	const char *rule, *source;
+	char text[512];
+} dlp_finding;
+
+/* The verdict over the estimates of one workload (borrowed: serialise it
+ * before they move). Indices are into the estimates; -1 is none. */
+typedef struct dlp_verdict {
+	const dlp_estimate *ests;
+	size_t n;
+	size_t n_ratios;
+	struct {
+		size_t est;
+		double time, cost;  /* deep over classical; NaN unknown */
+	} *ratios;
+	double deadline_s;        /* 0: none */
+	int deep_cheapest, deep_fastest, classical_cheapest, classical_fastest;
+	size_t n_nofit, *nofit;   /* estimates where the deep model does not fit */
+	size_t n_findings;
+	dlp_finding *findings;
+	char summary[512];
+} dlp_verdict;
+
+int dlp_verdict_compute(const dlp_estimate *ests, size_t n, const dlp_model *m, const dlp_classical *c,
+			const dlp_dataset *ds, const dlp_train *t, dlp_verdict *v);
+void dlp_verdict_free(dlp_verdict *v);
+
+/* ---- the JSON of estimates (estimate_json.c): the only place it is built */
+
+json_t *dlp_deep_json(const dlp_deep_estimate *d);
+json_t *dlp_classical_json(const dlp_classical_estimate *c);
+/* One "estimates" entry: hardware, deep (or null), classical (or null),
+ * then "workload" and "rank" when set. */
+json_t *dlp_estimate_json(const dlp_estimate *e);
+json_t *dlp_verdict_json(const dlp_verdict *v);
+
+/* Compute and serialise in one call, for callers that only want the JSON:
+ * NULL with dlp_error_set() on failure. */
 json_t *dlp_estimate_deep(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds,
 			  const dlp_train *t);
-/* Classical estimate on the same rows and features. */
 json_t *dlp_estimate_classical(const dlp_profile *p, const dlp_classical *c,
 			       const dlp_dataset *ds, const dlp_train *t);
-/* One "estimates" entry: hardware, deep (or null), classical (or null), cost
- * of the retraining cadence. m and c may be NULL / empty. */
 json_t *dlp_estimate_one(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
 			 const dlp_dataset *ds, const dlp_train *t);
-/* The verdict over all estimates (array) for this workload. */
-json_t *dlp_verdict(const json_t *estimates, const dlp_model *m, const dlp_classical *c,
-		    const dlp_dataset *ds, const dlp_train *t);
 
 #endif

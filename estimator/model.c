@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 
 const char *dlp_op_name(enum dlp_op op)
@@ -46,12 +48,30 @@ struct shape {
 #define MAX_WIDTH 100000000L   /* outputs / hidden units (as the mlp: spec) */
 #define MAX_REPEAT 10000L      /* "times" of a repeat block */
 #define MAX_LAYERS 100000      /* layers in one model */
+/* Height and width (a sequence's length) of any tensor, input or inner: a
+ * billion positions is far beyond any model, and bounding each keeps h x w
+ * (and the padded h + 2 x pad) inside a long. */
+#define MAX_EXTENT 1000000000L
+
+/* Forward FLOPs per element of an operation (data/estimator.json
+ * "flops_per_element"); dlp_model_from_json() checks the constants load. */
+#define FLOPS(op) (dlp_constants()->flops.op.value)
 
 /* v must lie in [lo, hi]: else an error naming the layer and the field. */
 static int in_range(const char *name, const char *field, long v, long lo, long hi)
 {
 	if (v < lo || v > hi)
 		return dlp_error_set("%s: \"%s\" %ld is out of range (%ld to %ld)", name, field, v, lo, hi);
+	return 0;
+}
+
+/* The shape a layer produces, checked before it is used: padding can grow an
+ * image at every layer, and a reshape can make one long sequence. */
+static int extent_ok(const char *name, long h, long w)
+{
+	if (h < 1 || w < 1 || h > MAX_EXTENT || w > MAX_EXTENT)
+		return dlp_error_set("%s: output %ldx%ld is out of range (1 to %ld per side)", name, h, w,
+				     MAX_EXTENT);
 	return 0;
 }
 
@@ -131,6 +151,8 @@ static int conv(struct build *b, const char *name, long out, long k, long stride
 	if (b->s.h + 2 * pad < eff || b->s.w + 2 * pad < eff || ho < 1 || wo < 1)
 		return dlp_error_set("%s: a %ldx%ld convolution does not fit a %ldx%ld input "
 				     "(input too small for this model)", name, k, k, b->s.h, b->s.w);
+	if (extent_ok(name, ho, wo))
+		return -1;
 	if (!(l = push(b, DLP_OP_CONV, name)))
 		return -1;
 	l->params = (double)out * (in / groups) * k * k + (bias ? out : 0);
@@ -193,7 +215,7 @@ static int eltwise(struct build *b, enum dlp_op op, const char *name, double flo
  * it overwrites its input, so it keeps no tensor of its own. */
 static int relu(struct build *b, const char *name)
 {
-	if (eltwise(b, DLP_OP_ACT, name, 1, 0))
+	if (eltwise(b, DLP_OP_ACT, name, FLOPS(activation), 0))
 		return -1;
 	b->m->layers[b->m->n_layers - 1].inplace = 1;
 	return 0;
@@ -203,7 +225,7 @@ static int reshape(struct build *b, const char *name, long c, long h, long w)
 {
 	dlp_layer *l;
 
-	if (!(l = push(b, DLP_OP_RESHAPE, name)))
+	if (extent_ok(name, h, w) || !(l = push(b, DLP_OP_RESHAPE, name)))
 		return -1;
 	l->in_elems = 0;
 	b->s.c = c;
@@ -226,6 +248,8 @@ static int pool(struct build *b, const char *name, long k, long stride, long pad
 	if (ho < 1 || wo < 1 || b->s.h + 2 * pad < k)
 		return dlp_error_set("%s: a %ldx%ld pool does not fit a %ldx%ld input", name, k, k,
 				     b->s.h, b->s.w);
+	if (extent_ok(name, ho, wo))
+		return -1;
 	if (!(l = push(b, DLP_OP_POOL, name)))
 		return -1;
 	l->flops = (double)b->s.c * ho * wo * k * k;
@@ -264,7 +288,7 @@ static int attention(struct build *b, const char *name, long heads)
 	if (!(l = push(b, DLP_OP_ATTN, name)))
 		return -1;
 	l->macs = 2.0 * seq * seq * d;
-	l->flops = 2 * l->macs + 5.0 * heads * seq * seq; /* scale, softmax */
+	l->flops = 2 * l->macs + FLOPS(attention_score) * heads * seq * seq; /* scale, softmax */
 	l->gm = (double)seq;
 	l->gn = (double)seq;
 	l->gk = (double)(d / heads);
@@ -296,14 +320,14 @@ static int recurrent(struct build *b, enum dlp_op op, const char *name, long hid
 			return -1;
 		l->params = (double)gates * hidden * (in + hidden) + 2.0 * gates * hidden;
 		l->macs = (double)steps * gates * hidden * (in + hidden);
-		l->flops = 2 * l->macs + 10.0 * steps * gates * hidden;
+		l->flops = 2 * l->macs + FLOPS(recurrent_gate) * steps * gates * hidden;
 		/* each step is one GEMM of batch rows: the recurrence is serial */
 		l->gm = 1;
 		l->gn = (double)gates * hidden;
 		l->gk = (double)(in + hidden);
 		l->gemm_count = (double)steps;
 		l->gm_batched = 1;
-		l->seq_steps = (int)steps;
+		l->seq_steps = (double)steps;
 		b->s.c = hidden;
 		finish(b, l, 1);
 		l->act_elems = (double)steps * hidden * (gates + 2); /* gates, cell, hidden */
@@ -330,7 +354,7 @@ static int loss(struct build *b)
 
 	if (!(l = push(b, DLP_OP_LOSS, "softmax_cross_entropy")))
 		return -1;
-	l->flops = 5 * elems(&b->s);
+	l->flops = FLOPS(softmax_xent) * elems(&b->s);
 	finish(b, l, 1);
 	return 0;
 }
@@ -383,14 +407,13 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 		return dense(b, name, out, !json_is_false(json_object_get(o, "bias")));
 	}
 	if (strcmp(op, "bn") == 0)
-		return eltwise(b, DLP_OP_BN, name, 4, 2);
+		return eltwise(b, DLP_OP_BN, name, FLOPS(bn), 2);
 	if (strcmp(op, "ln") == 0)
-		return eltwise(b, DLP_OP_LN, name, 8, 2);
+		return eltwise(b, DLP_OP_LN, name, FLOPS(ln), 2);
 	if (strcmp(op, "relu") == 0 || strcmp(op, "relu6") == 0)
 		return relu(b, name);
-	if (strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 ||
-	    strcmp(op, "sigmoid") == 0)
-		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? 8 : 1, 0);
+	if (strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 || strcmp(op, "sigmoid") == 0)
+		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? FLOPS(gelu) : FLOPS(activation), 0);
 	if (strcmp(op, "maxpool") == 0 || strcmp(op, "avgpool") == 0) {
 		long k = jint(o, "k", 2);
 		return pool(b, name, k, jint(o, "stride", k), jint(o, "pad", 0));
@@ -439,7 +462,7 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 			return dlp_error_set("%s: residual body gives %ldx%ldx%ld, shortcut %ldx%ldx%ld",
 					     name, out_s.c, out_s.h, out_s.w, b->s.c, b->s.h, b->s.w);
 		fmt(sub, sizeof sub, "%s.add", name);
-		return eltwise(b, DLP_OP_ADD, sub, 1, 0);
+		return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
 	}
 	if (strcmp(op, "repeat") == 0) {
 		long i, times = jint(o, "times", 1);
@@ -496,7 +519,7 @@ static int conv_bn(struct build *b, const char *name, long out, long k, long str
 	if (conv(b, name, out, k, stride, k / 2, 1, 1, 0))
 		return -1;
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
 	return act ? relu(b, nm) : 0;
@@ -507,7 +530,7 @@ static int bn_relu(struct build *b, const char *name)
 	char nm[64];
 
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
 	return relu(b, nm);
@@ -520,6 +543,8 @@ static int res_block(struct build *b, const char *name, int bottleneck, int prea
 {
 	struct shape in = b->s, body;
 	char nm[64];
+	/* He et al. 2015 option A (sec. 4.2, the CIFAR ResNets): the shortcut
+	 * subsamples and zero-pads channels, no weights; the add reads it */
 	int need_proj = (stride != 1 || in.c != out) && !pad_shortcut;
 
 	if (preact && bn_relu(b, name))
@@ -546,8 +571,6 @@ static int res_block(struct build *b, const char *name, int bottleneck, int prea
 			return -1;
 	}
 	body = b->s;
-	/* He et al. 2015 option A (sec. 4.2, the CIFAR ResNets): the shortcut
-	 * subsamples and zero-pads channels, no weights; the add reads it */
 	if (need_proj) {
 		b->s = in;
 		fmt(nm, sizeof nm, "%s.downsample", name);
@@ -556,7 +579,7 @@ static int res_block(struct build *b, const char *name, int bottleneck, int prea
 	}
 	b->s = body;
 	fmt(nm, sizeof nm, "%s.add", name);
-	if (eltwise(b, DLP_OP_ADD, nm, 1, 0))
+	if (eltwise(b, DLP_OP_ADD, nm, FLOPS(add), 0))
 		return -1;
 	if (!preact) {
 		fmt(nm, sizeof nm, "%s.relu", name);
@@ -649,7 +672,7 @@ static int build_mobilenetv2(struct build *b, const json_t *d)
 				return -1;
 			if (stride == 1 && in.c == cfg[i][1]) {
 				fmt(sub, sizeof sub, "%s.add", nm);
-				if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+				if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 					return -1;
 			}
 		}
@@ -660,31 +683,13 @@ static int build_mobilenetv2(struct build *b, const json_t *d)
 	return dense(b, "classifier", b->m->classes, 1);
 }
 
-/* Transformer encoders/decoders: BERT (tokens + positions + segments,
- * embedding LayerNorm, pooler), GPT-2 (tokens + positions, final LayerNorm,
- * LM head tied to the token embedding), ViT (patch convolution, class token,
- * positions, final LayerNorm, classifier). */
-static int build_transformer(struct build *b, const json_t *d)
+/* The input side of a transformer: patch convolution, class token and
+ * positions (ViT), or token, position and segment embeddings (BERT, GPT-2). */
+static int transformer_embed(struct build *b, const json_t *d, const char *embed, long dm)
 {
-	const char *embed = json_string_value(json_object_get(d, "embed"));
-	const char *head = json_string_value(json_object_get(d, "head"));
-	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
-	long heads = jint(d, "heads", 12), dff;
-	long i, seq;
-	/* BERT trains with dropout 0.1 on the attention probabilities and the
-	 * residual branches (Devlin et al. 2018 sec. A.2); GPT-2 reproductions
-	 * and ViT/DeiT recipes commonly run without */
-	int dropout = json_is_true(json_object_get(d, "dropout"));
+	long seq;
 	dlp_layer *l;
 
-	if (!embed || !head)
-		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
-	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
-	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
-	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
-	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
-		return -1;
-	dff = jint(d, "d_ff", 4 * dm);
 	if (strcmp(embed, "patch") == 0) {
 		long patch = jint(d, "patch", 16);
 		if (conv(b, "patch_embed", dm, patch, patch, 0, 1, 1, 1))
@@ -706,57 +711,70 @@ static int build_transformer(struct build *b, const json_t *d)
 		l->params = (double)(max_pos + types) * dm;
 		l->flops = (double)seq * dm * (types ? 2 : 1);
 		finish(b, l, 1);
-		if (json_is_true(json_object_get(d, "embed_ln")) && eltwise(b, DLP_OP_LN, "embed_ln", 8, 2))
+		if (json_is_true(json_object_get(d, "embed_ln")) && eltwise(b, DLP_OP_LN, "embed_ln", FLOPS(ln), 2))
 			return -1;
 	} else {
 		return dlp_error_set("transformer embed \"%s\" is not patch or tokens", embed);
 	}
-	for (i = 0; i < layers; i++) {
-		char nm[64], sub[80];
-		struct shape x = b->s;
-		fmt(nm, sizeof nm, "block%ld", i);
-		fmt(sub, sizeof sub, "%s.ln1", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 8, 2))
-			return -1;
-		fmt(sub, sizeof sub, "%s.qkv", nm);
-		if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.attn", nm);
-		if (attention(b, sub, heads))
-			return -1;
-		/* dropout on the probabilities keeps a byte mask per score */
-		if (dropout) {
-			dlp_layer *a = &b->m->layers[b->m->n_layers - 1];
-			a->attn_dropout = 1;
-			a->act_elems += (double)heads * b->s.h * b->s.h / 2;
-		}
-		fmt(sub, sizeof sub, "%s.proj", nm);
-		if (dense(b, sub, dm, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.proj_dropout", nm);
-		if (dropout && eltwise(b, DLP_OP_ACT, sub, 1, 0))
-			return -1;
-		b->s = x;
-		fmt(sub, sizeof sub, "%s.add1", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.ln2", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 8, 2))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc1", nm);
-		if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", 8, 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc2", nm);
-		if (dense(b, sub, dm, 1))
-			return -1;
-		fmt(sub, sizeof sub, "%s.fc2_dropout", nm);
-		if (dropout && eltwise(b, DLP_OP_ACT, sub, 1, 0))
-			return -1;
-		fmt(sub, sizeof sub, "%s.add2", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
-			return -1;
+	return 0;
+}
+
+/* One pre-LayerNorm block: attention and the feed-forward network, each
+ * with its residual addition. */
+static int transformer_block(struct build *b, long i, long dm, long heads, long dff, int dropout)
+{
+	char nm[64], sub[80];
+	struct shape x = b->s;
+
+	fmt(nm, sizeof nm, "block%ld", i);
+	fmt(sub, sizeof sub, "%s.ln1", nm);
+	if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
+		return -1;
+	fmt(sub, sizeof sub, "%s.qkv", nm);
+	if (dense(b, sub, 3 * dm, 1) || reshape(b, "split_qkv", dm, b->s.h, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.attn", nm);
+	if (attention(b, sub, heads))
+		return -1;
+	/* dropout on the probabilities keeps a byte mask per score */
+	if (dropout) {
+		dlp_layer *a = &b->m->layers[b->m->n_layers - 1];
+		a->attn_dropout = 1;
+		a->act_elems += (double)heads * b->s.h * b->s.h / 2;
 	}
-	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", 8, 2))
+	fmt(sub, sizeof sub, "%s.proj", nm);
+	if (dense(b, sub, dm, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.proj_dropout", nm);
+	if (dropout && eltwise(b, DLP_OP_ACT, sub, FLOPS(activation), 0))
+		return -1;
+	b->s = x;
+	fmt(sub, sizeof sub, "%s.add1", nm);
+	if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.ln2", nm);
+	if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 2))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc1", nm);
+	if (dense(b, sub, dff, 1) || eltwise(b, DLP_OP_ACT, "gelu", FLOPS(gelu), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc2", nm);
+	if (dense(b, sub, dm, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc2_dropout", nm);
+	if (dropout && eltwise(b, DLP_OP_ACT, sub, FLOPS(activation), 0))
+		return -1;
+	fmt(sub, sizeof sub, "%s.add2", nm);
+	return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
+}
+
+/* The output side: an LM head tied to the token embedding, or a classifier
+ * on the first token (behind a pooler for BERT). */
+static int transformer_head(struct build *b, const json_t *d, const char *head, long dm)
+{
+	dlp_layer *l;
+
+	if (json_is_true(json_object_get(d, "final_ln")) && eltwise(b, DLP_OP_LN, "final_ln", FLOPS(ln), 2))
 		return -1;
 	if (strcmp(head, "lm_tied") == 0) {
 		/* the LM head reuses the token embedding: work but no new weights */
@@ -776,9 +794,40 @@ static int build_transformer(struct build *b, const json_t *d)
 	if (reshape(b, "first_token", dm, 1, 1))
 		return -1;
 	if (strcmp(head, "pooler") == 0 &&
-	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", 1, 0)))
+	    (dense(b, "pooler", dm, 1) || eltwise(b, DLP_OP_ACT, "pooler.tanh", FLOPS(activation), 0)))
 		return -1;
 	return b->m->classes > 0 ? dense(b, "classifier", b->m->classes, 1) : 0;
+}
+
+/* Transformer encoders/decoders: BERT (tokens + positions + segments,
+ * embedding LayerNorm, pooler), GPT-2 (tokens + positions, final LayerNorm,
+ * LM head tied to the token embedding), ViT (patch convolution, class token,
+ * positions, final LayerNorm, classifier). */
+static int build_transformer(struct build *b, const json_t *d)
+{
+	const char *embed = json_string_value(json_object_get(d, "embed"));
+	const char *head = json_string_value(json_object_get(d, "head"));
+	long layers = jint(d, "layers", 12), dm = jint(d, "d_model", 768);
+	long heads = jint(d, "heads", 12), dff;
+	long i;
+
+	if (!embed || !head)
+		return dlp_error_set("transformer builder needs \"embed\" and \"head\"");
+	if (in_range("transformer", "d_model", dm, 1, MAX_WIDTH) ||
+	    in_range("transformer", "layers", layers, 1, MAX_LAYERS) ||
+	    in_range("transformer", "max_positions", jint(d, "max_positions", 512), 1, MAX_WIDTH) ||
+	    in_range("transformer", "type_vocab", jint(d, "type_vocab", 0), 0, MAX_WIDTH))
+		return -1;
+	dff = jint(d, "d_ff", 4 * dm);
+	if (transformer_embed(b, d, embed, dm))
+		return -1;
+	/* BERT trains with dropout 0.1 on the attention probabilities and the
+	 * residual branches (Devlin et al. 2018 sec. A.2); GPT-2 reproductions
+	 * and ViT/DeiT recipes commonly run without */
+	for (i = 0; i < layers; i++)
+		if (transformer_block(b, i, dm, heads, dff, json_is_true(json_object_get(d, "dropout"))))
+			return -1;
+	return transformer_head(b, d, head, dm);
 }
 
 /* Llama-style decoder (Touvron et al. 2023): RMSNorm before attention and
@@ -809,7 +858,7 @@ static int build_llama(struct build *b, const json_t *d)
 
 		fmt(nm, sizeof nm, "block%ld", i);
 		fmt(sub, sizeof sub, "%s.rmsnorm1", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 4, 1))
+		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 1))
 			return -1;
 		x = b->s;
 		fmt(sub, sizeof sub, "%s.q", nm);
@@ -835,10 +884,10 @@ static int build_llama(struct build *b, const json_t *d)
 		if (dense(b, sub, dm, 0))
 			return -1;
 		fmt(sub, sizeof sub, "%s.add1", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 			return -1;
 		fmt(sub, sizeof sub, "%s.rmsnorm2", nm);
-		if (eltwise(b, DLP_OP_LN, sub, 4, 1))
+		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 1))
 			return -1;
 		x = b->s;
 		fmt(sub, sizeof sub, "%s.gate", nm);
@@ -855,10 +904,10 @@ static int build_llama(struct build *b, const json_t *d)
 		if (dense(b, sub, dm, 0))
 			return -1;
 		fmt(sub, sizeof sub, "%s.add2", nm);
-		if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 			return -1;
 	}
-	if (eltwise(b, DLP_OP_LN, "final_rmsnorm", 4, 1))
+	if (eltwise(b, DLP_OP_LN, "final_rmsnorm", FLOPS(ln), 1))
 		return -1;
 	return dense(b, "lm_head", b->m->vocab, 0);
 }
@@ -882,7 +931,7 @@ static int se_block(struct build *b, const char *name, long squeeze)
 		return -1;
 	b->s = x;
 	fmt(nm, sizeof nm, "%s.se.scale", name);
-	return eltwise(b, DLP_OP_ADD, nm, 1, 0);
+	return eltwise(b, DLP_OP_ADD, nm, FLOPS(add), 0);
 }
 
 static int conv_bn_silu(struct build *b, const char *name, long out, long k, long stride, long groups, int act)
@@ -892,7 +941,7 @@ static int conv_bn_silu(struct build *b, const char *name, long out, long k, lon
 	if (conv(b, name, out, k, stride, k / 2, groups, 1, 0))
 		return -1;
 	fmt(nm, sizeof nm, "%s.bn", name);
-	if (eltwise(b, DLP_OP_BN, nm, 4, 2))
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.silu", name);
 	return act ? eltwise(b, DLP_OP_ACT, nm, 4, 0) : 0;
@@ -931,7 +980,7 @@ static int build_efficientnet_b0(struct build *b, const json_t *d)
 				return -1;
 			if (stride == 1 && in.c == cfg[i][3]) {
 				fmt(sub, sizeof sub, "%s.add", nm);
-				if (eltwise(b, DLP_OP_ADD, sub, 1, 0))
+				if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
 					return -1;
 			}
 		}
@@ -964,13 +1013,15 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	struct build b;
 	const json_t *input = json_object_get(desc, "input");
 	const char *builder = json_string_value(json_object_get(desc, "builder"));
-	int rc = -1;
+	int rc = -1, dims[3];
 	size_t i;
 
 	if (!json_is_object(desc) || !json_is_array(input) || json_array_size(input) != 3) {
 		dlp_error_set("model description needs \"input\": [C, H, W]");
 		return NULL;
 	}
+	if (!dlp_constants()) /* FLOPS() below relies on it */
+		return NULL;
 	if (!(m = calloc(1, sizeof *m))) {
 		dlp_error_set("out of memory");
 		return NULL;
@@ -981,9 +1032,25 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	copy_str(m->task, sizeof m->task, desc, "task");
 	if (!m->task[0])
 		fmt(m->task, sizeof m->task, "image");
-	m->in_c = (int)json_integer_value(json_array_get(input, 0));
-	m->in_h = (int)json_integer_value(json_array_get(input, 1));
-	m->in_w = (int)json_integer_value(json_array_get(input, 2));
+	/* each read at full width and range-checked before it narrows to int:
+	 * 4294967520 must be refused, not read as 224 */
+	for (i = 0; i < 3; i++) {
+		static const char *const field[] = {"input[0] (channels)", "input[1] (height)", "input[2] (width)"};
+		const json_t *v = json_array_get(input, i);
+		long hi = i == 0 ? MAX_WIDTH : MAX_EXTENT;
+
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi) {
+			dlp_error_set("model %s: \"%s\" must be an integer from 1 to %ld", m->name, field[i], hi);
+			goto out;
+		}
+		dims[i] = (int)json_integer_value(v);
+	}
+	m->in_c = dims[0];
+	m->in_h = dims[1];
+	m->in_w = dims[2];
+	if (in_range(m->name, "classes", jint(desc, "classes", 0), 0, MAX_WIDTH) ||
+	    in_range(m->name, "vocab", jint(desc, "vocab", 0), 0, MAX_WIDTH))
+		goto out;
 	m->classes = (int)jint(desc, "classes", 0);
 	m->vocab = (int)jint(desc, "vocab", 0);
 	m->adjustable_input = !json_is_false(json_object_get(desc, "adjustable_input"));
@@ -997,8 +1064,11 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	}
 	if (classes > 0 && m->classes > 0)
 		m->classes = classes;
-	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1) {
-		dlp_error_set("model %s: input %dx%dx%d is not valid", m->name, m->in_c, m->in_h, m->in_w);
+	/* the caller's overrides are held to the same bounds as the file's */
+	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1 || m->in_c > MAX_WIDTH || m->in_h > MAX_EXTENT ||
+	    m->in_w > MAX_EXTENT) {
+		dlp_error_set("model %s: input %dx%dx%d is not valid (channels 1 to %ld, height and width 1 to %ld)",
+			      m->name, m->in_c, m->in_h, m->in_w, MAX_WIDTH, MAX_EXTENT);
 		goto out;
 	}
 	memset(&b, 0, sizeof b);
@@ -1057,12 +1127,10 @@ static dlp_model *mlp_from_spec(const char *spec, int classes)
 	char name[64];
 
 	while (*p) {
-		char *end;
-		long v;
+		const char *end;
+		long long v;
 
-		errno = 0;
-		v = strtol(p, &end, 10);
-		if (end == p || errno || v < 1 || v > 100000000L || (*end && *end != ',') || n == 64) {
+		if (dlp_decimal_ll(p, &end, 1, MAX_WIDTH, &v) != 0 || (*end && *end != ',') || n == 64) {
 			dlp_error_set("malformed model spec \"%s\" (expected mlp:IN,H1,...,OUT with positive "
 				      "integers)", spec);
 			return NULL;

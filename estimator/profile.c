@@ -9,6 +9,7 @@
 #include <pthread.h>
 
 #include "dlprobe/json.h"
+#include "estimator/constants.h"
 #include "estimator/estimator.h"
 #include "estimator/stack.h"
 
@@ -28,29 +29,37 @@ static void source(dlp_profile *p, const char *key, const char *src)
 	json_object_set_new(p->sources, key, json_string(src ? src : "unknown"));
 }
 
-static double assumption(const char *key, const char **basis)
+/* The modelling constants (estimator/constants.h). profile_init() fails when
+ * they cannot be loaded, so every function after it may use K() unchecked. */
+static const struct dlp_constants *K(void)
 {
-	const json_t *a = json_object_get(json_object_get(dlp_catalog(), "assumptions"), key);
-
-	if (basis)
-		*basis = json_string_value(json_object_get(a, "basis"));
-	return json_number_value(json_object_get(a, "value"));
+	return dlp_constants();
 }
 
 static int profile_init(dlp_profile *p, const char *name, const char *kind)
 {
+	int rc = -1;
+
 	memset(p, 0, sizeof *p);
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->kind, sizeof p->kind, "%s", kind);
 	p->flags = json_array();
 	p->sources = json_object();
 	p->devices = 1;
-	p->cart_sort_cost = assumption("cart_sort_comparison_cost_histogram_updates", NULL);
-	p->loss_eval_cost = assumption("loss_eval_cost_histogram_updates", NULL);
-	p->pool_cost = assumption("pool_window_cost_histogram_updates", NULL);
-	if (!p->flags || !p->sources)
-		return dlp_error_set("out of memory");
-	return 0;
+	if (!p->flags || !p->sources) {
+		dlp_error_set("out of memory");
+		goto out;
+	}
+	if (!K())
+		goto out; /* its message names the missing constant */
+	p->cart_sort_cost = K()->cart_sort_cost.value;
+	p->loss_eval_cost = K()->loss_eval_cost.value;
+	p->pool_cost = K()->pool_cost.value;
+	rc = 0;
+out:
+	if (rc)
+		dlp_profile_free(p);
+	return rc;
 }
 
 void dlp_profile_free(dlp_profile *p)
@@ -111,17 +120,16 @@ const char *dlp_catalog_default(const char *list, size_t i)
 }
 
 
-/* Host CPU figures of an instance (cores = vCPUs / 2: SMT siblings share
- * the FMA units). */
+/* Host CPU figures of an instance: cores from vCPUs (cores_per_vcpu), the
+ * streaming dot rate from the FMA peak (dot_fraction). */
 static void catalog_cpu(dlp_profile *p, const json_t *inst, double *peak, double *bw, double *bf16)
 {
 	const json_t *cpu = json_object_get(json_object_get(dlp_catalog(), "cpu_models"),
 					    json_string_value(json_object_get(inst, "cpu")));
 	double vcpus = json_number_value(json_object_get(inst, "vcpus"));
-	double cores = vcpus / 2, ghz = json_number_value(json_object_get(cpu, "ghz"));
+	double cores = vcpus * K()->cores_per_vcpu.value, ghz = json_number_value(json_object_get(cpu, "ghz"));
 	double per_socket = json_number_value(json_object_get(cpu, "vcpus_per_socket"));
 	double sockets_bw = json_number_value(json_object_get(cpu, "socket_bw_gbps"));
-	const char *basis;
 
 	*peak = cores * ghz * json_number_value(json_object_get(cpu, "fp32_flops_per_cycle"));
 	*bf16 = cores * ghz * json_number_value(json_object_get(cpu, "bf16_flops_per_cycle"));
@@ -131,10 +139,10 @@ static void catalog_cpu(dlp_profile *p, const json_t *inst, double *peak, double
 		*bw = sockets_bw * ceil(vcpus / per_socket);
 	source(p, "cpu", json_string_value(json_object_get(cpu, "source")));
 	p->cpus = (int)vcpus;
-	p->hist_gups_1t = ghz * assumption("histogram_updates_per_cycle_per_core", &basis);
-	p->hist_gups = p->hist_gups_1t * pow(cores, assumption("thread_scaling_exponent", NULL));
-	flag(p, "histogram rate for classical models: %s", basis ? basis : "assumed");
-	p->dot_gflops = *peak * 0.5; /* streaming dot products: one FMA port per load pair */
+	p->hist_gups_1t = ghz * K()->hist_per_cycle.value;
+	p->hist_gups = p->hist_gups_1t * pow(cores, K()->thread_scaling.value);
+	flag(p, "histogram rate for classical models: %s", K()->hist_per_cycle.basis);
+	p->dot_gflops = *peak * K()->dot_fraction.value;
 	p->host_bw_gbps = *bw;
 	flag(p, "host CPU peak and bandwidth derived from datasheet figures (cores x GHz x FLOP/cycle; "
 		"vCPU share of the socket's memory bandwidth), not measured");
@@ -145,7 +153,6 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 	const json_t *cat = dlp_catalog(), *inst = NULL, *it, *gpu;
 	size_t i;
 	double cpu_peak, cpu_bw, cpu_bf16;
-	const char *basis;
 
 	if (!cat)
 		return dlp_error_set("the instance catalog is not compiled in");
@@ -197,23 +204,23 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 		if (p->interconnect_gbps <= 0)
 			p->interconnect_gbps = p->h2d_gbps; /* no NVLink: gradients cross PCIe */
 		p->power_w = p->devices * json_number_value(json_object_get(gpu, "power_w"));
-		p->op_overhead_s = assumption("gpu_launch_overhead_s", &basis);
-		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		p->op_overhead_s = K()->gpu_launch_overhead_s.value;
+		flag(p, "per-operator overhead: %s", K()->gpu_launch_overhead_s.basis);
 		source(p, "gpu", json_string_value(json_object_get(gpu, "source")));
 		flag(p, "GPU rates are datasheet peaks x the library efficiency per format (data/stacks.json), "
 			"not measured here");
 	} else {
-		const json_t *eff = json_object_get(cat, "cpu_efficiency");
+		const dlp_constant *eff = &K()->cpu_efficiency;
 
 		p->peak_gflops[DLP_FP32] = cpu_peak;
-		p->peak_gflops[DLP_FP64] = cpu_peak / 2;
+		p->peak_gflops[DLP_FP64] = cpu_peak * K()->fp64_fraction.value;
 		p->peak_gflops[DLP_BF16] = cpu_bf16;
-		p->eff[DLP_FP32] = p->eff[DLP_FP64] = p->eff[DLP_BF16] = json_number_value(json_object_get(eff, "value"));
+		p->eff[DLP_FP32] = p->eff[DLP_FP64] = p->eff[DLP_BF16] = eff->value;
 		p->mem_bytes = json_number_value(json_object_get(inst, "memory_gib")) * 1073741824.0;
 		p->mem_bw_gbps = cpu_bw;
-		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
-		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
-		source(p, "cpu_efficiency", json_string_value(json_object_get(eff, "source")));
+		p->op_overhead_s = K()->cpu_op_overhead_s.value;
+		flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
+		source(p, "cpu_efficiency", eff->basis);
 	}
 	return 0;
 }
@@ -245,6 +252,10 @@ static int threads_of(const json_t *r)
  * MAX_GFLOPS / MAX_GBPS per device (100 PFLOP/s, 100 TB/s: far above any
  * device in the catalog) a figure is taken as damaged whatever the peak. */
 #define PEAK_MARGIN 1.5
+/* An exbibyte: no device or host holds more memory. A larger figure (or a
+ * negative one) is a damaged document, refused before it reaches an
+ * integer (largest batch) or a comparison that would make it "fits". */
+#define MAX_MEM_BYTES 1152921504606846976.0
 #define MAX_GFLOPS 1e8
 #define MAX_GBPS 1e5
 
@@ -357,7 +368,8 @@ static int read_result(dlp_profile *p, const json_t *r, const dlp_kernel_info *k
 		break;
 	}
 	case DLP_FIELD_OP_OVERHEAD:
-		if (isfinite(v) && (!isfinite(d->lat) || v < d->lat))
+		/* a launch takes more than nothing and less than a second */
+		if (v > 0 && v < 1 && (!isfinite(d->lat) || v < d->lat))
 			d->lat = v;
 		break;
 	case DLP_FIELD_NONE:
@@ -400,12 +412,59 @@ static int read_device(dlp_profile *p, const json_t *dev, int gpu)
 	return 0;
 }
 
+/* What a bench document did not measure: flags, and the assumed figures
+ * that stand in for it. */
+static void bench_fallbacks(dlp_profile *p, const json_t *probe)
+{
+	if (p->configured.n == 0 && p->capability.n > 0)
+		flag(p, "no vendor-library GEMM measured: 'as configured' rates are dlprobe's own kernels");
+	if (p->mem_bw_gbps <= 0)
+		flag(p, "no stream_triad result: memory-bound time not modelled (estimate is optimistic)");
+	if (p->hist_gups <= 0 && p->hist_gups_1t > 0) {
+		p->hist_gups = p->hist_gups_1t * pow(p->cpus, K()->thread_scaling.value);
+		flag(p, "histogram measured on one thread only: %s", K()->thread_scaling.basis);
+	}
+	if (p->hist_gups <= 0) {
+		double ghz = dlp_json_num_at(probe, "cpu", "nominal_mhz", NULL) / 1000;
+		if (ghz > 0) {
+			p->hist_gups_1t = ghz * K()->hist_per_cycle.value;
+			p->hist_gups = p->hist_gups_1t * pow(p->cpus, K()->thread_scaling.value);
+			flag(p, "no histogram result: %s", K()->hist_per_cycle.basis);
+		} else {
+			flag(p, "no histogram result and no CPU frequency: GBDT/forest time unknown");
+		}
+	}
+	if (p->dot_gflops <= 0 && p->peak_gflops[DLP_FP32] > 0) {
+		p->dot_gflops = p->peak_gflops[DLP_FP32] * K()->dot_fraction.value;
+		flag(p, "no dot result: streaming dot rate taken as half the FMA peak (bandwidth still caps it)");
+	}
+	if (p->host_bw_gbps <= 0)
+		p->host_bw_gbps = p->mem_bw_gbps;
+}
+
+/* A memory size from the document: NAN when absent or null (unknown), -1
+ * with a message naming the field when it is no size a machine has. */
+static int mem_field(const char *label, const json_t *o, const char *key, const char *field, double *out)
+{
+	const json_t *v = json_object_get(o, key);
+
+	*out = NAN;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_number(v))
+		return dlp_error_set("%s: %s is not a number", label, field);
+	if (!(json_number_value(v) >= 0 && json_number_value(v) <= MAX_MEM_BYTES))
+		return dlp_error_set("%s: %s %.6g is out of range (0 to 2^60 bytes)", label, field,
+				     json_number_value(v));
+	*out = json_number_value(v);
+	return 0;
+}
+
 int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 {
 	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
 	const json_t *probe = json_object_get(doc, "probe"), *be, *dev, *cpu_dev = NULL, *gpu_dev = NULL;
 	size_t i, j;
-	const char *basis;
 	int d;
 	char name[96];
 
@@ -457,17 +516,20 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->hist_gups_1t = hist1;
 		p->dot_gflops = dot;
 		p->host_bw_gbps = hbw;
-		p->mem_bytes = dlp_json_num(gpu_dev, "memory_bytes");
+		if (mem_field(label, gpu_dev, "memory_bytes", "the CUDA device's memory_bytes", &p->mem_bytes))
+			goto fail;
 		p->interconnect_gbps = p->h2d_gbps;
 		flag(p, "one CUDA device measured; several devices would exchange gradients over PCIe "
 			"at the measured h2d rate");
 	} else {
 		const json_t *mem = json_object_get(probe, "memory");
-		p->mem_bytes = dlp_json_num(mem, "effective_bytes");
-		if (!isfinite(p->mem_bytes))
-			p->mem_bytes = dlp_json_num(cpu_dev, "memory_bytes");
-		p->op_overhead_s = assumption("cpu_op_overhead_s", &basis);
-		flag(p, "per-operator overhead: %s", basis ? basis : "assumed");
+		if (mem_field(label, mem, "effective_bytes", "probe.memory.effective_bytes", &p->mem_bytes))
+			goto fail;
+		if (!isfinite(p->mem_bytes) &&
+		    mem_field(label, cpu_dev, "memory_bytes", "the CPU device's memory_bytes", &p->mem_bytes))
+			goto fail;
+		p->op_overhead_s = K()->cpu_op_overhead_s.value;
+		flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
 	}
 	if (!isfinite(p->mem_bytes) || p->mem_bytes <= 0) {
 		p->mem_bytes = 0;
@@ -480,8 +542,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 	/* a format the bench did not measure: the library figure of data/stacks.json */
 	for (d = 0; d < DLP_NDTYPE; d++)
 		p->eff[d] = p->is_gpu ? dlp_stack_gemm_efficiency(NULL, NULL, (enum dlp_dtype)d, NULL)
-				      : json_number_value(json_object_get(json_object_get(dlp_catalog(),
-						"cpu_efficiency"), "value"));
+				      : K()->cpu_efficiency.value;
 	if (p->configured.n == 0 && p->capability.n == 0) {
 		if (p->peak_gflops[DLP_FP32] <= 0) {
 			dlp_profile_free(p);
@@ -489,36 +550,12 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		}
 		flag(p, "no GEMM result: rates are the measured FMA peak x catalog efficiency");
 	}
-	if (p->configured.n == 0 && p->capability.n > 0)
-		flag(p, "no vendor-library GEMM measured: 'as configured' rates are dlprobe's own kernels");
-	if (p->mem_bw_gbps <= 0)
-		flag(p, "no stream_triad result: memory-bound time not modelled (estimate is optimistic)");
-	if (p->hist_gups <= 0 && p->hist_gups_1t > 0) {
-		p->hist_gups = p->hist_gups_1t * pow(p->cpus, assumption("thread_scaling_exponent", &basis));
-		flag(p, "histogram measured on one thread only: %s", basis ? basis : "assumed scaling");
-	}
-	if (p->hist_gups <= 0) {
-		double ghz = dlp_json_num_at(probe, "cpu", "nominal_mhz", NULL) / 1000;
-		if (ghz > 0) {
-			p->hist_gups_1t = ghz * assumption("histogram_updates_per_cycle_per_core", &basis);
-			p->hist_gups = p->hist_gups_1t * pow(p->cpus, assumption("thread_scaling_exponent", NULL));
-			flag(p, "no histogram result: %s", basis ? basis : "assumed");
-		} else {
-			flag(p, "no histogram result and no CPU frequency: GBDT/forest time unknown");
-		}
-	}
-	if (p->dot_gflops <= 0 && p->peak_gflops[DLP_FP32] > 0) {
-		p->dot_gflops = p->peak_gflops[DLP_FP32] / 2;
-		flag(p, "no dot result: streaming dot rate taken as half the FMA peak (bandwidth still caps it)");
-	}
-	if (p->host_bw_gbps <= 0)
-		p->host_bw_gbps = p->mem_bw_gbps;
+	bench_fallbacks(p, probe);
 	return 0;
 fail:
 	dlp_profile_free(p);
 	return -1;
 }
-
 /* ---- GEMM rate at a shape -------------------------------------------------- */
 
 static double shape_key(double m, double n, double k)

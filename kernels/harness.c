@@ -1,5 +1,5 @@
-/* The one measurement harness every backend times with (REFERENCE.md
- * "Methodology"): untimed warm-ups, a timed probe run, then repetitions until
+/* The one measurement harness every backend times with (docs/references.md
+ * "Measurement method"): untimed warm-ups, a timed probe run, then repetitions until
  * the budget is spent; every sample kept. */
 #include <math.h>
 #include <stdlib.h>

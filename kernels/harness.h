@@ -1,4 +1,4 @@
-/* The measurement harness shared by every backend (REFERENCE.md "Methodology"):
+/* The measurement harness shared by every backend (docs/references.md, Measurement method):
  * untimed warm-ups, one probe run, then repetitions until a time budget is
  * spent; every sample kept; median/min/max/spread reported. */
 #ifndef DLPROBE_KERNELS_HARNESS_H

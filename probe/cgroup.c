@@ -1,8 +1,9 @@
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "dlprobe/dlprobe.h"
 #include "dlprobe/json.h"
 #include "probe/cgroup.h"
@@ -11,29 +12,40 @@
 /* v1 writes PAGE_COUNTER_MAX * page size for "no limit": anything this large is none. */
 #define NO_LIMIT_BYTES (1ll << 62)
 
+/* The kernel takes cpu.max periods of 1 ms to 1 s and quotas up to about
+ * 2^44 us; anything beyond these bounds is a damaged file, and bounding it
+ * keeps quota / period finite. */
+#define MAX_CPU_US (1LL << 50)
+
+/* A whole line that is one decimal integer in [lo, hi] (a trailing newline
+ * allowed). */
+static int line_ll(const char *s, long long lo, long long hi, long long *v)
+{
+	const char *end;
+
+	if (dlp_decimal_ll(s, &end, lo, hi, v) != 0)
+		return -1;
+	return *end == '\0' || (*end == '\n' && end[1] == '\0') ? 0 : -1;
+}
+
 int dlp_cgroup_parse_cpu_max(const char *s, double *cpus, long long *quota, long long *period)
 {
-	char *end;
+	const char *end;
 	long long q = -1, p;
 
 	while (*s == ' ')
 		s++;
 	if (strncmp(s, "max", 3) == 0) {
-		end = (char *)s + 3;
-	} else {
-		errno = 0;
-		q = strtoll(s, &end, 10);
-		if (end == s || errno || q <= 0)
-			return -1;
+		end = s + 3;
+	} else if (dlp_decimal_ll(s, &end, 1, MAX_CPU_US, &q) != 0) {
+		return -1;
 	}
 	p = 100000; /* the kernel's default period when only the quota is written */
-	if (*end == ' ') {
-		const char *ps = end + 1;
-		p = strtoll(ps, &end, 10);
-		if (end == ps || p <= 0)
-			return -1;
-	}
-	if (*end != '\0' && *end != '\n')
+	if (*end == ' ' && line_ll(end + 1, 1, MAX_CPU_US, &p) == 0)
+		end = "";
+	else if (*end == ' ')
+		return -1;
+	if (*end != '\0' && !(*end == '\n' && end[1] == '\0'))
 		return -1;
 	*quota = q;
 	*period = p;
@@ -43,18 +55,16 @@ int dlp_cgroup_parse_cpu_max(const char *s, double *cpus, long long *quota, long
 
 int dlp_cgroup_parse_memory(const char *s, long long *bytes)
 {
-	char *end;
 	long long v;
 
-	if (strncmp(s, "max", 3) == 0 && (s[3] == '\0' || s[3] == '\n')) {
+	if (strncmp(s, "max", 3) == 0 && (s[3] == '\0' || (s[3] == '\n' && s[4] == '\0'))) {
 		*bytes = -1;
 		return 0;
 	}
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (end == s || errno == EINVAL || (*end != '\0' && *end != '\n') || v < 0)
+	/* a figure past a long long is no file the kernel writes */
+	if (line_ll(s, 0, LLONG_MAX, &v) != 0)
 		return -1;
-	*bytes = (errno == ERANGE || v >= NO_LIMIT_BYTES) ? -1 : v;
+	*bytes = v >= NO_LIMIT_BYTES ? -1 : v;
 	return 0;
 }
 
@@ -196,9 +206,8 @@ static int read_cpu(const char *sysroot, const char *dir, double *v, void *extra
 		s2 = dlp_sysfile_line(sysroot, p);
 		if (!s || !s2)
 			goto out;
-		q = strtoll(s, NULL, 10);
-		per = strtoll(s2, NULL, 10);
-		if (per <= 0)
+		/* cfs_quota_us is -1 for no limit */
+		if (line_ll(s, -1, MAX_CPU_US, &q) != 0 || line_ll(s2, 1, MAX_CPU_US, &per) != 0)
 			goto out;
 		*v = q > 0 ? (double)q / (double)per : -1;
 	} else {
@@ -234,6 +243,14 @@ static int read_mem(const char *sysroot, const char *dir, double *v, void *extra
 	}
 	free(s);
 	return ret;
+}
+
+/* memory.current / memory.usage_in_bytes: bytes, -1 when absent or damaged. */
+static long long usage(const char *s)
+{
+	long long v;
+
+	return s && line_ll(s, 0, LLONG_MAX, &v) == 0 ? v : -1;
 }
 
 /* In hybrid mode a cgroup2 mount exists but holds no cpu or memory
@@ -278,7 +295,7 @@ int dlp_cgroup_read(const char *sysroot, struct dlp_cgroup *cg)
 		cg->memory_limit = v < 0 ? -1 : (long long)v;
 		snprintf(p, sizeof p, "%s/memory.current", dir);
 		s = dlp_sysfile_line(sysroot, p);
-		cg->memory_usage = s ? strtoll(s, NULL, 10) : -1;
+		cg->memory_usage = usage(s);
 		free(s);
 		snprintf(p, sizeof p, "%s/cpuset.cpus.effective", dir);
 		s = dlp_sysfile_line(sysroot, p);
@@ -299,7 +316,7 @@ int dlp_cgroup_read(const char *sysroot, struct dlp_cgroup *cg)
 			cg->memory_limit = v < 0 ? -1 : (long long)v;
 			snprintf(p, sizeof p, "%s/memory.usage_in_bytes", dir);
 			s = dlp_sysfile_line(sysroot, p);
-			cg->memory_usage = s ? strtoll(s, NULL, 10) : -1;
+			cg->memory_usage = usage(s);
 			free(s);
 		}
 		s = NULL;

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 #include "probe/cpu.h"
@@ -65,6 +66,10 @@ void dlp_cpuid_read(struct dlp_cpuid_raw *raw)
 		raw->xcr0 = ((uint64_t)hi << 32) | lo;
 	}
 }
+
+/* No CPU clocks at 1 THz: a figure above it in a model string or cpuinfo is
+ * not a clock. */
+#define MAX_GHZ 1000.0
 
 static void trim(char *s)
 {
@@ -146,8 +151,9 @@ void dlp_cpu_decode(const struct dlp_cpuid_raw *raw, struct dlp_cpu_info *c)
 		c->nominal_mhz = raw->leaf16[0] & 0xffff;
 		c->nominal_source = "cpuid leaf 0x16";
 	} else if ((at = strstr(c->brand, "@ ")) != NULL) {
-		double v = strtod(at + 2, NULL);
-		if (v > 0 && strstr(at, "GHz")) {
+		const char *end;
+		double v;
+		if (dlp_decimal_double(at + 2, &end, &v) == 0 && v > 0 && v < MAX_GHZ && strncmp(end, "GHz", 3) == 0) {
 			c->nominal_mhz = v * 1000.0;
 			c->nominal_source = "model string";
 		}
@@ -196,6 +202,17 @@ int dlp_cpu_amx_request(void)
 	return 0;
 }
 
+/* /proc/cpuinfo "cpu MHz": a decimal figure of a plausible clock, else null. */
+static json_t *current_mhz(const char *s)
+{
+	const char *end;
+	double v;
+
+	if (s && dlp_decimal_double(s, &end, &v) == 0 && !*end && v > 0 && v < MAX_GHZ * 1000)
+		return dlp_json_real(v);
+	return json_null();
+}
+
 json_t *dlp_cpu_to_json(const struct dlp_cpu_info *c, const char *sysroot)
 {
 	json_t *o = json_object(), *f = json_object(), *amx = json_object();
@@ -232,7 +249,7 @@ json_t *dlp_cpu_to_json(const struct dlp_cpu_info *c, const char *sysroot)
 	json_object_set_new(o, "nominal_mhz_source", dlp_json_str(c->nominal_source));
 	/* The kernel's current (not nominal) figure, kept apart so nobody mistakes one for the other. */
 	mhz = dlp_sysfile_field(sysroot, "/proc/cpuinfo", "cpu MHz");
-	json_object_set_new(o, "current_mhz", mhz ? dlp_json_real(strtod(mhz, NULL)) : json_null());
+	json_object_set_new(o, "current_mhz", current_mhz(mhz));
 	free(mhz);
 	return o;
 }

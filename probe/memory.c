@@ -2,21 +2,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "dlprobe/json.h"
 #include "probe/memory.h"
 #include "probe/sysfile.h"
 
+/* An exbibyte of kB: far beyond any machine, small enough that x 1024
+ * stays inside a long long. A larger figure is a damaged file. */
+#define MAX_MEMINFO_KIB (1LL << 50)
+
+/* "MemTotal:       16318480 kB" -> bytes; -1 when absent or malformed. */
 static long long kib_field(const char *sysroot, const char *key)
 {
 	char *v = dlp_sysfile_field(sysroot, "/proc/meminfo", key);
-	long long r = -1;
+	const char *end;
+	long long k, r = -1;
 
-	if (v) {
-		char *end;
-		long long k = strtoll(v, &end, 10);
-		if (end != v && k >= 0)
-			r = k * 1024;
-	}
+	if (v && dlp_decimal_ll(v, &end, 0, MAX_MEMINFO_KIB, &k) == 0 &&
+	    (strcmp(end, " kB") == 0 || *end == '\0'))
+		r = k * 1024;
 	free(v);
 	return r;
 }

@@ -5,6 +5,8 @@
 #ifndef CL_PLATFORM_NOT_FOUND_KHR
 #define CL_PLATFORM_NOT_FOUND_KHR -1001
 #endif
+#include <dirent.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,9 @@
 
 #define MAX_PLATFORMS 16
 #define MAX_DEVICES 64
+/* Where the ocl-icd loader looks for vendor files unless OCL_ICD_VENDORS says. */
+#define ICD_VENDORS_DIR "/etc/OpenCL/vendors"
+#define MAX_ICD_FILES 16
 
 /* Fixed-size records: they cross the pipe from the child as raw bytes. */
 struct cl_dev_rec {
@@ -37,6 +42,7 @@ struct cl_plat_rec {
 struct cl_answer {
 	int nplat, ndev;
 	int plat_status;              /* clGetPlatformIDs result */
+	char no_platform_why[512];    /* with no platform: what the vendor libraries say, "" if none */
 	struct cl_plat_rec plat[MAX_PLATFORMS];
 	struct cl_dev_rec dev[MAX_DEVICES];
 };
@@ -97,6 +103,86 @@ static void describe(cl_device_id d, struct cl_dev_rec *r)
 	}
 }
 
+/* One vendor library, loaded as the ICD loader would: "" when it loads, else
+ * the dynamic loader's reason (a memory limit shows here as "failed to map
+ * segment", which the ICD loader swallows). */
+static void try_vendor(const char *icd, const char *lib, char *why, size_t len)
+{
+	size_t used = strlen(why);
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	const char *err = h ? NULL : dlerror();
+
+	if (used + 2 >= len)
+		return;
+	snprintf(why + used, len - used, "%s%s (%s) %s%s", used ? "; " : "", icd, lib,
+		 h ? "loads but offers no platform" : "failed to load: ", err ? err : "");
+	/* never dlclose a vendor library: some do not survive it */
+}
+
+/* A vendor file names its library on the first line. */
+static int read_icd(const char *path, const char *name, char *why, size_t len)
+{
+	char lib[512];
+	FILE *f = fopen(path, "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	if (fgets(lib, sizeof lib, f)) {
+		lib[strcspn(lib, "\r\n")] = '\0';
+		if (lib[0]) {
+			try_vendor(name, lib, why, len);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* The ICD loader says only "no platform": ask each vendor file's library.
+ * OCL_ICD_VENDORS, as ocl-icd reads it, is a directory, one .icd file or a
+ * library name. */
+static void diagnose_no_platform(char *why, size_t len)
+{
+	const char *env = getenv("OCL_ICD_VENDORS");
+	const char *dir = ICD_VENDORS_DIR;
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	why[0] = '\0';
+	if (env && *env) {
+		if (has_suffix(env, ".icd")) {
+			read_icd(env, env, why, len);
+			return;
+		}
+		if (!(d = opendir(env))) {
+			try_vendor("OCL_ICD_VENDORS", env, why, len);
+			return;
+		}
+		closedir(d);
+		dir = env;
+	}
+	if (!(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) && n < MAX_ICD_FILES) {
+		char path[1024];
+
+		if (!has_suffix(e->d_name, ".icd"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		n += read_icd(path, e->d_name, why, len);
+	}
+	closedir(d);
+}
+
 static int enumerate(void *arg, void *buf, size_t cap, size_t *len)
 {
 	struct cl_answer *a = buf;
@@ -132,6 +218,8 @@ static int enumerate(void *arg, void *buf, size_t cap, size_t *len)
 			}
 		}
 	}
+	if (a->plat_status == CL_PLATFORM_NOT_FOUND_KHR || (a->plat_status == CL_SUCCESS && a->nplat == 0))
+		diagnose_no_platform(a->no_platform_why, sizeof a->no_platform_why);
 	*len = sizeof *a;
 	return 0;
 }
@@ -155,7 +243,14 @@ json_t *dlp_opencl_probe(double timeout_s)
 		goto out;
 	}
 	if (a->plat_status == CL_PLATFORM_NOT_FOUND_KHR || (a->plat_status == CL_SUCCESS && a->nplat == 0)) {
-		dlp_json_set_status(o, DLP_STATUS_UNAVAILABLE, "no OpenCL platform installed (ICD loader found none)");
+		char why[700];
+
+		a->no_platform_why[sizeof a->no_platform_why - 1] = '\0';
+		if (a->no_platform_why[0])
+			snprintf(why, sizeof why, "no OpenCL platform loaded: %s", a->no_platform_why);
+		else
+			snprintf(why, sizeof why, "no OpenCL platform installed (ICD loader found none)");
+		dlp_json_set_status(o, DLP_STATUS_UNAVAILABLE, why);
 		goto out;
 	}
 	if (a->plat_status != CL_SUCCESS) {

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "probe/sysfile.h"
 
 char *dlp_sysfile_read(const char *sysroot, const char *path)
@@ -77,29 +78,35 @@ char *dlp_sysfile_field(const char *sysroot, const char *path, const char *key)
 	return ret;
 }
 
+/* CPU numbers beyond this are not a cpuset the kernel can write
+ * (CONFIG_NR_CPUS is at most 8192 on x86 today): a larger one is a damaged
+ * file, and bounding it keeps the count's arithmetic from overflowing. */
+#define MAX_CPU_ID (1LL << 22)
+
 int dlp_cpulist_count(const char *s)
 {
-	int count = 0;
+	long long count = 0;
 
 	while (*s && *s != '\n') {
-		char *end;
-		long a = strtol(s, &end, 10), b;
+		const char *end;
+		long long a, b;
 
-		if (end == s || a < 0)
+		if (dlp_decimal_ll(s, &end, 0, MAX_CPU_ID, &a) != 0)
 			return -1;
 		b = a;
 		s = end;
 		if (*s == '-') {
-			b = strtol(s + 1, &end, 10);
-			if (end == s + 1 || b < a)
+			if (dlp_decimal_ll(s + 1, &end, a, MAX_CPU_ID, &b) != 0)
 				return -1;
 			s = end;
 		}
-		count += (int)(b - a + 1);
+		count += b - a + 1;
+		if (count > MAX_CPU_ID + 1)
+			return -1; /* overlapping ranges cannot name more CPUs than exist */
 		if (*s == ',')
 			s++;
 		else if (*s && *s != '\n')
 			return -1;
 	}
-	return count;
+	return (int)count;
 }

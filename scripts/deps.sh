@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential pkg-config libhwloc-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
 libcmocka-dev libjansson-dev python3 python3-jsonschema libopenblas0-pthread libblis4-pthread libclblast-dev
-chromium"
+chromium clang libclang-rt-14-dev"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

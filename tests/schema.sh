@@ -49,8 +49,22 @@ fi
 check "one kernel vocabulary" $PY tests/vocab.py "$T"/bench_*.json
 # the check can fail: a document with a kernel the table does not know
 $PY -c "import json,sys; d=json.load(open(sys.argv[1])); d['bench']['backends'][0]['devices'][0]['results'][0]['kernel']='gemm2'; json.dump(d,open(sys.argv[2],'w'))" "$(ls "$T"/bench_*cpu*.json | head -1)" "$T/badk.json"
-check "an unknown kernel name fails the vocabulary check" sh -c "$PY tests/vocab.py '$T/badk.json' | grep -q 'cpu emits .gemm2.'"
-check "an unknown kernel name fails the schema" sh -c "$V '$T/badk.json' 2>&1 | grep -q gemm2"
+check "an unknown kernel name fails the vocabulary check" sh -c "$PY tests/vocab.py '$T/badk.json' | grep 'cpu emits .gemm2.' >/dev/null"
+check "an unknown kernel name fails the schema" sh -c "$V '$T/badk.json' 2>&1 | grep gemm2 >/dev/null"
+# the data compiled in: the catalog, the estimator's constants and the model
+# zoo against their schemas (data/schema/), and the catalog's cross-references
+S=data/schema
+check "data/instances.json is schema-valid" $PY tests/validate_json.py $S/instances.schema.json data/instances.json
+check "data/estimator.json is schema-valid" $PY tests/validate_json.py $S/estimator.schema.json data/estimator.json
+check "data/models/*.json are schema-valid" $PY tests/validate_json.py $S/model.schema.json data/models/*.json
+check "the catalog's cross-references resolve" $PY tests/data_check.py
+# and the checks can fail: a catalog entry without its vCPUs, a misspelt
+# layer key, an instance naming a CPU model the catalog lacks
+$PY -c "import json,sys; d=json.load(open('data/instances.json')); del d['instances'][0]['vcpus']; d['instances'][1]['cpu']='nope'; json.dump(d,open(sys.argv[1],'w'))" "$T/badcat.json"
+check "a catalog entry without vcpus is rejected" sh -c "$PY tests/validate_json.py $S/instances.schema.json '$T/badcat.json' 2>&1 | grep vcpus >/dev/null"
+check "an unknown CPU model is rejected" sh -c "$PY tests/data_check.py '$T/badcat.json' | grep nope >/dev/null"
+$PY -c "import json,sys; d=json.load(open('data/models/lenet5.json')); d['layers'][0]['strid']=2; json.dump(d,open(sys.argv[1],'w'))" "$T/badmodel.json"
+check "a misspelt layer key is rejected" sh -c "$PY tests/validate_json.py $S/model.schema.json '$T/badmodel.json' 2>&1 | grep strid >/dev/null"
 # Hand-made bad documents (tests/bad_docs.py): dlprobe and the schema refuse
 # each one, and both accept the good one they are made from.
 G="$T/good.json"

@@ -1,5 +1,5 @@
 /* The time/memory/cost model on fixture bench documents and catalog entries,
- * and the published measurements of REFERENCE.md as range checks. */
+ * and the published measurements of docs/references.md as range checks. */
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -77,7 +77,7 @@ static void in_range(const json_t *o, double measured_s, const char *what)
 		fail_msg("%s: measured %.4g s outside [%.4g, %.4g]", what, measured_s, lo, hi);
 }
 
-/* lambdal/deeplearning-benchmark (REFERENCE.md): ResNet-50 training
+/* lambdal/deeplearning-benchmark (docs/references.md): ResNet-50 training
  * throughput fp32 / fp16 img/s: V100 369/833, A100 80GB 1066/1582, H100 SXM
  * 1753/2616, at the per-GPU batch of its bs files (V100 128/256, A100 80GB
  * and H100 640/1280). Compared as the time of one ImageNet epoch on the
@@ -109,7 +109,7 @@ static void test_lambda_resnet50(void **state)
 	}
 }
 
-/* DAWNBench, davidcpage entry (REFERENCE.md): ResNet-9, CIFAR-10, 24 epochs
+/* DAWNBench, davidcpage entry (docs/references.md): ResNet-9, CIFAR-10, 24 epochs
  * on one V100 (p3.2xlarge) in 74 s, $0.063. fp16, batch 512. */
 static void test_dawnbench_resnet9(void **state)
 {
@@ -120,7 +120,7 @@ static void test_dawnbench_resnet9(void **state)
 	json_decref(o);
 }
 
-/* DAWNBench, setu entry (REFERENCE.md): ResNet-50, ImageNet, 26 epochs on
+/* DAWNBench, setu entry (docs/references.md): ResNet-50, ImageNet, 26 epochs on
  * Azure ND40s_v2 (8xV100) in 1.71 h. Not a range test: that entry trained
  * with progressive resizing (fast.ai, 128 to 224 pixels), so most epochs
  * ran at a fraction of the 224x224 work this estimate assumes. The check is
@@ -135,7 +135,7 @@ static void test_dawnbench_resnet50_imagenet(void **state)
 	json_decref(o);
 }
 
-/* A CPU bench fixture: the OpenBLAS misdetection gap (REFERENCE.md: ~30 vs
+/* A CPU bench fixture: the OpenBLAS misdetection gap (docs/references.md: ~30 vs
  * ~300 GFLOP/s) must show as "as configured" slower than "hardware
  * capability", with a flag. */
 static void test_cpu_fixture_two_rates(void **state)
@@ -252,7 +252,7 @@ static void test_bench_fallbacks_and_schema(void **state)
 }
 
 /* Memory: GPT-2 XL with Adam in mixed precision needs 16 bytes per
- * parameter (ZeRO, REFERENCE.md): 25 GB before activations, more than a
+ * parameter (ZeRO, docs/references.md): 25 GB before activations, more than a
  * 24 GB A10G holds. */
 static void test_memory_fit(void **state)
 {
@@ -287,7 +287,7 @@ static void test_memory_fit(void **state)
 	dlp_profile_free(&p);
 }
 
-/* szilard/GBM-perf (REFERENCE.md): xgboost hist, airline data, 100 trees of
+/* szilard/GBM-perf (docs/references.md): xgboost hist, airline data, 100 trees of
  * depth 10 on r4.8xlarge: 0.4 / 2.7 / 40 s at 0.1M / 1M / 10M rows. The
  * airline data there has 8 raw columns, one-hot encoded; xgboost's sparse
  * histogram work is per non-zero, about 8 per row, so features = 8.
@@ -370,6 +370,19 @@ static void test_parsers(void **state)
 	assert_true(dlp_duration_parse("1y") < 0);
 }
 
+/* The verdict over estimates computed on structs, as the front end builds it. */
+static json_t *verdict_json(const dlp_estimate *ests, size_t n, const dlp_model *m, const dlp_classical *c,
+			    const dlp_dataset *ds, const dlp_train *t)
+{
+	dlp_verdict v;
+	json_t *o;
+
+	assert_int_equal(dlp_verdict_compute(ests, n, m, c, ds, t, &v), 0);
+	o = dlp_verdict_json(&v);
+	dlp_verdict_free(&v);
+	return o;
+}
+
 static void test_catalog_and_verdict(void **state)
 {
 	static const char *const names[] = {"p3.2xlarge", "g6.xlarge", "c7i.2xlarge"};
@@ -377,7 +390,9 @@ static void test_catalog_and_verdict(void **state)
 	dlp_classical c;
 	dlp_dataset ds;
 	dlp_train t;
-	json_t *ests = json_array(), *v;
+	dlp_profile profiles[3];
+	dlp_estimate ests[3];
+	json_t *v;
 	size_t i;
 
 	dlp_classical_parse("gbdt", &c);
@@ -387,18 +402,17 @@ static void test_catalog_and_verdict(void **state)
 	t.retrain_every_s = 86400;
 	t.deadline_s = 3600;
 	for (i = 0; i < 3; i++) {
-		dlp_profile p;
 		json_t *e;
-		assert_int_equal(dlp_profile_from_catalog(names[i], &p), 0);
-		e = dlp_estimate_one(&p, m, &c, &ds, &t);
+		assert_int_equal(dlp_profile_from_catalog(names[i], &profiles[i]), 0);
+		assert_int_equal(dlp_estimate_compute(&profiles[i], m, &c, &ds, &t, &ests[i]), 0);
+		e = dlp_estimate_json(&ests[i]);
 		assert_non_null(e);
 		assert_true(get(e, "deep.cost_usd.expected") > 0);
 		assert_true(get(e, "classical.train_s.expected") > 0);
 		assert_true(get(e, "deep.retrain.runs_per_month") > 30);
-		json_array_append_new(ests, e);
-		dlp_profile_free(&p);
+		json_decref(e);
 	}
-	v = dlp_verdict(ests, m, &c, &ds, &t);
+	v = verdict_json(ests, 3, m, &c, &ds, &t);
 	assert_non_null(v);
 	assert_int_equal(json_array_size(json_object_get(v, "ratios")), 3);
 	assert_true(json_is_string(json_object_get(v, "deep_cheapest")));
@@ -422,7 +436,8 @@ static void test_catalog_and_verdict(void **state)
 		assert_non_null(strstr(sum, "every machine estimated"));
 	}
 	json_decref(v);
-	json_decref(ests);
+	for (i = 0; i < 3; i++)
+		dlp_profile_free(&profiles[i]);
 	dlp_model_free(m);
 	assert_int_equal(dlp_profile_from_catalog("p9.huge", &(dlp_profile){0}), -1);
 }
@@ -526,8 +541,9 @@ static void test_bench_implausible(void **state)
  * nothing meets the limits does it say no hardware does. */
 static void test_verdict_without_price(void **state)
 {
-	json_t *doc = fixture("bench_cpu_fixture.json"), *ests = json_array(), *v;
+	json_t *doc = fixture("bench_cpu_fixture.json"), *v;
 	dlp_profile p;
+	dlp_estimate e;
 	dlp_model *m = dlp_model_from_spec("resnet18", 3, 32, 32, 10);
 	dlp_dataset ds;
 	dlp_train t;
@@ -537,8 +553,8 @@ static void test_verdict_without_price(void **state)
 	assert_int_equal(dlp_profile_from_bench(doc, "fixture", &p), 0);
 	assert_int_equal(dlp_dataset_from_spec("cifar10", &ds), 0);
 	dlp_train_defaults(&t);
-	json_array_append_new(ests, dlp_estimate_one(&p, m, NULL, &ds, &t));
-	v = dlp_verdict(ests, m, NULL, &ds, &t);
+	assert_int_equal(dlp_estimate_compute(&p, m, NULL, &ds, &t, &e), 0);
+	v = verdict_json(&e, 1, m, NULL, &ds, &t);
 	assert_true(json_is_null(json_object_get(v, "deep_cheapest")));
 	sum = json_string_value(json_object_get(v, "summary"));
 	assert_non_null(sum);
@@ -547,11 +563,10 @@ static void test_verdict_without_price(void **state)
 	assert_non_null(strstr(sum, "cost unknown without a price"));
 	json_decref(v);
 	t.deadline_s = 1; /* nothing trains resnet18 on CIFAR-10 in a second */
-	v = dlp_verdict(ests, m, NULL, &ds, &t);
+	v = verdict_json(&e, 1, m, NULL, &ds, &t);
 	sum = json_string_value(json_object_get(v, "summary"));
 	assert_non_null(strstr(sum, "no hardware given trains the deep model within the limits"));
 	json_decref(v);
-	json_decref(ests);
 	dlp_profile_free(&p);
 	dlp_model_free(m);
 	json_decref(doc);

@@ -247,7 +247,7 @@ out:
 
 
 
-/* Square sizes and the training shapes REFERENCE.md lists (DeepBench
+/* Square sizes and the training shapes docs/references.md lists (DeepBench
  * gemm_problems.h, LLM layers), skinny batch-sized ones included. */
 const struct dlp_cpu_shape dlp_cpu_shapes[] = {
 	{ 256, 256, 256, 0, SH_ALL, 0, F32 },
@@ -403,7 +403,7 @@ void dlp_cpu_bf16_all(struct cpu *c)
 		json_array_append_new(c->results, un);
 		return;
 	}
-	/* One core: the AMX target (REFERENCE.md) is per core. */
+	/* One core: the AMX target (docs/references.md) is per core. */
 	for (i = 0; i < 2; i++)
 		if (i == 0 || c->o->full)
 			json_array_append_new(c->results, dlp_cpu_gemm_one(c, AMX, DLP_CPU_AVX512, 1, sh[i].m,

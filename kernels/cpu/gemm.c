@@ -42,7 +42,7 @@ static long long clampll(long long v, long long lo, long long hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-/* BLIS rules (REFERENCE.md): the KC x NR B micro-panel takes about half of
+/* BLIS rules (docs/references.md): the KC x NR B micro-panel takes about half of
  * L1, the MC x KC A block about half of L2, the KC x NC B panel a share of
  * L3. Unknown sizes fall back to BLIS skx's 32 KiB / 1 MiB / 32 MiB. */
 void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long l1,

@@ -1,6 +1,6 @@
 /* sgemm_avx512_32x12: 24 zmm accumulators (FMA latency 4 x 2 ports needs
  * >= 8), two A vectors loaded and 12 B values broadcast per k step, so the
- * loads stay below one per two FMAs (REFERENCE.md, BLIS skx blocking). */
+ * loads stay below one per two FMAs (docs/references.md, BLIS skx blocking). */
 #include <immintrin.h>
 
 #include "kernels/cpu/cpu.h"

@@ -1,7 +1,7 @@
 /* A small persistent thread team: creating threads per GEMM call would cost
  * more than a small GEMM. Threads are bound with hwloc to one PU each, one
  * per core before SMT siblings, and the binding actually obtained is kept
- * (REFERENCE.md: OMP_PROC_BIND=close once left every thread on one CPU). */
+ * (docs/references.md: OMP_PROC_BIND=close once left every thread on one CPU). */
 #include <hwloc.h>
 #include <immintrin.h>
 #include <pthread.h>

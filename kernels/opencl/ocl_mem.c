@@ -317,7 +317,7 @@ json_t *dlp_ocl_transfer(dlp_ocl_dev *d, const char *dir, const char *variant, s
 	json_object_set_new(r, "bytes", json_integer((json_int_t)bytes));
 	run.d = d;
 	run.bytes = bytes;
-	run.h2d = strcmp(dir, "h2d") == 0;
+	run.h2d = strcmp(dir, DLP_KERNEL_H2D) == 0;
 	run.mapped = strcmp(variant, "mapped") == 0;
 	if (check_limits && bytes > d->max_alloc) {
 		snprintf(why, sizeof why, "%zu bytes exceed CL_DEVICE_MAX_MEM_ALLOC_SIZE (%llu)",
