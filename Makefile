@@ -26,6 +26,8 @@ CLI_SRC := $(wildcard cli/*.c)
 DATA    := $(sort $(wildcard data/*.json data/*/*.json))
 # OpenCL C sources travel the same way (named kernels/opencl/NAME.cl).
 DATA    += $(sort $(wildcard kernels/opencl/*.cl))
+# The framework probe (kernels/framework.c) runs in a child python.
+DATA    += data/framework_probe.py
 
 # Per-ISA micro-kernels are compiled with their own flags (BLIS style); the
 # rest of the binary stays baseline x86-64 and dispatches by CPUID at run time.
@@ -150,6 +152,8 @@ check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
 	BUILD=$(BUILD) sh tests/published_runs.sh
+	BUILD=$(BUILD) sh tests/estimate_docs.sh
+	BUILD=$(BUILD) sh tests/framework.sh
 	BUILD=$(BUILD) sh tests/cli_front.sh
 	BUILD=$(BUILD) sh tests/cli_harden.sh
 	BUILD=$(BUILD) sh tests/faults.sh
@@ -207,11 +211,15 @@ fuzz: deps $(FUZZ_BIN)
 check-golden: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/golden.sh
 
+# The plain run with the fake libcuda: minutes, so once (not under the sanitizers).
+check-default: $(BIN) $(FAKE_LIBS)
+	BUILD=$(BUILD) sh tests/default_fake_cuda.sh
+
 # `dlprobe report` rendered by headless Chromium: DOM marks and a non-blank screenshot.
 check-report: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/html_report.sh
 
-check: check-unit check-cli check-schema check-golden check-report check-fuzz
+check: check-unit check-cli check-schema check-golden check-report check-fuzz check-default
 
 deps:
 	@sh scripts/deps.sh

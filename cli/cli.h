@@ -31,6 +31,9 @@ int dlp_cmd_list(int argc, char **argv);
 int dlp_cmd_default(int argc, char **argv);
 int dlp_cmd_show(int argc, char **argv);
 int dlp_cmd_report(int argc, char **argv);
+/* Adds the framework probe's section (kernels/framework.h) to a bench
+ * section, for the machine the probe describes. */
+void dlp_cli_bench_framework(const json_t *probe, json_t *bench);
 
 /* The options every subcommand accepts. A subcommand lists
  * DLP_CLI_COMMON_LONGOPTS in its long options, adds DLP_CLI_COMMON_SHORTOPTS

@@ -6,10 +6,11 @@
 #include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 #include "kernels/backend.h"
+#include "kernels/framework.h"
 #include "report/report.h"
 
 static const char bench_help[] =
-"Usage: dlprobe bench [--quick|--full] [--backend cpu|opencl|cuda|all] [--json] [-o FILE] [-q] [-v]\n"
+"Usage: dlprobe bench [--quick|--full] [--backend cpu|opencl|cuda|all|none] [--framework] [--json] [-o FILE] [-q] [-v]\n"
 "Measures what this machine really does: FMA peak, GEMM by dtype and shape\n"
 "beside the system BLAS, memory bandwidth, histogram and dot rates (CPU), and\n"
 "the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
@@ -17,7 +18,11 @@ static const char bench_help[] =
 "\n"
 "  --quick            short time budgets (default); excludes --full\n"
 "  --full             longer budgets, more shapes, CLBlast beside OpenCL\n"
-"  --backend B        cpu, opencl, cuda or all (default)\n"
+"  --backend B        cpu, opencl, cuda, all (default) or none (with --framework)\n"
+"  --framework        also probe the installed ML frameworks (torch, xgboost,\n"
+"                     scikit-learn, lightgbm) in a child python (DLPROBE_PYTHON)\n"
+"                     within 10 s: versions, BLAS and threads, per-op dispatch,\n"
+"                     GEMM rates, one MLP step, one xgboost fit\n"
 "  --json             the document to standard output\n"
 "  --csv              one row per result (units in the headers)\n"
 "  -o FILE            the document to FILE (\"-\": standard output)\n"
@@ -26,7 +31,27 @@ static const char bench_help[] =
 "\n"
 "Example: dlprobe bench --backend cpu -o bench.json --label laptop\n";
 
-enum { OPT_QUICK = 0x2001, OPT_FULL, OPT_BACKEND };
+enum { OPT_QUICK = 0x2001, OPT_FULL, OPT_BACKEND, OPT_FRAMEWORK };
+
+/* The best vector ISA the probe found ("avx512", "avx2", "generic"): the
+ * framework probe says when a BLAS runs below it. */
+static const char *probe_isa(const json_t *probe)
+{
+	const json_t *f = json_object_get(json_object_get(probe, "cpu"), "features");
+
+	if (json_is_true(json_object_get(json_object_get(f, "avx512f"), "os")))
+		return "avx512";
+	if (json_is_true(json_object_get(json_object_get(f, "avx2"), "os")))
+		return "avx2";
+	return "generic";
+}
+
+void dlp_cli_bench_framework(const json_t *probe, json_t *bench)
+{
+	dlp_cli_progress(NULL, "probing the installed ML frameworks");
+	json_object_set_new(bench, "framework", dlp_framework_probe(DLP_FRAMEWORK_TIMEOUT_S, probe_isa(probe)));
+	dlp_cli_progress_done();
+}
 
 int dlp_cmd_bench(int argc, char **argv)
 {
@@ -35,6 +60,7 @@ int dlp_cmd_bench(int argc, char **argv)
 		{ "quick", no_argument, NULL, OPT_QUICK },
 		{ "full", no_argument, NULL, OPT_FULL },
 		{ "backend", required_argument, NULL, OPT_BACKEND },
+		{ "framework", no_argument, NULL, OPT_FRAMEWORK },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -42,7 +68,7 @@ int dlp_cmd_bench(int argc, char **argv)
 	dlp_bench_opts bo = { 0 };
 	const char *backend = "all";
 	json_t *doc = NULL, *probe, *bench;
-	int c, ret = DLP_EXIT_RUNTIME, full = 0, budget_given = 0;
+	int c, ret = DLP_EXIT_RUNTIME, full = 0, budget_given = 0, framework = 0;
 
 	while ((c = getopt_long(argc, argv, ":h" DLP_CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		switch (c) {
@@ -59,10 +85,14 @@ int dlp_cmd_bench(int argc, char **argv)
 			full = c == OPT_FULL;
 			budget_given = 1;
 			continue;
+		case OPT_FRAMEWORK:
+			framework = 1;
+			continue;
 		case OPT_BACKEND:
 			backend = optarg;
-			if (strcmp(backend, "all") && !dlp_backend_find(backend))
-				return dlp_cli_usage("unknown backend \"%s\" (cpu, opencl, cuda or all)", backend);
+			/* none: no kernels, for --framework alone */
+			if (strcmp(backend, "all") && strcmp(backend, "none") && !dlp_backend_find(backend))
+				return dlp_cli_usage("unknown backend \"%s\" (cpu, opencl, cuda, all or none)", backend);
 			continue;
 		default:
 			if (dlp_cli_common_option(c, optarg) != 0)
@@ -92,12 +122,15 @@ int dlp_cmd_bench(int argc, char **argv)
 		bo.threads = 1;
 	bo.probe = probe;
 	bo.progress = dlp_cli.quiet ? NULL : dlp_cli_progress;
-	bench = dlp_bench_run(backend, &bo);
+	bench = strcmp(backend, "none") == 0 ? json_pack("{s:s,s:[]}", "mode", full ? "full" : "quick", "backends")
+					     : dlp_bench_run(backend, &bo);
 	if (!bench) {
 		ret = dlp_cli_fail("bench failed: %s", dlp_error_message());
 		goto out;
 	}
 	json_object_set_new(doc, "bench", bench);
+	if (framework)
+		dlp_cli_bench_framework(probe, bench);
 	dlp_cli_progress_done();
 	dlp_cli_print_text(dlp_report_bench_text, doc);
 	ret = dlp_cli_emit_json(doc);

@@ -53,6 +53,10 @@ static const char estimate_help_tail[] =
 "  --csv              one row per machine (units in the headers)\n"
 "  -o FILE            the document to FILE (\"-\": standard output)\n"
 "  -q, -v             no notes; per machine details, findings with sources\n"
+"  --measure          time the model's own GEMM shapes (forward, backward-data,\n"
+"                     backward-weight at the batch) and operators on this\n"
+"                     machine (a few seconds) and use them for the --hw bench\n"
+"                     documents, which must be this machine's\n"
 "Bad specs exit 2 with a one-line message.\n";
 
 static const char compare_help_head[] =

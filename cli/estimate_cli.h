@@ -17,6 +17,7 @@ struct est_opts {
 	const char *model, *dataset, *classical, *input;
 	double samples;
 	int classes;
+	int measure;            /* --measure: time the workload's shapes here */
 	dlp_train train;
 	/* --price USD prices the bench machines (hw_price, < 0 none);
 	 * --price NAME=USD one machine by its name or file */
@@ -39,6 +40,10 @@ struct workload {
  * code, or -1 when --help called help(). */
 int dlp_cli_estimate_opts(int argc, char **argv, struct est_opts *o, int allow_pos, void (*help)(void));
 
+/* Time the workload's own shapes on this machine (kernels/measure.h) for a
+ * deep model on a CPU profile; NULL when there is nothing to measure. */
+json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, double budget_s);
+
 /* Resolve model, dataset and classical spec into a workload. Exit code. */
 int dlp_cli_workload(const struct est_opts *o, struct workload *wl);
 void dlp_cli_workload_free(struct workload *wl);
@@ -54,8 +59,10 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare);
 
 /* Append to doc_out the built-in scenario's "estimates" (this machine from
  * bench_doc, when given, plus catalog references) and its "verdict", and
- * "reference_verdicts" for the image and language references. Returns an exit
+ * "reference_verdicts" for the image and language references. With measure,
+ * this machine's deep estimates use the workload's own shapes timed here
+ * (kernels/measure.h); the default run measures, fixtures never. Returns an exit
  * code (enum dlp_exit); prints nothing. */
-int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out);
+int dlp_cli_default_scenario(const json_t *bench_doc, int measure, json_t *doc_out);
 
 #endif

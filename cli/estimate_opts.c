@@ -15,7 +15,7 @@
 
 enum {
 	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
-	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES,
+	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES, O_MEASURE,
 	O_STACK, O_ATTENTION, O_GRAD_ACCUM, O_CHECKPOINT, O_SHARD, O_NODES, O_NETWORK, O_CATALOG,
 };
 
@@ -38,6 +38,7 @@ static const struct option est_longopts[] = {
 	{"deadline", required_argument, NULL, O_DEADLINE},
 	{"input", required_argument, NULL, O_INPUT},
 	{"classes", required_argument, NULL, O_CLASSES},
+	{"measure", no_argument, NULL, O_MEASURE},
 	{"stack", required_argument, NULL, O_STACK},
 	{"attention", required_argument, NULL, O_ATTENTION},
 	{"grad-accum", required_argument, NULL, O_GRAD_ACCUM},
@@ -178,6 +179,7 @@ static int workload_option(int c, const char *arg, struct est_opts *o)
 	case O_DATASET: o->dataset = arg; break;
 	case O_CLASSICAL: o->classical = arg; break;
 	case O_INPUT: o->input = arg; break;
+	case O_MEASURE: o->measure = 1; break;
 	case O_SAMPLES: rc = positive("--samples", arg, &o->samples, 1); break;
 	case O_EPOCHS: rc = positive("--epochs", arg, &o->train.epochs, 0); break;
 	case O_BATCH:

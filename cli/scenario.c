@@ -6,12 +6,15 @@
 #include "cli/estimate_cli.h"
 #include "dlprobe/json.h"
 
+/* Seconds spent timing each scenario workload's own shapes (three workloads). */
+#define SCENARIO_MEASURE_S 2.0
+
 /* One workload of the scenario on this machine (bench_doc, when given) and
  * the catalog's reference instances: its estimates appended to ests, its
  * verdict returned (NULL: out of memory). A machine that cannot be estimated
  * (a partial bench) is left out; the others still answer. */
-static json_t *scenario_group(const json_t *bench_doc, const struct workload *wl, const dlp_train *train,
-			      size_t n_refs, json_t *ests, const char *title)
+static json_t *scenario_group(const json_t *bench_doc, int measure, const struct workload *wl,
+			      const dlp_train *train, size_t n_refs, json_t *ests, const char *title)
 {
 	size_t nh = (bench_doc ? 1 : 0) + n_refs, h, n = 0;
 	dlp_profile *profiles = calloc(nh + 1, sizeof *profiles);
@@ -29,14 +32,28 @@ static json_t *scenario_group(const json_t *bench_doc, const struct workload *wl
 												    : "this machine", p)
 					     : dlp_profile_from_catalog(dlp_catalog_default("scenario_references",
 										    h - (bench_doc ? 1 : 0)), p);
+		json_t *measured = NULL, *ej;
+
 		if (r)
 			continue;
+		/* this machine's CPU runs the deep model: its own shapes, timed */
+		if (measure && bench_doc && h == 0 && !p->is_gpu &&
+		    (measured = dlp_cli_measure_workload(wl, &t, SCENARIO_MEASURE_S)) &&
+		    dlp_profile_add_measured(p, measured)) {
+			json_decref(measured);
+			measured = NULL;
+		}
 		if (dlp_estimate_compute(p, wl->model, &wl->cl, &wl->ds, &t, &group[n])) {
+			json_decref(measured);
 			dlp_profile_free(p);
 			continue;
 		}
 		group[n].workload = wl->name;
-		json_array_append_new(ests, dlp_estimate_json(&group[n]));
+		ej = dlp_estimate_json(&group[n]);
+		if (ej && measured)
+			json_object_set(ej, "measured_shapes", measured);
+		json_decref(measured);
+		json_array_append_new(ests, ej);
 		n++;
 	}
 	if (dlp_verdict_compute(group, n, wl->model, &wl->cl, &wl->ds, &t, &v) == 0) {
@@ -57,7 +74,7 @@ out:
  * tabular model against GBDT), and one image and one language reference,
  * each on this machine (when a bench is given) and the catalog's reference
  * instances (data/instances.json "defaults"). */
-int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
+int dlp_cli_default_scenario(const json_t *bench_doc, int measure, json_t *doc_out)
 {
 	static const struct {
 		const char *title; /* why it is estimated, as the output labels it */
@@ -92,7 +109,7 @@ int dlp_cli_default_scenario(const json_t *bench_doc, json_t *doc_out)
 		o.train.retrain_every_s = sc[s].retrain_every_s;
 		if (dlp_cli_workload(&o, &wl) != DLP_EXIT_OK)
 			goto out;
-		v = scenario_group(bench_doc, &wl, &o.train, n_refs, ests, sc[s].title);
+		v = scenario_group(bench_doc, measure, &wl, &o.train, n_refs, ests, sc[s].title);
 		dlp_cli_workload_free(&wl);
 		if (!v) {
 			rc = dlp_cli_fail("out of memory");

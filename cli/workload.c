@@ -10,6 +10,7 @@
 #include "cli/estimate_cli.h"
 #include "common/decimal.h"
 #include "dlprobe/json.h"
+#include "kernels/measure.h"
 
 /* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
  * each a decimal integer. */
@@ -230,8 +231,28 @@ static void rank_estimates(dlp_estimate *ests, size_t n, int deep)
 /* Load every machine and estimate the workload on it. The profiles stay
  * loaded (the estimates borrow them) until the caller frees them; *loaded
  * counts them either way. Exit code. */
+json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, double budget_s)
+{
+	json_t *req, *ans;
+
+	if (!wl->model)
+		return NULL;
+	dlp_cli_progress(NULL, "measuring the workload's own shapes");
+	req = dlp_model_measure_request(wl->model, dlp_train_batch(wl->model, t));
+	ans = req ? dlp_measure_workload(req, budget_s, 0) : NULL;
+	dlp_cli_progress_done();
+	json_decref(req);
+	return ans;
+}
+
+/* Whether an estimate's machine took the --measure shapes: a bench file's CPU. */
+static int took_measured(const dlp_estimate *e)
+{
+	return strcmp(e->hw->kind, "bench") == 0 && !e->hw->is_gpu;
+}
+
 static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
-			     dlp_estimate *ests, int *loaded)
+			     dlp_estimate *ests, int *loaded, const json_t *measured)
 {
 	int i, rc;
 
@@ -242,6 +263,10 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		if (rc != DLP_EXIT_OK)
 			return rc;
 		(*loaded)++;
+		/* measured shapes belong to this machine's CPU: bench files only */
+		if (measured && o->hw_is_file[i] && !profiles[i].is_gpu &&
+		    dlp_profile_add_measured(&profiles[i], measured))
+			return dlp_cli_fail("%s", dlp_error_message());
 		t.price_override = machine_price(o, i, profiles[i].name);
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
@@ -259,12 +284,22 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	dlp_profile profiles[DLP_CLI_MAX_MACHINES];
 	dlp_estimate *ests = NULL;
 	dlp_verdict v;
-	json_t *arr;
+	json_t *arr, *measured = NULL;
 	int i, rc, loaded = 0;
 
 	rc = dlp_cli_workload(o, &wl);
 	if (rc != DLP_EXIT_OK)
 		return rc;
+	if (o->measure) {
+		for (i = 0; i < o->n_hw && !o->hw_is_file[i]; i++)
+			;
+		if (i == o->n_hw || !wl.model) {
+			dlp_cli_workload_free(&wl);
+			return dlp_cli_usage(i == o->n_hw ? "--measure needs --hw FILE: a bench document of this machine"
+							  : "--measure needs a deep model (--model)");
+		}
+		measured = dlp_cli_measure_workload(&wl, &o->train, DLP_MEASURE_BUDGET_S);
+	}
 	/* none given: the catalog's defaults (data/instances.json "defaults") */
 	if (o->n_hw == 0) {
 		const char *name;
@@ -276,7 +311,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = dlp_cli_fail("out of memory");
 		goto out;
 	}
-	rc = estimate_machines(o, &wl, rank, profiles, ests, &loaded);
+	rc = estimate_machines(o, &wl, rank, profiles, ests, &loaded, measured);
 	if (rc != DLP_EXIT_OK)
 		goto out;
 	/* the verdict names machines in the order given; the ranking comes after */
@@ -290,14 +325,19 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	if (rank)
 		rank_estimates(ests, (size_t)o->n_hw, wl.model != NULL);
 	arr = json_array();
-	for (i = 0; i < o->n_hw; i++)
-		json_array_append_new(arr, dlp_estimate_json(&ests[i]));
+	for (i = 0; i < o->n_hw; i++) {
+		json_t *ej = dlp_estimate_json(&ests[i]);
+		if (ej && measured && took_measured(&ests[i]))
+			json_object_set(ej, "measured_shapes", measured);
+		json_array_append_new(arr, ej);
+	}
 	json_object_set_new(doc, "estimates", arr);
 	rc = DLP_EXIT_OK;
 out:
 	for (i = 0; i < loaded; i++)
 		dlp_profile_free(&profiles[i]);
 	free(ests);
+	json_decref(measured);
 	dlp_cli_workload_free(&wl);
 	return rc;
 }

@@ -86,6 +86,11 @@ static int batch_default(const dlp_model *m)
 	return m->in_h >= 128 ? 64 : 128;
 }
 
+int dlp_train_batch(const dlp_model *m, const dlp_train *t)
+{
+	return t->batch > 0 ? t->batch : batch_default(m);
+}
+
 /* Framework operators dispatched per step, each paying the per-operator
  * overhead (profile op_overhead_s). A layer: ops_per_layer_fwd_bwd
  * (data/estimator.json). The optimizer: per
@@ -176,7 +181,9 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	for (i = 0; i < m->n_layers; i++) {
 		const dlp_layer *l = &m->layers[i];
 		double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
-		double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0;
+		double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0, gscale = 1;
+		/* a non-GEMM operator measured at its size (--measure) */
+		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9 : bw;
 		int meas = 0;
 
 		if (l->op == DLP_OP_RESHAPE)
@@ -192,8 +199,18 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 				*any_measured = 1;
 			if (rate <= 0)
 				rate = vec_rate;
-			if (st)
-				rate *= st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
+			if (st) {
+				gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
+				rate *= gscale;
+			}
+			/* the backward GEMMs at their own shapes: dW = X^T dY (inner
+			 * dimension the batched one), dX = dY W^T (the stack's scale
+			 * applies to them as to the forward) */
+			if (l->params > 0) {
+				double rw = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
+				double rd = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
+				tb_gemm = ff / (rw > 0 ? rw : rate) + (l->needs_input_grad ? ff / (rd > 0 ? rd : rate) : 0);
+			}
 		} else if (st) {
 			/* fused elementwise kernels read and write fewer tensors */
 			fb *= st->eltwise_traffic;
@@ -218,19 +235,20 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 				bb_extra = B * scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_bwd + extra);
 			}
 		}
-		/* backward traffic by tensor count: a GEMM layer's input and
-		 * weight gradients each read and write what the forward did (2x);
-		 * an elementwise layer reads the output gradient and its saved
-		 * tensor and writes one gradient (3 tensors against 2: 1.5x) */
-		tf = fmax(ff / rate, bw > 0 ? (fb + fb_extra) / bw : 0);
+		/* backward traffic by tensor count (data/estimator.json
+		 * backward_traffic_gemm, backward_traffic_elementwise) */
+		tf = fmax(ff / rate, lbw > 0 ? (fb + fb_extra) / lbw : 0);
 		/* CPU pooling is a scalar compare-and-select loop per window
 		 * element (l->flops counts them), not a streaming kernel: its
 		 * cost per element, in units of the measured histogram update,
 		 * is an assumption (data/instances.json) */
 		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
 			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
-		tb = fmax(bwd_flops_mult * ff / rate,
-			  bw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / bw : 0);
+		/* Winograd shrank ff after the backward GEMMs were priced: scale them */
+		if (tb_gemm > 0 && st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
+			tb_gemm /= c->sd->winograd_gain;
+		tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
+			  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
@@ -504,7 +522,7 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 		     dlp_deep_estimate *d)
 {
 	struct prec pr = precision_of(p, t);
-	int devices = t->devices > 0 ? t->devices : p->devices, batch = t->batch > 0 ? t->batch : batch_default(m);
+	int devices = t->devices > 0 ? t->devices : p->devices, batch = dlp_train_batch(m, t);
 	int nodes = t->nodes > 0 ? t->nodes : 1, accum = t->grad_accum > 0 ? t->grad_accum : 1;
 	double samples = ds->samples, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
 	double *layer_s = NULL;

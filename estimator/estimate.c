@@ -53,6 +53,13 @@ static dlp_deadline deadline_of(const dlp_range *train_s, const dlp_train *t)
 	return d;
 }
 
+/* Widen a range (low / f, high x f) by a disturbed bench's spread. */
+static void widen(dlp_range *r, double f)
+{
+	r->low /= f;
+	r->high *= f;
+}
+
 int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_classical *c,
 			 const dlp_dataset *ds, const dlp_train *t, dlp_estimate *e)
 {
@@ -64,6 +71,13 @@ int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_cla
 		if (dlp_deep_compute(p, m, ds, t, &e->deep))
 			return -1;
 		e->has_deep = 1;
+		if (p->noise_spread > 0) {
+			widen(&e->deep.run.train_s, 1 + p->noise_spread);
+			widen(&e->deep.run.cost_usd, 1 + p->noise_spread);
+			widen(&e->deep.capability.train_s, 1 + p->noise_spread);
+			widen(&e->deep.capability.cost_usd, 1 + p->noise_spread);
+			widen(&e->deep.energy_kwh, 1 + p->noise_spread);
+		}
 		e->deep.has_retrain = t->retrain_every_s > 0;
 		if (e->deep.has_retrain)
 			e->deep.retrain = retrain_of(known(e->deep.run.train_s.expected),
@@ -77,6 +91,10 @@ int dlp_estimate_compute(const dlp_profile *p, const dlp_model *m, const dlp_cla
 		if (dlp_classical_compute(p, c, ds, t, &e->classical))
 			return -1;
 		e->has_classical = 1;
+		if (p->noise_spread > 0) {
+			widen(&e->classical.train_s, 1 + p->noise_spread);
+			widen(&e->classical.cost_usd, 1 + p->noise_spread);
+		}
 		e->classical.has_retrain = t->retrain_every_s > 0;
 		if (e->classical.has_retrain)
 			e->classical.retrain = retrain_of(known(e->classical.train_s.expected),

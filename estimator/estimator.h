@@ -96,6 +96,7 @@ json_t *dlp_dataset_list_json(void);
 typedef struct dlp_gemm_point {
 	enum dlp_dtype dtype;
 	double m, n, k, gflops;
+	int exact;   /* a workload's own shape (--measure): used at that shape only */
 } dlp_gemm_point;
 
 /* One set of GEMM rates: what the vendor library gets ("as configured") or
@@ -133,6 +134,10 @@ typedef struct dlp_profile {
 	double network_gbps;      /* per node, between nodes (catalog), 0 unknown */
 	char gpu_key[48];         /* catalog GPU model key ("" for bench profiles) */
 	char arch[16];            /* GPU architecture ("" unknown) */
+	double noise_spread;      /* > 0: bench marked unstable; ranges widen by 1 + this */
+	/* measured effective bandwidth of each non-GEMM operator kind at the
+	 * workload's sizes (--measure), input + output bytes; 0: mem_bw_gbps */
+	double op_bw_gbps[DLP_OP_RESHAPE + 1];
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
@@ -147,6 +152,15 @@ void dlp_profile_free(dlp_profile *p);
 double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs,
 			       enum dlp_dtype dt, double m, double n, double k,
 			       int *measured);
+/* A workload's own GEMM shape measured on this machine: used at exactly
+ * that shape, never interpolated from. */
+int dlp_profile_add_shape(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k, double gflops);
+/* The measurement request for a model at a batch (estimator/shapes.c):
+ * its distinct GEMM shapes (forward, backward-data, backward-weight) and
+ * non-GEMM operator sizes. */
+json_t *dlp_model_measure_request(const dlp_model *m, int batch);
+/* kernels/measure.h's answer to such a request into p. 0, or -1 (message). */
+int dlp_profile_add_measured(dlp_profile *p, const json_t *answer);
 /* The catalog (parsed instances.json, borrowed) and its instance names. */
 const json_t *dlp_catalog(void);
 /* The i-th instance name of a default list in the catalog ("estimate": what
@@ -190,6 +204,8 @@ typedef struct dlp_train {
 } dlp_train;
 
 void dlp_train_defaults(dlp_train *t);
+/* The batch per device an estimate uses (t->batch, or the model's default). */
+int dlp_train_batch(const dlp_model *m, const dlp_train *t);
 int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
 const char *dlp_precision_name(enum dlp_precision p);

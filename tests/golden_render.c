@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		out = dlp_cli_document_new();
 		json_object_set(out, "probe", json_object_get(doc, "probe"));
 		json_object_set(out, "bench", json_object_get(doc, "bench"));
-		rc = dlp_cli_default_scenario(doc, out);
+		rc = dlp_cli_default_scenario(doc, 0, out);
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		dlp_cli.json = strcmp(argv[1], "scenario-json") == 0;

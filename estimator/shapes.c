@@ -1,0 +1,142 @@
+/* The workload's own shapes (issue 9, `estimate --measure`): what a model
+ * asks of the machine at a batch, as a request kernels/measure.c times, and
+ * the measured answer read back into a profile. Pure: nothing here measures.
+ *
+ * Request: {"batch", "gemm": [{"m","n","k","roles":[...],"layers":[...]}],
+ *           "elementwise": [{"op","elements"}]}
+ * Answer (kernels/measure.h): the request's entries with, per implementation,
+ * "rate_gflops" (GEMM) or "rate_gbps" (elementwise, bytes counted as the
+ * time model counts them: input + output elements), "status", "verified". */
+#include <math.h>
+#include <string.h>
+
+#include "dlprobe/json.h"
+#include "estimator/estimator.h"
+
+/* Shapes within this relative distance are one shape (timed once). */
+#define SAME_SHAPE 1e-9
+
+static json_t *find_gemm(json_t *list, double m, double n, double k)
+{
+	size_t i;
+	json_t *g;
+
+	json_array_foreach(list, i, g)
+		if (fabs(dlp_json_num(g, "m") - m) <= SAME_SHAPE * m && fabs(dlp_json_num(g, "n") - n) <= SAME_SHAPE * n &&
+		    fabs(dlp_json_num(g, "k") - k) <= SAME_SHAPE * k)
+			return g;
+	return NULL;
+}
+
+/* count GEMMs of this shape per step: their FLOPs rank what is timed first */
+static void add_gemm(json_t *list, double m, double n, double k, double count, const char *role, const char *layer)
+{
+	json_t *g = find_gemm(list, m, n, k), *roles;
+
+	if (!g) {
+		g = json_pack("{s:f,s:f,s:f,s:f,s:[],s:[]}", "m", m, "n", n, "k", k, "flops", 0.0, "roles", "layers");
+		json_array_append_new(list, g);
+	}
+	json_object_set_new(g, "flops", json_real(dlp_json_num(g, "flops") + 2 * m * n * k * count));
+	roles = json_object_get(g, "roles");
+	{
+		size_t i;
+		json_t *r;
+		int seen = 0;
+		json_array_foreach(roles, i, r)
+			seen |= strcmp(json_string_value(r), role) == 0;
+		if (!seen)
+			json_array_append_new(roles, json_string(role));
+	}
+	if (json_array_size(json_object_get(g, "layers")) < 4)
+		json_array_append_new(json_object_get(g, "layers"), json_string(layer));
+}
+
+static void add_elementwise(json_t *list, enum dlp_op op, double elements)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e)
+		if (strcmp(json_string_value(json_object_get(e, "op")), dlp_op_name(op)) == 0 &&
+		    dlp_json_num(e, "elements") == elements)
+			return;
+	json_array_append_new(list, json_pack("{s:s,s:f}", "op", dlp_op_name(op), "elements", elements));
+}
+
+json_t *dlp_model_measure_request(const dlp_model *m, int batch)
+{
+	json_t *gemm = json_array(), *elem = json_array();
+	size_t i;
+	double B = batch;
+
+	for (i = 0; i < m->n_layers; i++) {
+		const dlp_layer *l = &m->layers[i];
+
+		if (l->gm > 0) {
+			double gm = l->gm_batched ? l->gm * B : l->gm;
+			double cnt = fmax(1, l->gemm_count) * (l->gm_batched ? 1 : B) * fmax(1, l->seq_steps);
+			/* forward C = X W; backward-data dX = dY W^T; backward-weight
+			 * dW = X^T dY, whose inner dimension is the batched one */
+			add_gemm(gemm, gm, l->gn, l->gk, cnt, "forward", l->name);
+			if (l->params > 0 && l->needs_input_grad)
+				add_gemm(gemm, gm, l->gk, l->gn, cnt, "backward_data", l->name);
+			if (l->params > 0)
+				add_gemm(gemm, l->gk, l->gn, gm, cnt, "backward_weight", l->name);
+		} else if (l->op == DLP_OP_BN || l->op == DLP_OP_LN || l->op == DLP_OP_ACT || l->op == DLP_OP_POOL ||
+			   l->op == DLP_OP_ADD) {
+			add_elementwise(elem, l->op, B * fmax(l->in_elems, l->out_elems));
+		}
+	}
+	return json_pack("{s:i,s:o,s:o}", "batch", batch, "gemm", gemm, "elementwise", elem);
+}
+
+/* ---- the answer into a profile ------------------------------------------- */
+
+static int op_of(const char *name)
+{
+	int op;
+
+	for (op = 0; op <= DLP_OP_RESHAPE; op++)
+		if (name && strcmp(name, dlp_op_name((enum dlp_op)op)) == 0)
+			return op;
+	return -1;
+}
+
+int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
+{
+	const json_t *g, *r;
+	size_t i, j, n = 0;
+
+	json_array_foreach(json_object_get(answer, "gemm"), i, g) {
+		json_array_foreach(json_object_get(g, "results"), j, r) {
+			const char *impl = json_string_value(json_object_get(r, "impl"));
+			const char *st = json_string_value(json_object_get(r, "status"));
+			double rate = dlp_json_num(r, DLP_RATE_GFLOPS);
+
+			if (!impl || !st || strcmp(st, "ok") != 0 || !json_is_true(json_object_get(r, "verified")) ||
+			    !isfinite(rate) || rate <= 0)
+				continue;
+			if (dlp_profile_add_shape(impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured,
+						  DLP_FP32, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
+						  dlp_json_num(g, "k"), rate))
+				return -1;
+			n++;
+		}
+	}
+	json_array_foreach(json_object_get(answer, "elementwise"), i, g) {
+		int op = op_of(json_string_value(json_object_get(g, "op")));
+		const char *st = json_string_value(json_object_get(g, "status"));
+		double rate = dlp_json_num(g, DLP_RATE_GBPS);
+
+		if (op < 0 || !st || strcmp(st, "ok") != 0 || !isfinite(rate) || rate <= 0)
+			continue;
+		/* the slowest size of an op kind: the larger tensors stream from memory */
+		if (p->op_bw_gbps[op] <= 0 || rate < p->op_bw_gbps[op])
+			p->op_bw_gbps[op] = rate;
+		n++;
+	}
+	json_array_append_new(p->flags, json_sprintf("%zu of the workload's own shapes and operators measured on "
+						     "this machine (estimate --measure)", n));
+	return 0;
+}

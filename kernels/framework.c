@@ -1,0 +1,200 @@
+/* Running the framework probe in a child interpreter (kernels/framework.h).
+ * The script goes in on stdin, one JSON object comes back on stdout; a hang
+ * is killed at the deadline, so a broken framework costs its own result
+ * and never the bench. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dlprobe/json.h"
+#include "kernels/framework.h"
+
+#define MAX_OUT (1u << 20)      /* the probe prints a few KiB */
+#define EXIT_NO_EXEC 127
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static const char *python_path(void)
+{
+	const char *e = getenv("DLPROBE_PYTHON");
+
+	if (e && *e)
+		return e;
+	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+/* Appends what fd has to buf (capacity MAX_OUT); 1 at EOF. */
+static int drain(int fd, char *buf, size_t *len)
+{
+	char tmp[4096];
+	ssize_t r = read(fd, tmp, sizeof tmp);
+
+	if (r < 0)
+		return errno == EINTR || errno == EAGAIN ? 0 : 1;
+	if (r == 0)
+		return 1;
+	if (*len + (size_t)r < MAX_OUT) {
+		memcpy(buf + *len, tmp, (size_t)r);
+		*len += (size_t)r;
+	}
+	return 0;
+}
+
+static json_t *finish(json_t *o, dlp_status st, const char *reason, double t0)
+{
+	dlp_json_set_status(o, st, reason);
+	json_object_set_new(o, "elapsed_s", dlp_json_real(now_s() - t0));
+	return o;
+}
+
+json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
+{
+	const char *py = python_path();
+	size_t slen = 0, olen = 0, elen = 0;
+	const char *script = dlp_embedded_get("framework_probe.py", &slen);
+	json_t *o = json_pack("{s:s}", "python", py), *doc;
+	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, open_fds = 2;
+	char *out = malloc(MAX_OUT + 1), *err = malloc(MAX_OUT + 1), budget[32], why[320];
+	double t0 = now_s();
+	pid_t pid = -1;
+
+	if (!o || !out || !err || !script) {
+		free(out);
+		free(err);
+		return o ? finish(o, DLP_STATUS_ERROR, script ? "out of memory" : "the probe script is not compiled in",
+				  t0) : NULL;
+	}
+	if (pipe(in) || pipe(outp) || pipe(errp)) {
+		snprintf(why, sizeof why, "pipe: %s", strerror(errno));
+		finish(o, DLP_STATUS_ERROR, why, t0);
+		goto out;
+	}
+	/* the script's own budget leaves the interpreter time to exit */
+	snprintf(budget, sizeof budget, "%.1f", timeout_s * 0.75);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, sizeof why, "fork: %s", strerror(errno));
+		finish(o, DLP_STATUS_ERROR, why, t0);
+		goto out;
+	}
+	if (pid == 0) {
+		/* its own process group: a hang is killed with whatever it started */
+		setpgid(0, 0);
+		dup2(in[0], 0);
+		dup2(outp[1], 1);
+		dup2(errp[1], 2);
+		close(in[1]);
+		close(outp[0]);
+		close(errp[0]);
+		setenv("DLPROBE_FW_BUDGET_S", budget, 1);
+		if (isa_best)
+			setenv("DLPROBE_CPU_ISA_BEST", isa_best, 1);
+		execlp(py, py, "-", (char *)NULL);
+		_exit(EXIT_NO_EXEC);
+	}
+	close(in[0]);
+	close(outp[1]);
+	close(errp[1]);
+	in[0] = outp[1] = errp[1] = -1;
+	{
+		/* a few KiB: the pipe takes it whole. A python that is already gone
+		 * would raise SIGPIPE: blocked here, and a pending one consumed, so
+		 * the process's signal handling is left as it was; the exit status
+		 * says what happened */
+		sigset_t pipe_set, old_set;
+		struct timespec zero = { 0, 0 };
+		ssize_t w;
+
+		sigemptyset(&pipe_set);
+		sigaddset(&pipe_set, SIGPIPE);
+		pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+		w = write(in[1], script, slen);
+		if (w < 0 && errno == EPIPE)
+			sigtimedwait(&pipe_set, NULL, &zero);
+		pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	}
+	close(in[1]);
+	in[1] = -1;
+	while (open_fds > 0) {
+		struct pollfd pf[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
+		double left = t0 + timeout_s - now_s();
+		int i;
+
+		if (left <= 0) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			pid = -1;
+			snprintf(why, sizeof why, "%s did not answer within %.1f s (killed)", py, timeout_s);
+			finish(o, DLP_STATUS_ERROR, why, t0);
+			goto out;
+		}
+		if (poll(pf, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < 2; i++)
+			if (pf[i].fd >= 0 && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    drain(pf[i].fd, i ? err : out, i ? &elen : &olen)) {
+				close(pf[i].fd);
+				if (i)
+					errp[0] = -1;
+				else
+					outp[0] = -1;
+				open_fds--;
+			}
+	}
+	waitpid(pid, &status, 0);
+	pid = -1;
+	out[olen] = err[elen] = '\0';
+	if (WIFSIGNALED(status)) {
+		snprintf(why, sizeof why, "%s crashed (signal %d, %s)", py, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		finish(o, DLP_STATUS_ERROR, why, t0);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_EXEC) {
+		snprintf(why, sizeof why, "no python interpreter \"%s\" (set DLPROBE_PYTHON)", py);
+		finish(o, DLP_STATUS_UNAVAILABLE, why, t0);
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		/* the last line of stderr is python's own reason */
+		char *last = elen ? err + elen - 1 : err;
+		while (last > err && *last == '\n')
+			*last-- = '\0';
+		while (last > err && last[-1] != '\n')
+			last--;
+		snprintf(why, sizeof why, "%s exited with status %d: %.200s", py, WEXITSTATUS(status), last);
+		finish(o, DLP_STATUS_ERROR, why, t0);
+	} else if (!(doc = json_loads(out, 0, NULL)) || !json_is_object(doc)) {
+		json_decref(doc);
+		finish(o, DLP_STATUS_ERROR, "the framework probe printed no JSON object", t0);
+	} else {
+		json_object_update(o, doc);
+		json_decref(doc);
+		finish(o, DLP_STATUS_OK, NULL, t0);
+	}
+out:
+	if (pid > 0) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	free(out);
+	free(err);
+	return o;
+}

@@ -1,0 +1,225 @@
+/* Interference detection and best-of-runs merging (kernels/interference.h).
+ *
+ * A kernel on a shared machine is only ever slowed by other work, so among
+ * repeated runs the fastest verified figure is the closest to the machine;
+ * and some orderings cannot come from hardware at all (a scalar loop beating
+ * AVX2, double precision beating single, two threads slower than one on the
+ * same work): seeing one means the figures were disturbed. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dlprobe/bench.h"
+#include "dlprobe/json.h"
+#include "kernels/interference.h"
+
+/* Two threads are allowed to be this much slower than one before it counts
+ * (a memory-bound kernel may not scale, but it does not lose 10%). */
+#define THREAD_SLACK 0.9
+/* An ordering must be off by this much to count (timer noise is smaller). */
+#define ORDER_SLACK 1.1
+
+void dlp_cpu_ticks_read(dlp_cpu_ticks *t)
+{
+	unsigned long long v[10] = { 0 };
+	FILE *f = fopen("/proc/stat", "r");
+	int n, i;
+
+	memset(t, 0, sizeof *t);
+	if (!f)
+		return;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+	fclose(f);
+	if (n < 8)
+		return;
+	/* guest and guest_nice (8, 9) are already counted in user and nice */
+	for (i = 0; i < 8; i++)
+		t->total += v[i];
+	t->steal = v[7];
+	t->ok = 1;
+}
+
+double dlp_cpu_steal_fraction(const dlp_cpu_ticks *a, const dlp_cpu_ticks *b)
+{
+	if (!a->ok || !b->ok || b->total <= a->total || b->steal < a->steal)
+		return NAN;
+	return (double)(b->steal - a->steal) / (double)(b->total - a->total);
+}
+
+static const char *str(const json_t *r, const char *key)
+{
+	const char *s = json_string_value(json_object_get(r, key));
+	return s ? s : "";
+}
+
+static int is_ok(const json_t *r)
+{
+	return strcmp(str(r, "status"), "ok") == 0;
+}
+
+/* The figure a result reports, higher is better (a latency is inverted),
+ * NaN when it has none. */
+static double goodness(const json_t *r)
+{
+	static const char *const keys[] = { DLP_RATE_GFLOPS, DLP_RATE_GBPS, DLP_RATE_GUPDATES };
+	size_t i;
+	double v;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = dlp_json_num(r, keys[i]);
+		if (isfinite(v) && v > 0)
+			return v;
+	}
+	v = dlp_json_num(r, DLP_RATE_LATENCY);
+	return isfinite(v) && v > 0 ? 1 / v : NAN;
+}
+
+static int same_num(const json_t *a, const json_t *b, const char *key)
+{
+	double x = dlp_json_num(a, key), y = dlp_json_num(b, key);
+	return (isnan(x) && isnan(y)) || x == y;
+}
+
+/* Same work on the same implementation, differing in what `except` names
+ * ("isa", "dtype", "threads" or NULL for none). */
+static int same_work(const json_t *a, const json_t *b, const char *except)
+{
+	static const char *const skeys[] = { "kernel", "impl", "isa", "dtype", "variant", "layout" };
+	static const char *const nkeys[] = { "m", "n", "k", "bytes", "threads" };
+	size_t i;
+
+	for (i = 0; i < sizeof skeys / sizeof skeys[0]; i++)
+		if ((!except || strcmp(except, skeys[i]) != 0) && strcmp(str(a, skeys[i]), str(b, skeys[i])) != 0)
+			return 0;
+	for (i = 0; i < sizeof nkeys / sizeof nkeys[0]; i++)
+		if ((!except || strcmp(except, nkeys[i]) != 0) && !same_num(a, b, nkeys[i]))
+			return 0;
+	return 1;
+}
+
+static void reason(json_t *reasons, int *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reason(json_t *reasons, int *n, const char *fmt, ...)
+{
+	char buf[240];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	json_array_append_new(reasons, json_string(buf));
+	(*n)++;
+}
+
+/* The figures the estimator reads (include/dlprobe/bench.h's table). */
+static int read_by_estimator(const json_t *r)
+{
+	const dlp_kernel_info *ki = dlp_kernel_find(str(r, "kernel"));
+	return ki && ki->field != DLP_FIELD_NONE;
+}
+
+static const char *label(const json_t *r, char *buf, size_t len)
+{
+	double m = dlp_json_num(r, "m");
+
+	if (isfinite(m))
+		snprintf(buf, len, "%s %s %s %s n=%.0f", str(r, "kernel"), str(r, "impl"), str(r, "isa"),
+			 str(r, "dtype"), m);
+	else
+		snprintf(buf, len, "%s %s %s %s", str(r, "kernel"), str(r, "impl"), str(r, "isa"), str(r, "dtype"));
+	return buf;
+}
+
+int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
+{
+	const json_t *results = json_object_get(device, "results"), *a, *b;
+	size_t i, j;
+	int n = 0;
+	char la[120];
+
+	if (isfinite(steal) && steal > DLP_NOISE_STEAL)
+		reason(reasons, &n, "hypervisor steal time %.0f%% of CPU time during the bench", 100 * steal);
+	json_array_foreach(results, i, a) {
+		double ga = goodness(a), sp = dlp_json_num(a, "spread");
+
+		if (!is_ok(a) || !isfinite(ga))
+			continue;
+		/* a latency's samples have a long tail by nature: its lowest counts */
+		if (read_by_estimator(a) && isfinite(sp) && sp > DLP_NOISE_SPREAD &&
+		    strcmp(str(a, "kernel"), DLP_KERNEL_LAUNCH_LATENCY) != 0)
+			reason(reasons, &n, "%s at %.0f threads: samples spread %.0f%%", label(a, la, sizeof la),
+			       dlp_json_num(a, "threads"), 100 * sp);
+		json_array_foreach(results, j, b) {
+			double gb = goodness(b);
+
+			if (i == j || !is_ok(b) || !isfinite(gb) || gb <= ga * ORDER_SLACK)
+				continue;
+			/* b beats a by more than noise: impossible orderings only */
+			if (same_work(a, b, "isa") && strcmp(str(b, "isa"), "generic") == 0 &&
+			    strcmp(str(a, "isa"), "generic") != 0)
+				reason(reasons, &n, "%s: the generic loop ran %.2fx faster than %s",
+				       label(a, la, sizeof la), gb / ga, str(a, "isa"));
+			else if (same_work(a, b, "dtype") && strcmp(str(b, "dtype"), "fp64") == 0 &&
+				 strcmp(str(a, "dtype"), "fp32") == 0 && strcmp(str(a, "kernel"), "fma_peak") == 0)
+				reason(reasons, &n, "%s: fp64 ran %.2fx faster than fp32", label(a, la, sizeof la),
+				       gb / ga);
+		}
+		json_array_foreach(results, j, b) {
+			double gb = goodness(b), ta = dlp_json_num(a, "threads"), tb = dlp_json_num(b, "threads");
+
+			if (i == j || !is_ok(b) || !isfinite(gb) || !(ta > tb) || !same_work(a, b, "threads"))
+				continue;
+			if (ga < THREAD_SLACK * gb)
+				reason(reasons, &n, "%s: %.0f threads ran at %.2fx the rate of %.0f",
+				       label(a, la, sizeof la), ta, ga / gb, tb);
+		}
+	}
+	return n;
+}
+
+void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
+{
+	size_t d, i, j;
+	json_t *dev, *r;
+
+	json_array_foreach(devices, d, dev) {
+		const json_t *other = json_array_get(rerun, d), *o;
+		json_t *results = json_object_get(dev, "results");
+
+		if (!other || strcmp(str(dev, "name"), str(other, "name")) != 0)
+			continue;
+		json_array_foreach(results, i, r) {
+			json_array_foreach(json_object_get(other, "results"), j, o) {
+				double gr = goodness(r), go = goodness(o);
+
+				if (!same_work(r, o, NULL) || !is_ok(o) || !isfinite(go))
+					continue;
+				if (!is_ok(r) || !isfinite(gr) || go > gr)
+					json_array_set(results, i, (json_t *)o);
+				break;
+			}
+		}
+	}
+}
+
+void dlp_interference_mark(json_t *devices, int runs, double steal)
+{
+	size_t d;
+	json_t *dev;
+
+	json_array_foreach(devices, d, dev) {
+		json_t *reasons = json_array();
+		int n;
+
+		if (!is_ok(dev)) {
+			json_decref(reasons);
+			continue;
+		}
+		n = dlp_interference_check(dev, steal, reasons);
+		json_object_set_new(dev, "stable", json_boolean(n == 0));
+		json_object_set_new(dev, "stability",
+				    json_pack("{s:o,s:i,s:o}", "reasons", reasons, "runs", runs, "steal_fraction",
+					      dlp_json_real(steal)));
+	}
+}

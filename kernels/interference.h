@@ -1,0 +1,39 @@
+/* Interference on a shared machine: what a bench device's results say about
+ * other work slowing them (orderings that hardware cannot produce, wide
+ * sample spreads, hypervisor steal time), and keeping the best of repeated
+ * runs. Used by dlp_bench_run() around each backend. */
+#ifndef DLPROBE_KERNELS_INTERFERENCE_H
+#define DLPROBE_KERNELS_INTERFERENCE_H
+
+#include <jansson.h>
+
+/* Cumulative CPU time from /proc/stat's "cpu" line, in clock ticks. */
+typedef struct dlp_cpu_ticks {
+	unsigned long long total, steal;
+	int ok;                  /* 0: /proc/stat unreadable (ticks unknown) */
+} dlp_cpu_ticks;
+
+void dlp_cpu_ticks_read(dlp_cpu_ticks *t);
+/* Steal time between a and b as a fraction of all time; NaN when unknown. */
+double dlp_cpu_steal_fraction(const dlp_cpu_ticks *a, const dlp_cpu_ticks *b);
+
+/* Appends to reasons (a JSON array of strings) every sign of interference
+ * in one device's results: a generic ISA faster than a vector ISA, fp64
+ * faster than fp32, more threads slower than one, a sample spread above
+ * DLP_NOISE_SPREAD in a figure the estimator reads, steal above
+ * DLP_NOISE_STEAL. Returns how many it appended. */
+#define DLP_NOISE_SPREAD 0.5
+#define DLP_NOISE_STEAL 0.05
+int dlp_interference_check(const json_t *device, double steal_fraction, json_t *reasons);
+
+/* Merges a re-run's devices into devices: per result (same kernel, impl,
+ * ISA, dtype, shape, threads, variant, bytes), the faster ok one is kept
+ * (a busy machine only slows a kernel down). Devices match by position and
+ * name. */
+void dlp_interference_keep_best(json_t *devices, const json_t *rerun);
+
+/* Sets "stable" and "stability" {"reasons", "runs", "steal_fraction"} on
+ * every ok device of devices from its remaining reasons. */
+void dlp_interference_mark(json_t *devices, int runs, double steal_fraction);
+
+#endif

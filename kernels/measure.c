@@ -1,0 +1,338 @@
+/* Timing a model's own GEMM shapes and operator sizes (kernels/measure.h).
+ *
+ * Each GEMM runs with the system BLAS (what frameworks call on a CPU) and
+ * dlprobe's packed kernel (the hardware's capability), each verified on
+ * sampled entries of C against a double-precision dot product before its
+ * time counts. A batched dimension is cut so that one call stays near
+ * CALL_GFLOP: the rate is flat in it past a few hundred rows, and a
+ * ResNet's full-batch convolution would otherwise take seconds per call.
+ * Elementwise operators (activation, add, normalisation, pooling) are timed
+ * as the streaming loops they are, on every thread, at the layer's size.
+ * A rate is the fastest call's: see time_gemm(). */
+#include <math.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dlprobe/json.h"
+#include "kernels/cpu/cpu.h"
+#include "kernels/harness.h"
+#include "kernels/measure.h"
+
+#define CALL_GFLOP 0.05          /* one GEMM call at most this much work */
+#define ELEM_SHARE 0.25          /* of the budget, for the elementwise operators */
+#define MIN_DIM 256.0            /* a cut dimension keeps at least this */
+#define MAX_ELEMS (16u << 20)    /* elementwise tensors cut to 64 MiB (fp32) */
+#define CHECK_ENTRIES 16         /* entries of C verified */
+#define TOL_F32 1e-4             /* relative, per entry, against double */
+
+static int cpus_allowed(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return 1;
+}
+
+/* Cut the largest dimension (never below MIN_DIM) until 2mnk <= CALL_GFLOP. */
+static void cut_shape(double *m, double *n, double *k)
+{
+	double *d[3] = { m, n, k };
+	int i, big;
+
+	while (2 * *m * *n * *k * 1e-9 > CALL_GFLOP) {
+		big = 0;
+		for (i = 1; i < 3; i++)
+			if (*d[i] > *d[big])
+				big = i;
+		if (*d[big] <= MIN_DIM)
+			break;
+		*d[big] = fmax(MIN_DIM, floor(*d[big] / 2));
+	}
+}
+
+struct gemm_ctx {
+	dlp_blas *blas;
+	dlp_gemm_plan *plan;
+	size_t m, n, k;
+	float *a, *b, *c;
+};
+
+static int rep_blas(void *v, double *el)
+{
+	struct gemm_ctx *g = v;
+	*el = -1;
+	return dlp_blas_sgemm(g->blas, g->m, g->n, g->k, g->a, g->b, g->c);
+}
+
+static int rep_dlp(void *v, double *el)
+{
+	struct gemm_ctx *g = v;
+	*el = -1;
+	dlp_sgemm(g->plan, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
+	return 0;
+}
+
+/* Largest relative error of sampled entries of column-major C. */
+static double check_c(const struct gemm_ctx *g)
+{
+	double worst = 0;
+	size_t s, p;
+
+	for (s = 0; s < CHECK_ENTRIES; s++) {
+		size_t i = (s * 2654435761u) % g->m, j = (s * 40503u + 7) % g->n;
+		double ref = 0, mag = 0, got = g->c[j * g->m + i];
+		for (p = 0; p < g->k; p++) {
+			double t = (double)g->a[p * g->m + i] * g->b[j * g->k + p];
+			ref += t;
+			mag += fabs(t);
+		}
+		if (!isfinite(got))
+			return INFINITY;
+		worst = fmax(worst, fabs(got - ref) / (mag > 0 ? mag : 1));
+	}
+	return worst;
+}
+
+static json_t *time_gemm(struct gemm_ctx *g, int own, double budget_s)
+{
+	json_t *r = json_pack("{s:s}", "impl", own ? "dlprobe" : "blas");
+	/* the verified call before the clock is the warm-up */
+	dlp_budget b = { 0, budget_s, 1, 50 };
+	dlp_stats st = { 0 };
+	double err;
+
+	memset(g->c, 0, g->m * g->n * sizeof *g->c);
+	if (own ? rep_dlp(g, &err) : rep_blas(g, &err)) {
+		dlp_json_set_status(r, DLP_STATUS_ERROR, dlp_error_message());
+		return r;
+	}
+	err = check_c(g);
+	json_object_set_new(r, "max_rel_err", dlp_json_real(err));
+	if (!(err <= TOL_F32)) {
+		json_object_set_new(r, "verified", json_false());
+		dlp_json_set_status(r, DLP_STATUS_ERROR, "verification failed: sampled entries of C are wrong");
+		return r;
+	}
+	json_object_set_new(r, "verified", json_true());
+	if (dlp_measure(own ? rep_dlp : rep_blas, g, &b, &st)) {
+		dlp_json_set_status(r, DLP_STATUS_ERROR, dlp_error_message());
+		return r;
+	}
+	/* the fastest call: short calls on a shared machine are either run or
+	 * preempted, and the preempted ones measure the other work */
+	json_object_set_new(r, "rate_gflops", dlp_json_real(2.0 * g->m * g->n * g->k * 1e-9 / st.min_s));
+	json_object_set_new(r, "median_gflops", dlp_json_real(2.0 * g->m * g->n * g->k * 1e-9 / st.median_s));
+	json_object_set_new(r, "samples", json_integer((json_int_t)st.n));
+	json_object_set_new(r, "spread", dlp_json_real(st.spread));
+	dlp_json_set_status(r, DLP_STATUS_OK, NULL);
+	dlp_stats_free(&st);
+	return r;
+}
+
+/* ---- elementwise operators ------------------------------------------------ */
+
+struct elem_ctx {
+	dlp_team *team;
+	int threads;
+	const char *op;
+	size_t n;
+	float *x, *y, *z;
+};
+
+static void elem_thread(void *v, int tid, int nt)
+{
+	struct elem_ctx *e = v;
+	size_t lo = e->n * (size_t)tid / (size_t)nt, hi = e->n * (size_t)(tid + 1) / (size_t)nt, i;
+
+	if (strcmp(e->op, "add") == 0) {
+		for (i = lo; i < hi; i++)
+			e->z[i] = e->x[i] + e->y[i];
+	} else if (strcmp(e->op, "batchnorm") == 0 || strcmp(e->op, "layernorm") == 0) {
+		/* a statistics pass, then normalise: two reads, one write */
+		double s = 0, s2 = 0, mean, inv;
+		for (i = lo; i < hi; i++) {
+			s += e->x[i];
+			s2 += (double)e->x[i] * e->x[i];
+		}
+		mean = hi > lo ? s / (double)(hi - lo) : 0;
+		inv = 1 / sqrt(fmax(1e-5, (hi > lo ? s2 / (double)(hi - lo) : 0) - mean * mean));
+		for (i = lo; i < hi; i++)
+			e->y[i] = (float)((e->x[i] - mean) * inv);
+	} else if (strcmp(e->op, "pool") == 0) {
+		/* 2x2 max over pairs of rows: four reads per output */
+		for (i = lo / 4; i < hi / 4; i++) {
+			float a = fmaxf(e->x[4 * i], e->x[4 * i + 1]), b = fmaxf(e->x[4 * i + 2], e->x[4 * i + 3]);
+			e->y[i] = fmaxf(a, b);
+		}
+	} else {
+		for (i = lo; i < hi; i++)
+			e->y[i] = e->x[i] > 0 ? e->x[i] : 0;
+	}
+}
+
+static int rep_elem(void *v, double *el)
+{
+	struct elem_ctx *e = v;
+	*el = -1;
+	dlp_team_run(e->team, e->threads, elem_thread, e);
+	return 0;
+}
+
+/* Input + output elements the time model counts for the operator. */
+static double elem_bytes(const char *op, size_t n)
+{
+	if (strcmp(op, "add") == 0)
+		return 12.0 * (double)n;
+	if (strcmp(op, "pool") == 0)
+		return 5.0 * (double)n;
+	return 8.0 * (double)n;
+}
+
+static void time_elem(json_t *e, dlp_team *team, int threads, double budget_s)
+{
+	struct elem_ctx c = { team, threads, json_string_value(json_object_get(e, "op")), 0, NULL, NULL, NULL };
+	double want = dlp_json_num(e, "elements");
+	dlp_budget b = { 0, budget_s, 1, 50 };
+	dlp_stats st = { 0 };
+	size_t i;
+
+	c.n = isfinite(want) && want >= 4 ? (size_t)fmin(want, MAX_ELEMS) & ~(size_t)3 : 4;
+	c.x = dlp_cpu_alloc(c.n * sizeof *c.x);
+	c.y = dlp_cpu_alloc(c.n * sizeof *c.y);
+	c.z = dlp_cpu_alloc(c.n * sizeof *c.z);
+	if (!c.x || !c.y || !c.z || !c.op) {
+		dlp_json_set_status(e, DLP_STATUS_ERROR, "out of memory");
+		goto out;
+	}
+	dlp_fill_normal_f32(c.x, c.n, 3);
+	dlp_fill_normal_f32(c.y, c.n, 4);
+	rep_elem(&c, &want);
+	/* verification: the first outputs against the same operation here */
+	for (i = 0; i < 4 && strcmp(c.op, "activation") == 0; i++)
+		if (c.y[i] != (c.x[i] > 0 ? c.x[i] : 0))
+			break;
+	if (i < 4 && strcmp(c.op, "activation") == 0) {
+		dlp_json_set_status(e, DLP_STATUS_ERROR, "verification failed");
+		goto out;
+	}
+	if (strcmp(c.op, "add") == 0 && c.z[0] != c.x[0] + c.y[0]) {
+		dlp_json_set_status(e, DLP_STATUS_ERROR, "verification failed");
+		goto out;
+	}
+	if (dlp_measure(rep_elem, &c, &b, &st)) {
+		dlp_json_set_status(e, DLP_STATUS_ERROR, dlp_error_message());
+		goto out;
+	}
+	json_object_set_new(e, "timed_elements", json_integer((json_int_t)c.n));
+	json_object_set_new(e, DLP_RATE_GBPS, dlp_json_real(elem_bytes(c.op, c.n) * 1e-9 / st.min_s));
+	json_object_set_new(e, "median_gbps", dlp_json_real(elem_bytes(c.op, c.n) * 1e-9 / st.median_s));
+	dlp_json_set_status(e, DLP_STATUS_OK, NULL);
+	dlp_stats_free(&st);
+out:
+	free(c.x);
+	free(c.y);
+	free(c.z);
+}
+
+static int by_flops_desc(const void *a, const void *b)
+{
+	double x = dlp_json_num(*(json_t *const *)a, "flops"), y = dlp_json_num(*(json_t *const *)b, "flops");
+	return (x < y) - (x > y);
+}
+
+static void measure_gemm(json_t *g, dlp_blas *blas, dlp_gemm_plan *plan, double slice)
+{
+	double m = dlp_json_num(g, "m"), n = dlp_json_num(g, "n"), k = dlp_json_num(g, "k");
+	struct gemm_ctx c = { blas, plan, 0, 0, 0, NULL, NULL, NULL };
+	json_t *res = json_array();
+
+	json_object_set_new(g, "results", res);
+	if (!(m >= 1 && n >= 1 && k >= 1)) {
+		dlp_json_set_status(g, DLP_STATUS_SKIPPED, "no shape");
+		return;
+	}
+	cut_shape(&m, &n, &k);
+	c.m = (size_t)m, c.n = (size_t)n, c.k = (size_t)k;
+	json_object_set_new(g, "timed_as", json_pack("{s:I,s:I,s:I}", "m", (json_int_t)c.m, "n", (json_int_t)c.n,
+						     "k", (json_int_t)c.k));
+	c.a = dlp_cpu_alloc(c.m * c.k * sizeof *c.a);
+	c.b = dlp_cpu_alloc(c.k * c.n * sizeof *c.b);
+	c.c = dlp_cpu_alloc(c.m * c.n * sizeof *c.c);
+	if (c.a && c.b && c.c) {
+		dlp_fill_normal_f32(c.a, c.m * c.k, 1);
+		dlp_fill_normal_f32(c.b, c.k * c.n, 2);
+		/* the two implementations share the shape's slice */
+		if (blas)
+			json_array_append_new(res, time_gemm(&c, 0, slice / 2));
+		if (plan)
+			json_array_append_new(res, time_gemm(&c, 1, slice / 2));
+		dlp_json_set_status(g, DLP_STATUS_OK, NULL);
+	} else {
+		dlp_json_set_status(g, DLP_STATUS_ERROR, "out of memory");
+	}
+	free(c.a);
+	free(c.b);
+	free(c.c);
+}
+
+json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads)
+{
+	json_t *ans = json_deep_copy(request), *e, **order = NULL;
+	dlp_team *team = NULL;
+	dlp_blas *blas = NULL;
+	dlp_gemm_plan *plan = NULL;
+	dlp_gemm_blocking bl;
+	size_t i, ng, ne;
+	double t0 = dlp_harness_now(), elem_end;
+
+	if (!ans)
+		return NULL;
+	if (threads <= 0)
+		threads = cpus_allowed();
+	ng = json_array_size(json_object_get(ans, "gemm"));
+	ne = json_array_size(json_object_get(ans, "elementwise"));
+	team = dlp_team_new(threads);
+	if (team)
+		threads = dlp_team_size(team) < threads ? dlp_team_size(team) : threads;
+	blas = dlp_blas_open();
+	if (blas)
+		dlp_blas_set_threads(blas, threads);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(dlp_cpu_isa_best(), 4), 4, 0, 0, 0, &bl);
+	plan = team ? dlp_gemm_plan_new(dlp_cpu_isa_best(), 4, &bl, team, threads) : NULL;
+	json_object_set_new(ans, "threads", json_integer(threads));
+	json_object_set_new(ans, "budget_s", dlp_json_real(budget_s));
+	/* the operators first, in their share; then the GEMMs, most FLOPs first */
+	elem_end = t0 + (ng ? ELEM_SHARE : 1.0) * budget_s;
+	json_array_foreach(json_object_get(ans, "elementwise"), i, e) {
+		double left = elem_end - dlp_harness_now();
+
+		if (left <= 0 || !team)
+			dlp_json_set_status(e, DLP_STATUS_SKIPPED, team ? "the --measure budget was spent" : dlp_error_message());
+		else
+			time_elem(e, team, threads, left / (double)(ne - i));
+	}
+	order = ng ? calloc(ng, sizeof *order) : NULL;
+	for (i = 0; order && i < ng; i++)
+		order[i] = json_array_get(json_object_get(ans, "gemm"), i);
+	if (order)
+		qsort(order, ng, sizeof *order, by_flops_desc);
+	for (i = 0; i < ng; i++) {
+		json_t *g = order ? order[i] : json_array_get(json_object_get(ans, "gemm"), i);
+		double left = budget_s - (dlp_harness_now() - t0);
+
+		if (left <= 0 || !order) {
+			json_object_set_new(g, "results", json_array());
+			dlp_json_set_status(g, DLP_STATUS_SKIPPED, order ? "the --measure budget was spent" : "out of memory");
+			continue;
+		}
+		measure_gemm(g, blas, plan, left / (double)(ng - i));
+	}
+	json_object_set_new(ans, "elapsed_s", dlp_json_real(dlp_harness_now() - t0));
+	free(order);
+	dlp_gemm_plan_free(plan);
+	dlp_blas_close(blas);
+	dlp_team_free(team);
+	return ans;
+}

@@ -1,0 +1,21 @@
+/* The workload's own shapes timed on this machine (issue 9, `estimate
+ * --measure`): the request estimator/shapes.c builds from a model, answered
+ * with the system BLAS and dlprobe's kernels inside a time budget. */
+#ifndef DLPROBE_KERNELS_MEASURE_H
+#define DLPROBE_KERNELS_MEASURE_H
+
+#include <jansson.h>
+
+/* Default budget of one request, seconds. */
+#define DLP_MEASURE_BUDGET_S 4.0
+
+/* A copy of request with, per GEMM entry, "timed_as" {m,n,k} (a batched
+ * dimension is cut to keep one call small; the rate does not depend on it
+ * past a few hundred rows) and "results" [{impl, status, reason, verified,
+ * max_rel_err, rate_gflops}] for "blas" and "dlprobe"; per elementwise entry
+ * "timed_elements", "status" and "rate_gbps" (input + output bytes, fp32).
+ * Shapes left when the budget is spent are "skipped" with the reason.
+ * threads <= 0: every CPU this process may use. NULL only on out of memory. */
+json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads);
+
+#endif

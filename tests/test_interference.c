@@ -1,0 +1,129 @@
+/* Interference detection (kernels/interference.c) on hand-made results: each
+ * ordering hardware cannot produce is reported, a consistent device is not,
+ * re-runs keep each result's fastest verified figure, and devices are marked. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dlprobe/json.h"
+#include "kernels/interference.h"
+
+static json_t *res(const char *kernel, const char *impl, const char *isa, const char *dtype, double m,
+		   int threads, double gflops, double spread)
+{
+	json_t *r = json_pack("{s:s,s:s,s:s,s:s,s:o,s:i,s:f,s:f}", "kernel", kernel, "impl", impl, "status", "ok",
+			      "dtype", dtype, "m", m > 0 ? json_real(m) : json_null(), "threads", threads,
+			      "rate_gflops", gflops, "spread", spread);
+	json_object_set_new(r, "isa", isa ? json_string(isa) : json_null());
+	return r;
+}
+
+static json_t *device(json_t *results)
+{
+	return json_pack("{s:s,s:s,s:o}", "name", "cpu0", "status", "ok", "results", results);
+}
+
+/* A device whose figures agree with each other: no reason. */
+static json_t *consistent(void)
+{
+	return json_pack("[o,o,o,o,o,o]", res("fma_peak", "dlprobe", "generic", "fp32", 0, 1, 5, 0.02),
+			 res("fma_peak", "dlprobe", "avx2", "fp32", 0, 1, 40, 0.02),
+			 res("fma_peak", "dlprobe", "avx2", "fp32", 0, 2, 78, 0.03),
+			 res("fma_peak", "dlprobe", "avx2", "fp64", 0, 2, 39, 0.03),
+			 res("gemm", "dlprobe", "avx2", "fp32", 1024, 1, 30, 0.05),
+			 res("gemm", "dlprobe", "avx2", "fp32", 1024, 2, 58, 0.05));
+}
+
+static int count_matching(const json_t *reasons, const char *needle)
+{
+	size_t i;
+	json_t *s;
+	int n = 0;
+
+	json_array_foreach(reasons, i, s)
+		n += strstr(json_string_value(s), needle) != NULL;
+	return n;
+}
+
+static void test_consistent_device_is_stable(void **state)
+{
+	json_t *dev = device(consistent()), *reasons = json_array();
+
+	(void)state;
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 0);
+	assert_int_equal(json_array_size(reasons), 0);
+	json_decref(reasons);
+	json_decref(dev);
+}
+
+static void test_impossible_orderings(void **state)
+{
+	json_t *results = consistent(), *dev, *reasons = json_array();
+
+	(void)state;
+	/* the scalar loop beats AVX2; fp64 beats fp32; 2 threads slower than 1 */
+	json_array_append_new(results, res("fma_peak", "dlprobe", "generic", "fp32", 0, 2, 120, 0.02));
+	json_array_append_new(results, res("fma_peak", "dlprobe", "avx2", "fp64", 0, 1, 60, 0.02));
+	json_array_append_new(results, res("gemm", "blas", NULL, "fp32", 2048, 1, 40, 0.05));
+	json_array_append_new(results, res("gemm", "blas", NULL, "fp32", 2048, 2, 25, 0.05));
+	dev = device(results);
+	assert_true(dlp_interference_check(dev, NAN, reasons) >= 3);
+	assert_int_equal(count_matching(reasons, "generic loop ran"), 1);
+	assert_int_equal(count_matching(reasons, "fp64 ran"), 1);
+	assert_int_equal(count_matching(reasons, "2 threads ran at 0.62x the rate of 1"), 1);
+	json_decref(reasons);
+	json_decref(dev);
+}
+
+static void test_spread_and_steal(void **state)
+{
+	json_t *results = consistent(), *dev, *reasons = json_array();
+
+	(void)state;
+	json_array_append_new(results, res("stream_triad", "dlprobe", NULL, "fp64", 0, 2, 30, 0.9));
+	/* reported-only kernels and latencies do not count for spread */
+	json_array_append_new(results, res("axpy", "dlprobe", NULL, "fp32", 0, 2, 3, 3.0));
+	dev = device(results);
+	assert_int_equal(dlp_interference_check(dev, 0.2, reasons), 2);
+	assert_int_equal(count_matching(reasons, "steal time 20%"), 1);
+	assert_int_equal(count_matching(reasons, "stream_triad"), 1);
+	json_decref(reasons);
+	json_decref(dev);
+}
+
+static void test_keep_best_and_mark(void **state)
+{
+	json_t *a = json_pack("[o]", device(json_pack("[o,o]", res("gemm", "blas", NULL, "fp32", 2048, 1, 40, 0.05),
+					       res("gemm", "blas", NULL, "fp32", 2048, 2, 25, 0.05))));
+	json_t *b = json_pack("[o]", device(json_pack("[o,o]", res("gemm", "blas", NULL, "fp32", 2048, 1, 35, 0.05),
+					       res("gemm", "blas", NULL, "fp32", 2048, 2, 75, 0.05))));
+	json_t *r0, *r1, *dev;
+
+	(void)state;
+	dlp_interference_keep_best(a, b);
+	dev = json_array_get(a, 0);
+	r0 = json_array_get(json_object_get(dev, "results"), 0);
+	r1 = json_array_get(json_object_get(dev, "results"), 1);
+	assert_true(dlp_json_num(r0, "rate_gflops") == 40); /* the first run was faster */
+	assert_true(dlp_json_num(r1, "rate_gflops") == 75); /* the re-run was faster */
+	dlp_interference_mark(a, 2, 0.0);
+	assert_true(json_is_true(json_object_get(dev, "stable")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(dev, "stability"), "runs")), 2);
+	json_decref(a);
+	json_decref(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_consistent_device_is_stable),
+		cmocka_unit_test(test_impossible_orderings),
+		cmocka_unit_test(test_spread_and_steal),
+		cmocka_unit_test(test_keep_best_and_mark),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
