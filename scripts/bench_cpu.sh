@@ -105,6 +105,19 @@ def gemm_targets(dv, title):
                   rate(own) / best[1] if own and best else None, 1.0)
             check("%s n=2048 %dT dlprobe / measured %dT FMA peak" % (dt, t, t),
                   rate(own) / peak if own and peak else None, 0.85 if t == 1 else 0.80)
+    # The other fp32 shapes on all threads (issue 13's skinny 1760x64x1760
+    # among them): ratios printed for the record, no target.
+    for (m, n, k) in ((1024, 1024, 1024), (512, 4096, 4096), (1760, 64, 1760)):
+        own = find(dv["results"], kernel="gemm", impl="dlprobe", dtype="fp32", m=m, n=n, k=k, threads=T)
+        if not own:
+            continue
+        line, best = "  fp32 %dx%dx%d %dT: dlprobe %.1f" % (m, n, k, T, rate(own)), None
+        for label, rs in rf:
+            r = rate(find(rs, kernel="gemm", dtype="fp32", m=m, n=n, k=k, threads=T))
+            line += ", %s %.1f" % (label, r or 0)
+            if r and (best is None or r > best[1]):
+                best = (label, r)
+        print(line + " GFLOP/s" + (", dlprobe / best %.2f" % (rate(own) / best[1]) if best else ""))
 
 native = dev(d + "/native.json")
 gemm_targets(native, "native run")

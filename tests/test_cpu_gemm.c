@@ -5,9 +5,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dlprobe/probe.h"
@@ -288,7 +290,7 @@ static void check_amx(dlp_amx_ukr ukr, int kc, int mc, int nc)
 		dlp_gemm_ref_bf16(m, n, k, a, b, r);
 		err = dlp_max_rel_err_f32(m * n, c, r, k);
 		if (err > BF16_TEST_TOL)
-			fail_msg("amx %s kc %d %zux%zux%zu err %g", ukr == sbgemm_amx_32x32 ? "tiles" : "emulated",
+			fail_msg("amx %s kc %d %zux%zux%zu err %g", ukr == dlp_sbgemm_amx_32x32 ? "tiles" : "emulated",
 				 kc, m, n, k, err);
 		dlp_amx_plan_free(p);
 		free(a);
@@ -302,9 +304,9 @@ static void check_amx(dlp_amx_ukr ukr, int kc, int mc, int nc)
  * Small blocks cross every KC/MC/NC edge; the default ones the real path. */
 static void test_amx_emulated(void **state)
 {
-	check_amx(sbgemm_amx_emu_32x32, 32, 32, 32);
-	check_amx(sbgemm_amx_emu_32x32, 64, 64, 32);
-	check_amx(sbgemm_amx_emu_32x32, 512, 256, 1024);
+	check_amx(dlp_sbgemm_amx_emu_32x32, 32, 32, 32);
+	check_amx(dlp_sbgemm_amx_emu_32x32, 64, 64, 32);
+	check_amx(dlp_sbgemm_amx_emu_32x32, 512, 256, 1024);
 }
 
 /* The real tiles, only where the CPU has them and the OS grants them. */
@@ -312,8 +314,8 @@ static void test_amx_tiles(void **state)
 {
 	if (!dlp_cpu_amx_ok() || dlp_cpu_amx_request() != 0)
 		skip();
-	check_amx(sbgemm_amx_32x32, 32, 32, 32);
-	check_amx(sbgemm_amx_32x32, 512, 256, 1024);
+	check_amx(dlp_sbgemm_amx_32x32, 32, 32, 32);
+	check_amx(dlp_sbgemm_amx_32x32, 512, 256, 1024);
 }
 
 static void test_isa_override(void **state)
@@ -420,16 +422,20 @@ static void test_leading_dims(void **state)
 	dlp_team_free(team);
 }
 
-/* The 2+ thread schedule without barriers: per-panel ready/used flags when M
- * is split, private B panels when N is. Three threads on a team that may
- * have fewer CPUs, every shape called three times on one plan (the flags
+/* The 2+ thread schedule without barriers: B panels and A blocks taken
+ * dynamically with per-panel ready/used flags and per-block round counts
+ * when M is split, private B panels when N is. Three threads on a team that
+ * may have fewer CPUs, every shape called three times on one plan (the flags
  * restart per call, a stale count would let a panel be read before it is
- * repacked); shapes split M (several jc blocks and a short last KC), split N,
- * and leave a thread without rows or without panels. */
+ * repacked); shapes split M by rounds (several jc blocks and a short last KC;
+ * 10300 rows: more A blocks than block counters, which then share them), M
+ * with all of B packed at once (48x31x16, 100x8x50, 333x5x31 with the tiny
+ * blocking), split N, and leave a thread without rows or without panels. */
 static void test_gemm_flags(void **state)
 {
 	static const size_t sh[][3] = {
 		{ 200, 70, 45 }, { 97, 95, 33 }, { 16, 80, 40 }, { 16, 5, 19 }, { 2, 1, 3 }, { 48, 31, 16 },
+		{ 100, 8, 50 }, { 333, 5, 31 }, { 100, 12, 50 }, { 300, 30, 40 }, { 10300, 40, 20 },
 	};
 	dlp_gemm_blocking tiny = { 40, 16, 30 };
 	dlp_team *team = dlp_team_new(3);
@@ -463,6 +469,47 @@ static void test_gemm_flags(void **state)
 			free(c);
 			free(r);
 		}
+	dlp_team_free(team);
+}
+
+/* dlp_team_run_dynamic may skip a worker that has not started, but one that
+ * did start must have finished when it returns (its fn reads the caller's
+ * stack). Workers sleep inside fn so that a missing wait shows. */
+struct dyn_probe {
+	atomic_int started[3], finished[3];
+};
+
+static void dyn_fn(void *arg, int tid, int nthreads)
+{
+	struct dyn_probe *d = arg;
+	struct timespec ts = { 0, 2000000 };
+
+	atomic_fetch_add(&d->started[tid], 1);
+	if (tid > 0)
+		nanosleep(&ts, NULL);
+	atomic_fetch_add(&d->finished[tid], 1);
+}
+
+static void test_team_run_dynamic(void **state)
+{
+	dlp_team *team = dlp_team_new(3);
+	int rep, i;
+
+	assert_non_null(team);
+	for (rep = 0; rep < 20; rep++) {
+		struct dyn_probe d;
+
+		for (i = 0; i < 3; i++) {
+			atomic_init(&d.started[i], 0);
+			atomic_init(&d.finished[i], 0);
+		}
+		dlp_team_run_dynamic(team, 3, dyn_fn, &d);
+		assert_int_equal(atomic_load(&d.started[0]), 1);
+		for (i = 0; i < 3; i++) {
+			assert_true(atomic_load(&d.started[i]) <= 1);
+			assert_int_equal(atomic_load(&d.finished[i]), atomic_load(&d.started[i]));
+		}
+	}
 	dlp_team_free(team);
 }
 
@@ -604,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_blocking),
 		cmocka_unit_test(test_leading_dims),
 		cmocka_unit_test(test_gemm_flags),
+		cmocka_unit_test(test_team_run_dynamic),
 		cmocka_unit_test(test_team_binding),
 	};
 

@@ -108,13 +108,13 @@ static double run_fma(dlp_cpu_isa isa, int f64, int bf16, long iters, double *fl
 	double ds = 0;
 
 	if (bf16)
-		*flops = fma_peak_avx512bf16(iters, &fs);
+		*flops = dlp_fma_peak_avx512bf16(iters, &fs);
 	else if (isa == DLP_CPU_GENERIC)
-		*flops = f64 ? fma_peak_generic_f64(iters, &ds) : fma_peak_generic_f32(iters, &fs);
+		*flops = f64 ? dlp_fma_peak_generic_f64(iters, &ds) : dlp_fma_peak_generic_f32(iters, &fs);
 	else if (isa == DLP_CPU_AVX2)
-		*flops = f64 ? fma_peak_avx2_f64(iters, &ds) : fma_peak_avx2_f32(iters, &fs);
+		*flops = f64 ? dlp_fma_peak_avx2_f64(iters, &ds) : dlp_fma_peak_avx2_f32(iters, &fs);
 	else
-		*flops = f64 ? fma_peak_avx512_f64(iters, &ds) : fma_peak_avx512_f32(iters, &fs);
+		*flops = f64 ? dlp_fma_peak_avx512_f64(iters, &ds) : dlp_fma_peak_avx512_f32(iters, &fs);
 	return (double)fs + ds;
 }
 
@@ -294,7 +294,7 @@ static void test_fma_peak_bf16(void **state)
 		skip();
 	/* 16 chains x 16 lanes x 2 pairs x 2 flops; chains start at 1..16 and
 	 * only grow, by 2^-21 per step. */
-	assert_true(fma_peak_avx512bf16(20000, &fs) == 20000.0 * 16 * 16 * 2 * 2);
+	assert_true(dlp_fma_peak_avx512bf16(20000, &fs) == 20000.0 * 16 * 16 * 2 * 2);
 	assert_true(fs > 16 * 136 && fs < 16 * 137);
 	check_fma(DLP_CPU_AVX512, 0, 1, 16 * 16 * 2 * 2);
 }

@@ -76,25 +76,25 @@ static void fma_thread(void *arg, int tid, int n)
 
 	switch (r->bf16 ? -1 : (int)r->isa * 2 + r->f64) {
 	case -1:
-		fl = fma_peak_avx512bf16(r->iters, &fs);
+		fl = dlp_fma_peak_avx512bf16(r->iters, &fs);
 		break;
 	case DLP_CPU_GENERIC * 2:
-		fl = fma_peak_generic_f32(r->iters, &fs);
+		fl = dlp_fma_peak_generic_f32(r->iters, &fs);
 		break;
 	case DLP_CPU_GENERIC * 2 + 1:
-		fl = fma_peak_generic_f64(r->iters, &ds);
+		fl = dlp_fma_peak_generic_f64(r->iters, &ds);
 		break;
 	case DLP_CPU_AVX2 * 2:
-		fl = fma_peak_avx2_f32(r->iters, &fs);
+		fl = dlp_fma_peak_avx2_f32(r->iters, &fs);
 		break;
 	case DLP_CPU_AVX2 * 2 + 1:
-		fl = fma_peak_avx2_f64(r->iters, &ds);
+		fl = dlp_fma_peak_avx2_f64(r->iters, &ds);
 		break;
 	case DLP_CPU_AVX512 * 2:
-		fl = fma_peak_avx512_f32(r->iters, &fs);
+		fl = dlp_fma_peak_avx512_f32(r->iters, &fs);
 		break;
 	default:
-		fl = fma_peak_avx512_f64(r->iters, &ds);
+		fl = dlp_fma_peak_avx512_f64(r->iters, &ds);
 		break;
 	}
 	r->flops[tid] = fl;

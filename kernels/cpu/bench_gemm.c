@@ -190,7 +190,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 	} else if (f64 == AMX) {
 		/* KC 512 (16 tile steps), MC 256 x KC in L2, NC 1024: a guess
 		 * from the Sapphire Rapids caches (2 MiB L2), not tuned here. */
-		g.amx = dlp_amx_plan_new(sbgemm_amx_32x32, 512, 256, 1024);
+		g.amx = dlp_amx_plan_new(dlp_sbgemm_amx_32x32, 512, 256, 1024);
 		if (!g.amx) {
 			dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 			goto out;

@@ -50,6 +50,12 @@ void dlp_team_free(dlp_team *t);
 int dlp_team_size(const dlp_team *t);
 /* Run fn on threads 0..n-1 (n <= size) and wait for all of them. */
 void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg);
+/* The same for work shared dynamically, where any subset of the threads
+ * that start (thread 0 always does) completes it: a worker that has not
+ * started when thread 0 returns from fn is skipped instead of waited for,
+ * so a worker the OS has not scheduled yet costs nothing. fn must not use
+ * dlp_team_barrier (it counts all n). */
+void dlp_team_run_dynamic(dlp_team *t, int n, dlp_team_fn fn, void *arg);
 /* Barrier among the n threads of the current run. */
 void dlp_team_barrier(dlp_team *t);
 /* The binding each thread obtained, as an array of {"thread","cpuset","pu"}. */
@@ -112,12 +118,12 @@ typedef void (*dlp_amx_ukr)(size_t kp, const uint16_t *a, const uint16_t *b, flo
 			    int acc);
 /* The real tile micro-kernel (sbgemm_amx.c); call only where AMX is usable
  * and permitted. dlp_amx_tile_config()/release() bracket its use per thread. */
-void sbgemm_amx_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc);
+void dlp_sbgemm_amx_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc);
 void dlp_amx_tile_config(void);
 void dlp_amx_tile_release(void);
 /* The same micro-kernel on tiles emulated in C (TILELOADD, TDPBF16PS,
  * TILESTORED as the SDM pseudo-code defines them): runs on any CPU. */
-void sbgemm_amx_emu_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+void dlp_sbgemm_amx_emu_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			  int acc);
 /* Emulated TDPBF16PS on tiles of rows x colsb bytes (row-major, 64-byte
  * stride): c[m][n] += a[m].bf16[2k]*b[k].bf16[2n] then the odd pair,
@@ -131,14 +137,14 @@ void dlp_amx_sbgemm(dlp_amx_plan *p, size_t m, size_t n, size_t k, const uint16_
 		    const uint16_t *b, size_t ldb, float *c, size_t ldc);
 
 /* Micro-kernels, named for what they are. */
-void sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
-void dgemm_generic_4x4(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
-void sgemm_avx2_16x6(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
-void dgemm_avx2_8x6(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
-void sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
-void dgemm_avx512_16x12(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
-void sbgemm_generic_8x4(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc);
-void sbgemm_avx512bf16_32x12(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+void dlp_sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+void dlp_dgemm_generic_4x4(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+void dlp_sgemm_avx2_16x6(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+void dlp_dgemm_avx2_8x6(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+void dlp_sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);
+void dlp_dgemm_avx512_16x12(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc);
+void dlp_sbgemm_generic_8x4(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc);
+void dlp_sbgemm_avx512bf16_32x12(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			     int acc);
 
 /* The bf16 GEMM result when that path cannot run here (amx 0: AVX512_BF16,
@@ -150,15 +156,15 @@ json_t *dlp_cpu_bf16_unavailable(int amx);
 /* ---- FMA peak ------------------------------------------------------------ */
 /* Runs iters iterations of independent FMA chains; returns flops done and
  * stores a value depending on every chain in *sink. */
-double fma_peak_generic_f32(long iters, float *sink);
-double fma_peak_generic_f64(long iters, double *sink);
-double fma_peak_avx2_f32(long iters, float *sink);
-double fma_peak_avx2_f64(long iters, double *sink);
-double fma_peak_avx512_f32(long iters, float *sink);
-double fma_peak_avx512_f64(long iters, double *sink);
+double dlp_fma_peak_generic_f32(long iters, float *sink);
+double dlp_fma_peak_generic_f64(long iters, double *sink);
+double dlp_fma_peak_avx2_f32(long iters, float *sink);
+double dlp_fma_peak_avx2_f64(long iters, double *sink);
+double dlp_fma_peak_avx512_f32(long iters, float *sink);
+double dlp_fma_peak_avx512_f64(long iters, double *sink);
 /* VDPBF16PS chains: flops counted as 2 per bf16 product pair element (a
  * multiply and an add per bf16 pair member, as vendors count bf16 peak). */
-double fma_peak_avx512bf16(long iters, float *sink);
+double dlp_fma_peak_avx512bf16(long iters, float *sink);
 /* The range [*lo, *hi] the sink of the peak kernel for (isa, f64; bf16:
  * VDPBF16PS) must fall in after iters iterations, from the recurrence each
  * kernel runs (chains, lanes and start values are the kernels'). */

@@ -1,4 +1,4 @@
-/* dgemm_avx2_8x6: BLIS haswell's 6x8 tile seen column-major; 12 ymm
+/* dlp_dgemm_avx2_8x6: BLIS haswell's 6x8 tile seen column-major; 12 ymm
  * accumulators, 2 A loads and 6 broadcasts per k step, k unrolled by 4 so
  * each line of packed A (one per step) and B (48 bytes per step) is
  * prefetched once. */
@@ -6,7 +6,7 @@
 
 #include "kernels/cpu/cpu.h"
 
-/* Prefetch distances in k steps (as sgemm_avx2_16x6). */
+/* Prefetch distances in k steps (as dlp_sgemm_avx2_16x6). */
 enum { A_AHEAD = 8, B_AHEAD = 16 };
 
 #define ROW(j)                                                          \
@@ -34,7 +34,7 @@ enum { A_AHEAD = 8, B_AHEAD = 16 };
 		_mm256_storeu_pd(cj + 4, c1_##j);                     \
 	} while (0)
 
-void dgemm_avx2_8x6(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc)
+void dlp_dgemm_avx2_8x6(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc)
 {
 	DECL(0); DECL(1); DECL(2); DECL(3); DECL(4); DECL(5);
 	size_t p;

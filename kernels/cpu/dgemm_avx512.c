@@ -1,4 +1,4 @@
-/* dgemm_avx512_16x12: the sgemm register budget with 8-wide doubles:
+/* dlp_dgemm_avx512_16x12: the sgemm register budget with 8-wide doubles:
  * 24 zmm accumulators, 2 A loads and 12 broadcasts per k step. */
 #include <immintrin.h>
 
@@ -22,7 +22,7 @@
 		_mm512_storeu_pd(cj + 8, c1_##j);                     \
 	} while (0)
 
-void dgemm_avx512_16x12(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc)
+void dlp_dgemm_avx512_16x12(size_t k, const double *a, const double *b, double *c, size_t ldc, int acc)
 {
 	DECL(0); DECL(1); DECL(2); DECL(3); DECL(4); DECL(5);
 	DECL(6); DECL(7); DECL(8); DECL(9); DECL(10); DECL(11);

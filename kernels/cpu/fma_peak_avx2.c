@@ -1,11 +1,11 @@
-/* fma_peak_avx2_f32: 12 independent ymm FMA chains, enough to cover FMA latency
+/* dlp_fma_peak_avx2_f32: 12 independent ymm FMA chains, enough to cover FMA latency
  * times the FMA ports on current cores; each chain converges to 1.0 so no
  * value ever becomes denormal. */
 #include <immintrin.h>
 
 #include "kernels/cpu/cpu.h"
 
-double fma_peak_avx2_f32(long iters, float *sink)
+double dlp_fma_peak_avx2_f32(long iters, float *sink)
 {
 	__m256 c0 = _mm256_set1_ps((float)1);
 	__m256 c1 = _mm256_set1_ps((float)2);
@@ -42,7 +42,7 @@ double fma_peak_avx2_f32(long iters, float *sink)
 	return (double)iters * 12 * 8 * 2.0;
 }
 
-double fma_peak_avx2_f64(long iters, double *sink)
+double dlp_fma_peak_avx2_f64(long iters, double *sink)
 {
 	__m256d c0 = _mm256_set1_pd((double)1);
 	__m256d c1 = _mm256_set1_pd((double)2);

@@ -1,11 +1,11 @@
-/* fma_peak_avx512_f32: 16 independent zmm FMA chains, enough to cover FMA latency
+/* dlp_fma_peak_avx512_f32: 16 independent zmm FMA chains, enough to cover FMA latency
  * times the FMA ports on current cores; each chain converges to 1.0 so no
  * value ever becomes denormal. */
 #include <immintrin.h>
 
 #include "kernels/cpu/cpu.h"
 
-double fma_peak_avx512_f32(long iters, float *sink)
+double dlp_fma_peak_avx512_f32(long iters, float *sink)
 {
 	__m512 c0 = _mm512_set1_ps((float)1);
 	__m512 c1 = _mm512_set1_ps((float)2);
@@ -50,7 +50,7 @@ double fma_peak_avx512_f32(long iters, float *sink)
 	return (double)iters * 16 * 16 * 2.0;
 }
 
-double fma_peak_avx512_f64(long iters, double *sink)
+double dlp_fma_peak_avx512_f64(long iters, double *sink)
 {
 	__m512d c0 = _mm512_set1_pd((double)1);
 	__m512d c1 = _mm512_set1_pd((double)2);

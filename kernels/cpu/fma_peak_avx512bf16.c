@@ -1,4 +1,4 @@
-/* fma_peak_avx512bf16: 16 independent VDPBF16PS chains (latency x ports on
+/* dlp_fma_peak_avx512bf16: 16 independent VDPBF16PS chains (latency x ports on
  * Zen 4/5 and Sapphire Rapids is at most 12). Each step adds 2 x 2^-22 per
  * lane, so no chain overflows or goes denormal over any budget; the sum
  * stays above 16 x 16 (the start values are 1..16 per chain). */
@@ -9,7 +9,7 @@
 #define CH(i) __m512 c##i = _mm512_set1_ps((float)(i + 1))
 #define STEP(i) c##i = _mm512_dpbf16_ps(c##i, x, y)
 
-double fma_peak_avx512bf16(long iters, float *sink)
+double dlp_fma_peak_avx512bf16(long iters, float *sink)
 {
 	CH(0); CH(1); CH(2); CH(3); CH(4); CH(5); CH(6); CH(7);
 	CH(8); CH(9); CH(10); CH(11); CH(12); CH(13); CH(14); CH(15);

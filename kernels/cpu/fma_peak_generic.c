@@ -1,4 +1,4 @@
-/* fma_peak_generic_f32: 12 independent xmm multiply-add chains (SSE2 has no
+/* dlp_fma_peak_generic_f32: 12 independent xmm multiply-add chains (SSE2 has no
  * FMA: a multiply and an add count as 2 flops), enough to cover latency
  * times the ports on current cores; each chain converges to 1.0 so no
  * value ever becomes denormal. */
@@ -6,7 +6,7 @@
 
 #include "kernels/cpu/cpu.h"
 
-double fma_peak_generic_f32(long iters, float *sink)
+double dlp_fma_peak_generic_f32(long iters, float *sink)
 {
 	__m128 c0 = _mm_set1_ps((float)1);
 	__m128 c1 = _mm_set1_ps((float)2);
@@ -43,7 +43,7 @@ double fma_peak_generic_f32(long iters, float *sink)
 	return (double)iters * 12 * 4 * 2.0;
 }
 
-double fma_peak_generic_f64(long iters, double *sink)
+double dlp_fma_peak_generic_f64(long iters, double *sink)
 {
 	__m128d c0 = _mm_set1_pd((double)1);
 	__m128d c1 = _mm_set1_pd((double)2);

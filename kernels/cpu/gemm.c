@@ -9,22 +9,22 @@
 #include "kernels/cpu/cpu.h"
 
 static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
-	{ "sgemm_generic_8x4", 8, 4, (void *)sgemm_generic_8x4 },
-	{ "sgemm_avx2_16x6", 16, 6, (void *)sgemm_avx2_16x6 },
-	{ "sgemm_avx512_32x12", 32, 12, (void *)sgemm_avx512_32x12 },
+	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4 },
+	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6 },
+	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12 },
 };
 static const dlp_gemm_ukr ukr_d[DLP_CPU_NISA] = {
-	{ "dgemm_generic_4x4", 4, 4, (void *)dgemm_generic_4x4 },
-	{ "dgemm_avx2_8x6", 8, 6, (void *)dgemm_avx2_8x6 },
-	{ "dgemm_avx512_16x12", 16, 12, (void *)dgemm_avx512_16x12 },
+	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4 },
+	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6 },
+	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12 },
 };
 
 /* bf16: no AVX2 kernel (AVX2 has no bf16 dot product); the generic one is
  * the C emulation of VDPBF16PS that tests run on any machine. */
 static const dlp_gemm_ukr ukr_sb[DLP_CPU_NISA] = {
-	{ "sbgemm_generic_8x4", 8, 4, (void *)sbgemm_generic_8x4 },
+	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4 },
 	{ NULL, 0, 0, NULL },
-	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)sbgemm_avx512bf16_32x12 },
+	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12 },
 };
 
 const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize)
@@ -71,23 +71,45 @@ void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long 
 	b->nc = (int)nc;
 }
 
-/* Per NR panel of the shared packed B, counted in rounds (one round per
- * (jc, pc) step, from 1 in each call): ready = the last round whose panel
- * is packed (release by its packer), used = how many (thread, round) pairs
- * have finished reading it (release by each reader). One line each, so a
- * spinning reader does not steal the line of the next panel's flag. */
+/* Per NR panel of a shared packed B buffer, counted in rounds (one round
+ * per (jc, pc) step, from 1 in each call): ready = the last round whose
+ * panel is packed (release by its packer), used = how many (work item,
+ * round) pairs have finished reading it (release by each reader). One line
+ * each, so a spinning reader does not steal the line of the next panel's
+ * flag. */
 struct gemm_flag {
 	atomic_uint ready, used;
 	char pad[64 - 2 * sizeof(atomic_uint)];
 };
+
+/* Work tickets handed out by compare-and-swap, monotonic over a call (a
+ * round's tickets follow the previous round's), one line each. */
+struct gemm_ticket {
+	atomic_uint next;
+	char pad[64 - sizeof(atomic_uint)];
+};
+
+/* Per A block of a call, how many rounds it has finished, kept in a fixed
+ * table: block b counts in slot b % GEMM_NSLOT, so a slot's count is a sum
+ * over its blocks, and waiting for all of them is a safe (at worst early-
+ * conservative) wait for one. Round r of a block accumulates into the C
+ * rows round r - 1 wrote, possibly on another thread. */
+#define GEMM_NSLOT 256
+
+/* Two B buffers when threaded: round r packs into buffer r % 2, so a thread
+ * finished with round r packs round r + 1 while another thread, descheduled
+ * by the OS, still reads round r's panels. */
+#define GEMM_NBUF 2
 
 struct dlp_gemm_plan {
 	int elsize, threads;
 	const dlp_gemm_ukr *ukr;
 	dlp_gemm_blocking bl;
 	dlp_team *team;
-	void *bpack;
-	struct gemm_flag *flag;
+	void *bpack[GEMM_NBUF];
+	struct gemm_flag *flag[GEMM_NBUF];
+	struct gemm_ticket *ticket;  /* [0]: B panels, [1]: A blocks */
+	struct gemm_ticket *blkdone; /* GEMM_NSLOT rounds-done counters */
 	size_t nflag;
 	void **apack, **tile;
 };
@@ -104,7 +126,7 @@ dlp_gemm_plan *dlp_gemm_plan_new(dlp_cpu_isa isa, int elsize, const dlp_gemm_blo
 {
 	dlp_gemm_plan *p = calloc(1, sizeof *p);
 	size_t nc_pad;
-	int i;
+	int i, bi;
 
 	if (!p)
 		goto oom;
@@ -129,17 +151,36 @@ dlp_gemm_plan *dlp_gemm_plan_new(dlp_cpu_isa isa, int elsize, const dlp_gemm_blo
 	if (p->threads > dlp_team_size(team))
 		p->threads = dlp_team_size(team);
 	nc_pad = (size_t)p->bl.nc;
-	p->bpack = dlp_cpu_alloc(nc_pad * (size_t)p->bl.kc * (size_t)elsize);
 	p->nflag = (size_t)(p->bl.nc / p->ukr->nr);
-	p->flag = dlp_cpu_alloc(p->nflag * sizeof *p->flag);
-	if (p->flag)
+	/* One allocation: the threaded path may use the buffers as one (all of
+	 * a skinny B packed at once). */
+	p->bpack[0] = dlp_cpu_alloc((p->threads > 1 ? GEMM_NBUF : 1) * nc_pad * (size_t)p->bl.kc *
+				    (size_t)elsize);
+	if (!p->bpack[0])
+		goto oom;
+	for (bi = 0; bi < (p->threads > 1 ? GEMM_NBUF : 1); bi++) {
+		p->bpack[bi] = (char *)p->bpack[0] + (size_t)bi * nc_pad * (size_t)p->bl.kc * (size_t)elsize;
+		p->flag[bi] = dlp_cpu_alloc(p->nflag * sizeof *p->flag[bi]);
+		if (!p->flag[bi])
+			goto oom;
 		for (i = 0; i < (int)p->nflag; i++) {
-			atomic_init(&p->flag[i].ready, 0);
-			atomic_init(&p->flag[i].used, 0);
+			atomic_init(&p->flag[bi][i].ready, 0);
+			atomic_init(&p->flag[bi][i].used, 0);
 		}
+	}
+	p->ticket = dlp_cpu_alloc(2 * sizeof *p->ticket);
+	if (!p->ticket)
+		goto oom;
+	atomic_init(&p->ticket[0].next, 0);
+	atomic_init(&p->ticket[1].next, 0);
+	p->blkdone = dlp_cpu_alloc(GEMM_NSLOT * sizeof *p->blkdone);
+	if (!p->blkdone)
+		goto oom;
+	for (i = 0; i < GEMM_NSLOT; i++)
+		atomic_init(&p->blkdone[i].next, 0);
 	p->apack = calloc((size_t)p->threads, sizeof *p->apack);
 	p->tile = calloc((size_t)p->threads, sizeof *p->tile);
-	if (!p->bpack || !p->flag || !p->apack || !p->tile)
+	if (!p->apack || !p->tile)
 		goto oom;
 	for (i = 0; i < p->threads; i++) {
 		p->apack[i] = dlp_cpu_alloc((size_t)p->bl.mc * (size_t)p->bl.kc * (size_t)elsize);
@@ -169,8 +210,11 @@ void dlp_gemm_plan_free(dlp_gemm_plan *p)
 		free(p->tile[i]);
 	free(p->apack);
 	free(p->tile);
-	free(p->bpack);
-	free(p->flag);
+	free(p->bpack[0]);
+	for (i = 0; i < GEMM_NBUF; i++)
+		free(p->flag[i]);
+	free(p->ticket);
+	free(p->blkdone);
 	free(p);
 }
 
@@ -185,6 +229,27 @@ static inline void gemm_wait_ge(atomic_uint *a, unsigned v)
 {
 	while (atomic_load_explicit(a, memory_order_acquire) < v)
 		_mm_pause();
+}
+
+/* The next ticket below end, or -1 when the round's are all taken. CAS, not
+ * fetch-add: a thread must never take a ticket of the next round, which it
+ * may not yet be allowed to work on. */
+static inline long gemm_claim(atomic_uint *next, unsigned end)
+{
+	unsigned c = atomic_load_explicit(next, memory_order_relaxed);
+
+	while (c < end)
+		if (atomic_compare_exchange_weak_explicit(next, &c, c + 1, memory_order_relaxed,
+							  memory_order_relaxed))
+			return (long)c;
+	return -1;
+}
+
+/* M splits dynamically when it has at least two MR panels per thread;
+ * shorter (batch-sized) M splits N statically. */
+static inline int gemm_split_dynamic(size_t m, int mr, int nth)
+{
+	return nth <= 1 || (m + (size_t)mr - 1) / (size_t)mr >= 2 * (size_t)nth;
 }
 
 #define CAT2(a, b) a##_##b
@@ -233,6 +298,7 @@ static void run_call(struct gemm_call *g, dlp_team_fn fn, size_t celem)
 {
 	dlp_gemm_plan *p = g->plan;
 	size_t i;
+	int b;
 
 	if (g->m == 0 || g->n == 0)
 		return;
@@ -243,11 +309,21 @@ static void run_call(struct gemm_call *g, dlp_team_fn fn, size_t celem)
 	}
 	/* Rounds count from 1 in every call. Relaxed is enough: starting the
 	 * team (its mutex) orders these stores before any worker's loads. */
-	for (i = 0; p->threads > 1 && i < p->nflag; i++) {
-		atomic_store_explicit(&p->flag[i].ready, 0, memory_order_relaxed);
-		atomic_store_explicit(&p->flag[i].used, 0, memory_order_relaxed);
-	}
-	dlp_team_run(g->plan->threads > 1 ? g->plan->team : NULL, g->plan->threads, fn, g);
+	for (b = 0; p->threads > 1 && b < GEMM_NBUF; b++)
+		for (i = 0; i < p->nflag; i++) {
+			atomic_store_explicit(&p->flag[b][i].ready, 0, memory_order_relaxed);
+			atomic_store_explicit(&p->flag[b][i].used, 0, memory_order_relaxed);
+		}
+	for (i = 0; p->threads > 1 && i < GEMM_NSLOT; i++)
+		atomic_store_explicit(&p->blkdone[i].next, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->ticket[0].next, 0, memory_order_relaxed);
+	atomic_store_explicit(&p->ticket[1].next, 0, memory_order_relaxed);
+	/* The dynamic split (gemm_impl.h) lets thread 0 alone finish the work,
+	 * so a worker not yet scheduled is not waited for. */
+	if (p->threads > 1 && gemm_split_dynamic(g->m, p->ukr->mr, p->threads))
+		dlp_team_run_dynamic(p->team, p->threads, fn, g);
+	else
+		dlp_team_run(p->threads > 1 ? p->team : NULL, p->threads, fn, g);
 }
 
 void dlp_sgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const float *a, size_t lda,

@@ -3,7 +3,7 @@
  * xmm registers. */
 #include "kernels/cpu/cpu.h"
 
-void sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int accumulate)
+void dlp_sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int accumulate)
 {
 	float acc[4][8] = { { 0 } };
 	size_t p;
@@ -21,7 +21,7 @@ void sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_
 			c[i + j * ldc] = (accumulate ? c[i + j * ldc] : 0) + acc[j][i];
 }
 
-void dgemm_generic_4x4(size_t k, const double *a, const double *b, double *c, size_t ldc, int accumulate)
+void dlp_dgemm_generic_4x4(size_t k, const double *a, const double *b, double *c, size_t ldc, int accumulate)
 {
 	double acc[4][4] = { { 0 } };
 	size_t p;
@@ -48,7 +48,7 @@ static float bf16f(uint16_t h)
 	return dlp_bf16_to_f32(h);
 }
 
-void sbgemm_generic_8x4(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+void dlp_sbgemm_generic_8x4(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			int accumulate)
 {
 	float acc[4][8] = { { 0 } };

@@ -1,11 +1,12 @@
 /* The BLIS five-loop framework, instantiated once per element type by
  * gemm.c (T: A/B element, TC: C element, KS: k values per packed step (2
  * for bf16 pairs), SUF and UKR_T defined before inclusion). Loops: jc over NC
- * columns, pc over KC, B panel packed by all threads together (per-panel
- * ready/used flags instead of team barriers), then each thread packs its own
- * A blocks (MC x KC) and runs the micro-kernel over MR x NR tiles. Threads
- * split M when there are enough MR panels for all, otherwise the NR panels
- * (skinny, batch-sized M), each thread then packing only its own. */
+ * columns, pc over KC, B panels packed by all threads together (per-panel
+ * ready/used flags instead of team barriers), then MC x KC blocks of A, each
+ * packed by the thread that computes it over MR x NR tiles. Threads take
+ * panels and blocks dynamically when M has enough MR panels for all (a
+ * descheduled thread must not hold the others up), otherwise each takes a
+ * fixed share of the NR panels (batch-sized M). */
 
 /* Per k step, MR rows of KS consecutive k values each (KS = 1: a column
  * slice; KS = 2: the bf16 pairs VDPBF16PS multiplies); past the edges zero,
@@ -178,124 +179,261 @@ static void NAME(pack_b_panel)(size_t kc, size_t cols, const T *b, size_t ldb, i
 	}
 }
 
-static void NAME(gemm_thread)(void *arg, int tid, int nth)
+/* One packed MC x KC block of A times one packed B panel, into C at row
+ * ic, column cj; edge tiles go through the thread's tile buffer. */
+static void NAME(macro_panel)(const struct gemm_call *g, const T *ap, const T *bpan, TC *tile,
+			      size_t ic, size_t mc, size_t cj, size_t cols, size_t kcs, int acc)
 {
-	struct gemm_call *g = arg;
+	const size_t mr = (size_t)g->plan->ukr->mr, nr = (size_t)g->plan->ukr->nr;
+	UKR_T ukr = (UKR_T)g->plan->ukr->fn;
+	TC *C = g->c;
+	size_t ir, i, j;
+
+	for (ir = 0; ir < mc; ir += mr) {
+		size_t rows = mc - ir < mr ? mc - ir : mr;
+		TC *cij = C + (ic + ir) + cj * g->ldc;
+
+		if (rows == mr && cols == nr) {
+			ukr(kcs / KS, ap + ir * kcs, bpan, cij, g->ldc, acc);
+			continue;
+		}
+		ukr(kcs / KS, ap + ir * kcs, bpan, tile, mr, 0);
+		for (j = 0; j < cols; j++)
+			for (i = 0; i < rows; i++)
+				cij[i + j * g->ldc] = (acc ? cij[i + j * g->ldc] : 0) + tile[i + j * mr];
+	}
+}
+
+/* Columns of panel jr of an nc-wide block. */
+static inline size_t NAME(panel_cols)(size_t nc, size_t jr, int nr)
+{
+	return nc - jr * (size_t)nr < (size_t)nr ? nc - jr * (size_t)nr : (size_t)nr;
+}
+
+/* B small enough to be packed whole in one buffer's room (skinny N, e.g.
+ * 1760 x 64 x 1760, not 1024^3, whose blocks would each stream all of a 4
+ * MiB B from L3): all its panels of all k rounds are tickets, then each
+ * block of A rows is one ticket that runs every k round. No ticket then
+ * waits on another block's progress, so a descheduled thread delays only
+ * the end of the call, never the other thread mid-way (the rounds of the
+ * general path make each round's blocks wait on the round before). */
+static int NAME(gemm_whole_b)(struct gemm_call *g, int nth)
+{
+	const dlp_gemm_plan *pl = g->plan;
+	const size_t KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc, nr = (size_t)pl->ukr->nr;
+	const size_t rounds = (g->k + KC - 1) / KC, panels_n = (g->n + nr - 1) / nr;
+
+	return nth > 1 && g->n <= NC && rounds * panels_n <= pl->nflag;
+}
+
+static void NAME(gemm_whole)(struct gemm_call *g, int tid, int nth)
+{
 	dlp_gemm_plan *pl = g->plan;
 	const T *A = g->a, *B = g->b;
-	TC *C = g->c;
 	const int mr = pl->ukr->mr, nr = pl->ukr->nr;
-	UKR_T ukr = (UKR_T)pl->ukr->fn;
-	T *bp = pl->bpack, *ap = (T *)pl->apack[tid];
+	T *ap = (T *)pl->apack[tid], *bp = pl->bpack[0];
+	TC *tile = (TC *)pl->tile[tid];
+	const size_t m = g->m, n = g->n, k = g->k;
+	const size_t MC = (size_t)pl->bl.mc, KC = (size_t)pl->bl.kc;
+	const size_t panels_m = (m + (size_t)mr - 1) / (size_t)mr;
+	const size_t panels_n = (n + (size_t)nr - 1) / (size_t)nr, rounds = (k + KC - 1) / KC;
+	const unsigned npan = (unsigned)(rounds * panels_n);
+	size_t nblk, want, MCe, q, jr;
+	long t;
+
+	/* Four blocks per thread where M has the panels: a late thread's last
+	 * block is then a small share of the call. */
+	nblk = (m + MC - 1) / MC;
+	want = 4 * (size_t)nth < panels_m ? 4 * (size_t)nth : panels_m;
+	if (nblk < want)
+		nblk = want;
+	MCe = ((m + nblk - 1) / nblk + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
+	nblk = (m + MCe - 1) / MCe;
+	/* Panel t (round t / panels_n) sits at t * NR * KC; its flag is
+	 * flag[t / nflag][t % nflag], ready when 1. */
+	while ((t = gemm_claim(&pl->ticket[0].next, npan)) >= 0) {
+		size_t pc = (size_t)t / panels_n * KC, kc = k - pc < KC ? k - pc : KC;
+
+		jr = (size_t)t % panels_n;
+		NAME(pack_b_panel)(kc, NAME(panel_cols)(n, jr, nr), B + pc + jr * nr * g->ldb, g->ldb, nr,
+				   bp + (size_t)t * (size_t)nr * KC, NULL, 0);
+		atomic_store_explicit(&pl->flag[(size_t)t / pl->nflag][(size_t)t % pl->nflag].ready, 1,
+				      memory_order_release);
+	}
+	while ((t = gemm_claim(&pl->ticket[1].next, (unsigned)nblk)) >= 0) {
+		size_t ic = (size_t)t * MCe, mc = m - ic < MCe ? m - ic : MCe;
+
+		for (q = 0; q < rounds; q++) {
+			size_t pc = q * KC, kc = k - pc < KC ? k - pc : KC;
+			size_t kcs = (kc + KS - 1) / KS * KS;
+
+			NAME(pack_a)(mc, kc, A + ic + pc * g->lda, g->lda, mr, ap);
+			for (jr = 0; jr < panels_n; jr++) {
+				size_t pi = q * panels_n + jr;
+
+				gemm_wait_ge(&pl->flag[pi / pl->nflag][pi % pl->nflag].ready, 1);
+				NAME(macro_panel)(g, ap, bp + pi * (size_t)nr * KC, tile, ic, mc, jr * nr,
+						  NAME(panel_cols)(n, jr, nr), kcs, q > 0);
+			}
+		}
+	}
+}
+
+/* M split dynamically. Per round, the B panels and then the MC blocks of A
+ * are work tickets that any thread takes (gemm_claim), so a thread the OS
+ * descheduled holds up at most the one panel or block it took, not a fixed
+ * share: on a loaded VM the other thread takes the rest. Two B buffers
+ * alternate by round, so a thread done with round r packs and computes
+ * round r + 1 while a late thread still reads round r. Repacking a panel
+ * waits until every block of the buffer's previous round has read it;
+ * reading waits until its packer released it; a block accumulating into C
+ * waits until the same block of the round before is done. */
+static void NAME(gemm_dyn)(struct gemm_call *g, int tid, int nth)
+{
+	dlp_gemm_plan *pl = g->plan;
+	const T *A = g->a, *B = g->b;
+	const int mr = pl->ukr->mr, nr = pl->ukr->nr;
+	T *ap = (T *)pl->apack[tid];
 	TC *tile = (TC *)pl->tile[tid];
 	const size_t m = g->m, n = g->n, k = g->k;
 	const size_t MC = (size_t)pl->bl.mc, KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc;
-	size_t jc, pc, ic, jr, ir, m0, m1, panels_m, MCe = MC;
-	int split_m, sync;
-	unsigned round = 0, readers;
-	struct gemm_flag *fl = pl->flag;
+	const size_t panels_m = (m + (size_t)mr - 1) / (size_t)mr;
+	const int sync = nth > 1;
+	size_t jc, pc, jr, nblk, want, MCe;
+	unsigned round = 0, bbase = 0;
+	long t;
 
-	panels_m = (m + (size_t)mr - 1) / (size_t)mr;
-	split_m = panels_m >= 2 * (size_t)nth;
-	/* Split M: every thread reads every B panel, each packs a share, and
-	 * per-panel flags say when a panel is packed and when all readers are
-	 * done with it (no team barrier: a thread starts on the first panels
-	 * while later ones are still being packed, and packs the next round's
-	 * panels as soon as the last reader has passed them). Split N: each
-	 * thread packs and reads its own panels, but which panels are whose
-	 * changes when the last jc block is narrower, so the used flag (one
-	 * reader per round) still guards the repacking. */
-	sync = nth > 1;
-	readers = split_m ? (unsigned)nth : 1;
-	if (split_m) {
-		m0 = (panels_m * (size_t)tid / (size_t)nth) * (size_t)mr;
-		m1 = (panels_m * (size_t)(tid + 1) / (size_t)nth) * (size_t)mr;
-		if (m1 > m)
-			m1 = m;
-	} else {
-		m0 = 0;
-		m1 = m;
-	}
-	/* Equal MC blocks: 512 rows as 480 + 32 would run a nearly empty block. */
-	if (m1 > m0) {
-		size_t nb = (m1 - m0 + MC - 1) / MC;
-
-		MCe = ((m1 - m0 + nb - 1) / nb + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
-	}
+	/* Equal blocks (512 rows as 480 + 32 would run a nearly empty one),
+	 * at least two per thread where M has the panels, so that a late
+	 * thread's block is a small share. */
+	nblk = (m + MC - 1) / MC;
+	want = 2 * (size_t)nth < panels_m ? 2 * (size_t)nth : panels_m;
+	if (sync && nblk < want)
+		nblk = want;
+	MCe = ((m + nblk - 1) / nblk + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
+	nblk = (m + MCe - 1) / MCe;
 	for (jc = 0; jc < n; jc += NC) {
 		size_t nc = n - jc < NC ? n - jc : NC;
-		size_t panels_n = (nc + (size_t)nr - 1) / (size_t)nr, j0, j1;
+		size_t panels_n = (nc + (size_t)nr - 1) / (size_t)nr;
 
-		j0 = split_m ? 0 : panels_n * (size_t)tid / (size_t)nth;
-		j1 = split_m ? panels_n : panels_n * (size_t)(tid + 1) / (size_t)nth;
 		for (pc = 0; pc < k; pc += KC) {
 			size_t kc = k - pc < KC ? k - pc : KC;
-			/* Packed k length (whole KS groups) and the k steps the
-			 * micro-kernel takes. */
-			size_t kcs = (kc + KS - 1) / KS * KS, ksteps = kcs / KS;
-			/* Panels this thread packs: every nth one from its tid when
-			 * shared (both threads then need the early panels first), its
-			 * own when not. */
-			size_t jb = split_m ? (size_t)tid : j0, je = split_m ? panels_n : j1;
-			size_t js = split_m ? (size_t)nth : 1;
-			int acc = pc > 0;
+			size_t kcs = (kc + KS - 1) / KS * KS;
+			int acc = pc > 0, buf;
+			unsigned abase = round * (unsigned)nblk, prev;
+			struct gemm_flag *fl;
+			T *bp;
 
 			round++;
-			/* B panels sit KC apart whatever this round's kc, so a
-			 * panel's memory never overlaps another panel of the round
-			 * before (KC is even for bf16). Repacking panel jr waits
-			 * until all its readers have read it in every earlier round:
-			 * every earlier round had it, since only the last jc block
-			 * can have fewer panels. */
-			for (jr = jb; jr < je; jr += js) {
-				size_t cols = nc - jr * nr < (size_t)nr ? nc - jr * nr : (size_t)nr;
-				size_t jn = jr + js;
-				size_t ncols = jn < je ? (nc - jn * nr < (size_t)nr ? nc - jn * nr : (size_t)nr) : 0;
+			buf = sync ? (int)(round % GEMM_NBUF) : 0;
+			bp = pl->bpack[buf];
+			fl = pl->flag[buf];
+			/* Earlier rounds on this buffer. Only the last jc block can
+			 * have fewer panels, so each of them had panel jr. */
+			prev = (round - 1) / GEMM_NBUF;
+			while ((t = gemm_claim(&pl->ticket[0].next, bbase + (unsigned)panels_n)) >= 0) {
+				size_t jn;
 
+				jr = (size_t)t - bbase;
+				jn = jr + 1;
 				if (sync)
-					gemm_wait_ge(&fl[jr].used, readers * (round - 1));
-				NAME(pack_b_panel)(kc, cols, B + pc + (jc + jr * nr) * g->ldb, g->ldb, nr,
-						   bp + jr * (size_t)nr * KC,
-						   ncols ? B + pc + (jc + jn * nr) * g->ldb : NULL, ncols);
+					gemm_wait_ge(&fl[jr].used, (unsigned)nblk * prev);
+				NAME(pack_b_panel)(kc, NAME(panel_cols)(nc, jr, nr), B + pc + (jc + jr * nr) * g->ldb,
+						   g->ldb, nr, bp + jr * (size_t)nr * KC,
+						   jn < panels_n ? B + pc + (jc + jn * nr) * g->ldb : NULL,
+						   jn < panels_n ? NAME(panel_cols)(nc, jn, nr) : 0);
 				if (sync)
 					atomic_store_explicit(&fl[jr].ready, round, memory_order_release);
 			}
-			for (ic = m0; ic < m1; ic += MCe) {
-				size_t mc = m1 - ic < MCe ? m1 - ic : MCe;
+			bbase += (unsigned)panels_n;
+			while ((t = gemm_claim(&pl->ticket[1].next, abase + (unsigned)nblk)) >= 0) {
+				size_t blk = (size_t)t - abase, ic = blk * MCe, slot = blk % GEMM_NSLOT;
+				size_t mc = m - ic < MCe ? m - ic : MCe;
+				/* Blocks sharing the slot, this one included. */
+				unsigned nslot = (unsigned)((nblk - slot + GEMM_NSLOT - 1) / GEMM_NSLOT);
 
 				NAME(pack_a)(mc, kc, A + ic + pc * g->lda, g->lda, mr, ap);
-				for (jr = j0; jr < j1; jr++) {
-					size_t cols = nc - jr * nr < (size_t)nr ? nc - jr * nr : (size_t)nr;
-					const T *bpan = bp + jr * (size_t)nr * KC;
-
-					/* Later MC blocks read the panel after this wait too. */
-					if (sync && ic == m0)
+				/* Its rows of C from the round before must be complete.
+				 * Also at a new jc block, which writes other columns: the
+				 * count is per block over all rounds, so a block ahead
+				 * there would count as its late round before. */
+				if (sync)
+					gemm_wait_ge(&pl->blkdone[slot].next, nslot * (round - 1));
+				for (jr = 0; jr < panels_n; jr++) {
+					if (sync)
 						gemm_wait_ge(&fl[jr].ready, round);
-					for (ir = 0; ir < mc; ir += (size_t)mr) {
-						size_t rows = mc - ir < (size_t)mr ? mc - ir : (size_t)mr;
-						TC *cij = C + (ic + ir) + (jc + jr * nr) * g->ldc;
-						size_t i, j;
-
-						if (rows == (size_t)mr && cols == (size_t)nr) {
-							ukr(ksteps, ap + ir * kcs, bpan, cij, g->ldc, acc);
-							continue;
-						}
-						ukr(ksteps, ap + ir * kcs, bpan, tile, (size_t)mr, 0);
-						for (j = 0; j < cols; j++)
-							for (i = 0; i < rows; i++)
-								cij[i + j * g->ldc] = (acc ? cij[i + j * g->ldc] : 0) +
-										      tile[i + j * (size_t)mr];
-					}
-					/* The last MC block is this round's last reader. */
-					if (sync && ic + MCe >= m1)
+					NAME(macro_panel)(g, ap, bp + jr * (size_t)nr * KC, tile, ic, mc, jc + jr * nr,
+							  NAME(panel_cols)(nc, jr, nr), kcs, acc);
+					if (sync)
 						atomic_fetch_add_explicit(&fl[jr].used, 1, memory_order_release);
 				}
+				if (sync)
+					atomic_fetch_add_explicit(&pl->blkdone[slot].next, 1, memory_order_release);
 			}
-			/* A thread without rows still counts as a reader (the
-			 * splits above never leave one so; kept so that a change
-			 * there cannot turn into a deadlock). */
-			for (jr = j0; sync && m0 >= m1 && jr < j1; jr++)
+		}
+	}
+}
+
+/* M too short for every thread to have rows (batch-sized M): each thread
+ * packs and reads its own NR panels and packs all of A. Which panels are
+ * whose changes when the last jc block is narrower, so a panel's used flag
+ * (one reader per round) still guards its repacking. */
+static void NAME(gemm_split_n)(struct gemm_call *g, int tid, int nth)
+{
+	dlp_gemm_plan *pl = g->plan;
+	const T *A = g->a, *B = g->b;
+	const int mr = pl->ukr->mr, nr = pl->ukr->nr;
+	T *bp = pl->bpack[0], *ap = (T *)pl->apack[tid];
+	TC *tile = (TC *)pl->tile[tid];
+	const size_t m = g->m, n = g->n, k = g->k;
+	const size_t MC = (size_t)pl->bl.mc, KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc;
+	struct gemm_flag *fl = pl->flag[0];
+	size_t jc, pc, ic, jr, nb = (m + MC - 1) / MC, MCe;
+	unsigned round = 0;
+
+	MCe = ((m + nb - 1) / nb + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
+	for (jc = 0; jc < n; jc += NC) {
+		size_t nc = n - jc < NC ? n - jc : NC;
+		size_t panels_n = (nc + (size_t)nr - 1) / (size_t)nr;
+		size_t j0 = panels_n * (size_t)tid / (size_t)nth, j1 = panels_n * (size_t)(tid + 1) / (size_t)nth;
+
+		for (pc = 0; pc < k; pc += KC) {
+			size_t kc = k - pc < KC ? k - pc : KC;
+			size_t kcs = (kc + KS - 1) / KS * KS;
+			int acc = pc > 0;
+
+			round++;
+			for (jr = j0; jr < j1; jr++) {
+				size_t jn = jr + 1;
+
+				gemm_wait_ge(&fl[jr].used, round - 1);
+				NAME(pack_b_panel)(kc, NAME(panel_cols)(nc, jr, nr), B + pc + (jc + jr * nr) * g->ldb,
+						   g->ldb, nr, bp + jr * (size_t)nr * KC,
+						   jn < j1 ? B + pc + (jc + jn * nr) * g->ldb : NULL,
+						   jn < j1 ? NAME(panel_cols)(nc, jn, nr) : 0);
+			}
+			for (ic = 0; j0 < j1 && ic < m; ic += MCe) {
+				size_t mc = m - ic < MCe ? m - ic : MCe;
+
+				NAME(pack_a)(mc, kc, A + ic + pc * g->lda, g->lda, mr, ap);
+				for (jr = j0; jr < j1; jr++)
+					NAME(macro_panel)(g, ap, bp + jr * (size_t)nr * KC, tile, ic, mc, jc + jr * nr,
+							  NAME(panel_cols)(nc, jr, nr), kcs, acc);
+			}
+			for (jr = j0; jr < j1; jr++)
 				atomic_fetch_add_explicit(&fl[jr].used, 1, memory_order_release);
 		}
 	}
+}
+
+static void NAME(gemm_thread)(void *arg, int tid, int nth)
+{
+	struct gemm_call *g = arg;
+
+	if (!gemm_split_dynamic(g->m, g->plan->ukr->mr, nth))
+		NAME(gemm_split_n)(g, tid, nth);
+	else if (NAME(gemm_whole_b)(g, nth))
+		NAME(gemm_whole)(g, tid, nth);
+	else
+		NAME(gemm_dyn)(g, tid, nth);
 }

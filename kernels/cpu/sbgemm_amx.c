@@ -1,8 +1,8 @@
-/* sbgemm_amx_32x32: the tile micro-kernel, C^T = B^T A^T in four 16x16 fp32
+/* dlp_sbgemm_amx_32x32: the tile micro-kernel, C^T = B^T A^T in four 16x16 fp32
  * tiles (tmm0-3), B rows in tmm6-7 and VNNI-packed A in tmm4-5, 4 TDPBF16PS
  * per 32 k (16 x 16 x 32 x 2 = 16384 flops each). Compiled with AMX flags
  * and called only after dlp_cpu_amx_ok() and a granted dlp_cpu_amx_request().
- * Layouts: cpu.h "AMX bf16 GEMM"; sbgemm_amx_emu_32x32 is the same sequence
+ * Layouts: cpu.h "AMX bf16 GEMM"; dlp_sbgemm_amx_emu_32x32 is the same sequence
  * in C. Not run on the development machine (no AMX there). */
 #include <immintrin.h>
 #include <string.h>
@@ -37,7 +37,7 @@ void dlp_amx_tile_release(void)
 	_tile_release();
 }
 
-void sbgemm_amx_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc)
+void dlp_sbgemm_amx_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc, int acc)
 {
 	const size_t cs = ldc * sizeof(float);
 	size_t q, nq = kp / DLP_AMX_KP;

@@ -1,4 +1,4 @@
-/* sbgemm_avx512bf16_32x12: the sgemm register budget with VDPBF16PS: 24 zmm
+/* dlp_sbgemm_avx512bf16_32x12: the sgemm register budget with VDPBF16PS: 24 zmm
  * fp32 accumulators (32 rows x 12 columns), per k pair two A vectors of 16
  * row pairs and 12 broadcast B pairs; each instruction does 16 lanes x 2
  * products, twice the work of an fp32 FMA per issue slot. */
@@ -33,7 +33,7 @@ static inline __m512bh bpair(const uint16_t *b)
 		_mm512_storeu_ps(cj + 16, c1_##j);                     \
 	} while (0)
 
-void sbgemm_avx512bf16_32x12(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+void dlp_sbgemm_avx512bf16_32x12(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			     int acc)
 {
 	DECL(0); DECL(1); DECL(2); DECL(3); DECL(4); DECL(5);

@@ -73,8 +73,8 @@ static void emu_dp(emu_tile *c, const emu_tile *a, const emu_tile *b)
 	memcpy(c->d, cf, sizeof cf);
 }
 
-/* The same instruction sequence as sbgemm_amx_32x32, on emulated tiles. */
-void sbgemm_amx_emu_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
+/* The same instruction sequence as dlp_sbgemm_amx_32x32, on emulated tiles. */
+void dlp_sbgemm_amx_emu_32x32(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			  int acc)
 {
 	emu_tile ct[4], at[2], bt[2];
@@ -202,7 +202,7 @@ void dlp_amx_sbgemm(dlp_amx_plan *p, size_t m, size_t n, size_t k, const uint16_
 		    const uint16_t *b, size_t ldb, float *c, size_t ldc)
 {
 	const size_t MC = (size_t)p->mc, KC = (size_t)p->kc, NC = (size_t)p->nc;
-	const int real = p->ukr == sbgemm_amx_32x32;
+	const int real = p->ukr == dlp_sbgemm_amx_32x32;
 	size_t jc, pc, ic, jr, ir, i, j;
 
 	if (m == 0 || n == 0)

@@ -1,4 +1,4 @@
-/* sgemm_avx2_16x6: BLIS haswell's 6x16 tile seen column-major; 12 ymm
+/* dlp_sgemm_avx2_16x6: BLIS haswell's 6x16 tile seen column-major; 12 ymm
  * accumulators (FMA latency 4-5 x 2 pipes needs >= 10 in flight), 2 A loads
  * and 6 broadcasts per k step. The k loop is unrolled by 4 so that each
  * line of packed A and B is prefetched exactly once (a k step of A is one
@@ -36,7 +36,7 @@ enum { A_AHEAD = 8, B_AHEAD = 16 };
 		_mm256_storeu_ps(cj + 8, c1_##j);                     \
 	} while (0)
 
-void sgemm_avx2_16x6(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc)
+void dlp_sgemm_avx2_16x6(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc)
 {
 	DECL(0); DECL(1); DECL(2); DECL(3); DECL(4); DECL(5);
 	size_t p;

@@ -1,4 +1,4 @@
-/* sgemm_avx512_32x12: 24 zmm accumulators (FMA latency 4 x 2 ports needs
+/* dlp_sgemm_avx512_32x12: 24 zmm accumulators (FMA latency 4 x 2 ports needs
  * >= 8), two A vectors loaded and 12 B values broadcast per k step, so the
  * loads stay below one per two FMAs (docs/references.md, BLIS skx blocking). */
 #include <immintrin.h>
@@ -23,7 +23,7 @@
 		_mm512_storeu_ps(cj + 16, c1_##j);                     \
 	} while (0)
 
-void sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc)
+void dlp_sgemm_avx512_32x12(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc)
 {
 	DECL(0); DECL(1); DECL(2); DECL(3); DECL(4); DECL(5);
 	DECL(6); DECL(7); DECL(8); DECL(9); DECL(10); DECL(11);

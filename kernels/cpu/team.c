@@ -30,7 +30,10 @@ struct dlp_team {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_start, cv_done;
 	unsigned gen;
-	int run_n, pending, quit;
+	/* dynamic: skip workers not started once closed; pending counts the
+	 * workers that still have to finish (all n - 1 when not dynamic, the
+	 * ones that started when dynamic). */
+	int run_n, pending, quit, dynamic, closed;
 	dlp_team_fn fn;
 	void *arg;
 	atomic_int bar_count;
@@ -77,11 +80,13 @@ static void *worker_main(void *p)
 		if (t->quit)
 			break;
 		seen = t->gen;
-		if (w->tid < t->run_n) {
+		if (w->tid < t->run_n && !t->closed) {
 			dlp_team_fn fn = t->fn;
 			void *arg = t->arg;
 			int n = t->run_n;
 
+			if (t->dynamic)
+				t->pending++;
 			pthread_mutex_unlock(&t->mu);
 			fn(arg, w->tid, n);
 			pthread_mutex_lock(&t->mu);
@@ -230,7 +235,7 @@ int dlp_team_size(const dlp_team *t)
 	return t ? t->n : 1;
 }
 
-void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg)
+static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
 {
 	if (!t || n <= 1) {
 		fn(arg, 0, 1);
@@ -242,16 +247,31 @@ void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg)
 	t->fn = fn;
 	t->arg = arg;
 	t->run_n = n;
-	t->pending = n - 1;
+	t->dynamic = dynamic;
+	t->closed = 0;
+	t->pending = dynamic ? 0 : n - 1;
 	atomic_store(&t->bar_count, 0);
 	t->gen++;
 	pthread_cond_broadcast(&t->cv_start);
 	pthread_mutex_unlock(&t->mu);
 	fn(arg, 0, n);
 	pthread_mutex_lock(&t->mu);
+	/* A worker still asleep here never reads this run's fn and arg. */
+	if (dynamic)
+		t->closed = 1;
 	while (t->pending > 0)
 		pthread_cond_wait(&t->cv_done, &t->mu);
 	pthread_mutex_unlock(&t->mu);
+}
+
+void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg)
+{
+	team_run(t, n, fn, arg, 0);
+}
+
+void dlp_team_run_dynamic(dlp_team *t, int n, dlp_team_fn fn, void *arg)
+{
+	team_run(t, n, fn, arg, 1);
 }
 
 /* Spinning: the barrier sits between packing and computing inside a GEMM,
