@@ -21,7 +21,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Library sources: the data flow probe -> kernels -> estimator, plus report/ and common/.
-LIB_SRC := $(wildcard common/*.c probe/*.c kernels/*.c kernels/*/*.c estimator/*.c report/*.c)
+LIB_SRC := $(wildcard common/*.c probe/*.c kernels/*.c kernels/*/*.c estimator/*.c report/*.c cluster/*.c)
 CLI_SRC := $(wildcard cli/*.c)
 DATA    := $(sort $(wildcard data/*.json data/*/*.json))
 # OpenCL C sources travel the same way (named kernels/opencl/NAME.cl).
@@ -64,7 +64,7 @@ FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BU
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema check-golden check-report check-fuzz fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-unit check-cli check-schema check-golden check-report check-fuzz check-cluster fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -105,6 +105,38 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
+# ---- dlprobe-cluster: the MPI binary, built with mpicc against the same
+# library when MPI is installed; plain dlprobe never links MPI. MPICC picks
+# the implementation (make dlprobe-cluster MPICC=mpicc.mpich); its objects
+# live under a folder named after it, so switching never mixes the two.
+MPICC ?= mpicc
+HAVE_MPICC := $(shell command -v $(MPICC) 2>/dev/null)
+MPI_SRC := $(wildcard cluster/mpi/*.c cli/cluster/*.c)
+MPI_DIR := $(BUILD)/mpi-$(notdir $(MPICC))
+MPI_OBJ := $(patsubst %.c,$(MPI_DIR)/%.o,$(MPI_SRC))
+CLUSTER_BIN := $(BUILD)/dlprobe-cluster
+
+$(MPI_DIR)/%.o: %.c $(CONFIG_STAMP)
+	@mkdir -p $(dir $@)
+	$(MPICC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+# the front end's output helpers and atomic writer, shared with dlprobe
+CLUSTER_CLI_OBJ := $(BUILD)/cli/output.o $(BUILD)/cli/outfile.o
+$(CLUSTER_BIN): $(MPI_OBJ) $(CLUSTER_CLI_OBJ) $(LIB) $(MPI_DIR)/.stamp
+	$(MPICC) $(LDFLAGS) $(MPI_OBJ) $(CLUSTER_CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+# relink when MPICC names another implementation than the last link used
+$(MPI_DIR)/.stamp: FORCE
+	@mkdir -p $(dir $@); echo '$(MPICC)' > $(BUILD)/mpicc.tmp; \
+	cmp -s $(BUILD)/mpicc.tmp $(BUILD)/mpicc.last || { cp $(BUILD)/mpicc.tmp $(BUILD)/mpicc.last; touch $@; }; \
+	rm -f $(BUILD)/mpicc.tmp; [ -f $@ ] || touch $@
+
+.PHONY: dlprobe-cluster FORCE
+dlprobe-cluster: $(CLUSTER_BIN)
+ifneq ($(HAVE_MPICC),)
+all: $(CLUSTER_BIN)
+endif
+
 # ---- tests ---------------------------------------------------------------
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -126,6 +158,9 @@ $(BUILD)/tests/libcuda_nosym.so: tests/fakes/fake_cuda.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared -DFAKE_CUDA_NO_NAME $< -o $@
 $(BUILD)/tests/libcublas_fake.so: tests/fakes/fake_cublas.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
+$(BUILD)/tests/libnccl_fake.so: tests/fakes/fake_nccl.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -O1 -Wall -Wextra -fPIC -shared $< -o $@
 $(BUILD)/tests/libsignal_fsync.so: tests/fakes/fake_signal_fsync.c
@@ -219,7 +254,12 @@ check-default: $(BIN) $(FAKE_LIBS)
 check-report: $(BIN) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/html_report.sh
 
-check: check-unit check-cli check-schema check-golden check-report check-fuzz check-default
+# dlprobe-cluster under mpirun (plain build only: the MPI runtimes are not
+# ASan-clean, and the suite is about the protocol, not memory).
+check-cluster: $(CLUSTER_BIN) $(FAKE_LIBS) $(BUILD)/tests/libnccl_fake.so
+	BUILD=$(BUILD) sh tests/cluster.sh
+
+check: check-unit check-cli check-schema check-golden check-report check-fuzz check-default check-cluster
 
 deps:
 	@sh scripts/deps.sh
@@ -247,11 +287,12 @@ gpu-bundle: $(BIN)
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/dlprobe
+	if [ -x $(CLUSTER_BIN) ]; then install -m 755 $(CLUSTER_BIN) $(DESTDIR)$(PREFIX)/bin/dlprobe-cluster; fi
 	install -m 644 data/dlprobe.schema.json $(DESTDIR)$(PREFIX)/share/dlprobe/
 	install -m 644 docs/dlprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/dlprobe $(DESTDIR)$(PREFIX)/bin/dlprobe-cluster $(DESTDIR)$(PREFIX)/share/man/man1/dlprobe.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/dlprobe
 
 # $(BUILD) too: a build made with BUILD=elsewhere is cleaned with the same BUILD.

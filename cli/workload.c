@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
 #include "common/decimal.h"
+#include "estimator/cluster.h"
 #include "dlprobe/json.h"
 #include "kernels/measure.h"
 
@@ -154,13 +155,16 @@ static const char *machine_label(const json_t *doc, const char *path, char *buf,
 	return buf;
 }
 
-/* Load one hardware profile: a bench file, or a catalog instance. Exit code. */
-static int load_profile(const char *what, int is_file, dlp_profile *p)
+/* Load one hardware profile: a bench file, a cluster file (c filled and p
+ * a copy of its whole-cluster profile, which c owns), or a catalog
+ * instance. Exit code. */
+static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_cluster_hw *c)
 {
 	char label[96];
 	json_t *doc;
 	int rc;
 
+	memset(c, 0, sizeof *c);
 	if (!is_file) {
 		if (dlp_profile_from_catalog(what, p))
 			return dlp_cli_usage("%s", dlp_error_message());
@@ -169,7 +173,13 @@ static int load_profile(const char *what, int is_file, dlp_profile *p)
 	doc = dlp_cli_load_document(what);
 	if (!doc)
 		return dlp_cli_usage("%s", dlp_error_message());
-	rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
+	if (dlp_doc_is_cluster(doc)) {
+		rc = dlp_cluster_hw_from_doc(doc, machine_label(doc, what, label, sizeof label), c);
+		if (rc == 0)
+			*p = c->all;
+	} else {
+		rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
+	}
 	json_decref(doc);
 	if (rc)
 		return dlp_cli_usage("%s", dlp_error_message());
@@ -252,19 +262,20 @@ static int took_measured(const dlp_estimate *e)
 }
 
 static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
-			     dlp_estimate *ests, int *loaded, const json_t *measured)
+			     dlp_cluster_hw *clusters, dlp_estimate *ests, int *loaded, const json_t *measured)
 {
 	int i, rc;
 
 	for (i = 0; i < o->n_hw; i++) {
 		dlp_train t = o->train;
 
-		rc = load_profile(o->hw[i], o->hw_is_file[i], &profiles[i]);
+		rc = load_profile(o->hw[i], o->hw_is_file[i], &profiles[i], &clusters[i]);
 		if (rc != DLP_EXIT_OK)
 			return rc;
 		(*loaded)++;
-		/* measured shapes belong to this machine's CPU: bench files only */
-		if (measured && o->hw_is_file[i] && !profiles[i].is_gpu &&
+		/* measured shapes belong to this machine's CPU: bench files only (a
+		 * cluster's profile is a copy its dlp_cluster_hw owns: left alone) */
+		if (measured && o->hw_is_file[i] && !profiles[i].is_gpu && !clusters[i].nodes &&
 		    dlp_profile_add_measured(&profiles[i], measured))
 			return dlp_cli_fail("%s", dlp_error_message());
 		t.price_override = machine_price(o, i, profiles[i].name);
@@ -282,6 +293,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 {
 	struct workload wl;
 	dlp_profile profiles[DLP_CLI_MAX_MACHINES];
+	dlp_cluster_hw clusters[DLP_CLI_MAX_MACHINES];
 	dlp_estimate *ests = NULL;
 	dlp_verdict v;
 	json_t *arr, *measured = NULL;
@@ -311,7 +323,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = dlp_cli_fail("out of memory");
 		goto out;
 	}
-	rc = estimate_machines(o, &wl, rank, profiles, ests, &loaded, measured);
+	rc = estimate_machines(o, &wl, rank, profiles, clusters, ests, &loaded, measured);
 	if (rc != DLP_EXIT_OK)
 		goto out;
 	/* the verdict names machines in the order given; the ranking comes after */
@@ -325,17 +337,32 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 	if (rank)
 		rank_estimates(ests, (size_t)o->n_hw, wl.model != NULL);
 	arr = json_array();
-	for (i = 0; i < o->n_hw; i++) {
-		json_t *ej = dlp_estimate_json(&ests[i]);
-		if (ej && measured && took_measured(&ests[i]))
-			json_object_set(ej, "measured_shapes", measured);
-		json_array_append_new(arr, ej);
-	}
 	json_object_set_new(doc, "estimates", arr);
+	for (i = 0; i < o->n_hw; i++) {
+		json_t *e = dlp_estimate_json(&ests[i]), *sc;
+		const dlp_cluster_hw *c = &clusters[ests[i].hw - profiles];
+
+		if (e && measured && took_measured(&ests[i]))
+			json_object_set(e, "measured_shapes", measured);
+		json_array_append_new(arr, e);
+		if (!e || !c->nodes)
+			continue;
+		/* a cluster entry: the same workload on one node beside it */
+		sc = dlp_cluster_scaling(c, wl.model, &wl.ds, &o->train);
+		if (!sc) {
+			rc = dlp_cli_usage("%s: %s", ests[i].hw->name, dlp_error_message());
+			goto out;
+		}
+		json_object_set_new(e, "cluster", sc);
+	}
 	rc = DLP_EXIT_OK;
 out:
-	for (i = 0; i < loaded; i++)
-		dlp_profile_free(&profiles[i]);
+	for (i = 0; i < loaded; i++) {
+		if (clusters[i].nodes)
+			dlp_cluster_hw_free(&clusters[i]);
+		else
+			dlp_profile_free(&profiles[i]);
+	}
 	free(ests);
 	json_decref(measured);
 	dlp_cli_workload_free(&wl);

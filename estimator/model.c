@@ -1007,25 +1007,14 @@ static void copy_str(char *dst, size_t n, const json_t *o, const char *key)
 	fmt(dst, n, "%s", s ? s : "");
 }
 
-dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w, int classes)
+/* The description's names, input [C, H, W], classes and vocab into m, each
+ * range-checked. */
+static int model_header(dlp_model *m, const json_t *desc)
 {
-	dlp_model *m = NULL;
-	struct build b;
 	const json_t *input = json_object_get(desc, "input");
-	const char *builder = json_string_value(json_object_get(desc, "builder"));
-	int rc = -1, dims[3];
 	size_t i;
+	int dims[3];
 
-	if (!json_is_object(desc) || !json_is_array(input) || json_array_size(input) != 3) {
-		dlp_error_set("model description needs \"input\": [C, H, W]");
-		return NULL;
-	}
-	if (!dlp_constants()) /* FLOPS() below relies on it */
-		return NULL;
-	if (!(m = calloc(1, sizeof *m))) {
-		dlp_error_set("out of memory");
-		return NULL;
-	}
 	copy_str(m->name, sizeof m->name, desc, "name");
 	copy_str(m->description, sizeof m->description, desc, "description");
 	copy_str(m->source, sizeof m->source, desc, "source");
@@ -1039,10 +1028,9 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 		const json_t *v = json_array_get(input, i);
 		long hi = i == 0 ? MAX_WIDTH : MAX_EXTENT;
 
-		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi) {
-			dlp_error_set("model %s: \"%s\" must be an integer from 1 to %ld", m->name, field[i], hi);
-			goto out;
-		}
+		if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > hi)
+			return dlp_error_set("model %s: \"%s\" must be an integer from 1 to %ld", m->name, field[i],
+					     hi);
 		dims[i] = (int)json_integer_value(v);
 	}
 	m->in_c = dims[0];
@@ -1050,10 +1038,17 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	m->in_w = dims[2];
 	if (in_range(m->name, "classes", jint(desc, "classes", 0), 0, MAX_WIDTH) ||
 	    in_range(m->name, "vocab", jint(desc, "vocab", 0), 0, MAX_WIDTH))
-		goto out;
+		return -1;
 	m->classes = (int)jint(desc, "classes", 0);
 	m->vocab = (int)jint(desc, "vocab", 0);
 	m->adjustable_input = !json_is_false(json_object_get(desc, "adjustable_input"));
+	return 0;
+}
+
+/* The caller's input and classes (> 0) over the description's, where the
+ * model allows it, held to the same bounds as the file's. */
+static int model_override(dlp_model *m, int in_c, int in_h, int in_w, int classes)
+{
 	if (m->adjustable_input) {
 		if (in_c > 0)
 			m->in_c = in_c;
@@ -1064,13 +1059,47 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	}
 	if (classes > 0 && m->classes > 0)
 		m->classes = classes;
-	/* the caller's overrides are held to the same bounds as the file's */
 	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1 || m->in_c > MAX_WIDTH || m->in_h > MAX_EXTENT ||
-	    m->in_w > MAX_EXTENT) {
-		dlp_error_set("model %s: input %dx%dx%d is not valid (channels 1 to %ld, height and width 1 to %ld)",
-			      m->name, m->in_c, m->in_h, m->in_w, MAX_WIDTH, MAX_EXTENT);
-		goto out;
+	    m->in_w > MAX_EXTENT)
+		return dlp_error_set("model %s: input %dx%dx%d is not valid (channels 1 to %ld, height and "
+				     "width 1 to %ld)", m->name, m->in_c, m->in_h, m->in_w, MAX_WIDTH, MAX_EXTENT);
+	return 0;
+}
+
+/* The model's totals: the sums over its layers. */
+static void model_totals(dlp_model *m)
+{
+	size_t i;
+
+	m->input_elems = (double)m->in_c * m->in_h * m->in_w;
+	for (i = 0; i < m->n_layers; i++) {
+		m->params += m->layers[i].params;
+		m->macs += m->layers[i].macs;
+		m->flops += m->layers[i].flops;
+		m->act_elems += m->layers[i].act_elems;
 	}
+}
+
+dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w, int classes)
+{
+	dlp_model *m = NULL;
+	struct build b;
+	const json_t *input = json_object_get(desc, "input");
+	const char *builder = json_string_value(json_object_get(desc, "builder"));
+	int rc = -1;
+
+	if (!json_is_object(desc) || !json_is_array(input) || json_array_size(input) != 3) {
+		dlp_error_set("model description needs \"input\": [C, H, W]");
+		return NULL;
+	}
+	if (!dlp_constants()) /* FLOPS() below relies on it */
+		return NULL;
+	if (!(m = calloc(1, sizeof *m))) {
+		dlp_error_set("out of memory");
+		return NULL;
+	}
+	if (model_header(m, desc) || model_override(m, in_c, in_h, in_w, classes))
+		goto out;
 	memset(&b, 0, sizeof b);
 	b.m = m;
 	b.s.c = m->in_c;
@@ -1101,13 +1130,7 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 		rc = loss(&b);
 	if (rc)
 		goto out;
-	m->input_elems = (double)m->in_c * m->in_h * m->in_w;
-	for (i = 0; i < m->n_layers; i++) {
-		m->params += m->layers[i].params;
-		m->macs += m->layers[i].macs;
-		m->flops += m->layers[i].flops;
-		m->act_elems += m->layers[i].act_elems;
-	}
+	model_totals(m);
 out:
 	if (rc) {
 		dlp_model_free(m);

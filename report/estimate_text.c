@@ -416,6 +416,36 @@ static void details(FILE *f, const json_t *e)
 
 /* The verdict of a workload: the scenario's (its "workload" key), or the
  * document's only one. */
+/* Cluster entries (estimate --hw cluster.json): the same run on one node, and
+ * how well the nodes scale. */
+static void cluster_lines(FILE *f, const struct group *g)
+{
+	size_t i;
+	char a[24], b[24], c1[24], line[400], inside[48];
+
+	for (i = 0; i < g->n; i++) {
+		const json_t *c = json_object_get(g->ests[i], "cluster");
+
+		if (!json_is_object(c))
+			continue;
+		inside[0] = '\0';
+		if (isfinite(dlp_json_num(c, "intra_node_busbw_gbps")))
+			snprintf(inside, sizeof inside, ", %.3g GB/s inside nodes", dlp_json_num(c, "intra_node_busbw_gbps"));
+		snprintf(line, sizeof line,
+			 "cluster %s: %s vs %s on one node, speedup %.2fx, scaling efficiency %.0f%%; all-reduce "
+			 "(hierarchical) %s per step at busbw %.3g GB/s across nodes%s",
+			 str(json_object_get(g->ests[i], "hardware"), "name"),
+			 dlp_report_duration(dlp_json_num(c, "cluster_train_s"), a, sizeof a),
+			 dlp_report_duration(dlp_json_num(c, "one_node_train_s"), b, sizeof b),
+			 dlp_json_num(c, "speedup"), 100 * dlp_json_num(c, "scaling_efficiency"),
+			 dlp_report_duration(dlp_json_num(c, "allreduce_s_per_step"), c1, sizeof c1),
+			 dlp_json_num(c, "inter_node_busbw_gbps"), inside);
+		fputs("  ", f);
+		dlp_report_wrap(f, line, 2, 4, WIDTH);
+		notes(f, json_object_get(c, "flags"), "    ");
+	}
+}
+
 static const json_t *verdict_for(const json_t *doc, const char *workload)
 {
 	const json_t *v = json_object_get(doc, "verdict"), *x;
@@ -476,6 +506,7 @@ int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_styl
 			fprintf(out, "%s%s%s\n", st->bold, g[k].workload, st->reset);
 		}
 		table(out, &g[k], st);
+		cluster_lines(out, &g[k]);
 		verdict(out, v, st);
 		if (st->verbose) {
 			fputs("details\n", out);

@@ -102,17 +102,27 @@ static double intensity(const json_t *r, int dt)
 	return 2 * m * n * k / (sz * (m * k + k * n + m * n));
 }
 
-static int roofline(FILE *out, const char *backend, const json_t *dev)
+/* What a device's results give the roofline: the roofs (peak per dtype,
+ * bandwidth) and the extent of its GEMM points. */
+struct roof_data {
+	double peak[DLP_NDTYPE], bw, imin, imax, gmin, gmax;
+	int has_peak[DLP_NDTYPE], npts;
+};
+
+/* The frame every mark is placed in: log axes over a w x h plot area. */
+struct plot {
+	struct axis ax, ay;
+	double w, h;
+};
+
+/* Fill *rd from dev's results; returns the number of GEMM points. */
+static int roof_scan(const json_t *dev, struct roof_data *rd)
 {
 	const json_t *r;
-	int has_peak[DLP_NDTYPE] = { 0 }, n_used = 0;
-	double used[DLP_NDTYPE];
-	double peak[DLP_NDTYPE] = { 0 }, bw = 0, imin = INFINITY, imax = 0, gmin = INFINITY, gmax = 0;
-	int npts = 0, d;
 	size_t i;
-	struct axis ax, ay;
-	const double w = PLOT_W - PAD_L - 20, h = PLOT_H - PAD_B - 20;
 
+	memset(rd, 0, sizeof *rd);
+	rd->imin = rd->gmin = INFINITY;
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		const char *k = str(r, "kernel");
 		int dt = dlp_dtype_parse(str(r, "dtype"));
@@ -120,21 +130,21 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 
 		if (strcmp(str(r, "status"), "ok"))
 			continue;
-		if (!strcmp(k, DLP_KERNEL_FMA_PEAK) && dt >= 0 && isfinite(g) && g > peak[dt]) {
-			peak[dt] = g;
-			has_peak[dt] = 1;
+		if (!strcmp(k, DLP_KERNEL_FMA_PEAK) && dt >= 0 && isfinite(g) && g > rd->peak[dt]) {
+			rd->peak[dt] = g;
+			rd->has_peak[dt] = 1;
 		}
-		if ((!strncmp(k, "stream_", 7) || !strcmp(k, DLP_KERNEL_D2D)) && isfinite(b) && b > bw)
-			bw = b;
+		if ((!strncmp(k, "stream_", 7) || !strcmp(k, DLP_KERNEL_D2D)) && isfinite(b) && b > rd->bw)
+			rd->bw = b;
 		if (!strcmp(k, DLP_KERNEL_GEMM) && dt >= 0 && isfinite(g) && g > 0 && isfinite(intensity(r, dt))) {
-			imin = fmin(imin, intensity(r, dt));
-			imax = fmax(imax, intensity(r, dt));
-			gmin = fmin(gmin, g);
-			gmax = fmax(gmax, g);
-			npts++;
+			rd->imin = fmin(rd->imin, intensity(r, dt));
+			rd->imax = fmax(rd->imax, intensity(r, dt));
+			rd->gmin = fmin(rd->gmin, g);
+			rd->gmax = fmax(rd->gmax, g);
+			rd->npts++;
 		}
 	}
-	if (npts == 0)
+	if (rd->npts == 0)
 		return 0;
 	/* no FMA peak for a dtype (GPU benches have none): the best GEMM
 	 * measured stands in, drawn dashed and named so */
@@ -142,31 +152,29 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 		int dt = dlp_dtype_parse(str(r, "dtype"));
 		double g = dlp_json_num(r, "rate_gflops");
 
-		if (dt >= 0 && !has_peak[dt] && !strcmp(str(r, "status"), "ok") && !strcmp(str(r, "kernel"), DLP_KERNEL_GEMM) &&
-		    isfinite(g) && g > peak[dt])
-			peak[dt] = g;
+		if (dt >= 0 && !rd->has_peak[dt] && !strcmp(str(r, "status"), "ok") && !strcmp(str(r, "kernel"), DLP_KERNEL_GEMM) &&
+		    isfinite(g) && g > rd->peak[dt])
+			rd->peak[dt] = g;
 	}
-	for (d = 0; d < DLP_NDTYPE; d++)
-		gmax = fmax(gmax, peak[d]);
-	if (bw > 0)
-		gmin = fmin(gmin, bw * imin / 4);
-	ax = log_axis(imin / 4, imax * 4);
-	ay = log_axis(gmin, gmax * 1.5);
-	fprintf(out, "<h3>Roofline: %s ", backend);
-	esc(out, str(dev, "name"));
-	fprintf(out, "</h3>\n<svg class=\"roofline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", PLOT_W, PLOT_H,
-		PLOT_W, PLOT_H);
-	fprintf(out, "<g transform=\"translate(%d,20)\">\n", PAD_L);
-	for (d = (int)ax.lo; d <= (int)ax.hi; d++) {
+	return rd->npts;
+}
+
+/* Decade grid lines with their labels, and the two axes with their titles. */
+static void roof_frame(FILE *out, const struct plot *p)
+{
+	const double w = p->w, h = p->h;
+	int d;
+
+	for (d = (int)p->ax.lo; d <= (int)p->ax.hi; d++) {
 		char b[16];
-		double x = lx(&ax, pow(10, d), w);
+		double x = lx(&p->ax, pow(10, d), w);
 		decade_label(b, sizeof b, d);
 		fprintf(out, "<line class=\"grid\" x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%.1f\"/><text x=\"%.1f\" y=\"%.1f\" "
 			"text-anchor=\"middle\">%s</text>\n", x, x, h, x, h + 14, b);
 	}
-	for (d = (int)ay.lo; d <= (int)ay.hi; d++) {
+	for (d = (int)p->ay.lo; d <= (int)p->ay.hi; d++) {
 		char b[16];
-		double y = h - lx(&ay, pow(10, d), h);
+		double y = h - lx(&p->ay, pow(10, d), h);
 		decade_label(b, sizeof b, d);
 		fprintf(out, "<line class=\"grid\" x1=\"0\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/><text x=\"-6\" y=\"%.1f\" "
 			"text-anchor=\"end\">%s</text>\n", y, w, y, y + 4, b);
@@ -176,39 +184,57 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">arithmetic intensity (FLOP/byte)</text>\n", w / 2,
 		h + 32);
 	fprintf(out, "<text transform=\"rotate(-90)\" x=\"%.1f\" y=\"-52\" text-anchor=\"middle\">GFLOP/s</text>\n", -h / 2);
-	/* the roofs: measured peak per dtype, capped by the measured bandwidth */
+}
+
+/* The roofs: measured peak per dtype, capped by the measured bandwidth. */
+static void roof_lines(FILE *out, const struct roof_data *rd, const struct plot *p)
+{
+	const struct axis *ax = &p->ax, *ay = &p->ay;
+	const double w = p->w, h = p->h, bw = rd->bw;
+	double used[DLP_NDTYPE];
+	int n_used = 0, d;
+
 	for (d = 0; d < DLP_NDTYPE; d++) {
+		const double pk = rd->peak[d];
 		double ridge, x0, y0, ly;
 		char rb[32];
 		int u;
 
-		if (peak[d] <= 0)
+		if (pk <= 0)
 			continue;
-		ridge = bw > 0 ? peak[d] / bw : pow(10, ax.lo);
-		x0 = pow(10, ax.lo);
-		y0 = bw > 0 ? fmax(bw * x0, pow(10, ay.lo)) : peak[d];
+		ridge = bw > 0 ? pk / bw : pow(10, ax->lo);
+		x0 = pow(10, ax->lo);
+		y0 = bw > 0 ? fmax(bw * x0, pow(10, ay->lo)) : pk;
 		if (bw > 0 && ridge > x0)
 			fprintf(out, "<polyline class=\"roof\" stroke=\"%s\"%s points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n",
-				dtype_color[d], has_peak[d] ? "" : " stroke-dasharray=\"6 4\"", lx(&ax, y0 / bw, w), h - lx(&ay, y0, h), lx(&ax, ridge, w),
-				h - lx(&ay, peak[d], h), w, h - lx(&ay, peak[d], h));
+				dtype_color[d], rd->has_peak[d] ? "" : " stroke-dasharray=\"6 4\"", lx(ax, y0 / bw, w),
+				h - lx(ay, y0, h), lx(ax, ridge, w), h - lx(ay, pk, h), w, h - lx(ay, pk, h));
 		else
 			fprintf(out, "<polyline class=\"roof\" stroke=\"%s\"%s points=\"0,%.1f %.1f,%.1f\"/>\n", dtype_color[d],
-				has_peak[d] ? "" : " stroke-dasharray=\"6 4\"",
-				h - lx(&ay, peak[d], h), w, h - lx(&ay, peak[d], h));
+				rd->has_peak[d] ? "" : " stroke-dasharray=\"6 4\"",
+				h - lx(ay, pk, h), w, h - lx(ay, pk, h));
 		/* labels of roofs at about one height stack instead of overlapping */
-		ly = h - lx(&ay, peak[d], h) - 4;
+		ly = h - lx(ay, pk, h) - 4;
 		for (u = 0; u < n_used; u++)
 			if (fabs(used[u] - ly) < 12)
 				ly = used[u] - 12, u = -1;
 		used[n_used++] = ly;
 		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s %s %s</text>\n", w - 4, ly,
-			dlp_dtype_name(d), has_peak[d] ? "peak" : "best GEMM", rate(peak[d], "FLOP/s", rb, sizeof rb));
+			dlp_dtype_name(d), rd->has_peak[d] ? "peak" : "best GEMM", rate(pk, "FLOP/s", rb, sizeof rb));
 	}
 	if (bw > 0) {
 		char rb[32];
 		fprintf(out, "<text x=\"4\" y=\"%.1f\">memory %s</text>\n",
-			h - lx(&ay, fmax(bw * pow(10, ax.lo), pow(10, ay.lo)), h) - 6, rate(bw, "B/s", rb, sizeof rb));
+			h - lx(ay, fmax(bw * pow(10, ax->lo), pow(10, ay->lo)), h) - 6, rate(bw, "B/s", rb, sizeof rb));
 	}
+}
+
+/* One point per verified GEMM result; the vendor library's are faint. */
+static void roof_points(FILE *out, const json_t *dev, const struct plot *p)
+{
+	const json_t *r;
+	size_t i;
+
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		int dt = dlp_dtype_parse(str(r, "dtype"));
 		double g = dlp_json_num(r, "rate_gflops");
@@ -219,15 +245,44 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 			continue;
 		fprintf(out, "<circle class=\"pt\" data-dtype=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\" "
 			"stroke=\"#222\" fill-opacity=\"%s\"><title>%s %s %.0fx%.0fx%.0f: %.4g GFLOP/s</title></circle>\n",
-			dlp_dtype_name(dt), lx(&ax, intensity(r, dt), w), h - lx(&ay, g, h), dtype_color[dt],
+			dlp_dtype_name(dt), lx(&p->ax, intensity(r, dt), p->w), p->h - lx(&p->ay, g, p->h), dtype_color[dt],
 			own ? "0.9" : "0.2", dlp_dtype_name(dt), own ? "dlprobe" : str(r, "impl"), dlp_json_num(r, "m"),
 			dlp_json_num(r, "n"), dlp_json_num(r, "k"), g);
 	}
+}
+
+/* A device's roofline and its legend; returns the number of GEMM points
+ * (0: nothing drawn). */
+static int roofline(FILE *out, const char *backend, const json_t *dev)
+{
+	struct roof_data rd;
+	struct plot p = { .w = PLOT_W - PAD_L - 20, .h = PLOT_H - PAD_B - 20 };
+	double gmin, gmax;
+	int d;
+
+	if (roof_scan(dev, &rd) == 0)
+		return 0;
+	gmin = rd.gmin;
+	gmax = rd.gmax;
+	for (d = 0; d < DLP_NDTYPE; d++)
+		gmax = fmax(gmax, rd.peak[d]);
+	if (rd.bw > 0)
+		gmin = fmin(gmin, rd.bw * rd.imin / 4);
+	p.ax = log_axis(rd.imin / 4, rd.imax * 4);
+	p.ay = log_axis(gmin, gmax * 1.5);
+	fprintf(out, "<h3>Roofline: %s ", backend);
+	esc(out, str(dev, "name"));
+	fprintf(out, "</h3>\n<svg class=\"roofline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", PLOT_W, PLOT_H,
+		PLOT_W, PLOT_H);
+	fprintf(out, "<g transform=\"translate(%d,20)\">\n", PAD_L);
+	roof_frame(out, &p);
+	roof_lines(out, &rd, &p);
+	roof_points(out, dev, &p);
 	fputs("</g></svg>\n<p class=\"legend\">", out);
 	for (d = 0; d < DLP_NDTYPE; d++)
 		fprintf(out, "<span><i class=\"sw\" style=\"background:%s\"></i>%s</span>", dtype_color[d], dlp_dtype_name(d));
 	fputs("<span>filled: dlprobe's kernels; faint: the vendor library</span></p>\n", out);
-	return npts;
+	return rd.npts;
 }
 
 /* ---- scenarios ------------------------------------------------------------- */

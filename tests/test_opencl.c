@@ -18,13 +18,15 @@ static const dlp_budget tiny = { .warmups = 0, .budget_s = 0.002, .min_samples =
 
 struct fx {
 	dlp_ocl_dev d;
-	cl_program gemm[3], mem;
+	cl_program gemm[DLP_NDTYPE], mem; /* by dtype: fp32, fp64, fp16 built */
 };
 
 static int setup(void **state)
 {
 	static struct fx f;
-	static const char *const opts[] = { "", "-DDLP_FP64", "-DDLP_FP16" };
+	static const char *const opts[DLP_NDTYPE] = {
+		[DLP_FP32] = "", [DLP_FP64] = "-DDLP_FP64", [DLP_FP16] = "-DDLP_FP16",
+	};
 	cl_platform_id p;
 	cl_device_id id;
 	cl_uint np = 0;
@@ -37,8 +39,8 @@ static int setup(void **state)
 		return 0;
 	if (dlp_ocl_dev_open(&f.d, p, id) != 0)
 		return -1;
-	for (i = 0; i < 3; i++) {
-		if (i == 1 && !f.d.fp64)
+	for (i = 0; i < DLP_NDTYPE; i++) {
+		if (!opts[i] || (i == DLP_FP64 && !f.d.fp64))
 			continue;
 		if (dlp_ocl_build(&f.d, "kernels/opencl/gemm.cl", opts[i], &f.gemm[i], NULL) != 0)
 			return -1;
@@ -56,7 +58,7 @@ static int teardown(void **state)
 
 	if (!f)
 		return 0;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < DLP_NDTYPE; i++)
 		if (f->gemm[i])
 			clReleaseProgram(f->gemm[i]);
 	if (f->mem)
@@ -114,8 +116,8 @@ static void test_gemm_every_kind_fp32(void **state)
 
 	NEED_DEVICE(state);
 	for (i = 0; dlp_ocl_gemm_kinds[i].kernel; i++) {
-		json_t *r = dlp_ocl_gemm(&f->d, f->gemm[DLP_OCL_FP32], &dlp_ocl_gemm_kinds[i],
-					 DLP_OCL_FP32, 128, &tiny, 1, NULL);
+		json_t *r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP32], &dlp_ocl_gemm_kinds[i],
+					 DLP_FP32, 128, &tiny, 1, NULL);
 
 		assert_non_null(r);
 		assert_ok_rate(r, "rate_gflops");
@@ -133,15 +135,15 @@ static void test_gemm_fp64_fp16(void **state)
 
 	NEED_DEVICE(state);
 	for (i = 0; dlp_ocl_gemm_kinds[i].kernel; i++) {
-		r = dlp_ocl_gemm(&f->d, f->gemm[DLP_OCL_FP16], &dlp_ocl_gemm_kinds[i],
-				 DLP_OCL_FP16, 128, &tiny, 1, NULL);
+		r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP16], &dlp_ocl_gemm_kinds[i],
+				 DLP_FP16, 128, &tiny, 1, NULL);
 		assert_ok_rate(r, "rate_gflops");
 		assert_string_equal(json_string_value(json_object_get(r, "dtype")), "fp16");
 		json_decref(r);
-		if (!f->gemm[DLP_OCL_FP64])
+		if (!f->gemm[DLP_FP64])
 			continue;
-		r = dlp_ocl_gemm(&f->d, f->gemm[DLP_OCL_FP64], &dlp_ocl_gemm_kinds[i],
-				 DLP_OCL_FP64, 128, &tiny, 1, NULL);
+		r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP64], &dlp_ocl_gemm_kinds[i],
+				 DLP_FP64, 128, &tiny, 1, NULL);
 		assert_ok_rate(r, "rate_gflops");
 		assert_true(json_number_value(json_object_get(r, "max_rel_err")) < 1e-12);
 		json_decref(r);
@@ -154,7 +156,7 @@ static void test_gemm_shape_not_multiple_is_skipped(void **state)
 	json_t *r;
 
 	NEED_DEVICE(state);
-	r = dlp_ocl_gemm(&f->d, f->gemm[0], &dlp_ocl_gemm_kinds[0], DLP_OCL_FP32, 40, &tiny, 1,
+	r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP32], &dlp_ocl_gemm_kinds[0], DLP_FP32, 40, &tiny, 1,
 			 NULL);
 	assert_string_equal(status(r), "skipped");
 	assert_non_null(strstr(reason(r), "multiple"));
@@ -169,7 +171,7 @@ static void test_tune_records_choice(void **state)
 	int chosen;
 
 	NEED_DEVICE(state);
-	chosen = dlp_ocl_gemm_tune(&f->d, f->gemm[0], DLP_OCL_FP32, 64, &tiny, &t);
+	chosen = dlp_ocl_gemm_tune(&f->d, f->gemm[DLP_FP32], DLP_FP32, 64, &tiny, &t);
 	assert_true(chosen >= 0);
 	assert_non_null(t);
 	cands = json_object_get(t, "candidates");
@@ -190,18 +192,18 @@ static void test_invalid_work_group(void **state)
 	json_t *r;
 
 	NEED_DEVICE(state);
-	r = dlp_ocl_gemm(&f->d, f->gemm[0], &bad, DLP_OCL_FP32, 64, &tiny, 0, NULL);
+	r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP32], &bad, DLP_FP32, 64, &tiny, 0, NULL);
 	assert_string_equal(status(r), "error");
 	assert_non_null(strstr(reason(r), "CL_INVALID_WORK_GROUP_SIZE"));
 	assert_false(json_is_true(json_object_get(r, "verified")));
 	json_decref(r);
 
 	huge.lx = f->d.max_wg * 2;
-	r = dlp_ocl_gemm(&f->d, f->gemm[0], &huge, DLP_OCL_FP32, 64, &tiny, 1, NULL);
+	r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP32], &huge, DLP_FP32, 64, &tiny, 1, NULL);
 	assert_string_equal(status(r), "skipped");
 	assert_non_null(strstr(reason(r), "CL_DEVICE_MAX_WORK_GROUP_SIZE"));
 	json_decref(r);
-	r = dlp_ocl_gemm(&f->d, f->gemm[0], &huge, DLP_OCL_FP32, 64, &tiny, 0,
+	r = dlp_ocl_gemm(&f->d, f->gemm[DLP_FP32], &huge, DLP_FP32, 64, &tiny, 0,
 			 NULL);
 	assert_string_equal(status(r), "error");
 	assert_non_null(strstr(reason(r), "CL_INVALID_WORK_"));

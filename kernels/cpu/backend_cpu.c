@@ -22,11 +22,6 @@ void dlp_cpu_note(struct cpu *c, const char *fmt, ...)
 	c->o->progress(c->o->progress_user, buf);
 }
 
-const char *dlp_cpu_dtype_name(int dt)
-{
-	return dt == F64 ? "fp64" : dt >= BF16 ? "bf16" : "fp32";
-}
-
 void dlp_cpu_set_int(json_t *r, const char *key, long long v)
 {
 	json_object_set_new(r, key, dlp_json_count(v));

@@ -83,7 +83,7 @@ static int blas_headroom(const struct cpu *c, char *why, size_t len)
 
 	for (i = 0; i < dlp_cpu_nshapes; i++) {
 		const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
-		long long es = sh->f64 == F64 ? 8 : 4, b;
+		long long es = (long long)dlp_dtype_size(sh->dt), b;
 
 		if (!sh->blas || !(dlp_cpu_shape_runs(c, sh, 0) || dlp_cpu_shape_runs(c, sh, 1)))
 			continue;
@@ -156,7 +156,7 @@ static int blas_child(void *arg, void *buf, size_t cap, size_t *len)
 			const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
 
 			if (sh->blas && dlp_cpu_shape_runs(c, sh, t))
-				json_array_append_new(res, dlp_cpu_gemm_one(c, sh->f64, dlp_cpu_isa_best(),
+				json_array_append_new(res, dlp_cpu_gemm_one(c, sh->dt, 0, dlp_cpu_isa_best(),
 									    t ? c->T : 1, sh->m, sh->n, sh->k,
 									    b, NULL));
 		}
@@ -199,7 +199,7 @@ static json_t *own_for(const struct cpu *c, size_t idx)
 				const char *k = json_string_value(json_object_get(r, "kernel"));
 
 				if (impl && !strcmp(impl, "dlprobe") && ri && !strcmp(ri, isa) && k &&
-				    !strcmp(k, DLP_KERNEL_GEMM) && dt && !strcmp(dt, dlp_cpu_dtype_name(sh->f64)) &&
+				    !strcmp(k, DLP_KERNEL_GEMM) && dt && !strcmp(dt, dlp_dtype_name(sh->dt)) &&
 				    json_integer_value(json_object_get(r, "m")) == (json_int_t)sh->m &&
 				    json_integer_value(json_object_get(r, "n")) == (json_int_t)sh->n &&
 				    json_integer_value(json_object_get(r, "k")) == (json_int_t)sh->k &&

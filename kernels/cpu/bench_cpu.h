@@ -8,12 +8,9 @@
 
 #include <jansson.h>
 
+#include "dlprobe/bench.h"
 #include "kernels/backend.h"
 #include "kernels/cpu/cpu.h"
-
-/* GEMM data types: fp32, fp64, bf16 in / fp32 out on AVX512_BF16, and the
- * same on AMX tiles. */
-enum { F32 = 0, F64 = 1, BF16 = 2, AMX = 3 };
 
 /* The GEMM inputs of the last shape (bench_gemm.c reuses them). */
 struct cpu_mats {
@@ -42,7 +39,6 @@ struct cpu {
 
 /* A progress line (nothing when the caller asked for none). */
 void dlp_cpu_note(struct cpu *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *dlp_cpu_dtype_name(int dt);
 /* A result's rate_gflops, NaN when it has none. */
 double dlp_cpu_rate_of(const json_t *r);
 /* One FMA peak run (bf16: VDPBF16PS chains); fills c->peak / c->peak_bf16. */
@@ -64,9 +60,11 @@ void dlp_cpu_hist_all(struct cpu *c);
 void dlp_cpu_vec_all(struct cpu *c);
 
 /* One verified, timed GEMM: dlprobe's (blas NULL; bl its blocking) or the
- * BLAS's at the same shape. f64 is F32, F64, BF16 or AMX. */
-json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, size_t m, size_t n,
-			 size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl);
+ * BLAS's at the same shape. dt is DLP_FP32, DLP_FP64 or DLP_BF16 (bf16 in,
+ * fp32 out); amx runs a bf16 GEMM on AMX tiles instead of AVX512_BF16 (the
+ * same dtype, another kernel: isa and bl are then unused). */
+json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa isa, int threads,
+			 size_t m, size_t n, size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl);
 
 /* Free the kept GEMM inputs (done when the GEMMs are over). */
 void dlp_cpu_mats_free(struct cpu *c);
@@ -76,7 +74,8 @@ void dlp_cpu_mats_free(struct cpu *c);
 enum { SH_ALL = 0, SH_BOTH = 1, SH_BOTH_FULL = 2 };
 struct dlp_cpu_shape {
 	size_t m, n, k;
-	int full_only, threads, blas, f64;
+	int full_only, threads, blas;
+	enum dlp_dtype dt;        /* DLP_FP32 or DLP_FP64 */
 };
 extern const struct dlp_cpu_shape dlp_cpu_shapes[];
 extern const size_t dlp_cpu_nshapes;

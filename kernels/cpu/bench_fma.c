@@ -114,7 +114,8 @@ void dlp_cpu_fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int 
 {
 	struct fma_rep r = { .c = c, .isa = isa, .f64 = f64, .threads = threads, .bf16 = bf16,
 			     .iters = 1000000 };
-	json_t *res = dlp_result_new(DLP_KERNEL_FMA_PEAK, "dlprobe", bf16 ? "bf16" : dlp_cpu_dtype_name(f64));
+	const char *dtn = dlp_dtype_name(bf16 ? DLP_BF16 : f64 ? DLP_FP64 : DLP_FP32);
+	json_t *res = dlp_result_new(DLP_KERNEL_FMA_PEAK, "dlprobe", dtn);
 	const char *isan = bf16 ? "avx512_bf16" : dlp_cpu_isa_name(isa);
 	dlp_stats s = { 0 };
 	double work = 0, computed = NAN, lo, hi;
@@ -122,7 +123,7 @@ void dlp_cpu_fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int 
 
 	json_object_set_new(res, "isa", json_string(isan));
 	dlp_cpu_set_int(res, "threads", threads);
-	dlp_cpu_note(c, "cpu: fma peak %s %s %d thread(s)", isan, bf16 ? "bf16" : dlp_cpu_dtype_name(f64), threads);
+	dlp_cpu_note(c, "cpu: fma peak %s %s %d thread(s)", isan, dtn, threads);
 	r.flops = calloc((size_t)threads, sizeof *r.flops);
 	r.sink = calloc((size_t)threads, sizeof *r.sink);
 	if (!r.flops || !r.sink) {

@@ -14,7 +14,8 @@ struct gemm_rep {
 	dlp_gemm_plan *plan;
 	dlp_amx_plan *amx;
 	dlp_blas *blas;
-	int f64;  /* the data type: F32, F64, BF16 or AMX */
+	enum dlp_dtype dt;
+	int use_amx;  /* bf16 on AMX tiles (g->amx) instead of g->plan */
 	size_t m, n, k;
 	void *a, *b, *c;
 };
@@ -24,17 +25,18 @@ static int gemm_rep_fn(void *ctx, double *e)
 	struct gemm_rep *g = ctx;
 
 	if (g->blas)
-		return g->f64 ? dlp_blas_dgemm(g->blas, g->m, g->n, g->k, g->a, g->b, g->c)
+		return g->dt == DLP_FP64 ? dlp_blas_dgemm(g->blas, g->m, g->n, g->k, g->a, g->b, g->c)
 			      : dlp_blas_sgemm(g->blas, g->m, g->n, g->k, g->a, g->b, g->c);
-	switch (g->f64) {
-	case F64:
+	if (g->use_amx) {
+		dlp_amx_sbgemm(g->amx, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
+		return 0;
+	}
+	switch (g->dt) {
+	case DLP_FP64:
 		dlp_dgemm(g->plan, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
 		break;
-	case BF16:
+	case DLP_BF16:
 		dlp_sbgemm(g->plan, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
-		break;
-	case AMX:
-		dlp_amx_sbgemm(g->amx, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
 		break;
 	default:
 		dlp_sgemm(g->plan, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
@@ -68,13 +70,13 @@ static double gemm_check(const struct gemm_rep *g)
 		/* bf16: the reference multiplies the same bf16 values, so only
 		 * the fp32 accumulation is judged, not the input rounding. */
 		for (p = 0; p < g->k; p++)
-			ref += g->f64 == F64 ? ((const double *)g->a)[i + p * g->m] *
+			ref += g->dt == DLP_FP64 ? ((const double *)g->a)[i + p * g->m] *
 					       ((const double *)g->b)[p + j * g->k]
-			     : g->f64 >= BF16 ? (double)dlp_bf16_to_f32(((const uint16_t *)g->a)[i + p * g->m]) *
+			     : g->dt == DLP_BF16 ? (double)dlp_bf16_to_f32(((const uint16_t *)g->a)[i + p * g->m]) *
 						(double)dlp_bf16_to_f32(((const uint16_t *)g->b)[p + j * g->k])
 			     : (double)((const float *)g->a)[i + p * g->m] *
 			       (double)((const float *)g->b)[p + j * g->k];
-		got = g->f64 == F64 ? ((const double *)g->c)[i + j * g->m] : ((const float *)g->c)[i + j * g->m];
+		got = g->dt == DLP_FP64 ? ((const double *)g->c)[i + j * g->m] : ((const float *)g->c)[i + j * g->m];
 		e = fabs(got - ref) / (fabs(ref) + sqrt((double)g->k));
 		if (isnan(e))
 			return INFINITY;
@@ -156,26 +158,26 @@ void dlp_cpu_mats_free(struct cpu *c)
 	memset(&c->mats, 0, sizeof c->mats);
 }
 
-json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, size_t m,
-			size_t n, size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl)
+json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa isa, int threads,
+			size_t m, size_t n, size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl)
 {
-	const size_t es = f64 == F64 ? 8 : f64 >= BF16 ? 2 : 4, esc = f64 == F64 ? 8 : 4;
-	struct gemm_rep g = { .blas = blas, .f64 = f64, .m = m, .n = n, .k = k };
-	json_t *res = dlp_result_new(DLP_KERNEL_GEMM, blas ? "blas" : "dlprobe", dlp_cpu_dtype_name(f64));
+	const size_t es = dlp_dtype_size(dt), esc = dt == DLP_FP64 ? 8 : 4;
+	struct gemm_rep g = { .blas = blas, .dt = dt, .use_amx = amx, .m = m, .n = n, .k = k };
+	json_t *res = dlp_result_new(DLP_KERNEL_GEMM, blas ? "blas" : "dlprobe", dlp_dtype_name(dt));
 	dlp_stats s = { 0 };
 	dlp_budget bud;
-	double err, tol = f64 == F64 ? 1e-12 : f64 >= BF16 ? BF16_TOL : 1e-4, peak, pct;
+	double err, tol = dt == DLP_FP64 ? 1e-12 : dt == DLP_BF16 ? BF16_TOL : 1e-4, peak, pct;
 
 	json_object_set_new(res, "isa", blas ? json_null()
-					     : json_string(f64 == AMX ? "amx"
-							   : f64 == BF16 ? "avx512_bf16"
+					     : json_string(amx ? "amx"
+							   : dt == DLP_BF16 ? "avx512_bf16"
 							   : dlp_cpu_isa_name(isa)));
 	dlp_cpu_set_int(res, "m", (long long)m);
 	dlp_cpu_set_int(res, "n", (long long)n);
 	dlp_cpu_set_int(res, "k", (long long)k);
 	dlp_cpu_set_int(res, "threads", threads);
 	dlp_cpu_note(c, "cpu: %s %s %zux%zux%zu %d thread(s)", blas ? "blas" : "dlprobe",
-	     f64 == F64 ? "dgemm" : f64 == AMX ? "sbgemm amx" : f64 == BF16 ? "sbgemm" : "sgemm",
+	     dt == DLP_FP64 ? "dgemm" : amx ? "sbgemm amx" : dt == DLP_BF16 ? "sbgemm" : "sgemm",
 	     m, n, k, threads);
 	mats_get(c, es, m, n, k, &g.a, &g.b);
 	g.c = dlp_cpu_alloc(m * n * esc);
@@ -187,7 +189,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 		/* Without thread control the BLAS runs on its own count: the result
 		 * says so (threads null) instead of claiming `threads`. */
 		dlp_cpu_blas_threads(blas, threads, res);
-	} else if (f64 == AMX) {
+	} else if (amx) {
 		/* KC 512 (16 tile steps), MC 256 x KC in L2, NC 1024: a guess
 		 * from the Sapphire Rapids caches (2 MiB L2), not tuned here. */
 		g.amx = dlp_amx_plan_new(dlp_sbgemm_amx_32x32, 512, 256, 1024);
@@ -197,7 +199,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 		}
 		json_object_set_new(res, "variant", json_string("sbgemm_amx_32x32"));
 	} else {
-		g.plan = dlp_gemm_plan_new(isa, f64 == BF16 ? 2 : (int)es, bl, c->team, threads);
+		g.plan = dlp_gemm_plan_new(isa, (int)es, bl, c->team, threads);
 		if (!g.plan) {
 			dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 			goto out;
@@ -226,9 +228,9 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, int f64, dlp_cpu_isa isa, int threads, s
 	dlp_result_set_stats(res, &s, DLP_RATE_GFLOPS, 2e-9 * (double)m * (double)n * (double)k);
 	/* bf16 against the measured VDPBF16PS peak; AMX has no measured peak. */
 	/* A BLAS on an unknown thread count has no peak to compare with. */
-	peak = f64 == AMX || json_is_null(json_object_get(res, "threads")) ? 0
-	     : f64 == BF16 ? c->peak_bf16[threads > 1]
-	     : c->peak[blas ? dlp_cpu_isa_best() : isa][f64][threads > 1];
+	peak = amx || json_is_null(json_object_get(res, "threads")) ? 0
+	     : dt == DLP_BF16 ? c->peak_bf16[threads > 1]
+	     : c->peak[blas ? dlp_cpu_isa_best() : isa][dt == DLP_FP64][threads > 1];
 	pct = peak > 0 ? 100.0 * (2e-9 * m * n * k / s.median_s) / peak : NAN;
 	json_object_set_new(res, "pct_of_measured_peak", dlp_json_real(pct));
 	/* Above 100% the peak loop itself was slowed (a shared machine): say so
@@ -250,21 +252,21 @@ out:
 /* Square sizes and the training shapes docs/references.md lists (DeepBench
  * gemm_problems.h, LLM layers), skinny batch-sized ones included. */
 const struct dlp_cpu_shape dlp_cpu_shapes[] = {
-	{ 256, 256, 256, 0, SH_ALL, 0, F32 },
-	{ 512, 512, 512, 0, SH_ALL, 0, F32 },
-	{ 1024, 1024, 1024, 0, SH_BOTH, 1, F32 },
-	{ 2048, 2048, 2048, 0, SH_BOTH_FULL, 1, F32 },
-	{ 1760, 64, 1760, 0, SH_ALL, 1, F32 },      /* DeepBench, batch-sized N */
-	{ 4096, 16, 4096, 1, SH_ALL, 1, F32 },      /* decode-like skinny */
-	{ 2560, 128, 2560, 1, SH_ALL, 1, F32 },
+	{ 256, 256, 256, 0, SH_ALL, 0, DLP_FP32 },
+	{ 512, 512, 512, 0, SH_ALL, 0, DLP_FP32 },
+	{ 1024, 1024, 1024, 0, SH_BOTH, 1, DLP_FP32 },
+	{ 2048, 2048, 2048, 0, SH_BOTH_FULL, 1, DLP_FP32 },
+	{ 1760, 64, 1760, 0, SH_ALL, 1, DLP_FP32 },      /* DeepBench, batch-sized N */
+	{ 4096, 16, 4096, 1, SH_ALL, 1, DLP_FP32 },      /* decode-like skinny */
+	{ 2560, 128, 2560, 1, SH_ALL, 1, DLP_FP32 },
 	/* in --quick too: the large layers of the default scenario's language
 	 * model sit above 2048^3, where --full has this point and 4096^3 */
-	{ 512, 4096, 4096, 0, SH_ALL, 1, F32 },     /* LLM layer, 512 tokens */
-	{ 512, 11008, 4096, 1, SH_ALL, 0, F32 },
-	{ 4096, 4096, 4096, 1, SH_ALL, 0, F32 },
-	{ 1024, 1024, 1024, 0, SH_BOTH_FULL, 1, F64 },
-	{ 2048, 2048, 2048, 1, SH_BOTH, 1, F64 },
-	{ 512, 512, 512, 1, SH_ALL, 0, F64 },
+	{ 512, 4096, 4096, 0, SH_ALL, 1, DLP_FP32 },     /* LLM layer, 512 tokens */
+	{ 512, 11008, 4096, 1, SH_ALL, 0, DLP_FP32 },
+	{ 4096, 4096, 4096, 1, SH_ALL, 0, DLP_FP32 },
+	{ 1024, 1024, 1024, 0, SH_BOTH_FULL, 1, DLP_FP64 },
+	{ 2048, 2048, 2048, 1, SH_BOTH, 1, DLP_FP64 },
+	{ 512, 512, 512, 1, SH_ALL, 0, DLP_FP64 },
 };
 
 const size_t dlp_cpu_nshapes = sizeof dlp_cpu_shapes / sizeof dlp_cpu_shapes[0];
@@ -309,15 +311,16 @@ void dlp_cpu_gemm_all(struct cpu *c)
 
 			if (!dlp_cpu_shape_runs(c, sh, t))
 				continue;
-			json_array_append_new(c->results, dlp_cpu_gemm_one(c, sh->f64, isa, threads, sh->m, sh->n,
-									   sh->k, NULL, &bl[sh->f64]));
+			json_array_append_new(c->results, dlp_cpu_gemm_one(c, sh->dt, 0, isa, threads, sh->m,
+									   sh->n, sh->k, NULL,
+									   &bl[sh->dt == DLP_FP64]));
 		}
 	}
 	/* A lower ISA at one shape shows what dispatch is worth (full only). */
 	if (c->o->full)
 		for (i = 0; i < (size_t)isa; i++)
-			json_array_append_new(c->results, dlp_cpu_gemm_one(c, F32, (dlp_cpu_isa)i, 1, 1024, 1024, 1024,
-								  NULL, &bl[F32]));
+			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_FP32, 0, (dlp_cpu_isa)i, 1, 1024, 1024,
+								  1024, NULL, &bl[0]));
 }
 
 /* ---- bf16 (AVX512_BF16 and AMX) -------------------------------------------- */
@@ -393,7 +396,7 @@ void dlp_cpu_bf16_all(struct cpu *c)
 				if ((t == 0 && !sh[i].both && c->T > 1) || (t == 1 && c->T == 1))
 					continue;
 				json_array_append_new(c->results,
-						      dlp_cpu_gemm_one(c, BF16, DLP_CPU_AVX512, t ? c->T : 1, sh[i].m,
+						      dlp_cpu_gemm_one(c, DLP_BF16, 0, DLP_CPU_AVX512, t ? c->T : 1, sh[i].m,
 							       sh[i].n, sh[i].k, NULL, &bl));
 			}
 		}
@@ -406,7 +409,7 @@ void dlp_cpu_bf16_all(struct cpu *c)
 	/* One core: the AMX target (docs/references.md) is per core. */
 	for (i = 0; i < 2; i++)
 		if (i == 0 || c->o->full)
-			json_array_append_new(c->results, dlp_cpu_gemm_one(c, AMX, DLP_CPU_AVX512, 1, sh[i].m,
+			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_BF16, 1, DLP_CPU_AVX512, 1, sh[i].m,
 								   sh[i].n, sh[i].k, NULL, NULL));
 }
 

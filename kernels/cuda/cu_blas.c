@@ -80,27 +80,27 @@ int dlp_cu_vendor_launch(struct gemm_run *g)
 /* cuBLAS at the shape, dtype and layout of dlprobe's kernels; fp32 both
  * pedantic (no tensor cores) and default math, which the library may turn
  * into TF32. The first pass is the reference the own kernels are rated by. */
-void dlp_cu_gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+void dlp_cu_gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum dlp_dtype dt,
 			const dlp_cu_cfg *c, json_t **own, int nown, json_t *results)
 {
 	struct cu_dev *d = g->d;
-	int pass, passes = dt == DT_FP32 ? 2 : 1, i;
+	int pass, passes = dt == DLP_FP32 ? 2 : 1, i;
 
 	for (pass = 0; pass < passes; pass++) {
-		json_t *ref = dlp_result_new(DLP_KERNEL_GEMM, "cublas", dlp_cu_dt_name[dt]);
+		json_t *ref = dlp_result_new(DLP_KERNEL_GEMM, "cublas", dlp_dtype_name(dt));
 		int mode;
 		const char *mname;
 
 		dlp_cu_set_shape(ref, g->n, g->nt);
 		json_array_append_new(results, ref);
 		g->k = NULL;
-		g->atype = dt == DT_FP16 ? CUDA_R_16F : dt == DT_BF16 ? CUDA_R_16BF : CUDA_R_32F;
+		g->atype = dt == DLP_FP16 ? CUDA_R_16F : dt == DLP_BF16 ? CUDA_R_16BF : CUDA_R_32F;
 		g->ctype = CUDA_R_32F;
-		if (dt == DT_FP32 && pass == 0) {
+		if (dt == DLP_FP32 && pass == 0) {
 			mode = CUBLAS_PEDANTIC_MATH;
 			g->compute = CUBLAS_COMPUTE_32F_PEDANTIC;
 			mname = "CUBLAS_PEDANTIC_MATH/CUBLAS_COMPUTE_32F_PEDANTIC";
-		} else if (dt == DT_TF32) {
+		} else if (dt == DLP_TF32) {
 			mode = CUBLAS_TF32_TENSOR_OP_MATH;
 			g->compute = CUBLAS_COMPUTE_32F_FAST_TF32;
 			mname = "CUBLAS_TF32_TENSOR_OP_MATH/CUBLAS_COMPUTE_32F_FAST_TF32";
@@ -150,12 +150,12 @@ static void lt_plan_free(struct cu_dev *d, struct lt_plan *p)
 /* Descriptors for g's problem (square, column-major view as for
  * cublasGemmEx) and the algorithm cuBLASLt's heuristic ranks first, with up
  * to 32 MiB of workspace: what a framework's matmul gets. */
-static int lt_plan_make(struct gemm_run *g, enum cu_dt dt, int compute, struct lt_plan *p)
+static int lt_plan_make(struct gemm_run *g, enum dlp_dtype dt, int compute, struct lt_plan *p)
 {
 	struct cu_dev *d = g->d;
 	dlp_cu_blaslt *lt = d->lt;
 	const int ta = g->nt ? CUBLAS_OP_T : CUBLAS_OP_N, tb = CUBLAS_OP_N;
-	const int type = dt == DT_FP16 ? CUDA_R_16F : dt == DT_BF16 ? CUDA_R_16BF : CUDA_R_32F;
+	const int type = dt == DLP_FP16 ? CUDA_R_16F : dt == DLP_BF16 ? CUDA_R_16BF : CUDA_R_32F;
 	const uint64_t n = (uint64_t)g->n, max_ws = 32u << 20;
 	int got = 0, rc = -1;
 
@@ -193,12 +193,12 @@ out:
 
 /* cuBLASLt at the shape, dtype and layout of the rest: fp32 as fp32, tf32
  * through FAST_TF32, fp16/bf16 with fp32 accumulation. */
-void dlp_cu_gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+void dlp_cu_gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum dlp_dtype dt,
 			  const dlp_cu_cfg *c, json_t *results)
 {
-	const int compute = dt == DT_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
-	const char *cname = dt == DT_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32" : "CUBLAS_COMPUTE_32F";
-	json_t *r = dlp_result_new(DLP_KERNEL_GEMM, "cublaslt", dlp_cu_dt_name[dt]);
+	const int compute = dt == DLP_TF32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F;
+	const char *cname = dt == DLP_TF32 ? "CUBLAS_COMPUTE_32F_FAST_TF32" : "CUBLAS_COMPUTE_32F";
+	json_t *r = dlp_result_new(DLP_KERNEL_GEMM, "cublaslt", dlp_dtype_name(dt));
 	struct lt_plan plan;
 	char v[80];
 

@@ -14,7 +14,7 @@
  * kernel per dtype, so a regression in one shows against the other. */
 struct cu_gemm_kernel {
 	const char *name;
-	enum cu_dt dt;
+	enum dlp_dtype dt;
 	enum cu_mod mod;
 	int bm, bn, kmul, threads;  /* grid (n/bn, n/bm); n % kmul == 0 */
 	unsigned smem;              /* dynamic shared memory, bytes */
@@ -22,20 +22,20 @@ struct cu_gemm_kernel {
 };
 
 static const struct cu_gemm_kernel gemm_kernels[] = {
-	{ "dlp_sgemm_128x128", DT_FP32, MOD_BASE, 128, 128, 8, 256, 0, 0 },
-	{ "dlp_sgemm_128x128_db", DT_FP32, MOD_BASE, 128, 128, 8, 256, 0, 0 },
-	{ "dlp_tgemm_wmma", DT_TF32, MOD_SM80, 128, 128, 16, 256, 0, 0 },
-	{ "dlp_tgemm_wgmma", DT_TF32, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK_TF32,
+	{ "dlp_sgemm_128x128", DLP_FP32, MOD_BASE, 128, 128, 8, 256, 0, 0 },
+	{ "dlp_sgemm_128x128_db", DLP_FP32, MOD_BASE, 128, 128, 8, 256, 0, 0 },
+	{ "dlp_tgemm_wmma", DLP_TF32, MOD_SM80, 128, 128, 16, 256, 0, 0 },
+	{ "dlp_tgemm_wgmma", DLP_TF32, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK_TF32,
 	  DLP_WGMMA_THREADS, DLP_WGMMA_SMEM, 1 },
-	{ "dlp_hgemm_wmma", DT_FP16, MOD_BASE, 128, 128, 32, 256, 0, 0 },
-	{ "dlp_hgemm_mma", DT_FP16, MOD_SM80, DLP_MMA_BM, DLP_MMA_BN, DLP_MMA_BK,
+	{ "dlp_hgemm_wmma", DLP_FP16, MOD_BASE, 128, 128, 32, 256, 0, 0 },
+	{ "dlp_hgemm_mma", DLP_FP16, MOD_SM80, DLP_MMA_BM, DLP_MMA_BN, DLP_MMA_BK,
 	  DLP_MMA_THREADS, DLP_MMA_SMEM, 0 },
-	{ "dlp_hgemm_wgmma", DT_FP16, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK,
+	{ "dlp_hgemm_wgmma", DLP_FP16, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK,
 	  DLP_WGMMA_THREADS, DLP_WGMMA_SMEM, 1 },
-	{ "dlp_bgemm_wmma", DT_BF16, MOD_SM80, 128, 128, 32, 256, 0, 0 },
-	{ "dlp_bgemm_mma", DT_BF16, MOD_SM80, DLP_MMA_BM, DLP_MMA_BN, DLP_MMA_BK,
+	{ "dlp_bgemm_wmma", DLP_BF16, MOD_SM80, 128, 128, 32, 256, 0, 0 },
+	{ "dlp_bgemm_mma", DLP_BF16, MOD_SM80, DLP_MMA_BM, DLP_MMA_BN, DLP_MMA_BK,
 	  DLP_MMA_THREADS, DLP_MMA_SMEM, 0 },
-	{ "dlp_bgemm_wgmma", DT_BF16, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK,
+	{ "dlp_bgemm_wgmma", DLP_BF16, MOD_SM90A, DLP_WGMMA_BM, DLP_WGMMA_BN, DLP_WGMMA_BK,
 	  DLP_WGMMA_THREADS, DLP_WGMMA_SMEM, 1 },
 };
 #define N_GEMM_KERNELS (sizeof gemm_kernels / sizeof gemm_kernels[0])
@@ -89,7 +89,7 @@ void dlp_cu_set_shape(json_t *r, int n, int nt)
 }
 
 /* Verify then time g; fills r. */
-void dlp_cu_gemm_measure(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+void dlp_cu_gemm_measure(struct gemm_run *g, struct gemm_host *h, enum dlp_dtype dt,
 			 const dlp_budget *b, json_t *r)
 {
 	struct cu_dev *d = g->d;
@@ -121,17 +121,17 @@ out:
 /* TMA descriptors for A (n x n, K contiguous) and B (N x K): boxes of one
  * 128-byte row along K (64 16-bit or 32 fp32 elements), 128-byte swizzle, as
  * gemm_sm90a.cu reads them. tf32 kernels take the fp32 data as it is. */
-static int gemm_tensor_maps(struct gemm_run *g, enum cu_dt dt)
+static int gemm_tensor_maps(struct gemm_run *g, enum dlp_dtype dt)
 {
 	struct cu_dev *d = g->d;
-	const unsigned long long es = dt == DT_TF32 ? 4 : 2;
+	const unsigned long long es = dlp_dtype_size(dt);
 	const unsigned long long dims[2] = { (unsigned long long)g->n, (unsigned long long)g->n };
 	const unsigned long long strides[1] = { (unsigned long long)g->n * es };
-	const unsigned bk = dt == DT_TF32 ? DLP_WGMMA_BK_TF32 : DLP_WGMMA_BK;
+	const unsigned bk = dt == DLP_TF32 ? DLP_WGMMA_BK_TF32 : DLP_WGMMA_BK;
 	const unsigned estr[2] = { 1, 1 };
 	const unsigned box_a[2] = { bk, DLP_WGMMA_BOX_A_ROWS };
 	const unsigned box_b[2] = { bk, DLP_WGMMA_BOX_B_ROWS };
-	const int type = dt == DT_FP16 ? DLP_CU_TMAP_FLOAT16 : dt == DT_BF16 ? DLP_CU_TMAP_BFLOAT16
+	const int type = dt == DLP_FP16 ? DLP_CU_TMAP_FLOAT16 : dt == DLP_BF16 ? DLP_CU_TMAP_BFLOAT16
 								     : DLP_CU_TMAP_FLOAT32;
 	int rc = -1;
 
@@ -214,7 +214,7 @@ void dlp_cu_bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 	struct gemm_run *g = NULL;
 	size_t nn = (size_t)n * (size_t)n, i;
 	char what[96];
-	int dt;
+	enum dlp_dtype dt;
 
 	if (dlp_cu_host_init(&h, n) != 0)
 		goto out;
@@ -229,38 +229,38 @@ void dlp_cu_bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_op
 	CU(d, d->api->cuMemAlloc(&g->A, nn * 4), "cuMemAlloc(A)");
 	CU(d, d->api->cuMemAlloc(&g->B, nn * 4), "cuMemAlloc(B)");
 	CU(d, d->api->cuMemAlloc(&g->C, nn * 4), "cuMemAlloc(C)");
-	for (dt = DT_FP32; dt <= DT_BF16; dt++) {
-		size_t es = dt >= DT_FP16 ? 2 : 4;
+	for (dt = DLP_FP32; dt <= DLP_BF16; dt++) {
+		size_t es = dlp_dtype_size(dt);
 		json_t *own[MAX_OWN_PER_DT];
 		int nown = 0, inputs_ok;
 
-		g->nt = dlp_cu_dt_nt((enum cu_dt)dt);
-		dlp_cu_host_round(&h, (enum cu_dt)dt);
+		g->nt = dlp_cu_dt_nt(dt);
+		dlp_cu_host_round(&h, dt);
 		inputs_ok = !d->api->cuMemcpyHtoD(g->A, es == 2 ? (void *)h.a16 : (void *)h.ar, nn * es) &&
 			    !d->api->cuMemcpyHtoD(g->B, es == 2 ? (void *)h.b16 : (void *)h.br, nn * es);
 		for (i = 0; i < N_GEMM_KERNELS; i++) {
 			const struct cu_gemm_kernel *k = &gemm_kernels[i];
 			json_t *r;
 
-			if (k->dt != (enum cu_dt)dt || nown == MAX_OWN_PER_DT)
+			if (k->dt != dt || nown == MAX_OWN_PER_DT)
 				continue;
 			snprintf(what, sizeof what, "cuda: gemm %s n=%d", k->name, n);
 			dlp_cu_progress(o, what);
-			r = own[nown++] = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_cu_dt_name[dt]);
+			r = own[nown++] = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_dtype_name(dt));
 			dlp_cu_set_shape(r, n, g->nt);
 			json_object_set_new(r, "variant", json_string(k->name));
 			json_array_append_new(results, r);
 			if (!inputs_ok)
 				dlp_result_fail(r, DLP_STATUS_ERROR, "cuMemcpyHtoD of the inputs failed");
 			else if (gemm_prepare(g, k, r) == 0)
-				dlp_cu_gemm_measure(g, &h, (enum cu_dt)dt, &c->budget, r);
+				dlp_cu_gemm_measure(g, &h, dt, &c->budget, r);
 		}
-		snprintf(what, sizeof what, "cuda: cublas %s n=%d", dlp_cu_dt_name[dt], n);
+		snprintf(what, sizeof what, "cuda: cublas %s n=%d", dlp_dtype_name(dt), n);
 		dlp_cu_progress(o, what);
 		if (d->blas_handle && inputs_ok)
-			dlp_cu_gemm_cublas(g, &h, (enum cu_dt)dt, c, own, nown, results);
+			dlp_cu_gemm_cublas(g, &h, dt, c, own, nown, results);
 		if (d->lt_handle && inputs_ok)
-			dlp_cu_gemm_cublaslt(g, &h, (enum cu_dt)dt, c, results);
+			dlp_cu_gemm_cublaslt(g, &h, dt, c, results);
 	}
 out:
 	if (!g || !g->C) {

@@ -5,8 +5,6 @@
 
 #include "kernels/cuda/cu_impl.h"
 
-const char *const dlp_cu_dt_name[] = { "fp32", "tf32", "fp16", "bf16" };
-
 void dlp_cu_host_free(struct gemm_host *h)
 {
 	free(h->a0);
@@ -42,17 +40,17 @@ int dlp_cu_host_init(struct gemm_host *h, int n)
 }
 
 /* Round the inputs to dt; the reference uses the rounded values. */
-void dlp_cu_host_round(struct gemm_host *h, enum cu_dt dt)
+void dlp_cu_host_round(struct gemm_host *h, enum dlp_dtype dt)
 {
 	size_t nn = (size_t)h->n * (size_t)h->n, i;
 
 	for (i = 0; i < nn; i++) {
-		if (dt == DT_FP16) {
+		if (dt == DLP_FP16) {
 			h->a16[i] = dlp_f32_to_f16(h->a0[i]);
 			h->b16[i] = dlp_f32_to_f16(h->b0[i]);
 			h->ar[i] = dlp_f16_to_f32(h->a16[i]);
 			h->br[i] = dlp_f16_to_f32(h->b16[i]);
-		} else if (dt == DT_BF16) {
+		} else if (dt == DLP_BF16) {
 			h->a16[i] = dlp_f32_to_bf16(h->a0[i]);
 			h->b16[i] = dlp_f32_to_bf16(h->b0[i]);
 			h->ar[i] = dlp_bf16_to_f32(h->a16[i]);
@@ -67,10 +65,10 @@ void dlp_cu_host_round(struct gemm_host *h, enum cu_dt dt)
 /* Sampled check against a double reference (kernels/host.c). tf32 keeps 10
  * mantissa bits of the inputs on the device (rounded by wmma, truncated by
  * wgmma): within the 2e-3 tolerance either way. */
-int dlp_cu_host_verify(const struct gemm_host *h, enum cu_dt dt, int nt, double *max_err)
+int dlp_cu_host_verify(const struct gemm_host *h, enum dlp_dtype dt, int nt, double *max_err)
 {
 	const dlp_gemm_sample_check g = { (size_t)h->n, h->ar, h->br, nt, h->c, 0,
-					  dt == DT_TF32 ? 2e-3 : 1e-5 };
+					  dt == DLP_TF32 ? 2e-3 : 1e-5 };
 
 	return dlp_gemm_check_sampled(&g, max_err);
 }

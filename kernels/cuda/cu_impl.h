@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "dlprobe/bench.h"
 #include "kernels/cuda/cu.h"
 #include "kernels/cuda/vendor.h"
 #include "kernels/host.h"
@@ -51,15 +52,14 @@ void dlp_cu_modules_load(struct cu_dev *d);
 void dlp_cu_modules_unload(struct cu_dev *d);
 
 /* ---- host data (cu_host.c) ---------------------------------------------------- */
-enum cu_dt { DT_FP32, DT_TF32, DT_FP16, DT_BF16 };
-extern const char *const dlp_cu_dt_name[];
+/* The GEMMs run DLP_FP32 through DLP_BF16 of dlprobe/bench.h, in that order. */
 
 /* fp32 on CUDA cores is C = A B; the tensor-core dtypes take B as N x K and
  * compute C = A B^T, the nn.Linear layout frameworks run (and the one every
  * tensor-core kernel and cuBLAS is fastest at). cuBLAS runs the same layout. */
-static inline int dlp_cu_dt_nt(enum cu_dt dt)
+static inline int dlp_cu_dt_nt(enum dlp_dtype dt)
 {
-	return dt != DT_FP32;
+	return dt != DLP_FP32;
 }
 
 struct gemm_host {
@@ -73,9 +73,9 @@ struct gemm_host {
 int dlp_cu_host_init(struct gemm_host *h, int n);
 void dlp_cu_host_free(struct gemm_host *h);
 /* Round the inputs to dt; the reference uses the rounded values. */
-void dlp_cu_host_round(struct gemm_host *h, enum cu_dt dt);
+void dlp_cu_host_round(struct gemm_host *h, enum dlp_dtype dt);
 /* Check h->c (C = A B, or A B^T when nt) on sampled entries. */
-int dlp_cu_host_verify(const struct gemm_host *h, enum cu_dt dt, int nt, double *max_err);
+int dlp_cu_host_verify(const struct gemm_host *h, enum dlp_dtype dt, int nt, double *max_err);
 
 /* ---- one GEMM problem on the device (cu_gemm.c, cu_blas.c) --------------------- */
 struct cu_gemm_kernel;
@@ -104,7 +104,7 @@ struct gemm_run {
 /* m, n, k and the layout of a square GEMM result. */
 void dlp_cu_set_shape(json_t *r, int n, int nt);
 /* Verify then time g (own kernel or library); fills r. */
-void dlp_cu_gemm_measure(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+void dlp_cu_gemm_measure(struct gemm_run *g, struct gemm_host *h, enum dlp_dtype dt,
 			 const dlp_budget *b, json_t *r);
 /* dlprobe's kernels and the libraries at n x n x n, every dtype. */
 void dlp_cu_bench_gemm(struct cu_dev *d, const dlp_cu_cfg *c, const dlp_bench_opts *o, int n,
@@ -118,9 +118,9 @@ void dlp_cu_vendor_open(struct cu_dev *d, dlp_cu_blas *blas, const char *why,
 /* One library call for g (g->lt: cuBLASLt, else cuBLAS). */
 int dlp_cu_vendor_launch(struct gemm_run *g);
 /* cuBLAS at g's problem; the first pass sets own[]'s vs_reference. */
-void dlp_cu_gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+void dlp_cu_gemm_cublas(struct gemm_run *g, struct gemm_host *h, enum dlp_dtype dt,
 			const dlp_cu_cfg *c, json_t **own, int nown, json_t *results);
-void dlp_cu_gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum cu_dt dt,
+void dlp_cu_gemm_cublaslt(struct gemm_run *g, struct gemm_host *h, enum dlp_dtype dt,
 			  const dlp_cu_cfg *c, json_t *results);
 
 /* ---- memory: device copy, transfers, latency, peer (cu_mem.c) --------------------- */

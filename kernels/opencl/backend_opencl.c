@@ -64,13 +64,16 @@ static void add_failed(json_t *results, const char *kernel, const char *impl,
 
 /* Build, tune and measure one dtype's GEMM; returns the fp32 results of the
  * measured shapes through own[] (borrowed references) for vs_reference. */
-static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_ocl_dtype dt,
+static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_dtype dt,
 		       json_t *results, json_t *builds, json_t *tunes, json_t **own,
 		       const dlp_bench_opts *o)
 {
-	static const char *const opts[] = { "-cl-mad-enable", "-cl-mad-enable -DDLP_FP64",
-					    "-cl-mad-enable -DDLP_FP16" };
-	const char *dtn = dlp_ocl_dtype_name(dt);
+	static const char *const opts[DLP_NDTYPE] = {
+		[DLP_FP32] = "-cl-mad-enable",
+		[DLP_FP64] = "-cl-mad-enable -DDLP_FP64",
+		[DLP_FP16] = "-cl-mad-enable -DDLP_FP16",
+	};
+	const char *dtn = dlp_dtype_name(dt);
 	cl_program prog = NULL;
 	json_t *tune = NULL;
 	char key[32], what[64];
@@ -86,7 +89,7 @@ static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_ocl_dtype 
 		return;
 	}
 	json_object_set_new(builds, key, dlp_json_real(build_s));
-	tn = dt == DLP_OCL_FP32 ? c->tune_n : (c->other_n < c->tune_n ? c->other_n : c->tune_n);
+	tn = dt == DLP_FP32 ? c->tune_n : (c->other_n < c->tune_n ? c->other_n : c->tune_n);
 	snprintf(what, sizeof what, "opencl: tune gemm %s", dtn);
 	progress(o, what);
 	chosen = dlp_ocl_gemm_tune(d, prog, dt, tn, &c->tune_budget, &tune);
@@ -97,7 +100,7 @@ static void bench_gemm(dlp_ocl_dev *d, const dlp_ocl_cfg *c, enum dlp_ocl_dtype 
 		goto out;
 	}
 	for (i = 0; i < 4; i++) {
-		int n = dt == DLP_OCL_FP32 ? c->gemm_n[i] : (i == 0 ? c->other_n : 0);
+		int n = dt == DLP_FP32 ? c->gemm_n[i] : (i == 0 ? c->other_n : 0);
 		json_t *r;
 
 		if (n <= 0)
@@ -127,7 +130,7 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 	double build_s = 0.0;
 	size_t i, j;
 
-	bench_gemm(d, c, DLP_OCL_FP32, results, builds, tunes, own, o);
+	bench_gemm(d, c, DLP_FP32, results, builds, tunes, own, o);
 	for (i = 0; i < 4 && c->gemm_n[i] > 0; i++) {
 		if (!c->clblast) {
 			r = dlp_result_new(DLP_KERNEL_GEMM, "clblast", "fp32");
@@ -146,12 +149,12 @@ int dlp_ocl_bench_device(dlp_ocl_dev *d, const dlp_ocl_cfg *c, json_t *dev,
 		json_array_append_new(results, r);
 	}
 	if (d->fp64)
-		bench_gemm(d, c, DLP_OCL_FP64, results, builds, tunes, NULL, o);
+		bench_gemm(d, c, DLP_FP64, results, builds, tunes, NULL, o);
 	else
 		add_failed(results, DLP_KERNEL_GEMM, "dlprobe", "fp64", DLP_STATUS_UNAVAILABLE,
 			   "the device lacks cl_khr_fp64");
 	/* fp16 storage with fp32 arithmetic (vload_half) runs on every device. */
-	bench_gemm(d, c, DLP_OCL_FP16, results, builds, tunes, NULL, o);
+	bench_gemm(d, c, DLP_FP16, results, builds, tunes, NULL, o);
 
 	progress(o, "opencl: memory");
 	if (dlp_ocl_build(d, "kernels/opencl/mem.cl", "", &mem, &build_s) != 0) {

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "dlprobe/bench.h"
 #include "kernels/backend.h"
 #include "kernels/harness.h"
 #include "kernels/host.h"
@@ -75,9 +76,6 @@ typedef struct dlp_ocl_gemm_kind {
 /* The auto-tune candidates, terminated by a NULL kernel name. */
 extern const dlp_ocl_gemm_kind dlp_ocl_gemm_kinds[];
 
-enum dlp_ocl_dtype { DLP_OCL_FP32, DLP_OCL_FP64, DLP_OCL_FP16 };
-const char *dlp_ocl_dtype_name(enum dlp_ocl_dtype t);
-
 /* One verified, timed GEMM C(n x n) = A(n x n) B(n x n) with a kernel of
  * prog. Always returns a result object (NULL only when out of memory): a
  * CL error, a failed check or a limit is its status. check_limits = 0 skips
@@ -85,13 +83,13 @@ const char *dlp_ocl_dtype_name(enum dlp_ocl_dtype t);
  * *first_s (may be NULL) gets the wall time of the first, untimed call,
  * which includes any just-in-time compile. */
 json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
-		     enum dlp_ocl_dtype dt, int n, const dlp_budget *b, int check_limits,
+		     enum dlp_dtype dt, int n, const dlp_budget *b, int check_limits,
 		     double *first_s);
 
 /* Tune over dlp_ocl_gemm_kinds at n (short budget tb), record the
  * candidates and the choice in *tune (a new object), and return the index of
  * the fastest verified kind, or -1 when none worked. */
-int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, int n,
+int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_dtype dt, int n,
 		      const dlp_budget *tb, json_t **tune);
 
 /* Shared by ocl_gemm.c and ocl_clblast.c. */
@@ -100,12 +98,12 @@ int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, in
  * device saw). */
 struct dlp_ocl_gemm_host {
 	int n;
-	enum dlp_ocl_dtype dt;
+	enum dlp_dtype dt;
 	size_t elem, celem;       /* bytes per stored input, per output element */
 	float *af, *bf;
 	void *ha, *hb, *hc;
 };
-int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, int n);
+int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_dtype dt, int n);
 void dlp_ocl_gemm_host_free(struct dlp_ocl_gemm_host *h);
 void dlp_ocl_gemm_result_shape(json_t *r, int n, const char *variant);
 /* What every GEMM measurement ends with, own kernel or CLBlast: read C

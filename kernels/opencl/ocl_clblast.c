@@ -83,7 +83,7 @@ json_t *dlp_ocl_clblast_sgemm(dlp_ocl_dev *d, int n, const dlp_budget *b, const 
 		dlp_result_fail(r, DLP_STATUS_SKIPPED, "matrix exceeds CL_DEVICE_MAX_MEM_ALLOC_SIZE");
 		return r;
 	}
-	if (dlp_ocl_gemm_host_init(&h, DLP_OCL_FP32, n) != 0)
+	if (dlp_ocl_gemm_host_init(&h, DLP_FP32, n) != 0)
 		goto out;
 	run.d = d;
 	run.n = (size_t)n;

@@ -28,11 +28,6 @@ const dlp_ocl_gemm_kind dlp_ocl_gemm_kinds[] = {
 	{ NULL, 0, 0, 0, 0, 0, 0, 0 },
 };
 
-const char *dlp_ocl_dtype_name(enum dlp_ocl_dtype t)
-{
-	return t == DLP_OCL_FP64 ? "fp64" : t == DLP_OCL_FP16 ? "fp16" : "fp32";
-}
-
 static void kind_name(const dlp_ocl_gemm_kind *k, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/local%zux%zu", k->kernel, k->lx, k->ly);
@@ -48,15 +43,15 @@ void dlp_ocl_gemm_host_free(struct dlp_ocl_gemm_host *h)
 	memset(h, 0, sizeof *h);
 }
 
-int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, int n)
+int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_dtype dt, int n)
 {
 	size_t nn = (size_t)n * (size_t)n, i;
 
 	memset(h, 0, sizeof *h);
 	h->n = n;
 	h->dt = dt;
-	h->elem = dt == DLP_OCL_FP64 ? 8 : dt == DLP_OCL_FP16 ? 2 : 4;
-	h->celem = dt == DLP_OCL_FP64 ? 8 : 4;
+	h->elem = dlp_dtype_size(dt);
+	h->celem = dt == DLP_FP64 ? 8 : 4;
 	h->af = malloc(nn * sizeof(float));
 	h->bf = malloc(nn * sizeof(float));
 	h->ha = malloc(nn * h->elem);
@@ -70,7 +65,7 @@ int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, i
 	dlp_fill_normal_f32(h->bf, nn, 67890);
 	for (i = 0; i < nn; i++) {
 		switch (dt) {
-		case DLP_OCL_FP16: {
+		case DLP_FP16: {
 			uint16_t a = dlp_f32_to_f16(h->af[i]), b = dlp_f32_to_f16(h->bf[i]);
 
 			((uint16_t *)h->ha)[i] = a;
@@ -79,7 +74,7 @@ int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, i
 			h->bf[i] = dlp_f16_to_f32(b);
 			break;
 		}
-		case DLP_OCL_FP64:
+		case DLP_FP64:
 			((double *)h->ha)[i] = h->af[i];
 			((double *)h->hb)[i] = h->bf[i];
 			break;
@@ -96,7 +91,7 @@ int dlp_ocl_gemm_host_init(struct dlp_ocl_gemm_host *h, enum dlp_ocl_dtype dt, i
 static int host_verify(const struct dlp_ocl_gemm_host *h, double *max_err)
 {
 	const dlp_gemm_sample_check g = { (size_t)h->n, h->af, h->bf, 0, h->hc, h->celem == 8,
-					  h->dt == DLP_OCL_FP64 ? 1e-12 : 1e-5 };
+					  h->dt == DLP_FP64 ? 1e-12 : 1e-5 };
 
 	return dlp_gemm_check_sampled(&g, max_err);
 }
@@ -330,7 +325,7 @@ static int gemm_packing(struct gemm_run *run, cl_program prog, const dlp_ocl_gem
 }
 
 json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
-		     enum dlp_ocl_dtype dt, int n, const dlp_budget *b, int check_limits,
+		     enum dlp_dtype dt, int n, const dlp_budget *b, int check_limits,
 		     double *first_s)
 {
 	struct dlp_ocl_gemm_host h = { 0 };
@@ -348,11 +343,11 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 	if (first_s)
 		*first_s = -1.0;
 	kind_name(kind, variant, sizeof variant);
-	r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_ocl_dtype_name(dt));
+	r = dlp_result_new(DLP_KERNEL_GEMM, "dlprobe", dlp_dtype_name(dt));
 	if (!r)
 		return NULL;
 	dlp_ocl_gemm_result_shape(r, n, variant);
-	if (dt == DLP_OCL_FP16)
+	if (dt == DLP_FP16)
 		json_object_set_new(r, "accumulate", json_string("fp32"));
 	if (dlp_ocl_gemm_host_init(&h, dt, n) != 0)
 		goto out;
@@ -447,7 +442,7 @@ out:
 	return r;
 }
 
-int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, int n,
+int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_dtype dt, int n,
 		      const dlp_budget *tb, json_t **tune)
 {
 	json_t *t = json_object(), *cands = json_array(), *r;
@@ -455,7 +450,7 @@ int dlp_ocl_gemm_tune(dlp_ocl_dev *d, cl_program prog, enum dlp_ocl_dtype dt, in
 	char variant[96];
 	int i, chosen = -1;
 
-	json_object_set_new(t, "dtype", json_string(dlp_ocl_dtype_name(dt)));
+	json_object_set_new(t, "dtype", json_string(dlp_dtype_name(dt)));
 	json_object_set_new(t, "n", json_integer(n));
 	for (i = 0; dlp_ocl_gemm_kinds[i].kernel; i++) {
 		json_t *c = json_object(), *rate;
