@@ -299,8 +299,6 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz $(BUILD) build-gpu-bundle
 
-# Predicted vs measured with real frameworks (minutes; installs Debian packages
-# as root). Not part of `make test`; see docs/validation.md.
 # The estimator against published training runs: the table in docs/validation.md
 # between its "published-runs" markers (scripts/published_runs.py).
 .PHONY: published-runs
@@ -308,8 +306,12 @@ published-runs: $(BIN)
 	python3 scripts/published_runs.py --bin $(BIN) --markdown $(BUILD)/published_runs.md
 	python3 scripts/splice_md.py docs/validation.md published-runs $(BUILD)/published_runs.md
 
+# Predicted vs measured with real frameworks (minutes; installs Debian packages
+# as root). Not part of `make test`; see docs/validation.md.
+# make validate VALIDATE_CONFIG=onethread|generic: the same cases in a restricted configuration
+VALIDATE_CONFIG ?= default
 .PHONY: validate
 validate: $(BIN)
-	BIN=$(BIN) OUT=$(BUILD)/validation.md WORK=$(BUILD)/validate sh scripts/validate.sh
+	BIN=$(BIN) OUT=$(BUILD)/validation-$(VALIDATE_CONFIG).md WORK=$(BUILD)/validate-$(VALIDATE_CONFIG) VALIDATE_CONFIG=$(VALIDATE_CONFIG) sh scripts/validate.sh
 
 -include $(shell find $(BUILD) $(if $(filter fuzz,$(MAKECMDGOALS)),$(FUZZ_BUILD)) -name '*.d' 2>/dev/null)

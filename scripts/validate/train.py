@@ -43,14 +43,17 @@ def tabular():
     return X, y
 
 
-def torch_mlp(X, y, epochs=2, batch=256):
+def torch_mlp(X, y, hidden, rows, epochs=1, batch=256):
     import torch
     torch.manual_seed(0)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    Xt, yt = torch.from_numpy(X[:rows]), torch.from_numpy(y[:rows])
+    widths = [FEATS] + list(hidden) + [2]
 
     def run(warm):
-        m = torch.nn.Sequential(torch.nn.Linear(FEATS, 256), torch.nn.ReLU(), torch.nn.Linear(256, 256),
-                                torch.nn.ReLU(), torch.nn.Linear(256, 2))
+        layers = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            layers += [torch.nn.Linear(a, b), torch.nn.ReLU()]
+        m = torch.nn.Sequential(*layers[:-1])
         opt = torch.optim.Adam(m.parameters())
         n = 20 * batch if warm else len(Xt)
         for _ in range(1 if warm else epochs):
@@ -59,51 +62,78 @@ def torch_mlp(X, y, epochs=2, batch=256):
                 loss = torch.nn.functional.cross_entropy(m(Xt[i:i + batch]), yt[i:i + batch])
                 loss.backward()
                 opt.step()
-    return timed(run), ["--model", "mlp:%d,256,256,2" % FEATS, "--dataset", "tabular:%dx%d" % (ROWS, FEATS),
+    return timed(run), ["--model", "mlp:" + ",".join(map(str, widths)), "--dataset", "tabular:%dx%d" % (rows, FEATS),
                         "--epochs", str(epochs), "--batch", str(batch), "--optimizer", "adam", "--classical", "none"]
 
 
-def torch_cnn(epochs=1, batch=64, samples=5000):
+def cnn_layers(spec):
+    """torch layers for a dlprobe model file (conv/relu/maxpool/flatten/dense)."""
+    import torch
+    c, h, w = spec["input"]
+    out = []
+    for l in spec["layers"]:
+        if l["op"] == "conv":
+            out.append(torch.nn.Conv2d(c, l["out"], l["k"], padding=l.get("pad", 0), bias=l.get("bias", True)))
+            c = l["out"]
+        elif l["op"] == "relu":
+            out.append(torch.nn.ReLU())
+        elif l["op"] == "maxpool":
+            out.append(torch.nn.MaxPool2d(l["k"]))
+            h, w = h // l["k"], w // l["k"]
+        elif l["op"] == "flatten":
+            out.append(torch.nn.Flatten())
+        elif l["op"] == "dense":
+            n = spec["classes"] if l["out"] == "classes" else l["out"]
+            out.append(torch.nn.Linear(c * h * w, n))
+            c, h, w = n, 1, 1
+        else:
+            raise ValueError("train.py: layer %s not mirrored" % l["op"])
+    return out
+
+
+def torch_cnn(model_file, samples, epochs=1, batch=64):
     import torch
     torch.manual_seed(0)
-    X = torch.randn(samples, 3, 32, 32)
-    y = torch.randint(0, 10, (samples,))
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), model_file)
+    spec = json.load(open(path))
+    X = torch.randn(samples, *spec["input"])
+    y = torch.randint(0, spec["classes"], (samples,))
 
     def run(warm):
-        m = torch.nn.Sequential(
-            torch.nn.Conv2d(3, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
-            torch.nn.Flatten(), torch.nn.Linear(64 * 8 * 8, 10))
+        m = torch.nn.Sequential(*cnn_layers(spec))
         opt = torch.optim.SGD(m.parameters(), lr=0.01, momentum=0.9)
         n = 4 * batch if warm else samples
         for i in range(0, n, batch):
             opt.zero_grad()
             torch.nn.functional.cross_entropy(m(X[i:i + batch]), y[i:i + batch]).backward()
             opt.step()
-    return timed(run), ["--model", os.path.join(os.path.dirname(os.path.abspath(__file__)), "small_cnn.json"),
-                        "--samples", str(samples), "--epochs", str(epochs), "--batch", str(batch),
+    return timed(run), ["--model", path, "--samples", str(samples), "--epochs", str(epochs), "--batch", str(batch),
                         "--optimizer", "momentum", "--classical", "none"]
 
 
-def xgb(X, y, trees=100, depth=6):
+def xgb(X, y, trees=100, depth=6, rows=ROWS, feats=FEATS):
     import xgboost
+    X, y = np.ascontiguousarray(X[:rows, :feats]), y[:rows]
+
     def run(warm):
         xgboost.XGBClassifier(n_estimators=2 if warm else trees, max_depth=depth, tree_method="hist",
                               max_bin=256, n_jobs=NCPU).fit(X, y)
-    return timed(run), ["--model", "none", "--dataset", "tabular:%dx%d" % (ROWS, FEATS),
+    return timed(run), ["--model", "none", "--dataset", "tabular:%dx%d" % (rows, feats),
                         "--classical", "gbdt:trees=%d,depth=%d,bins=256" % (trees, depth)]
 
 
-def forest(X, y, trees=20, depth=12):
+def forest(X, y, trees=10, depth=12, rows=100000):
     from sklearn.ensemble import RandomForestClassifier
+    X, y = X[:rows], y[:rows]
+
     def run(warm):
         RandomForestClassifier(n_estimators=2 if warm else trees, max_depth=depth, n_jobs=NCPU,
                                random_state=0).fit(X[:20000] if warm else X, y[:20000] if warm else y)
-    return timed(run), ["--model", "none", "--dataset", "tabular:%dx%d" % (ROWS, FEATS),
+    return timed(run), ["--model", "none", "--dataset", "tabular:%dx%d" % (rows, FEATS),
                         "--classical", "forest:trees=%d,depth=%d" % (trees, depth)]
 
 
-def logreg(it=100, rows=1000000):
+def logreg(it=100, rows=500000):
     from sklearn.linear_model import LogisticRegression
     import warnings
     warnings.filterwarnings("ignore")   # ConvergenceWarning: max_iter reached on purpose
@@ -139,7 +169,8 @@ def logreg(it=100, rows=1000000):
 
 def framework_info():
     info = {"ncpu": NCPU, "env": {k: os.environ.get(k) for k in
-                                  ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                                  ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "DLPROBE_CPU_ISA",
+                                   "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA",
                                    "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "VALIDATE_TORCH_THREADS")}}
     import torch, sklearn, xgboost, scipy
     info["versions"] = {"torch": torch.__version__, "sklearn": sklearn.__version__,
@@ -175,20 +206,34 @@ def framework_info():
     return info
 
 
+def CASES(X, y):
+    """The validation cases: each a few seconds on a 2-CPU Zen 3. Not the
+    workloads calibrate.py measures (tiny width-8 MLPs, one 100,000 x 16
+    decision tree, a loss call on 200,000 rows, a 32x16x64x64 pool)."""
+    return [
+        ("mlp_s", "MLP 30-64-2, torch", lambda: torch_mlp(X, y, [64], ROWS, epochs=2, batch=128)),
+        ("mlp", "MLP 30-256-256-2, torch", lambda: torch_mlp(X, y, [256, 256], ROWS)),
+        ("mlp_deep", "MLP 30-128x4-2, torch", lambda: torch_mlp(X, y, [128] * 4, ROWS)),
+        ("mlp_wide", "MLP 30-1024-1024-2, torch", lambda: torch_mlp(X, y, [1024, 1024], 20000, batch=512)),
+        ("cnn", "small CNN 2 conv, torch", lambda: torch_cnn("small_cnn.json", 2000)),
+        ("cnn3", "CNN 3 conv 16-32-64, torch", lambda: torch_cnn("cnn3.json", 1500)),
+        ("gbdt", "GBDT 200000x30 50 trees d6, xgboost hist", lambda: xgb(X, y, 50, 6)),
+        ("gbdt2", "GBDT 100000x10 50 trees d8, xgboost hist", lambda: xgb(X, y, 50, 8, 100000, 10)),
+        ("forest", "random forest 100000x30 4 trees d12, sklearn", lambda: forest(X, y, 4)),
+        ("logreg", "logistic regression 500000x30, sklearn lbfgs", logreg),
+    ]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--blas", required=True)
-    ap.add_argument("--only", default="", help="comma-separated case keys (mlp,cnn,gbdt,forest,logreg)")
+    ap.add_argument("--only", default="", help="comma-separated case keys (see CASES)")
     a = ap.parse_args()
     info = framework_info()
     print("frameworks: %s" % json.dumps(info), file=sys.stderr)
     X, y = tabular()
     cases = []
-    for key, name, fn in [("mlp", "MLP 30-256-256-2, torch", lambda: torch_mlp(X, y)),
-                          ("cnn", "small CNN, torch", torch_cnn),
-                          ("gbdt", "GBDT, xgboost hist", lambda: xgb(X, y)),
-                          ("forest", "random forest, sklearn", lambda: forest(X, y)),
-                          ("logreg", "logistic regression, sklearn lbfgs", logreg)]:
+    for key, name, fn in CASES(X, y):
         if a.only and key not in a.only.split(","):
             continue
         (secs, all_s), args = fn()
