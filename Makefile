@@ -186,6 +186,7 @@ check-unit: $(TEST_BIN) $(FAKE_LIBS) $(BIN)
 check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli.sh
 	BUILD=$(BUILD) sh tests/cli_estimate.sh
+	BUILD=$(BUILD) sh tests/published_runs.sh
 	BUILD=$(BUILD) sh tests/estimate_docs.sh
 	BUILD=$(BUILD) sh tests/framework.sh
 	BUILD=$(BUILD) sh tests/cli_front.sh
@@ -297,6 +298,13 @@ uninstall:
 # $(BUILD) too: a build made with BUILD=elsewhere is cleaned with the same BUILD.
 clean:
 	rm -rf build build-san build-fuzz $(BUILD) build-gpu-bundle
+
+# The estimator against published training runs: the table in docs/validation.md
+# between its "published-runs" markers (scripts/published_runs.py).
+.PHONY: published-runs
+published-runs: $(BIN)
+	python3 scripts/published_runs.py --bin $(BIN) --markdown $(BUILD)/published_runs.md
+	python3 scripts/splice_md.py docs/validation.md published-runs $(BUILD)/published_runs.md
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.

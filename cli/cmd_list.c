@@ -75,6 +75,10 @@ int dlp_cmd_list(int argc, char **argv)
 		const json_t *it;
 		json_array_foreach(json_object_get(dlp_catalog(), "instances"), i, it)
 			json_array_append_new(arr, json_deep_copy(it));
+		/* with the models they name, the document is itself a catalog
+		 * that `estimate --catalog` reads back (edited prices, say) */
+		json_object_set_new(doc, "gpu_models", json_deep_copy(json_object_get(dlp_catalog(), "gpu_models")));
+		json_object_set_new(doc, "cpu_models", json_deep_copy(json_object_get(dlp_catalog(), "cpu_models")));
 	} else {
 		json_decref(arr);
 		json_decref(doc);

@@ -11,10 +11,12 @@
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
 #include "common/decimal.h"
+#include "estimator/stack.h"
 
 enum {
 	O_HW = 0x2001, O_INSTANCE, O_MODEL, O_DATASET, O_SAMPLES, O_EPOCHS, O_BATCH, O_PRECISION,
 	O_OPTIMIZER, O_DEVICES, O_CLASSICAL, O_PRICE, O_RETRAIN, O_DEADLINE, O_INPUT, O_CLASSES, O_MEASURE,
+	O_STACK, O_ATTENTION, O_GRAD_ACCUM, O_CHECKPOINT, O_SHARD, O_NODES, O_NETWORK, O_CATALOG,
 };
 
 static const struct option est_longopts[] = {
@@ -37,6 +39,14 @@ static const struct option est_longopts[] = {
 	{"input", required_argument, NULL, O_INPUT},
 	{"classes", required_argument, NULL, O_CLASSES},
 	{"measure", no_argument, NULL, O_MEASURE},
+	{"stack", required_argument, NULL, O_STACK},
+	{"attention", required_argument, NULL, O_ATTENTION},
+	{"grad-accum", required_argument, NULL, O_GRAD_ACCUM},
+	{"checkpoint", no_argument, NULL, O_CHECKPOINT},
+	{"shard", required_argument, NULL, O_SHARD},
+	{"nodes", required_argument, NULL, O_NODES},
+	{"network-gbps", required_argument, NULL, O_NETWORK},
+	{"catalog", required_argument, NULL, O_CATALOG},
 	{NULL, 0, NULL, 0},
 };
 
@@ -88,10 +98,75 @@ static int add_machine(struct est_opts *o, const char *arg)
 	return DLP_EXIT_OK;
 }
 
-/* Parse the estimate options from argv in one pass. With allow_pos
- * (compare), positional arguments are machines wherever they stand, before,
- * between or after the options ("-" included); getopt's in-order mode hands
- * them over as code 1, and what follows "--" is taken after the loop. */
+/* One option of the scale-out and framework settings (issue 10: the
+ * software stack, attention, gradient accumulation, checkpointing, ZeRO,
+ * nodes): an exit code, or -1 when c is not one of them. */
+static int scale_option(int c, const char *arg, struct est_opts *o)
+{
+	double v;
+	int rc = DLP_EXIT_OK;
+
+	switch (c) {
+	case O_STACK: {
+		enum dlp_stack_id id;
+		if (dlp_stack_parse(arg, &id))
+			rc = dlp_cli_usage("--stack: %s", dlp_error_message());
+		else
+			o->train.stack = id;
+		break;
+	}
+	case O_ATTENTION: {
+		enum dlp_attention a;
+		if (dlp_attention_parse(arg, &a))
+			rc = dlp_cli_usage("--attention: %s", dlp_error_message());
+		else
+			o->train.attention = a;
+		break;
+	}
+	case O_GRAD_ACCUM:
+		rc = positive("--grad-accum", arg, &v, 1);
+		o->train.grad_accum = v <= 1e6 ? (int)v : 1;
+		if (!rc && v > 1e6)
+			rc = dlp_cli_usage("--grad-accum %s is too large (at most 1e6)", arg);
+		break;
+	case O_CHECKPOINT:
+		o->train.checkpoint = 1;
+		break;
+	case O_SHARD:
+		if (strcmp(arg, "zero1") == 0 || strcmp(arg, "zero2") == 0 || strcmp(arg, "zero3") == 0)
+			o->train.shard = arg[4] - '0';
+		else
+			rc = dlp_cli_usage("--shard: unknown \"%s\" (zero1, zero2, zero3)", arg);
+		break;
+	case O_NODES:
+		rc = positive("--nodes", arg, &v, 1);
+		o->train.nodes = v <= 1e5 ? (int)v : 1;
+		if (!rc && v > 1e5)
+			rc = dlp_cli_usage("--nodes %s is too large (at most 1e5)", arg);
+		break;
+	case O_NETWORK: {
+		const char *end;
+		if (dlp_decimal_double(arg, &end, &o->train.network_gbps) != 0 || *end ||
+		    !(o->train.network_gbps > 0) || o->train.network_gbps > 1e6)
+			rc = dlp_cli_usage("--network-gbps needs a positive number of Gbit/s per node (got \"%s\")", arg);
+		break;
+	}
+	case O_CATALOG: {
+		json_error_t err;
+		json_t *user = json_load_file(arg, 0, &err);
+		if (!user)
+			rc = dlp_cli_usage("--catalog %s: %s", arg, err.text);
+		else if (dlp_catalog_merge(user, arg))
+			rc = dlp_cli_usage("--catalog %s", dlp_error_message());
+		json_decref(user);
+		break;
+	}
+	default:
+		return -1;
+	}
+	return rc;
+}
+
 /* One option that sets a training setting or a workload figure: an exit
  * code, or -1 when c is not one of them. */
 static int workload_option(int c, const char *arg, struct est_opts *o)
@@ -183,6 +258,8 @@ int dlp_cli_estimate_opts(int argc, char **argv, struct est_opts *o, int allow_p
 			break;
 		default:
 			rc = workload_option(c, optarg, o);
+			if (rc == -1)
+				rc = scale_option(c, optarg, o);
 			if (rc == -1 && dlp_cli_common_option(c, optarg) != 0)
 				return dlp_cli_unknown_option(argv[optind - 1]);
 			if (rc == -1)

@@ -1,18 +1,29 @@
 /* Training time and memory of a deep model on a profile (docs/references.md,
  * "The estimator model"): per layer and phase, max(FLOPs / GEMM rate at that
  * shape, bytes / bandwidth) + per-operator overhead; the optimizer step;
- * input transfer; a ring all-reduce across devices.
+ * input transfer; the data-parallel all-reduce (estimator/allreduce.c).
  *
- * The range: the per-layer roofline sum is what the best software stack gets
- * ("low"); "high" is low x stack_spread and "expected" their geometric mean
+ * On a GPU the software stack (data/stacks.json: tuned, eager, legacy) sets
+ * how much of the library's GEMM rate is kept, how much elementwise traffic
+ * is fused away, what an operator costs, how attention is computed, whether
+ * the all-reduce overlaps the backward pass and what is kept in memory.
+ * "expected" is the stack asked for; "low" the tuned and "high" the legacy
+ * stack, each widened by the data file's margin (at most 3x apart). On a
+ * CPU the framework overhead is measured and the range is the earlier one:
+ * "high" is low x stack_spread and "expected" their geometric mean
  * (data/estimator.json gives the spread and its basis). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "estimator/allreduce.h"
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
+#include "estimator/stack.h"
+
+/* high / low at most this on a GPU (issue 10: a range a planner can use) */
+#define MAX_SPAN 3.0
 
 struct prec {
 	enum dlp_dtype gemm;   /* GEMM dtype */
@@ -21,6 +32,7 @@ struct prec {
 	double grad_bytes;     /* gradient element exchanged in all-reduce */
 	double opt_traffic;    /* bytes moved per parameter by the optimizer step */
 	enum dlp_optimizer optimizer;
+	double w_bytes, g_bytes; /* of per_param: weights and gradients (the rest is state) */
 };
 
 /* Per-parameter memory: fp32 weights 4 + grads 4 + state (momentum 4, Adam
@@ -33,24 +45,34 @@ static struct prec precision_of(const dlp_profile *p, const dlp_train *t)
 
 	switch (t->precision) {
 	case DLP_PREC_TF32:
-		r = (struct prec){DLP_TF32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer};
+		r = (struct prec){DLP_TF32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer, 0, 0};
 		break;
 	case DLP_PREC_BF16:
-		r = (struct prec){DLP_BF16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer};
+		r = (struct prec){DLP_BF16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer, 0, 0};
 		break;
 	case DLP_PREC_FP16:
-		r = (struct prec){DLP_FP16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer};
+		r = (struct prec){DLP_FP16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer, 0, 0};
 		break;
 	case DLP_PREC_MIXED:
 		r = (struct prec){p->peak_gflops[DLP_FP16] > 0 || p->capability.n || p->configured.n ? DLP_FP16
 											       : DLP_BF16,
-				  2, 8 + state, 2, 16 + 2 * state, t->optimizer};
+				  2, 8 + state, 2, 16 + 2 * state, t->optimizer, 0, 0};
 		if (p->peak_gflops[DLP_FP16] <= 0 && p->peak_gflops[DLP_BF16] > 0)
 			r.gemm = DLP_BF16;
 		break;
 	default:
-		r = (struct prec){DLP_FP32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer};
+		r = (struct prec){DLP_FP32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer, 0, 0};
 		break;
+	}
+	/* ZeRO's accounting (Rajbhandari et al. 2020 sec. 3.1): mixed precision
+	 * holds 2-byte weights and gradients, the fp32 master copy counts with
+	 * the optimizer state; PyTorch AMP keeps fp32 gradients, which DDP
+	 * all-reduces */
+	if (t->precision == DLP_PREC_MIXED) {
+		r.w_bytes = r.g_bytes = 2;
+		r.grad_bytes = 4;
+	} else {
+		r.w_bytes = r.g_bytes = r.abytes;
 	}
 	return r;
 }
@@ -86,23 +108,80 @@ static double optimizer_ops(enum dlp_optimizer o)
 	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
 }
 
-/* One training step on one device for one rate set; fills layer_s (forward +
- * backward seconds per layer) when given. */
+/* What one estimate is asked: the stack (NULL on a CPU profile: the
+ * measured framework overhead applies), attention, data parallelism. */
+struct step_ctx {
+	const dlp_stack *st;
+	const dlp_stack_data *sd;
+	enum dlp_attention attention; /* resolved: flash or materialized */
+	int ranks_per_node, nodes, grad_accum, shard, checkpoint;
+	double network_gbps;
+};
+
+/* heads x S x S per sample of an attention layer (gemm_count is 2 x heads,
+ * gm and gn the sequence length) */
+static double scores_per_sample(const dlp_layer *l)
+{
+	return l->gemm_count / 2 * l->gm * l->gn;
+}
+
+/* The gradient all-reduce of one optimizer step, and the part of it the
+ * backward pass does not hide. ZeRO-3 all-gathers the weights in the
+ * forward and backward passes as well: 1.5x the traffic (Rajbhandari et al.
+ * 2020 sec. 7.2.2). */
+static void allreduce_times(const dlp_profile *p, const dlp_model *m, const struct prec *pr,
+			    const struct step_ctx *c, double bwd_s, double *total, double *exposed)
+{
+	const dlp_stack_data *sd = c->sd;
+	dlp_allreduce a;
+	double bytes = m->params * pr->grad_bytes * (c->shard == 3 ? 1.5 : 1), tail;
+	double frac_intra = sd ? sd->busbw_fraction : 1, frac_net = sd ? sd->network_fraction : 1;
+
+	*total = *exposed = 0;
+	if (c->ranks_per_node * c->nodes <= 1 || !(p->interconnect_gbps > 0))
+		return;
+	a.ranks_per_node = c->ranks_per_node;
+	a.nodes = c->nodes;
+	a.intra.busbw_bytes_s = p->interconnect_gbps * 1e9 * frac_intra;
+	a.intra.latency_s = sd ? sd->latency_intra_s : 0;
+	a.inter.busbw_bytes_s = c->network_gbps / 8 * 1e9 * frac_net / c->ranks_per_node;
+	a.inter.latency_s = sd ? sd->latency_inter_s : 0;
+	a.bucket_bytes = sd ? sd->bucket_bytes : 0;
+	if (c->nodes > 1 && !(a.inter.busbw_bytes_s > 0))
+		return;
+	*total = dlp_allreduce_seconds(&a, bytes);
+	tail = dlp_allreduce_tail_seconds(&a, bytes);
+	if (*total < 0 || tail < 0) {
+		*total = *exposed = 0;
+		return;
+	}
+	/* buckets are reduced while the backward pass fills the next ones: what
+	 * outlasts the backward pass, and at least the last bucket, is exposed */
+	*exposed = c->st && c->st->allreduce_overlap ? fmax(tail, *total - bwd_s) : *total;
+}
+
+/* One training step (one micro-batch, with the optimizer and all-reduce
+ * shared out over the micro-batches of gradient accumulation) on one device
+ * for one rate set; fills layer_s (forward + backward seconds per layer)
+ * when given. */
 static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m,
-			const struct prec *pr, int batch, int devices, dlp_phases *ph,
+			const struct prec *pr, int batch, const struct step_ctx *c, dlp_phases *ph,
 			double *layer_s, int *any_measured)
 {
 	size_t i;
-	double B = batch, wbytes = pr->abytes, ovh = p->op_overhead_s, bw = p->mem_bw_gbps * 1e9;
+	const dlp_stack *st = c->st;
+	double B = batch, wbytes = pr->abytes, bw = p->mem_bw_gbps * 1e9;
+	double ovh = st ? fmax(p->op_overhead_s, st->gpu_op_overhead_s) : p->op_overhead_s;
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
-	double nparam_layers = 0, ops = 0;
-	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_estimate_deep */
+	double nparam_layers = 0, ops = 0, accum = c->grad_accum > 0 ? c->grad_accum : 1, total_ar;
+	int fused_opt = st ? st->fused_optimizer : p->is_gpu;
+	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_deep_compute */
 
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
 		const dlp_layer *l = &m->layers[i];
 		double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
-		double rate = vec_rate, tf, tb, bwd_flops_mult, tb_gemm = 0;
+		double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0, gscale = 1;
 		/* a non-GEMM operator measured at its size (--measure) */
 		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9 : bw;
 		int meas = 0;
@@ -111,52 +190,98 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 			continue;
 		if (l->gm > 0) {
 			double gm = l->gm_batched ? l->gm * B : l->gm;
-			rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, l->gk, &meas);
+			/* flash attention keeps the S x S tile on chip: it runs at
+			 * the rate of a large GEMM, not at the roofline of a
+			 * per-head S x S x d product writing its scores out */
+			double gk = l->op == DLP_OP_ATTN && c->attention == DLP_ATTN_FLASH ? l->gn : l->gk;
+			rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, gk, &meas);
 			if (meas && any_measured)
 				*any_measured = 1;
 			if (rate <= 0)
 				rate = vec_rate;
+			if (st) {
+				gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
+				rate *= gscale;
+			}
 			/* the backward GEMMs at their own shapes: dW = X^T dY (inner
-			 * dimension the batched one), dX = dY W^T */
+			 * dimension the batched one), dX = dY W^T (the stack's scale
+			 * applies to them as to the forward) */
 			if (l->params > 0) {
-				double rw = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
-				double rd = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
+				double rw = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
+				double rd = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
 				tb_gemm = ff / (rw > 0 ? rw : rate) + (l->needs_input_grad ? ff / (rd > 0 ? rd : rate) : 0);
 			}
+		} else if (st) {
+			/* fused elementwise kernels read and write fewer tensors */
+			fb *= st->eltwise_traffic;
 		}
+		/* cuDNN's Winograd for 3x3 stride-1 fp32 convolutions: fewer
+		 * multiplies (data/stacks.json winograd); tensor-core formats run
+		 * implicit GEMM instead */
+		if (st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
+			ff -= B * 2 * l->macs * (1 - 1 / c->sd->winograd_gain);
 		/* backward: input gradient and weight gradient, each ~ the forward
-		 * work; the first weighted layer needs no input gradient */
+		 * work; the first weighted layer needs no input gradient. Attention
+		 * has no weights but two gradients per product (dQ, dK from the
+		 * scores, dP, dV from the weighted sum); flash attention recomputes
+		 * the scores as well */
 		bwd_flops_mult = l->params > 0 ? (l->needs_input_grad ? 2 : 1) : 1;
+		if (l->op == DLP_OP_ATTN) {
+			bwd_flops_mult = c->attention == DLP_ATTN_FLASH && c->sd ? c->sd->flash_bwd_flops : 2;
+			/* materialised scores and probabilities travel through memory */
+			if (c->attention == DLP_ATTN_MATERIALIZED && c->sd) {
+				double extra = l->attn_dropout ? c->sd->attn_dropout_passes : 0;
+				fb_extra = B * scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_fwd + extra);
+				bb_extra = B * scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_bwd + extra);
+			}
+		}
 		/* backward traffic by tensor count (data/estimator.json
 		 * backward_traffic_gemm, backward_traffic_elementwise) */
-		tf = fmax(ff / rate, lbw > 0 ? fb / lbw : 0);
+		tf = fmax(ff / rate, lbw > 0 ? (fb + fb_extra) / lbw : 0);
 		/* CPU pooling is a scalar compare-and-select loop per window
 		 * element (l->flops counts them), not a streaming kernel: its
 		 * cost per element, in units of the measured histogram update,
 		 * is an assumption (data/instances.json) */
 		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
 			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
+		/* Winograd shrank ff after the backward GEMMs were priced: scale them */
+		if (tb_gemm > 0 && st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
+			tb_gemm /= c->sd->winograd_gain;
 		tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
-			  lbw > 0 ? (l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb / lbw : 0);
+			  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
+		/* activation checkpointing runs the forward pass again in the backward */
+		if (c->checkpoint)
+			tb += tf;
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
-		ops += l->seq_steps * K->ops_per_layer.value;
+		ops += l->seq_steps * K->ops_per_layer.value * (c->checkpoint ? 4.0 / 3 : 1);
 		if (layer_s)
 			layer_s[i] = tf + tb;
 		if (l->params > 0)
 			nparam_layers++;
 	}
 	ph->overhead = ovh * ops;
-	ph->opt_ops = nparam_layers * (p->is_gpu ? 1 : optimizer_ops(pr->optimizer));
-	ph->opt = (bw > 0 ? m->params * pr->opt_traffic / bw : 0) + ovh * ph->opt_ops;
-	ph->ops = ops + ph->opt_ops;
+	ph->opt_ops = nparam_layers * (fused_opt ? 1 : optimizer_ops(pr->optimizer));
+	/* ZeRO shards the optimizer step as well: each rank updates its slice */
+	ph->opt = ((bw > 0 ? m->params * pr->opt_traffic / bw : 0) /
+		   (c->shard > 0 ? c->ranks_per_node * c->nodes : 1) + ovh * ph->opt_ops) / accum;
+	ph->ops = ops + ph->opt_ops / accum;
 	if (p->is_gpu && p->h2d_gbps > 0)
 		ph->xfer = B * m->input_elems * (strcmp(m->task, "text") == 0 ? 8 : 4) / (p->h2d_gbps * 1e9);
-	if (devices > 1 && p->interconnect_gbps > 0)
-		ph->allreduce = 2.0 * (devices - 1) / devices * m->params * pr->grad_bytes /
-				(p->interconnect_gbps * 1e9);
-	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead;
+	/* the all-reduce runs once per optimizer step, overlapping the backward
+	 * pass of the last micro-batch only */
+	/* the backward pass's wall time includes dispatching its operators (two
+	 * of the three per layer): buckets are reduced during all of it */
+	allreduce_times(p, m, pr, c, ph->bwd + ph->overhead * (K->ops_per_layer.value - 1) / K->ops_per_layer.value, &total_ar,
+			&ph->allreduce);
+	ph->allreduce /= accum;
+	ph->allreduce_total = total_ar / accum;
+	/* synchronous data parallelism waits for the slowest rank every step
+	 * (the stack's sync_wait_s) */
+	if (st && c->ranks_per_node * c->nodes > 1)
+		ph->sync = st->sync_wait_s / accum;
+	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead + ph->allreduce + ph->sync;
 }
 
 static dlp_range range_times(double low, double expected, double high, double k)
@@ -164,25 +289,57 @@ static dlp_range range_times(double low, double expected, double high, double k)
 	return (dlp_range){low * k, expected * k, high * k};
 }
 
-/* Times for the whole run from one rate set. */
+/* Times for the whole run from one rate set: on a GPU the stack asked for
+ * (expected) and the tuned and legacy stacks (the range); on a CPU the
+ * fixed spread. ph receives the low end's breakdown. */
 static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_model *m, const struct prec *pr,
-		      int batch, int devices, double steps, double price, double *layer_s, int *measured,
-		      dlp_phases *ph)
+		      int batch, struct step_ctx *c, enum dlp_stack_id asked, double steps, double price,
+		      double *layer_s, int *measured, dlp_phases *ph)
 {
-	double spread = dlp_constants()->stack_spread.value; /* checked by dlp_deep_compute */
-	double compute = step_time(p, rs, m, pr, batch, devices, ph, layer_s, measured);
-	/* gradients are reduced while the backward pass runs: the best stack
-	 * hides the all-reduce behind it, the others pay it */
-	double low = (compute + fmax(0, ph->allreduce - ph->bwd)) * steps;
-	double high = (compute * spread + ph->allreduce) * steps;
-	double expected = (compute * sqrt(spread) + ph->allreduce) * steps;
+	dlp_phases tmp;
+	double low, high, expected;
 	dlp_run r;
 
+	if (c->sd && p->is_gpu) {
+		double t_tuned, t_legacy;
+
+		c->st = &c->sd->stack[asked];
+		expected = step_time(p, rs, m, pr, batch, c, &tmp, layer_s, measured);
+		c->st = &c->sd->stack[DLP_STACK_TUNED];
+		t_tuned = step_time(p, rs, m, pr, batch, c, ph, NULL, NULL);
+		c->st = &c->sd->stack[DLP_STACK_LEGACY];
+		t_legacy = step_time(p, rs, m, pr, batch, c, &tmp, NULL, NULL);
+		c->st = &c->sd->stack[asked];
+		low = fmin(expected, t_tuned) / c->sd->low_margin;
+		high = fmax(expected, t_legacy) * c->sd->high_margin;
+		/* the range promises a factor of at most MAX_SPAN: beyond it the
+		 * legacy end is cut, never below the stack asked for (and when
+		 * that stack is itself beyond it, the tuned end moves up) */
+		if (high > MAX_SPAN * low) {
+			high = fmax(expected, MAX_SPAN * low);
+			low = fmax(low, high / MAX_SPAN);
+		}
+	} else {
+		double spread = dlp_constants()->stack_spread.value; /* checked by dlp_deep_compute */
+		double compute;
+
+		c->st = NULL;
+		compute = step_time(p, rs, m, pr, batch, c, ph, layer_s, measured);
+		compute -= ph->allreduce + ph->sync;
+		/* the best stack hides the all-reduce behind the backward pass,
+		 * the others pay it */
+		low = compute + ph->allreduce + ph->sync;
+		high = compute * spread + ph->allreduce_total + ph->sync;
+		expected = compute * sqrt(spread) + ph->allreduce_total + ph->sync;
+	}
+	low *= steps;
+	high *= steps;
+	expected *= steps;
 	r.train_s = (dlp_range){low, expected, high};
 	r.cost_usd = price > 0 ? range_times(low / 3600, expected / 3600, high / 3600, price)
 			       : (dlp_range){NAN, NAN, NAN};
 	r.step_s = expected / steps;
-	r.samples_per_s = expected > 0 ? steps * batch * devices / expected : NAN;
+	r.samples_per_s = expected > 0 ? steps * batch * c->ranks_per_node * c->nodes / expected : NAN;
 	return r;
 }
 
@@ -258,20 +415,104 @@ out:
 	return rc;
 }
 
-/* Memory: a full replica per device (data parallel). */
-static void memory_fit(dlp_deep_estimate *d, const dlp_profile *p, const dlp_model *m, const struct prec *pr)
+/* Whether the profile executes dt: a datasheet peak, or a measured GEMM of
+ * that format (not the fp32 fallback the rate lookup would give). */
+static int executes(const dlp_profile *p, enum dlp_dtype dt)
 {
-	double per_sample = m->act_elems * pr->abytes + m->input_elems * 4;
+	const dlp_rateset *sets[2] = {&p->configured, &p->capability};
+	size_t i, k;
 
-	d->static_bytes = m->params * pr->per_param;
+	if (dt == DLP_FP32 || p->peak_gflops[dt] > 0)
+		return 1;
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sets[k]->n; i++)
+			if (sets[k]->pts[i].dtype == dt && sets[k]->pts[i].gflops > 0)
+				return 1;
+	return 0;
+}
+
+/* The format the hardware executes for a requested one: a GPU without bf16
+ * (or tf32) arithmetic runs fp32 (PyTorch refuses bf16 autocast on a V100,
+ * and TF32 mode does not exist before Ampere); mixed precision on a CPU is
+ * bf16 autocast where the CPU has bf16 arithmetic (AVX512-BF16, AMX), else
+ * fp32. The estimate says which. */
+static void precision_check(const dlp_profile *p, const dlp_train *t, struct prec *pr, dlp_notes *flags)
+{
+	if (!p->is_gpu && t->precision == DLP_PREC_MIXED) {
+		pr->gemm = executes(p, DLP_BF16) ? DLP_BF16 : executes(p, DLP_FP16) ? DLP_FP16 : DLP_FP32;
+		if (pr->gemm == DLP_FP32) {
+			pr->abytes = 4;
+			dlp_notes_add(flags, "mixed precision: this CPU has no bf16 or fp16 arithmetic, so "
+				      "frameworks run fp32: estimated at fp32");
+		}
+		return;
+	}
+	if (executes(p, pr->gemm))
+		return;
+	if (p->is_gpu) {
+		dlp_notes_add(flags, "%s has no %s arithmetic: estimated at fp32, as a framework would run it",
+			      p->name, dlp_dtype_name(pr->gemm));
+		pr->gemm = DLP_FP32;
+	} else {
+		dlp_notes_add(flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr->gemm));
+	}
+}
+
+/* Elements kept per sample for the backward pass, as the stack keeps them:
+ * in-place ReLUs add nothing, flash attention keeps no heads x S x S
+ * probabilities, a fused LM head and loss keep no S x vocabulary logits;
+ * with checkpointing, only the residual-stream tensors at block boundaries
+ * (the ADD layers) plus one segment's activations live at once. */
+static double kept_elems(const dlp_profile *p, const dlp_model *m, const struct step_ctx *c)
+{
+	double total = 0, boundary = 0, adds = 0;
+	double logits = m->vocab > 0 ? (double)m->in_h * m->vocab : 0;
+	size_t i;
+
+	for (i = 0; i < m->n_layers; i++) {
+		const dlp_layer *l = &m->layers[i];
+		double a = l->act_elems;
+
+		if (p->is_gpu && l->inplace)
+			a = 0;
+		if (l->op == DLP_OP_ATTN && c->attention == DLP_ATTN_FLASH)
+			a -= scores_per_sample(l);
+		if (c->st && c->st->fused_logits && logits > 0 && l->out_elems >= logits)
+			a = 0;
+		a = fmax(a, 0);
+		total += a;
+		if (l->op == DLP_OP_ADD) {
+			boundary += l->out_elems;
+			adds++;
+		}
+	}
+	if (!c->checkpoint)
+		return total;
+	if (adds < 2)
+		adds = ceil(sqrt((double)m->n_layers));
+	return boundary + total / adds;
+}
+
+/* Memory: a replica per rank (data parallel), ZeRO dividing the optimizer
+ * state (stage 1), the gradients (2) and the weights (3) over the ranks
+ * (Rajbhandari et al. 2020 fig. 1); activations as the stack keeps them. */
+static void memory_fit(dlp_deep_estimate *d, const dlp_profile *p, const dlp_model *m, const struct prec *pr,
+		       const struct step_ctx *c, int shard)
+{
+	double per_sample = kept_elems(p, m, c) * pr->abytes + m->input_elems * 4;
+	double ranks = (double)c->ranks_per_node * c->nodes, div = shard > 0 ? ranks : 1;
+
+	d->static_bytes = m->params * ((shard >= 3 ? pr->w_bytes / div : pr->w_bytes) +
+				       (shard >= 2 ? pr->g_bytes / div : pr->g_bytes) +
+				       (pr->per_param - pr->w_bytes - pr->g_bytes) / div);
 	d->activation_bytes = d->batch * per_sample;
 	d->required_bytes = d->static_bytes + d->activation_bytes;
 	d->available_bytes = p->mem_bytes > 0 ? p->mem_bytes : 0;
 	d->largest_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - d->static_bytes) / per_sample) : NAN;
 	d->largest_batch_limited_by = "memory";
-	/* a batch larger than each device's share of the data is no batch */
-	if (isfinite(d->largest_batch) && d->largest_batch > ceil(d->samples / d->devices)) {
-		d->largest_batch = ceil(d->samples / d->devices);
+	/* a batch larger than each rank's share of the data is no batch */
+	if (isfinite(d->largest_batch) && d->largest_batch > ceil(d->samples / ranks)) {
+		d->largest_batch = ceil(d->samples / ranks);
 		d->largest_batch_limited_by = "dataset";
 	}
 	d->fits = p->mem_bytes > 0 ? d->required_bytes <= p->mem_bytes : -1;
@@ -282,9 +523,13 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 {
 	struct prec pr = precision_of(p, t);
 	int devices = t->devices > 0 ? t->devices : p->devices, batch = dlp_train_batch(m, t);
+	int nodes = t->nodes > 0 ? t->nodes : 1, accum = t->grad_accum > 0 ? t->grad_accum : 1;
 	double samples = ds->samples, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
 	double *layer_s = NULL;
 	const dlp_rateset *primary = p->configured.n ? &p->configured : &p->capability;
+	const dlp_stack_data *sd = NULL;
+	enum dlp_stack_id asked = t->stack >= 0 && t->stack < DLP_NSTACK ? (enum dlp_stack_id)t->stack : DLP_STACK_EAGER;
+	struct step_ctx ctx;
 	dlp_phases ph2;
 	int measured = 0, measured2 = 0;
 
@@ -299,24 +544,54 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 		return dlp_error_set("no training-set size: give --dataset or --samples");
 	if (t->epochs <= 0)
 		return dlp_error_set("epochs must be positive");
+	if (t->shard < 0 || t->shard > 3)
+		return dlp_error_set("ZeRO stage %d is not 0-3", t->shard);
+	if (p->is_gpu && !(sd = dlp_stacks()))
+		return -1;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.sd = sd;
+	ctx.ranks_per_node = devices;
+	ctx.nodes = nodes;
+	ctx.grad_accum = accum;
+	ctx.shard = t->shard;
+	ctx.checkpoint = t->checkpoint;
+	ctx.network_gbps = t->network_gbps > 0 ? t->network_gbps : p->network_gbps;
+	ctx.attention = t->attention == DLP_ATTN_FLASH || t->attention == DLP_ATTN_MATERIALIZED
+				? (enum dlp_attention)t->attention
+				: sd ? sd->stack[asked].attention : DLP_ATTN_MATERIALIZED;
+	if (nodes > 1 && !(ctx.network_gbps > 0))
+		return dlp_error_set("%s has no network bandwidth in the catalog: give --network-gbps for "
+				     "--nodes %d", p->name, nodes);
 	if (!(layer_s = calloc(m->n_layers ? m->n_layers : 1, sizeof *layer_s)))
 		return dlp_error_set("out of memory");
+	precision_check(p, t, &pr, &d->flags);
 	d->model = m;
 	d->batch = batch;
 	d->devices = devices;
+	d->nodes = nodes;
+	d->grad_accum = accum;
+	d->stack = sd && p->is_gpu ? sd->stack[asked].name : NULL;
+	d->attention = dlp_attention_name(ctx.attention);
+	d->checkpoint = t->checkpoint;
+	d->zero_stage = t->shard;
+	d->range_basis = sd && p->is_gpu ? "expected: the stack asked for; low: the tuned stack, high: the legacy "
+					   "stack, each widened by data/stacks.json's margin (at most 3x apart)"
+					 : "CPU: low the roofline with measured framework overhead, high stack_spread "
+					   "x it (data/estimator.json), expected their geometric mean";
 	d->gemm_dtype = pr.gemm;
 	d->epochs = t->epochs;
 	d->samples = samples;
-	d->steps = ceil(samples / ((double)batch * devices)) * t->epochs;
-	d->run = run_of(p, primary, m, &pr, batch, devices, d->steps, price, layer_s, &measured, &d->phases);
+	/* micro-steps: gradient accumulation divides the optimizer's share */
+	d->steps = ceil(samples / ((double)batch * devices * nodes)) * t->epochs;
+	d->run = run_of(p, primary, m, &pr, batch, &ctx, asked, d->steps, price, layer_s, &measured, &d->phases);
 	d->rates = primary->n == 0 ? (p->kind[0] == 'c' ? "datasheet peak x efficiency" : "measured peak x efficiency")
 		   : primary == &p->configured ? "as configured (vendor library, measured)"
 					       : "hardware capability (dlprobe kernels, measured)";
 	/* both rate sets when both were measured */
 	if (p->configured.n && p->capability.n) {
 		d->has_capability = 1;
-		d->capability = run_of(p, &p->capability, m, &pr, batch, devices, d->steps, price, NULL, &measured2,
-				       &ph2);
+		d->capability = run_of(p, &p->capability, m, &pr, batch, &ctx, asked, d->steps, price, NULL,
+				       &measured2, &ph2);
 		d->speedup_vs_configured = d->run.train_s.expected / d->capability.train_s.expected;
 		if (d->speedup_vs_configured > 2)
 			dlp_notes_add(&d->flags, "the vendor library runs this workload %.1fx slower than dlprobe's own kernels "
@@ -327,19 +602,22 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 		free(layer_s);
 		return -1;
 	}
-	memory_fit(d, p, m, &pr);
+	ctx.st = sd && p->is_gpu ? &sd->stack[asked] : NULL;
+	memory_fit(d, p, m, &pr, &ctx, t->shard);
 	if (d->fits == 0)
 		dlp_notes_add(&d->flags, "does not fit: %.1f GiB needed, %.1f GiB available per device%s",
 		     d->required_bytes / 1073741824.0, p->mem_bytes / 1073741824.0,
-		     d->largest_batch >= 1 ? " (a smaller batch fits)" : "");
+		     d->largest_batch >= 1 ? " (a smaller batch fits)" : " (try --checkpoint or --shard)");
+	else if (p->mem_bytes > 0 && (t->checkpoint || t->shard) && m->params * pr.per_param > p->mem_bytes)
+		dlp_notes_add(&d->flags, "fits only %s: the unsharded weights, gradients and optimizer state alone "
+			      "need %.1f GiB", t->shard ? "sharded" : "checkpointed",
+			      m->params * pr.per_param / 1073741824.0);
 	if (p->power_w > 0) {
-		double kw = p->power_w * devices / p->devices / 1000;
+		double kw = p->power_w * devices / p->devices * nodes / 1000;
 		d->has_energy = 1;
 		d->energy_kwh = range_times(d->run.train_s.low / 3600, d->run.train_s.expected / 3600,
 					    d->run.train_s.high / 3600, kw);
 	}
-	if (p->is_gpu == 0 && pr.gemm != DLP_FP32 && p->peak_gflops[pr.gemm] <= 0 && !measured)
-		dlp_notes_add(&d->flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr.gemm));
 	free(layer_s);
 	return 0;
 }

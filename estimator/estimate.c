@@ -160,11 +160,18 @@ static const char *hw_name(const dlp_verdict *v, int i)
 /* The one sentence the verdict leads with: which side the numbers favour,
  * by how much, and on how many of the machines estimated. Only ratios that
  * were computed are cited; with no classical model it names the hardware. */
+/* A ratio for a sentence: two significant digits, never an exponent
+ * ("0.52", "3.2", "140", "1400"). */
+static void ratio_fmt(char *b, size_t n, double x)
+{
+	snprintf(b, n, x >= 100 ? "%.0f" : "%.2g", x);
+}
+
 static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 {
 	double tmin = INFINITY, tmax = 0, cmin = INFINITY, cmax = 0;
 	int n = 0, deep_wins = 0, priced = 0;
-	char cost[160] = "";
+	char cost[160] = "", r[4][32];
 	size_t i;
 
 	for (i = 0; i < v->n_ratios; i++) {
@@ -200,19 +207,23 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 				 "model the cheapest hardware is %s and the fastest %s", ch, fa);
 		return;
 	}
+	ratio_fmt(r[0], sizeof r[0], tmin);
+	ratio_fmt(r[1], sizeof r[1], tmax);
+	ratio_fmt(r[2], sizeof r[2], cmin);
+	ratio_fmt(r[3], sizeof r[3], cmax);
 	if (priced)
-		snprintf(cost, sizeof cost, " and costs %.2g-%.2gx as much", cmin, cmax);
+		snprintf(cost, sizeof cost, " and costs %s-%sx as much", r[2], r[3]);
 	if (deep_wins == 0)
 		snprintf(v->summary, sizeof v->summary, "the numbers favour the classical model (%s): the deep model "
-			 "takes %.2g-%.2gx its training time%s on %s estimated", c ? c->kind : "classical",
-			 tmin, tmax, cost, n == 1 ? "the one machine" : "every machine");
+			 "takes %s-%sx its training time%s on %s estimated", c ? c->kind : "classical",
+			 r[0], r[1], cost, n == 1 ? "the one machine" : "every machine");
 	else if (deep_wins == n)
-		snprintf(v->summary, sizeof v->summary, "the numbers favour the deep model: it takes %.2g-%.2gx the "
-			 "classical model's training time%s on %s estimated", tmin, tmax, cost,
+		snprintf(v->summary, sizeof v->summary, "the numbers favour the deep model: it takes %s-%sx the "
+			 "classical model's training time%s on %s estimated", r[0], r[1], cost,
 			 n == 1 ? "the one machine" : "every machine");
 	else
 		snprintf(v->summary, sizeof v->summary, "the numbers are mixed: the deep model is faster on %d of %d "
-			 "machines (%.2g-%.2gx the classical model's training time)", deep_wins, n, tmin, tmax);
+			 "machines (%s-%sx the classical model's training time)", deep_wins, n, r[0], r[1]);
 }
 
 static dlp_finding *finding(dlp_verdict *v, const char *rule, const char *source)

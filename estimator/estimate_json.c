@@ -61,6 +61,8 @@ static json_t *phases_json(const dlp_deep_estimate *d)
 			      dlp_json_real(ph->xfer), "allreduce_s", dlp_json_real(ph->allreduce), "op_overhead_s",
 			      dlp_json_real(ph->overhead));
 
+	json_object_set_new(o, "allreduce_total_s", dlp_json_real(ph->allreduce_total));
+	json_object_set_new(o, "sync_wait_s", dlp_json_real(ph->sync));
 	json_object_set_new(o, "ops_per_step", dlp_json_whole(ph->ops));
 	json_object_set_new(o, "op_overhead_per_op_s", dlp_json_real(d->op_overhead_per_op_s));
 	return o;
@@ -94,7 +96,18 @@ json_t *dlp_deep_json(const dlp_deep_estimate *d)
 			    json_pack("{s:i,s:i,s:s,s:o,s:o,s:o}", "batch_per_device", d->batch, "devices", d->devices,
 				      "gemm_dtype", dlp_dtype_name(d->gemm_dtype), "epochs", dlp_json_real(d->epochs),
 				      "samples", dlp_json_whole(d->samples), "steps", dlp_json_whole(ceil(d->steps))));
+	{
+		json_t *st = json_object_get(o, "settings");
+		json_object_set_new(st, "nodes", json_integer(d->nodes));
+		json_object_set_new(st, "grad_accum", json_integer(d->grad_accum));
+		json_object_set_new(st, "stack", d->stack ? json_string(d->stack) : json_null());
+		json_object_set_new(st, "attention", json_string(d->attention ? d->attention : "stack"));
+		json_object_set_new(st, "checkpoint", json_boolean(d->checkpoint));
+		json_object_set_new(st, "zero_stage", json_integer(d->zero_stage));
+	}
 	run_into(o, &d->run);
+	if (d->range_basis)
+		json_object_set_new(o, "range_basis", json_string(d->range_basis));
 	json_object_set_new(o, "rates", json_string(d->rates));
 	if (d->has_capability) {
 		json_t *cap = json_object();

@@ -43,6 +43,9 @@ typedef struct dlp_layer {
 	double seq_steps;  /* > 1: sequential recurrence (LSTM/GRU time steps); a count
 	                    * beyond int range over a long sequence */
 	int needs_input_grad; /* 0 for the first layer with weights */
+	int winograd;      /* a dense 3x3 stride-1 convolution (Winograd applies) */
+	int inplace;       /* ReLU: overwrites its input, stores nothing more */
+	int attn_dropout;  /* attention: dropout on the probabilities (BERT) */
 } dlp_layer;
 
 typedef struct dlp_model {
@@ -128,6 +131,9 @@ typedef struct dlp_profile {
 	char price_date[16];
 	char price_source[200];
 	double power_w;           /* whole-instance power draw, 0 unknown */
+	double network_gbps;      /* per node, between nodes (catalog), 0 unknown */
+	char gpu_key[48];         /* catalog GPU model key ("" for bench profiles) */
+	char arch[16];            /* GPU architecture ("" unknown) */
 	double noise_spread;      /* > 0: bench marked unstable; ranges widen by 1 + this */
 	/* measured effective bandwidth of each non-GEMM operator kind at the
 	 * workload's sizes (--measure), input + output bytes; 0: mem_bw_gbps */
@@ -162,6 +168,16 @@ const json_t *dlp_catalog(void);
  * "scenario_references": what the default run compares this machine with),
  * NULL past the end. */
 const char *dlp_catalog_default(const char *list, size_t i);
+/* A user catalog (the format of data/instances.json, e.g. `dlprobe list
+ * instances --json` output with other prices) merged over the built-in one:
+ * its gpu_models and cpu_models replace or add models of the same key, its
+ * instances replace the built-in instance of the same name or are added.
+ * Checked first, merged only when every entry is valid (-1 and a one-line
+ * error naming the entry otherwise). Not thread-safe: call before any
+ * estimate. */
+int dlp_catalog_merge(const json_t *user, const char *label);
+/* for dlp_catalog_merge (estimator/catalog.c) only */
+json_t *dlp_catalog_writable(void);
 
 /* ---- workloads and estimates -------------------------------------------- */
 
@@ -178,6 +194,13 @@ typedef struct dlp_train {
 	double price_override;  /* < 0: catalog price */
 	double retrain_every_s; /* 0: no retraining cadence */
 	double deadline_s;      /* 0: none */
+	int stack;              /* enum dlp_stack_id (estimator/stack.h); default eager */
+	int attention;          /* enum dlp_attention; 0: the stack's own */
+	int grad_accum;         /* micro-batches per optimizer step (>= 1) */
+	int checkpoint;         /* activation recomputation */
+	int shard;              /* ZeRO stage 0-3 (Rajbhandari et al. 2020) */
+	int nodes;              /* nodes of the instance's kind (>= 1) */
+	double network_gbps;    /* > 0: between nodes, instead of the catalog's */
 } dlp_train;
 
 void dlp_train_defaults(dlp_train *t);
@@ -236,7 +259,8 @@ typedef struct dlp_run {
 
 /* One training step on one device, by phase ("low": the best stack). */
 typedef struct dlp_phases {
-	double fwd, bwd, opt, xfer, allreduce, overhead;
+	double fwd, bwd, opt, xfer, allreduce, overhead, sync;
+	double allreduce_total;   /* the whole all-reduce; allreduce is its exposed part */
 	double ops, opt_ops;      /* framework operators dispatched per step */
 } dlp_phases;
 
@@ -245,6 +269,10 @@ typedef struct dlp_phases {
 typedef struct dlp_deep_estimate {
 	const dlp_model *model;   /* borrowed */
 	int batch, devices;
+	int nodes, grad_accum, checkpoint, zero_stage;
+	const char *stack;        /* the stack expected is for; NULL on a CPU */
+	const char *attention;    /* "flash", "materialized" */
+	const char *range_basis;  /* what low, expected and high stand for */
 	enum dlp_dtype gemm_dtype;
 	double epochs, samples, steps;
 	dlp_run run;              /* the primary rate set (as configured when measured) */

@@ -163,6 +163,7 @@ static int conv(struct build *b, const char *name, long out, long k, long stride
 	l->gk = (double)(in / groups) * k * k;
 	l->gemm_count = (double)groups;
 	l->gm_batched = 1;
+	l->winograd = k == 3 && stride == 1 && dil == 1 && groups == 1;
 	b->s.c = out;
 	b->s.h = ho;
 	b->s.w = wo;
@@ -207,6 +208,16 @@ static int eltwise(struct build *b, enum dlp_op op, const char *name, double flo
 	if (op == DLP_OP_ADD)
 		l->in_elems *= 2;
 	finish(b, l, 1);
+	return 0;
+}
+
+/* ReLU as frameworks run it in the zoo's models (torchvision inplace=True):
+ * it overwrites its input, so it keeps no tensor of its own. */
+static int relu(struct build *b, const char *name)
+{
+	if (eltwise(b, DLP_OP_ACT, name, FLOPS(activation), 0))
+		return -1;
+	b->m->layers[b->m->n_layers - 1].inplace = 1;
 	return 0;
 }
 
@@ -399,8 +410,9 @@ static int build_op(struct build *b, const json_t *o, const char *name)
 		return eltwise(b, DLP_OP_BN, name, FLOPS(bn), 2);
 	if (strcmp(op, "ln") == 0)
 		return eltwise(b, DLP_OP_LN, name, FLOPS(ln), 2);
-	if (strcmp(op, "relu") == 0 || strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 ||
-	    strcmp(op, "sigmoid") == 0 || strcmp(op, "relu6") == 0)
+	if (strcmp(op, "relu") == 0 || strcmp(op, "relu6") == 0)
+		return relu(b, name);
+	if (strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 || strcmp(op, "sigmoid") == 0)
 		return eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? FLOPS(gelu) : FLOPS(activation), 0);
 	if (strcmp(op, "maxpool") == 0 || strcmp(op, "avgpool") == 0) {
 		long k = jint(o, "k", 2);
@@ -500,7 +512,7 @@ static int build_list(struct build *b, const json_t *list, const char *prefix)
 
 /* ---- builders ------------------------------------------------------------ */
 
-static int conv_bn(struct build *b, const char *name, long out, long k, long stride, int relu)
+static int conv_bn(struct build *b, const char *name, long out, long k, long stride, int act)
 {
 	char nm[64];
 
@@ -510,7 +522,7 @@ static int conv_bn(struct build *b, const char *name, long out, long k, long str
 	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
-	return relu ? eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0) : 0;
+	return act ? relu(b, nm) : 0;
 }
 
 static int bn_relu(struct build *b, const char *name)
@@ -521,17 +533,19 @@ static int bn_relu(struct build *b, const char *name)
 	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
 		return -1;
 	fmt(nm, sizeof nm, "%s.relu", name);
-	return eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0);
+	return relu(b, nm);
 }
 
 /* One residual block. Post-activation (He et al. 2015, torchvision layout,
  * stride on the 3x3 conv) or pre-activation (He et al. 2016, WRN). */
 static int res_block(struct build *b, const char *name, int bottleneck, int preact, long width,
-		     long out, long stride)
+		     long out, long stride, int pad_shortcut)
 {
 	struct shape in = b->s, body;
 	char nm[64];
-	int need_proj = stride != 1 || in.c != out;
+	/* He et al. 2015 option A (sec. 4.2, the CIFAR ResNets): the shortcut
+	 * subsamples and zero-pads channels, no weights; the add reads it */
+	int need_proj = (stride != 1 || in.c != out) && !pad_shortcut;
 
 	if (preact && bn_relu(b, name))
 		return -1;
@@ -569,7 +583,7 @@ static int res_block(struct build *b, const char *name, int bottleneck, int prea
 		return -1;
 	if (!preact) {
 		fmt(nm, sizeof nm, "%s.relu", name);
-		return eltwise(b, DLP_OP_ACT, nm, FLOPS(activation), 0);
+		return relu(b, nm);
 	}
 	return 0;
 }
@@ -582,6 +596,8 @@ static int build_resnet(struct build *b, const json_t *d)
 	int bottleneck = block && strcmp(block, "bottleneck") == 0;
 	int preact = json_is_true(json_object_get(d, "preact"));
 	int cifar = stem && strcmp(stem, "cifar") == 0;
+	const char *shortcut = json_string_value(json_object_get(d, "shortcut"));
+	int pad = shortcut && strcmp(shortcut, "pad") == 0;
 	long base = jint(d, "base_width", cifar ? 16 : 64);
 	long widen = jint(d, "widen", 1);
 	long expansion = bottleneck ? 4 : 1;
@@ -590,6 +606,8 @@ static int build_resnet(struct build *b, const json_t *d)
 
 	if (!json_is_array(stages) || json_array_size(stages) == 0)
 		return dlp_error_set("resnet builder needs \"stages\": [blocks per stage, ...]");
+	if (shortcut && !pad && strcmp(shortcut, "projection") != 0)
+		return dlp_error_set("resnet builder: \"shortcut\" \"%s\" is not projection or pad", shortcut);
 	if (json_array_size(stages) > 16 || in_range("resnet", "base_width", base, 1, MAX_WIDTH) ||
 	    in_range("resnet", "widen", widen, 1, MAX_WIDTH) || base * widen > MAX_WIDTH)
 		return dlp_error_set("resnet builder: stages, base_width or widen out of range (at most 16 "
@@ -610,7 +628,7 @@ static int build_resnet(struct build *b, const json_t *d)
 			long stride = (j == 0 && si > 0) ? 2 : 1;
 			fmt(nm, sizeof nm, "layer%zu.%ld", si + 1, j);
 			if (res_block(b, nm, bottleneck, preact, width, width * (bottleneck ? expansion : 1),
-				      stride))
+				      stride, pad))
 				return -1;
 		}
 	}
@@ -703,7 +721,7 @@ static int transformer_embed(struct build *b, const json_t *d, const char *embed
 
 /* One pre-LayerNorm block: attention and the feed-forward network, each
  * with its residual addition. */
-static int transformer_block(struct build *b, long i, long dm, long heads, long dff)
+static int transformer_block(struct build *b, long i, long dm, long heads, long dff, int dropout)
 {
 	char nm[64], sub[80];
 	struct shape x = b->s;
@@ -718,8 +736,17 @@ static int transformer_block(struct build *b, long i, long dm, long heads, long 
 	fmt(sub, sizeof sub, "%s.attn", nm);
 	if (attention(b, sub, heads))
 		return -1;
+	/* dropout on the probabilities keeps a byte mask per score */
+	if (dropout) {
+		dlp_layer *a = &b->m->layers[b->m->n_layers - 1];
+		a->attn_dropout = 1;
+		a->act_elems += (double)heads * b->s.h * b->s.h / 2;
+	}
 	fmt(sub, sizeof sub, "%s.proj", nm);
 	if (dense(b, sub, dm, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.proj_dropout", nm);
+	if (dropout && eltwise(b, DLP_OP_ACT, sub, FLOPS(activation), 0))
 		return -1;
 	b->s = x;
 	fmt(sub, sizeof sub, "%s.add1", nm);
@@ -733,6 +760,9 @@ static int transformer_block(struct build *b, long i, long dm, long heads, long 
 		return -1;
 	fmt(sub, sizeof sub, "%s.fc2", nm);
 	if (dense(b, sub, dm, 1))
+		return -1;
+	fmt(sub, sizeof sub, "%s.fc2_dropout", nm);
+	if (dropout && eltwise(b, DLP_OP_ACT, sub, FLOPS(activation), 0))
 		return -1;
 	fmt(sub, sizeof sub, "%s.add2", nm);
 	return eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0);
@@ -791,10 +821,174 @@ static int build_transformer(struct build *b, const json_t *d)
 	dff = jint(d, "d_ff", 4 * dm);
 	if (transformer_embed(b, d, embed, dm))
 		return -1;
+	/* BERT trains with dropout 0.1 on the attention probabilities and the
+	 * residual branches (Devlin et al. 2018 sec. A.2); GPT-2 reproductions
+	 * and ViT/DeiT recipes commonly run without */
 	for (i = 0; i < layers; i++)
-		if (transformer_block(b, i, dm, heads, dff))
+		if (transformer_block(b, i, dm, heads, dff, json_is_true(json_object_get(d, "dropout"))))
 			return -1;
 	return transformer_head(b, d, head, dm);
+}
+
+/* Llama-style decoder (Touvron et al. 2023): RMSNorm before attention and
+ * MLP, rotary position embedding on q and k (no position table), grouped
+ * key/value heads (kv_heads < heads shrinks the k and v projections, not the
+ * score work), SwiGLU MLP (gate and up projections, SiLU x up, down), final
+ * RMSNorm and an untied LM head. */
+static int build_llama(struct build *b, const json_t *d)
+{
+	long layers = jint(d, "layers", 32), dm = jint(d, "d_model", 4096), heads = jint(d, "heads", 32);
+	long kv = jint(d, "kv_heads", heads), dff = jint(d, "d_ff", 0), seq = positions(&b->s), i;
+	long max_pos = jint(d, "max_positions", 4096);
+
+	if (in_range("llama", "d_model", dm, 1, MAX_WIDTH) || in_range("llama", "layers", layers, 1, MAX_LAYERS) ||
+	    in_range("llama", "heads", heads, 1, MAX_WIDTH) || in_range("llama", "kv_heads", kv, 1, heads) ||
+	    in_range("llama", "d_ff", dff, 1, MAX_WIDTH) || in_range("llama", "max_positions", max_pos, 1, MAX_WIDTH))
+		return -1;
+	if (dm % heads || heads % kv)
+		return dlp_error_set("llama: d_model %ld, heads %ld and kv_heads %ld do not divide", dm, heads, kv);
+	if (seq > max_pos)
+		return dlp_error_set("sequence length %ld exceeds the model's %ld positions", seq, max_pos);
+	if (embedding(b, "token_embed", b->m->vocab, dm))
+		return -1;
+	for (i = 0; i < layers; i++) {
+		char nm[64], sub[80];
+		struct shape x = b->s;
+		long kvd = dm / heads * kv;
+
+		fmt(nm, sizeof nm, "block%ld", i);
+		fmt(sub, sizeof sub, "%s.rmsnorm1", nm);
+		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 1))
+			return -1;
+		x = b->s;
+		fmt(sub, sizeof sub, "%s.q", nm);
+		if (dense(b, sub, dm, 0))
+			return -1;
+		b->s = x;
+		fmt(sub, sizeof sub, "%s.k", nm);
+		if (dense(b, sub, kvd, 0))
+			return -1;
+		b->s = x;
+		fmt(sub, sizeof sub, "%s.v", nm);
+		if (dense(b, sub, kvd, 0))
+			return -1;
+		/* rotary: a rotation of q and k, elementwise */
+		b->s.c = dm + kvd;
+		fmt(sub, sizeof sub, "%s.rotary", nm);
+		if (eltwise(b, DLP_OP_ACT, sub, 3, 0) || reshape(b, "split_qkv", dm, seq, 1))
+			return -1;
+		fmt(sub, sizeof sub, "%s.attn", nm);
+		if (attention(b, sub, heads))
+			return -1;
+		fmt(sub, sizeof sub, "%s.o", nm);
+		if (dense(b, sub, dm, 0))
+			return -1;
+		fmt(sub, sizeof sub, "%s.add1", nm);
+		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
+			return -1;
+		fmt(sub, sizeof sub, "%s.rmsnorm2", nm);
+		if (eltwise(b, DLP_OP_LN, sub, FLOPS(ln), 1))
+			return -1;
+		x = b->s;
+		fmt(sub, sizeof sub, "%s.gate", nm);
+		if (dense(b, sub, dff, 0))
+			return -1;
+		b->s = x;
+		fmt(sub, sizeof sub, "%s.up", nm);
+		if (dense(b, sub, dff, 0))
+			return -1;
+		fmt(sub, sizeof sub, "%s.silu_mul", nm);
+		if (eltwise(b, DLP_OP_ACT, sub, 6, 0))
+			return -1;
+		fmt(sub, sizeof sub, "%s.down", nm);
+		if (dense(b, sub, dm, 0))
+			return -1;
+		fmt(sub, sizeof sub, "%s.add2", nm);
+		if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
+			return -1;
+	}
+	if (eltwise(b, DLP_OP_LN, "final_rmsnorm", FLOPS(ln), 1))
+		return -1;
+	return dense(b, "lm_head", b->m->vocab, 0);
+}
+
+/* EfficientNet-B0 (Tan and Le 2019, table 1): MBConv blocks with
+ * squeeze-and-excitation (reduction to a quarter of the block's input
+ * channels) and SiLU, torchvision layout. */
+static int se_block(struct build *b, const char *name, long squeeze)
+{
+	struct shape x = b->s;
+	char nm[80];
+
+	fmt(nm, sizeof nm, "%s.se.pool", name);
+	if (adaptive_pool(b, nm, 1))
+		return -1;
+	fmt(nm, sizeof nm, "%s.se.reduce", name);
+	if (conv(b, nm, squeeze, 1, 1, 0, 1, 1, 1) || eltwise(b, DLP_OP_ACT, "se.silu", 4, 0))
+		return -1;
+	fmt(nm, sizeof nm, "%s.se.expand", name);
+	if (conv(b, nm, x.c, 1, 1, 0, 1, 1, 1) || eltwise(b, DLP_OP_ACT, "se.sigmoid", 4, 0))
+		return -1;
+	b->s = x;
+	fmt(nm, sizeof nm, "%s.se.scale", name);
+	return eltwise(b, DLP_OP_ADD, nm, FLOPS(add), 0);
+}
+
+static int conv_bn_silu(struct build *b, const char *name, long out, long k, long stride, long groups, int act)
+{
+	char nm[80];
+
+	if (conv(b, name, out, k, stride, k / 2, groups, 1, 0))
+		return -1;
+	fmt(nm, sizeof nm, "%s.bn", name);
+	if (eltwise(b, DLP_OP_BN, nm, FLOPS(bn), 2))
+		return -1;
+	fmt(nm, sizeof nm, "%s.silu", name);
+	return act ? eltwise(b, DLP_OP_ACT, nm, 4, 0) : 0;
+}
+
+static int build_efficientnet_b0(struct build *b, const json_t *d)
+{
+	static const long cfg[][5] = { /* expand, kernel, stride, out, repeats */
+		{1, 3, 1, 16, 1}, {6, 3, 2, 24, 2}, {6, 5, 2, 40, 2}, {6, 3, 2, 80, 3},
+		{6, 5, 1, 112, 3}, {6, 5, 2, 192, 4}, {6, 3, 1, 320, 1},
+	};
+	size_t i;
+	long j, blk = 0;
+
+	(void)d;
+	if (conv_bn_silu(b, "stem", 32, 3, 2, 1, 1))
+		return -1;
+	for (i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+		for (j = 0; j < cfg[i][4]; j++, blk++) {
+			struct shape in = b->s;
+			long stride = j == 0 ? cfg[i][2] : 1, hidden = in.c * cfg[i][0];
+			char nm[64], sub[80];
+
+			fmt(nm, sizeof nm, "block%ld", blk);
+			if (cfg[i][0] != 1) {
+				fmt(sub, sizeof sub, "%s.expand", nm);
+				if (conv_bn_silu(b, sub, hidden, 1, 1, 1, 1))
+					return -1;
+			}
+			fmt(sub, sizeof sub, "%s.dw", nm);
+			if (conv_bn_silu(b, sub, hidden, cfg[i][1], stride, hidden, 1) ||
+			    se_block(b, nm, in.c / 4 > 1 ? in.c / 4 : 1))
+				return -1;
+			fmt(sub, sizeof sub, "%s.project", nm);
+			if (conv_bn_silu(b, sub, cfg[i][3], 1, 1, 1, 0))
+				return -1;
+			if (stride == 1 && in.c == cfg[i][3]) {
+				fmt(sub, sizeof sub, "%s.add", nm);
+				if (eltwise(b, DLP_OP_ADD, sub, FLOPS(add), 0))
+					return -1;
+			}
+		}
+	}
+	if (conv_bn_silu(b, "head", 1280, 1, 1, 1, 1) || adaptive_pool(b, "avgpool", 1) ||
+	    reshape(b, "flatten", 1280, 1, 1) || reshape(b, "dropout", 1280, 1, 1))
+		return -1;
+	return dense(b, "classifier", b->m->classes, 1);
 }
 
 /* ---- model objects ------------------------------------------------------- */
@@ -926,6 +1120,10 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 		rc = build_mobilenetv2(&b, desc);
 	else if (strcmp(builder, "transformer") == 0)
 		rc = build_transformer(&b, desc);
+	else if (strcmp(builder, "llama") == 0)
+		rc = build_llama(&b, desc);
+	else if (strcmp(builder, "efficientnet_b0") == 0)
+		rc = build_efficientnet_b0(&b, desc);
 	else
 		rc = dlp_error_set("model %s: unknown builder \"%s\"", m->name, builder);
 	if (rc == 0)

@@ -12,6 +12,7 @@
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
 #include "estimator/profile_impl.h"
+#include "estimator/stack.h"
 
 void dlp_profile_flag(dlp_profile *p, const char *fmt, ...)
 {
@@ -128,6 +129,12 @@ const json_t *dlp_catalog(void)
 	return catalog_doc;
 }
 
+json_t *dlp_catalog_writable(void)
+{
+	pthread_once(&catalog_once, catalog_load);
+	return catalog_doc;
+}
+
 const char *dlp_catalog_default(const char *list, size_t i)
 {
 	return json_string_value(json_array_get(json_object_get(json_object_get(dlp_catalog(), "defaults"), list), i));
@@ -179,21 +186,37 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 		return -1;
 	catalog_cpu(p, inst, &cpu_peak, &cpu_bw, &cpu_bf16);
 	p->price_per_h = json_number_value(json_object_get(inst, "price_usd_per_h"));
+	p->network_gbps = json_number_value(json_object_get(inst, "network_gbps"));
 	snprintf(p->price_date, sizeof p->price_date, "%s",
-		 json_string_value(json_object_get(inst, "price_date")));
+		 json_is_string(json_object_get(inst, "price_date")) ? json_string_value(json_object_get(inst, "price_date"))
+								     : "");
 	snprintf(p->price_source, sizeof p->price_source, "%s",
-		 json_string_value(json_object_get(inst, "price_source")));
+		 json_is_string(json_object_get(inst, "price_source"))
+			 ? json_string_value(json_object_get(inst, "price_source"))
+			 : "");
 	gpu = json_object_get(json_object_get(cat, "gpu_models"), json_string_value(json_object_get(inst, "gpu")));
 	if (gpu) {
 		const json_t *pk = json_object_get(gpu, "peak_tflops");
-		const dlp_constant *eff = &K()->gpu_efficiency;
 		int d;
 
 		p->is_gpu = 1;
 		p->devices = (int)json_integer_value(json_object_get(inst, "gpus"));
+		snprintf(p->gpu_key, sizeof p->gpu_key, "%s", json_string_value(json_object_get(inst, "gpu")));
+		snprintf(p->arch, sizeof p->arch, "%s",
+			 json_is_string(json_object_get(gpu, "arch")) ? json_string_value(json_object_get(gpu, "arch")) : "");
 		for (d = 0; d < DLP_NDTYPE; d++) {
+			const char *eb = NULL;
+
 			p->peak_gflops[d] = 1e3 * json_number_value(json_object_get(pk, dlp_dtype_name(d)));
-			p->eff[d] = eff->value;
+			/* the library's efficiency for this GPU and format (data/stacks.json) */
+			p->eff[d] = dlp_stack_gemm_efficiency(p->gpu_key, p->arch, (enum dlp_dtype)d, &eb);
+			if (p->eff[d] <= 0)
+				return dlp_error_set("%s", dlp_error_message());
+			if (p->peak_gflops[d] > 0 && eb) {
+				char key[32];
+				snprintf(key, sizeof key, "gemm_efficiency_%s", dlp_dtype_name(d));
+				dlp_profile_source(p, key, eb);
+			}
 		}
 		p->mem_bytes = json_number_value(json_object_get(gpu, "memory_bytes"));
 		p->mem_bw_gbps = json_number_value(json_object_get(gpu, "mem_bw_gbps"));
@@ -205,8 +228,8 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 		p->op_overhead_s = K()->gpu_launch_overhead_s.value;
 		dlp_profile_flag(p, "per-operator overhead: %s", K()->gpu_launch_overhead_s.basis);
 		dlp_profile_source(p, "gpu", json_string_value(json_object_get(gpu, "source")));
-		dlp_profile_source(p, "gpu_efficiency", eff->basis);
-		dlp_profile_flag(p, "GPU rates are datasheet peaks x %.0f%% efficiency, not measured", 100 * eff->value);
+		dlp_profile_flag(p, "GPU rates are datasheet peaks x the library efficiency per format (data/stacks.json), "
+				    "not measured here");
 	} else {
 		const dlp_constant *eff = &K()->cpu_efficiency;
 

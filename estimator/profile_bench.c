@@ -13,6 +13,7 @@
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
 #include "estimator/profile_impl.h"
+#include "estimator/stack.h"
 
 /* The modelling constants (estimator/constants.h): loaded by
  * dlp_profile_init(), which fails without them. */
@@ -578,8 +579,10 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->cpus = 1;
 		dlp_profile_flag(p, "probe.resources.effective_cpus missing: 1 CPU assumed");
 	}
+	/* a format the bench did not measure: the library figure of data/stacks.json */
 	for (d = 0; d < DLP_NDTYPE; d++)
-		p->eff[d] = (p->is_gpu ? K()->gpu_efficiency : K()->cpu_efficiency).value;
+		p->eff[d] = p->is_gpu ? dlp_stack_gemm_efficiency(NULL, NULL, (enum dlp_dtype)d, NULL)
+				      : K()->cpu_efficiency.value;
 	if (p->configured.n == 0 && p->capability.n == 0) {
 		if (p->peak_gflops[DLP_FP32] <= 0) {
 			dlp_profile_free(p);

@@ -6,6 +6,7 @@
 
 #include "common/decimal.h"
 #include "estimator/estimator.h"
+#include "estimator/stack.h"
 
 void dlp_train_defaults(dlp_train *t)
 {
@@ -15,6 +16,9 @@ void dlp_train_defaults(dlp_train *t)
 	t->precision = DLP_PREC_FP32;
 	t->optimizer = DLP_OPT_ADAM;
 	t->price_override = -1;
+	t->stack = DLP_STACK_EAGER;
+	t->grad_accum = 1;
+	t->nodes = 1;
 }
 
 static const char *const precision_names[] = {

@@ -107,5 +107,84 @@ grep -q "dropped stream_triad" "$T/out" && grep -q "effective_cpus 1099511627776
 	{ pass=$((pass + 1)); echo "ok   stream and effective_cpus flagged"; } ||
 	{ fail=$((fail + 1)); echo "FAIL stream_triad / effective_cpus not flagged"; }
 
+# ---- issue 10 options: bad input is one line, exit 2 ---------------------------
+for c in "--stack:fast:unknown stack" "--attention:sdpa:unknown attention" "--grad-accum:0:--grad-accum" \
+	 "--grad-accum:1e9:--grad-accum" "--shard:zero4:--shard" "--nodes:0:--nodes" "--nodes:-3:--nodes" \
+	 "--nodes:1000000:--nodes" "--network-gbps:fast:--network-gbps" "--network-gbps:0:--network-gbps" \
+	 "--network-gbps:inf:--network-gbps"; do
+	o=${c%%:*} rest=${c#*:} v=${rest%%:*} pat=${rest#*:}
+	expect "$o $v refused" 2 "$pat" -- "$B" estimate --model resnet50 --dataset imagenet --instance p4de.24xlarge "$o" "$v"
+	one_line "$o $v: one line"
+done
+expect "--nodes without a catalog network: named" 2 "network bandwidth" -- \
+	"$B" estimate --model resnet50 --dataset imagenet --instance g5.xlarge --nodes 2
+one_line "--nodes without network: one line"
+
+# ---- the stack sets expected inside [low, high]; the range spans the stacks -----
+json_num() { python3 -c "import json,sys; d=json.load(open('$T/out'))['estimates'][0]['deep']; print($1)"; }
+for st in tuned eager legacy; do
+	expect "--stack $st" 0 "" -- "$B" estimate --model resnet50 --dataset imagenet --instance p4de.24xlarge \
+		--precision mixed --stack "$st" --json -q --classical none
+	cp "$T/out" "$T/$st.json"
+done
+python3 - "$T" <<'PY' && { pass=$((pass + 1)); echo "ok   tuned < eager < legacy, each inside [low, high] <= 3x"; } ||
+import json, sys
+t = {s: json.load(open(f"{sys.argv[1]}/{s}.json"))["estimates"][0]["deep"]["train_s"] for s in ("tuned", "eager", "legacy")}
+assert t["tuned"]["expected"] < t["eager"]["expected"] < t["legacy"]["expected"], t
+for s, r in t.items():
+    assert r["low"] <= r["expected"] <= r["high"], (s, r)
+    assert r["high"] / r["low"] <= 3.0, (s, r)
+PY
+	{ fail=$((fail + 1)); echo "FAIL stack ordering or range"; }
+
+# ---- --grad-accum: fewer optimizer steps, the same samples ----------------------
+expect "grad-accum 1" 0 "" -- "$B" estimate --model gpt2 --samples 100000 --instance p5.48xlarge --precision bf16 --json -q --classical none
+a1=$(json_num "d['step_breakdown_low_s']['optimizer_s']")
+expect "grad-accum 8" 0 "" -- "$B" estimate --model gpt2 --samples 100000 --instance p5.48xlarge --precision bf16 --grad-accum 8 --json -q --classical none
+a8=$(json_num "d['step_breakdown_low_s']['optimizer_s']")
+python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(0 if abs(b*8-a) < 1e-9*max(a,1e-30) + 1e-12 else 1)" "$a1" "$a8" &&
+	{ pass=$((pass + 1)); echo "ok   --grad-accum 8 charges 1/8 of the optimizer per micro-batch"; } ||
+	{ fail=$((fail + 1)); echo "FAIL --grad-accum: optimizer $a1 vs $a8"; }
+
+# ---- memory: a 7B model fits only sharded and checkpointed; ZeRO divides state ---
+expect "llama2_7b unsharded does not fit" 0 "does not fit" -- "$B" estimate --model llama2_7b --samples 1000 \
+	--instance p5.48xlarge --precision mixed --batch 1 --json -q --classical none
+expect "llama2_7b zero3 + checkpoint fits, flagged" 0 "fits only sharded" -- "$B" estimate --model llama2_7b \
+	--samples 1000 --instance p5.48xlarge --precision mixed --batch 1 --shard zero3 --checkpoint --json -q --classical none
+expect "bf16 on a V100: estimated at fp32, flagged" 0 "no bf16 arithmetic" -- "$B" estimate --model resnet50 \
+	--dataset imagenet --instance p3.2xlarge --precision bf16 --json -q --classical none
+
+# ---- --catalog: a user catalog merged over the built-in one ----------------------
+"$B" list instances --json > "$T/cat.json"
+python3 - "$T" <<'PY'
+import json, sys
+d = json.load(open(f"{sys.argv[1]}/cat.json"))
+for i in d["instances"]:
+    if i["name"] == "p4d.24xlarge":
+        i.update(price_usd_per_h=9.99, price_date="2026-12", price_source="spot, test")
+d["instances"].append(dict(d["instances"][0], name="my-v100-box", price_usd_per_h=1.5))
+json.dump(d, open(f"{sys.argv[1]}/cat2.json", "w"))
+bad = {"instances": [{"name": "x", "cpu": "no-such-cpu", "vcpus": 4}]}
+json.dump(bad, open(f"{sys.argv[1]}/badcpu.json", "w"))
+json.dump({"instances": [{"cpu": "epyc-7r13", "vcpus": 4}]}, open(f"{sys.argv[1]}/noname.json", "w"))
+json.dump({"instances": [{"name": "y", "cpu": "epyc-7r13", "vcpus": 4, "gpu": "no-such-gpu", "gpus": 1}]},
+          open(f"{sys.argv[1]}/badgpu.json", "w"))
+json.dump({"instances": [{"name": "z", "cpu": "epyc-7r13", "vcpus": 4, "price_usd_per_h": -1}]},
+          open(f"{sys.argv[1]}/badprice.json", "w"))
+PY
+printf '{"instances": [' > "$T/broken.json"
+expect "list instances --json read back as a catalog, a price overridden" 0 '"price_usd_per_h": 9.99' -- \
+	"$B" estimate --catalog "$T/cat2.json" --instance p4d.24xlarge --model resnet50 --dataset imagenet --json -q
+expect "--catalog adds an instance" 0 "my-v100-box" -- \
+	"$B" estimate --catalog "$T/cat2.json" --instance my-v100-box --model resnet50 --dataset imagenet
+for c in "broken:--catalog" "badcpu:cpu_models" "noname:needs a \"name\"" "badgpu:gpu_models" "badprice:price_usd_per_h"; do
+	n=${c%%:*} pat=${c#*:}
+	expect "--catalog $n refused" 2 "$pat" -- "$B" estimate --catalog "$T/$n.json" --instance p4d.24xlarge \
+		--model resnet50 --dataset imagenet
+	one_line "--catalog $n: one line"
+done
+expect "--catalog missing file" 2 "--catalog" -- "$B" estimate --catalog "$T/none.json" --model resnet50 --dataset imagenet
+one_line "--catalog missing file: one line"
+
 echo "cli_estimate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -160,6 +160,77 @@ static void test_small_and_cifar(void **state)
 	dlp_model_free(m);
 }
 
+/* CIFAR ResNet-18 (3x3 stem at stride 1, no max-pool, 64-512 channels): the
+ * network CIFAR benchmarks mean by "ResNet-18", about 0.56 G MACs at 32x32
+ * (issue 10); 11,173,962 parameters counted from that layout (the ImageNet
+ * layout's 11,689,512 less its 7x7 stem and 1000-class head, plus a 3x3 stem
+ * and a 10-class head). The ImageNet layout at 32x32 does ~16x less work. */
+static void test_resnet18_cifar(void **state)
+{
+	dlp_model *m = load("resnet18_cifar", 0, 0, 0, 0);
+	dlp_model *im = load("resnet18", 3, 32, 32, 10);
+
+	assert_true(fabs(m->params - 11173962) < 0.5);
+	near(m->macs, 0.56e9, 0.01, "resnet18_cifar MACs");
+	assert_true(im->macs < m->macs / 10);
+	dlp_model_free(m);
+	dlp_model_free(im);
+}
+
+/* He et al. 2015 table 6 (CIFAR, option A shortcuts: no weights):
+ * ResNet-20/56/110 0.27M / 0.85M / 1.7M params (2 digits); the exact counts
+ * of the sec. 4.2 layout are 269,722 / 853,018 / 1,727,962. */
+static void test_cifar_resnets(void **state)
+{
+	static const struct { const char *n; double published, exact; } t[] = {
+		{"resnet20_cifar", 0.27e6, 269722}, {"resnet56_cifar", 0.85e6, 853018},
+		{"resnet110_cifar", 1.7e6, 1727962},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		dlp_model *m = load(t[i].n, 0, 0, 0, 0);
+		near(m->params, t[i].published, 0.02, t[i].n);
+		assert_true(fabs(m->params - t[i].exact) < 0.5);
+		dlp_model_free(m);
+	}
+}
+
+/* EfficientNet-B0: torchvision EfficientNet_B0_Weights.IMAGENET1K_V1,
+ * 5,288,548 params, 0.39 GFLOPS (multiply-adds; its metadata: 0.386); Tan
+ * and Le 2019 table 2: 5.3M, 0.39B. */
+static void test_efficientnet_b0(void **state)
+{
+	dlp_model *m = load("efficientnet_b0", 0, 0, 0, 0);
+
+	assert_true(fabs(m->params - 5288548) < 0.5);
+	near(m->macs, 0.386e9, 0.01, "efficientnet_b0 MACs");
+	dlp_model_free(m);
+}
+
+/* Llama 2 7B and Llama 3 8B (Hugging Face config.json of each): 6,738,415,616
+ * and 8,030,261,248 parameters. Forward MACs per token as Chowdhery et al.
+ * 2022 (PaLM) appendix B count them for MFU (6N + 12 L H Q T training FLOPs
+ * per token, a third of it forward, halved to MACs): the non-embedding
+ * parameters plus 2 x n_layer x seq x d_model for the scores and the
+ * weighted sum. */
+static void test_llama(void **state)
+{
+	static const struct { const char *n; double params, vocab, seq; } t[] = {
+		{"llama2_7b", 6738415616.0, 32000, 4096}, {"llama3_8b", 8030261248.0, 128256, 8192},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		dlp_model *m = load(t[i].n, 0, 0, 0, 0);
+		double per_token = t[i].params - t[i].vocab * 4096 + 2.0 * 32 * t[i].seq * 4096;
+
+		near(m->params, t[i].params, 0.0001, t[i].n);
+		near(m->macs / t[i].seq, per_token, 0.01, "llama MACs per token");
+		dlp_model_free(m);
+	}
+}
+
 static void test_input_and_classes(void **state)
 {
 	dlp_model *a = load("resnet50", 0, 0, 0, 0);
@@ -330,6 +401,10 @@ int main(void)
 		cmocka_unit_test(test_bert),
 		cmocka_unit_test(test_gpt2),
 		cmocka_unit_test(test_small_and_cifar),
+		cmocka_unit_test(test_resnet18_cifar),
+		cmocka_unit_test(test_cifar_resnets),
+		cmocka_unit_test(test_efficientnet_b0),
+		cmocka_unit_test(test_llama),
 		cmocka_unit_test(test_input_and_classes),
 		cmocka_unit_test(test_mlp_spec),
 		cmocka_unit_test(test_gemm_shapes),
