@@ -121,7 +121,7 @@ int dlp_cluster_hw_from_doc(const json_t *doc, const char *label, dlp_cluster_hw
 	const json_t *ic = json_object_get(cl, "interconnect"), *gpu = json_object_get(ic, "gpu");
 	double slowest = INFINITY, ib = 0, eb = 0, eff;
 	size_t i, slow_i = 0;
-	int ok_nodes = 0, rc = -1, m;
+	int ok_nodes = 0, rc = -1, m, intra_measured;
 	char name[96], nlabel[160];
 
 	memset(c, 0, sizeof *c);
@@ -184,6 +184,7 @@ int dlp_cluster_hw_from_doc(const json_t *doc, const char *label, dlp_cluster_hw
 		dlp_error_set("%s: no inter-node all-reduce was measured (%s)", label, why ? why : "absent");
 		goto out;
 	}
+	intra_measured = c->intra_busbw_gbps > 0;
 	if (c->per_node > 1 && !(c->intra_busbw_gbps > 0)) {
 		/* no NCCL inside the node: the profile's own figure (PCIe h2d) */
 		c->intra_busbw_gbps = c->one.interconnect_gbps;
@@ -192,14 +193,17 @@ int dlp_cluster_hw_from_doc(const json_t *doc, const char *label, dlp_cluster_hw
 	json_object_set_new(c->info, "allreduce_bytes", dlp_json_real(c->nodes > 1 ? eb : ib));
 	/* the one-node profile: its GPUs all-reduce inside the node */
 	c->one.devices = c->per_node;
-	if (c->per_node > 1)
+	if (c->per_node > 1) {
 		c->one.interconnect_gbps = c->intra_busbw_gbps;
+		c->one.interconnect_measured = intra_measured;
+	}
 	/* the whole cluster: the same node, N times, behind the hierarchy */
 	if (node_profile(json_array_get(nodes, slow_i), nlabel, &c->all) != 0)
 		goto out;
 	c->all.devices = c->nodes * c->per_node;
 	eff = dlp_cluster_allreduce_gbps(c->nodes, c->per_node, c->intra_busbw_gbps, c->inter_busbw_gbps);
 	c->all.interconnect_gbps = eff;
+	c->all.interconnect_measured = intra_measured || c->per_node == 1;
 	snprintf(name, sizeof name, "%s (%d nodes x %d %s)", label, c->nodes, c->per_node,
 		 c->one.is_gpu ? "GPU" : "CPU host");
 	snprintf(c->all.name, sizeof c->all.name, "%s", name);

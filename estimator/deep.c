@@ -135,7 +135,10 @@ static void allreduce_times(const dlp_profile *p, const dlp_model *m, const stru
 	const dlp_stack_data *sd = c->sd;
 	dlp_allreduce a;
 	double bytes = m->params * pr->grad_bytes * (c->shard == 3 ? 1.5 : 1), tail;
-	double frac_intra = sd ? sd->busbw_fraction : 1, frac_net = sd ? sd->network_fraction : 1;
+	/* the stack's fraction turns a datasheet link speed into achieved busbw;
+	 * a measured busbw (a cluster document) is already what was achieved */
+	double frac_intra = sd && !p->interconnect_measured ? sd->busbw_fraction : 1;
+	double frac_net = sd ? sd->network_fraction : 1;
 
 	*total = *exposed = 0;
 	if (c->ranks_per_node * c->nodes <= 1 || !(p->interconnect_gbps > 0))

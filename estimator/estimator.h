@@ -119,6 +119,7 @@ typedef struct dlp_profile {
 	dlp_rateset configured, capability;
 	double h2d_gbps;          /* 0: host memory (no transfer) */
 	double interconnect_gbps; /* per device, for all-reduce; 0 unknown */
+	int interconnect_measured; /* a measured all-reduce busbw: the stack's datasheet discount does not apply */
 	double op_overhead_s;     /* per kernel launch or framework op dispatch */
 	double hist_gups;         /* histogram updates per second, all threads, G */
 	double hist_gups_1t;      /* one thread */

@@ -573,6 +573,8 @@ static void test_verdict_without_price(void **state)
 }
 
 /* One deep estimate with the issue 10 settings applied by fn. */
+static int measured_interconnect; /* deep_with: the profile's busbw as a cluster document measures it */
+
 static json_t *deep_with(const char *inst, const char *model, int seq, const char *dataset, double samples,
 			 enum dlp_precision prec, int batch, void (*fn)(dlp_train *))
 {
@@ -584,6 +586,7 @@ static json_t *deep_with(const char *inst, const char *model, int seq, const cha
 
 	assert_non_null(m);
 	assert_int_equal(dlp_profile_from_catalog(inst, &p), 0);
+	p.interconnect_measured = measured_interconnect;
 	assert_int_equal(dlp_dataset_from_spec(dataset, &ds), 0);
 	if (samples > 0)
 		ds.samples = samples;
@@ -689,6 +692,22 @@ static void test_scaling_and_batch_cap(void **state)
 	json_decref(tiny);
 }
 
+/* A measured all-reduce busbw (a cluster document) is what was achieved: the
+ * stack's datasheet-to-achieved fraction must not discount it a second time. */
+static void test_measured_busbw_not_discounted(void **state)
+{
+	json_t *sheet = deep_with("p4de.24xlarge", "bert_large", 128, "text:1e8", 0, DLP_PREC_MIXED, 16, NULL), *meas;
+
+	measured_interconnect = 1;
+	meas = deep_with("p4de.24xlarge", "bert_large", 128, "text:1e8", 0, DLP_PREC_MIXED, 16, NULL);
+	measured_interconnect = 0;
+	assert_true(get(meas, "step_breakdown_low_s.allreduce_total_s") > 0);
+	assert_true(get(meas, "step_breakdown_low_s.allreduce_total_s") <
+		    get(sheet, "step_breakdown_low_s.allreduce_total_s"));
+	json_decref(sheet);
+	json_decref(meas);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,6 +728,7 @@ int main(void)
 		cmocka_unit_test(test_attention_by_implementation),
 		cmocka_unit_test(test_shard_and_checkpoint),
 		cmocka_unit_test(test_scaling_and_batch_cap),
+		cmocka_unit_test(test_measured_busbw_not_discounted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
