@@ -155,6 +155,14 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	}
 }
 
+/* A backend that found no device carries one nameless device with the same
+ * status and reason: the backend's line already said it. */
+static int repeats_backend(const json_t *b, const json_t *d)
+{
+	return !*str(d, "name") && !strcmp(str(d, "status"), str(b, "status")) &&
+	       !strcmp(str(d, "reason"), str(b, "reason"));
+}
+
 int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
 	const json_t *bench = json_object_get(doc, "bench"), *b, *d;
@@ -164,7 +172,8 @@ int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *
 		if (strcmp(str(b, "status"), "ok"))
 			fprintf(out, "%s: %s (%s)\n", str(b, "backend"), str(b, "status"), str(b, "reason"));
 		json_array_foreach(json_object_get(b, "devices"), j, d)
-			device(out, str(b, "backend"), d, st);
+			if (!repeats_backend(b, d))
+				device(out, str(b, "backend"), d, st);
 	}
 	return ferror(out) ? -1 : 0;
 }

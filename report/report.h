@@ -34,6 +34,9 @@ int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct
 /* The default run's head: the machine in one line, its measured figures in
  * one line per device ("probe", "bench", "host" sections). */
 int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style *st);
+/* "cluster" (dlprobe-cluster): nodes, the largest size each collective
+ * reached across nodes, the slowest ring link, the findings. */
+int dlp_report_cluster_text(FILE *out, const json_t *doc, const struct dlp_style *st);
 /* "KVM" for the CPUID signature "KVMKVMKVM"; the signature when unknown. */
 const char *dlp_report_hypervisor(const char *signature);
 /* "models", "datasets" or "instances" (`dlprobe list`). */

@@ -1,0 +1,78 @@
+#!/bin/sh
+# What a first outside user met following README.md (the review of
+# 2026-12-02): each check is a fault found then, so each can fail again.
+set -u
+B=${BUILD:-build}/dlprobe
+CL=docs/examples/cluster-2node.json
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+# expect NAME CODE PATTERN -- CMD...: exit code and PATTERN (grep -E) in stdout+stderr
+expect() {
+	name=$1 code=$2 pat=$3
+	shift 4
+	NO_COLOR=1 timeout 120 "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then ko "$name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return; fi
+	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then ko "$name: no /$pat/ in output"; return; fi
+	ok "$name"
+}
+one_line() {
+	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then ok "$1"; else ko "$1: stderr: $(cat "$T/err")"; fi
+}
+
+# ---- `dlprobe show` renders any saved document, a cluster one too -----------
+expect "show a cluster document" 0 "^cluster: 2 of 2 nodes reported, 2 ranks" -- $B show "$CL"
+# the rendering is the document's: one line per node, one per collective at its
+# largest measured size, the slowest link and every finding
+$PY - "$CL" "$T/out" <<'PYEOF' && ok "show cluster: nodes, collectives, link, findings from the document" || ko "show cluster: text disagrees with the document"
+import json, sys
+c = json.load(open(sys.argv[1]))['cluster']; text = open(sys.argv[2]).read()
+for i, n in enumerate(c['nodes']):
+    assert f"  node {i}  {n['hostname']}" in text, i
+last = {}
+for r in c['interconnect']['inter_node']['results']:
+    if isinstance(r.get('busbw_gbps'), (int, float)):
+        last[r['kernel']] = r
+for k, r in last.items():
+    assert f"{k:<14} {r['bytes']:>10} B  algbw {r['algbw_gbps']:8.3f} GB/s" in text, k
+s = c['interconnect']['ring']['slowest_link']
+assert f"slowest link: node {s['from']} -> node {s['to']}, {s['rate_gbps']:.3f} GB/s" in text
+for f in c['findings']:
+    assert "finding: " + f['text'] in text
+PYEOF
+expect "show --csv of a cluster document: usage error" 2 "no CSV for a cluster document" -- $B show "$CL" --csv
+one_line "show --csv of a cluster document: one line"
+
+# ---- `dlprobe report` of a cluster document: not an empty page --------------
+expect "report of a cluster document" 0 "" -- $B report "$CL" -o "$T/c.html"
+$PY - "$CL" "$T/c.html" <<'PYEOF' && ok "report cluster: a collectives table and every node's rooflines with all GEMM points" || ko "report cluster: page lacks the cluster"
+import json, re, sys
+c = json.load(open(sys.argv[1]))['cluster']; page = open(sys.argv[2]).read()
+assert 'Cluster: 2 of 2 nodes reported' in page
+assert page.count('<td>allreduce</td>') == 1
+pts = devs = 0
+for i, n in enumerate(c['nodes']):
+    for b in (n.get('bench') or {}).get('backends', []):
+        for d in b['devices']:
+            if d['status'] == 'ok':
+                devs += 1
+                pts += sum(1 for r in d['results'] if r['kernel'] == 'gemm' and r['status'] == 'ok' and r.get('rate_gflops'))
+        assert f"Roofline: node {i} ({n['hostname']})" in page, i
+assert devs == 2 and page.count('<svg class="roofline"') == devs, devs
+assert len(re.findall(r'class="pt', page)) == pts, pts
+PYEOF
+
+# ---- a backend without devices is said once --------------------------------
+DLPROBE_LIBCUDA=/nonexistent/libcuda.so.1 $B -q bench --backend cuda -o "$T/nocuda.json" > "$T/nocuda.txt" 2>"$T/err"
+expect "bench --backend cuda without a driver" 0 "^cuda: unavailable \(" -- cat "$T/nocuda.txt"
+n=$(grep -c '^cuda' "$T/nocuda.txt")
+[ "$n" -eq 1 ] && ok "an unavailable backend is one line" || ko "an unavailable backend takes $n lines: $(cat "$T/nocuda.txt")"
+expect "show of that document" 0 "^cuda: unavailable" -- $B show "$T/nocuda.json"
+[ "$(grep -c '^cuda' "$T/out")" -eq 1 ] && ok "show: one line too" || ko "show: $(cat "$T/out")"
+
+echo "cli_review: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
