@@ -87,6 +87,72 @@ static void timing(FILE *out, const json_t *r)
 	fputc('\n', out);
 }
 
+/* One result row; mark follows the kernel name for a reference library's
+ * rows ("*" the system BLAS, "+" a further one). Returns whether the row is
+ * above its measured peak (the peak was measured while the machine was busy). */
+static int row(FILE *out, const json_t *r, const char *mark, const struct dlp_style *st)
+{
+	char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16], vn[12];
+	const char *isa = str(r, "isa");
+	double p = dlp_json_num(r, "pct_of_measured_peak"), v = dlp_json_num(r, "vs_reference");
+
+	snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"), mark);
+	if (!*isa)
+		isa = short_variant(str(r, "variant"), vn, sizeof vn);
+	else if (!strcmp(str(r, "variant"), "nt"))
+		isa = "nt";
+	shape(r, sh, sizeof sh);
+	if (strcmp(str(r, "status"), "ok")) {
+		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
+			"", str(r, "status"), str(r, "reason"));
+		return 0;
+	}
+	rate(r, rt, sizeof rt);
+	if (p == p)
+		snprintf(pk, sizeof pk, "%5.0f%%%s", p, p > 100 ? "!" : "");
+	if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
+		snprintf(vs, sizeof vs, "%6.2fx", v);
+	/* GPU results have no CPU thread count: "-", not "nan" */
+	if (dlp_json_num(r, "threads") == dlp_json_num(r, "threads"))
+		snprintf(thr, sizeof thr, "%3.0f", dlp_json_num(r, "threads"));
+	else
+		snprintf(thr, sizeof thr, "  -");
+	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
+		thr, rt, pk, vs);
+	if (st->verbose)
+		timing(out, r);
+	return p > 100;
+}
+
+/* The references beyond the system BLAS (BLIS in --full): their rows, which
+ * `vs blas` may have been taken against, then who they are. */
+static int other_blas(FILE *out, const json_t *d, const struct dlp_style *st)
+{
+	const json_t *o, *r, *blis;
+	int disturbed = 0;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(d, "other_blas"), i, o) {
+		if (strcmp(str(o, "status"), "ok"))
+			continue;
+		json_array_foreach(json_object_get(o, "results"), j, r)
+			disturbed |= row(out, r, "+", st);
+	}
+	json_array_foreach(json_object_get(d, "other_blas"), i, o) {
+		blis = json_object_get(o, "blis");
+		if (strcmp(str(o, "status"), "ok"))
+			fprintf(out, "  + %s: %s (%s)\n", *str(o, "library") ? str(o, "library") : str(o, "path"),
+				str(o, "status"), str(o, "reason"));
+		else if (json_is_object(blis))
+			fprintf(out, "  + %s %s, BLIS %s, configuration %s, %s\n", str(o, "library"), str(o, "path"),
+				str(blis, "version"), str(blis, "arch"), str(blis, "threading"));
+		else
+			fprintf(out, "  + %s %s, core %s\n", str(o, "library"), str(o, "path"),
+				*str(o, "corename") ? str(o, "corename") : "unknown");
+	}
+	return disturbed;
+}
+
 static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
 {
 	const json_t *sb = json_object_get(d, "system_blas"), *r;
@@ -104,39 +170,9 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	fputc('\n', out);
 	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
 		"shape", "thr", "rate", "%peak", "vs blas");
-	json_array_foreach(json_object_get(d, "results"), i, r) {
-		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16], vn[12];
-		const char *isa = str(r, "isa");
-		double p = dlp_json_num(r, "pct_of_measured_peak"), v = dlp_json_num(r, "vs_reference");
-
-		snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"),
-			 !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*");
-		if (!*isa)
-			isa = short_variant(str(r, "variant"), vn, sizeof vn);
-		else if (!strcmp(str(r, "variant"), "nt"))
-			isa = "nt";
-		shape(r, sh, sizeof sh);
-		if (strcmp(str(r, "status"), "ok")) {
-			fprintf(out, "  %-13s %-6s %-11s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
-				"", str(r, "status"), str(r, "reason"));
-			continue;
-		}
-		rate(r, rt, sizeof rt);
-		if (p == p)
-			snprintf(pk, sizeof pk, "%5.0f%%%s", p, p > 100 ? "!" : "");
-		disturbed |= p > 100;
-		if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
-			snprintf(vs, sizeof vs, "%6.2fx", v);
-		/* GPU results have no CPU thread count: "-", not "nan" */
-		if (dlp_json_num(r, "threads") == dlp_json_num(r, "threads"))
-			snprintf(thr, sizeof thr, "%3.0f", dlp_json_num(r, "threads"));
-		else
-			snprintf(thr, sizeof thr, "  -");
-		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
-			thr, rt, pk, vs);
-		if (st->verbose)
-			timing(out, r);
-	}
+	json_array_foreach(json_object_get(d, "results"), i, r)
+		disturbed |= row(out, r, !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*", st);
+	disturbed |= other_blas(out, d, st);
 	if (disturbed)
 		fprintf(out, "  ! above the measured peak: the machine was busy while the peak was measured; "
 			"re-run on a quiet machine\n");

@@ -74,5 +74,29 @@ n=$(grep -c '^cuda' "$T/nocuda.txt")
 expect "show of that document" 0 "^cuda: unavailable" -- $B show "$T/nocuda.json"
 [ "$(grep -c '^cuda' "$T/out")" -eq 1 ] && ok "show: one line too" || ko "show: $(cat "$T/out")"
 
+# ---- --full's further BLAS (BLIS) is shown, not only kept in the JSON ----------
+# the fixture's system BLAS rows stand in as BLIS's own
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/blis.json" <<'PYEOF' || ko "cannot make the BLIS document"
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+dev = d['bench']['backends'][0]['devices'][0]
+rows = [copy.deepcopy(r) for r in dev['results'] if r.get('impl') == 'blas']
+assert rows
+env = {k: None for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS',
+                         'GOTO_NUM_THREADS', 'OPENBLAS_VERBOSE')}
+o = dict(library='blis', path='/usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4', config=None, corename='zen3',
+         blis={'arch': 'zen3', 'arch_id': 6, 'version': '0.9.0', 'threading': 'openmp', 'sgemm_ukr': 'optimzd', 'dgemm_ukr': 'optimzd'},
+         num_threads=None, env=env, status='ok', reason=None, results=rows)
+bad = dict(o, library='mkl', path='libmkl_rt.so.2', corename=None, blis=None, status='error',
+           reason='the mkl measurement crashed (signal 11, SIGSEGV)', results=[])
+dev['other_blas'] = [o, bad]
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+expect "show a bench with BLIS beside the system BLAS" 0 "^  \+ blis /usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4, BLIS 0.9.0, configuration zen3, openmp$" -- $B show "$T/blis.json"
+want=$($PY -c "import json; print(sum(1 for r in json.load(open('$T/blis.json'))['bench']['backends'][0]['devices'][0]['other_blas'][0]['results']))")
+got=$(grep -c '^  gemm+ ' "$T/out")
+[ "$got" -eq "$want" ] && ok "every BLIS result is a gemm+ row ($got)" || ko "gemm+ rows: $got, BLIS results: $want"
+grep -q '^  + mkl: error (the mkl measurement crashed' "$T/out" && ok "a failed further BLAS says why" || ko "failed further BLAS not shown"
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
