@@ -98,5 +98,18 @@ got=$(grep -c '^  gemm+ ' "$T/out")
 [ "$got" -eq "$want" ] && ok "every BLIS result is a gemm+ row ($got)" || ko "gemm+ rows: $got, BLIS results: $want"
 grep -q '^  + mkl: error (the mkl measurement crashed' "$T/out" && ok "a failed further BLAS says why" || ko "failed further BLAS not shown"
 
+# ---- --help (and so the man page) names every variable README documents ----
+$B --help > "$T/help"
+$PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
+import re, sys
+readme = open(sys.argv[1]).read(); text = open(sys.argv[2]).read()
+para = readme[readme.index('\nEnvironment: '):]
+para = para[:para.index('\n\n')]
+names = set(re.findall(r'\b(?:NO_COLOR|DLPROBE_[A-Z_]+)\b', para))
+assert len(names) >= 8, names
+missing = sorted(n for n in names if not re.search(r'^  ' + n + r'\b', text, re.M))
+assert not missing, missing
+PYEOF
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
