@@ -98,6 +98,19 @@ got=$(grep -c '^  gemm+ ' "$T/out")
 [ "$got" -eq "$want" ] && ok "every BLIS result is a gemm+ row ($got)" || ko "gemm+ rows: $got, BLIS results: $want"
 grep -q '^  + mkl: error (the mkl measurement crashed' "$T/out" && ok "a failed further BLAS says why" || ko "failed further BLAS not shown"
 
+# ---- `list models` keeps its columns when a name is long (bert_large_mlm) ----
+$B list models > "$T/models"
+$PY - "$T/models" <<'PYEOF' && ok "list models: params, MACs and descriptions in one column each" || ko "list models: columns out of line"
+import sys
+rows = [l for l in open(sys.argv[1]) if ' params ' in l]
+assert len(rows) > 20 and max(len(l.split()[0]) for l in rows) > 12
+for key in (' params ', ' MACs '):
+    assert len({l.index(key) for l in rows}) == 1, key
+# the description starts in one column, after the input shape's padding
+import re
+assert len({re.match(r'^\S+ +\S+ params +\S+ MACs +\S+ +', l).end() for l in rows}) == 1
+PYEOF
+
 # ---- --help (and so the man page) names every variable README documents ----
 $B --help > "$T/help"
 $PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
