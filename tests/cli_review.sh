@@ -111,6 +111,24 @@ import re
 assert len({re.match(r'^\S+ +\S+ params +\S+ MACs +\S+ +', l).end() for l in rows}) == 1
 PYEOF
 
+# ---- input files: the message names the file once and says what is wrong ------
+E="$B -q estimate --model resnet18 --dataset cifar10"
+expect "show of a missing file" 2 "^dlprobe: cannot read $T/none.json: No such file or directory$" -- $B show "$T/none.json"
+one_line "show of a missing file: one line"
+expect "show of a directory" 2 "^dlprobe: cannot read $T: Is a directory$" -- $B show "$T"
+one_line "show of a directory: one line"
+expect "--hw a directory" 2 "^dlprobe: cannot read $T: Is a directory$" -- $E --hw "$T"
+expect "--catalog missing" 2 "^dlprobe: --catalog: cannot read $T/none.json: No such file or directory$" -- $E --catalog "$T/none.json"
+one_line "--catalog missing: one line"
+# a bench document given as --catalog merged nothing and said nothing
+$B -q list datasets --json > "$T/notcat.json"
+expect "--catalog with a document that is no catalog" 2 "^dlprobe: --catalog $T/notcat.json: no \"instances\"" -- \
+	$E --catalog "$T/notcat.json" -o "$T/est.json"
+one_line "--catalog no catalog: one line"
+[ -e "$T/est.json" ] && ko "--catalog refused, yet -o wrote a file" || ok "--catalog refused: no output file"
+$B -q list instances --json > "$T/cat.json"
+expect "--catalog with list instances --json still merges" 0 "g6.xlarge" -- $E --catalog "$T/cat.json" --instance g6.xlarge
+
 # ---- --help (and so the man page) names every variable README documents ----
 $B --help > "$T/help"
 $PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
