@@ -109,6 +109,10 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare)
 		return rc;
 	if (compare && o.n_hw == 0)
 		return dlp_cli_usage("compare needs machines: bench files or instance names");
+	/* named by the command the user typed, not always "estimate" */
+	if (!o.model)
+		return dlp_cli_usage("%s needs --model SPEC (or --model none with --classical)",
+				     compare ? "compare" : "estimate");
 	rc = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (rc != DLP_EXIT_OK)
 		return rc;

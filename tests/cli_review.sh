@@ -129,6 +129,11 @@ one_line "--catalog no catalog: one line"
 $B -q list instances --json > "$T/cat.json"
 expect "--catalog with list instances --json still merges" 0 "g6.xlarge" -- $E --catalog "$T/cat.json" --instance g6.xlarge
 
+# ---- a message names the command the user typed --------------------------------
+expect "compare without --model" 2 "^dlprobe: compare needs --model SPEC" -- $B compare g6.xlarge
+one_line "compare without --model: one line"
+expect "estimate without --model" 2 "^dlprobe: estimate needs --model SPEC" -- $B estimate --instance g6.xlarge
+
 # ---- --help (and so the man page) names every variable README documents ----
 $B --help > "$T/help"
 $PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
