@@ -129,6 +129,14 @@ one_line "--catalog no catalog: one line"
 $B -q list instances --json > "$T/cat.json"
 expect "--catalog with list instances --json still merges" 0 "g6.xlarge" -- $E --catalog "$T/cat.json" --instance g6.xlarge
 
+# ---- -o onto an existing file whose directory takes no temporary file ----------
+# (the file itself may be writable: the message says what refused)
+if [ -f /proc/version ]; then
+	expect "-o /proc/version" 1 "^dlprobe: cannot write /proc/version: no temporary file can be made beside it \(" -- \
+		$B -q list models -o /proc/version
+	one_line "-o /proc/version: one line"
+fi
+
 # ---- a message names the command the user typed --------------------------------
 expect "compare without --model" 2 "^dlprobe: compare needs --model SPEC" -- $B compare g6.xlarge
 one_line "compare without --model: one line"
