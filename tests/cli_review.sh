@@ -111,6 +111,25 @@ import re
 assert len({re.match(r'^\S+ +\S+ params +\S+ MACs +\S+ +', l).end() for l in rows}) == 1
 PYEOF
 
+# ---- the one-screen summary says when the bench was disturbed ---------------------
+# (on a busy machine "fp32 peak 96; GEMM 155" read as the hardware's figures)
+R=${BUILD:-build}/tests/golden_render
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/busy.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = d['bench']['backends'][0]['devices'][0]
+dev['stable'] = False
+dev['stability'] = {'reasons': ['fma_peak dlprobe avx2 fp32 at 2 threads: samples spread 99%',
+                                'gemm dlprobe avx2 fp32 n=256 at 2 threads: samples spread 94%'],
+                    'runs': 2, 'steal_fraction': None}
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario-json "$T/busy.json" > "$T/busy-run.json" 2>"$T/err" || ko "scenario of the busy bench ($(cat "$T/err"))"
+expect "summary of a disturbed bench" 0 "^  .*disturbed by other work \(2 signs; ranges widened, -v\)" -- $B show "$T/busy-run.json"
+"$R" scenario-json tests/fixtures/bench_cpu_fixture.json > "$T/calm-run.json" 2>"$T/err"
+expect "summary of an undisturbed bench" 0 "^measured cpu:" -- $B show "$T/calm-run.json"
+grep -q disturbed "$T/out" && ko "a bench without signs called disturbed" || ok "no disturbance claimed without signs"
+
 # ---- input files: the message names the file once and says what is wrong ------
 E="$B -q estimate --model resnet18 --dataset cifar10"
 expect "show of a missing file" 2 "^dlprobe: cannot read $T/none.json: No such file or directory$" -- $B show "$T/none.json"
