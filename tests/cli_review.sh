@@ -130,6 +130,26 @@ expect "summary of a disturbed bench" 0 "^  .*disturbed by other work \(2 signs;
 expect "summary of an undisturbed bench" 0 "^measured cpu:" -- $B show "$T/calm-run.json"
 grep -q disturbed "$T/out" && ko "a bench without signs called disturbed" || ok "no disturbance claimed without signs"
 
+# ---- --retrain-every shows what it asks for: the cost a month ---------------------
+F=tests/fixtures/bench_cpu_fixture.json
+expect "--retrain-every: the monthly cost under the table" 0 \
+	"^  retraining every 24 h \(30.4 runs a month\) costs a month: deep model g6.xlarge" -- \
+	$B -q estimate --instance g6.xlarge --hw "$F" --model mlp:30,256,256,2 --dataset tabular:1000000x30 --retrain-every 1d
+grep -q 'bench_cpu_fixture' "$T/out" && grep 'costs a month' "$T/out" | grep -q fixture && \
+	ko "a machine without a price listed with a monthly cost" || ok "unpriced machines left out of the monthly line"
+$B -q estimate --instance g6.xlarge --model mlp:30,256,256,2 --dataset tabular:1000000x30 --retrain-every 1d --json > "$T/rt.json"
+$PY - "$T/rt.json" "$T/out" <<'PYEOF' && ok "--retrain-every: text and JSON agree on the monthly figure" || ko "--retrain-every: text disagrees with JSON"
+import json, sys
+e = json.load(open(sys.argv[1]))['estimates'][0]; text = open(sys.argv[2]).read().replace('\n    ', ' ')
+m = e['deep']['retrain']['monthly_cost_usd']
+assert f"deep model g6.xlarge ${m:.2f}" in text, (m, text)
+PYEOF
+# a rule found on every machine is named once in the short verdict
+expect "evidence names a rule once" 0 "evidence" -- \
+	$B -q estimate --instance g6.xlarge --hw "$F" --model resnet50 --dataset imagenet --retrain-every 1h
+n=$(grep -o 'retrain_window' "$T/out" | wc -l)
+[ "$n" -eq 1 ] && ok "retrain_window named once" || ko "retrain_window named $n times: $(grep evidence -A1 "$T/out")"
+
 # ---- input files: the message names the file once and says what is wrong ------
 E="$B -q estimate --model resnet18 --dataset cifar10"
 expect "show of a missing file" 2 "^dlprobe: cannot read $T/none.json: No such file or directory$" -- $B show "$T/none.json"
