@@ -282,8 +282,15 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
 			t.devices = profiles[i].devices;
-		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i]))
-			return dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
+		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i])) {
+			const char *msg = dlp_error_message();
+			size_t n = strlen(profiles[i].name);
+
+			/* "g6.xlarge: g6.xlarge has ...": the estimator may name it already */
+			if (n && !strncmp(msg, profiles[i].name, n) && msg[n] == ' ')
+				return dlp_cli_usage("%s", msg);
+			return dlp_cli_usage("%s: %s", o->hw[i], msg);
+		}
 		ests[i].workload = wl->name;
 	}
 	return check_prices(o);

@@ -181,6 +181,18 @@ expect "compare without --model" 2 "^dlprobe: compare needs --model SPEC" -- $B 
 one_line "compare without --model: one line"
 expect "estimate without --model" 2 "^dlprobe: estimate needs --model SPEC" -- $B estimate --instance g6.xlarge
 
+# ---- the same machine twice is refused, not two identical rows ------------------
+expect "--instance twice" 2 "^dlprobe: g6.xlarge is named twice$" -- $B estimate --model resnet18 --dataset cifar10 --instance g6.xlarge --instance g6.xlarge
+one_line "--instance twice: one line"
+expect "compare the same machine twice" 2 "named twice" -- $B compare g6.xlarge c7i.2xlarge g6.xlarge --model resnet18 --dataset cifar10
+
+# ---- an estimator message naming the machine is not prefixed with it again --------
+expect "--nodes 2 without a network figure" 2 "^dlprobe: c7i.2xlarge has no network bandwidth in the catalog" -- \
+	$B estimate --model resnet18 --dataset cifar10 --instance c7i.2xlarge --nodes 2
+one_line "--nodes 2 without a network figure: one line"
+expect "--devices beyond the instance" 2 "^dlprobe: g6.xlarge has 1 device\(s\), 4 asked$" -- \
+	$B estimate --model resnet18 --dataset cifar10 --instance g6.xlarge --devices 4
+
 # ---- --help (and so the man page) names every variable README documents ----
 $B --help > "$T/help"
 $PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
