@@ -89,6 +89,26 @@ int dlp_cli_workload(const struct est_opts *o, struct workload *wl)
 		wl->model = dlp_model_from_spec(o->model, c, h, w, classes);
 		if (!wl->model)
 			return dlp_cli_usage("%s", dlp_error_message());
+		/* an image or text model on another kind of data is a slip (resnet18
+		 * for mlp:...): refused unless --input says what it is to take */
+		if (!o->input && wl->ds.task[0] && strcmp(wl->model->task, "tabular") != 0 &&
+		    strcmp(wl->ds.task, wl->model->task) != 0) {
+			char mt[16], dt[16];
+			snprintf(mt, sizeof mt, "%s", wl->model->task);
+			snprintf(dt, sizeof dt, "%s", wl->ds.task);
+			dlp_cli_workload_free(wl);
+			return dlp_cli_usage("model %s is a%s %s model and dataset %s is %s data (--input CxHxW|N to "
+					     "use it anyway)", o->model, mt[0] == 'i' ? "n" : "", mt, wl->ds.name, dt);
+		}
+		/* an MLP on images takes them flattened: C x H x W inputs */
+		if (!o->input && strcmp(wl->ds.task, "image") == 0 && strcmp(wl->model->task, "tabular") == 0 &&
+		    wl->ds.in_c * wl->ds.in_h * wl->ds.in_w != wl->model->in_c) {
+			int f = wl->model->in_c;
+			dlp_cli_workload_free(wl);
+			return dlp_cli_usage("model %s takes %d inputs, dataset %s has %dx%dx%d = %d per sample", o->model,
+					     f, wl->ds.name, wl->ds.in_c, wl->ds.in_h, wl->ds.in_w,
+					     wl->ds.in_c * wl->ds.in_h * wl->ds.in_w);
+		}
 		if (strcmp(wl->ds.task, "tabular") == 0 && strcmp(wl->model->task, "tabular") == 0 &&
 		    wl->ds.features != wl->model->in_c) {
 			int f = wl->model->in_c;

@@ -181,6 +181,19 @@ expect "compare without --model" 2 "^dlprobe: compare needs --model SPEC" -- $B 
 one_line "compare without --model: one line"
 expect "estimate without --model" 2 "^dlprobe: estimate needs --model SPEC" -- $B estimate --instance g6.xlarge
 
+# ---- a model of one kind on data of another is refused (a slip: resnet18 for mlp:...) --
+for c in "resnet18 tabular:1000x30 an image model" "gpt2 cifar10 a text model" "resnet18 text:1e9 an image model"; do
+	set -- $c
+	expect "$1 on $2 refused" 2 "^dlprobe: model $1 is $3 $4 $5 and dataset $2 is" -- $B estimate --model "$1" --dataset "$2" -o "$T/kind.json"
+	one_line "$1 on $2: one line"
+done
+[ -e "$T/kind.json" ] && ko "a refused workload left an output file" || ok "a refused workload: no output file"
+expect "an image model on tabular rows with --input, as asked" 0 "resnet50 on tabular" -- \
+	$B -q estimate --model resnet50 --dataset tabular:1000x30 --input 3x224x224 --instance g6.xlarge
+expect "an MLP on MNIST takes 784 inputs" 0 "mlp:784,256,10 on mnist" -- $B -q estimate --model mlp:784,256,10 --dataset mnist --instance g6.xlarge
+expect "an MLP of 30 inputs on MNIST refused" 2 "^dlprobe: model mlp:30,256,10 takes 30 inputs, dataset mnist has 1x28x28 = 784 per sample$" -- \
+	$B estimate --model mlp:30,256,10 --dataset mnist --instance g6.xlarge
+
 # ---- the same machine twice is refused, not two identical rows ------------------
 expect "--instance twice" 2 "^dlprobe: g6.xlarge is named twice$" -- $B estimate --model resnet18 --dataset cifar10 --instance g6.xlarge --instance g6.xlarge
 one_line "--instance twice: one line"
