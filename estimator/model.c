@@ -96,8 +96,9 @@ static int build_op(struct dlp_mb *b, const json_t *o, const char *name)
 	if (strcmp(op, "conv") == 0) {
 		if (out_value(b, o, &out, name))
 			return -1;
-		return dlp_mb_conv(b, name, out, dlp_mb_jint(o, "k", 3), dlp_mb_jint(o, "stride", 1), dlp_mb_jint(o, "pad", 0),
-			    dlp_mb_jint(o, "groups", 1), dlp_mb_jint(o, "dilation", 1), json_is_true(json_object_get(o, "bias")));
+		return dlp_mb_conv(b, name, out, dlp_mb_jint(o, "k", 3), dlp_mb_jint(o, "stride", 1),
+				   dlp_mb_jint(o, "pad", 0), dlp_mb_jint(o, "groups", 1),
+				   dlp_mb_jint(o, "dilation", 1), json_is_true(json_object_get(o, "bias")));
 	}
 	if (strcmp(op, "dense") == 0) {
 		if (out_value(b, o, &out, name))
@@ -111,7 +112,8 @@ static int build_op(struct dlp_mb *b, const json_t *o, const char *name)
 	if (strcmp(op, "relu") == 0 || strcmp(op, "relu6") == 0)
 		return dlp_mb_relu(b, name);
 	if (strcmp(op, "gelu") == 0 || strcmp(op, "tanh") == 0 || strcmp(op, "sigmoid") == 0)
-		return dlp_mb_eltwise(b, DLP_OP_ACT, name, strcmp(op, "gelu") == 0 ? DLP_FLOPS(gelu) : DLP_FLOPS(activation), 0);
+		return dlp_mb_eltwise(b, DLP_OP_ACT, name,
+				      strcmp(op, "gelu") == 0 ? DLP_FLOPS(gelu) : DLP_FLOPS(activation), 0);
 	if (strcmp(op, "maxpool") == 0 || strcmp(op, "avgpool") == 0) {
 		long k = dlp_mb_jint(o, "k", 2);
 		return dlp_mb_pool(b, name, k, dlp_mb_jint(o, "stride", k), dlp_mb_jint(o, "pad", 0));
@@ -123,7 +125,8 @@ static int build_op(struct dlp_mb *b, const json_t *o, const char *name)
 	if (strcmp(op, "flatten") == 0) {
 		/* the flattened width must stay a long: no model is this wide */
 		if (dlp_mb_shape_elems(&b->s) > 1e15)
-			return dlp_error_set("%s: flattening %.3g features is out of range", name, dlp_mb_shape_elems(&b->s));
+			return dlp_error_set("%s: flattening %.3g features is out of range", name,
+					     dlp_mb_shape_elems(&b->s));
 		return dlp_mb_reshape(b, name, (long)dlp_mb_shape_elems(&b->s), 1, 1);
 	}
 	if (strcmp(op, "dropout") == 0)
@@ -281,7 +284,8 @@ static int model_override(dlp_model *m, int in_c, int in_h, int in_w, int classe
 	if (m->in_c < 1 || m->in_h < 1 || m->in_w < 1 || m->in_c > DLP_MAX_WIDTH || m->in_h > DLP_MAX_EXTENT ||
 	    m->in_w > DLP_MAX_EXTENT)
 		return dlp_error_set("model %s: input %dx%dx%d is not valid (channels 1 to %ld, height and "
-				     "width 1 to %ld)", m->name, m->in_c, m->in_h, m->in_w, DLP_MAX_WIDTH, DLP_MAX_EXTENT);
+				     "width 1 to %ld)", m->name, m->in_c, m->in_h, m->in_w, DLP_MAX_WIDTH,
+				     DLP_MAX_EXTENT);
 	return 0;
 }
 
