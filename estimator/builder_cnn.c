@@ -6,12 +6,6 @@
 
 #include "estimator/model_impl.h"
 
-/* Forward FLOPs per element of the nonlinearities only the EfficientNet
- * family uses: SiLU x sigmoid(x) and the SE gate's sigmoid, each an
- * exponential, an add, a divide and (SiLU) a multiply, counted as 4. */
-#define SILU_FLOPS 4.0
-#define SIGMOID_FLOPS 4.0
-
 enum act { ACT_NONE, ACT_RELU, ACT_SILU };
 
 /* Batch normalisation named NAME.bn, then the activation (NAME.relu,
@@ -29,7 +23,7 @@ static int bn_act(struct dlp_mb *b, const char *name, enum act act)
 	}
 	if (act == ACT_SILU) {
 		dlp_mb_name(nm, sizeof nm, "%s.silu", name);
-		return dlp_mb_eltwise(b, DLP_OP_ACT, nm, SILU_FLOPS, 0);
+		return dlp_mb_eltwise(b, DLP_OP_ACT, nm, DLP_FLOPS(silu), 0);
 	}
 	return 0;
 }
@@ -196,11 +190,11 @@ static int se_block(struct dlp_mb *b, const char *name, long squeeze)
 		return -1;
 	dlp_mb_name(nm, sizeof nm, "%s.se.reduce", name);
 	if (dlp_mb_conv(b, nm, squeeze, 1, 1, 0, 1, 1, 1) ||
-	    dlp_mb_eltwise(b, DLP_OP_ACT, "se.silu", SILU_FLOPS, 0))
+	    dlp_mb_eltwise(b, DLP_OP_ACT, "se.silu", DLP_FLOPS(silu), 0))
 		return -1;
 	dlp_mb_name(nm, sizeof nm, "%s.se.expand", name);
 	if (dlp_mb_conv(b, nm, x.c, 1, 1, 0, 1, 1, 1) ||
-	    dlp_mb_eltwise(b, DLP_OP_ACT, "se.sigmoid", SIGMOID_FLOPS, 0))
+	    dlp_mb_eltwise(b, DLP_OP_ACT, "se.sigmoid", DLP_FLOPS(sigmoid_gate), 0))
 		return -1;
 	b->s = x;
 	dlp_mb_name(nm, sizeof nm, "%s.se.scale", name);

@@ -7,12 +7,6 @@
 
 #include "estimator/model_impl.h"
 
-/* Forward FLOPs per element of the Llama-only operations: the rotary
- * embedding (a multiply by cos, one by sin, an add) and SiLU(gate) x up,
- * counted as 6. */
-#define ROTARY_FLOPS 3.0
-#define SILU_MUL_FLOPS 6.0
-
 enum { PART_LEN = 80 };
 
 /* "<blk>.<part>" in sub (PART_LEN bytes): the name of one layer of a block. */
@@ -183,7 +177,7 @@ static int llama_block(struct dlp_mb *b, long i, long dm, long heads, long kvd, 
 		return -1;
 	/* rotary: a rotation of q and k, elementwise */
 	b->s.c = dm + kvd;
-	if (dlp_mb_eltwise(b, DLP_OP_ACT, part(sub, nm, "rotary"), ROTARY_FLOPS, 0) ||
+	if (dlp_mb_eltwise(b, DLP_OP_ACT, part(sub, nm, "rotary"), DLP_FLOPS(rotary), 0) ||
 	    dlp_mb_reshape(b, "split_qkv", dm, seq, 1) || dlp_mb_attention(b, part(sub, nm, "attn"), heads) ||
 	    dlp_mb_dense(b, part(sub, nm, "o"), dm, 0) ||
 	    dlp_mb_eltwise(b, DLP_OP_ADD, part(sub, nm, "add1"), DLP_FLOPS(add), 0) ||
@@ -195,7 +189,7 @@ static int llama_block(struct dlp_mb *b, long i, long dm, long heads, long kvd, 
 		return -1;
 	b->s = x;
 	if (dlp_mb_dense(b, part(sub, nm, "up"), dff, 0) ||
-	    dlp_mb_eltwise(b, DLP_OP_ACT, part(sub, nm, "silu_mul"), SILU_MUL_FLOPS, 0) ||
+	    dlp_mb_eltwise(b, DLP_OP_ACT, part(sub, nm, "silu_mul"), DLP_FLOPS(swiglu), 0) ||
 	    dlp_mb_dense(b, part(sub, nm, "down"), dm, 0))
 		return -1;
 	return dlp_mb_eltwise(b, DLP_OP_ADD, part(sub, nm, "add2"), DLP_FLOPS(add), 0);
