@@ -128,10 +128,7 @@ int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style
 			/* a busy machine's figures (a GEMM above the peak) would read as
 			 * the hardware's without this; the estimates widen their ranges */
 			if (json_is_false(json_object_get(d, "stable")) && u < sizeof line)
-				u += (size_t)snprintf(line + u, sizeof line - u,
-						      " disturbed by other work (%zu signs; ranges widened, -v);",
-						      json_array_size(json_object_get(json_object_get(d, "stability"),
-										       "reasons")));
+				u += (size_t)snprintf(line + u, sizeof line - u, " disturbed by other work (-v);");
 			if (u < sizeof line && line[u - 1] == ';')
 				line[u - 1] = '\0';
 			dlp_report_wrap(out, line, 0, 2, 80);
