@@ -150,6 +150,22 @@ expect "evidence names a rule once" 0 "evidence" -- \
 n=$(grep -o 'retrain_window' "$T/out" | wc -l)
 [ "$n" -eq 1 ] && ok "retrain_window named once" || ko "retrain_window named $n times: $(grep evidence -A1 "$T/out")"
 
+# ---- README's one-screen example: its catalog rows are what this build prints ------
+# (they depend on the catalog and the estimator only; the old screen kept rows
+# from before an estimator change, which a new user's first run contradicted)
+"$R" scenario tests/fixtures/bench_cpu_fixture.json > "$T/scen.txt" 2>"$T/err" || ko "scenario text ($(cat "$T/err"))"
+$PY - README.md "$T/scen.txt" <<'PYEOF' && ok "README's example: the g6.xlarge and p4d.24xlarge rows match this build" || ko "README's one-screen example is stale: regenerate it (NO_COLOR=1 dlprobe --label \"CI machine\")"
+import re, sys
+readme = open(sys.argv[1]).read(); scen = open(sys.argv[2]).read()
+block = readme[readme.index('```\n', readme.index('The plain `dlprobe`')) + 4:]
+block = block[:block.index('```')]
+rows = [l for l in block.splitlines() if re.match(r'  (g6\.xlarge|p4d\.24xlarge) ', l)]
+assert len(rows) == 2, rows
+first = scen.split('\n\n')[1]   # the head, then the first scenario
+for r in rows:
+    assert r in first.splitlines(), (r, first)
+PYEOF
+
 # ---- input files: the message names the file once and says what is wrong ------
 E="$B -q estimate --model resnet18 --dataset cifar10"
 expect "show of a missing file" 2 "^dlprobe: cannot read $T/none.json: No such file or directory$" -- $B show "$T/none.json"
