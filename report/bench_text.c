@@ -191,6 +191,69 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	}
 }
 
+/* --framework (and the plain run): the frameworks as installed, which the
+ * estimator reads as "as configured"; without this the text said nothing of
+ * them, not even that the probe failed. */
+static const char *const framework_names[] = { "torch", "xgboost", "sklearn", "lightgbm" };
+
+static void framework_torch(FILE *out, const json_t *t)
+{
+	const json_t *g, *step = json_object_get(t, "mlp_step");
+	double best = NAN;
+	size_t i;
+	char d[24];
+
+	json_array_foreach(json_object_get(t, "gemm"), i, g)
+		if (!strcmp(str(g, "status"), "ok") && !(dlp_json_num(g, "rate_gflops") <= best))
+			best = dlp_json_num(g, "rate_gflops");
+	fprintf(out, ", %.0f thread(s), CPU capability %s", dlp_json_num(t, "threads"),
+		*str(t, "cpu_capability") ? str(t, "cpu_capability") : "unknown");
+	if (isfinite(dlp_json_num(t, "op_dispatch_s")))
+		fprintf(out, ", dispatch %.1f us/op", 1e6 * dlp_json_num(t, "op_dispatch_s"));
+	if (isfinite(best))
+		fprintf(out, ", GEMM up to %.1f GFLOP/s", best);
+	if (isfinite(dlp_json_num(step, "step_s")))
+		fprintf(out, ", %s step %s", str(step, "model"), dlp_report_duration(dlp_json_num(step, "step_s"), d, sizeof d));
+}
+
+static void framework(FILE *out, const json_t *fw, const struct dlp_style *st)
+{
+	const json_t *f, *x;
+	size_t i;
+	char d[24];
+
+	fprintf(out, "%sframeworks%s", st->bold, st->reset);
+	if (*str(fw, "python"))
+		fprintf(out, " (python %s)", str(fw, "python"));
+	if (strcmp(str(fw, "status"), "ok")) {
+		fprintf(out, ": %s (%s)\n", str(fw, "status"), str(fw, "reason"));
+		return;
+	}
+	fputc('\n', out);
+	for (i = 0; i < sizeof framework_names / sizeof framework_names[0]; i++) {
+		f = json_object_get(json_object_get(fw, "frameworks"), framework_names[i]);
+		if (!json_is_object(f))
+			continue;
+		fprintf(out, "  %-9s ", framework_names[i]);
+		if (strcmp(str(f, "status"), "ok")) {
+			fprintf(out, "%s: %s\n", str(f, "status"), str(f, "reason"));
+			continue;
+		}
+		fputs(str(f, "version"), out);
+		if (!strcmp(framework_names[i], "torch"))
+			framework_torch(out, f);
+		x = json_object_get(f, "hist_fit");
+		if (json_is_object(x) && strcmp(str(x, "status"), "ok"))
+			fprintf(out, ", hist fit %s (%s)", str(x, "status"), str(x, "reason"));
+		else if (json_is_object(x) && isfinite(dlp_json_num(x, "fit_s")))
+			fprintf(out, ", hist fit of %.0f rows x %.0f trees %s", dlp_json_num(x, "rows"), dlp_json_num(x, "trees"),
+				dlp_report_duration(dlp_json_num(x, "fit_s"), d, sizeof d));
+		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(fw, "findings"), i, x)
+		fprintf(out, "  finding: %s\n", str(x, "detail"));
+}
+
 /* A backend that found no device carries one nameless device with the same
  * status and reason: the backend's line already said it. */
 static int repeats_backend(const json_t *b, const json_t *d)
@@ -211,5 +274,7 @@ int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *
 			if (!repeats_backend(b, d))
 				device(out, str(b, "backend"), d, st);
 	}
+	if (json_is_object(json_object_get(bench, "framework")))
+		framework(out, json_object_get(bench, "framework"), st);
 	return ferror(out) ? -1 : 0;
 }

@@ -222,6 +222,32 @@ one_line "--nodes 2 without a network figure: one line"
 expect "--devices beyond the instance" 2 "^dlprobe: g6.xlarge has 1 device\(s\), 4 asked$" -- \
 	$B estimate --model resnet18 --dataset cifar10 --instance g6.xlarge --devices 4
 
+# ---- bench --framework: the frameworks are in the text, not only in the JSON ------
+FW=tests/fixtures/bench_cpu_framework.json
+expect "show a bench with the framework probe" 0 "^frameworks \(python 3.11.2\)$" -- $B show "$FW"
+$PY - "$FW" "$T/out" <<'PYEOF' && ok "framework text: each framework's version or reason, torch's figures, the findings" || ko "framework text disagrees with the document"
+import json, sys
+fw = json.load(open(sys.argv[1]))['bench']['framework']; text = open(sys.argv[2]).read()
+for name, f in fw['frameworks'].items():
+    line = [l for l in text.splitlines() if l.startswith('  %-9s ' % name)]
+    assert len(line) == 1, name
+    assert (f['version'] if f['status'] == 'ok' else f['reason']) in line[0], (name, line)
+t = fw['frameworks']['torch']
+assert 'dispatch %.1f us/op' % (t['op_dispatch_s'] * 1e6) in text
+assert 'GEMM up to %.1f GFLOP/s' % max(g['rate_gflops'] for g in t['gemm']) in text
+for x in fw['findings']:
+    assert '  finding: ' + x['detail'] in text
+PYEOF
+$PY - "$FW" "$T/fwerr.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['bench']['framework'] = {'python': '/usr/bin/python3', 'status': 'error',
+                           'reason': '/usr/bin/python3 did not answer within 9.5 s (killed)', 'elapsed_s': 9.6}
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+expect "a framework probe that failed says why" 0 "^frameworks \(python /usr/bin/python3\): error \(/usr/bin/python3 did not answer within 9.5 s \(killed\)\)$" -- \
+	$B show "$T/fwerr.json"
+
 # ---- --help (and so the man page) names every variable README documents ----
 $B --help > "$T/help"
 $PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
