@@ -167,6 +167,12 @@ static const char *machine_label(const json_t *doc, const char *path, char *buf,
 		snprintf(buf, len, "%s", l);
 		return buf;
 	}
+	/* standard input has no file name: the machine's, as the document says */
+	if (!strcmp(path, "-")) {
+		l = json_string_value(json_object_get(json_object_get(doc, "host"), "hostname"));
+		snprintf(buf, len, "%s", l && *l ? l : "stdin");
+		return buf;
+	}
 	base = base ? base + 1 : path;
 	n = strlen(base);
 	if (n > 5 && !strcmp(base + n - 5, ".json"))

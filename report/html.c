@@ -504,6 +504,11 @@ int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct
 		bench_rooflines(out, NULL, json_object_get(docs[i], "bench"));
 		if (json_is_object(json_object_get(docs[i], "cluster")))
 			cluster(out, json_object_get(docs[i], "cluster"));
+		/* a probe or list document: say so rather than leave a bare heading */
+		if (!json_object_get(docs[i], "bench") && !json_object_get(docs[i], "cluster") &&
+		    !json_object_get(docs[i], "estimates"))
+			fputs("<p><i>nothing to plot in this document (no bench, estimates or cluster): "
+			      "<code>dlprobe show</code> renders it as text</i></p>\n", out);
 		/* an estimate document names the workload once for all its entries */
 		if (json_is_array(json_object_get(docs[i], "estimates"))) {
 			json_t *copy = json_deep_copy(docs[i]), *e;

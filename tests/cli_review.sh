@@ -248,6 +248,16 @@ PYEOF
 expect "a framework probe that failed says why" 0 "^frameworks \(python /usr/bin/python3\): error \(/usr/bin/python3 did not answer within 9.5 s \(killed\)\)$" -- \
 	$B show "$T/fwerr.json"
 
+# ---- a bench read from standard input is named by its host, not "-" --------------
+F=tests/fixtures/bench_cpu_fixture.json
+host=$($PY -c "import json; print(json.load(open('$F')).get('host', {}).get('hostname') or 'stdin')")
+$PY -c "import json; d=json.load(open('$F')); d.get('host', {}).pop('label', None); json.dump(d, open('$T/nolabel.json', 'w'))"
+expect "--hw - names the machine" 0 "^  $host +[0-9]" -- sh -c "$B -q estimate --hw - --model resnet18 --dataset cifar10 < '$T/nolabel.json'"
+
+# ---- report of a probe document says there is nothing to plot --------------------
+$B -q probe --json > "$T/probe.json"
+expect "report of a probe document" 0 "nothing to plot in this document" -- $B report "$T/probe.json"
+
 # ---- --help (and so the man page) names every variable README documents ----
 $B --help > "$T/help"
 $PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
