@@ -54,7 +54,10 @@ const char *dlp_report_usd(double v, char *buf, size_t len);
 /* "74k", "11M", "2.5B"; "?" for unknown. */
 const char *dlp_report_count(double v, char *buf, size_t len);
 /* Write s wrapped at width columns, every line after the first indented by
- * indent spaces; first is what already stands on the first line. */
+ * indent spaces; first is what already stands on the first line. A
+ * DLP_REPORT_NBSP is a space no line breaks at ("92.9 GFLOP/s" kept whole). */
+#define DLP_REPORT_NBSP '\x1f'
+#define DLP_REPORT_NBSP_S "\x1f"
 void dlp_report_wrap(FILE *out, const char *s, int first, int indent, int width);
 
 #endif

@@ -166,6 +166,29 @@ for r in rows:
     assert r in first.splitlines(), (r, first)
 PYEOF
 
+# ---- a figure and its unit stay on one line in the summary ------------------------
+# (these rates put "system BLAS 92.9" at the end of a line and "GFLOP/s" on the next)
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/wrap.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d['bench']['backends'][0]['devices'][0]['results']:
+    if r.get('status') != 'ok' or r.get('rate_gflops') is None:
+        continue
+    own = r.get('impl') in (None, 'dlprobe')
+    if r['kernel'] == 'fma_peak' and own:
+        r['rate_gflops'] = 111.0 if r.get('dtype') == 'fp32' else 50.0
+    elif r['kernel'] == 'gemm':
+        r['rate_gflops'] = 99.1 if own else 92.9
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario "$T/wrap.json" > "$T/wrap.txt" 2>"$T/err" || ko "scenario of the wrap document ($(cat "$T/err"))"
+sed '/^$/q' "$T/wrap.txt" > "$T/head.txt"
+if grep -q '92.9 GFLOP/s' "$T/head.txt" && ! grep -Eq '[0-9]$' "$T/head.txt" && ! grep -q "$(printf '\037')" "$T/wrap.txt"; then
+	ok "summary: no line ends with a figure whose unit is on the next"
+else
+	ko "summary wraps a figure from its unit: $(head -4 "$T/wrap.txt")"
+fi
+
 # ---- input files: the message names the file once and says what is wrong ------
 E="$B -q estimate --model resnet18 --dataset cifar10"
 expect "show of a missing file" 2 "^dlprobe: cannot read $T/none.json: No such file or directory$" -- $B show "$T/none.json"
