@@ -148,6 +148,38 @@ static void NAME(pack_b_panel)(size_t kc, size_t cols, const T *b, size_t ldb, i
 			}
 			continue;
 		}
+		/* fp32, full 16 x 6 chunk (the AVX2 tile): columns 0-3 as
+		 * above, 4-5 interleaved in pairs and stored 8 bytes a row.
+		 * The scalar path below was 1.8% of a 2048^3 call on Zen 3. */
+		if (KS == 1 && sizeof(T) == 4 && pe == p0 + 16 && cols == 6 && nr == 6) {
+			const float *s0 = (const float *)(const void *)(b + p0);
+			float *d = (float *)(void *)(dst + p0 * step);
+			int r;
+
+			for (j = 0; j < 6; j++) {
+				_mm_prefetch((const char *)(s0 + (size_t)j * ldb + 64), _MM_HINT_T0);
+				if (next && (size_t)j < next_cols)
+					_mm_prefetch((const char *)(next + (size_t)j * ldb + p0), _MM_HINT_T0);
+			}
+			for (r = 0; r < 16; r += 4) {
+				__m128 r0 = _mm_loadu_ps(s0 + r), r1 = _mm_loadu_ps(s0 + ldb + r);
+				__m128 r2 = _mm_loadu_ps(s0 + 2 * ldb + r), r3 = _mm_loadu_ps(s0 + 3 * ldb + r);
+				__m128 r4 = _mm_loadu_ps(s0 + 4 * ldb + r), r5 = _mm_loadu_ps(s0 + 5 * ldb + r);
+				__m128 lo = _mm_unpacklo_ps(r4, r5), hi = _mm_unpackhi_ps(r4, r5);
+				float *dr = d + (size_t)r * step;
+
+				_MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+				_mm_storeu_ps(dr, r0);
+				_mm_storel_pi((__m64 *)(void *)(dr + 4), lo);
+				_mm_storeu_ps(dr + step, r1);
+				_mm_storeh_pi((__m64 *)(void *)(dr + step + 4), lo);
+				_mm_storeu_ps(dr + 2 * step, r2);
+				_mm_storel_pi((__m64 *)(void *)(dr + 2 * step + 4), hi);
+				_mm_storeu_ps(dr + 3 * step, r3);
+				_mm_storeh_pi((__m64 *)(void *)(dr + 3 * step + 4), hi);
+			}
+			continue;
+		}
 		for (j = 0; j < (int)cols; j++) {
 			const T *src = b + (size_t)j * ldb;
 
