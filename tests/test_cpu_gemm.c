@@ -355,6 +355,18 @@ static void test_blocking(void **state)
 	/* The A block stays within half of L2. */
 	dlp_gemm_blocking_from_caches(u, 4, 48 << 10, 1 << 20, 32 << 20, &b);
 	assert_true((long long)b.mc * b.kc * 4 <= (1 << 19));
+	/* Per-kernel KC caps: the AVX-512 tiles keep 256 (Zen 5), the AVX2
+	 * SGEMM tile takes 512 on a 32 KiB L1 (Zen 3), its A block still in
+	 * half of a 512 KiB L2; AVX2 DGEMM keeps 256. */
+	assert_int_equal(b.kc, 256);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 512 << 10,
+				      32 << 20, &b);
+	assert_int_equal(b.kc, 512);
+	assert_int_equal(b.mc, 128);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 8), 8, 32 << 10, 512 << 10,
+				      32 << 20, &b);
+	assert_int_equal(b.kc, 256);
+	assert_int_equal(b.mc, 128);
 }
 
 /* Leading dimensions larger than the matrices: packing reads A column by

@@ -78,10 +78,13 @@ typedef void (*dlp_ukr_d)(size_t k, const double *a, const double *b, double *c,
 typedef void (*dlp_ukr_sb)(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			   int acc);
 
+/* kc_max: the largest KC the blocking gives this kernel, in k values (the
+ * half-L1 rule alone overshoots where it was measured, gemm.c). */
 typedef struct dlp_gemm_ukr {
 	const char *name;
 	int mr, nr;
 	void *fn;
+	int kc_max;
 } dlp_gemm_ukr;
 
 /* The micro-kernel for isa and element size (4 or 8; 2 is bf16 in, fp32

@@ -8,23 +8,28 @@
 
 #include "kernels/cpu/cpu.h"
 
+/* KC caps (kc_max), measured: on Zen 5 (48 KiB L1) KC 256 beat 384/512 for
+ * the AVX-512 tiles, 512 beat 256 for bf16 (+5% at n = 2048). On Zen 3
+ * (32 KiB L1) the AVX2 SGEMM tile ran +1.5-2% at n = 2048 with KC 512 (a
+ * 12 KiB B micro-panel, as DGEMM's at KC 256) instead of 256: half as many
+ * kernel calls and passes over C (scripts/gemm_pair.sh). */
 static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
-	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4 },
-	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6 },
-	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12 },
+	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4, 256 },
+	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6, 512 },
+	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12, 256 },
 };
 static const dlp_gemm_ukr ukr_d[DLP_CPU_NISA] = {
-	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4 },
-	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6 },
-	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12 },
+	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4, 256 },
+	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6, 256 },
+	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12, 256 },
 };
 
 /* bf16: no AVX2 kernel (AVX2 has no bf16 dot product); the generic one is
  * the C emulation of VDPBF16PS that tests run on any machine. */
 static const dlp_gemm_ukr ukr_sb[DLP_CPU_NISA] = {
-	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4 },
-	{ NULL, 0, 0, NULL },
-	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12 },
+	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4, 512 },
+	{ NULL, 0, 0, NULL, 0 },
+	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12, 512 },
 };
 
 const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize)
@@ -56,12 +61,10 @@ void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long 
 		l2 = 1 << 20;
 	if (l3 <= 0)
 		l3 = 32 << 20;
-	/* Caps measured on Zen 5 (48 KiB L1, 1 MiB L2): KC 256 beat 384/512 and
-	 * MC beyond 480 gained nothing. */
+	/* KC capped per kernel (the tables above); MC beyond 480 gained nothing
+	 * on Zen 5 (1 MiB L2). */
 	kc = l1 / 2 / (u->nr * elsize);
-	/* The same cap in bytes for bf16 (512 k values = 256 pairs): 512
-	 * beat 256 by 5% at n = 2048 on Zen 5. */
-	kc = clampll(kc / 16 * 16, 64, elsize == 2 ? 512 : 256);
+	kc = clampll(kc / 16 * 16, 64, u->kc_max);
 	mc = l2 / 2 / (kc * elsize);
 	mc = clampll(mc / u->mr * u->mr, u->mr, 480 / u->mr * u->mr);
 	nc = l3 / 4 / (kc * elsize);
