@@ -449,8 +449,7 @@ static void test_gemm_flags(void **state)
 		{ 200, 70, 45 }, { 97, 95, 33 }, { 16, 80, 40 }, { 16, 5, 19 }, { 2, 1, 3 }, { 48, 31, 16 },
 		{ 100, 8, 50 }, { 333, 5, 31 }, { 100, 12, 50 }, { 300, 30, 40 }, { 10300, 40, 20 },
 	};
-	/* AVX2 (tail_split 4) with 64-row blocks: the last round's late blocks
-	 * cut into 16-row sub-blocks, a short last one and empty ones. */
+	/* The AVX2 tile (MR 16) as well, with 64-row blocks. */
 	static const struct {
 		dlp_cpu_isa isa;
 		dlp_gemm_blocking bl;

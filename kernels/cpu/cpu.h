@@ -79,14 +79,12 @@ typedef void (*dlp_ukr_sb)(size_t kp, const uint16_t *a, const uint16_t *b, floa
 			   int acc);
 
 /* kc_max: the largest KC the blocking gives this kernel, in k values (the
- * half-L1 rule alone overshoots where it was measured, gemm.c). tail_split:
- * into how many sub-blocks the threaded path cuts the late A blocks of a
- * call's last round (1: none), gemm_impl.h. */
+ * half-L1 rule alone overshoots where it was measured, gemm.c). */
 typedef struct dlp_gemm_ukr {
 	const char *name;
 	int mr, nr;
 	void *fn;
-	int kc_max, tail_split;
+	int kc_max;
 } dlp_gemm_ukr;
 
 /* The micro-kernel for isa and element size (4 or 8; 2 is bf16 in, fp32

@@ -14,22 +14,22 @@
  * 12 KiB B micro-panel, as DGEMM's at KC 256) instead of 256: half as many
  * kernel calls and passes over C (scripts/gemm_pair.sh). */
 static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
-	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4, 256, 1 },
-	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6, 512, 4 },
-	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12, 256, 1 },
+	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4, 256 },
+	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6, 512 },
+	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12, 256 },
 };
 static const dlp_gemm_ukr ukr_d[DLP_CPU_NISA] = {
-	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4, 256, 1 },
-	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6, 256, 4 },
-	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12, 256, 1 },
+	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4, 256 },
+	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6, 256 },
+	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12, 256 },
 };
 
 /* bf16: no AVX2 kernel (AVX2 has no bf16 dot product); the generic one is
  * the C emulation of VDPBF16PS that tests run on any machine. */
 static const dlp_gemm_ukr ukr_sb[DLP_CPU_NISA] = {
-	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4, 512, 1 },
-	{ NULL, 0, 0, NULL, 0, 0 },
-	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12, 512, 1 },
+	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4, 512 },
+	{ NULL, 0, 0, NULL, 0 },
+	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12, 512 },
 };
 
 const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize)
@@ -253,31 +253,6 @@ static inline long gemm_claim(atomic_uint *next, unsigned end)
 static inline int gemm_split_dynamic(size_t m, int mr, int nth)
 {
 	return nth <= 1 || (m + (size_t)mr - 1) / (size_t)mr >= 2 * (size_t)nth;
-}
-
-/* The late blocks of a tail round (gemm_impl.h): blocks from half on are
- * cut into split sub-blocks of whole MR panels. */
-static inline size_t gemm_sub_rows(size_t mce, int split, int mr)
-{
-	return ((mce + (size_t)split - 1) / (size_t)split + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
-}
-
-/* Ticket t of a round cut that way (split 1: not cut): its block, first
- * row and rows, 0 rows for a sub-block past its block's end. */
-static inline size_t gemm_ticket_rows(size_t t, size_t half, int split, size_t mce, size_t mcs,
-				      size_t m, size_t *blk, size_t *ic)
-{
-	size_t end;
-
-	if (split <= 1 || t < half) {
-		*blk = t;
-		*ic = t * mce;
-		return m - *ic < mce ? m - *ic : mce;
-	}
-	*blk = half + (t - half) / (size_t)split;
-	end = (*blk + 1) * mce < m ? (*blk + 1) * mce : m;
-	*ic = *blk * mce + (t - half) % (size_t)split * mcs;
-	return *ic >= end ? 0 : end - *ic < mcs ? end - *ic : mcs;
 }
 
 #define CAT2(a, b) a##_##b

@@ -276,8 +276,7 @@ static void NAME(gemm_whole)(struct gemm_call *g, int tid, int nth)
 	const size_t panels_m = (m + (size_t)mr - 1) / (size_t)mr;
 	const size_t panels_n = (n + (size_t)nr - 1) / (size_t)nr, rounds = (k + KC - 1) / KC;
 	const unsigned npan = (unsigned)(rounds * panels_n);
-	const int split = pl->ukr->tail_split;
-	size_t nblk, want, MCe, MCs, half, ntk, q, jr;
+	size_t nblk, want, MCe, q, jr;
 	long t;
 
 	/* Four blocks per thread where M has the panels: a late thread's last
@@ -288,12 +287,6 @@ static void NAME(gemm_whole)(struct gemm_call *g, int tid, int nth)
 		nblk = want;
 	MCe = ((m + nblk - 1) / nblk + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
 	nblk = (m + MCe - 1) / MCe;
-	/* The second half cut into sub-blocks as in gemm_dyn's last round (a
-	 * block is an eighth of a 1760 x 64 x 1760 call on 2 threads); blocks
-	 * here share nothing, so any cut is safe. */
-	MCs = gemm_sub_rows(MCe, split, mr);
-	half = nblk / 2;
-	ntk = split > 1 ? half + (nblk - half) * (size_t)split : nblk;
 	/* Panel t (round t / panels_n) sits at t * NR * KC; its flag is
 	 * flag[t / nflag][t % nflag], ready when 1. */
 	while ((t = gemm_claim(&pl->ticket[0].next, npan)) >= 0) {
@@ -305,10 +298,10 @@ static void NAME(gemm_whole)(struct gemm_call *g, int tid, int nth)
 		atomic_store_explicit(&pl->flag[(size_t)t / pl->nflag][(size_t)t % pl->nflag].ready, 1,
 				      memory_order_release);
 	}
-	while ((t = gemm_claim(&pl->ticket[1].next, (unsigned)ntk)) >= 0) {
-		size_t blk, ic, mc = gemm_ticket_rows((size_t)t, half, split, MCe, MCs, m, &blk, &ic);
+	while ((t = gemm_claim(&pl->ticket[1].next, (unsigned)nblk)) >= 0) {
+		size_t ic = (size_t)t * MCe, mc = m - ic < MCe ? m - ic : MCe;
 
-		for (q = 0; mc > 0 && q < rounds; q++) {
+		for (q = 0; q < rounds; q++) {
 			size_t pc = q * KC, kc = k - pc < KC ? k - pc : KC;
 			size_t kcs = (kc + KS - 1) / KS * KS;
 
@@ -343,8 +336,8 @@ static void NAME(gemm_dyn)(struct gemm_call *g, int tid, int nth)
 	const size_t m = g->m, n = g->n, k = g->k;
 	const size_t MC = (size_t)pl->bl.mc, KC = (size_t)pl->bl.kc, NC = (size_t)pl->bl.nc;
 	const size_t panels_m = (m + (size_t)mr - 1) / (size_t)mr;
-	const int sync = nth > 1, split = pl->ukr->tail_split;
-	size_t jc, pc, jr, nblk, want, MCe, MCs, half;
+	const int sync = nth > 1;
+	size_t jc, pc, jr, nblk, want, MCe;
 	unsigned round = 0, bbase = 0;
 	long t;
 
@@ -357,15 +350,6 @@ static void NAME(gemm_dyn)(struct gemm_call *g, int tid, int nth)
 		nblk = want;
 	MCe = ((m + nblk - 1) / nblk + (size_t)mr - 1) / (size_t)mr * (size_t)mr;
 	nblk = (m + MCe - 1) / MCe;
-	/* The call ends when the last block does: a thread that runs out of
-	 * tickets idles for what is left of the other's block, half a block on
-	 * average (1.5% of a two-thread 2048^3 call: 64 blocks). In the last
-	 * round the second half of the blocks are cut into split sub-blocks
-	 * of MCs rows (whole MR panels), which any thread takes as tickets:
-	 * the idle tail shrinks to a fraction of a sub-block. Each sub-block
-	 * waits for the whole block's round before, as the block did. */
-	MCs = gemm_sub_rows(MCe, split, mr);
-	half = nblk / 2;
 	for (jc = 0; jc < n; jc += NC) {
 		size_t nc = n - jc < NC ? n - jc : NC;
 		size_t panels_n = (nc + (size_t)nr - 1) / (size_t)nr;
@@ -375,10 +359,6 @@ static void NAME(gemm_dyn)(struct gemm_call *g, int tid, int nth)
 			size_t kcs = (kc + KS - 1) / KS * KS;
 			int acc = pc > 0, buf;
 			unsigned abase = round * (unsigned)nblk, prev;
-			/* Only in the call's last round: no later round counts the
-			 * sub-blocks' reads of B or their blocks done. */
-			const int tail = sync && split > 1 && jc + nc >= n && pc + kc >= k;
-			const size_t ntk = tail ? half + (nblk - half) * (size_t)split : nblk;
 			struct gemm_flag *fl;
 			T *bp;
 
@@ -404,17 +384,11 @@ static void NAME(gemm_dyn)(struct gemm_call *g, int tid, int nth)
 					atomic_store_explicit(&fl[jr].ready, round, memory_order_release);
 			}
 			bbase += (unsigned)panels_n;
-			while ((t = gemm_claim(&pl->ticket[1].next, abase + (unsigned)ntk)) >= 0) {
-				size_t blk, ic, slot;
-				size_t mc = gemm_ticket_rows((size_t)t - abase, half, tail ? split : 1, MCe, MCs, m,
-							     &blk, &ic);
-				unsigned nslot;
-
-				if (mc == 0)
-					continue;
-				slot = blk % GEMM_NSLOT;
+			while ((t = gemm_claim(&pl->ticket[1].next, abase + (unsigned)nblk)) >= 0) {
+				size_t blk = (size_t)t - abase, ic = blk * MCe, slot = blk % GEMM_NSLOT;
+				size_t mc = m - ic < MCe ? m - ic : MCe;
 				/* Blocks sharing the slot, this one included. */
-				nslot = (unsigned)((nblk - slot + GEMM_NSLOT - 1) / GEMM_NSLOT);
+				unsigned nslot = (unsigned)((nblk - slot + GEMM_NSLOT - 1) / GEMM_NSLOT);
 
 				NAME(pack_a)(mc, kc, A + ic + pc * g->lda, g->lda, mr, ap);
 				/* Its rows of C from the round before must be complete.
