@@ -355,14 +355,22 @@ static void test_blocking(void **state)
 	/* The A block stays within half of L2. */
 	dlp_gemm_blocking_from_caches(u, 4, 48 << 10, 1 << 20, 32 << 20, &b);
 	assert_true((long long)b.mc * b.kc * 4 <= (1 << 19));
-	/* Per-kernel KC caps: the AVX-512 tiles keep 256 (Zen 5), the AVX2
-	 * SGEMM tile takes 512 on a 32 KiB L1 (Zen 3), its A block still in
-	 * half of a 512 KiB L2; AVX2 DGEMM keeps 256. */
+	/* Per-kernel rules: the AVX-512 tiles keep KC 256 (Zen 5); on the Zen 3
+	 * caches the AVX2 SGEMM tile takes KC 1024 (3/4 of L1), its A block in
+	 * half of L2 and NC at the 4080 cap (n = 2048 in one block), AVX2 DGEMM
+	 * keeps the BLIS rule; with a 256 KiB L2 the SGEMM KC shrinks so that
+	 * an A block keeps 4 MR panels. */
 	assert_int_equal(b.kc, 256);
+	assert_int_equal(b.nc, 4080 / 12 * 12);
 	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 512 << 10,
 				      32 << 20, &b);
+	assert_int_equal(b.kc, 1024);
+	assert_int_equal(b.mc, 64);
+	assert_int_equal(b.nc, 4080 / 6 * 6);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 256 << 10,
+				      8 << 20, &b);
 	assert_int_equal(b.kc, 512);
-	assert_int_equal(b.mc, 128);
+	assert_int_equal(b.mc, 64);
 	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 8), 8, 32 << 10, 512 << 10,
 				      32 << 20, &b);
 	assert_int_equal(b.kc, 256);
