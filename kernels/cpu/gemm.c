@@ -10,14 +10,14 @@
 
 /* Blocking per kernel, measured: on Zen 5 (48 KiB L1) KC 256 beat 384/512
  * for the AVX-512 tiles and 512 beat 256 for bf16 (+5% at n = 2048). On
- * Zen 3 (32 KiB L1, 512 KiB L2, 32 MiB L3; dlprobe and OpenBLAS alternating
- * in one process, scripts/gemm_pair.sh) the AVX2 SGEMM tile ran best with a
- * 24 KiB B micro-panel, KC 1024 x MC 64, over KC 512 x MC 128 and KC 256 x
- * MC 256: a quarter of the kernel calls and passes over C of KC 256, at
- * n = 2048 +1% on 1 thread and +1.5-3% on 2 (+8% while another guest loaded
- * the host's memory), 1024^3 +2% on 2; 1760 x 64 x 1760 lost ~1%. Its B
- * panel takes half of L3 so that NC stays 4080 at KC 1024 (n = 2048 in one
- * block: a second would pack all of A again). */
+ * Zen 3 (32 KiB L1, 512 KiB L2, 32 MiB L3; blockings and OpenBLAS called in
+ * turn in one process as scripts/gemm_pair.sh does, in quiet moments) the
+ * AVX2 SGEMM tile ran best with a 24 KiB B micro-panel, KC 1024 x MC 64,
+ * over KC 512 x MC 128 and KC 256 x MC 256: a quarter of the kernel calls
+ * and passes over C of KC 256. Against KC 512: n = 2048 +1% on 1 thread,
+ * +1.5-3% on 2 (+8% while other guests loaded the host's memory), 1024^3
+ * +2% on 2; 1760 x 64 x 1760 -1%. Its B panel takes half of L3 so that NC
+ * stays 4080 at KC 1024 (n = 2048 in one block: a second packs A again). */
 static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
 	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4, 256, 50, 25 },
 	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6, 1024, 75, 50 },

@@ -24,9 +24,9 @@ static void NAME(pack_a)(size_t mc, size_t kc, const T *a, size_t lda, int mr, T
 	if (KS == 1) {
 		const size_t full = mc / (size_t)mr, len = (size_t)mr * sizeof(T), pan = kc * (size_t)mr;
 		/* Columns ahead for the AVX2 panels: about 4 KiB of A, at
-		 * least 4 columns (the 128-row fp32 block of KC 512 has
-		 * 512-byte columns: 8 ahead, where 4 left it -0.5-1.5% at
-		 * 1760 x 64 x 1760 on Zen 3). */
+		 * least 4 columns. The 64-row fp32 block of KC 1024 has
+		 * 256-byte columns: 16 ahead, where 4 ran 1760 x 64 x 1760
+		 * 2.5% slower on Zen 3 (1 thread). */
 		const size_t far = len == 64 && full > 0 && 4096 / (full * 64) > 4
 					   ? (4096 / (full * 64) < 16 ? 4096 / (full * 64) : 16) : 4;
 
