@@ -371,6 +371,10 @@ static void test_blocking(void **state)
 				      8 << 20, &b);
 	assert_int_equal(b.kc, 512);
 	assert_int_equal(b.mc, 64);
+	/* Zen 2's 16 MiB L3 per CCX: n = 2048 still in one NC block. */
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 512 << 10,
+				      16 << 20, &b);
+	assert_true(b.nc >= 2048);
 	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 8), 8, 32 << 10, 512 << 10,
 				      32 << 20, &b);
 	assert_int_equal(b.kc, 256);

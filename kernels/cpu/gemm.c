@@ -78,7 +78,10 @@ void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long 
 	mc = l2 / 2 / (kc * elsize);
 	mc = clampll(mc / u->mr * u->mr, u->mr, 480 / u->mr * u->mr);
 	nc = l3 * u->l3_pct / 100 / (kc * elsize);
-	nc = clampll(nc / u->nr * u->nr, u->nr, 4080 / u->nr * u->nr);
+	/* Rounded up to whole NR panels: a share that comes out at a power of
+	 * two (2048 on a 16 MiB L3 at KC 1024) must not cut n = 2048 into
+	 * 2046 + 2, a second block that packs all of A for 2 columns. */
+	nc = clampll((nc + u->nr - 1) / u->nr * u->nr, u->nr, 4080 / u->nr * u->nr);
 	b->kc = (int)kc;
 	b->mc = (int)mc;
 	b->nc = (int)nc;
