@@ -110,6 +110,11 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double nparam_layers = 0, ops = 0, accum = c->grad_accum > 0 ? c->grad_accum : 1, total_ar;
 	int fused_opt = st ? st->fused_optimizer : p->is_gpu;
+	/* on a CPU "as configured" is the framework as installed: its own
+	 * operators (convolutions, pooling, elementwise) run on its intra-op
+	 * threads, at the rates the bench measured for that many
+	 * (estimator/fw_reference.c); GEMMs are the framework's own already */
+	int fw = !st && !p->is_gpu && rs == &p->configured;
 	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_deep_compute */
 
 	memset(ph, 0, sizeof *ph);
@@ -118,8 +123,9 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
 		double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0, gscale = 1;
 		/* a non-GEMM operator measured at its size (--measure) */
-		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9 : bw;
-		int meas = 0;
+		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
+			     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
+		int meas = 0, pool_meas = 0;
 
 		if (l->op == DLP_OP_RESHAPE)
 			continue;
@@ -136,6 +142,9 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 				rate = vec_rate;
 			if (st) {
 				gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
+				rate *= gscale;
+			} else if (fw && l->op == DLP_OP_CONV && p->fw_conv_ratio > 0 && p->fw_conv_ratio < 1) {
+				gscale = p->fw_conv_ratio;
 				rate *= gscale;
 			}
 			/* the backward GEMMs at their own shapes: dW = X^T dY (inner
@@ -177,16 +186,26 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * element (l->flops counts them), not a streaming kernel: its
 		 * cost per element, in units of the measured histogram update,
 		 * is an assumption (data/instances.json) */
-		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
-			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
+		if (l->op == DLP_OP_POOL && !p->is_gpu && fw && p->fw_pool_s > 0) {
+			/* measured through the framework, forward and backward */
+			tf = B * l->flops * p->fw_pool_s;
+			pool_meas = 1;
+		} else if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0) {
+			double hist = fw && p->fw_hist_gups > 0 ? p->fw_hist_gups : p->hist_gups;
+			tf = fmax(tf, ff * p->pool_cost / (hist * 1e9));
+		}
 		/* Winograd shrank ff after the backward GEMMs were priced: scale them */
 		if (tb_gemm > 0 && st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
 			tb_gemm /= c->sd->winograd_gain;
 		tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
 			  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
+		if (pool_meas)
+			tb = 0;
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
+		if (pool_meas)
+			ph->measured += tf + tb;
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
@@ -196,19 +215,24 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		if (l->params > 0)
 			nparam_layers++;
 	}
-	ph->overhead = ovh * ops;
+	/* the framework's per-step cost beyond its operators (autograd engine,
+	 * the optimizer's Python loop): measured on a CPU, else none */
+	ph->step_overhead = st ? 0 : p->step_overhead_s;
+	ph->overhead = ovh * ops + ph->step_overhead;
 	ph->opt_ops = nparam_layers * (fused_opt ? 1 : optimizer_ops(pr->optimizer));
 	/* ZeRO shards the optimizer step as well: each rank updates its slice */
 	ph->opt = ((bw > 0 ? m->params * pr->opt_traffic / bw : 0) /
 		   (c->shard > 0 ? c->ranks_per_node * c->nodes : 1) + ovh * ph->opt_ops) / accum;
 	ph->ops = ops + ph->opt_ops / accum;
+	if (!st && p->overhead_measured)
+		ph->measured += ph->overhead + ovh * ph->opt_ops / accum;
 	if (p->is_gpu && p->h2d_gbps > 0)
 		ph->xfer = B * m->input_elems * (strcmp(m->task, "text") == 0 ? 8 : 4) / (p->h2d_gbps * 1e9);
 	/* the all-reduce runs once per optimizer step, overlapping the backward
 	 * pass of the last micro-batch only */
 	/* the backward pass's wall time includes dispatching its operators (two
 	 * of the three per layer): buckets are reduced during all of it */
-	allreduce_times(p, m, pr, c, ph->bwd + ph->overhead * (K->ops_per_layer.value - 1) / K->ops_per_layer.value, &total_ar,
+	allreduce_times(p, m, pr, c, ph->bwd + ovh * ops * (K->ops_per_layer.value - 1) / K->ops_per_layer.value, &total_ar,
 			&ph->allreduce);
 	ph->allreduce /= accum;
 	ph->allreduce_total = total_ar / accum;
@@ -217,6 +241,34 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	if (st && c->ranks_per_node * c->nodes > 1)
 		ph->sync = st->sync_wait_s / accum;
 	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead + ph->allreduce + ph->sync;
+}
+
+int dlp_deep_step_parts(const dlp_profile *p, const dlp_model *m, int batch, enum dlp_optimizer o,
+			double *modelled_s, double *measured_s, double *ops)
+{
+	dlp_profile q = *p; /* shares p's rate arrays, read only */
+	dlp_train t;
+	struct prec pr;
+	struct step_ctx c;
+	dlp_phases ph;
+	double total;
+
+	if (!dlp_constants())
+		return -1;
+	q.op_overhead_s = q.step_overhead_s = 0;
+	q.overhead_measured = 0;
+	dlp_train_defaults(&t);
+	t.optimizer = o;
+	t.precision = DLP_PREC_FP32;
+	pr = dlp_deep_precision(&q, &t);
+	memset(&c, 0, sizeof c);
+	c.ranks_per_node = c.nodes = c.grad_accum = 1;
+	c.attention = DLP_ATTN_MATERIALIZED;
+	total = step_time(&q, q.configured.n ? &q.configured : &q.capability, m, &pr, batch, &c, &ph, NULL, NULL);
+	*measured_s = ph.measured;
+	*modelled_s = total - ph.measured;
+	*ops = ph.ops;
+	return 0;
 }
 
 static dlp_range range_times(double low, double expected, double high, double k)
@@ -260,12 +312,13 @@ static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_mod
 
 		c->st = NULL;
 		compute = step_time(p, rs, m, pr, batch, c, ph, layer_s, measured);
-		compute -= ph->allreduce + ph->sync;
+		compute -= ph->allreduce + ph->sync + ph->measured;
 		/* the best stack hides the all-reduce behind the backward pass,
-		 * the others pay it */
-		low = compute + ph->allreduce + ph->sync;
-		high = compute * spread + ph->allreduce_total + ph->sync;
-		expected = compute * sqrt(spread) + ph->allreduce_total + ph->sync;
+		 * the others pay it; what was measured through the framework
+		 * itself is what it costs at every point of the range */
+		low = compute + ph->measured + ph->allreduce + ph->sync;
+		high = compute * spread + ph->measured + ph->allreduce_total + ph->sync;
+		expected = compute * sqrt(spread) + ph->measured + ph->allreduce_total + ph->sync;
 	}
 	low *= steps;
 	high *= steps;
