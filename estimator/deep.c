@@ -9,9 +9,11 @@
  * the all-reduce overlaps the backward pass and what is kept in memory.
  * "expected" is the stack asked for; "low" the tuned and "high" the legacy
  * stack, each widened by the data file's margin (at most 3x apart). On a
- * CPU the framework overhead is measured and the range is the earlier one:
- * "high" is low x stack_spread and "expected" their geometric mean
- * (data/estimator.json gives the spread and its basis). */
+ * CPU the range is the earlier one: "high" is low x stack_spread and
+ * "expected" their geometric mean (data/estimator.json gives the spread and
+ * its basis), except for what the framework probe measured through the
+ * framework itself (its overheads, its pooling: estimator/fw_reference.c),
+ * which is the same at every point. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +52,10 @@ int dlp_train_batch(const dlp_model *m, const dlp_train *t)
  * div, add_ eps, param addcdiv_). These are counts read from the framework's
  * source, not fitted. On a GPU, frameworks step the optimizer with
  * multi-tensor (foreach/fused) kernels: one op per weighted layer is kept
- * there. The cost of one op is measured separately
- * (scripts/validate/calibrate.py, data/instances.json assumptions). */
+ * there. The cost of one op is torch's measured dispatch time where
+ * bench --framework ran (estimator/fw_reference.c), else measured
+ * separately (scripts/validate/calibrate.py, data/instances.json
+ * assumptions). */
 static double optimizer_ops(enum dlp_optimizer o)
 {
 	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
