@@ -66,11 +66,13 @@ def probe_torch(fw):
     t["parallel_info"] = torch.__config__.parallel_info()[:1500]
     fw["torch"] = t
     x = torch.zeros(8)
-    n = 2000
-    t0 = time.perf_counter()
-    for _ in range(n):
-        x.add_(1.0)
-    t["op_dispatch_s"] = (time.perf_counter() - t0) / n
+
+    def adds(n=200):
+        for _ in range(n):
+            x.add_(1.0)
+    # the fastest of ten batches: a mean over all of them counts the other
+    # work of a busy machine as dispatch (7.5 us against 2.9 us here at load 4.7)
+    t["op_dispatch_s"] = best_of(adds, 10, 0.5) / 200
     gemms = []
     for (m, nn, k) in ((256, 256, 256), (1024, 1024, 1024), (256, 1024, 4096)):
         if left() < 1.5:
