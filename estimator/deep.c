@@ -205,6 +205,17 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 			  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
 		if (pool_meas)
 			tb = 0;
+		/* a framework keeping activations NCHW (PyTorch's default) runs
+		 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
+		 * of their input and output, each way (data/stacks.json layout):
+		 * separate kernels, so added, not hidden under the roofline */
+		if (st && !st->channels_last && l->op == DLP_OP_CONV && (pr->gemm == DLP_FP16 || pr->gemm == DLP_BF16) &&
+		    bw > 0) {
+			double tr = c->sd->nchw_transpose_passes * B * (l->in_elems + l->out_elems) * pr->abytes / bw;
+
+			tf += tr;
+			tb += tr;
+		}
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
@@ -241,9 +252,12 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	ph->allreduce /= accum;
 	ph->allreduce_total = total_ar / accum;
 	/* synchronous data parallelism waits for the slowest rank every step
-	 * (the stack's sync_wait_s) */
+	 * (the stack's sync_wait_s), but a rank's lag is jitter of its own
+	 * step: never more than sync_wait_fraction of it, so a tiny model's
+	 * step waits microseconds; the all-reduce's latency is charged above */
 	if (st && c->ranks_per_node * c->nodes > 1)
-		ph->sync = st->sync_wait_s / accum;
+		ph->sync = fmin(st->sync_wait_s / accum,
+				st->sync_wait_fraction * (ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead));
 	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead + ph->allreduce + ph->sync;
 }
 

@@ -55,8 +55,10 @@ static int load_stack(const json_t *o, int i)
 	if (num_in(o, "gemm_scale", 0.05, 1, &s->gemm_scale) || num_in(o, "eltwise_traffic", 0.1, 10, &s->eltwise_traffic) ||
 	    num_in(o, "gpu_op_overhead_s", 0, 1e-3, &s->gpu_op_overhead_s) ||
 	    num_in(o, "sync_wait_s", 0, 1, &s->sync_wait_s) ||
+	    num_in(o, "sync_wait_fraction", 0, 1, &s->sync_wait_fraction) ||
 	    flag_of(o, "fused_optimizer", &s->fused_optimizer) || flag_of(o, "fused_logits", &s->fused_logits) ||
-	    flag_of(o, "allreduce_overlap", &s->allreduce_overlap) || flag_of(o, "winograd", &s->winograd))
+	    flag_of(o, "allreduce_overlap", &s->allreduce_overlap) || flag_of(o, "winograd", &s->winograd) ||
+	    flag_of(o, "channels_last", &s->channels_last))
 		return -1;
 	if (dlp_attention_parse(attn, &s->attention)) {
 		snprintf(stacks_err, sizeof stacks_err, "data/stacks.json: stack \"%s\": %s", s->name,
@@ -71,7 +73,7 @@ static void stacks_load(void)
 	size_t len;
 	const char *text = dlp_embedded_get("stacks.json", &len);
 	json_error_t err;
-	const json_t *st, *rg, *at, *wg, *ar;
+	const json_t *st, *rg, *at, *wg, *ar, *ly;
 	dlp_stack_data *d = &stacks_data;
 	int i;
 
@@ -83,6 +85,7 @@ static void stacks_load(void)
 	at = json_object_get(stacks_doc, "attention");
 	wg = json_object_get(stacks_doc, "winograd");
 	ar = json_object_get(stacks_doc, "allreduce");
+	ly = json_object_get(stacks_doc, "layout");
 	for (i = 0; i < DLP_NSTACK; i++)
 		if (load_stack(json_object_get(st, stack_names[i]), i))
 			return;
@@ -96,7 +99,8 @@ static void stacks_load(void)
 	    num_in(ar, "latency_intra_s", 0, 1e-2, &d->latency_intra_s) ||
 	    num_in(ar, "latency_inter_s", 0, 1e-2, &d->latency_inter_s) ||
 	    num_in(ar, "bucket_bytes", 0, 1e12, &d->bucket_bytes) ||
-	    num_in(at, "dropout_passes", 0, 20, &d->attn_dropout_passes))
+	    num_in(at, "dropout_passes", 0, 20, &d->attn_dropout_passes) ||
+	    num_in(ly, "nchw_transpose_passes", 0, 10, &d->nchw_transpose_passes))
 		return;
 	{
 		const json_t *ce = json_object_get(stacks_doc, "conv_efficiency");

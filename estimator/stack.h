@@ -18,7 +18,9 @@ typedef struct dlp_stack {
 	int fused_logits;         /* LM head + loss without materialising the logits */
 	int allreduce_overlap;    /* buckets reduced during the backward pass */
 	int winograd;             /* 3x3 stride-1 fp32 convolutions by Winograd */
-	double sync_wait_s;       /* each data-parallel step waits this for the slowest rank */
+	int channels_last;        /* activations kept NHWC: no layout transposes around convolutions */
+	double sync_wait_s;       /* each data-parallel step waits this for the slowest rank, */
+	double sync_wait_fraction; /* but at most this fraction of the rank's own step */
 } dlp_stack;
 
 typedef struct dlp_stack_data {
@@ -28,6 +30,7 @@ typedef struct dlp_stack_data {
 	double winograd_gain;
 	double busbw_fraction, network_fraction, latency_intra_s, latency_inter_s, bucket_bytes;
 	double attn_dropout_passes;
+	double nchw_transpose_passes; /* per element of a 16-bit convolution's input and output, each way */
 	double conv_eff[DLP_NDTYPE];   /* cuDNN convolutions against the large-GEMM efficiency */
 } dlp_stack_data;
 

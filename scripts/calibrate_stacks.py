@@ -9,7 +9,11 @@ values), minimising the sum over calibration runs of log(expected/measured)^2
 where "expected" is the estimate for the run's own stack. After each change
 the binary is rebuilt (`make build/dlprobe`: the data file is compiled in).
 The validation runs are never read. Figures marked 'measured' or
-'published' in the data file are not touched.
+'published' in the data file are not touched. Candidates that would put the
+stacks out of order (ORDER) are not tried, and the legacy stack, which has
+no calibration run, follows the eager one by fixed factors (LEGACY).
+Coordinate descent finds a local minimum: it starts from the file's values,
+so a re-run from the shipped file reproduces it.
 """
 import argparse
 import json
@@ -36,13 +40,38 @@ PARAMS = [
     (("stacks", "tuned", "gpu_op_overhead_s"), [2e-6, 5e-6, 1e-5, 1.5e-5, 2e-5, 3e-5]),
     (("stacks", "tuned", "eltwise_traffic"), [0.5, 0.75, 1.0]),
     (("stacks", "eager", "gemm_scale"), [0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0]),
-    (("stacks", "eager", "eltwise_traffic"), [1.0, 1.5, 2.0, 2.5, 3.0]),
+    (("stacks", "eager", "eltwise_traffic"), [1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 4.0]),
     (("stacks", "eager", "gpu_op_overhead_s"), [5e-6, 1e-5, 1.5e-5, 2e-5, 3e-5]),
-    (("stacks", "tuned", "sync_wait_s"), [0, 0.005, 0.01, 0.015, 0.02, 0.03]),
+    (("stacks", "tuned", "sync_wait_s"), [0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04]),
     (("stacks", "eager", "sync_wait_s"), [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06]),
+    (("stacks", "tuned", "sync_wait_fraction"), [0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0]),
 ]
-# bf16 convolutions are taken as fp16's (one tensor-core path)
-TIED = {("conv_efficiency", "fp16"): [("conv_efficiency", "bf16")]}
+# bf16 convolutions are taken as fp16's (one tensor-core path); the bound
+# on a rank's lag relative to its step is one figure for every stack (the
+# 8-GPU eager calibration runs have steps long enough not to meet it)
+TIED = {("conv_efficiency", "fp16"): [("conv_efficiency", "bf16")],
+        ("stacks", "tuned", "sync_wait_fraction"): [("stacks", "eager", "sync_wait_fraction")]}
+# The stacks order from fast to slow (tests/test_stack.c checks the shipped
+# data): a candidate that would make the eager stack fuse more, dispatch
+# cheaper or wait less than the tuned one is not tried.
+ORDER = [(("stacks", "tuned", k), ("stacks", "eager", k))
+         for k in ("eltwise_traffic", "gpu_op_overhead_s", "sync_wait_s")]
+# The legacy stack has no calibration run: its figures follow the eager ones
+# by these fixed factors (data/stacks.json, legacy basis), never fitted.
+LEGACY = {"gemm_scale": 0.85, "eltwise_traffic": 1.5, "gpu_op_overhead_s": 2.0, "sync_wait_s": 1.5,
+          "sync_wait_fraction": 1.0}
+
+
+def derive_legacy(doc):
+    for k, f in LEGACY.items():
+        v = doc["stacks"]["eager"][k] * f
+        if k in ("gemm_scale", "sync_wait_fraction"):
+            v = min(v, 1.0)  # fractions
+        doc["stacks"]["legacy"][k] = float(f"{v:.3g}")
+
+
+def ordered(doc):
+    return all(get(doc, a) <= get(doc, b) for a, b in ORDER)
 
 
 def get(doc, path):
@@ -58,6 +87,7 @@ def put(doc, path, v):
 
 
 def write(doc):
+    derive_legacy(doc)
     with open(STACKS, "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
@@ -98,6 +128,8 @@ def main():
                 put(doc, path, v)
                 for t in TIED.get(path, []):
                     put(doc, t, v)
+                if not ordered(doc):
+                    continue
                 write(doc)
                 l = loss(a.bin, runs)
                 if l < best - 1e-9:

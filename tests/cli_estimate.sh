@@ -137,6 +137,22 @@ for s, r in t.items():
 PY
 	{ fail=$((fail + 1)); echo "FAIL stack ordering or range"; }
 
+# ---- a tiny model on 8 GPUs: the wait for the slowest rank scales with the step ---
+# (a fixed per-step constant made a tabular MLP's 8-GPU step ~100x its 1-GPU one)
+for d in 1 8; do
+	expect "mlp on $d GPU(s)" 0 "" -- "$B" estimate --model mlp:100,512,512,10 --dataset tabular:1000000x100 \
+		--instance p4d.24xlarge --devices "$d" --json -q --classical none
+	cp "$T/out" "$T/mlp$d.json"
+done
+python3 - "$T" <<'PY' && { pass=$((pass + 1)); echo "ok   tiny model: 8-GPU step < 1.5x the 1-GPU step, sync wait < 1 ms"; } ||
+import json, sys
+d = {n: json.load(open(f"{sys.argv[1]}/mlp{n}.json"))["estimates"][0]["deep"] for n in (1, 8)}
+assert d[8]["step_s"] < 1.5 * d[1]["step_s"], (d[1]["step_s"], d[8]["step_s"])
+assert 0 < d[8]["step_breakdown_low_s"]["sync_wait_s"] < 1e-3, d[8]["step_breakdown_low_s"]
+assert d[8]["samples_per_s"] > 4 * d[1]["samples_per_s"]
+PY
+	{ fail=$((fail + 1)); echo "FAIL tiny model on 8 GPUs: the sync wait dwarfs the step"; }
+
 # ---- --grad-accum: fewer optimizer steps, the same samples ----------------------
 expect "grad-accum 1" 0 "" -- "$B" estimate --model gpt2 --samples 100000 --instance p5.48xlarge --precision bf16 --json -q --classical none
 a1=$(json_num "d['step_breakdown_low_s']['optimizer_s']")

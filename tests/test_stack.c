@@ -42,7 +42,18 @@ static void test_shipped_stacks_ordered(void **state)
 	assert_true(d->stack[DLP_STACK_TUNED].gemm_scale >= d->stack[DLP_STACK_EAGER].gemm_scale);
 	assert_true(d->stack[DLP_STACK_EAGER].gemm_scale >= d->stack[DLP_STACK_LEGACY].gemm_scale);
 	assert_true(d->stack[DLP_STACK_TUNED].eltwise_traffic <= d->stack[DLP_STACK_LEGACY].eltwise_traffic);
-	assert_true(d->stack[DLP_STACK_TUNED].gpu_op_overhead_s <= d->stack[DLP_STACK_LEGACY].gpu_op_overhead_s);
+	assert_true(d->stack[DLP_STACK_TUNED].gpu_op_overhead_s <= d->stack[DLP_STACK_EAGER].gpu_op_overhead_s);
+	assert_true(d->stack[DLP_STACK_EAGER].gpu_op_overhead_s <= d->stack[DLP_STACK_LEGACY].gpu_op_overhead_s);
+	assert_true(d->stack[DLP_STACK_TUNED].eltwise_traffic <= d->stack[DLP_STACK_EAGER].eltwise_traffic);
+	assert_true(d->stack[DLP_STACK_TUNED].sync_wait_s <= d->stack[DLP_STACK_EAGER].sync_wait_s);
+	/* stock PyTorch keeps NCHW; tuned recipes convert to NHWC; a transpose
+	 * reads and writes its tensor: 2 passes, counted not fitted */
+	assert_true(d->stack[DLP_STACK_TUNED].channels_last);
+	assert_false(d->stack[DLP_STACK_EAGER].channels_last);
+	assert_true(fabs(d->nchw_transpose_passes - 2) < 1e-12);
+	/* a rank's lag is bounded by its own step (a tiny model waits microseconds) */
+	for (int i = 0; i < DLP_NSTACK; i++)
+		assert_true(d->stack[i].sync_wait_fraction > 0 && d->stack[i].sync_wait_fraction < 1);
 	assert_string_equal(d->stack[DLP_STACK_EAGER].name, "eager");
 	assert_true(d->low_margin >= 1 && d->high_margin >= 1);
 }
