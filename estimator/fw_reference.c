@@ -152,7 +152,9 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch)
 	double ps = dlp_json_num(pool, "s_per_window_elem");
 	enum dlp_optimizer o;
 
-	if (ref && model && opt && strlen(model) < sizeof p->fw_ref_model && strlen(opt) < sizeof p->fw_ref_optimizer &&
+	/* only an mlp: spec: a document naming a file would have the estimator
+	 * read whatever path it names */
+	if (ref && model && opt && strncmp(model, "mlp:", 4) == 0 && strlen(model) < sizeof p->fw_ref_model && strlen(opt) < sizeof p->fw_ref_optimizer &&
 	    dlp_optimizer_parse(opt, &o) == 0 && isfinite(step) && step > 0 && step < MAX_STEP_S &&
 	    isfinite(batch) && batch >= 1 && batch <= MAX_BATCH && batch == floor(batch)) {
 		snprintf(p->fw_ref_model, sizeof p->fw_ref_model, "%s", model);

@@ -161,6 +161,12 @@ static void test_reference_overhead_tracks_the_step(void **state)
 	profile_of(doc, &c);
 	assert_true(c.step_overhead_s == 0 && !c.overhead_measured);
 	assert_true(has_flag(&c, "is not a model and optimizer this estimator builds"));
+	/* a document cannot make the estimator open a file */
+	dlp_profile_free(&c);
+	json_object_set_new(ref, "model", json_string("/dev/zero"));
+	profile_of(doc, &c);
+	assert_true(c.step_overhead_s == 0 && !c.overhead_measured && c.fw_ref_step_s == 0);
+	assert_true(has_flag(&c, "reference training step is incomplete or out of range"));
 	dlp_profile_free(&a);
 	dlp_profile_free(&b);
 	dlp_profile_free(&c);
