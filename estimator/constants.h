@@ -22,6 +22,7 @@ struct dlp_constants {
 	/* estimator.json "flops_per_element" */
 	struct {
 		dlp_constant bn, ln, activation, gelu, add, attention_score, recurrent_gate, softmax_xent;
+		dlp_constant silu, sigmoid_gate, rotary, swiglu;
 	} flops;
 	/* instances.json "assumptions" */
 	dlp_constant cpu_op_overhead_s, gpu_launch_overhead_s, hist_per_cycle, thread_scaling;

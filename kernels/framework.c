@@ -61,119 +61,136 @@ static json_t *finish(json_t *o, dlp_status st, const char *reason, double t0)
 	return o;
 }
 
-json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
-{
-	const char *py = python_path();
-	size_t slen = 0, olen = 0, elen = 0;
-	const char *script = dlp_embedded_get("framework_probe.py", &slen);
-	json_t *o = json_pack("{s:s}", "python", py), *doc;
-	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, status = 0, open_fds = 2;
-	char *out = malloc(MAX_OUT + 1), *err = malloc(MAX_OUT + 1), budget[32], why[320];
-	double t0 = now_s();
-	pid_t pid = -1;
+/* The child interpreter and what it printed. */
+struct child {
+	pid_t pid;
+	int in[2], outp[2], errp[2];
+	char *out, *err;        /* MAX_OUT + 1 bytes each */
+	size_t olen, elen;
+	int status;
+};
 
-	if (!o || !out || !err || !script) {
-		free(out);
-		free(err);
-		return o ? finish(o, DLP_STATUS_ERROR, script ? "out of memory" : "the probe script is not compiled in",
-				  t0) : NULL;
-	}
-	if (pipe(in) || pipe(outp) || pipe(errp)) {
-		snprintf(why, sizeof why, "pipe: %s", strerror(errno));
-		finish(o, DLP_STATUS_ERROR, why, t0);
-		goto out;
+/* Fork py reading its script from stdin; -1 with the reason in why. */
+static int child_start(struct child *c, const char *py, double timeout_s, const char *isa_best,
+		       char *why, size_t len)
+{
+	char budget[32];
+
+	if (pipe(c->in) || pipe(c->outp) || pipe(c->errp)) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return -1;
 	}
 	/* the script's own budget leaves the interpreter time to exit */
 	snprintf(budget, sizeof budget, "%.1f", timeout_s * 0.75);
-	pid = fork();
-	if (pid < 0) {
-		snprintf(why, sizeof why, "fork: %s", strerror(errno));
-		finish(o, DLP_STATUS_ERROR, why, t0);
-		goto out;
+	c->pid = fork();
+	if (c->pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return -1;
 	}
-	if (pid == 0) {
+	if (c->pid == 0) {
 		/* its own process group: a hang is killed with whatever it started */
 		setpgid(0, 0);
-		dup2(in[0], 0);
-		dup2(outp[1], 1);
-		dup2(errp[1], 2);
-		close(in[1]);
-		close(outp[0]);
-		close(errp[0]);
+		dup2(c->in[0], 0);
+		dup2(c->outp[1], 1);
+		dup2(c->errp[1], 2);
+		close(c->in[1]);
+		close(c->outp[0]);
+		close(c->errp[0]);
 		setenv("DLPROBE_FW_BUDGET_S", budget, 1);
 		if (isa_best)
 			setenv("DLPROBE_CPU_ISA_BEST", isa_best, 1);
 		execlp(py, py, "-", (char *)NULL);
 		_exit(EXIT_NO_EXEC);
 	}
-	close(in[0]);
-	close(outp[1]);
-	close(errp[1]);
-	in[0] = outp[1] = errp[1] = -1;
-	{
-		/* a few KiB: the pipe takes it whole. A python that is already gone
-		 * would raise SIGPIPE: blocked here, and a pending one consumed, so
-		 * the process's signal handling is left as it was; the exit status
-		 * says what happened */
-		sigset_t pipe_set, old_set;
-		struct timespec zero = { 0, 0 };
-		ssize_t w;
+	close(c->in[0]);
+	close(c->outp[1]);
+	close(c->errp[1]);
+	c->in[0] = c->outp[1] = c->errp[1] = -1;
+	return 0;
+}
 
-		sigemptyset(&pipe_set);
-		sigaddset(&pipe_set, SIGPIPE);
-		pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-		w = write(in[1], script, slen);
-		if (w < 0 && errno == EPIPE)
-			sigtimedwait(&pipe_set, NULL, &zero);
-		pthread_sigmask(SIG_SETMASK, &old_set, NULL);
-	}
-	close(in[1]);
-	in[1] = -1;
+/* The script on the child's stdin, then end of file. */
+static void child_feed(struct child *c, const char *script, size_t slen)
+{
+	/* a few KiB: the pipe takes it whole. A python that is already gone
+	 * would raise SIGPIPE: blocked here, and a pending one consumed, so
+	 * the process's signal handling is left as it was; the exit status
+	 * says what happened */
+	sigset_t pipe_set, old_set;
+	struct timespec zero = { 0, 0 };
+	ssize_t w;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+	w = write(c->in[1], script, slen);
+	if (w < 0 && errno == EPIPE)
+		sigtimedwait(&pipe_set, NULL, &zero);
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	close(c->in[1]);
+	c->in[1] = -1;
+}
+
+/* The child's stdout and stderr until both close, then its exit status.
+ * 1 when the deadline came first: the child is then killed and reaped. */
+static int child_collect(struct child *c, double deadline)
+{
+	int open_fds = 2;
+
 	while (open_fds > 0) {
-		struct pollfd pf[2] = { { outp[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
-		double left = t0 + timeout_s - now_s();
+		struct pollfd pf[2] = { { c->outp[0], POLLIN, 0 }, { c->errp[0], POLLIN, 0 } };
+		double left = deadline - now_s();
 		int i;
 
 		if (left <= 0) {
-			kill(-pid, SIGKILL);
-			waitpid(pid, &status, 0);
-			pid = -1;
-			snprintf(why, sizeof why, "%s did not answer within %.1f s (killed)", py, timeout_s);
-			finish(o, DLP_STATUS_ERROR, why, t0);
-			goto out;
+			kill(-c->pid, SIGKILL);
+			waitpid(c->pid, &c->status, 0);
+			c->pid = -1;
+			return 1;
 		}
 		if (poll(pf, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
 			break;
 		for (i = 0; i < 2; i++)
 			if (pf[i].fd >= 0 && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    drain(pf[i].fd, i ? err : out, i ? &elen : &olen)) {
+			    drain(pf[i].fd, i ? c->err : c->out, i ? &c->elen : &c->olen)) {
 				close(pf[i].fd);
 				if (i)
-					errp[0] = -1;
+					c->errp[0] = -1;
 				else
-					outp[0] = -1;
+					c->outp[0] = -1;
 				open_fds--;
 			}
 	}
-	waitpid(pid, &status, 0);
-	pid = -1;
-	out[olen] = err[elen] = '\0';
+	waitpid(c->pid, &c->status, 0);
+	c->pid = -1;
+	c->out[c->olen] = c->err[c->elen] = '\0';
+	return 0;
+}
+
+/* o from how the child ended: its JSON object merged in, or why not. */
+static void child_verdict(json_t *o, struct child *c, const char *py, double t0)
+{
+	int status = c->status;
+	char why[320];
+	json_t *doc;
+
 	if (WIFSIGNALED(status)) {
-		snprintf(why, sizeof why, "%s crashed (signal %d, %s)", py, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		snprintf(why, sizeof why, "%s crashed (signal %d, %s)", py, WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
 		finish(o, DLP_STATUS_ERROR, why, t0);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_EXEC) {
 		snprintf(why, sizeof why, "no python interpreter \"%s\" (set DLPROBE_PYTHON)", py);
 		finish(o, DLP_STATUS_UNAVAILABLE, why, t0);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		/* the last line of stderr is python's own reason */
-		char *last = elen ? err + elen - 1 : err;
+		char *err = c->err, *last = c->elen ? err + c->elen - 1 : err;
 		while (last > err && *last == '\n')
 			*last-- = '\0';
 		while (last > err && last[-1] != '\n')
 			last--;
 		snprintf(why, sizeof why, "%s exited with status %d: %.200s", py, WEXITSTATUS(status), last);
 		finish(o, DLP_STATUS_ERROR, why, t0);
-	} else if (!(doc = json_loads(out, 0, NULL)) || !json_is_object(doc)) {
+	} else if (!(doc = json_loads(c->out, 0, NULL)) || !json_is_object(doc)) {
 		json_decref(doc);
 		finish(o, DLP_STATUS_ERROR, "the framework probe printed no JSON object", t0);
 	} else {
@@ -181,20 +198,58 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 		json_decref(doc);
 		finish(o, DLP_STATUS_OK, NULL, t0);
 	}
+}
+
+/* Kill a child still running, close what is open, free the buffers. */
+static void child_end(struct child *c)
+{
+	int i;
+
+	if (c->pid > 0) {
+		kill(-c->pid, SIGKILL);
+		waitpid(c->pid, &c->status, 0);
+	}
+	for (i = 0; i < 2; i++) {
+		if (c->in[i] >= 0)
+			close(c->in[i]);
+		if (c->outp[i] >= 0)
+			close(c->outp[i]);
+		if (c->errp[i] >= 0)
+			close(c->errp[i]);
+	}
+	free(c->out);
+	free(c->err);
+}
+
+json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
+{
+	const char *py = python_path();
+	size_t slen = 0;
+	const char *script = dlp_embedded_get("framework_probe.py", &slen);
+	json_t *o = json_pack("{s:s}", "python", py);
+	struct child c = { .pid = -1, .in = { -1, -1 }, .outp = { -1, -1 }, .errp = { -1, -1 } };
+	char why[320];
+	double t0 = now_s();
+
+	c.out = malloc(MAX_OUT + 1);
+	c.err = malloc(MAX_OUT + 1);
+	if (!o || !c.out || !c.err || !script) {
+		child_end(&c);
+		return o ? finish(o, DLP_STATUS_ERROR, script ? "out of memory" : "the probe script is not compiled in",
+				  t0) : NULL;
+	}
+	if (child_start(&c, py, timeout_s, isa_best, why, sizeof why) != 0) {
+		finish(o, DLP_STATUS_ERROR, why, t0);
+		goto out;
+	}
+	child_feed(&c, script, slen);
+	if (child_collect(&c, t0 + timeout_s)) {
+		snprintf(why, sizeof why, "%s did not answer within %.1f s (killed)", py, timeout_s);
+		finish(o, DLP_STATUS_ERROR, why, t0);
+		goto out;
+	}
+	child_verdict(o, &c, py, t0);
 out:
-	if (pid > 0) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	}
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-	}
-	free(out);
-	free(err);
+	child_end(&c);
 	return o;
 }

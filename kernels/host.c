@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dlprobe/json.h"
@@ -191,6 +192,49 @@ int dlp_gemm_check_sampled(const dlp_gemm_sample_check *g, double *max_err)
 	}
 	*max_err = worst;
 	return 0;
+}
+
+void dlp_fill_bytes(unsigned char *p, size_t n, unsigned salt)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(i * 131u + 7u + salt);
+}
+
+int dlp_transfer_verify(const dlp_transfer_check *t)
+{
+	unsigned char *check = malloc(t->bytes);
+	double dummy;
+	int rc = -1;
+
+	if (!check) {
+		dlp_error_set("out of memory for a %zu-byte host buffer", t->bytes);
+		goto out;
+	}
+	dlp_fill_bytes(check, t->bytes, 0);
+	if (t->h2d) {
+		memcpy(t->host, check, t->bytes);
+		if (t->transfer(t->ctx, &dummy) != 0)
+			goto out;
+		memset(t->host, 0, t->bytes);
+		if (t->download(t->ctx, t->host) != 0)
+			goto out;
+	} else {
+		if (t->upload(t->ctx, check) != 0)
+			goto out;
+		memset(t->host, 0, t->bytes);
+		if (t->transfer(t->ctx, &dummy) != 0)
+			goto out;
+	}
+	if (memcmp(t->host, check, t->bytes) != 0) {
+		dlp_error_set("verification failed: the %s bytes differ from those sent", t->what);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(check);
+	return rc;
 }
 
 void dlp_devices_append_status(json_t *devices, dlp_status st, const char *why)

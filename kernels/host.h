@@ -1,7 +1,7 @@
 /* Host-side helpers every backend shares: the random inputs its kernels
  * are fed, the 16-bit float formats they are stored in, the sampled check
- * of a GEMM against a double reference, and the device entries of the
- * bench JSON. One copy here, so the backends cannot drift apart. */
+ * of a GEMM against a double reference, the checked round trip of a
+ * host<->device transfer, and the device entries of the bench JSON. One copy here, so the backends cannot drift apart. */
 #ifndef DLPROBE_KERNELS_HOST_H
 #define DLPROBE_KERNELS_HOST_H
 
@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "dlprobe/dlprobe.h"
+#include "kernels/harness.h"
 
 /* ---- inputs --------------------------------------------------------------- */
 /* Deterministic standard normals (Box-Muller over a xorshift generator):
@@ -43,6 +44,28 @@ typedef struct dlp_gemm_sample_check {
  * 0, or -1 with the first failure in the message; *max_err gets the worst
  * error seen (the failing one on -1). */
 int dlp_gemm_check_sampled(const dlp_gemm_sample_check *g, double *max_err);
+
+/* ---- checking copies and transfers ------------------------------------------- */
+/* The bytes dlprobe's copies and transfers carry: byte i is i x 131 + 7 +
+ * salt (mod 256), so a shifted, truncated or stale copy differs. */
+void dlp_fill_bytes(unsigned char *p, size_t n, unsigned salt);
+
+typedef struct dlp_transfer_check {
+	const char *what;         /* the kernel, named in the message ("h2d", "d2h") */
+	int h2d;                  /* the timed transfer goes host -> device */
+	void *host;               /* its host buffer (bytes long) */
+	size_t bytes;
+	dlp_rep_fn transfer;      /* one timed transfer between host and the device buffer */
+	/* untimed and complete on return: src -> the device buffer, and back to dst */
+	int (*upload)(void *ctx, const void *src);
+	int (*download)(void *ctx, void *dst);
+	void *ctx;                /* of all three */
+} dlp_transfer_check;
+
+/* One transfer checked before any is timed: dlp_fill_bytes() sent one way
+ * (h2d: host, transfer, download; d2h: upload, transfer, host) arrives
+ * intact. 0, or -1 with the message set. */
+int dlp_transfer_verify(const dlp_transfer_check *t);
 
 /* ---- device entries ---------------------------------------------------------- */
 /* Append a device object with no device behind it: a backend that found

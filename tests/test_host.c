@@ -1,5 +1,6 @@
 /* The host helpers the backends share (kernels/host.c): random inputs,
- * 16-bit float conversions, the sampled GEMM check and device entries. */
+ * 16-bit float conversions, the sampled GEMM check, the transfer check and
+ * device entries. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,76 @@ static json_t *result(const char *status, const char *reason, double rate)
 	return r;
 }
 
+/* A "device" in host memory for dlp_transfer_verify: the transfer copies
+ * between host and dev, optionally flipping one byte or failing. */
+struct fake_xfer {
+	unsigned char host[64], dev[64];
+	int h2d, flip, fail_download;
+};
+
+static int fake_transfer(void *ctx, double *elapsed_s)
+{
+	struct fake_xfer *f = ctx;
+
+	*elapsed_s = -1.0;
+	if (f->h2d)
+		memcpy(f->dev, f->host, sizeof f->dev);
+	else
+		memcpy(f->host, f->dev, sizeof f->host);
+	if (f->flip)
+		(f->h2d ? f->dev : f->host)[37] ^= 1;
+	return 0;
+}
+
+static int fake_upload(void *ctx, const void *src)
+{
+	struct fake_xfer *f = ctx;
+
+	memcpy(f->dev, src, sizeof f->dev);
+	return 0;
+}
+
+static int fake_download(void *ctx, void *dst)
+{
+	struct fake_xfer *f = ctx;
+
+	if (f->fail_download)
+		return dlp_error_set("download failed");
+	memcpy(dst, f->dev, sizeof f->dev);
+	return 0;
+}
+
+static void transfer_check(void **state)
+{
+	struct fake_xfer f;
+	dlp_transfer_check t = { .bytes = sizeof f.host, .transfer = fake_transfer, .upload = fake_upload,
+				 .download = fake_download, .ctx = &f };
+	unsigned char want[4];
+	int h2d;
+
+	(void)state;
+	dlp_fill_bytes(want, sizeof want, 3);
+	assert_int_equal(want[0], 10);
+	assert_int_equal(want[1], (131 + 10) & 255);
+	for (h2d = 0; h2d < 2; h2d++) {
+		memset(&f, 0, sizeof f);
+		f.h2d = t.h2d = h2d;
+		t.host = f.host;
+		t.what = h2d ? "h2d" : "d2h";
+		assert_int_equal(dlp_transfer_verify(&t), 0);
+		assert_int_equal(f.host[1], 138); /* the pattern went through */
+		f.flip = 1;
+		assert_int_equal(dlp_transfer_verify(&t), -1);
+		assert_non_null(strstr(dlp_error_message(), h2d ? "the h2d bytes differ" : "the d2h bytes differ"));
+	}
+	memset(&f, 0, sizeof f);
+	f.h2d = t.h2d = 1;
+	f.fail_download = 1;
+	t.host = f.host;
+	assert_int_equal(dlp_transfer_verify(&t), -1);
+	assert_string_equal(dlp_error_message(), "download failed");
+}
+
 static void device_entries(void **state)
 {
 	json_t *devs = json_array(), *dev, *res;
@@ -162,6 +233,7 @@ int main(void)
 		cmocka_unit_test(bf16_conversion),
 		cmocka_unit_test(normals_are_deterministic_and_normal),
 		cmocka_unit_test(sampled_check),
+		cmocka_unit_test(transfer_check),
 		cmocka_unit_test(device_entries),
 	};
 	return cmocka_run_group_tests_name("host", tests, NULL, NULL);

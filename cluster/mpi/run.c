@@ -225,184 +225,223 @@ static void mpi_library(char *buf, size_t len)
 	snprintf(buf, len, "%s", lib);
 }
 
-int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome *outcome)
+/* One run's state on this rank, shared by its steps. */
+struct run {
+	const dlp_cluster_opts *o;
+	int wrank, wsize, lsize, is_leader;
+	int nnodes;         /* rank 0: nodes in the roster */
+	int late;           /* not every rank reached the interconnect step in time */
+	double deadline;
+	double t_phase;     /* rank 0's wall time per phase: how the cost grows is in the document */
+	MPI_Comm node_comm, leaders;
+	roster_entry me, *roster;  /* roster: rank 0 only, one entry per world rank */
+	json_t *phases, *intra, *inter, *ring, *gpu, *mine;
+	char why[512];
+};
+
+/* The communicators: node = the ranks that share memory (--simulate-nodes:
+ * every rank alone), leaders = each node's first rank. */
+static void run_init(struct run *r, const dlp_cluster_opts *o)
 {
-	int wrank, wsize, lrank, lsize, is_leader, nnodes = 0, verdict = 0, i, missing = 0, failed = 0;
-	double deadline = MPI_Wtime() + o->timeout_s;
-	MPI_Comm node_comm = MPI_COMM_NULL, leaders = MPI_COMM_NULL;
-	MPI_Request req;
-	roster_entry me, *roster = NULL;
-	int *leader_of = NULL;
-	json_t *cluster = NULL, *nodes = NULL, *ic = NULL, *intra = NULL, *inter = NULL, *ring = NULL,
-	       *gpu = NULL, *mine = NULL;
-	char lib[MPI_MAX_LIBRARY_VERSION_STRING], why[512];
-	int ret = -1, late = 0;
-	/* rank 0's wall time per phase: how the cost grows is in the document */
-	double t_phase = MPI_Wtime();
-	json_t *phases = json_object();
+	int lrank;
 
-	*doc = NULL;
-	*outcome = DLP_CLUSTER_REFUSED;
-	MPI_Comm_rank(MPI_COMM_WORLD, &wrank);
-	MPI_Comm_size(MPI_COMM_WORLD, &wsize);
-	/* node = the ranks that share memory; --simulate-nodes: every rank alone */
+	memset(r, 0, sizeof *r);
+	r->o = o;
+	r->deadline = MPI_Wtime() + o->timeout_s;
+	r->t_phase = MPI_Wtime();
+	r->phases = json_object();
+	r->node_comm = r->leaders = MPI_COMM_NULL;
+	MPI_Comm_rank(MPI_COMM_WORLD, &r->wrank);
+	MPI_Comm_size(MPI_COMM_WORLD, &r->wsize);
 	if (o->simulate_nodes)
-		MPI_Comm_split(MPI_COMM_WORLD, wrank, 0, &node_comm);
+		MPI_Comm_split(MPI_COMM_WORLD, r->wrank, 0, &r->node_comm);
 	else
-		MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, wrank, MPI_INFO_NULL, &node_comm);
-	MPI_Comm_rank(node_comm, &lrank);
-	MPI_Comm_size(node_comm, &lsize);
-	is_leader = lrank == 0;
-	MPI_Comm_split(MPI_COMM_WORLD, is_leader ? 0 : MPI_UNDEFINED, wrank, &leaders);
+		MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, r->wrank, MPI_INFO_NULL, &r->node_comm);
+	MPI_Comm_rank(r->node_comm, &lrank);
+	MPI_Comm_size(r->node_comm, &r->lsize);
+	r->is_leader = lrank == 0;
+	MPI_Comm_split(MPI_COMM_WORLD, r->is_leader ? 0 : MPI_UNDEFINED, r->wrank, &r->leaders);
+}
 
-	memset(&me, 0, sizeof me);
-	snprintf(me.version, sizeof me.version, "%s", is_fault(wrank, "version") ? "0.0.0-injected" : DLP_VERSION);
-	if (gethostname(me.host, sizeof me.host - 1) != 0)
-		snprintf(me.host, sizeof me.host, "unknown");
-	me.leader = is_leader;
-	if (is_leader)
-		MPI_Comm_rank(leaders, &me.node);
-	MPI_Ibcast(&me.node, 1, MPI_INT, 0, node_comm, &req);
-	if (dlp_mpi_wait(&req, deadline) != 0) {
-		dlp_error_set("rank %d: the ranks of this node did not start before the deadline", wrank);
-		goto out;
-	}
-	if (wrank == 0) {
-		roster = calloc((size_t)wsize, sizeof *roster);
-		if (!roster) {
-			dlp_error_set("out of memory for the roster of %d ranks", wsize);
+static void run_free(struct run *r)
+{
+	json_decref(r->phases);
+	json_decref(r->mine);
+	json_decref(r->intra);
+	json_decref(r->inter);
+	json_decref(r->ring);
+	json_decref(r->gpu);
+	free(r->roster);
+	if (r->leaders != MPI_COMM_NULL)
+		MPI_Comm_free(&r->leaders);
+	if (r->node_comm != MPI_COMM_NULL)
+		MPI_Comm_free(&r->node_comm);
+}
+
+/* 1. roster: every rank's version and host to rank 0, which refuses the
+ * run when versions differ. -1 (message set) when refused or late. */
+static int run_roster(struct run *r)
+{
+	roster_entry *me = &r->me;
+	MPI_Request req;
+	int verdict = 0, i;
+
+	snprintf(me->version, sizeof me->version, "%s",
+		 is_fault(r->wrank, "version") ? "0.0.0-injected" : DLP_VERSION);
+	if (gethostname(me->host, sizeof me->host - 1) != 0)
+		snprintf(me->host, sizeof me->host, "unknown");
+	me->leader = r->is_leader;
+	if (r->is_leader)
+		MPI_Comm_rank(r->leaders, &me->node);
+	MPI_Ibcast(&me->node, 1, MPI_INT, 0, r->node_comm, &req);
+	if (dlp_mpi_wait(&req, r->deadline) != 0)
+		return dlp_error_set("rank %d: the ranks of this node did not start before the deadline",
+				     r->wrank);
+	if (r->wrank == 0) {
+		r->roster = calloc((size_t)r->wsize, sizeof *r->roster);
+		if (!r->roster) {
+			dlp_error_set("out of memory for the roster of %d ranks", r->wsize);
 			MPI_Abort(MPI_COMM_WORLD, DLP_EXIT_RUNTIME);
 		}
 	}
-	MPI_Igather(&me, (int)sizeof me, MPI_BYTE, roster, (int)sizeof me, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
-	if (dlp_mpi_wait(&req, deadline) != 0) {
-		dlp_error_set("rank %d: not every rank started before the --timeout deadline", wrank);
-		goto out;
-	}
-	if (wrank == 0) {
-		for (i = 0; i < wsize && !verdict; i++) {
-			if (strcmp(roster[i].version, DLP_VERSION) != 0) {
-				snprintf(why, sizeof why,
+	MPI_Igather(me, (int)sizeof *me, MPI_BYTE, r->roster, (int)sizeof *me, MPI_BYTE, 0, MPI_COMM_WORLD,
+		    &req);
+	if (dlp_mpi_wait(&req, r->deadline) != 0)
+		return dlp_error_set("rank %d: not every rank started before the --timeout deadline", r->wrank);
+	if (r->wrank == 0) {
+		for (i = 0; i < r->wsize && !verdict; i++) {
+			if (strcmp(r->roster[i].version, DLP_VERSION) != 0) {
+				snprintf(r->why, sizeof r->why,
 					 "rank %d on %s runs dlprobe %s but rank 0 runs %s: every node needs the same version",
-					 i, roster[i].host, roster[i].version, DLP_VERSION);
+					 i, r->roster[i].host, r->roster[i].version, DLP_VERSION);
 				verdict = 1;
 			}
-			nnodes += roster[i].leader;
+			r->nnodes += r->roster[i].leader;
 		}
 	}
-	if (agree_int(verdict, MPI_COMM_WORLD, deadline, &verdict) != 0) {
-		dlp_error_set("rank %d: rank 0 did not answer before the --timeout deadline", wrank);
-		goto out;
-	}
+	if (agree_int(verdict, MPI_COMM_WORLD, r->deadline, &verdict) != 0)
+		return dlp_error_set("rank %d: rank 0 did not answer before the --timeout deadline", r->wrank);
 	if (verdict) {
-		if (wrank == 0)
-			dlp_error_set("%s", why);
-		else
-			dlp_error_set("refused by rank 0: dlprobe versions differ between ranks");
-		goto out;
+		if (r->wrank == 0)
+			return dlp_error_set("%s", r->why);
+		return dlp_error_set("refused by rank 0: dlprobe versions differ between ranks");
 	}
+	return 0;
+}
 
-	phase_mark(phases, "startup_s", &t_phase);
-	/* 2. interconnect, every wait fenced by the deadline */
+/* 2. interconnect, every wait fenced by the deadline. */
+static void run_interconnect(struct run *r)
+{
+	const dlp_cluster_opts *o = r->o;
+	MPI_Request req;
+
 	progress(o, "collectives inside the node");
 	MPI_Ibarrier(MPI_COMM_WORLD, &req);
-	late = dlp_mpi_wait(&req, deadline) != 0;
-	if (!late)
-		intra = dlp_mpi_coll_sweep(node_comm, &o->sweep, deadline);
-	phase_mark(phases, "intra_node_s", &t_phase);
-	if (is_leader && !late) {
+	r->late = dlp_mpi_wait(&req, r->deadline) != 0;
+	if (!r->late)
+		r->intra = dlp_mpi_coll_sweep(r->node_comm, &o->sweep, r->deadline);
+	phase_mark(r->phases, "intra_node_s", &r->t_phase);
+	if (r->is_leader && !r->late) {
 		progress(o, "collectives across nodes");
-		inter = dlp_mpi_coll_sweep(leaders, &o->sweep, deadline);
-		phase_mark(phases, "inter_node_s", &t_phase);
+		r->inter = dlp_mpi_coll_sweep(r->leaders, &o->sweep, r->deadline);
+		phase_mark(r->phases, "inter_node_s", &r->t_phase);
 		progress(o, "point-to-point ring");
-		ring = dlp_mpi_ring(leaders, &o->sweep, deadline);
-		phase_mark(phases, "ring_s", &t_phase);
+		r->ring = dlp_mpi_ring(r->leaders, &o->sweep, r->deadline);
+		phase_mark(r->phases, "ring_s", &r->t_phase);
 	}
-	if (!late && !o->no_nccl) {
+	if (!r->late && !o->no_nccl) {
 		progress(o, "NCCL");
-		gpu = dlp_mpi_nccl(MPI_COMM_WORLD, leaders, is_leader, &o->sweep, deadline);
-		phase_mark(phases, "nccl_s", &t_phase);
+		r->gpu = dlp_mpi_nccl(MPI_COMM_WORLD, r->leaders, r->is_leader, &o->sweep, r->deadline);
+		phase_mark(r->phases, "nccl_s", &r->t_phase);
 	}
+}
 
-	/* 3. node step: leaders only; with --simulate-nodes one machine holds
-	 * every node, so the leaders take turns (a token) to keep benches apart */
-	if (is_leader) {
-		int token = 0;
+/* 3. node step, leaders only: the node document in r->mine, sent to rank 0
+ * from the other leaders. With --simulate-nodes one machine holds every
+ * node, so the leaders take turns (a token) to keep benches apart. */
+static void run_node_step(struct run *r)
+{
+	const dlp_cluster_opts *o = r->o;
+	int token = 0, turns = o->simulate_nodes && !o->no_bench;
+	MPI_Request req;
 
-		if (o->simulate_nodes && !o->no_bench && me.node > 0) {
-			MPI_Irecv(&token, 1, MPI_INT, me.node - 1, TAG_TOKEN, leaders, &req);
-			if (dlp_mpi_wait(&req, deadline) != 0) {
-				MPI_Cancel(&req);
-				MPI_Request_free(&req);
-				mine = json_object();
-				json_object_set_new(mine, "node", json_integer(me.node));
-				json_object_set_new(mine, "hostname", json_string(me.host));
-				json_object_set_new(mine, "leader_rank", json_integer(wrank));
-				json_object_set_new(mine, "dlprobe_version", json_string(me.version));
-				dlp_json_set_status(mine, DLP_STATUS_ERROR,
-					"not measured: the node before it did not finish its bench before the deadline");
-			}
-		}
-		if (!mine) {
-			progress(o, o->no_bench ? "probe" : "probe and bench");
-			mine = node_document(o, &me, wrank, lsize);
-		}
-		if (o->simulate_nodes && !o->no_bench) {
-			int n;
-
-			MPI_Comm_size(leaders, &n);
-			if (me.node + 1 < n)
-				MPI_Send(&token, 1, MPI_INT, me.node + 1, TAG_TOKEN, leaders);
-		}
-		if (intra && !o->simulate_nodes)
-			json_object_set_new(mine, "intra_node", intra);
-		else
-			json_decref(intra);
-		intra = NULL;
-		if (wrank != 0) {
-			char *text = json_dumps(mine, JSON_COMPACT);
-
-			if (!text)
-				MPI_Abort(MPI_COMM_WORLD, DLP_EXIT_RUNTIME);
-			MPI_Send(text, (int)strlen(text), MPI_CHAR, 0, TAG_NODE, MPI_COMM_WORLD);
-			free(text);
+	if (turns && r->me.node > 0) {
+		MPI_Irecv(&token, 1, MPI_INT, r->me.node - 1, TAG_TOKEN, r->leaders, &req);
+		if (dlp_mpi_wait(&req, r->deadline) != 0) {
+			MPI_Cancel(&req);
+			MPI_Request_free(&req);
+			r->mine = json_object();
+			json_object_set_new(r->mine, "node", json_integer(r->me.node));
+			json_object_set_new(r->mine, "hostname", json_string(r->me.host));
+			json_object_set_new(r->mine, "leader_rank", json_integer(r->wrank));
+			json_object_set_new(r->mine, "dlprobe_version", json_string(r->me.version));
+			dlp_json_set_status(r->mine, DLP_STATUS_ERROR,
+				"not measured: the node before it did not finish its bench before the deadline");
 		}
 	}
-	if (wrank != 0) {
-		ret = 0;
-		*outcome = DLP_CLUSTER_DONE;
-		goto out;
+	if (!r->mine) {
+		progress(o, o->no_bench ? "probe" : "probe and bench");
+		r->mine = node_document(o, &r->me, r->wrank, r->lsize);
 	}
+	if (turns) {
+		int n;
 
-	/* 4. rank 0 assembles the document */
-	phase_mark(phases, "node_step_s", &t_phase);
-	progress(o, "gathering node documents");
-	nodes = json_array();
-	leader_of = calloc((size_t)nnodes, sizeof *leader_of);
+		MPI_Comm_size(r->leaders, &n);
+		if (r->me.node + 1 < n)
+			MPI_Send(&token, 1, MPI_INT, r->me.node + 1, TAG_TOKEN, r->leaders);
+	}
+	if (r->intra && !o->simulate_nodes)
+		json_object_set_new(r->mine, "intra_node", r->intra);
+	else
+		json_decref(r->intra);
+	r->intra = NULL;
+	if (r->wrank != 0) {
+		char *text = json_dumps(r->mine, JSON_COMPACT);
+
+		if (!text)
+			MPI_Abort(MPI_COMM_WORLD, DLP_EXIT_RUNTIME);
+		MPI_Send(text, (int)strlen(text), MPI_CHAR, 0, TAG_NODE, MPI_COMM_WORLD);
+		free(text);
+	}
+}
+
+/* 4. rank 0: every node's document, rank 0's own first, a "missing" entry
+ * for each that did not arrive by the deadline; how many are missing and
+ * how many are not ok. */
+static json_t *run_gather(struct run *r, int *missing, int *failed)
+{
+	json_t *nodes = json_array();
+	int *leader_of = calloc((size_t)r->nnodes, sizeof *leader_of), i;
+
 	if (!leader_of)
 		MPI_Abort(MPI_COMM_WORLD, DLP_EXIT_RUNTIME);
-	for (i = 0; i < wsize; i++)
-		if (roster[i].leader) {
-			leader_of[roster[i].node] = i;
-		}
-	for (i = 0; i < nnodes; i++)
-		json_array_append_new(nodes, missing_node(&roster[leader_of[i]], leader_of[i], o->timeout_s));
-	json_array_set_new(nodes, 0, mine);
-	mine = NULL;
-	missing = gather_nodes(nodes, roster, nnodes, deadline);
-	phase_mark(phases, "gather_s", &t_phase);
-	for (i = 0; i < nnodes; i++) {
+	for (i = 0; i < r->wsize; i++)
+		if (r->roster[i].leader)
+			leader_of[r->roster[i].node] = i;
+	for (i = 0; i < r->nnodes; i++)
+		json_array_append_new(nodes, missing_node(&r->roster[leader_of[i]], leader_of[i],
+							  r->o->timeout_s));
+	json_array_set_new(nodes, 0, r->mine);
+	r->mine = NULL;
+	*missing = gather_nodes(nodes, r->roster, r->nnodes, r->deadline);
+	*failed = 0;
+	for (i = 0; i < r->nnodes; i++) {
 		const char *s = json_string_value(json_object_get(json_array_get(nodes, (size_t)i), "status"));
 
-		failed += !s || strcmp(s, "ok") != 0;
+		*failed += !s || strcmp(s, "ok") != 0;
 	}
+	free(leader_of);
+	return nodes;
+}
 
-	*doc = dlp_json_document_new();
-	cluster = json_object();
+/* The run's settings, as the document records them. */
+static void cluster_settings(json_t *cluster, const struct run *r)
+{
+	const dlp_cluster_opts *o = r->o;
+	char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+
 	mpi_library(lib, sizeof lib);
-	json_object_set_new(cluster, "nodes_expected", json_integer(nnodes));
-	json_object_set_new(cluster, "nodes_reported", json_integer(nnodes - missing));
-	json_object_set_new(cluster, "ranks", json_integer(wsize));
+	json_object_set_new(cluster, "ranks", json_integer(r->wsize));
 	json_object_set_new(cluster, "simulated_nodes", json_boolean(o->simulate_nodes));
 	json_object_set_new(cluster, "mode", json_string(o->no_bench ? "no-bench" : o->full ? "full" : "quick"));
 	json_object_set_new(cluster, "mpi_library", json_string(lib));
@@ -412,58 +451,96 @@ int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome
 		"warmups", o->sweep.warmups, "budget_per_size_s", o->sweep.budget_s,
 		"min_samples", o->sweep.min_samples, "max_samples", o->sweep.max_samples,
 		"max_call_s", o->sweep.max_call_s, "collective_budget_s", o->sweep.coll_budget_s));
-	json_object_set_new(cluster, "phases_rank0_s", phases);
-	phases = NULL;
-	ic = json_object();
-	if (late) {
-		snprintf(why, sizeof why, "not measured: not every rank reached it before the --timeout deadline");
-		inter = json_object();
-		dlp_json_set_status(inter, DLP_STATUS_ERROR, why);
-		ring = json_deep_copy(inter);
+}
+
+/* The interconnect section (taking r's results); what no rank measured in
+ * time is an error entry. */
+static json_t *run_interconnect_json(struct run *r)
+{
+	json_t *ic = json_object();
+
+	if (r->late) {
+		snprintf(r->why, sizeof r->why,
+			 "not measured: not every rank reached it before the --timeout deadline");
+		r->inter = json_object();
+		dlp_json_set_status(r->inter, DLP_STATUS_ERROR, r->why);
+		r->ring = json_deep_copy(r->inter);
 	}
-	json_object_set_new(ic, "inter_node", inter ? inter : json_null());
-	json_object_set_new(ic, "ring", ring ? ring : json_null());
-	json_object_set_new(ic, "gpu", gpu ? gpu : json_null());
-	inter = ring = gpu = NULL;
-	json_object_set_new(cluster, "interconnect", ic);
+	json_object_set_new(ic, "inter_node", r->inter ? r->inter : json_null());
+	json_object_set_new(ic, "ring", r->ring ? r->ring : json_null());
+	json_object_set_new(ic, "gpu", r->gpu ? r->gpu : json_null());
+	r->inter = r->ring = r->gpu = NULL;
+	return ic;
+}
+
+/* Rank 0: the "cluster" section from the nodes (taken) and the run, its
+ * status and the run's outcome. */
+static json_t *run_cluster(struct run *r, json_t *nodes, int missing, int failed,
+			   dlp_cluster_outcome *outcome)
+{
+	json_t *cluster = json_object();
+	int i, n = r->nnodes;
+
+	json_object_set_new(cluster, "nodes_expected", json_integer(n));
+	json_object_set_new(cluster, "nodes_reported", json_integer(n - missing));
+	cluster_settings(cluster, r);
+	json_object_set_new(cluster, "phases_rank0_s", r->phases);
+	r->phases = NULL;
+	json_object_set_new(cluster, "interconnect", run_interconnect_json(r));
 	json_object_set_new(cluster, "nodes", nodes);
-	nodes = NULL;
 	json_object_set_new(cluster, "findings", dlp_cluster_findings(cluster));
 	if (missing) {
 		json_t *m = json_array();
 
-		for (i = 0; i < nnodes; i++)
-			if (json_is_true(json_object_get(json_array_get(json_object_get(cluster, "nodes"), (size_t)i), "missing")))
+		for (i = 0; i < n; i++)
+			if (json_is_true(json_object_get(json_array_get(nodes, (size_t)i), "missing")))
 				json_array_append_new(m, json_integer(i));
 		json_object_set_new(cluster, "missing_nodes", m);
-		snprintf(why, sizeof why, "%d of %d nodes missing at the --timeout deadline", missing, nnodes);
-		dlp_json_set_status(cluster, DLP_STATUS_ERROR, why);
+		snprintf(r->why, sizeof r->why, "%d of %d nodes missing at the --timeout deadline", missing, n);
+		dlp_json_set_status(cluster, DLP_STATUS_ERROR, r->why);
 		*outcome = DLP_CLUSTER_INCOMPLETE;
-	} else if (failed || late) {
+	} else if (failed || r->late) {
 		json_object_set_new(cluster, "missing_nodes", json_array());
-		snprintf(why, sizeof why, "%d of %d nodes failed", failed, nnodes);
-		dlp_json_set_status(cluster, DLP_STATUS_ERROR, late ? "the interconnect was not measured" : why);
+		snprintf(r->why, sizeof r->why, "%d of %d nodes failed", failed, n);
+		dlp_json_set_status(cluster, DLP_STATUS_ERROR,
+				    r->late ? "the interconnect was not measured" : r->why);
 		*outcome = DLP_CLUSTER_DEGRADED;
 	} else {
 		json_object_set_new(cluster, "missing_nodes", json_array());
 		dlp_json_set_status(cluster, DLP_STATUS_OK, NULL);
 		*outcome = DLP_CLUSTER_DONE;
 	}
-	json_object_set_new(*doc, "cluster", cluster);
+	return cluster;
+}
+
+int dlp_cluster_run(const dlp_cluster_opts *o, json_t **doc, dlp_cluster_outcome *outcome)
+{
+	struct run r;
+	json_t *nodes;
+	int ret = -1, missing = 0, failed = 0;
+
+	*doc = NULL;
+	*outcome = DLP_CLUSTER_REFUSED;
+	run_init(&r, o);
+	if (run_roster(&r) != 0)
+		goto out;
+	phase_mark(r.phases, "startup_s", &r.t_phase);
+	run_interconnect(&r);
+	if (r.is_leader)
+		run_node_step(&r);
+	if (r.wrank != 0) {
+		ret = 0;
+		*outcome = DLP_CLUSTER_DONE;
+		goto out;
+	}
+	phase_mark(r.phases, "node_step_s", &r.t_phase);
+	progress(o, "gathering node documents");
+	nodes = run_gather(&r, &missing, &failed);
+	phase_mark(r.phases, "gather_s", &r.t_phase);
+	*doc = dlp_json_document_new();
+	json_object_set_new(*doc, "cluster", run_cluster(&r, nodes, missing, failed, outcome));
 	ret = 0;
 out:
-	json_decref(phases);
-	json_decref(mine);
-	json_decref(intra);
-	json_decref(inter);
-	json_decref(ring);
-	json_decref(gpu);
-	json_decref(nodes);
-	free(roster);
-	free(leader_of);
-	if (leaders != MPI_COMM_NULL)
-		MPI_Comm_free(&leaders);
-	if (node_comm != MPI_COMM_NULL)
-		MPI_Comm_free(&node_comm);
+	run_free(&r);
 	return ret;
 }

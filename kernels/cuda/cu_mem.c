@@ -50,7 +50,7 @@ void dlp_cu_bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 {
 	unsigned char *src = NULL, *got = NULL;
 	struct copy_run cr = { 0 };
-	size_t bytes = c->bw_bytes - c->bw_bytes % 4096, i;
+	size_t bytes = c->bw_bytes - c->bw_bytes % 4096;
 	int pass;
 
 	cr.d = d;
@@ -86,8 +86,7 @@ void dlp_cu_bench_d2d(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 			CU(d, d->api->cuMemAlloc(&cr.a, bytes), "cuMemAlloc");
 		if (!cr.b)
 			CU(d, d->api->cuMemAlloc(&cr.b, bytes), "cuMemAlloc");
-		for (i = 0; i < bytes; i++)
-			src[i] = (unsigned char)(i * 131u + 7u + (unsigned)pass);
+		dlp_fill_bytes(src, bytes, (unsigned)pass);
 		CU(d, d->api->cuMemcpyHtoD(cr.a, src, bytes), "cuMemcpyHtoD");
 		if (copy_rep(&cr, NULL) != 0)
 			goto out;
@@ -139,16 +138,43 @@ out:
 	return rc;
 }
 
+/* The untimed copies that check a transfer (dlp_transfer_verify). */
+static int xfer_upload(void *vc, const void *src)
+{
+	struct xfer_run *x = vc;
+	struct cu_dev *d = x->d;
+	int rc = -1;
+
+	CU(d, d->api->cuMemcpyHtoD(x->dev, src, x->bytes), "cuMemcpyHtoD");
+	rc = 0;
+out:
+	return rc;
+}
+
+static int xfer_download(void *vc, void *dst)
+{
+	struct xfer_run *x = vc;
+	struct cu_dev *d = x->d;
+	int rc = -1;
+
+	CU(d, d->api->cuMemcpyDtoH(dst, x->dev, x->bytes), "cuMemcpyDtoH");
+	rc = 0;
+out:
+	return rc;
+}
+
 void dlp_cu_bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 {
-	unsigned char *check = malloc(c->xfer_bytes);
-	size_t i;
 	int dir, pinned;
 
 	for (dir = 0; dir < 2; dir++)
 		for (pinned = 1; pinned >= 0; pinned--) {
 			struct xfer_run x = { d, NULL, 0, c->xfer_bytes, dir == 0 };
-			json_t *r = dlp_result_new(dir == 0 ? DLP_KERNEL_H2D : DLP_KERNEL_D2H, "dlprobe", NULL);
+			const char *kernel = dir == 0 ? DLP_KERNEL_H2D : DLP_KERNEL_D2H;
+			dlp_transfer_check chk = { .what = kernel, .h2d = x.h2d, .bytes = x.bytes,
+						   .transfer = xfer_rep, .upload = xfer_upload,
+						   .download = xfer_download, .ctx = &x };
+			json_t *r = dlp_result_new(kernel, "dlprobe", NULL);
 			int ok = 0;
 
 			json_object_set_new(r, "variant", json_string(pinned ? "pinned" : "pageable"));
@@ -159,10 +185,6 @@ void dlp_cu_bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 						"the CUDA driver lacks cuMemAllocHost_v2");
 				continue;
 			}
-			if (!check) {
-				dlp_error_set("out of memory");
-				goto out;
-			}
 			if (pinned)
 				CU(d, d->api->cuMemAllocHost(&x.host, x.bytes), "cuMemAllocHost");
 			else if (!(x.host = malloc(x.bytes))) {
@@ -170,24 +192,9 @@ void dlp_cu_bench_xfer(struct cu_dev *d, const dlp_cu_cfg *c, json_t *results)
 				goto out;
 			}
 			CU(d, d->api->cuMemAlloc(&x.dev, x.bytes), "cuMemAlloc");
-			for (i = 0; i < x.bytes; i++)
-				check[i] = (unsigned char)(i * 131u + 7u);
-			if (x.h2d) {
-				memcpy(x.host, check, x.bytes);
-				if (xfer_rep(&x, NULL) != 0)
-					goto out;
-				memset(x.host, 0, x.bytes);
-				CU(d, d->api->cuMemcpyDtoH(x.host, x.dev, x.bytes), "cuMemcpyDtoH");
-			} else {
-				CU(d, d->api->cuMemcpyHtoD(x.dev, check, x.bytes), "cuMemcpyHtoD");
-				memset(x.host, 0, x.bytes);
-				if (xfer_rep(&x, NULL) != 0)
-					goto out;
-			}
-			if (memcmp(x.host, check, x.bytes) != 0) {
-				dlp_error_set("verification failed: the bytes differ from those sent");
+			chk.host = x.host;
+			if (dlp_transfer_verify(&chk) != 0)
 				goto out;
-			}
 			json_object_set_new(r, "verified", json_true());
 			json_object_set_new(r, "max_rel_err", json_real(0.0));
 			if (dlp_result_measure(r, xfer_rep, &x, &c->budget, "rate_gbps",
@@ -204,7 +211,6 @@ out:
 			else
 				free(x.host);
 		}
-	free(check);
 }
 
 struct launch_run {

@@ -52,6 +52,9 @@ const char *dlp_ocl_type_name(cl_device_type t);
 int dlp_ocl_build(dlp_ocl_dev *d, const char *file, const char *options,
 		  cl_program *out, double *build_s);
 
+/* Wait for e: 0 when its command completed, else -1 with the error it
+ * ended with, what naming the command. */
+int dlp_ocl_event_wait(cl_event e, const char *what);
 /* Seconds between the start of e0 and the end of e1 (profiling info). */
 int dlp_ocl_event_span(cl_event e0, cl_event e1, double *s);
 

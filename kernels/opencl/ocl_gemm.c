@@ -102,21 +102,6 @@ struct gemm_run {
 	size_t gpa[2], gpb[2], gg[2], lg[2];
 };
 
-static int wait_ok(cl_event e, const char *what)
-{
-	cl_int err = clWaitForEvents(1, &e), st = CL_COMPLETE;
-
-	if (err != CL_SUCCESS)
-		return dlp_ocl_fail(err, what);
-	err = clGetEventInfo(e, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL);
-	if (err != CL_SUCCESS)
-		return dlp_ocl_fail(err, "clGetEventInfo");
-	/* A negative execution status is the error the command ended with. */
-	if (st < 0)
-		return dlp_ocl_fail(st, what);
-	return 0;
-}
-
 static int gemm_rep(void *vc, double *elapsed_s)
 {
 	struct gemm_run *c = vc;
@@ -145,7 +130,7 @@ static int gemm_rep(void *vc, double *elapsed_s)
 		dlp_ocl_fail(err, "clEnqueueNDRangeKernel(gemm)");
 		goto out;
 	}
-	if (wait_ok(e1, "gemm kernel") != 0)
+	if (dlp_ocl_event_wait(e1, "gemm kernel") != 0)
 		goto out;
 	/* Packing is part of the GEMM: its time counts. */
 	if (dlp_ocl_event_span(e0 ? e0 : e1, e1, elapsed_s) != 0)
@@ -324,21 +309,109 @@ static int gemm_packing(struct gemm_run *run, cl_program prog, const dlp_ocl_gem
 	return 0;
 }
 
+/* The device side of one GEMM: inputs, output and the packed panels. */
+struct gemm_bufs {
+	cl_mem A, B, C, Ap, Bp;
+};
+
+static void gemm_release(struct gemm_run *run, struct gemm_bufs *m)
+{
+	cl_kernel *k[] = { &run->g, &run->pa, &run->pb };
+	cl_mem *b[] = { &m->A, &m->B, &m->C, &m->Ap, &m->Bp };
+	size_t i;
+
+	for (i = 0; i < sizeof k / sizeof k[0]; i++)
+		if (*k[i])
+			clReleaseKernel(*k[i]);
+	for (i = 0; i < sizeof b / sizeof b[0]; i++)
+		if (*b[i])
+			clReleaseMemObject(*b[i]);
+}
+
+/* A and B holding h's inputs, and C: -1 when one cannot be made (those made
+ * are the caller's to release). */
+static int gemm_buffers(dlp_ocl_dev *d, const struct dlp_ocl_gemm_host *h, struct gemm_bufs *m)
+{
+	size_t nn = (size_t)h->n * (size_t)h->n;
+	cl_int err;
+
+	m->A = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * h->elem, h->ha, &err);
+	if (!m->A)
+		return dlp_ocl_fail(err, "clCreateBuffer(A)");
+	m->B = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * h->elem, h->hb, &err);
+	if (!m->B)
+		return dlp_ocl_fail(err, "clCreateBuffer(B)");
+	m->C = clCreateBuffer(d->ctx, CL_MEM_WRITE_ONLY, nn * h->celem, NULL, &err);
+	if (!m->C)
+		return dlp_ocl_fail(err, "clCreateBuffer(C)");
+	return 0;
+}
+
+/* kind's kernel (and packing kernels) in run, with their arguments and
+ * launch sizes. 1 when the compiled kernel cannot take kind's local size
+ * (check_limits; the reason in why), -1 on an error. */
+static int gemm_kernels(struct gemm_run *run, cl_program prog, const dlp_ocl_gemm_kind *kind,
+			const struct dlp_ocl_gemm_host *h, struct gemm_bufs *m, int check_limits,
+			char *why, size_t len)
+{
+	dlp_ocl_dev *d = run->d;
+	size_t wg = 0, mp = padded_m(kind, (size_t)h->n);
+	cl_int err, ni = h->n;
+
+	run->g = clCreateKernel(prog, kind->kernel, &err);
+	if (!run->g)
+		return dlp_ocl_fail(err, "clCreateKernel");
+	if (check_limits &&
+	    clGetKernelWorkGroupInfo(run->g, d->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
+				     NULL) == CL_SUCCESS && kind->lx * kind->ly > wg) {
+		snprintf(why, len, "local size %zux%zu exceeds CL_KERNEL_WORK_GROUP_SIZE %zu",
+			 kind->lx, kind->ly, wg);
+		return 1;
+	}
+	if (gemm_packing(run, prog, kind, h->n, h->elem, m->A, m->B, &m->Ap, &m->Bp) != 0)
+		return -1;
+	if ((err = clSetKernelArg(run->g, 0, sizeof ni, &ni)) ||
+	    (err = clSetKernelArg(run->g, 1, sizeof ni, &ni)) ||
+	    (err = clSetKernelArg(run->g, 2, sizeof ni, &ni)) ||
+	    (err = clSetKernelArg(run->g, 3, sizeof(cl_mem), m->Ap ? &m->Ap : &m->A)) ||
+	    (err = clSetKernelArg(run->g, 4, sizeof(cl_mem), m->Bp ? &m->Bp : &m->B)) ||
+	    (err = clSetKernelArg(run->g, 5, sizeof m->C, &m->C)))
+		return dlp_ocl_fail(err, "clSetKernelArg(gemm)");
+	if (kind->family == DLP_OCL_TILED) {
+		run->gg[0] = run->gg[1] = (size_t)h->n / (size_t)kind->tile * kind->lx;
+	} else {
+		run->gg[0] = mp / (size_t)kind->mr;
+		run->gg[1] = (size_t)h->n / kind_nr(kind);
+	}
+	run->lg[0] = kind->lx;
+	run->lg[1] = kind->ly;
+	return 0;
+}
+
+/* The first call pays for just-in-time compiles: untimed, but recorded in
+ * *first_s (when given). */
+static int gemm_first_call(struct gemm_run *run, double *first_s)
+{
+	double t0 = dlp_harness_now(), dummy;
+
+	if (gemm_rep(run, &dummy) != 0)
+		return -1;
+	if (first_s)
+		*first_s = dlp_harness_now() - t0;
+	return 0;
+}
+
 json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *kind,
 		     enum dlp_dtype dt, int n, const dlp_budget *b, int check_limits,
 		     double *first_s)
 {
 	struct dlp_ocl_gemm_host h = { 0 };
 	struct gemm_run run = { 0 };
-	cl_mem A = NULL, B = NULL, C = NULL, Ap = NULL, Bp = NULL;
+	struct gemm_bufs m = { 0 };
 	json_t *r;
 	char variant[96], why[256];
 	const char *lim;
-	size_t nn = (size_t)n * (size_t)n, wg = 0, mp = padded_m(kind, (size_t)n);
-	cl_int err;
-	cl_int ni = n;
-	double t0;
-	int ok = 0;
+	int ok = 0, st;
 
 	if (first_s)
 		*first_s = -1.0;
@@ -356,88 +429,23 @@ json_t *dlp_ocl_gemm(dlp_ocl_dev *d, cl_program prog, const dlp_ocl_gemm_kind *k
 		ok = 1;
 		goto out;
 	}
-	A = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * h.elem, h.ha, &err);
-	if (!A) {
-		dlp_ocl_fail(err, "clCreateBuffer(A)");
-		goto out;
-	}
-	B = clCreateBuffer(d->ctx, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, nn * h.elem, h.hb, &err);
-	if (!B) {
-		dlp_ocl_fail(err, "clCreateBuffer(B)");
-		goto out;
-	}
-	C = clCreateBuffer(d->ctx, CL_MEM_WRITE_ONLY, nn * h.celem, NULL, &err);
-	if (!C) {
-		dlp_ocl_fail(err, "clCreateBuffer(C)");
-		goto out;
-	}
 	run.d = d;
-	run.g = clCreateKernel(prog, kind->kernel, &err);
-	if (!run.g) {
-		dlp_ocl_fail(err, "clCreateKernel");
+	if (gemm_buffers(d, &h, &m) != 0 ||
+	    (st = gemm_kernels(&run, prog, kind, &h, &m, check_limits, why, sizeof why)) < 0)
 		goto out;
-	}
-	if (check_limits &&
-	    clGetKernelWorkGroupInfo(run.g, d->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg, &wg,
-				     NULL) == CL_SUCCESS && kind->lx * kind->ly > wg) {
-		snprintf(why, sizeof why, "local size %zux%zu exceeds CL_KERNEL_WORK_GROUP_SIZE %zu",
-			 kind->lx, kind->ly, wg);
+	if (st > 0) {
 		dlp_result_fail(r, DLP_STATUS_SKIPPED, why);
 		ok = 1;
 		goto out;
 	}
-	if (gemm_packing(&run, prog, kind, n, h.elem, A, B, &Ap, &Bp) != 0)
-		goto out;
-	if ((err = clSetKernelArg(run.g, 0, sizeof ni, &ni)) ||
-	    (err = clSetKernelArg(run.g, 1, sizeof ni, &ni)) ||
-	    (err = clSetKernelArg(run.g, 2, sizeof ni, &ni)) ||
-	    (err = clSetKernelArg(run.g, 3, sizeof(cl_mem), Ap ? &Ap : &A)) ||
-	    (err = clSetKernelArg(run.g, 4, sizeof(cl_mem), Bp ? &Bp : &B)) ||
-	    (err = clSetKernelArg(run.g, 5, sizeof C, &C))) {
-		dlp_ocl_fail(err, "clSetKernelArg(gemm)");
-		goto out;
-	}
-	if (kind->family == DLP_OCL_TILED) {
-		run.gg[0] = run.gg[1] = (size_t)n / (size_t)kind->tile * kind->lx;
-	} else {
-		run.gg[0] = mp / (size_t)kind->mr;
-		run.gg[1] = (size_t)n / kind_nr(kind);
-	}
-	run.lg[0] = kind->lx;
-	run.lg[1] = kind->ly;
-
-	/* The first call pays for just-in-time compiles: untimed, but recorded. */
-	t0 = dlp_harness_now();
-	{
-		double dummy;
-
-		if (gemm_rep(&run, &dummy) != 0)
-			goto out;
-	}
-	if (first_s)
-		*first_s = dlp_harness_now() - t0;
-	if (dlp_ocl_gemm_verify_and_measure(d, C, &h, n, gemm_rep, &run, b, r) != 0)
+	if (gemm_first_call(&run, first_s) != 0 ||
+	    dlp_ocl_gemm_verify_and_measure(d, m.C, &h, n, gemm_rep, &run, b, r) != 0)
 		goto out;
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	if (run.g)
-		clReleaseKernel(run.g);
-	if (run.pa)
-		clReleaseKernel(run.pa);
-	if (run.pb)
-		clReleaseKernel(run.pb);
-	if (A)
-		clReleaseMemObject(A);
-	if (B)
-		clReleaseMemObject(B);
-	if (C)
-		clReleaseMemObject(C);
-	if (Ap)
-		clReleaseMemObject(Ap);
-	if (Bp)
-		clReleaseMemObject(Bp);
+	gemm_release(&run, &m);
 	dlp_ocl_gemm_host_free(&h);
 	return r;
 }

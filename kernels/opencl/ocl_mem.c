@@ -15,19 +15,6 @@ struct kern_run {
 	size_t global, local;
 };
 
-static int event_wait(cl_event e, const char *what)
-{
-	cl_int err = clWaitForEvents(1, &e), st = CL_COMPLETE;
-
-	if (err != CL_SUCCESS)
-		return dlp_ocl_fail(err, what);
-	if ((err = clGetEventInfo(e, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL)))
-		return dlp_ocl_fail(err, "clGetEventInfo");
-	if (st < 0)
-		return dlp_ocl_fail(st, what);
-	return 0;
-}
-
 static int kern_rep(void *vc, double *elapsed_s)
 {
 	struct kern_run *c = vc;
@@ -40,7 +27,7 @@ static int kern_rep(void *vc, double *elapsed_s)
 		dlp_ocl_fail(err, "clEnqueueNDRangeKernel");
 		goto out;
 	}
-	if (event_wait(e, "bandwidth kernel") != 0 || dlp_ocl_event_span(e, e, elapsed_s) != 0)
+	if (dlp_ocl_event_wait(e, "bandwidth kernel") != 0 || dlp_ocl_event_span(e, e, elapsed_s) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -114,38 +101,129 @@ static int bw_check(int words, float s, const float *ha, const float *hb, const 
 	return 0;
 }
 
-/* The kernel's arrays: a (read, or triad's output), then the output or
- * copy target x, and triad's second input y. -1 when one failed (those
- * made are the caller's to release). */
-static int bw_buffers(dlp_ocl_dev *d, int words, size_t bytes, size_t nout, float *ha, float *hb,
-		      float *hc, cl_mem *a, cl_mem *x, cl_mem *y)
+/* One bandwidth kernel: its host arrays, device buffers and the kernel. */
+struct bw {
+	struct kern_run run;
+	int words;              /* arrays it streams: 1 read, 2 copy, 3 triad */
+	size_t bytes, n, nout;  /* bytes per array, floats per array, read's outputs */
+	cl_float s;             /* triad's scalar */
+	float *ha, *hb, *hc, *got;
+	cl_mem a, x, y;         /* a (read, or triad's output), then the output or copy
+				 * target x, and triad's second input y */
+};
+
+static int bw_words(const char *kind)
 {
-	if (!(*a = make_buf(d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, bytes, ha,
-			    "clCreateBuffer(a)")))
+	return strcmp(kind, "read") == 0 ? 1 : strcmp(kind, "copy") == 0 ? 2 :
+	       strcmp(kind, "triad") == 0 ? 3 : 0;
+}
+
+/* Why arrays of bytes cannot be allocated on d, or NULL. */
+static const char *bw_limit(const dlp_ocl_dev *d, size_t bytes, int words, char *why, size_t len)
+{
+	if (bytes > d->max_alloc) {
+		snprintf(why, len, "%zu bytes per array exceed CL_DEVICE_MAX_MEM_ALLOC_SIZE "
+			 "(%llu)", bytes, (unsigned long long)d->max_alloc);
+		return why;
+	}
+	if ((cl_ulong)bytes * (cl_ulong)words > d->global_mem / 2)
+		return "arrays exceed half of CL_DEVICE_GLOBAL_MEM_SIZE";
+	return NULL;
+}
+
+/* The kernel's arrays on the device: -1 when one failed (those made are
+ * released by bw_release). */
+static int bw_buffers(struct bw *w)
+{
+	dlp_ocl_dev *d = w->run.d;
+
+	if (!(w->a = make_buf(d, CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR, w->bytes, w->ha,
+			      "clCreateBuffer(a)")))
 		return -1;
-	if (words == 1)
-		*x = make_buf(d, CL_MEM_WRITE_ONLY, nout * sizeof(float), NULL, "clCreateBuffer(out)");
-	else if (words == 2)
-		*x = make_buf(d, CL_MEM_WRITE_ONLY, bytes, NULL, "clCreateBuffer(b)");
-	else if ((*x = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, hb,
-				"clCreateBuffer(b)")))
-		*y = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, bytes, hc,
-			      "clCreateBuffer(c)");
-	return !*x || (words == 3 && !*y) ? -1 : 0;
+	if (w->words == 1)
+		w->x = make_buf(d, CL_MEM_WRITE_ONLY, w->nout * sizeof(float), NULL, "clCreateBuffer(out)");
+	else if (w->words == 2)
+		w->x = make_buf(d, CL_MEM_WRITE_ONLY, w->bytes, NULL, "clCreateBuffer(b)");
+	else if ((w->x = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, w->bytes, w->hb,
+				  "clCreateBuffer(b)")))
+		w->y = make_buf(d, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, w->bytes, w->hc,
+				"clCreateBuffer(c)");
+	return !w->x || (w->words == 3 && !w->y) ? -1 : 0;
+}
+
+/* The host arrays, the device buffers and kernel kname with its arguments,
+ * for w->bytes per array. */
+static int bw_setup(struct bw *w, cl_program prog, const char *kname)
+{
+	size_t i;
+	cl_int err;
+
+	w->n = w->bytes / sizeof(float);
+	w->run.local = LOCAL;
+	w->run.global = w->n / 4 / PER_ITEM;
+	w->nout = w->run.global;
+	w->ha = malloc(w->bytes);
+	w->hb = malloc(w->bytes);
+	w->hc = malloc(w->bytes);
+	w->got = malloc(w->bytes);
+	if (!w->ha || !w->hb || !w->hc || !w->got)
+		return dlp_error_set("out of memory for %zu-byte arrays", w->bytes);
+	/* Small integers: every sum below is exact in fp32. */
+	for (i = 0; i < w->n; i++) {
+		w->ha[i] = (float)(i % 8);
+		w->hb[i] = (float)(1 + i % 7);
+		w->hc[i] = (float)(2 + i % 5);
+	}
+	if (bw_buffers(w) != 0)
+		return -1;
+	w->run.k = clCreateKernel(prog, kname, &err);
+	if (!w->run.k)
+		return dlp_ocl_fail(err, "clCreateKernel");
+	err = bw_set_args(w->run.k, w->words, w->s, w->a, w->x, w->y);
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, "clSetKernelArg");
+	return 0;
+}
+
+/* One run, then what the kernel wrote, checked before its time counts. */
+static int bw_verify(struct bw *w)
+{
+	double dummy;
+	cl_int err;
+
+	if (kern_rep(&w->run, &dummy) != 0)
+		return -1;
+	err = clEnqueueReadBuffer(w->run.d->q, w->words == 3 ? w->a : w->x, CL_TRUE, 0,
+				  w->words == 1 ? w->nout * sizeof(float) : w->bytes, w->got, 0, NULL, NULL);
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, "clEnqueueReadBuffer");
+	return bw_check(w->words, w->s, w->ha, w->hb, w->hc, w->got, w->n, w->nout);
+}
+
+static void bw_release(struct bw *w)
+{
+	cl_mem *m[] = { &w->a, &w->x, &w->y };
+	size_t i;
+
+	if (w->run.k)
+		clReleaseKernel(w->run.k);
+	for (i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (*m[i])
+			clReleaseMemObject(*m[i]);
+	free(w->ha);
+	free(w->hb);
+	free(w->hc);
+	free(w->got);
 }
 
 json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, size_t bytes,
 			  const dlp_budget *b, int check_limits)
 {
-	struct kern_run run = { 0 };
-	cl_mem a = NULL, x = NULL, y = NULL;
-	float *ha = NULL, *hb = NULL, *hc = NULL, *got = NULL;
+	struct bw w = { 0 };
 	json_t *r;
 	char name[32], kname[32], why[200];
-	int words = 0, ok = 0;
-	size_t n, i, nout = 0;
-	cl_int err;
-	cl_float s = 3.0f;
+	const char *lim;
+	int ok = 0;
 
 	snprintf(name, sizeof name, "stream_%s", kind);
 	snprintf(kname, sizeof kname, "bw_%s", kind);
@@ -153,9 +231,7 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 	if (!r)
 		return NULL;
 	json_object_set_new(r, "variant", json_string("device"));
-	words = strcmp(kind, "read") == 0 ? 1 : strcmp(kind, "copy") == 0 ? 2 :
-		strcmp(kind, "triad") == 0 ? 3 : 0;
-	if (!words) {
+	if (!(w.words = bw_words(kind))) {
 		dlp_error_set("unknown bandwidth kernel '%s'", kind);
 		goto out;
 	}
@@ -164,85 +240,26 @@ json_t *dlp_ocl_bandwidth(dlp_ocl_dev *d, cl_program prog, const char *kind, siz
 	if (bytes == 0)
 		bytes = 16 * PER_ITEM * LOCAL;
 	json_object_set_new(r, "bytes", json_integer((json_int_t)bytes));
-	if (check_limits && bytes > d->max_alloc) {
-		snprintf(why, sizeof why, "%zu bytes per array exceed CL_DEVICE_MAX_MEM_ALLOC_SIZE "
-			 "(%llu)", bytes, (unsigned long long)d->max_alloc);
-		dlp_result_fail(r, DLP_STATUS_SKIPPED, why);
+	if (check_limits && (lim = bw_limit(d, bytes, w.words, why, sizeof why))) {
+		dlp_result_fail(r, DLP_STATUS_SKIPPED, lim);
 		ok = 1;
 		goto out;
 	}
-	if (check_limits && (cl_ulong)bytes * (cl_ulong)words > d->global_mem / 2) {
-		dlp_result_fail(r, DLP_STATUS_SKIPPED, "arrays exceed half of CL_DEVICE_GLOBAL_MEM_SIZE");
-		ok = 1;
-		goto out;
-	}
-	n = bytes / sizeof(float);
-	run.d = d;
-	run.local = LOCAL;
-	run.global = n / 4 / PER_ITEM;
-	nout = run.global;
-	ha = malloc(bytes);
-	hb = malloc(bytes);
-	hc = malloc(bytes);
-	got = malloc(bytes);
-	if (!ha || !hb || !hc || !got) {
-		dlp_error_set("out of memory for %zu-byte arrays", bytes);
-		goto out;
-	}
-	/* Small integers: every sum below is exact in fp32. */
-	for (i = 0; i < n; i++) {
-		ha[i] = (float)(i % 8);
-		hb[i] = (float)(1 + i % 7);
-		hc[i] = (float)(2 + i % 5);
-	}
-	if (bw_buffers(d, words, bytes, nout, ha, hb, hc, &a, &x, &y) != 0)
-		goto out;
-	run.k = clCreateKernel(prog, kname, &err);
-	if (!run.k) {
-		dlp_ocl_fail(err, "clCreateKernel");
-		goto out;
-	}
-	err = bw_set_args(run.k, words, s, a, x, y);
-	if (err != CL_SUCCESS) {
-		dlp_ocl_fail(err, "clSetKernelArg");
-		goto out;
-	}
-	{
-		double dummy;
-
-		if (kern_rep(&run, &dummy) != 0)
-			goto out;
-	}
-	/* Check what the kernel wrote before its time counts. */
-	err = clEnqueueReadBuffer(d->q, words == 3 ? a : x, CL_TRUE, 0,
-				  words == 1 ? nout * sizeof(float) : bytes, got, 0, NULL, NULL);
-	if (err != CL_SUCCESS) {
-		dlp_ocl_fail(err, "clEnqueueReadBuffer");
-		goto out;
-	}
-	if (bw_check(words, s, ha, hb, hc, got, n, nout) != 0)
+	w.run.d = d;
+	w.bytes = bytes;
+	w.s = 3.0f;
+	if (bw_setup(&w, prog, kname) != 0 || bw_verify(&w) != 0)
 		goto out;
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", json_real(0.0));
-	if (dlp_result_measure(r, kern_rep, &run, b, "rate_gbps",
-			       (double)bytes * words * 1e-9) != 0)
+	if (dlp_result_measure(r, kern_rep, &w.run, b, "rate_gbps",
+			       (double)bytes * w.words * 1e-9) != 0)
 		goto out;
 	ok = 1;
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	if (run.k)
-		clReleaseKernel(run.k);
-	if (a)
-		clReleaseMemObject(a);
-	if (x)
-		clReleaseMemObject(x);
-	if (y)
-		clReleaseMemObject(y);
-	free(ha);
-	free(hb);
-	free(hc);
-	free(got);
+	bw_release(&w);
 	return r;
 }
 
@@ -288,7 +305,7 @@ static int xfer_rep(void *vc, double *elapsed_s)
 		dlp_ocl_fail(err, c->h2d ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer");
 		goto out;
 	}
-	if (event_wait(e, "transfer") != 0 || dlp_ocl_event_span(e, e, elapsed_s) != 0)
+	if (dlp_ocl_event_wait(e, "transfer") != 0 || dlp_ocl_event_span(e, e, elapsed_s) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -297,17 +314,75 @@ out:
 	return rc;
 }
 
+/* The host side of a transfer (into run->host): page-locked or plain. */
+struct xfer_host {
+	cl_mem pin;
+	void *pinp, *plain;
+};
+
+static int xfer_host_alloc(struct xfer_run *run, const char *variant, struct xfer_host *h)
+{
+	dlp_ocl_dev *d = run->d;
+	cl_int err;
+
+	if (strcmp(variant, "pinned") == 0) {
+		/* OpenCL has no pinned allocator; an ALLOC_HOST_PTR buffer mapped
+		 * once is the page-locked memory the drivers hand out. */
+		if (!(h->pin = make_buf(d, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR, run->bytes, NULL,
+					"clCreateBuffer(pinned host)")))
+			return -1;
+		h->pinp = clEnqueueMapBuffer(d->q, h->pin, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0,
+					     run->bytes, 0, NULL, NULL, &err);
+		if (!h->pinp)
+			return dlp_ocl_fail(err, "clEnqueueMapBuffer(pinned host)");
+		run->host = h->pinp;
+		return 0;
+	}
+	if (posix_memalign(&h->plain, 4096, run->bytes) != 0) {
+		h->plain = NULL;
+		return dlp_error_set("out of memory for a %zu-byte host buffer", run->bytes);
+	}
+	run->host = h->plain;
+	return 0;
+}
+
+static void xfer_host_free(dlp_ocl_dev *d, struct xfer_host *h)
+{
+	if (h->pinp) {
+		clEnqueueUnmapMemObject(d->q, h->pin, h->pinp, 0, NULL, NULL);
+		clFinish(d->q);
+	}
+	if (h->pin)
+		clReleaseMemObject(h->pin);
+	free(h->plain);
+}
+
+/* The untimed, blocking copies that check a transfer (dlp_transfer_verify). */
+static int xfer_upload(void *vc, const void *src)
+{
+	struct xfer_run *c = vc;
+	cl_int err = clEnqueueWriteBuffer(c->d->q, c->dev, CL_TRUE, 0, c->bytes, src, 0, NULL, NULL);
+
+	return err != CL_SUCCESS ? dlp_ocl_fail(err, "clEnqueueWriteBuffer(check)") : 0;
+}
+
+static int xfer_download(void *vc, void *dst)
+{
+	struct xfer_run *c = vc;
+	cl_int err = clEnqueueReadBuffer(c->d->q, c->dev, CL_TRUE, 0, c->bytes, dst, 0, NULL, NULL);
+
+	return err != CL_SUCCESS ? dlp_ocl_fail(err, "clEnqueueReadBuffer(check)") : 0;
+}
+
 json_t *dlp_ocl_transfer(dlp_ocl_dev *d, const char *dir, const char *variant, size_t bytes,
 			 const dlp_budget *b, int check_limits)
 {
 	struct xfer_run run = { 0 };
-	cl_mem pin = NULL;
-	void *plain = NULL, *pinp = NULL;
-	unsigned char *check = NULL;
+	struct xfer_host h = { 0 };
+	dlp_transfer_check chk = { .what = dir, .bytes = bytes, .transfer = xfer_rep,
+				   .upload = xfer_upload, .download = xfer_download, .ctx = &run };
 	json_t *r;
 	char why[200];
-	cl_int err;
-	size_t i;
 	int ok = 0;
 
 	r = dlp_result_new(dir, "dlprobe", NULL);
@@ -326,64 +401,13 @@ json_t *dlp_ocl_transfer(dlp_ocl_dev *d, const char *dir, const char *variant, s
 		ok = 1;
 		goto out;
 	}
-	if (!(run.dev = make_buf(d, CL_MEM_READ_WRITE, bytes, NULL, "clCreateBuffer(device)")))
+	if (!(run.dev = make_buf(d, CL_MEM_READ_WRITE, bytes, NULL, "clCreateBuffer(device)")) ||
+	    xfer_host_alloc(&run, variant, &h) != 0)
 		goto out;
-	if (strcmp(variant, "pinned") == 0) {
-		/* OpenCL has no pinned allocator; an ALLOC_HOST_PTR buffer mapped
-		 * once is the page-locked memory the drivers hand out. */
-		if (!(pin = make_buf(d, CL_MEM_READ_WRITE | CL_MEM_ALLOC_HOST_PTR, bytes, NULL,
-				     "clCreateBuffer(pinned host)")))
-			goto out;
-		pinp = clEnqueueMapBuffer(d->q, pin, CL_TRUE, CL_MAP_READ | CL_MAP_WRITE, 0, bytes,
-					  0, NULL, NULL, &err);
-		if (!pinp) {
-			dlp_ocl_fail(err, "clEnqueueMapBuffer(pinned host)");
-			goto out;
-		}
-		run.host = pinp;
-	} else {
-		if (posix_memalign(&plain, 4096, bytes) != 0) {
-			dlp_error_set("out of memory for a %zu-byte host buffer", bytes);
-			goto out;
-		}
-		run.host = plain;
-	}
-	check = malloc(bytes);
-	if (!check) {
-		dlp_error_set("out of memory for a %zu-byte host buffer", bytes);
+	chk.h2d = run.h2d;
+	chk.host = run.host;
+	if (dlp_transfer_verify(&chk) != 0)
 		goto out;
-	}
-	for (i = 0; i < bytes; i++)
-		check[i] = (unsigned char)(i * 131u + 7u);
-	/* One checked transfer: the bytes arrive where they should. */
-	if (run.h2d) {
-		double dummy;
-
-		memcpy(run.host, check, bytes);
-		if (xfer_rep(&run, &dummy) != 0)
-			goto out;
-		memset(run.host, 0, bytes);
-		err = clEnqueueReadBuffer(d->q, run.dev, CL_TRUE, 0, bytes, run.host, 0, NULL, NULL);
-		if (err != CL_SUCCESS) {
-			dlp_ocl_fail(err, "clEnqueueReadBuffer(check)");
-			goto out;
-		}
-	} else {
-		double dummy;
-
-		err = clEnqueueWriteBuffer(d->q, run.dev, CL_TRUE, 0, bytes, check, 0, NULL, NULL);
-		if (err != CL_SUCCESS) {
-			dlp_ocl_fail(err, "clEnqueueWriteBuffer(check)");
-			goto out;
-		}
-		memset(run.host, 0, bytes);
-		if (xfer_rep(&run, &dummy) != 0)
-			goto out;
-	}
-	if (memcmp(run.host, check, bytes) != 0) {
-		dlp_error_set("verification failed: the %s bytes differ from those sent", dir);
-		goto out;
-	}
 	json_object_set_new(r, "verified", json_true());
 	json_object_set_new(r, "max_rel_err", json_real(0.0));
 	if (dlp_result_measure(r, xfer_rep, &run, b, "rate_gbps",
@@ -393,16 +417,9 @@ json_t *dlp_ocl_transfer(dlp_ocl_dev *d, const char *dir, const char *variant, s
 out:
 	if (!ok)
 		dlp_result_fail(r, DLP_STATUS_ERROR, dlp_error_message());
-	if (pinp) {
-		clEnqueueUnmapMemObject(d->q, pin, pinp, 0, NULL, NULL);
-		clFinish(d->q);
-	}
-	if (pin)
-		clReleaseMemObject(pin);
+	xfer_host_free(d, &h);
 	if (run.dev)
 		clReleaseMemObject(run.dev);
-	free(plain);
-	free(check);
 	return r;
 }
 

@@ -228,6 +228,21 @@ out:
 	return rc;
 }
 
+int dlp_ocl_event_wait(cl_event e, const char *what)
+{
+	cl_int err = clWaitForEvents(1, &e), st = CL_COMPLETE;
+
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, what);
+	err = clGetEventInfo(e, CL_EVENT_COMMAND_EXECUTION_STATUS, sizeof st, &st, NULL);
+	if (err != CL_SUCCESS)
+		return dlp_ocl_fail(err, "clGetEventInfo");
+	/* A negative execution status is the error the command ended with. */
+	if (st < 0)
+		return dlp_ocl_fail(st, what);
+	return 0;
+}
+
 int dlp_ocl_event_span(cl_event e0, cl_event e1, double *s)
 {
 	cl_ulong t0 = 0, t1 = 0;
