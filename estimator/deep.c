@@ -9,9 +9,11 @@
  * the all-reduce overlaps the backward pass and what is kept in memory.
  * "expected" is the stack asked for; "low" the tuned and "high" the legacy
  * stack, each widened by the data file's margin (at most 3x apart). On a
- * CPU the framework overhead is measured and the range is the earlier one:
- * "high" is low x stack_spread and "expected" their geometric mean
- * (data/estimator.json gives the spread and its basis). */
+ * CPU the range is the earlier one: "high" is low x stack_spread and
+ * "expected" their geometric mean (data/estimator.json gives the spread and
+ * its basis), except for what the framework probe measured through the
+ * framework itself (its overheads, its pooling: estimator/fw_reference.c),
+ * which is the same at every point. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,62 +22,11 @@
 #include "estimator/allreduce.h"
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
+#include "estimator/deep_impl.h"
 #include "estimator/stack.h"
 
 /* high / low at most this on a GPU (issue 10: a range a planner can use) */
 #define MAX_SPAN 3.0
-
-struct prec {
-	enum dlp_dtype gemm;   /* GEMM dtype */
-	double abytes;         /* activation element */
-	double per_param;      /* bytes per parameter held: weights, grads, optimizer state */
-	double grad_bytes;     /* gradient element exchanged in all-reduce */
-	double opt_traffic;    /* bytes moved per parameter by the optimizer step */
-	enum dlp_optimizer optimizer;
-	double w_bytes, g_bytes; /* of per_param: weights and gradients (the rest is state) */
-};
-
-/* Per-parameter memory: fp32 weights 4 + grads 4 + state (momentum 4, Adam
- * 8). Mixed precision (fp16 weights 2 + grads 2 + fp32 master 4 + Adam 8)
- * gives the 16 bytes per parameter of ZeRO (Rajbhandari et al., docs/references.md). */
-static struct prec precision_of(const dlp_profile *p, const dlp_train *t)
-{
-	double state = t->optimizer == DLP_OPT_ADAM ? 8 : t->optimizer == DLP_OPT_MOMENTUM ? 4 : 0;
-	struct prec r;
-
-	switch (t->precision) {
-	case DLP_PREC_TF32:
-		r = (struct prec){DLP_TF32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer, 0, 0};
-		break;
-	case DLP_PREC_BF16:
-		r = (struct prec){DLP_BF16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer, 0, 0};
-		break;
-	case DLP_PREC_FP16:
-		r = (struct prec){DLP_FP16, 2, 4 + state, 2, 6 + 2 * state, t->optimizer, 0, 0};
-		break;
-	case DLP_PREC_MIXED:
-		r = (struct prec){p->peak_gflops[DLP_FP16] > 0 || p->capability.n || p->configured.n ? DLP_FP16
-											       : DLP_BF16,
-				  2, 8 + state, 2, 16 + 2 * state, t->optimizer, 0, 0};
-		if (p->peak_gflops[DLP_FP16] <= 0 && p->peak_gflops[DLP_BF16] > 0)
-			r.gemm = DLP_BF16;
-		break;
-	default:
-		r = (struct prec){DLP_FP32, 4, 8 + state, 4, 12 + 2 * state, t->optimizer, 0, 0};
-		break;
-	}
-	/* ZeRO's accounting (Rajbhandari et al. 2020 sec. 3.1): mixed precision
-	 * holds 2-byte weights and gradients, the fp32 master copy counts with
-	 * the optimizer state; PyTorch AMP keeps fp32 gradients, which DDP
-	 * all-reduces */
-	if (t->precision == DLP_PREC_MIXED) {
-		r.w_bytes = r.g_bytes = 2;
-		r.grad_bytes = 4;
-	} else {
-		r.w_bytes = r.g_bytes = r.abytes;
-	}
-	return r;
-}
 
 static int batch_default(const dlp_model *m)
 {
@@ -101,28 +52,13 @@ int dlp_train_batch(const dlp_model *m, const dlp_train *t)
  * div, add_ eps, param addcdiv_). These are counts read from the framework's
  * source, not fitted. On a GPU, frameworks step the optimizer with
  * multi-tensor (foreach/fused) kernels: one op per weighted layer is kept
- * there. The cost of one op is measured separately
- * (scripts/validate/calibrate.py, data/instances.json assumptions). */
+ * there. The cost of one op is torch's measured dispatch time where
+ * bench --framework ran (estimator/fw_reference.c), else measured
+ * separately (scripts/validate/calibrate.py, data/instances.json
+ * assumptions). */
 static double optimizer_ops(enum dlp_optimizer o)
 {
 	return 2.0 * (o == DLP_OPT_ADAM ? 10 : o == DLP_OPT_MOMENTUM ? 4 : 2);
-}
-
-/* What one estimate is asked: the stack (NULL on a CPU profile: the
- * measured framework overhead applies), attention, data parallelism. */
-struct step_ctx {
-	const dlp_stack *st;
-	const dlp_stack_data *sd;
-	enum dlp_attention attention; /* resolved: flash or materialized */
-	int ranks_per_node, nodes, grad_accum, shard, checkpoint;
-	double network_gbps;
-};
-
-/* heads x S x S per sample of an attention layer (gemm_count is 2 x heads,
- * gm and gn the sequence length) */
-static double scores_per_sample(const dlp_layer *l)
-{
-	return l->gemm_count / 2 * l->gm * l->gn;
 }
 
 /* The gradient all-reduce of one optimizer step, and the part of it the
@@ -178,6 +114,11 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double nparam_layers = 0, ops = 0, accum = c->grad_accum > 0 ? c->grad_accum : 1, total_ar;
 	int fused_opt = st ? st->fused_optimizer : p->is_gpu;
+	/* on a CPU "as configured" is the framework as installed: its own
+	 * operators (convolutions, pooling, elementwise) run on its intra-op
+	 * threads, at the rates the bench measured for that many
+	 * (estimator/fw_reference.c); GEMMs are the framework's own already */
+	int fw = !st && !p->is_gpu && rs == &p->configured;
 	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_deep_compute */
 
 	memset(ph, 0, sizeof *ph);
@@ -186,8 +127,9 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
 		double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0, gscale = 1;
 		/* a non-GEMM operator measured at its size (--measure) */
-		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9 : bw;
-		int meas = 0;
+		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
+			     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
+		int meas = 0, pool_meas = 0;
 
 		if (l->op == DLP_OP_RESHAPE)
 			continue;
@@ -204,6 +146,9 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 				rate = vec_rate;
 			if (st) {
 				gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
+				rate *= gscale;
+			} else if (fw && l->op == DLP_OP_CONV && p->fw_conv_ratio > 0 && p->fw_conv_ratio < 1) {
+				gscale = p->fw_conv_ratio;
 				rate *= gscale;
 			}
 			/* the backward GEMMs at their own shapes: dW = X^T dY (inner
@@ -234,8 +179,8 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 			/* materialised scores and probabilities travel through memory */
 			if (c->attention == DLP_ATTN_MATERIALIZED && c->sd) {
 				double extra = l->attn_dropout ? c->sd->attn_dropout_passes : 0;
-				fb_extra = B * scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_fwd + extra);
-				bb_extra = B * scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_bwd + extra);
+				fb_extra = B * dlp_scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_fwd + extra);
+				bb_extra = B * dlp_scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_bwd + extra);
 			}
 		}
 		/* backward traffic by tensor count (data/estimator.json
@@ -245,13 +190,21 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		 * element (l->flops counts them), not a streaming kernel: its
 		 * cost per element, in units of the measured histogram update,
 		 * is an assumption (data/instances.json) */
-		if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0)
-			tf = fmax(tf, ff * p->pool_cost / (p->hist_gups * 1e9));
+		if (l->op == DLP_OP_POOL && !p->is_gpu && fw && p->fw_pool_s > 0) {
+			/* measured through the framework, forward and backward */
+			tf = B * l->flops * p->fw_pool_s;
+			pool_meas = 1;
+		} else if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0) {
+			double hist = fw && p->fw_hist_gups > 0 ? p->fw_hist_gups : p->hist_gups;
+			tf = fmax(tf, ff * p->pool_cost / (hist * 1e9));
+		}
 		/* Winograd shrank ff after the backward GEMMs were priced: scale them */
 		if (tb_gemm > 0 && st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
 			tb_gemm /= c->sd->winograd_gain;
 		tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
 			  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
+		if (pool_meas)
+			tb = 0;
 		/* a framework keeping activations NCHW (PyTorch's default) runs
 		 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
 		 * of their input and output, each way (data/stacks.json layout):
@@ -266,6 +219,8 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
+		if (pool_meas)
+			ph->measured += tf + tb;
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
@@ -275,19 +230,24 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		if (l->params > 0)
 			nparam_layers++;
 	}
-	ph->overhead = ovh * ops;
+	/* the framework's per-step cost beyond its operators (autograd engine,
+	 * the optimizer's Python loop): measured on a CPU, else none */
+	ph->step_overhead = st ? 0 : p->step_overhead_s;
+	ph->overhead = ovh * ops + ph->step_overhead;
 	ph->opt_ops = nparam_layers * (fused_opt ? 1 : optimizer_ops(pr->optimizer));
 	/* ZeRO shards the optimizer step as well: each rank updates its slice */
 	ph->opt = ((bw > 0 ? m->params * pr->opt_traffic / bw : 0) /
 		   (c->shard > 0 ? c->ranks_per_node * c->nodes : 1) + ovh * ph->opt_ops) / accum;
 	ph->ops = ops + ph->opt_ops / accum;
+	if (!st && p->overhead_measured)
+		ph->measured += ph->overhead + ovh * ph->opt_ops / accum;
 	if (p->is_gpu && p->h2d_gbps > 0)
 		ph->xfer = B * m->input_elems * (strcmp(m->task, "text") == 0 ? 8 : 4) / (p->h2d_gbps * 1e9);
 	/* the all-reduce runs once per optimizer step, overlapping the backward
 	 * pass of the last micro-batch only */
 	/* the backward pass's wall time includes dispatching its operators (two
 	 * of the three per layer): buckets are reduced during all of it */
-	allreduce_times(p, m, pr, c, ph->bwd + ph->overhead * (K->ops_per_layer.value - 1) / K->ops_per_layer.value, &total_ar,
+	allreduce_times(p, m, pr, c, ph->bwd + ovh * ops * (K->ops_per_layer.value - 1) / K->ops_per_layer.value, &total_ar,
 			&ph->allreduce);
 	ph->allreduce /= accum;
 	ph->allreduce_total = total_ar / accum;
@@ -299,6 +259,34 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		ph->sync = fmin(st->sync_wait_s / accum,
 				st->sync_wait_fraction * (ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead));
 	return ph->fwd + ph->bwd + ph->opt + ph->xfer + ph->overhead + ph->allreduce + ph->sync;
+}
+
+int dlp_deep_step_parts(const dlp_profile *p, const dlp_model *m, int batch, enum dlp_optimizer o,
+			double *modelled_s, double *measured_s, double *ops)
+{
+	dlp_profile q = *p; /* shares p's rate arrays, read only */
+	dlp_train t;
+	struct prec pr;
+	struct step_ctx c;
+	dlp_phases ph;
+	double total;
+
+	if (!dlp_constants())
+		return -1;
+	q.op_overhead_s = q.step_overhead_s = 0;
+	q.overhead_measured = 0;
+	dlp_train_defaults(&t);
+	t.optimizer = o;
+	t.precision = DLP_PREC_FP32;
+	pr = dlp_deep_precision(&q, &t);
+	memset(&c, 0, sizeof c);
+	c.ranks_per_node = c.nodes = c.grad_accum = 1;
+	c.attention = DLP_ATTN_MATERIALIZED;
+	total = step_time(&q, q.configured.n ? &q.configured : &q.capability, m, &pr, batch, &c, &ph, NULL, NULL);
+	*measured_s = ph.measured;
+	*modelled_s = total - ph.measured;
+	*ops = ph.ops;
+	return 0;
 }
 
 static dlp_range range_times(double low, double expected, double high, double k)
@@ -342,12 +330,13 @@ static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_mod
 
 		c->st = NULL;
 		compute = step_time(p, rs, m, pr, batch, c, ph, layer_s, measured);
-		compute -= ph->allreduce + ph->sync;
+		compute -= ph->allreduce + ph->sync + ph->measured;
 		/* the best stack hides the all-reduce behind the backward pass,
-		 * the others pay it */
-		low = compute + ph->allreduce + ph->sync;
-		high = compute * spread + ph->allreduce_total + ph->sync;
-		expected = compute * sqrt(spread) + ph->allreduce_total + ph->sync;
+		 * the others pay it; what was measured through the framework
+		 * itself is what it costs at every point of the range */
+		low = compute + ph->measured + ph->allreduce + ph->sync;
+		high = compute * spread + ph->measured + ph->allreduce_total + ph->sync;
+		expected = compute * sqrt(spread) + ph->measured + ph->allreduce_total + ph->sync;
 	}
 	low *= steps;
 	high *= steps;
@@ -432,113 +421,10 @@ out:
 	return rc;
 }
 
-/* Whether the profile executes dt: a datasheet peak, or a measured GEMM of
- * that format (not the fp32 fallback the rate lookup would give). */
-static int executes(const dlp_profile *p, enum dlp_dtype dt)
-{
-	const dlp_rateset *sets[2] = {&p->configured, &p->capability};
-	size_t i, k;
-
-	if (dt == DLP_FP32 || p->peak_gflops[dt] > 0)
-		return 1;
-	for (k = 0; k < 2; k++)
-		for (i = 0; i < sets[k]->n; i++)
-			if (sets[k]->pts[i].dtype == dt && sets[k]->pts[i].gflops > 0)
-				return 1;
-	return 0;
-}
-
-/* The format the hardware executes for a requested one: a GPU without bf16
- * (or tf32) arithmetic runs fp32 (PyTorch refuses bf16 autocast on a V100,
- * and TF32 mode does not exist before Ampere); mixed precision on a CPU is
- * bf16 autocast where the CPU has bf16 arithmetic (AVX512-BF16, AMX), else
- * fp32. The estimate says which. */
-static void precision_check(const dlp_profile *p, const dlp_train *t, struct prec *pr, dlp_notes *flags)
-{
-	if (!p->is_gpu && t->precision == DLP_PREC_MIXED) {
-		pr->gemm = executes(p, DLP_BF16) ? DLP_BF16 : executes(p, DLP_FP16) ? DLP_FP16 : DLP_FP32;
-		if (pr->gemm == DLP_FP32) {
-			pr->abytes = 4;
-			dlp_notes_add(flags, "mixed precision: this CPU has no bf16 or fp16 arithmetic, so "
-				      "frameworks run fp32: estimated at fp32");
-		}
-		return;
-	}
-	if (executes(p, pr->gemm))
-		return;
-	if (p->is_gpu) {
-		dlp_notes_add(flags, "%s has no %s arithmetic: estimated at fp32, as a framework would run it",
-			      p->name, dlp_dtype_name(pr->gemm));
-		pr->gemm = DLP_FP32;
-	} else {
-		dlp_notes_add(flags, "no %s rate on this CPU: computed at the fp32 rate", dlp_dtype_name(pr->gemm));
-	}
-}
-
-/* Elements kept per sample for the backward pass, as the stack keeps them:
- * in-place ReLUs add nothing, flash attention keeps no heads x S x S
- * probabilities, a fused LM head and loss keep no S x vocabulary logits;
- * with checkpointing, only the residual-stream tensors at block boundaries
- * (the ADD layers) plus one segment's activations live at once. */
-static double kept_elems(const dlp_profile *p, const dlp_model *m, const struct step_ctx *c)
-{
-	double total = 0, boundary = 0, adds = 0;
-	double logits = m->vocab > 0 ? (double)m->in_h * m->vocab : 0;
-	size_t i;
-
-	for (i = 0; i < m->n_layers; i++) {
-		const dlp_layer *l = &m->layers[i];
-		double a = l->act_elems;
-
-		if (p->is_gpu && l->inplace)
-			a = 0;
-		if (l->op == DLP_OP_ATTN && c->attention == DLP_ATTN_FLASH)
-			a -= scores_per_sample(l);
-		if (c->st && c->st->fused_logits && logits > 0 && l->out_elems >= logits)
-			a = 0;
-		a = fmax(a, 0);
-		total += a;
-		if (l->op == DLP_OP_ADD) {
-			boundary += l->out_elems;
-			adds++;
-		}
-	}
-	if (!c->checkpoint)
-		return total;
-	if (adds < 2)
-		adds = ceil(sqrt((double)m->n_layers));
-	return boundary + total / adds;
-}
-
-/* Memory: a replica per rank (data parallel), ZeRO dividing the optimizer
- * state (stage 1), the gradients (2) and the weights (3) over the ranks
- * (Rajbhandari et al. 2020 fig. 1); activations as the stack keeps them. */
-static void memory_fit(dlp_deep_estimate *d, const dlp_profile *p, const dlp_model *m, const struct prec *pr,
-		       const struct step_ctx *c, int shard)
-{
-	double per_sample = kept_elems(p, m, c) * pr->abytes + m->input_elems * 4;
-	double ranks = (double)c->ranks_per_node * c->nodes, div = shard > 0 ? ranks : 1;
-
-	d->static_bytes = m->params * ((shard >= 3 ? pr->w_bytes / div : pr->w_bytes) +
-				       (shard >= 2 ? pr->g_bytes / div : pr->g_bytes) +
-				       (pr->per_param - pr->w_bytes - pr->g_bytes) / div);
-	d->activation_bytes = d->batch * per_sample;
-	d->required_bytes = d->static_bytes + d->activation_bytes;
-	d->available_bytes = p->mem_bytes > 0 ? p->mem_bytes : 0;
-	d->largest_batch = p->mem_bytes > 0 ? floor((p->mem_bytes - d->static_bytes) / per_sample) : NAN;
-	d->largest_batch_limited_by = "memory";
-	/* a batch larger than each rank's share of the data is no batch */
-	if (isfinite(d->largest_batch) && d->largest_batch > ceil(d->samples / ranks)) {
-		d->largest_batch = ceil(d->samples / ranks);
-		d->largest_batch_limited_by = "dataset";
-	}
-	d->fits = p->mem_bytes > 0 ? d->required_bytes <= p->mem_bytes : -1;
-}
-
 int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds, const dlp_train *t,
 		     dlp_deep_estimate *d)
 {
-	struct prec pr = precision_of(p, t);
+	struct prec pr = dlp_deep_precision(p, t);
 	int devices = t->devices > 0 ? t->devices : p->devices, batch = dlp_train_batch(m, t);
 	int nodes = t->nodes > 0 ? t->nodes : 1, accum = t->grad_accum > 0 ? t->grad_accum : 1;
 	double samples = ds->samples, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
@@ -581,7 +467,7 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 				     "--nodes %d", p->name, nodes);
 	if (!(layer_s = calloc(m->n_layers ? m->n_layers : 1, sizeof *layer_s)))
 		return dlp_error_set("out of memory");
-	precision_check(p, t, &pr, &d->flags);
+	dlp_deep_precision_check(p, t, &pr, &d->flags);
 	d->model = m;
 	d->batch = batch;
 	d->devices = devices;
@@ -620,7 +506,7 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 		return -1;
 	}
 	ctx.st = sd && p->is_gpu ? &sd->stack[asked] : NULL;
-	memory_fit(d, p, m, &pr, &ctx, t->shard);
+	dlp_deep_memory_fit(d, p, m, &pr, &ctx, t->shard);
 	if (d->fits == 0)
 		dlp_notes_add(&d->flags, "does not fit: %.1f GiB needed, %.1f GiB available per device%s",
 		     d->required_bytes / 1073741824.0, p->mem_bytes / 1073741824.0,

@@ -64,6 +64,10 @@ static json_t *phases_json(const dlp_deep_estimate *d)
 	json_object_set_new(o, "allreduce_total_s", dlp_json_real(ph->allreduce_total));
 	json_object_set_new(o, "sync_wait_s", dlp_json_real(ph->sync));
 	json_object_set_new(o, "ops_per_step", dlp_json_whole(ph->ops));
+	/* of the step, what was measured through the framework (a CPU's range
+	 * does not spread it) and the framework's per-step overhead in it */
+	json_object_set_new(o, "framework_measured_s", dlp_json_real(ph->measured));
+	json_object_set_new(o, "step_overhead_s", dlp_json_real(ph->step_overhead));
 	json_object_set_new(o, "op_overhead_per_op_s", dlp_json_real(d->op_overhead_per_op_s));
 	return o;
 }

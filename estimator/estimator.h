@@ -139,6 +139,19 @@ typedef struct dlp_profile {
 	/* measured effective bandwidth of each non-GEMM operator kind at the
 	 * workload's sizes (--measure), input + output bytes; 0: mem_bw_gbps */
 	double op_bw_gbps[DLP_OP_RESHAPE + 1];
+	/* The framework as bench --framework measured it (CPU profiles;
+	 * estimator/fw_reference.c). Zero where it measured nothing. */
+	int fw_threads;           /* its intra-op threads (ATen/oneDNN operators) */
+	double fw_conv_ratio;     /* GEMM rate at fw_threads over the whole CPU's (measured), < 1 */
+	double fw_bw_gbps;        /* streaming bandwidth at fw_threads (measured) */
+	double fw_hist_gups;      /* histogram rate at fw_threads (measured) */
+	double fw_pool_s;         /* max-pool forward + backward per window element (measured) */
+	double step_overhead_s;   /* per training step beyond its operators (from the reference step) */
+	int overhead_measured;    /* overheads measured through the framework: the CPU range does not spread them */
+	char fw_ref_model[64];    /* the framework's reference training step: model spec, */
+	char fw_ref_optimizer[16]; /* optimizer, */
+	int fw_ref_batch;         /* batch */
+	double fw_ref_step_s;     /* and measured seconds; 0: none */
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
@@ -263,6 +276,8 @@ typedef struct dlp_phases {
 	double fwd, bwd, opt, xfer, allreduce, overhead, sync;
 	double allreduce_total;   /* the whole all-reduce; allreduce is its exposed part */
 	double ops, opt_ops;      /* framework operators dispatched per step */
+	double measured;          /* of the above, seconds measured through the framework (not spread) */
+	double step_overhead;     /* of overhead, the per-step part */
 } dlp_phases;
 
 #define DLP_DOMINANT_LAYERS 5
@@ -333,6 +348,11 @@ typedef struct dlp_estimate {
 /* Each computes into out and returns 0, or -1 with dlp_error_set(). */
 int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset *ds, const dlp_train *t,
 		     dlp_deep_estimate *out);
+/* One fp32 training step of m on p's primary rates, one device, no stack:
+ * the modelled part (the roofline, which the CPU range spreads), the part
+ * measured through the framework, and the operators it dispatches. */
+int dlp_deep_step_parts(const dlp_profile *p, const dlp_model *m, int batch, enum dlp_optimizer o,
+			double *modelled_s, double *measured_s, double *ops);
 int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
 			  const dlp_train *t, dlp_classical_estimate *out);
 /* Both on one machine, with the retraining cadence. m and c may be NULL / empty. */

@@ -388,57 +388,6 @@ static void peaks_from_gemm(dlp_profile *p)
 		}
 }
 
-/* The frameworks as installed (bench --framework, kernels/framework.h):
- * their measured per-op dispatch and GEMM rates are the "as configured"
- * figures of a CPU profile; what slows them is said. */
-static int read_framework(dlp_profile *p, const json_t *fw)
-{
-	const json_t *torch = json_object_get(json_object_get(fw, "frameworks"), "torch"), *g, *f;
-	const char *st = json_string_value(json_object_get(fw, "status"));
-	double d = dlp_json_num(torch, "op_dispatch_s");
-	size_t i, n = 0;
-
-	if (!fw)
-		return 0;
-	if (!st || strcmp(st, "ok") != 0) {
-		dlp_profile_flag(p, "framework probe %s (%s): per-operator overhead and rates are dlprobe's constants and kernels",
-		     st ? st : "?", json_string_value(json_object_get(fw, "reason")) ?
-		     json_string_value(json_object_get(fw, "reason")) : "no reason");
-		return 0;
-	}
-	if (!result_ok(torch)) {
-		dlp_profile_flag(p, "torch not importable (%s): per-operator overhead is an assumption",
-		     json_string_value(json_object_get(torch, "reason")) ?
-		     json_string_value(json_object_get(torch, "reason")) : "?");
-	} else {
-		if (isfinite(d) && d > 0 && d < 1) {
-			p->op_overhead_s = d;
-			dlp_profile_source(p, "op_overhead_s", "measured: torch per-op dispatch (bench --framework)");
-		}
-		json_array_foreach(json_object_get(torch, "gemm"), i, g) {
-			double r = dlp_json_num(g, DLP_RATE_GFLOPS);
-			if (!result_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
-				continue;
-			if (n++ == 0) {
-				/* the framework's own GEMMs replace the BLAS measured beside it */
-				p->configured.n = 0;
-			}
-			if (dlp_rates_add(&p->configured, DLP_FP32, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
-				      dlp_json_num(g, "k"), r))
-				return -1;
-		}
-		if (n)
-			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %lld thread(s) (bench --framework)",
-			     json_string_value(json_object_get(torch, "version")) ?
-			     json_string_value(json_object_get(torch, "version")) : "?",
-			     (long long)json_integer_value(json_object_get(torch, "threads")));
-	}
-	json_array_foreach(json_object_get(fw, "findings"), i, f)
-		dlp_profile_flag(p, "framework: %s", json_string_value(json_object_get(f, "detail")) ?
-		     json_string_value(json_object_get(f, "detail")) : "?");
-	return 0;
-}
-
 /* What a bench document did not measure: flags, and the assumed figures
  * that stand in for it. */
 static void bench_fallbacks(dlp_profile *p, const json_t *probe)
@@ -560,7 +509,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		    mem_field(label, cpu_dev, "memory_bytes", "the CPU device's memory_bytes", &p->mem_bytes))
 			goto fail;
 		p->op_overhead_s = K()->cpu_op_overhead_s.value;
-		if (read_framework(p, json_object_get(json_object_get(doc, "bench"), "framework")))
+		if (dlp_profile_read_framework(p, json_object_get(json_object_get(doc, "bench"), "framework"), cpu_dev))
 			goto fail;
 		if (!json_object_get(p->sources, "op_overhead_s"))
 			dlp_profile_flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
@@ -591,6 +540,9 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		dlp_profile_flag(p, "no GEMM result: rates are the measured FMA peak x catalog efficiency");
 	}
 	bench_fallbacks(p, probe);
+	/* last: the reference step is modelled on the figures read above */
+	if (!p->is_gpu && dlp_profile_fw_reference(p))
+		goto fail;
 	return 0;
 fail:
 	dlp_profile_free(p);

@@ -14,4 +14,17 @@ int dlp_profile_init(dlp_profile *p, const char *name, const char *kind);
 /* One measured GEMM point into a rate set. */
 int dlp_rates_add(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k, double g);
 
+/* The framework probe's section of a bench document (bench --framework)
+ * into a CPU profile: torch's dispatch time and GEMMs as the "as
+ * configured" figures, its reference step, its pooling, and the bench's
+ * figures at torch's thread count (cpu_dev: the CPU device's results).
+ * estimator/fw_reference.c. 0, or -1 (out of memory). */
+int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *cpu_dev);
+/* The framework's reference training step (fw_ref_*) turned into the
+ * per-step overhead of p: its measured time less the step the model
+ * computes for it without overhead and less its operators at the measured
+ * dispatch time. Call once every other figure is read. 0 (done, or a flag
+ * says why not), or -1 (out of memory). */
+int dlp_profile_fw_reference(dlp_profile *p);
+
 #endif

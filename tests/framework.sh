@@ -60,5 +60,43 @@ sys.exit(0 if 'torch per-op dispatch' in h['sources'].get('op_overhead_s', '') a
 else
 	bad "estimate with a framework section: $(head -c 300 "$T/est") $(cat "$T/err")"
 fi
+# the reference training step becomes the per-step overhead: the reference
+# model itself is estimated at the step torch measured for it (600 us in
+# tests/fixtures/bench_cpu_framework_ref.json), and torch on 1 thread of 2
+# has its convolutions charged at the bench's 1-thread GEMM rate
+"$B" estimate --hw tests/fixtures/bench_cpu_framework_ref.json --model mlp:16,48,48,3 --batch 64 \
+	--optimizer adam --samples 6400 --json >"$T/est" 2>"$T/err"
+if python3 -c "
+import json, sys
+e = json.load(open('$T/est'))['estimates'][0]
+h, d = e['hardware'], e['deep']
+sys.exit(0 if abs(d['step_s'] / 600e-6 - 1) < 1e-9 and
+         'torch reference step mlp:16,48,48,3 batch 64 adam' in h['sources'].get('step_overhead_s', '') and
+         '1-thread / 2-thread GEMM' in h['sources'].get('conv_rate_at_framework_threads', '') and
+         any('its convolutions are charged at the measured GEMM rate' in f for f in h['flags']) else 1)"; then
+	ok "estimate derives the per-step overhead from torch's reference step and charges convs at torch's threads"
+else
+	bad "estimate with a reference step: $(head -c 600 "$T/est") $(cat "$T/err")"
+fi
+
+# the real probe, where this machine has torch: its reference step is not a
+# validation case, its pooling is verified, and it stays in its time limit
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+	start=$(date +%s)
+	DLPROBE_PYTHON=/usr/bin/python3 timeout 60 "$B" -q bench --backend none --framework --json >"$T/out" 2>"$T/err"
+	took=$(($(date +%s) - start))
+	if python3 -c "
+import json, sys
+f = json.load(open('$T/out'))['bench']['framework']
+t = f['frameworks']['torch']
+sys.exit(0 if f['status'] == 'ok' and t['mlp_step']['model'] == 'mlp:16,48,48,3' and
+         t['mlp_step']['step_s'] > 0 and t['pool']['status'] == 'ok' else 1)" && [ "$took" -le 10 ]; then
+		ok "real torch probe: reference step and verified pooling in ${took} s"
+	else
+		bad "real torch probe (${took} s): $(head -c 400 "$T/out") $(head -c 200 "$T/err")"
+	fi
+else
+	echo "skip real torch probe: /usr/bin/python3 has no torch"
+fi
 echo "framework: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

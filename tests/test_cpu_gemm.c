@@ -355,6 +355,30 @@ static void test_blocking(void **state)
 	/* The A block stays within half of L2. */
 	dlp_gemm_blocking_from_caches(u, 4, 48 << 10, 1 << 20, 32 << 20, &b);
 	assert_true((long long)b.mc * b.kc * 4 <= (1 << 19));
+	/* Per-kernel rules: the AVX-512 tiles keep KC 256 (Zen 5); on the Zen 3
+	 * caches the AVX2 SGEMM tile takes KC 1024 (3/4 of L1), its A block in
+	 * half of L2 and NC at the 4080 cap (n = 2048 in one block), AVX2 DGEMM
+	 * keeps the BLIS rule; with a 256 KiB L2 the SGEMM KC shrinks so that
+	 * an A block keeps 4 MR panels. */
+	assert_int_equal(b.kc, 256);
+	assert_int_equal(b.nc, 4080 / 12 * 12);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 512 << 10,
+				      32 << 20, &b);
+	assert_int_equal(b.kc, 1024);
+	assert_int_equal(b.mc, 64);
+	assert_int_equal(b.nc, 4080 / 6 * 6);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 256 << 10,
+				      8 << 20, &b);
+	assert_int_equal(b.kc, 512);
+	assert_int_equal(b.mc, 64);
+	/* Zen 2's 16 MiB L3 per CCX: n = 2048 still in one NC block. */
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 4), 4, 32 << 10, 512 << 10,
+				      16 << 20, &b);
+	assert_true(b.nc >= 2048);
+	dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX2, 8), 8, 32 << 10, 512 << 10,
+				      32 << 20, &b);
+	assert_int_equal(b.kc, 256);
+	assert_int_equal(b.mc, 128);
 }
 
 /* Leading dimensions larger than the matrices: packing reads A column by
@@ -437,38 +461,47 @@ static void test_gemm_flags(void **state)
 		{ 200, 70, 45 }, { 97, 95, 33 }, { 16, 80, 40 }, { 16, 5, 19 }, { 2, 1, 3 }, { 48, 31, 16 },
 		{ 100, 8, 50 }, { 333, 5, 31 }, { 100, 12, 50 }, { 300, 30, 40 }, { 10300, 40, 20 },
 	};
-	dlp_gemm_blocking tiny = { 40, 16, 30 };
+	/* The AVX2 tile (MR 16) as well, with 64-row blocks. */
+	static const struct {
+		dlp_cpu_isa isa;
+		dlp_gemm_blocking bl;
+	} paths[] = { { DLP_CPU_GENERIC, { 40, 16, 30 } }, { DLP_CPU_AVX2, { 40, 64, 30 } } };
 	dlp_team *team = dlp_team_new(3);
-	size_t s;
+	size_t s, pi;
 	int rep, th;
 
 	assert_non_null(team);
-	for (th = 2; th <= 3; th++)
-		for (s = 0; s < sizeof sh / sizeof sh[0]; s++) {
-			size_t m = sh[s][0], n = sh[s][1], k = sh[s][2];
-			float *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
-			float *c = malloc(m * n * sizeof *c);
-			double *r = malloc(m * n * sizeof *r);
-			dlp_gemm_plan *p = dlp_gemm_plan_new(DLP_CPU_GENERIC, 4, &tiny, team, th);
+	for (pi = 0; pi < sizeof paths / sizeof paths[0]; pi++) {
+		if (!dlp_cpu_isa_ok(paths[pi].isa))
+			continue;
+		for (th = 2; th <= 3; th++)
+			for (s = 0; s < sizeof sh / sizeof sh[0]; s++) {
+				size_t m = sh[s][0], n = sh[s][1], k = sh[s][2];
+				float *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
+				float *c = malloc(m * n * sizeof *c);
+				double *r = malloc(m * n * sizeof *r);
+				dlp_gemm_plan *p = dlp_gemm_plan_new(paths[pi].isa, 4, &paths[pi].bl, team, th);
 
-			assert_non_null(p);
-			assert_true(a && b && c && r);
-			dlp_fill_normal_f32(a, m * k, 11 + s);
-			dlp_fill_normal_f32(b, k * n, 21 + s);
-			dlp_gemm_ref_f32(m, n, k, a, b, r);
-			for (rep = 0; rep < 3; rep++) {
-				dlp_fill_normal_f32(c, m * n, 7 + rep);
-				dlp_sgemm(p, m, n, k, a, m, b, k, c, m);
-				if (dlp_max_rel_err_f32(m * n, c, r, k) > 1e-5)
-					fail_msg("sgemm flags %dT %zux%zux%zu call %d err %g", th, m, n, k, rep,
-						 dlp_max_rel_err_f32(m * n, c, r, k));
+				assert_non_null(p);
+				assert_true(a && b && c && r);
+				dlp_fill_normal_f32(a, m * k, 11 + s);
+				dlp_fill_normal_f32(b, k * n, 21 + s);
+				dlp_gemm_ref_f32(m, n, k, a, b, r);
+				for (rep = 0; rep < 3; rep++) {
+					dlp_fill_normal_f32(c, m * n, 7 + rep);
+					dlp_sgemm(p, m, n, k, a, m, b, k, c, m);
+					if (dlp_max_rel_err_f32(m * n, c, r, k) > 1e-5)
+						fail_msg("sgemm flags %s %dT %zux%zux%zu call %d err %g",
+							 dlp_cpu_isa_name(paths[pi].isa), th, m, n, k, rep,
+							 dlp_max_rel_err_f32(m * n, c, r, k));
+				}
+				dlp_gemm_plan_free(p);
+				free(a);
+				free(b);
+				free(c);
+				free(r);
 			}
-			dlp_gemm_plan_free(p);
-			free(a);
-			free(b);
-			free(c);
-			free(r);
-		}
+	}
 	dlp_team_free(team);
 }
 

@@ -78,10 +78,15 @@ typedef void (*dlp_ukr_d)(size_t k, const double *a, const double *b, double *c,
 typedef void (*dlp_ukr_sb)(size_t kp, const uint16_t *a, const uint16_t *b, float *c, size_t ldc,
 			   int acc);
 
+/* Blocking per kernel (dlp_gemm_blocking_from_caches): the KC x NR B
+ * micro-panel takes l1_pct of L1 and the KC x NC B panel l3_pct of L3 (BLIS:
+ * 50 and 25), KC at most kc_max k values; gemm.c says where each was
+ * measured. */
 typedef struct dlp_gemm_ukr {
 	const char *name;
 	int mr, nr;
 	void *fn;
+	int kc_max, l1_pct, l3_pct;
 } dlp_gemm_ukr;
 
 /* The micro-kernel for isa and element size (4 or 8; 2 is bf16 in, fp32

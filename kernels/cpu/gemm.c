@@ -8,23 +8,33 @@
 
 #include "kernels/cpu/cpu.h"
 
+/* Blocking per kernel, measured: on Zen 5 (48 KiB L1) KC 256 beat 384/512
+ * for the AVX-512 tiles and 512 beat 256 for bf16 (+5% at n = 2048). On
+ * Zen 3 (32 KiB L1, 512 KiB L2, 32 MiB L3; blockings and OpenBLAS called in
+ * turn in one process as scripts/gemm_pair.sh does, in quiet moments) the
+ * AVX2 SGEMM tile ran best with a 24 KiB B micro-panel, KC 1024 x MC 64,
+ * over KC 512 x MC 128 and KC 256 x MC 256: a quarter of the kernel calls
+ * and passes over C of KC 256. Against KC 512: n = 2048 +1% on 1 thread,
+ * +1.5-3% on 2 (+8% while other guests loaded the host's memory), 1024^3
+ * +2% on 2; 1760 x 64 x 1760 -1%. Its B panel takes half of L3 so that NC
+ * stays 4080 at KC 1024 (n = 2048 in one block: a second packs A again). */
 static const dlp_gemm_ukr ukr_s[DLP_CPU_NISA] = {
-	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4 },
-	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6 },
-	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12 },
+	{ "sgemm_generic_8x4", 8, 4, (void *)dlp_sgemm_generic_8x4, 256, 50, 25 },
+	{ "sgemm_avx2_16x6", 16, 6, (void *)dlp_sgemm_avx2_16x6, 1024, 75, 50 },
+	{ "sgemm_avx512_32x12", 32, 12, (void *)dlp_sgemm_avx512_32x12, 256, 50, 25 },
 };
 static const dlp_gemm_ukr ukr_d[DLP_CPU_NISA] = {
-	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4 },
-	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6 },
-	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12 },
+	{ "dgemm_generic_4x4", 4, 4, (void *)dlp_dgemm_generic_4x4, 256, 50, 25 },
+	{ "dgemm_avx2_8x6", 8, 6, (void *)dlp_dgemm_avx2_8x6, 256, 50, 25 },
+	{ "dgemm_avx512_16x12", 16, 12, (void *)dlp_dgemm_avx512_16x12, 256, 50, 25 },
 };
 
 /* bf16: no AVX2 kernel (AVX2 has no bf16 dot product); the generic one is
  * the C emulation of VDPBF16PS that tests run on any machine. */
 static const dlp_gemm_ukr ukr_sb[DLP_CPU_NISA] = {
-	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4 },
-	{ NULL, 0, 0, NULL },
-	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12 },
+	{ "sbgemm_generic_8x4", 8, 4, (void *)dlp_sbgemm_generic_8x4, 512, 50, 25 },
+	{ NULL, 0, 0, NULL, 0, 0, 0 },
+	{ "sbgemm_avx512bf16_32x12", 32, 12, (void *)dlp_sbgemm_avx512bf16_32x12, 512, 50, 25 },
 };
 
 const dlp_gemm_ukr *dlp_gemm_ukr_get(dlp_cpu_isa isa, int elsize)
@@ -44,7 +54,8 @@ static long long clampll(long long v, long long lo, long long hi)
 
 /* BLIS rules (docs/references.md): the KC x NR B micro-panel takes about half of
  * L1, the MC x KC A block about half of L2, the KC x NC B panel a share of
- * L3. Unknown sizes fall back to BLIS skx's 32 KiB / 1 MiB / 32 MiB. */
+ * L3 (the kernel's shares, above). Unknown sizes fall back to BLIS skx's
+ * 32 KiB / 1 MiB / 32 MiB. */
 void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long l1,
 				   long long l2, long long l3, dlp_gemm_blocking *b)
 {
@@ -56,16 +67,21 @@ void dlp_gemm_blocking_from_caches(const dlp_gemm_ukr *u, int elsize, long long 
 		l2 = 1 << 20;
 	if (l3 <= 0)
 		l3 = 32 << 20;
-	/* Caps measured on Zen 5 (48 KiB L1, 1 MiB L2): KC 256 beat 384/512 and
-	 * MC beyond 480 gained nothing. */
-	kc = l1 / 2 / (u->nr * elsize);
-	/* The same cap in bytes for bf16 (512 k values = 256 pairs): 512
-	 * beat 256 by 5% at n = 2048 on Zen 5. */
-	kc = clampll(kc / 16 * 16, 64, elsize == 2 ? 512 : 256);
+	/* KC capped per kernel (the tables above); MC beyond 480 gained nothing
+	 * on Zen 5 (1 MiB L2). */
+	kc = l1 * u->l1_pct / 100 / (u->nr * elsize);
+	kc = clampll(kc / 16 * 16, 64, u->kc_max);
+	/* At least 4 MR panels per A block: with a small L2 (256 KiB, as on
+	 * Intel's AVX2 clients; not measured) KC gives way first. */
+	if (l2 / 2 / (kc * elsize) < 4 * u->mr)
+		kc = clampll(l2 / 2 / (4 * u->mr * elsize) / 16 * 16, 64, kc);
 	mc = l2 / 2 / (kc * elsize);
 	mc = clampll(mc / u->mr * u->mr, u->mr, 480 / u->mr * u->mr);
-	nc = l3 / 4 / (kc * elsize);
-	nc = clampll(nc / u->nr * u->nr, u->nr, 4080 / u->nr * u->nr);
+	nc = l3 * u->l3_pct / 100 / (kc * elsize);
+	/* Rounded up to whole NR panels: a share that comes out at a power of
+	 * two (2048 on a 16 MiB L3 at KC 1024) must not cut n = 2048 into
+	 * 2046 + 2, a second block that packs all of A for 2 columns. */
+	nc = clampll((nc + u->nr - 1) / u->nr * u->nr, u->nr, 4080 / u->nr * u->nr);
 	b->kc = (int)kc;
 	b->mc = (int)mc;
 	b->nc = (int)nc;

@@ -1,0 +1,274 @@
+/* The framework as installed, in a CPU profile (issue 9, "as configured"):
+ * bench --framework measured torch's per-operator dispatch, its own GEMMs,
+ * one reference training step and its pooling, on torch's own intra-op
+ * threads. Here they become the profile's figures:
+ *
+ * - the reference step, less the step the time model computes for that very
+ *   model (built by the same model builder, its operators counted by the
+ *   same code as any estimate's) and less its operators at the measured
+ *   dispatch time, is the framework's cost per step beyond its operators
+ *   (the autograd engine, the optimizer's Python loop);
+ * - torch's own operators (convolutions, pooling, elementwise) are charged
+ *   at the bench's figures for torch's thread count, not the whole CPU's:
+ *   Debian's torch runs one intra-op thread while its GEMMs go to a BLAS
+ *   with a thread per CPU. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "dlprobe/json.h"
+#include "estimator/constants.h"
+#include "estimator/estimator.h"
+#include "estimator/profile_impl.h"
+
+/* the plausibility limits of estimator/profile_bench.c */
+#define MAX_GFLOPS 1e8
+#define MAX_THREADS 1048576
+/* a reference step takes more than nothing and less than a minute, a
+ * pooled element less than a millisecond, a batch is at most a million */
+#define MAX_STEP_S 60.0
+#define MAX_POOL_S 1e-3
+#define MAX_BATCH 1000000
+
+static int is_ok(const json_t *r)
+{
+	const char *st = json_string_value(json_object_get(r, "status"));
+	return st && strcmp(st, "ok") == 0;
+}
+
+static const char *str_or(const json_t *o, const char *key, const char *dflt)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : dflt;
+}
+
+static int threads_of(const json_t *r)
+{
+	double v = dlp_json_num(r, "threads");
+	return isfinite(v) && v >= 1 && v <= MAX_THREADS ? (int)v : 0;
+}
+
+static int is_kernel(const json_t *r, const char *k)
+{
+	const char *s = json_string_value(json_object_get(r, "kernel"));
+	return s && strcmp(s, k) == 0 && is_ok(r);
+}
+
+static int same_shape(const json_t *a, const json_t *b)
+{
+	return dlp_json_num(a, "m") == dlp_json_num(b, "m") && dlp_json_num(a, "n") == dlp_json_num(b, "n") &&
+	       dlp_json_num(a, "k") == dlp_json_num(b, "k");
+}
+
+/* The best fp32 GEMM at exactly th threads and r's shape (0: none). */
+static double gemm_at(const json_t *results, const json_t *r, int th)
+{
+	const json_t *o;
+	size_t i;
+	double best = 0;
+
+	json_array_foreach(results, i, o) {
+		double g = dlp_json_num(o, DLP_RATE_GFLOPS);
+		if (is_kernel(o, DLP_KERNEL_GEMM) && threads_of(o) == th && same_shape(o, r) &&
+		    dlp_dtype_parse(str_or(o, "dtype", "")) == DLP_FP32 && isfinite(g) && g > best && g <= MAX_GFLOPS)
+			best = g;
+	}
+	return best;
+}
+
+/* The bench's figures at the framework's thread count T: those of the
+ * largest thread count measured that is not above T (a measured figure, a
+ * lower bound where T itself was not measured). */
+static void thread_figures(dlp_profile *p, const json_t *cpu_dev)
+{
+	const json_t *results = json_object_get(cpu_dev, "results"), *r, *shape = NULL;
+	size_t i;
+	int T = p->fw_threads, all = 0, t1 = 0;
+	double size = 0, g1, ga;
+
+	json_array_foreach(results, i, r) {
+		int th = threads_of(r);
+		if (!is_kernel(r, DLP_KERNEL_GEMM))
+			continue;
+		if (th > all)
+			all = th;
+		if (th <= T && th > t1)
+			t1 = th;
+	}
+	if (T <= 0 || all <= 0 || T >= all)
+		return;
+	if (t1 <= 0) {
+		dlp_profile_flag(p, "torch runs %d intra-op thread(s) where the bench's GEMMs ran %d, and no GEMM was "
+				 "measured at so few: its convolutions are charged at the whole CPU's rate (optimistic)",
+				 T, all);
+		return;
+	}
+	/* the largest shape measured at both counts: the least disturbed ratio */
+	json_array_foreach(results, i, r) {
+		double s = dlp_json_num(r, "m") * dlp_json_num(r, "n") * dlp_json_num(r, "k");
+		if (is_kernel(r, DLP_KERNEL_GEMM) && threads_of(r) == t1 && isfinite(s) && s > size &&
+		    gemm_at(results, r, all) > 0 && gemm_at(results, r, t1) > 0) {
+			size = s;
+			shape = r;
+		}
+	}
+	if (shape) {
+		g1 = gemm_at(results, shape, t1);
+		ga = gemm_at(results, shape, all);
+		p->fw_conv_ratio = fmin(1, g1 / ga);
+	}
+	json_array_foreach(results, i, r) {
+		double v = dlp_json_num(r, DLP_RATE_GBPS), u = dlp_json_num(r, DLP_RATE_GUPDATES);
+		if (threads_of(r) != t1)
+			continue;
+		/* streams that write what they read, as an elementwise operator does */
+		if ((is_kernel(r, DLP_KERNEL_STREAM_TRIAD) || is_kernel(r, DLP_KERNEL_STREAM_ADD) ||
+		     is_kernel(r, DLP_KERNEL_STREAM_COPY) || is_kernel(r, DLP_KERNEL_STREAM_SCALE) ||
+		     is_kernel(r, DLP_KERNEL_AXPY)) && isfinite(v) && v > p->fw_bw_gbps && v < 1e5)
+			p->fw_bw_gbps = v;
+		if (is_kernel(r, DLP_KERNEL_HISTOGRAM) && isfinite(u) && u > p->fw_hist_gups && u < 1e5)
+			p->fw_hist_gups = u;
+	}
+	dlp_profile_flag(p, "torch runs %d intra-op thread(s) where the bench's GEMMs ran %d: its convolutions are "
+			 "charged at %s, its elementwise operators at %s and its pooling at the figures measured at "
+			 "%d thread(s)", T, all, shape ? "the measured GEMM rate for that many" : "the whole CPU's rate "
+			 "(no GEMM shape measured at both counts)", p->fw_bw_gbps > 0 ? "the bandwidth" : "the whole "
+			 "CPU's bandwidth (none measured at so few)", t1);
+	if (shape) {
+		char src[200];
+		snprintf(src, sizeof src, "measured: %d-thread / %d-thread GEMM at %.0fx%.0fx%.0f, %.3g / %.3g GFLOP/s",
+			 t1, all, dlp_json_num(shape, "m"), dlp_json_num(shape, "n"), dlp_json_num(shape, "k"), g1, ga);
+		dlp_profile_source(p, "conv_rate_at_framework_threads", src);
+	}
+}
+
+/* The reference training step and the pooling torch measured. */
+static void read_torch_steps(dlp_profile *p, const json_t *torch)
+{
+	const json_t *ref = json_object_get(torch, "mlp_step"), *pool = json_object_get(torch, "pool");
+	const char *model = json_string_value(json_object_get(ref, "model"));
+	const char *opt = json_string_value(json_object_get(ref, "optimizer"));
+	double step = dlp_json_num(ref, "step_s"), batch = dlp_json_num(ref, "batch");
+	double ps = dlp_json_num(pool, "s_per_window_elem");
+	enum dlp_optimizer o;
+
+	/* only an mlp: spec: a document naming a file would have the estimator
+	 * read whatever path it names */
+	if (ref && model && opt && strncmp(model, "mlp:", 4) == 0 && strlen(model) < sizeof p->fw_ref_model && strlen(opt) < sizeof p->fw_ref_optimizer &&
+	    dlp_optimizer_parse(opt, &o) == 0 && isfinite(step) && step > 0 && step < MAX_STEP_S &&
+	    isfinite(batch) && batch >= 1 && batch <= MAX_BATCH && batch == floor(batch)) {
+		snprintf(p->fw_ref_model, sizeof p->fw_ref_model, "%s", model);
+		snprintf(p->fw_ref_optimizer, sizeof p->fw_ref_optimizer, "%s", opt);
+		p->fw_ref_batch = (int)batch;
+		p->fw_ref_step_s = step;
+	} else if (ref) {
+		dlp_profile_flag(p, "torch's reference training step is incomplete or out of range: not used");
+	}
+	if (pool && is_ok(pool) && isfinite(ps) && ps > 0 && ps < MAX_POOL_S) {
+		char src[200];
+		p->fw_pool_s = ps;
+		snprintf(src, sizeof src, "measured: torch max_pool2d 2x2 forward + backward, %.3g ns per window "
+			 "element at %d thread(s) (bench --framework)", ps * 1e9, threads_of(pool));
+		dlp_profile_source(p, "pool_s_per_window_elem", src);
+	} else if (pool) {
+		dlp_profile_flag(p, "torch's pooling measurement is %s: pooling is the assumed cost per window element",
+				 is_ok(pool) ? "out of range" : "not verified");
+	}
+}
+
+int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *cpu_dev)
+{
+	const json_t *torch = json_object_get(json_object_get(fw, "frameworks"), "torch"), *g, *f;
+	const char *st = json_string_value(json_object_get(fw, "status"));
+	double d = dlp_json_num(torch, "op_dispatch_s");
+	size_t i, n = 0;
+
+	if (!fw)
+		return 0;
+	if (!st || strcmp(st, "ok") != 0) {
+		dlp_profile_flag(p, "framework probe %s (%s): per-operator overhead and rates are dlprobe's constants and "
+				 "kernels", st ? st : "?", str_or(fw, "reason", "no reason"));
+		return 0;
+	}
+	if (!is_ok(torch)) {
+		dlp_profile_flag(p, "torch not importable (%s): per-operator overhead is an assumption",
+				 str_or(torch, "reason", "?"));
+	} else {
+		if (isfinite(d) && d > 0 && d < 1) {
+			p->op_overhead_s = d;
+			dlp_profile_source(p, "op_overhead_s", "measured: torch per-op dispatch (bench --framework)");
+		}
+		json_array_foreach(json_object_get(torch, "gemm"), i, g) {
+			double r = dlp_json_num(g, DLP_RATE_GFLOPS);
+			if (!is_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
+				continue;
+			if (n++ == 0) {
+				/* the framework's own GEMMs replace the BLAS measured beside it */
+				p->configured.n = 0;
+			}
+			if (dlp_rates_add(&p->configured, DLP_FP32, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
+					  dlp_json_num(g, "k"), r))
+				return -1;
+		}
+		p->fw_threads = threads_of(torch);
+		if (n)
+			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %d thread(s) (bench "
+					 "--framework)", str_or(torch, "version", "?"), p->fw_threads);
+		read_torch_steps(p, torch);
+		if (cpu_dev)
+			thread_figures(p, cpu_dev);
+	}
+	json_array_foreach(json_object_get(fw, "findings"), i, f)
+		dlp_profile_flag(p, "framework: %s", str_or(f, "detail", "?"));
+	return 0;
+}
+
+int dlp_profile_fw_reference(dlp_profile *p)
+{
+	dlp_model *m = NULL;
+	enum dlp_optimizer o;
+	double modelled, measured, ops, compute, per_step, effective;
+	char src[320];
+	int rc = 0;
+
+	if (!(p->fw_ref_step_s > 0)) {
+		if (p->fw_threads > 0)
+			dlp_profile_flag(p, "no reference training step measured through torch: the per-step cost "
+					 "beyond operator dispatch is not modelled (optimistic for small models)");
+		goto out;
+	}
+	if (dlp_optimizer_parse(p->fw_ref_optimizer, &o) || !(m = dlp_model_from_spec(p->fw_ref_model, 0, 0, 0, 0))) {
+		dlp_profile_flag(p, "torch's reference step (%s, %s) is not a model and optimizer this estimator "
+				 "builds: not used", p->fw_ref_model, p->fw_ref_optimizer);
+		goto out;
+	}
+	if (dlp_deep_step_parts(p, m, p->fw_ref_batch, o, &modelled, &measured, &ops)) {
+		rc = -1;
+		goto out;
+	}
+	/* the step the estimate's "expected" gives that model without
+	 * overhead: the modelled part at the stack spread's midpoint */
+	compute = modelled * sqrt(dlp_constants()->stack_spread.value) + measured;
+	effective = ops > 0 ? (p->fw_ref_step_s - compute) / ops : 0;
+	per_step = p->fw_ref_step_s - compute - ops * p->op_overhead_s;
+	if (per_step < 0) {
+		dlp_profile_flag(p, "torch's reference step (%s, batch %d, %s) took %.0f us, less than the %.0f us "
+				 "modelled compute plus %.0f operators at the %.2f us dispatch time: no per-step cost added",
+				 p->fw_ref_model, p->fw_ref_batch, p->fw_ref_optimizer, p->fw_ref_step_s * 1e6,
+				 compute * 1e6, ops, p->op_overhead_s * 1e6);
+		per_step = 0;
+	}
+	p->step_overhead_s = per_step;
+	p->overhead_measured = 1;
+	snprintf(src, sizeof src, "measured: torch reference step %s batch %d %s, %.0f us = %.1f us modelled "
+		 "compute + %.0f operators x %.2f us dispatch + %.0f us per step (bench --framework); %.2f us per "
+		 "operator were it all per operator", p->fw_ref_model, p->fw_ref_batch, p->fw_ref_optimizer,
+		 p->fw_ref_step_s * 1e6, compute * 1e6, ops, p->op_overhead_s * 1e6, per_step * 1e6, effective * 1e6);
+	dlp_profile_source(p, "step_overhead_s", src);
+	dlp_profile_flag(p, "framework overhead from torch's own reference step: %.0f us per step plus %.2f us per "
+			 "operator, not spread by the stack range (sources.step_overhead_s)", per_step * 1e6,
+			 p->op_overhead_s * 1e6);
+out:
+	dlp_model_free(m);
+	return rc;
+}
