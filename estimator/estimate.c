@@ -167,11 +167,25 @@ static void ratio_fmt(char *b, size_t n, double x)
 	snprintf(b, n, x >= 100 ? "%.0f" : "%.2g", x);
 }
 
+/* "lo-hi", or one value when both ends print the same ("0.45-0.45x" reads
+ * as a range that is not there). */
+static void ratio_range_fmt(char *b, size_t n, double lo, double hi)
+{
+	char l[32], h[32];
+
+	ratio_fmt(l, sizeof l, lo);
+	ratio_fmt(h, sizeof h, hi);
+	if (strcmp(l, h) == 0)
+		snprintf(b, n, "%s", l);
+	else
+		snprintf(b, n, "%s-%s", l, h);
+}
+
 static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 {
 	double tmin = INFINITY, tmax = 0, cmin = INFINITY, cmax = 0;
 	int n = 0, deep_wins = 0, priced = 0;
-	char cost[160] = "", r[4][32];
+	char cost[160] = "", rt[72], rc[72];
 	size_t i;
 
 	for (i = 0; i < v->n_ratios; i++) {
@@ -207,23 +221,21 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 				 "model the cheapest hardware is %s and the fastest %s", ch, fa);
 		return;
 	}
-	ratio_fmt(r[0], sizeof r[0], tmin);
-	ratio_fmt(r[1], sizeof r[1], tmax);
-	ratio_fmt(r[2], sizeof r[2], cmin);
-	ratio_fmt(r[3], sizeof r[3], cmax);
+	ratio_range_fmt(rt, sizeof rt, tmin, tmax);
+	ratio_range_fmt(rc, sizeof rc, cmin, cmax);
 	if (priced)
-		snprintf(cost, sizeof cost, " and costs %s-%sx as much", r[2], r[3]);
+		snprintf(cost, sizeof cost, " and costs %sx as much", rc);
 	if (deep_wins == 0)
 		snprintf(v->summary, sizeof v->summary, "the numbers favour the classical model (%s): the deep model "
-			 "takes %s-%sx its training time%s on %s estimated", c ? c->kind : "classical",
-			 r[0], r[1], cost, n == 1 ? "the one machine" : "every machine");
+			 "takes %sx its training time%s on %s estimated", c ? c->kind : "classical",
+			 rt, cost, n == 1 ? "the one machine" : "every machine");
 	else if (deep_wins == n)
-		snprintf(v->summary, sizeof v->summary, "the numbers favour the deep model: it takes %s-%sx the "
-			 "classical model's training time%s on %s estimated", r[0], r[1], cost,
+		snprintf(v->summary, sizeof v->summary, "the numbers favour the deep model: it takes %sx the "
+			 "classical model's training time%s on %s estimated", rt, cost,
 			 n == 1 ? "the one machine" : "every machine");
 	else
 		snprintf(v->summary, sizeof v->summary, "the numbers are mixed: the deep model is faster on %d of %d "
-			 "machines (%s-%sx the classical model's training time)", deep_wins, n, r[0], r[1]);
+			 "machines (%sx the classical model's training time)", deep_wins, n, rt);
 }
 
 static dlp_finding *finding(dlp_verdict *v, const char *rule, const char *source)

@@ -294,5 +294,10 @@ missing = sorted(n for n in names if not re.search(r'^  ' + n + r'\b', text, re.
 assert not missing, missing
 PYEOF
 
+# ---- a ratio range whose ends print the same is one value -------------------
+expect "collapsed ratio range prints one value" 0 "it takes [0-9.]+x the classical" -- \
+	$B -q estimate --model mlp:30,256,256,2 --dataset tabular:1000000x30 --instance g6.xlarge
+if grep -Eq '([0-9.]+)-\1x' "$T/out"; then ko "collapsed ratio range: a range with equal ends remains"; else ok "collapsed ratio range: no equal-ended range"; fi
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
