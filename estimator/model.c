@@ -5,9 +5,11 @@
  * list is long but regular (builder_cnn.c, builder_transformer.c). This
  * file reads the format, the mlp: spec and the zoo compiled in; one layer's
  * arithmetic is in layers.c (estimator/model_impl.h). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "common/decimal.h"
 #include "dlprobe/json.h"
@@ -425,8 +427,34 @@ const char *dlp_model_zoo_name(size_t i)
 	return NULL;
 }
 
+/* A model file, with one message naming the file and the problem: jansson's
+ * own open error repeats the path, and a directory reads as empty JSON. */
+static json_t *model_file_load(const char *path)
+{
+	json_t *desc = NULL;
+	json_error_t err;
+	struct stat st;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		dlp_error_set("model file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		dlp_error_set("model file %s: is a directory", path);
+		goto out;
+	}
+	if (!(desc = json_loadf(f, 0, &err)))
+		dlp_error_set("model file %s: line %d: %s", path, err.line, err.text);
+out:
+	if (f)
+		fclose(f);
+	return desc;
+}
+
 dlp_model *dlp_model_from_spec(const char *spec, int in_c, int in_h, int in_w, int classes)
 {
+	int is_file = 0;
 	char path[128];
 	const char *text;
 	size_t len;
@@ -441,11 +469,9 @@ dlp_model *dlp_model_from_spec(const char *spec, int in_c, int in_h, int in_w, i
 	if (strncmp(spec, "mlp:", 4) == 0)
 		return mlp_from_spec(spec, classes);
 	if (strchr(spec, '/') || (strlen(spec) > 5 && strcmp(spec + strlen(spec) - 5, ".json") == 0)) {
-		desc = json_load_file(spec, 0, &err);
-		if (!desc) {
-			dlp_error_set("model file %s: %s", spec, err.text);
+		if (!(desc = model_file_load(spec)))
 			return NULL;
-		}
+		is_file = 1;
 	} else {
 		dlp_mb_name(path, sizeof path, "models/%s.json", spec);
 		text = strlen(spec) < 100 ? dlp_embedded_get(path, &len) : NULL;
@@ -461,6 +487,13 @@ dlp_model *dlp_model_from_spec(const char *spec, int in_c, int in_h, int in_w, i
 		}
 	}
 	m = dlp_model_from_json(desc, in_c, in_h, in_w, classes);
+	if (!m && is_file) {
+		/* the description's own message does not say which file it came from */
+		char msg[400];
+
+		snprintf(msg, sizeof msg, "%s", dlp_error_message());
+		dlp_error_set("model file %s: %s", spec, msg);
+	}
 	json_decref(desc);
 	return m;
 }

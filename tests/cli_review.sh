@@ -299,5 +299,15 @@ expect "collapsed ratio range prints one value" 0 "it takes [0-9.]+x the classic
 	$B -q estimate --model mlp:30,256,256,2 --dataset tabular:1000000x30 --instance g6.xlarge
 if grep -Eq '([0-9.]+)-\1x' "$T/out"; then ko "collapsed ratio range: a range with equal ends remains"; else ok "collapsed ratio range: no equal-ended range"; fi
 
+# ---- a model file that cannot be used: one line naming the file, exit 2 ------
+echo '{}' > "$T/empty-model.json"
+mkdir "$T/modeldir"
+for m in "$T/no-such-model.json:No such file" "$T/modeldir:is a directory" "$T/empty-model.json:needs \"input\""; do
+	f=${m%%:*} why=${m#*:}
+	expect "model file ${f##*/}: named with the problem" 2 "^dlprobe: model file $f: .*$why" -- $B estimate --model "$f" --dataset cifar10
+	one_line "model file ${f##*/}: one line"
+	if [ "$(grep -o -F "$f" "$T/err" | wc -l)" -eq 1 ]; then ok "model file ${f##*/}: path said once"; else ko "model file ${f##*/}: path repeated: $(cat "$T/err")"; fi
+done
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
