@@ -181,6 +181,19 @@ static void ratio_range_fmt(char *b, size_t n, double lo, double hi)
 		snprintf(b, n, "%s-%s", l, h);
 }
 
+/* A deadline for a sentence, in the largest unit it fills ("1 h", "90 min"). */
+static void deadline_fmt(char *b, size_t n, double s)
+{
+	static const struct { double s; const char *unit; } units[] = {
+		{ 86400, "days" }, { 3600, "h" }, { 60, "min" }, { 1, "s" },
+	};
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof units / sizeof units[0] && s < units[i].s; i++)
+		;
+	snprintf(b, n, "%.3g %s", s / units[i].s, units[i].unit);
+}
+
 static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 {
 	double tmin = INFINITY, tmax = 0, cmin = INFINITY, cmax = 0;
@@ -205,20 +218,31 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 	}
 	if (n == 0) {
 		const char *ch = hw_name(v, v->deep_cheapest), *fa = hw_name(v, v->deep_fastest);
+		/* with a deadline the picks are among the machines that meet it, and
+		 * the sentence must say so: a cheaper machine may only miss it */
+		char dl[32] = "", meets[64] = "";
 
+		if (v->deadline_s > 0) {
+			deadline_fmt(dl, sizeof dl, v->deadline_s);
+			snprintf(meets, sizeof meets, " that meets the %s deadline", dl);
+		}
 		if (!m)
 			snprintf(v->summary, sizeof v->summary, "classical model only: no deep model to compare with");
 		/* no fastest: nothing fits or meets the deadline; a fastest but no
 		 * cheapest: no estimate has a price (bench files without --price) */
+		else if (!fa && *dl && pick(v->ests, v->n, 1, 0, 0) >= 0)
+			snprintf(v->summary, sizeof v->summary,
+				 "none of the hardware given trains the deep model within the %s deadline", dl);
 		else if (!fa)
 			snprintf(v->summary, sizeof v->summary,
 				 "no hardware given trains the deep model within the limits asked for");
 		else if (!ch)
 			snprintf(v->summary, sizeof v->summary, "no classical alternative was estimated; for the deep "
-				 "model the fastest hardware is %s (cost unknown without a price: give --price)", fa);
+				 "model the fastest hardware%s is %s (cost unknown without a price: give --price)",
+				 meets, fa);
 		else
 			snprintf(v->summary, sizeof v->summary, "no classical alternative was estimated; for the deep "
-				 "model the cheapest hardware is %s and the fastest %s", ch, fa);
+				 "model the cheapest hardware%s is %s and the fastest %s", meets, ch, fa);
 		return;
 	}
 	ratio_range_fmt(rt, sizeof rt, tmin, tmax);

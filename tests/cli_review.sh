@@ -309,5 +309,19 @@ for m in "$T/no-such-model.json:No such file" "$T/modeldir:is a directory" "$T/e
 	if [ "$(grep -o -F "$f" "$T/err" | wc -l)" -eq 1 ]; then ok "model file ${f##*/}: path said once"; else ko "model file ${f##*/}: path repeated: $(cat "$T/err")"; fi
 done
 
+# ---- with a deadline the verdict's picks are among the machines that meet it --
+expect "deadline verdict says the pick meets the deadline" 0 '"summary": "[^"]*cheapest hardware that meets the 1 h deadline is p4d.24xlarge' -- \
+	$B -q estimate --model resnet50 --dataset imagenet --deadline 1h --json
+$PY - "$T/out" <<'PYEOF' && ok "deadline verdict: JSON pick agrees with the sentence and meets the deadline" || ko "deadline verdict: JSON and sentence disagree"
+import json, sys
+d = json.load(open(sys.argv[1])); v = d['verdict']
+assert v['deadline_s'] == 3600, v['deadline_s']
+assert f"cheapest hardware that meets the 1 h deadline is {v['deep_cheapest']} " in v['summary'], v['summary']
+# the cheaper g6.xlarge only misses the deadline: it must not read as the cheapest overall
+assert 'g6.xlarge' in v['deadline']['deep']['missed'], v['deadline']
+PYEOF
+expect "deadline nobody meets: said plainly" 0 "^verdict: none of the hardware given trains the deep model within the 1 min" -- \
+	$B -q estimate --model resnet50 --dataset imagenet --deadline 1min
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
