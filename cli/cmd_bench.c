@@ -104,6 +104,8 @@ int dlp_cmd_bench(int argc, char **argv)
 	ret = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (ret != DLP_EXIT_OK)
 		return ret;
+	if (dlp_bench_env_check())
+		return dlp_cli_usage("%s", dlp_error_message());
 
 	/* The probe's GPU enumeration is the bench's job when its backend runs. */
 	po.skip_opencl = strcmp(backend, "all") && strcmp(backend, "opencl");

@@ -73,6 +73,8 @@ int dlp_cmd_default(int argc, char **argv)
 	ret = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (ret != DLP_EXIT_OK)
 		return ret;
+	if (dlp_bench_env_check())
+		return dlp_cli_usage("%s", dlp_error_message());
 	dlp_cli_progress(NULL, "probing the machine");
 	probe = dlp_probe_run(&po);
 	if (!probe) {

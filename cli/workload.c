@@ -11,6 +11,7 @@
 #include "common/decimal.h"
 #include "estimator/cluster.h"
 #include "dlprobe/json.h"
+#include "kernels/backend.h"
 #include "kernels/measure.h"
 
 /* "3x224x224", "224x224" (3 channels), or "N" (sequence length / features),
@@ -342,6 +343,11 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 			dlp_cli_workload_free(&wl);
 			return dlp_cli_usage(i == o->n_hw ? "--measure needs --hw FILE: a bench document of this machine"
 							  : "--measure needs a deep model (--model)");
+		}
+		/* the measurement runs the CPU kernels DLPROBE_CPU_ISA bounds */
+		if (dlp_bench_env_check()) {
+			dlp_cli_workload_free(&wl);
+			return dlp_cli_usage("%s", dlp_error_message());
 		}
 		measured = dlp_cli_measure_workload(&wl, &o->train, DLP_MEASURE_BUDGET_S);
 	}

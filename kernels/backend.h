@@ -36,6 +36,13 @@ typedef struct dlp_backend {
  * status "error"; NULL only for an unknown name (message set). */
 json_t *dlp_bench_run(const char *which, const dlp_bench_opts *o);
 
+/* 0 when the environment variables the bench reads (DLPROBE_BENCH_RERUNS,
+ * DLPROBE_CPU_ISA, DLPROBE_BLAS_TIMEOUT_S) are unset or valid; else -1 with
+ * the message. The bench itself never refuses them: the front end calls
+ * this first, so a typo is an error before anything is measured rather
+ * than a silently ignored setting. */
+int dlp_bench_env_check(void);
+
 /* One backend's entry of that section: {"backend", status, reason,
  * "devices"}. An isolated backend whose probe section shows its driver
  * crashing or hanging is not run (an error entry says why); otherwise it

@@ -10,6 +10,7 @@
 #include "common/isolate.h"
 #include "dlprobe/json.h"
 #include "kernels/backend.h"
+#include "kernels/cpu/cpu.h"
 #include "kernels/interference.h"
 
 /* Deadline per device the probe saw (at least one): the longest runs
@@ -174,18 +175,37 @@ static int run_once(const dlp_backend *b, const dlp_bench_opts *o, json_t *devic
 #define MAX_RERUNS 5
 #define RERUN_BUDGET_QUICK_S 30.0
 #define RERUN_BUDGET_FULL_S 180.0
-static int reruns_allowed(const dlp_bench_opts *o)
+/* DLPROBE_BENCH_RERUNS: 0 unset, 1 with *n set, -1 (message set) otherwise. */
+static int reruns_env(int *n)
 {
 	const char *e = getenv("DLPROBE_BENCH_RERUNS");
-	char *end;
-	long v;
 
-	if (e && *e) {
-		v = strtol(e, &end, 10);
-		if (!*end && v >= 0 && v <= MAX_RERUNS)
-			return (int)v;
-	}
-	return o->full ? 2 : 1;
+	if (!e || !*e)
+		return 0;
+	/* one digit: strtol would also take signs, spaces and hex */
+	if (strlen(e) != 1 || e[0] < '0' || e[0] > '0' + MAX_RERUNS)
+		return dlp_error_set("DLPROBE_BENCH_RERUNS=%s is not a whole number from 0 to %d", e, MAX_RERUNS);
+	*n = e[0] - '0';
+	return 1;
+}
+
+static int reruns_allowed(const dlp_bench_opts *o)
+{
+	int n = o->full ? 2 : 1;
+
+	/* a bad value was refused before the bench (dlp_bench_env_check) */
+	(void)reruns_env(&n);
+	return n;
+}
+
+int dlp_bench_env_check(void)
+{
+	double timeout_s;
+	int n;
+
+	if (reruns_env(&n) < 0 || dlp_cpu_isa_env_check() < 0 || dlp_cpu_blas_timeout_env(&timeout_s) < 0)
+		return -1;
+	return 0;
 }
 
 /* Runs backend b into devices; while its devices show interference and

@@ -323,5 +323,16 @@ PYEOF
 expect "deadline nobody meets: said plainly" 0 "^verdict: none of the hardware given trains the deep model within the 1 min" -- \
 	$B -q estimate --model resnet50 --dataset imagenet --deadline 1min
 
+# ---- a bad bench environment value is a usage error before anything is measured --
+for e in DLPROBE_CPU_ISA=avx3 DLPROBE_BENCH_RERUNS=9 DLPROBE_BENCH_RERUNS=-1 DLPROBE_BLAS_TIMEOUT_S=abc DLPROBE_BLAS_TIMEOUT_S=0 DLPROBE_BLAS_TIMEOUT_S=inf; do
+	expect "bench with $e: usage error" 2 "^dlprobe: ${e%%=*}=" -- env "$e" $B bench --quick --backend cpu -o "$T/envbench.json"
+	one_line "bench with $e: one line"
+	if [ -e "$T/envbench.json" ]; then ko "bench with $e: wrote a document"; else ok "bench with $e: no document"; fi
+done
+# the bare command and estimate --measure bench too; they refuse the same way
+expect "dlprobe with DLPROBE_CPU_ISA=avx3: usage error" 2 "^dlprobe: DLPROBE_CPU_ISA=avx3 is not one of generic, avx2" -- env DLPROBE_CPU_ISA=avx3 $B
+expect "estimate --measure with DLPROBE_CPU_ISA=avx3: usage error" 2 "^dlprobe: DLPROBE_CPU_ISA=avx3" -- \
+	env DLPROBE_CPU_ISA=avx3 $B estimate --hw tests/fixtures/bench_cpu_fixture.json --measure --model resnet18 --dataset cifar10
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

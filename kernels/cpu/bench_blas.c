@@ -1,5 +1,6 @@
 /* The system BLAS as the reference dlprobe's GEMMs are compared with, and
  * the finding when it runs far below the hardware. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@ static void blas_finding(struct cpu *c, int measured);
  * hung library reaches it. */
 #define BLAS_TIMEOUT_QUICK_S 120.0
 #define BLAS_TIMEOUT_FULL_S 900.0
+#define BLAS_TIMEOUT_MAX_S 86400.0
 /* The child's answer: identity and results with every sample. */
 #define BLAS_ANSWER_CAP (4u << 20)
 /* The second reference when DLPROBE_BLAS_LIB is not set. */
@@ -211,25 +213,42 @@ static json_t *own_for(const struct cpu *c, size_t idx)
 	return NULL;
 }
 
+int dlp_cpu_blas_timeout_env(double *timeout_s)
+{
+	const char *env = getenv("DLPROBE_BLAS_TIMEOUT_S");
+	char *end;
+	double v;
+
+	if (!env || !*env)
+		return 0;
+	/* decimal only: strtod would also take hex, "inf" and "nan" */
+	if (strspn(env, "0123456789.") != strlen(env))
+		goto bad;
+	errno = 0;
+	v = strtod(env, &end);
+	if (*end || errno || !(v > 0) || v > BLAS_TIMEOUT_MAX_S)
+		goto bad;
+	*timeout_s = v;
+	return 1;
+bad:
+	return dlp_error_set("DLPROBE_BLAS_TIMEOUT_S=%s is not a number of seconds in (0, %g]", env,
+			     BLAS_TIMEOUT_MAX_S);
+}
+
 /* One library in its child: the identity with a status, and its results
  * (NULL when none). */
 static json_t *blas_measure(struct cpu *c, const char *lib, json_t **results)
 {
 	struct blas_job job = { c, lib };
-	const char *env = getenv("DLPROBE_BLAS_TIMEOUT_S");
 	double timeout = c->o->full ? BLAS_TIMEOUT_FULL_S : BLAS_TIMEOUT_QUICK_S;
-	char why[400], *buf = NULL, *end = NULL;
+	char why[400], *buf = NULL;
 	json_t *ans = NULL, *id = NULL;
 	json_error_t jerr;
 	size_t len = 0;
 
 	*results = NULL;
-	if (env) {
-		double v = strtod(env, &end);
-
-		if (end != env && *end == '\0' && v > 0 && v <= 86400)
-			timeout = v;
-	}
+	/* a bad value was refused before the bench (dlp_bench_env_check) */
+	(void)dlp_cpu_blas_timeout_env(&timeout);
 	if (blas_headroom(c, why, sizeof why) != 0) {
 		id = json_object();
 		json_object_set_new(id, "path", dlp_json_str(lib));

@@ -23,6 +23,11 @@ const char *dlp_cpu_isa_name(dlp_cpu_isa isa);
 /* 1 when this process may run code for isa (CPUID + XGETBV, then the
  * DLPROBE_CPU_ISA=generic|avx2|avx512 ceiling, which forces a lower path). */
 int dlp_cpu_isa_ok(dlp_cpu_isa isa);
+/* 0 when DLPROBE_CPU_ISA is unset or names a level; else -1 with the message. */
+int dlp_cpu_isa_env_check(void);
+/* DLPROBE_BLAS_TIMEOUT_S: 0 unset, 1 with *timeout_s set, -1 (message set)
+ * when it is not a number of seconds in (0, 86400]. */
+int dlp_cpu_blas_timeout_env(double *timeout_s);
 /* The best ISA allowed. */
 dlp_cpu_isa dlp_cpu_isa_best(void);
 /* DLPROBE_CPU_ISA may also name avx512_bf16 and amx (the default ceiling):

@@ -20,8 +20,8 @@ const char *dlp_cpu_isa_name(dlp_cpu_isa isa)
 	return isa >= 0 && isa < DLP_CPU_NISA ? isa_names[isa] : "unknown";
 }
 
-/* The ceiling DLPROBE_CPU_ISA sets; an unknown value is ignored rather than
- * guessed at (the front end reports the variable in the JSON). */
+/* The ceiling DLPROBE_CPU_ISA sets; an unknown value is refused by the front
+ * end before any bench (dlp_cpu_isa_env_check), never guessed at here. */
 static int isa_ceiling(void)
 {
 	const char *e = getenv("DLPROBE_CPU_ISA");
@@ -32,6 +32,24 @@ static int isa_ceiling(void)
 			if (strcmp(e, level_names[i]) == 0)
 				return i;
 	return LVL_AMX;
+}
+
+int dlp_cpu_isa_env_check(void)
+{
+	const char *e = getenv("DLPROBE_CPU_ISA");
+	char list[128] = "";
+	size_t u = 0;
+	int i;
+
+	if (!e || !*e)
+		return 0;
+	for (i = 0; i < LVL_NLEVELS; i++) {
+		if (strcmp(e, level_names[i]) == 0)
+			return 0;
+		u += (size_t)snprintf(list + u, u < sizeof list ? sizeof list - u : 0, "%s%s", i ? ", " : "",
+				      level_names[i]);
+	}
+	return dlp_error_set("DLPROBE_CPU_ISA=%s is not one of %s", e, list);
 }
 
 int dlp_cpu_isa_ok(dlp_cpu_isa isa)
