@@ -11,6 +11,7 @@
 #include "common/decimal.h"
 #include "estimator/cluster.h"
 #include "dlprobe/json.h"
+#include "dlprobe/probe.h"
 #include "kernels/backend.h"
 #include "kernels/measure.h"
 
@@ -185,9 +186,47 @@ static const char *machine_label(const json_t *doc, const char *path, char *buf,
 /* Load one hardware profile: a bench file, a cluster file (c filled and p
  * a copy of its whole-cluster profile, which c owns), or a catalog
  * instance. Exit code. */
-static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_cluster_hw *c)
+/* The CPU identity fields a probe holds reliably: a field both documents
+ * hold must agree. A fixture or an older document may lack some; one that
+ * shares none with this machine's probe cannot be shown to be this machine. */
+static const struct { const char *section, *key; } cpu_identity[] = {
+	{ "cpu", "vendor" }, { "cpu", "model_name" }, { "cpu", "family" }, { "cpu", "model" },
+	{ "topology", "threads" },
+};
+
+/* 1 when the bench document's probe describes this machine's CPU (here);
+ * else 0 with why ("model_name \"X\", this machine \"Y\""). */
+static int same_cpu(const json_t *doc, const json_t *here, char *why, size_t n)
 {
-	char label[96];
+	const json_t *probe = json_object_get(doc, "probe");
+	size_t i, compared = 0;
+
+	for (i = 0; i < sizeof cpu_identity / sizeof cpu_identity[0]; i++) {
+		const json_t *a = json_object_get(json_object_get(probe, cpu_identity[i].section), cpu_identity[i].key);
+		const json_t *b = json_object_get(json_object_get(here, cpu_identity[i].section), cpu_identity[i].key);
+		char *as, *bs;
+
+		if (!a || !b || json_is_null(a) || json_is_null(b))
+			continue;
+		compared++;
+		if (json_equal(a, b))
+			continue;
+		as = json_dumps(a, JSON_ENCODE_ANY);
+		bs = json_dumps(b, JSON_ENCODE_ANY);
+		snprintf(why, n, "its %s is %s, this machine's %s", cpu_identity[i].key, as ? as : "?",
+			 bs ? bs : "?");
+		free(as);
+		free(bs);
+		return 0;
+	}
+	if (compared == 0)
+		snprintf(why, n, "it names no CPU to compare with this machine's");
+	return compared > 0;
+}
+
+static int load_profile(const char *what, int is_file, const json_t *here, dlp_profile *p, dlp_cluster_hw *c)
+{
+	char label[96], why[200];
 	json_t *doc;
 	int rc;
 
@@ -206,6 +245,13 @@ static int load_profile(const char *what, int is_file, dlp_profile *p, dlp_clust
 			*p = c->all;
 	} else {
 		rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
+		/* --measure adds this machine's timings to a bench file's CPU: another
+		 * machine's document would get a profile of neither machine */
+		if (rc == 0 && here && !p->is_gpu && !same_cpu(doc, here, why, sizeof why)) {
+			dlp_profile_free(p);
+			json_decref(doc);
+			return dlp_cli_usage("%s: --measure needs a bench document of this machine: %s", what, why);
+		}
 	}
 	json_decref(doc);
 	if (rc)
@@ -282,24 +328,14 @@ json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, 
 	return ans;
 }
 
-/* Whether an estimate's machine took the --measure shapes: a bench file's CPU. */
-static int took_measured(const dlp_estimate *e)
+static int estimate_loaded(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
+			   dlp_cluster_hw *clusters, dlp_estimate *ests, const json_t *measured)
 {
-	return strcmp(e->hw->kind, "bench") == 0 && !e->hw->is_gpu;
-}
-
-static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
-			     dlp_cluster_hw *clusters, dlp_estimate *ests, int *loaded, const json_t *measured)
-{
-	int i, rc;
+	int i;
 
 	for (i = 0; i < o->n_hw; i++) {
 		dlp_train t = o->train;
 
-		rc = load_profile(o->hw[i], o->hw_is_file[i], &profiles[i], &clusters[i]);
-		if (rc != DLP_EXIT_OK)
-			return rc;
-		(*loaded)++;
 		/* measured shapes belong to this machine's CPU: bench files only (a
 		 * cluster's profile is a copy its dlp_cluster_hw owns: left alone) */
 		if (measured && o->hw_is_file[i] && !profiles[i].is_gpu && !clusters[i].nodes &&
@@ -321,6 +357,39 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		ests[i].workload = wl->name;
 	}
 	return check_prices(o);
+}
+
+/* Whether an estimate's machine took the --measure shapes: a bench file's CPU. */
+static int took_measured(const dlp_estimate *e)
+{
+	return strcmp(e->hw->kind, "bench") == 0 && !e->hw->is_gpu;
+}
+
+/* With --measure, every machine is loaded (and a bench file of another CPU
+ * refused) before the measurement, which *measured then holds. */
+static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
+			     dlp_cluster_hw *clusters, dlp_estimate *ests, int *loaded, json_t **measured)
+{
+	dlp_probe_opts po = { .skip_opencl = 1, .skip_cuda = 1 };
+	json_t *here = NULL;
+	int i, rc;
+
+	if (o->measure && !(here = dlp_probe_run(&po))) {
+		rc = dlp_cli_fail("probe failed: %s", dlp_error_message());
+		goto out;
+	}
+	for (i = 0; i < o->n_hw; i++) {
+		rc = load_profile(o->hw[i], o->hw_is_file[i], here, &profiles[i], &clusters[i]);
+		if (rc != DLP_EXIT_OK)
+			goto out;
+		(*loaded)++;
+	}
+	if (o->measure)
+		*measured = dlp_cli_measure_workload(wl, &o->train, DLP_MEASURE_BUDGET_S);
+	rc = estimate_loaded(o, wl, rank, profiles, clusters, ests, *measured);
+out:
+	json_decref(here);
+	return rc;
 }
 
 int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
@@ -349,7 +418,6 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 			dlp_cli_workload_free(&wl);
 			return dlp_cli_usage("%s", dlp_error_message());
 		}
-		measured = dlp_cli_measure_workload(&wl, &o->train, DLP_MEASURE_BUDGET_S);
 	}
 	/* none given: the catalog's defaults (data/instances.json "defaults") */
 	if (o->n_hw == 0) {
@@ -362,7 +430,7 @@ int dlp_cli_run_estimates(struct est_opts *o, json_t *doc, int rank)
 		rc = dlp_cli_fail("out of memory");
 		goto out;
 	}
-	rc = estimate_machines(o, &wl, rank, profiles, clusters, ests, &loaded, measured);
+	rc = estimate_machines(o, &wl, rank, profiles, clusters, ests, &loaded, &measured);
 	if (rc != DLP_EXIT_OK)
 		goto out;
 	/* the verdict names machines in the order given; the ranking comes after */

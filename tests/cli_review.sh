@@ -334,5 +334,11 @@ expect "dlprobe with DLPROBE_CPU_ISA=avx3: usage error" 2 "^dlprobe: DLPROBE_CPU
 expect "estimate --measure with DLPROBE_CPU_ISA=avx3: usage error" 2 "^dlprobe: DLPROBE_CPU_ISA=avx3" -- \
 	env DLPROBE_CPU_ISA=avx3 $B estimate --hw tests/fixtures/bench_cpu_fixture.json --measure --model resnet18 --dataset cifar10
 
+# ---- --measure refuses another machine's bench document ------------------------
+expect "--measure with another machine's bench document: usage error" 2 \
+	"^dlprobe: tests/fixtures/bench_cpu_fixture.json: --measure needs a bench document of this machine: its vendor is \"fixture\"" -- \
+	$B estimate --hw tests/fixtures/bench_cpu_fixture.json --measure --model resnet18 --dataset cifar10
+one_line "--measure with another machine's bench document: one line"
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

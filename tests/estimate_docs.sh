@@ -121,10 +121,28 @@ check "cpu + a CUDA device without a verified GEMM: deep on the CPU" "$T/cpu_bad
 	"not hw['gpu']; any('estimated on the CPU' in f for f in hw['flags'])" --model resnet18 --dataset cifar10
 
 # --measure: the workload's own shapes timed here, recorded in the estimate
-# and used; without a bench document of this machine it is a usage error
-check "--measure: shapes timed and recorded" tests/fixtures/bench_ci_quick.json \
+# and used; without a bench document of this machine it is a usage error.
+# The document must be this machine's: the CI fixture's figures under this
+# machine's own probe (a real quick bench would cost the suite its BLAS runs)
+"$B" -q probe --json > "$T/here_probe.json"
+python3 - tests/fixtures/bench_ci_quick.json "$T/here_probe.json" "$T/here.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["probe"] = json.load(open(sys.argv[2]))["probe"]
+json.dump(d, open(sys.argv[3], "w"))
+PY
+check "--measure: shapes timed and recorded" "$T/here.json" \
 	"e['measured_shapes']['elapsed_s'] < 10; any(g['status'] == 'ok' and any(r['verified'] and r['rate_gflops'] > 0 for r in g['results']) for g in e['measured_shapes']['gemm']); {'forward', 'backward_data', 'backward_weight'} <= {r for g in e['measured_shapes']['gemm'] for r in g['roles']}; any('measured on this machine' in f for f in hw['flags'])" \
 	--model mlp:30,256,256,2 --dataset tabular:100000x30 --measure
+# another machine's bench document: its figures and this machine's timings
+# would make a profile of neither, so refused before anything is measured
+if timeout 60 "$B" estimate --hw tests/fixtures/bench_cpu_fixture.json --model mlp:30,8,2 --samples 10 --measure >"$T/out" 2>"$T/err"; then
+	fail=$((fail + 1)); echo "FAIL --measure with another machine's bench document: exit 0"
+elif [ $? -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "^dlprobe: tests/fixtures/bench_cpu_fixture.json: --measure needs a bench document of this machine: its vendor is \"fixture\"" "$T/err"; then
+	pass=$((pass + 1)); echo "ok   --measure with another machine's bench document: one line, exit 2"
+else
+	fail=$((fail + 1)); echo "FAIL --measure with another machine's bench document: $(cat "$T/err")"
+fi
 if timeout 60 "$B" estimate --model mlp:30,8,2 --samples 10 --instance c7i.2xlarge --measure >"$T/out" 2>"$T/err"; then
 	fail=$((fail + 1)); echo "FAIL --measure without --hw: exit 0"
 elif [ $? -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "^dlprobe: --measure needs --hw" "$T/err"; then
