@@ -193,6 +193,7 @@ check-cli: $(BIN) $(FAKE_LIBS) $(GOLDEN_RENDER)
 	BUILD=$(BUILD) sh tests/cli_harden.sh
 	BUILD=$(BUILD) sh tests/faults.sh
 	BUILD=$(BUILD) sh tests/cli_blas.sh
+	BUILD=$(BUILD) sh tests/cli_review.sh
 
 check-schema: $(BIN)
 	BUILD=$(BUILD) sh tests/schema.sh

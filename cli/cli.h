@@ -91,6 +91,9 @@ int dlp_cli_names_stdout(const char *path);
 /* atexit(): standard output flushed and closed, or exit 1 with a message. */
 void dlp_cli_close_stdout(void);
 
+/* Parse JSON from a file ("-" is stdin): NULL with a one-line message
+ * naming the file (missing, a directory, unreadable, or where it is invalid). */
+json_t *dlp_cli_read_json(const char *path, size_t flags);
 /* Parse a JSON document from a file ("-" is stdin) and check its schema
  * major version. NULL with a one-line message in dlp_error_message(). */
 json_t *dlp_cli_load_document(const char *path);

@@ -3,6 +3,8 @@
  * (cli/cmd_compare.c) is the same front end with ranking. */
 #include <stdio.h>
 
+#include <string.h>
+
 #include "cli/cli.h"
 #include "cli/estimate_cli.h"
 #include "dlprobe/json.h"
@@ -100,7 +102,7 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare)
 {
 	struct est_opts o;
 	json_t *doc = NULL;
-	int rc;
+	int rc, i, j;
 
 	rc = dlp_cli_estimate_opts(argc, argv, &o, compare, compare ? compare_help : estimate_help);
 	if (rc == -1)
@@ -109,6 +111,15 @@ int dlp_cli_estimate_command(int argc, char **argv, int compare)
 		return rc;
 	if (compare && o.n_hw == 0)
 		return dlp_cli_usage("compare needs machines: bench files or instance names");
+	/* the same machine twice is two identical rows, and compare would rank it twice */
+	for (i = 0; i < o.n_hw; i++)
+		for (j = 0; j < i; j++)
+			if (!strcmp(o.hw[i], o.hw[j]))
+				return dlp_cli_usage("%s is named twice", o.hw[i]);
+	/* named by the command the user typed, not always "estimate" */
+	if (!o.model)
+		return dlp_cli_usage("%s needs --model SPEC (or --model none with --classical)",
+				     compare ? "compare" : "estimate");
 	rc = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (rc != DLP_EXIT_OK)
 		return rc;

@@ -33,6 +33,7 @@ static const struct view {
 	{ "estimates", default_run_text, dlp_report_estimate_csv },
 	{ "bench", dlp_report_bench_text, dlp_report_bench_csv },
 	{ "probe", dlp_report_probe_text, NULL },
+	{ "cluster", dlp_report_cluster_text, NULL },
 	{ "models", dlp_report_list_text, NULL },
 	{ "datasets", dlp_report_list_text, NULL },
 	{ "instances", dlp_report_list_text, NULL },
@@ -148,7 +149,7 @@ static int run(int argc, char **argv, int report)
 		if (json_object_get(docs[0], views[v].section))
 			break;
 	if (v == sizeof views / sizeof views[0]) {
-		rc = dlp_cli_usage("%s: no section dlprobe can show (estimates, bench, probe, list)", argv[argc - 1]);
+		rc = dlp_cli_usage("%s: no section dlprobe can show (estimates, bench, probe, cluster, list)", argv[argc - 1]);
 		goto out;
 	}
 	if (dlp_cli.csv && !views[v].csv) {

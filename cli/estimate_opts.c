@@ -152,10 +152,14 @@ static int scale_option(int c, const char *arg, struct est_opts *o)
 		break;
 	}
 	case O_CATALOG: {
-		json_error_t err;
-		json_t *user = json_load_file(arg, 0, &err);
+		json_t *user = dlp_cli_read_json(arg, 0);
 		if (!user)
-			rc = dlp_cli_usage("--catalog %s: %s", arg, err.text);
+			rc = dlp_cli_usage("--catalog: %s", dlp_error_message());
+		/* a bench or estimate document given by mistake would merge nothing */
+		else if (!json_object_get(user, "instances") && !json_object_get(user, "gpu_models") &&
+			 !json_object_get(user, "cpu_models"))
+			rc = dlp_cli_usage("--catalog %s: no \"instances\", \"gpu_models\" or \"cpu_models\" "
+					   "(the format `dlprobe list instances --json` writes)", arg);
 		else if (dlp_catalog_merge(user, arg))
 			rc = dlp_cli_usage("--catalog %s", dlp_error_message());
 		json_decref(user);

@@ -179,7 +179,11 @@ int dlp_cli_check_output_path(const char *path)
 		return rc;
 	guard_on(&g);
 	fd = open_temp(&t, tmp, sizeof tmp);
-	if (fd < 0) {
+	if (fd < 0 && t.exists) {
+		/* the file may well be writable: its directory is what refused */
+		rc = dlp_cli_fail("cannot write %s: no temporary file can be made beside it (%s)", path,
+				  strerror(errno));
+	} else if (fd < 0) {
 		rc = dlp_cli_fail("cannot write %s: %s", path, strerror(errno));
 	} else {
 		close(fd);

@@ -227,22 +227,44 @@ int dlp_cli_emit_json(json_t *doc)
 
 static const char *const checked_sections[] = { "host", "workload", "estimates", "verdict", "reference_verdicts", NULL };
 
-json_t *dlp_cli_load_document(const char *path)
+/* jansson's own open error repeats the path ("unable to open P: ...") and
+ * reads a directory as an empty document: open it here to say what is wrong. */
+json_t *dlp_cli_read_json(const char *path, size_t flags)
 {
 	json_error_t e;
-	json_t *doc;
+	json_t *doc = NULL;
+	struct stat st;
+	FILE *f = NULL;
 
-	if (strcmp(path, "-") == 0)
-		doc = json_loadf(stdin, JSON_REJECT_DUPLICATES, &e);
-	else
-		doc = json_load_file(path, JSON_REJECT_DUPLICATES, &e);
+	if (strcmp(path, "-") == 0) {
+		doc = json_loadf(stdin, flags, &e);
+	} else if (!(f = fopen(path, "r"))) {
+		dlp_error_set("cannot read %s: %s", path, strerror(errno));
+		goto out;
+	} else if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		dlp_error_set("cannot read %s: %s", path, strerror(EISDIR));
+		goto out;
+	} else {
+		doc = json_loadf(f, flags, &e);
+	}
 	if (!doc) {
 		if (e.line <= 0)
 			dlp_error_set("cannot read %s: %s", path, e.text);
 		else
 			dlp_error_set("%s:%d:%d: invalid JSON: %s", path, e.line, e.column, e.text);
-		return NULL;
 	}
+out:
+	if (f)
+		fclose(f);
+	return doc;
+}
+
+json_t *dlp_cli_load_document(const char *path)
+{
+	json_t *doc = dlp_cli_read_json(path, JSON_REJECT_DUPLICATES);
+
+	if (!doc)
+		return NULL;
 	/* the sections estimates rest on are checked against the shipped
 	 * schema, field by field; probe and bench are read defensively by
 	 * their readers (a bench from another version still estimates) */

@@ -89,6 +89,26 @@ int dlp_cli_workload(const struct est_opts *o, struct workload *wl)
 		wl->model = dlp_model_from_spec(o->model, c, h, w, classes);
 		if (!wl->model)
 			return dlp_cli_usage("%s", dlp_error_message());
+		/* an image or text model on another kind of data is a slip (resnet18
+		 * for mlp:...): refused unless --input says what it is to take */
+		if (!o->input && wl->ds.task[0] && strcmp(wl->model->task, "tabular") != 0 &&
+		    strcmp(wl->ds.task, wl->model->task) != 0) {
+			char mt[16], dt[16];
+			snprintf(mt, sizeof mt, "%s", wl->model->task);
+			snprintf(dt, sizeof dt, "%s", wl->ds.task);
+			dlp_cli_workload_free(wl);
+			return dlp_cli_usage("model %s is a%s %s model and dataset %s is %s data (--input CxHxW|N to "
+					     "use it anyway)", o->model, mt[0] == 'i' ? "n" : "", mt, wl->ds.name, dt);
+		}
+		/* an MLP on images takes them flattened: C x H x W inputs */
+		if (!o->input && strcmp(wl->ds.task, "image") == 0 && strcmp(wl->model->task, "tabular") == 0 &&
+		    wl->ds.in_c * wl->ds.in_h * wl->ds.in_w != wl->model->in_c) {
+			int f = wl->model->in_c;
+			dlp_cli_workload_free(wl);
+			return dlp_cli_usage("model %s takes %d inputs, dataset %s has %dx%dx%d = %d per sample", o->model,
+					     f, wl->ds.name, wl->ds.in_c, wl->ds.in_h, wl->ds.in_w,
+					     wl->ds.in_c * wl->ds.in_h * wl->ds.in_w);
+		}
 		if (strcmp(wl->ds.task, "tabular") == 0 && strcmp(wl->model->task, "tabular") == 0 &&
 		    wl->ds.features != wl->model->in_c) {
 			int f = wl->model->in_c;
@@ -145,6 +165,12 @@ static const char *machine_label(const json_t *doc, const char *path, char *buf,
 
 	if (l && *l) {
 		snprintf(buf, len, "%s", l);
+		return buf;
+	}
+	/* standard input has no file name: the machine's, as the document says */
+	if (!strcmp(path, "-")) {
+		l = json_string_value(json_object_get(json_object_get(doc, "host"), "hostname"));
+		snprintf(buf, len, "%s", l && *l ? l : "stdin");
 		return buf;
 	}
 	base = base ? base + 1 : path;
@@ -282,8 +308,15 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		/* --devices beyond what an entry has: use what it has (compare) */
 		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
 			t.devices = profiles[i].devices;
-		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i]))
-			return dlp_cli_usage("%s: %s", o->hw[i], dlp_error_message());
+		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i])) {
+			const char *msg = dlp_error_message();
+			size_t n = strlen(profiles[i].name);
+
+			/* "g6.xlarge: g6.xlarge has ...": the estimator may name it already */
+			if (n && !strncmp(msg, profiles[i].name, n) && msg[n] == ' ')
+				return dlp_cli_usage("%s", msg);
+			return dlp_cli_usage("%s: %s", o->hw[i], msg);
+		}
 		ests[i].workload = wl->name;
 	}
 	return check_prices(o);

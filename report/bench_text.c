@@ -87,6 +87,72 @@ static void timing(FILE *out, const json_t *r)
 	fputc('\n', out);
 }
 
+/* One result row; mark follows the kernel name for a reference library's
+ * rows ("*" the system BLAS, "+" a further one). Returns whether the row is
+ * above its measured peak (the peak was measured while the machine was busy). */
+static int row(FILE *out, const json_t *r, const char *mark, const struct dlp_style *st)
+{
+	char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16], vn[12];
+	const char *isa = str(r, "isa");
+	double p = dlp_json_num(r, "pct_of_measured_peak"), v = dlp_json_num(r, "vs_reference");
+
+	snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"), mark);
+	if (!*isa)
+		isa = short_variant(str(r, "variant"), vn, sizeof vn);
+	else if (!strcmp(str(r, "variant"), "nt"))
+		isa = "nt";
+	shape(r, sh, sizeof sh);
+	if (strcmp(str(r, "status"), "ok")) {
+		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
+			"", str(r, "status"), str(r, "reason"));
+		return 0;
+	}
+	rate(r, rt, sizeof rt);
+	if (p == p)
+		snprintf(pk, sizeof pk, "%5.0f%%%s", p, p > 100 ? "!" : "");
+	if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
+		snprintf(vs, sizeof vs, "%6.2fx", v);
+	/* GPU results have no CPU thread count: "-", not "nan" */
+	if (dlp_json_num(r, "threads") == dlp_json_num(r, "threads"))
+		snprintf(thr, sizeof thr, "%3.0f", dlp_json_num(r, "threads"));
+	else
+		snprintf(thr, sizeof thr, "  -");
+	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
+		thr, rt, pk, vs);
+	if (st->verbose)
+		timing(out, r);
+	return p > 100;
+}
+
+/* The references beyond the system BLAS (BLIS in --full): their rows, which
+ * `vs blas` may have been taken against, then who they are. */
+static int other_blas(FILE *out, const json_t *d, const struct dlp_style *st)
+{
+	const json_t *o, *r, *blis;
+	int disturbed = 0;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(d, "other_blas"), i, o) {
+		if (strcmp(str(o, "status"), "ok"))
+			continue;
+		json_array_foreach(json_object_get(o, "results"), j, r)
+			disturbed |= row(out, r, "+", st);
+	}
+	json_array_foreach(json_object_get(d, "other_blas"), i, o) {
+		blis = json_object_get(o, "blis");
+		if (strcmp(str(o, "status"), "ok"))
+			fprintf(out, "  + %s: %s (%s)\n", *str(o, "library") ? str(o, "library") : str(o, "path"),
+				str(o, "status"), str(o, "reason"));
+		else if (json_is_object(blis))
+			fprintf(out, "  + %s %s, BLIS %s, configuration %s, %s\n", str(o, "library"), str(o, "path"),
+				str(blis, "version"), str(blis, "arch"), str(blis, "threading"));
+		else
+			fprintf(out, "  + %s %s, core %s\n", str(o, "library"), str(o, "path"),
+				*str(o, "corename") ? str(o, "corename") : "unknown");
+	}
+	return disturbed;
+}
+
 static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
 {
 	const json_t *sb = json_object_get(d, "system_blas"), *r;
@@ -104,39 +170,9 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	fputc('\n', out);
 	fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", "kernel", "dtype", "isa",
 		"shape", "thr", "rate", "%peak", "vs blas");
-	json_array_foreach(json_object_get(d, "results"), i, r) {
-		char sh[48], rt[40], pk[16] = "", vs[16] = "", kn[32], thr[16], vn[12];
-		const char *isa = str(r, "isa");
-		double p = dlp_json_num(r, "pct_of_measured_peak"), v = dlp_json_num(r, "vs_reference");
-
-		snprintf(kn, sizeof kn, "%s%s", str(r, "kernel"),
-			 !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*");
-		if (!*isa)
-			isa = short_variant(str(r, "variant"), vn, sizeof vn);
-		else if (!strcmp(str(r, "variant"), "nt"))
-			isa = "nt";
-		shape(r, sh, sizeof sh);
-		if (strcmp(str(r, "status"), "ok")) {
-			fprintf(out, "  %-13s %-6s %-11s %-16s %3s %s: %s\n", kn, str(r, "dtype"), isa, sh,
-				"", str(r, "status"), str(r, "reason"));
-			continue;
-		}
-		rate(r, rt, sizeof rt);
-		if (p == p)
-			snprintf(pk, sizeof pk, "%5.0f%%%s", p, p > 100 ? "!" : "");
-		disturbed |= p > 100;
-		if (v == v && !strcmp(str(r, "impl"), "dlprobe"))
-			snprintf(vs, sizeof vs, "%6.2fx", v);
-		/* GPU results have no CPU thread count: "-", not "nan" */
-		if (dlp_json_num(r, "threads") == dlp_json_num(r, "threads"))
-			snprintf(thr, sizeof thr, "%3.0f", dlp_json_num(r, "threads"));
-		else
-			snprintf(thr, sizeof thr, "  -");
-		fprintf(out, "  %-13s %-6s %-11s %-16s %3s %18s %7s %7s\n", kn, str(r, "dtype"), isa, sh,
-			thr, rt, pk, vs);
-		if (st->verbose)
-			timing(out, r);
-	}
+	json_array_foreach(json_object_get(d, "results"), i, r)
+		disturbed |= row(out, r, !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*", st);
+	disturbed |= other_blas(out, d, st);
 	if (disturbed)
 		fprintf(out, "  ! above the measured peak: the machine was busy while the peak was measured; "
 			"re-run on a quiet machine\n");
@@ -155,6 +191,77 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	}
 }
 
+/* --framework (and the plain run): the frameworks as installed, which the
+ * estimator reads as "as configured"; without this the text said nothing of
+ * them, not even that the probe failed. */
+static const char *const framework_names[] = { "torch", "xgboost", "sklearn", "lightgbm" };
+
+static void framework_torch(FILE *out, const json_t *t)
+{
+	const json_t *g, *step = json_object_get(t, "mlp_step");
+	double best = NAN;
+	size_t i;
+	char d[24];
+
+	json_array_foreach(json_object_get(t, "gemm"), i, g)
+		if (!strcmp(str(g, "status"), "ok") && !(dlp_json_num(g, "rate_gflops") <= best))
+			best = dlp_json_num(g, "rate_gflops");
+	fprintf(out, ", %.0f thread(s), CPU capability %s", dlp_json_num(t, "threads"),
+		*str(t, "cpu_capability") ? str(t, "cpu_capability") : "unknown");
+	if (isfinite(dlp_json_num(t, "op_dispatch_s")))
+		fprintf(out, ", dispatch %.1f us/op", 1e6 * dlp_json_num(t, "op_dispatch_s"));
+	if (isfinite(best))
+		fprintf(out, ", GEMM up to %.1f GFLOP/s", best);
+	if (isfinite(dlp_json_num(step, "step_s")))
+		fprintf(out, ", %s step %s", str(step, "model"), dlp_report_duration(dlp_json_num(step, "step_s"), d, sizeof d));
+}
+
+static void framework(FILE *out, const json_t *fw, const struct dlp_style *st)
+{
+	const json_t *f, *x;
+	size_t i;
+	char d[24];
+
+	fprintf(out, "%sframeworks%s", st->bold, st->reset);
+	if (*str(fw, "python"))
+		fprintf(out, " (python %s)", str(fw, "python"));
+	if (strcmp(str(fw, "status"), "ok")) {
+		fprintf(out, ": %s (%s)\n", str(fw, "status"), str(fw, "reason"));
+		return;
+	}
+	fputc('\n', out);
+	for (i = 0; i < sizeof framework_names / sizeof framework_names[0]; i++) {
+		f = json_object_get(json_object_get(fw, "frameworks"), framework_names[i]);
+		if (!json_is_object(f))
+			continue;
+		fprintf(out, "  %-9s ", framework_names[i]);
+		if (strcmp(str(f, "status"), "ok")) {
+			fprintf(out, "%s: %s\n", str(f, "status"), str(f, "reason"));
+			continue;
+		}
+		fputs(str(f, "version"), out);
+		if (!strcmp(framework_names[i], "torch"))
+			framework_torch(out, f);
+		x = json_object_get(f, "hist_fit");
+		if (json_is_object(x) && strcmp(str(x, "status"), "ok"))
+			fprintf(out, ", hist fit %s (%s)", str(x, "status"), str(x, "reason"));
+		else if (json_is_object(x) && isfinite(dlp_json_num(x, "fit_s")))
+			fprintf(out, ", hist fit of %.0f rows x %.0f trees %s", dlp_json_num(x, "rows"), dlp_json_num(x, "trees"),
+				dlp_report_duration(dlp_json_num(x, "fit_s"), d, sizeof d));
+		fputc('\n', out);
+	}
+	json_array_foreach(json_object_get(fw, "findings"), i, x)
+		fprintf(out, "  finding: %s\n", str(x, "detail"));
+}
+
+/* A backend that found no device carries one nameless device with the same
+ * status and reason: the backend's line already said it. */
+static int repeats_backend(const json_t *b, const json_t *d)
+{
+	return !*str(d, "name") && !strcmp(str(d, "status"), str(b, "status")) &&
+	       !strcmp(str(d, "reason"), str(b, "reason"));
+}
+
 int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
 	const json_t *bench = json_object_get(doc, "bench"), *b, *d;
@@ -164,7 +271,10 @@ int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *
 		if (strcmp(str(b, "status"), "ok"))
 			fprintf(out, "%s: %s (%s)\n", str(b, "backend"), str(b, "status"), str(b, "reason"));
 		json_array_foreach(json_object_get(b, "devices"), j, d)
-			device(out, str(b, "backend"), d, st);
+			if (!repeats_backend(b, d))
+				device(out, str(b, "backend"), d, st);
 	}
+	if (json_is_object(json_object_get(bench, "framework")))
+		framework(out, json_object_get(bench, "framework"), st);
 	return ferror(out) ? -1 : 0;
 }

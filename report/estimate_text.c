@@ -274,9 +274,15 @@ static void verdict(FILE *out, const json_t *v, const struct dlp_style *st)
 	if (!st->verbose) {
 		char ids[256] = "";
 		size_t u = 0;
-		json_array_foreach(json_object_get(v, "flags"), i, x)
-			u += (size_t)snprintf(ids + u, u < sizeof ids ? sizeof ids - u : 0, "%s%s", i ? ", " : "",
-					      str(x, "rule"));
+		json_array_foreach(json_object_get(v, "flags"), i, x) {
+			size_t k;
+			/* a rule found on several machines is one name here (-v lists each) */
+			for (k = 0; k < i && strcmp(str(json_array_get(json_object_get(v, "flags"), k), "rule"), str(x, "rule")); k++)
+				;
+			if (k < i || u >= sizeof ids)
+				continue;
+			u += (size_t)snprintf(ids + u, sizeof ids - u, "%s%s", u ? ", " : "", str(x, "rule"));
+		}
 		if (*ids) {
 			fputs("  ", out);
 			snprintf(head, sizeof head, "evidence (-v for the findings): %s", ids);
@@ -446,6 +452,47 @@ static void cluster_lines(FILE *f, const struct group *g)
 	}
 }
 
+/* --retrain-every: the monthly cost, the figure that option asks for (the
+ * table's cost is one run's), per side and machine; a run longer than the
+ * cadence is said. Under the table, so the table keeps its width. */
+static void retrain_lines(FILE *f, const struct group *g)
+{
+	static const char *const sides[] = { "deep", "classical" };
+	const json_t *r = NULL, *x, *e;
+	char line[1024], a[24];
+	size_t i, s, u, n;
+
+	for (i = 0; i < g->n && !r; i++)
+		for (s = 0; s < 2 && !r; s++)
+			if (json_is_object(x = json_object_get(json_object_get(g->ests[i], sides[s]), "retrain")))
+				r = x;
+	if (!r)
+		return;
+	u = (size_t)snprintf(line, sizeof line, "retraining every %s (%.3g runs a month) costs a month:",
+			     dlp_report_duration(dlp_json_num(r, "every_s"), a, sizeof a), dlp_json_num(r, "runs_per_month"));
+	for (s = 0; s < 2; s++) {
+		for (i = 0, n = 0; i < g->n && u < sizeof line; i++) {
+			e = g->ests[i];
+			x = json_object_get(json_object_get(e, sides[s]), "retrain");
+			/* a machine without a price has no monthly figure to give */
+			if (!json_is_object(x) || !isfinite(dlp_json_num(x, "monthly_cost_usd")))
+				continue;
+			if (n++ == 0)
+				u += (size_t)snprintf(line + u, sizeof line - u, "%s %s", s && u && line[u - 1] != ':' ? ";" : "",
+						      s ? g->classical_name : "deep model");
+			if (u < sizeof line)
+				u += (size_t)snprintf(line + u, sizeof line - u, "%s %s %s%s", n > 1 ? "," : "",
+						      str(json_object_get(e, "hardware"), "name"),
+						      dlp_report_usd(dlp_json_num(x, "monthly_cost_usd"), a, sizeof a),
+						      json_is_false(json_object_get(x, "fits_window")) ? " (one run outlasts the cadence)" : "");
+		}
+	}
+	if (line[u < sizeof line ? u - 1 : sizeof line - 2] == ':')
+		snprintf(line + u, sizeof line - u, " unknown without a price (--price)");
+	fputs("  ", f);
+	dlp_report_wrap(f, line, 2, 4, WIDTH);
+}
+
 static const json_t *verdict_for(const json_t *doc, const char *workload)
 {
 	const json_t *v = json_object_get(doc, "verdict"), *x;
@@ -506,6 +553,7 @@ int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_styl
 			fprintf(out, "%s%s%s\n", st->bold, g[k].workload, st->reset);
 		}
 		table(out, &g[k], st);
+		retrain_lines(out, &g[k]);
 		cluster_lines(out, &g[k]);
 		verdict(out, v, st);
 		if (st->verbose) {

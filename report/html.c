@@ -253,7 +253,8 @@ static void roof_points(FILE *out, const json_t *dev, const struct plot *p)
 
 /* A device's roofline and its legend; returns the number of GEMM points
  * (0: nothing drawn). */
-static int roofline(FILE *out, const char *backend, const json_t *dev)
+/* node: "node 1 (host)" for a node of a cluster document, else NULL */
+static int roofline(FILE *out, const char *node, const char *backend, const json_t *dev)
 {
 	struct roof_data rd;
 	struct plot p = { .w = PLOT_W - PAD_L - 20, .h = PLOT_H - PAD_B - 20 };
@@ -270,7 +271,12 @@ static int roofline(FILE *out, const char *backend, const json_t *dev)
 		gmin = fmin(gmin, rd.bw * rd.imin / 4);
 	p.ax = log_axis(rd.imin / 4, rd.imax * 4);
 	p.ay = log_axis(gmin, gmax * 1.5);
-	fprintf(out, "<h3>Roofline: %s ", backend);
+	fputs("<h3>Roofline: ", out);
+	if (node) {
+		esc(out, node);
+		fputc(' ', out);
+	}
+	fprintf(out, "%s ", backend);
 	esc(out, str(dev, "name"));
 	fprintf(out, "</h3>\n<svg class=\"roofline\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", PLOT_W, PLOT_H,
 		PLOT_W, PLOT_H);
@@ -425,10 +431,56 @@ static void estimates(FILE *out, const json_t *doc)
 	}
 }
 
-int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct dlp_style *st)
+static void bench_rooflines(FILE *out, const char *node, const json_t *bench)
 {
 	const json_t *b, *d;
-	size_t i, j, k;
+	size_t j, k;
+
+	json_array_foreach(json_object_get(bench, "backends"), j, b)
+		json_array_foreach(json_object_get(b, "devices"), k, d)
+			if (!strcmp(str(d, "status"), "ok"))
+				roofline(out, node, str(b, "backend"), d);
+}
+
+/* A cluster document (dlprobe-cluster): the collectives across nodes at the
+ * largest size each reached, then every node's rooflines under its name. */
+static void cluster(FILE *out, const json_t *cl)
+{
+	const json_t *res = json_object_get(json_object_get(json_object_get(cl, "interconnect"), "inter_node"), "results");
+	const json_t *r, *next, *nd;
+	char label[160];
+	size_t i;
+
+	fprintf(out, "<h2>Cluster: %lld of %lld nodes reported, %lld ranks, ",
+		(long long)dlp_json_num(cl, "nodes_reported"), (long long)dlp_json_num(cl, "nodes_expected"),
+		(long long)dlp_json_num(cl, "ranks"));
+	esc(out, str(cl, "mpi_library"));
+	fputs("</h2>\n<table><tr><th>collective across nodes</th><th>largest size</th><th>algbw</th><th>busbw</th></tr>\n", out);
+	json_array_foreach(res, i, r) {
+		next = json_array_get(res, i + 1);
+		if (!json_is_number(json_object_get(r, "busbw_gbps")) ||
+		    (next && json_is_number(json_object_get(next, "busbw_gbps")) && !strcmp(str(r, "kernel"), str(next, "kernel"))))
+			continue;
+		fputs("<tr><td>", out);
+		esc(out, str(r, "kernel"));
+		fprintf(out, "</td><td>%.0f B</td><td>%.3f GB/s</td><td>%.3f GB/s</td></tr>\n", dlp_json_num(r, "bytes"),
+			dlp_json_num(r, "algbw_gbps"), dlp_json_num(r, "busbw_gbps"));
+	}
+	fputs("</table>\n", out);
+	json_array_foreach(json_object_get(cl, "findings"), i, r) {
+		fputs("<p>finding: ", out);
+		esc(out, str(r, "text"));
+		fputs("</p>\n", out);
+	}
+	json_array_foreach(json_object_get(cl, "nodes"), i, nd) {
+		snprintf(label, sizeof label, "node %zu (%s)", i, str(nd, "hostname"));
+		bench_rooflines(out, label, json_object_get(nd, "bench"));
+	}
+}
+
+int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct dlp_style *st)
+{
+	size_t i, j;
 
 	(void)st;
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>dlprobe report</title>"
@@ -449,10 +501,14 @@ int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct
 			fputs(")", out);
 		}
 		fprintf(out, " by dlprobe %s</p>\n", str(json_object_get(docs[i], "tool"), "version"));
-		json_array_foreach(json_object_get(json_object_get(docs[i], "bench"), "backends"), j, b)
-			json_array_foreach(json_object_get(b, "devices"), k, d)
-				if (!strcmp(str(d, "status"), "ok"))
-					roofline(out, str(b, "backend"), d);
+		bench_rooflines(out, NULL, json_object_get(docs[i], "bench"));
+		if (json_is_object(json_object_get(docs[i], "cluster")))
+			cluster(out, json_object_get(docs[i], "cluster"));
+		/* a probe or list document: say so rather than leave a bare heading */
+		if (!json_object_get(docs[i], "bench") && !json_object_get(docs[i], "cluster") &&
+		    !json_object_get(docs[i], "estimates"))
+			fputs("<p><i>nothing to plot in this document (no bench, estimates or cluster): "
+			      "<code>dlprobe show</code> renders it as text</i></p>\n", out);
 		/* an estimate document names the workload once for all its entries */
 		if (json_is_array(json_object_get(docs[i], "estimates"))) {
 			json_t *copy = json_deep_copy(docs[i]), *e;

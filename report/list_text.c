@@ -8,6 +8,8 @@
 #include "estimator/estimator.h"
 #include "report/report.h"
 
+#define MAX_INT(a, b) ((a) > (b) ? (a) : (b))
+
 static const char *str_or(const json_t *v, const char *fallback)
 {
 	return json_is_string(v) ? json_string_value(v) : fallback;
@@ -31,18 +33,29 @@ static const char *zoo_description(const char *name, char *buf, size_t len)
 	return buf;
 }
 
+/* Columns as wide as their widest entry: a zoo name or input longer than a
+ * fixed width would push its row out of line. */
 static void models(FILE *out, const json_t *arr)
 {
 	const json_t *m, *in;
 	size_t i;
-	char d[256], p[16], k[16];
+	int wn = 0, wi = 0;
+	char d[256], p[16], k[16], shape[48];
 
 	json_array_foreach(arr, i, m) {
 		in = json_object_get(m, "input");
-		fprintf(out, "%-12s %5s params %5s MACs  %dx%dx%d  %s\n", str_or(json_object_get(m, "name"), "?"),
+		wn = MAX_INT(wn, (int)strlen(str_or(json_object_get(m, "name"), "?")));
+		wi = MAX_INT(wi, snprintf(shape, sizeof shape, "%dx%dx%d", (int)json_integer_value(json_array_get(in, 0)),
+					  (int)json_integer_value(json_array_get(in, 1)),
+					  (int)json_integer_value(json_array_get(in, 2))));
+	}
+	json_array_foreach(arr, i, m) {
+		in = json_object_get(m, "input");
+		snprintf(shape, sizeof shape, "%dx%dx%d", (int)json_integer_value(json_array_get(in, 0)),
+			 (int)json_integer_value(json_array_get(in, 1)), (int)json_integer_value(json_array_get(in, 2)));
+		fprintf(out, "%-*s %5s params %5s MACs  %-*s  %s\n", wn, str_or(json_object_get(m, "name"), "?"),
 			dlp_report_count(dlp_json_num(m, "params"), p, sizeof p),
-			dlp_report_count(dlp_json_num(m, "forward_macs"), k, sizeof k), (int)json_integer_value(json_array_get(in, 0)),
-			(int)json_integer_value(json_array_get(in, 1)), (int)json_integer_value(json_array_get(in, 2)),
+			dlp_report_count(dlp_json_num(m, "forward_macs"), k, sizeof k), wi, shape,
 			zoo_description(json_string_value(json_object_get(m, "name")), d, sizeof d));
 	}
 	fprintf(out, "mlp:IN,H1,...,OUT  a multilayer perceptron; or a JSON model file (docs/estimator.md)\n");

@@ -34,6 +34,9 @@ int dlp_report_html(FILE *out, const json_t *const *docs, size_t n, const struct
 /* The default run's head: the machine in one line, its measured figures in
  * one line per device ("probe", "bench", "host" sections). */
 int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style *st);
+/* "cluster" (dlprobe-cluster): nodes, the largest size each collective
+ * reached across nodes, the slowest ring link, the findings. */
+int dlp_report_cluster_text(FILE *out, const json_t *doc, const struct dlp_style *st);
 /* "KVM" for the CPUID signature "KVMKVMKVM"; the signature when unknown. */
 const char *dlp_report_hypervisor(const char *signature);
 /* "models", "datasets" or "instances" (`dlprobe list`). */
@@ -51,7 +54,10 @@ const char *dlp_report_usd(double v, char *buf, size_t len);
 /* "74k", "11M", "2.5B"; "?" for unknown. */
 const char *dlp_report_count(double v, char *buf, size_t len);
 /* Write s wrapped at width columns, every line after the first indented by
- * indent spaces; first is what already stands on the first line. */
+ * indent spaces; first is what already stands on the first line. A
+ * DLP_REPORT_NBSP is a space no line breaks at ("92.9 GFLOP/s" kept whole). */
+#define DLP_REPORT_NBSP '\x1f'
+#define DLP_REPORT_NBSP_S "\x1f"
 void dlp_report_wrap(FILE *out, const char *s, int first, int indent, int width);
 
 #endif

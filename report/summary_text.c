@@ -92,9 +92,12 @@ int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style
 					 ? (long long)json_integer_value(json_object_get(json_object_get(p, "memory"),
 											 "effective_bytes"))
 					 : -1, mem, sizeof mem);
-		char line[512];
+		char line[512], *sp;
 		size_t u;
 
+		/* "23.5 GiB" is one figure: no line break inside it */
+		while ((sp = strchr(mem, ' ')))
+			*sp = DLP_REPORT_NBSP;
 		u = (size_t)snprintf(line, sizeof line, "%s: %s%s%s, %.0f CPUs usable, %s",
 				     *str(host, "label") ? str(host, "label") : "this machine",
 				     *str(cpu, "model_name") ? str(cpu, "model_name") : str(cpu, "model"),
@@ -122,9 +125,13 @@ int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style
 			for (k = 0; k < sizeof picks / sizeof picks[0] && u < sizeof line; k++) {
 				double v = best(d, &picks[k]);
 				if (isfinite(v))
-					u += (size_t)snprintf(line + u, sizeof line - u, " %s %.3g %s;", picks[k].label, v,
-							      picks[k].unit);
+					u += (size_t)snprintf(line + u, sizeof line - u, " %s %.3g" DLP_REPORT_NBSP_S "%s;",
+							      picks[k].label, v, picks[k].unit);
 			}
+			/* a busy machine's figures (a GEMM above the peak) would read as
+			 * the hardware's without this; the estimates widen their ranges */
+			if (json_is_false(json_object_get(d, "stable")) && u < sizeof line)
+				u += (size_t)snprintf(line + u, sizeof line - u, " disturbed by other work (-v);");
 			if (u < sizeof line && line[u - 1] == ';')
 				line[u - 1] = '\0';
 			dlp_report_wrap(out, line, 0, 2, 80);

@@ -126,7 +126,8 @@ void dlp_report_wrap(FILE *out, const char *s, int first, int indent, int width)
 			fputc(' ', out);
 			col++;
 		}
-		fwrite(w, 1, (size_t)len, out);
+		for (; w < s; w++)
+			fputc(*w == DLP_REPORT_NBSP ? ' ' : *w, out);
 		col += len;
 		fresh = 0;
 		while (*s == ' ')

@@ -65,7 +65,8 @@ expect "--classes 1e8 accepted" 0 "" -- \
 	"$B" estimate --model mlp:8,4,2 --samples 1000 --classes 100000000 --instance c7i.2xlarge -q
 
 # ---- compare: "-" is a bench document on stdin, options on both sides -------
-STDIN=$F expect "compare with - (stdin) ends" 0 '"name": "-"' -- \
+# (named by the document's host, or "stdin" when it has none, as the fixture)
+STDIN=$F expect "compare with - (stdin) ends" 0 '"name": "stdin"' -- \
 	"$B" compare c7i.2xlarge - --model resnet18 --dataset cifar10 --json -q
 expect "compare options before the machines apply" 0 '"epochs": 50' -- \
 	"$B" compare --epochs 50 --model resnet18 --dataset cifar10 c7i.2xlarge --json -q

@@ -163,6 +163,16 @@ check "bad --max-bytes: exit 2 (got $rc)" [ "$rc" -eq 2 ]
 check "bad --max-bytes: one line" sh -c "grep -c '^dlprobe: --max-bytes needs a size' '$T/err' | grep -qx 1"
 run 2 --collectives allreduce,broadcast
 check "unknown collective: exit 2" [ $? -eq 2 ]
+# the modes exclude each other, as in `dlprobe bench`: a silent last-one-wins
+# turned `--quick --full` into minutes of full bench
+for m in "--quick --full" "--full --no-bench" "--no-bench --quick"; do
+	echo keep > "$T/mode.json"
+	run 2 $m -o "$T/mode.json"
+	rc=$?
+	check "$m: exit 2 (got $rc)" [ "$rc" -eq 2 ]
+	check "$m: one line naming the modes" sh -c "grep -c '^dlprobe: --quick, --full and --no-bench exclude each other' '$T/err' | grep -qx 1"
+	check "$m: the old file untouched" grep -qx keep "$T/mode.json"
+done
 
 # 7. NCCL through the fakes: two fake GPUs per node, ids over MPI
 export DLPROBE_LIBCUDA=$BD/tests/libcuda_fake.so FAKE_CUDA_MODE=two DLPROBE_LIBNCCL=$BD/tests/libnccl_fake.so

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cluster/mpi/mpi_cluster.h"
+#include "report/report.h"
 
 static const char cluster_help[] =
 "Usage: mpirun -np N [--map-by ppr:1:node] dlprobe-cluster [--quick|--full|--no-bench]\n"
@@ -98,7 +99,7 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, mode = 0;
 	long samples = 0;
 	char *end;
 
@@ -111,8 +112,17 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 			return -1;
 		case ':':
 			return dlp_cli_missing_value(argv[optind - 1]);
-		case OPT_QUICK: o->full = 0; o->no_bench = 0; break;
+		case OPT_QUICK:
 		case OPT_FULL:
+		case OPT_NO_BENCH:
+			/* as `dlprobe bench --quick --full`: refused, not the last one silently */
+			if (mode && mode != c)
+				return dlp_cli_usage("--quick, --full and --no-bench exclude each other");
+			mode = c;
+			if (c == OPT_NO_BENCH)
+				o->no_bench = 1;
+			if (c != OPT_FULL)
+				break;
 			o->full = 1;
 			o->no_bench = 0;
 			o->sweep.warmups = 5;
@@ -125,7 +135,6 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 			o->sweep.ring_lat_samples = 100;
 			o->sweep.ring_bw_samples = 20;
 			break;
-		case OPT_NO_BENCH: o->no_bench = 1; break;
 		case OPT_BACKEND:
 			o->backend = optarg;
 			if (strcmp(optarg, "all") && strcmp(optarg, "cpu") && strcmp(optarg, "opencl") &&
@@ -197,47 +206,6 @@ static void cap_by_memory(dlp_cluster_opts *o)
 		o->sweep.ring_bytes = o->sweep.max_bytes;
 }
 
-static void summary(const json_t *doc)
-{
-	const json_t *cl = json_object_get(doc, "cluster"), *f, *r, *slow;
-	const json_t *inter = json_object_get(json_object_get(cl, "interconnect"), "inter_node");
-	size_t i;
-
-	printf("%scluster%s: %lld of %lld nodes reported, %lld ranks, %s\n", dlp_cli_bold(), dlp_cli_reset(),
-	       (long long)json_integer_value(json_object_get(cl, "nodes_reported")),
-	       (long long)json_integer_value(json_object_get(cl, "nodes_expected")),
-	       (long long)json_integer_value(json_object_get(cl, "ranks")),
-	       json_string_value(json_object_get(cl, "mpi_library")));
-	json_array_foreach(json_object_get(cl, "nodes"), i, f)
-		printf("  node %zu  %-20s %s%s%s\n", i, json_string_value(json_object_get(f, "hostname")),
-		       json_string_value(json_object_get(f, "status")),
-		       json_is_string(json_object_get(f, "reason")) ? ": " : "",
-		       json_is_string(json_object_get(f, "reason")) ? json_string_value(json_object_get(f, "reason")) : "");
-	/* the largest measured size of each collective across nodes */
-	json_array_foreach(json_object_get(inter, "results"), i, r) {
-		const json_t *next = json_array_get(json_object_get(inter, "results"), i + 1);
-		const char *k = json_string_value(json_object_get(r, "kernel"));
-
-		if (!json_is_number(json_object_get(r, "busbw_gbps")))
-			continue;
-		if (next && json_is_number(json_object_get(next, "busbw_gbps")) &&
-		    strcmp(k, json_string_value(json_object_get(next, "kernel"))) == 0)
-			continue;
-		printf("  %-14s %10lld B  algbw %8.3f GB/s  busbw %8.3f GB/s\n", k,
-		       (long long)json_integer_value(json_object_get(r, "bytes")),
-		       json_number_value(json_object_get(r, "algbw_gbps")),
-		       json_number_value(json_object_get(r, "busbw_gbps")));
-	}
-	slow = json_object_get(json_object_get(json_object_get(cl, "interconnect"), "ring"), "slowest_link");
-	if (json_is_object(slow))
-		printf("  slowest link: node %lld -> node %lld, %.3f GB/s\n",
-		       (long long)json_integer_value(json_object_get(slow, "from")),
-		       (long long)json_integer_value(json_object_get(slow, "to")),
-		       json_number_value(json_object_get(slow, "rate_gbps")));
-	json_array_foreach(json_object_get(cl, "findings"), i, f)
-		printf("  finding: %s\n", json_string_value(json_object_get(f, "text")));
-}
-
 int main(int argc, char **argv)
 {
 	dlp_cluster_opts o;
@@ -279,8 +247,11 @@ int main(int argc, char **argv)
 	}
 	dlp_cli_progress_done();
 	if (doc) {
-		if (!dlp_cli.json && !dlp_cli.quiet)
-			summary(doc);
+		if (!dlp_cli.json && !dlp_cli.quiet) {
+			struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
+
+			dlp_report_cluster_text(stdout, doc, &st);
+		}
 		ret = dlp_cli_emit_json(doc);
 		if (outcome == DLP_CLUSTER_INCOMPLETE) {
 			dlp_cli_fail("%s; the document marks them", json_string_value(json_object_get(

@@ -1,0 +1,298 @@
+#!/bin/sh
+# What a first outside user met following README.md (the review of
+# 2026-12-02): each check is a fault found then, so each can fail again.
+set -u
+B=${BUILD:-build}/dlprobe
+CL=docs/examples/cluster-2node.json
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+# expect NAME CODE PATTERN -- CMD...: exit code and PATTERN (grep -E) in stdout+stderr
+expect() {
+	name=$1 code=$2 pat=$3
+	shift 4
+	NO_COLOR=1 timeout 120 "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+	if [ "$rc" -ne "$code" ]; then ko "$name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return; fi
+	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then ko "$name: no /$pat/ in output"; return; fi
+	ok "$name"
+}
+one_line() {
+	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then ok "$1"; else ko "$1: stderr: $(cat "$T/err")"; fi
+}
+
+# ---- `dlprobe show` renders any saved document, a cluster one too -----------
+expect "show a cluster document" 0 "^cluster: 2 of 2 nodes reported, 2 ranks" -- $B show "$CL"
+# the rendering is the document's: one line per node, one per collective at its
+# largest measured size, the slowest link and every finding
+$PY - "$CL" "$T/out" <<'PYEOF' && ok "show cluster: nodes, collectives, link, findings from the document" || ko "show cluster: text disagrees with the document"
+import json, sys
+c = json.load(open(sys.argv[1]))['cluster']; text = open(sys.argv[2]).read()
+for i, n in enumerate(c['nodes']):
+    assert f"  node {i}  {n['hostname']}" in text, i
+last = {}
+for r in c['interconnect']['inter_node']['results']:
+    if isinstance(r.get('busbw_gbps'), (int, float)):
+        last[r['kernel']] = r
+for k, r in last.items():
+    assert f"{k:<14} {r['bytes']:>10} B  algbw {r['algbw_gbps']:8.3f} GB/s" in text, k
+s = c['interconnect']['ring']['slowest_link']
+assert f"slowest link: node {s['from']} -> node {s['to']}, {s['rate_gbps']:.3f} GB/s" in text
+for f in c['findings']:
+    assert "finding: " + f['text'] in text
+PYEOF
+expect "show --csv of a cluster document: usage error" 2 "no CSV for a cluster document" -- $B show "$CL" --csv
+one_line "show --csv of a cluster document: one line"
+
+# ---- `dlprobe report` of a cluster document: not an empty page --------------
+expect "report of a cluster document" 0 "" -- $B report "$CL" -o "$T/c.html"
+$PY - "$CL" "$T/c.html" <<'PYEOF' && ok "report cluster: a collectives table and every node's rooflines with all GEMM points" || ko "report cluster: page lacks the cluster"
+import json, re, sys
+c = json.load(open(sys.argv[1]))['cluster']; page = open(sys.argv[2]).read()
+assert 'Cluster: 2 of 2 nodes reported' in page
+assert page.count('<td>allreduce</td>') == 1
+pts = devs = 0
+for i, n in enumerate(c['nodes']):
+    for b in (n.get('bench') or {}).get('backends', []):
+        for d in b['devices']:
+            if d['status'] == 'ok':
+                devs += 1
+                pts += sum(1 for r in d['results'] if r['kernel'] == 'gemm' and r['status'] == 'ok' and r.get('rate_gflops'))
+        assert f"Roofline: node {i} ({n['hostname']})" in page, i
+assert devs == 2 and page.count('<svg class="roofline"') == devs, devs
+assert len(re.findall(r'class="pt', page)) == pts, pts
+PYEOF
+
+# ---- a backend without devices is said once --------------------------------
+DLPROBE_LIBCUDA=/nonexistent/libcuda.so.1 $B -q bench --backend cuda -o "$T/nocuda.json" > "$T/nocuda.txt" 2>"$T/err"
+expect "bench --backend cuda without a driver" 0 "^cuda: unavailable \(" -- cat "$T/nocuda.txt"
+n=$(grep -c '^cuda' "$T/nocuda.txt")
+[ "$n" -eq 1 ] && ok "an unavailable backend is one line" || ko "an unavailable backend takes $n lines: $(cat "$T/nocuda.txt")"
+expect "show of that document" 0 "^cuda: unavailable" -- $B show "$T/nocuda.json"
+[ "$(grep -c '^cuda' "$T/out")" -eq 1 ] && ok "show: one line too" || ko "show: $(cat "$T/out")"
+
+# ---- --full's further BLAS (BLIS) is shown, not only kept in the JSON ----------
+# the fixture's system BLAS rows stand in as BLIS's own
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/blis.json" <<'PYEOF' || ko "cannot make the BLIS document"
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+dev = d['bench']['backends'][0]['devices'][0]
+rows = [copy.deepcopy(r) for r in dev['results'] if r.get('impl') == 'blas']
+assert rows
+env = {k: None for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS',
+                         'GOTO_NUM_THREADS', 'OPENBLAS_VERBOSE')}
+o = dict(library='blis', path='/usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4', config=None, corename='zen3',
+         blis={'arch': 'zen3', 'arch_id': 6, 'version': '0.9.0', 'threading': 'openmp', 'sgemm_ukr': 'optimzd', 'dgemm_ukr': 'optimzd'},
+         num_threads=None, env=env, status='ok', reason=None, results=rows)
+bad = dict(o, library='mkl', path='libmkl_rt.so.2', corename=None, blis=None, status='error',
+           reason='the mkl measurement crashed (signal 11, SIGSEGV)', results=[])
+dev['other_blas'] = [o, bad]
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+expect "show a bench with BLIS beside the system BLAS" 0 "^  \+ blis /usr/lib/x86_64-linux-gnu/blis-openmp/libblis.so.4, BLIS 0.9.0, configuration zen3, openmp$" -- $B show "$T/blis.json"
+want=$($PY -c "import json; print(sum(1 for r in json.load(open('$T/blis.json'))['bench']['backends'][0]['devices'][0]['other_blas'][0]['results']))")
+got=$(grep -c '^  gemm+ ' "$T/out")
+[ "$got" -eq "$want" ] && ok "every BLIS result is a gemm+ row ($got)" || ko "gemm+ rows: $got, BLIS results: $want"
+grep -q '^  + mkl: error (the mkl measurement crashed' "$T/out" && ok "a failed further BLAS says why" || ko "failed further BLAS not shown"
+
+# ---- `list models` keeps its columns when a name is long (bert_large_mlm) ----
+$B list models > "$T/models"
+$PY - "$T/models" <<'PYEOF' && ok "list models: params, MACs and descriptions in one column each" || ko "list models: columns out of line"
+import sys
+rows = [l for l in open(sys.argv[1]) if ' params ' in l]
+assert len(rows) > 20 and max(len(l.split()[0]) for l in rows) > 12
+for key in (' params ', ' MACs '):
+    assert len({l.index(key) for l in rows}) == 1, key
+# the description starts in one column, after the input shape's padding
+import re
+assert len({re.match(r'^\S+ +\S+ params +\S+ MACs +\S+ +', l).end() for l in rows}) == 1
+PYEOF
+
+# ---- the one-screen summary says when the bench was disturbed ---------------------
+# (on a busy machine "fp32 peak 96; GEMM 155" read as the hardware's figures)
+R=${BUILD:-build}/tests/golden_render
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/busy.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+dev = d['bench']['backends'][0]['devices'][0]
+dev['stable'] = False
+dev['stability'] = {'reasons': ['fma_peak dlprobe avx2 fp32 at 2 threads: samples spread 99%',
+                                'gemm dlprobe avx2 fp32 n=256 at 2 threads: samples spread 94%'],
+                    'runs': 2, 'steal_fraction': None}
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario-json "$T/busy.json" > "$T/busy-run.json" 2>"$T/err" || ko "scenario of the busy bench ($(cat "$T/err"))"
+expect "summary of a disturbed bench" 0 "disturbed by other work \(-v\)" -- $B show "$T/busy-run.json"
+"$R" scenario-json tests/fixtures/bench_cpu_fixture.json > "$T/calm-run.json" 2>"$T/err"
+expect "summary of an undisturbed bench" 0 "^measured cpu:" -- $B show "$T/calm-run.json"
+grep -q disturbed "$T/out" && ko "a bench without signs called disturbed" || ok "no disturbance claimed without signs"
+
+# ---- --retrain-every shows what it asks for: the cost a month ---------------------
+F=tests/fixtures/bench_cpu_fixture.json
+expect "--retrain-every: the monthly cost under the table" 0 \
+	"^  retraining every 24 h \(30.4 runs a month\) costs a month: deep model g6.xlarge" -- \
+	$B -q estimate --instance g6.xlarge --hw "$F" --model mlp:30,256,256,2 --dataset tabular:1000000x30 --retrain-every 1d
+grep -q 'bench_cpu_fixture' "$T/out" && grep 'costs a month' "$T/out" | grep -q fixture && \
+	ko "a machine without a price listed with a monthly cost" || ok "unpriced machines left out of the monthly line"
+$B -q estimate --instance g6.xlarge --model mlp:30,256,256,2 --dataset tabular:1000000x30 --retrain-every 1d --json > "$T/rt.json"
+$PY - "$T/rt.json" "$T/out" <<'PYEOF' && ok "--retrain-every: text and JSON agree on the monthly figure" || ko "--retrain-every: text disagrees with JSON"
+import json, sys
+e = json.load(open(sys.argv[1]))['estimates'][0]; text = open(sys.argv[2]).read().replace('\n    ', ' ')
+m = e['deep']['retrain']['monthly_cost_usd']
+assert f"deep model g6.xlarge ${m:.2f}" in text, (m, text)
+PYEOF
+# a rule found on every machine is named once in the short verdict
+expect "evidence names a rule once" 0 "evidence" -- \
+	$B -q estimate --instance g6.xlarge --hw "$F" --model resnet50 --dataset imagenet --retrain-every 1h
+n=$(grep -o 'retrain_window' "$T/out" | wc -l)
+[ "$n" -eq 1 ] && ok "retrain_window named once" || ko "retrain_window named $n times: $(grep evidence -A1 "$T/out")"
+
+# ---- README's one-screen example: its catalog rows are what this build prints ------
+# (they depend on the catalog and the estimator only; the old screen kept rows
+# from before an estimator change, which a new user's first run contradicted)
+"$R" scenario tests/fixtures/bench_cpu_fixture.json > "$T/scen.txt" 2>"$T/err" || ko "scenario text ($(cat "$T/err"))"
+$PY - README.md "$T/scen.txt" <<'PYEOF' && ok "README's example: the g6.xlarge and p4d.24xlarge rows match this build" || ko "README's one-screen example is stale: regenerate it (NO_COLOR=1 dlprobe --label \"CI machine\")"
+import re, sys
+readme = open(sys.argv[1]).read(); scen = open(sys.argv[2]).read()
+block = readme[readme.index('```\n', readme.index('The plain `dlprobe`')) + 4:]
+block = block[:block.index('```')]
+rows = [l for l in block.splitlines() if re.match(r'  (g6\.xlarge|p4d\.24xlarge) ', l)]
+assert len(rows) == 2, rows
+first = scen.split('\n\n')[1]   # the head, then the first scenario
+for r in rows:
+    assert r in first.splitlines(), (r, first)
+PYEOF
+
+# ---- a figure and its unit stay on one line in the summary ------------------------
+# (these rates put "system BLAS 92.9" at the end of a line and "GFLOP/s" on the next)
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/wrap.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d['bench']['backends'][0]['devices'][0]['results']:
+    if r.get('status') != 'ok' or r.get('rate_gflops') is None:
+        continue
+    own = r.get('impl') in (None, 'dlprobe')
+    if r['kernel'] == 'fma_peak' and own:
+        r['rate_gflops'] = 111.0 if r.get('dtype') == 'fp32' else 50.0
+    elif r['kernel'] == 'gemm':
+        r['rate_gflops'] = 99.1 if own else 92.9
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario "$T/wrap.json" > "$T/wrap.txt" 2>"$T/err" || ko "scenario of the wrap document ($(cat "$T/err"))"
+sed '/^$/q' "$T/wrap.txt" > "$T/head.txt"
+if grep -q '92.9 GFLOP/s' "$T/head.txt" && ! grep -Eq '[0-9]$' "$T/head.txt" && ! grep -q "$(printf '\037')" "$T/wrap.txt"; then
+	ok "summary: no line ends with a figure whose unit is on the next"
+else
+	ko "summary wraps a figure from its unit: $(head -4 "$T/wrap.txt")"
+fi
+
+# ---- input files: the message names the file once and says what is wrong ------
+E="$B -q estimate --model resnet18 --dataset cifar10"
+expect "show of a missing file" 2 "^dlprobe: cannot read $T/none.json: No such file or directory$" -- $B show "$T/none.json"
+one_line "show of a missing file: one line"
+expect "show of a directory" 2 "^dlprobe: cannot read $T: Is a directory$" -- $B show "$T"
+one_line "show of a directory: one line"
+expect "--hw a directory" 2 "^dlprobe: cannot read $T: Is a directory$" -- $E --hw "$T"
+expect "--catalog missing" 2 "^dlprobe: --catalog: cannot read $T/none.json: No such file or directory$" -- $E --catalog "$T/none.json"
+one_line "--catalog missing: one line"
+# a bench document given as --catalog merged nothing and said nothing
+$B -q list datasets --json > "$T/notcat.json"
+expect "--catalog with a document that is no catalog" 2 "^dlprobe: --catalog $T/notcat.json: no \"instances\"" -- \
+	$E --catalog "$T/notcat.json" -o "$T/est.json"
+one_line "--catalog no catalog: one line"
+[ -e "$T/est.json" ] && ko "--catalog refused, yet -o wrote a file" || ok "--catalog refused: no output file"
+$B -q list instances --json > "$T/cat.json"
+expect "--catalog with list instances --json still merges" 0 "g6.xlarge" -- $E --catalog "$T/cat.json" --instance g6.xlarge
+
+# ---- -o onto an existing file whose directory takes no temporary file ----------
+# (the file itself may be writable: the message says what refused)
+if [ -f /proc/version ]; then
+	expect "-o /proc/version" 1 "^dlprobe: cannot write /proc/version: no temporary file can be made beside it \(" -- \
+		$B -q list models -o /proc/version
+	one_line "-o /proc/version: one line"
+fi
+
+# ---- a message names the command the user typed --------------------------------
+expect "compare without --model" 2 "^dlprobe: compare needs --model SPEC" -- $B compare g6.xlarge
+one_line "compare without --model: one line"
+expect "estimate without --model" 2 "^dlprobe: estimate needs --model SPEC" -- $B estimate --instance g6.xlarge
+
+# ---- a model of one kind on data of another is refused (a slip: resnet18 for mlp:...) --
+for c in "resnet18 tabular:1000x30 an image model" "gpt2 cifar10 a text model" "resnet18 text:1e9 an image model"; do
+	set -- $c
+	expect "$1 on $2 refused" 2 "^dlprobe: model $1 is $3 $4 $5 and dataset $2 is" -- $B estimate --model "$1" --dataset "$2" -o "$T/kind.json"
+	one_line "$1 on $2: one line"
+done
+[ -e "$T/kind.json" ] && ko "a refused workload left an output file" || ok "a refused workload: no output file"
+expect "an image model on tabular rows with --input, as asked" 0 "resnet50 on tabular" -- \
+	$B -q estimate --model resnet50 --dataset tabular:1000x30 --input 3x224x224 --instance g6.xlarge
+expect "an MLP on MNIST takes 784 inputs" 0 "mlp:784,256,10 on mnist" -- $B -q estimate --model mlp:784,256,10 --dataset mnist --instance g6.xlarge
+expect "an MLP of 30 inputs on MNIST refused" 2 "^dlprobe: model mlp:30,256,10 takes 30 inputs, dataset mnist has 1x28x28 = 784 per sample$" -- \
+	$B estimate --model mlp:30,256,10 --dataset mnist --instance g6.xlarge
+
+# ---- the same machine twice is refused, not two identical rows ------------------
+expect "--instance twice" 2 "^dlprobe: g6.xlarge is named twice$" -- $B estimate --model resnet18 --dataset cifar10 --instance g6.xlarge --instance g6.xlarge
+one_line "--instance twice: one line"
+expect "compare the same machine twice" 2 "named twice" -- $B compare g6.xlarge c7i.2xlarge g6.xlarge --model resnet18 --dataset cifar10
+
+# ---- an estimator message naming the machine is not prefixed with it again --------
+expect "--nodes 2 without a network figure" 2 "^dlprobe: c7i.2xlarge has no network bandwidth in the catalog" -- \
+	$B estimate --model resnet18 --dataset cifar10 --instance c7i.2xlarge --nodes 2
+one_line "--nodes 2 without a network figure: one line"
+expect "--devices beyond the instance" 2 "^dlprobe: g6.xlarge has 1 device\(s\), 4 asked$" -- \
+	$B estimate --model resnet18 --dataset cifar10 --instance g6.xlarge --devices 4
+
+# ---- bench --framework: the frameworks are in the text, not only in the JSON ------
+FW=tests/fixtures/bench_cpu_framework.json
+expect "show a bench with the framework probe" 0 "^frameworks \(python 3.11.2\)$" -- $B show "$FW"
+$PY - "$FW" "$T/out" <<'PYEOF' && ok "framework text: each framework's version or reason, torch's figures, the findings" || ko "framework text disagrees with the document"
+import json, sys
+fw = json.load(open(sys.argv[1]))['bench']['framework']; text = open(sys.argv[2]).read()
+for name, f in fw['frameworks'].items():
+    line = [l for l in text.splitlines() if l.startswith('  %-9s ' % name)]
+    assert len(line) == 1, name
+    assert (f['version'] if f['status'] == 'ok' else f['reason']) in line[0], (name, line)
+t = fw['frameworks']['torch']
+assert 'dispatch %.1f us/op' % (t['op_dispatch_s'] * 1e6) in text
+assert 'GEMM up to %.1f GFLOP/s' % max(g['rate_gflops'] for g in t['gemm']) in text
+for x in fw['findings']:
+    assert '  finding: ' + x['detail'] in text
+PYEOF
+$PY - "$FW" "$T/fwerr.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d['bench']['framework'] = {'python': '/usr/bin/python3', 'status': 'error',
+                           'reason': '/usr/bin/python3 did not answer within 9.5 s (killed)', 'elapsed_s': 9.6}
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+expect "a framework probe that failed says why" 0 "^frameworks \(python /usr/bin/python3\): error \(/usr/bin/python3 did not answer within 9.5 s \(killed\)\)$" -- \
+	$B show "$T/fwerr.json"
+
+# ---- a bench read from standard input is named by its host, not "-" --------------
+F=tests/fixtures/bench_cpu_fixture.json
+host=$($PY -c "import json; print(json.load(open('$F')).get('host', {}).get('hostname') or 'stdin')")
+$PY -c "import json; d=json.load(open('$F')); d.get('host', {}).pop('label', None); json.dump(d, open('$T/nolabel.json', 'w'))"
+expect "--hw - names the machine" 0 "^  $host +[0-9]" -- sh -c "$B -q estimate --hw - --model resnet18 --dataset cifar10 < '$T/nolabel.json'"
+
+# ---- report of a probe document says there is nothing to plot --------------------
+$B -q probe --json > "$T/probe.json"
+expect "report of a probe document" 0 "nothing to plot in this document" -- $B report "$T/probe.json"
+
+# ---- --help (and so the man page) names every variable README documents ----
+$B --help > "$T/help"
+$PY - README.md "$T/help" <<'PYEOF' && ok "--help names every environment variable of README's Environment paragraph" || ko "--help lacks a documented variable"
+import re, sys
+readme = open(sys.argv[1]).read(); text = open(sys.argv[2]).read()
+para = readme[readme.index('\nEnvironment: '):]
+para = para[:para.index('\n\n')]
+names = set(re.findall(r'\b(?:NO_COLOR|DLPROBE_[A-Z_]+)\b', para))
+assert len(names) >= 8, names
+missing = sorted(n for n in names if not re.search(r'^  ' + n + r'\b', text, re.M))
+assert not missing, missing
+PYEOF
+
+echo "cli_review: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
