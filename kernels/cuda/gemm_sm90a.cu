@@ -221,8 +221,9 @@ static __device__ __forceinline__ void wgmma_tf32(float (&d)[128], uint64_t da, 
 enum { KIND_F16, KIND_BF16, KIND_TF32 };
 
 /* One kernel body, about 110 lines, kept whole on purpose: the TMA
- * pipeline's stages, barriers and the wgmma loop share registers and
- * shared-memory state that helper functions would only pass around. */
+ * producer warp group and the wgmma consumers (setmaxnreg split) share
+ * the stage buffers and their mbarriers, which helpers would only pass
+ * around. */
 template <int KIND>
 static __device__ __forceinline__ void wgmma_gemm(const CUtensorMap *tmA, const CUtensorMap *tmB,
 						  int M, int N, int K, float *__restrict__ C)
