@@ -99,6 +99,125 @@ static void allreduce_times(const dlp_profile *p, const dlp_model *m, const stru
 	*exposed = c->st && c->st->allreduce_overlap ? fmax(tail, *total - bwd_s) : *total;
 }
 
+/* The rate of a GEMM-shaped layer in this rate set, the stack's (or the
+ * framework's thread-count) scale applied; *tb_gemm the backward GEMMs at
+ * their own shapes. */
+static double gemm_layer_rate(const dlp_profile *p, const dlp_rateset *rs, const dlp_layer *l,
+			      const struct prec *pr, double B, const struct step_ctx *c, int fw, double vec_rate,
+			      double *tb_gemm, int *any_measured)
+{
+	const dlp_stack *st = c->st;
+	double ff = B * l->flops, gm = l->gm_batched ? l->gm * B : l->gm, rate, gscale = 1;
+	/* flash attention keeps the S x S tile on chip: it runs at the rate
+	 * of a large GEMM, not at the roofline of a per-head S x S x d
+	 * product writing its scores out */
+	double gk = l->op == DLP_OP_ATTN && c->attention == DLP_ATTN_FLASH ? l->gn : l->gk;
+	int meas = 0;
+
+	*tb_gemm = 0;
+	rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, gk, &meas);
+	if (meas && any_measured)
+		*any_measured = 1;
+	if (rate <= 0)
+		rate = vec_rate;
+	if (st) {
+		gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
+		rate *= gscale;
+	} else if (fw && l->op == DLP_OP_CONV && p->fw_conv_ratio > 0 && p->fw_conv_ratio < 1) {
+		gscale = p->fw_conv_ratio;
+		rate *= gscale;
+	}
+	/* the backward GEMMs at their own shapes: dW = X^T dY (inner
+	 * dimension the batched one), dX = dY W^T (the stack's scale
+	 * applies to them as to the forward) */
+	if (l->params > 0) {
+		double rw = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
+		double rd = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
+		*tb_gemm = ff / (rw > 0 ? rw : rate) + (l->needs_input_grad ? ff / (rd > 0 ? rd : rate) : 0);
+	}
+	return rate;
+}
+
+/* Forward (*tf) and backward (*tb) seconds of one layer at batch B;
+ * *pool_meas when its time is the framework's measured pooling. */
+static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_layer *l, const struct prec *pr,
+		       double B, const struct step_ctx *c, int fw, double *tf_out, double *tb_out, int *pool_meas,
+		       int *any_measured)
+{
+	const dlp_stack *st = c->st;
+	const struct dlp_constants *K = dlp_constants(); /* checked by dlp_deep_compute */
+	double wbytes = pr->abytes, bw = p->mem_bw_gbps * 1e9;
+	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
+	double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
+	double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0;
+	/* a non-GEMM operator measured at its size (--measure) */
+	double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
+		     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
+
+	*pool_meas = 0;
+	if (l->gm > 0) {
+		rate = gemm_layer_rate(p, rs, l, pr, B, c, fw, vec_rate, &tb_gemm, any_measured);
+	} else if (st) {
+		/* fused elementwise kernels read and write fewer tensors */
+		fb *= st->eltwise_traffic;
+	}
+	/* cuDNN's Winograd for 3x3 stride-1 fp32 convolutions: fewer
+	 * multiplies (data/stacks.json winograd); tensor-core formats run
+	 * implicit GEMM instead */
+	if (st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
+		ff -= B * 2 * l->macs * (1 - 1 / c->sd->winograd_gain);
+	/* backward: input gradient and weight gradient, each ~ the forward
+	 * work; the first weighted layer needs no input gradient. Attention
+	 * has no weights but two gradients per product (dQ, dK from the
+	 * scores, dP, dV from the weighted sum); flash attention recomputes
+	 * the scores as well */
+	bwd_flops_mult = l->params > 0 ? (l->needs_input_grad ? 2 : 1) : 1;
+	if (l->op == DLP_OP_ATTN) {
+		bwd_flops_mult = c->attention == DLP_ATTN_FLASH && c->sd ? c->sd->flash_bwd_flops : 2;
+		/* materialised scores and probabilities travel through memory */
+		if (c->attention == DLP_ATTN_MATERIALIZED && c->sd) {
+			double extra = l->attn_dropout ? c->sd->attn_dropout_passes : 0;
+			fb_extra = B * dlp_scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_fwd + extra);
+			bb_extra = B * dlp_scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_bwd + extra);
+		}
+	}
+	/* backward traffic by tensor count (data/estimator.json
+	 * backward_traffic_gemm, backward_traffic_elementwise) */
+	tf = fmax(ff / rate, lbw > 0 ? (fb + fb_extra) / lbw : 0);
+	/* CPU pooling is a scalar compare-and-select loop per window
+	 * element (l->flops counts them), not a streaming kernel: its
+	 * cost per element, in units of the measured histogram update,
+	 * is an assumption (data/instances.json) */
+	if (l->op == DLP_OP_POOL && !p->is_gpu && fw && p->fw_pool_s > 0) {
+		/* measured through the framework, forward and backward */
+		tf = B * l->flops * p->fw_pool_s;
+		*pool_meas = 1;
+	} else if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0) {
+		double hist = fw && p->fw_hist_gups > 0 ? p->fw_hist_gups : p->hist_gups;
+		tf = fmax(tf, ff * p->pool_cost / (hist * 1e9));
+	}
+	/* Winograd shrank ff after the backward GEMMs were priced: scale them */
+	if (tb_gemm > 0 && st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
+		tb_gemm /= c->sd->winograd_gain;
+	tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
+		  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
+	if (*pool_meas)
+		tb = 0;
+	/* a framework keeping activations NCHW (PyTorch's default) runs
+	 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
+	 * of their input and output, each way (data/stacks.json layout):
+	 * separate kernels, so added, not hidden under the roofline */
+	if (st && !st->channels_last && l->op == DLP_OP_CONV && (pr->gemm == DLP_FP16 || pr->gemm == DLP_BF16) &&
+	    bw > 0) {
+		double tr = c->sd->nchw_transpose_passes * B * (l->in_elems + l->out_elems) * pr->abytes / bw;
+
+		tf += tr;
+		tb += tr;
+	}
+	*tf_out = tf;
+	*tb_out = tb;
+}
+
 /* One training step (one micro-batch, with the optimizer and all-reduce
  * shared out over the micro-batches of gradient accumulation) on one device
  * for one rate set; fills layer_s (forward + backward seconds per layer)
@@ -109,9 +228,8 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 {
 	size_t i;
 	const dlp_stack *st = c->st;
-	double B = batch, wbytes = pr->abytes, bw = p->mem_bw_gbps * 1e9;
+	double B = batch, bw = p->mem_bw_gbps * 1e9;
 	double ovh = st ? fmax(p->op_overhead_s, st->gpu_op_overhead_s) : p->op_overhead_s;
-	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double nparam_layers = 0, ops = 0, accum = c->grad_accum > 0 ? c->grad_accum : 1, total_ar;
 	int fused_opt = st ? st->fused_optimizer : p->is_gpu;
 	/* on a CPU "as configured" is the framework as installed: its own
@@ -124,98 +242,12 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
 		const dlp_layer *l = &m->layers[i];
-		double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
-		double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0, gscale = 1;
-		/* a non-GEMM operator measured at its size (--measure) */
-		double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
-			     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
-		int meas = 0, pool_meas = 0;
+		double tf, tb;
+		int pool_meas;
 
 		if (l->op == DLP_OP_RESHAPE)
 			continue;
-		if (l->gm > 0) {
-			double gm = l->gm_batched ? l->gm * B : l->gm;
-			/* flash attention keeps the S x S tile on chip: it runs at
-			 * the rate of a large GEMM, not at the roofline of a
-			 * per-head S x S x d product writing its scores out */
-			double gk = l->op == DLP_OP_ATTN && c->attention == DLP_ATTN_FLASH ? l->gn : l->gk;
-			rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, gk, &meas);
-			if (meas && any_measured)
-				*any_measured = 1;
-			if (rate <= 0)
-				rate = vec_rate;
-			if (st) {
-				gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
-				rate *= gscale;
-			} else if (fw && l->op == DLP_OP_CONV && p->fw_conv_ratio > 0 && p->fw_conv_ratio < 1) {
-				gscale = p->fw_conv_ratio;
-				rate *= gscale;
-			}
-			/* the backward GEMMs at their own shapes: dW = X^T dY (inner
-			 * dimension the batched one), dX = dY W^T (the stack's scale
-			 * applies to them as to the forward) */
-			if (l->params > 0) {
-				double rw = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
-				double rd = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
-				tb_gemm = ff / (rw > 0 ? rw : rate) + (l->needs_input_grad ? ff / (rd > 0 ? rd : rate) : 0);
-			}
-		} else if (st) {
-			/* fused elementwise kernels read and write fewer tensors */
-			fb *= st->eltwise_traffic;
-		}
-		/* cuDNN's Winograd for 3x3 stride-1 fp32 convolutions: fewer
-		 * multiplies (data/stacks.json winograd); tensor-core formats run
-		 * implicit GEMM instead */
-		if (st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
-			ff -= B * 2 * l->macs * (1 - 1 / c->sd->winograd_gain);
-		/* backward: input gradient and weight gradient, each ~ the forward
-		 * work; the first weighted layer needs no input gradient. Attention
-		 * has no weights but two gradients per product (dQ, dK from the
-		 * scores, dP, dV from the weighted sum); flash attention recomputes
-		 * the scores as well */
-		bwd_flops_mult = l->params > 0 ? (l->needs_input_grad ? 2 : 1) : 1;
-		if (l->op == DLP_OP_ATTN) {
-			bwd_flops_mult = c->attention == DLP_ATTN_FLASH && c->sd ? c->sd->flash_bwd_flops : 2;
-			/* materialised scores and probabilities travel through memory */
-			if (c->attention == DLP_ATTN_MATERIALIZED && c->sd) {
-				double extra = l->attn_dropout ? c->sd->attn_dropout_passes : 0;
-				fb_extra = B * dlp_scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_fwd + extra);
-				bb_extra = B * dlp_scores_per_sample(l) * pr->abytes * (c->sd->attn_passes_bwd + extra);
-			}
-		}
-		/* backward traffic by tensor count (data/estimator.json
-		 * backward_traffic_gemm, backward_traffic_elementwise) */
-		tf = fmax(ff / rate, lbw > 0 ? (fb + fb_extra) / lbw : 0);
-		/* CPU pooling is a scalar compare-and-select loop per window
-		 * element (l->flops counts them), not a streaming kernel: its
-		 * cost per element, in units of the measured histogram update,
-		 * is an assumption (data/instances.json) */
-		if (l->op == DLP_OP_POOL && !p->is_gpu && fw && p->fw_pool_s > 0) {
-			/* measured through the framework, forward and backward */
-			tf = B * l->flops * p->fw_pool_s;
-			pool_meas = 1;
-		} else if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0) {
-			double hist = fw && p->fw_hist_gups > 0 ? p->fw_hist_gups : p->hist_gups;
-			tf = fmax(tf, ff * p->pool_cost / (hist * 1e9));
-		}
-		/* Winograd shrank ff after the backward GEMMs were priced: scale them */
-		if (tb_gemm > 0 && st && st->winograd && l->winograd && pr->gemm == DLP_FP32)
-			tb_gemm /= c->sd->winograd_gain;
-		tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
-			  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
-		if (pool_meas)
-			tb = 0;
-		/* a framework keeping activations NCHW (PyTorch's default) runs
-		 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
-		 * of their input and output, each way (data/stacks.json layout):
-		 * separate kernels, so added, not hidden under the roofline */
-		if (st && !st->channels_last && l->op == DLP_OP_CONV && (pr->gemm == DLP_FP16 || pr->gemm == DLP_BF16) &&
-		    bw > 0) {
-			double tr = c->sd->nchw_transpose_passes * B * (l->in_elems + l->out_elems) * pr->abytes / bw;
-
-			tf += tr;
-			tb += tr;
-		}
+		layer_time(p, rs, l, pr, B, c, fw, &tf, &tb, &pool_meas, any_measured);
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;

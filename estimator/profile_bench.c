@@ -436,90 +436,93 @@ static int mem_field(const char *label, const json_t *o, const char *key, const 
 	return 0;
 }
 
-int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
+/* A device's name for a flag, "?" when the document gives none. */
+static const char *dev_name(const json_t *dev)
 {
-	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
-	const json_t *probe = json_object_get(doc, "probe"), *cpu_dev, *gpu_dev;
-	struct doc_devices dd;
-	int d;
-	char name[96];
+	const char *n = json_string_value(json_object_get(dev, "name"));
+	return n ? n : "?";
+}
 
-	if (dlp_json_check_schema(doc))
-		return -1;
-	if (!json_is_array(backends))
-		return dlp_error_set("%s: not a bench document (no bench.backends)", label);
-	pick_devices(backends, &dd);
-	cpu_dev = dd.cpu;
-	gpu_dev = dd.accel;
-	if (!cpu_dev && !gpu_dev)
-		return dlp_error_set("%s: the bench document has no measured CPU, CUDA or OpenCL device", label);
-	snprintf(name, sizeof name, "%s", label);
-	if (dlp_profile_init(p, name, "bench"))
-		return -1;
-	if (dd.no_gemm)
-		dlp_profile_flag(p, "accelerator \"%s\" was benched but has no verified GEMM result: %s",
-		     json_string_value(json_object_get(dd.no_gemm, "name")) ?
-		     json_string_value(json_object_get(dd.no_gemm, "name")) : "?",
-		     gpu_dev ? "not used" : "the deep model is estimated on the CPU");
-	{
-		const json_t *ec = json_object_get(json_object_get(probe, "resources"), "effective_cpus");
-		json_int_t n = json_integer_value(ec);
+/* The CPU count the probe saw: range-checked before the cast; out of range
+ * is flagged and left 0 (profile_defaults() then assumes 1). */
+static void read_cpus(dlp_profile *p, const json_t *probe)
+{
+	const json_t *ec = json_object_get(json_object_get(probe, "resources"), "effective_cpus");
+	json_int_t n = json_integer_value(ec);
 
-		/* range-checked before the cast; out of range is flagged, then 1 */
-		p->cpus = json_is_integer(ec) && n >= 1 && n <= MAX_THREADS ? (int)n : 0;
-		if (json_is_integer(ec) && !p->cpus)
-			dlp_profile_flag(p, "probe.resources.effective_cpus %lld is out of range (1 to %d)", (long long)n,
-			     MAX_THREADS);
-	}
-	/* the CPU device first: it drives the classical models either way */
-	if (cpu_dev && read_device(p, cpu_dev, 0))
-		goto fail;
-	if (gpu_dev) {
-		double hist = p->hist_gups, hist1 = p->hist_gups_1t, dot = p->dot_gflops, hbw = p->host_bw_gbps;
-		double cpu_noise = p->noise_spread;
-		free(p->configured.pts);
-		free(p->capability.pts);
-		memset(&p->configured, 0, sizeof p->configured);
-		memset(&p->capability, 0, sizeof p->capability);
-		memset(p->peak_gflops, 0, sizeof p->peak_gflops);
-		p->mem_bw_gbps = 0;
-		p->is_gpu = 1;
-		if (read_device(p, gpu_dev, 1))
-			goto fail;
-		p->noise_spread = fmax(p->noise_spread, cpu_noise);
-		p->hist_gups = hist;
-		p->hist_gups_1t = hist1;
-		p->dot_gflops = dot;
-		p->host_bw_gbps = hbw;
-		if (mem_field(label, gpu_dev, "memory_bytes", "the accelerator's memory_bytes", &p->mem_bytes))
-			goto fail;
-		p->interconnect_gbps = p->h2d_gbps;
+	p->cpus = json_is_integer(ec) && n >= 1 && n <= MAX_THREADS ? (int)n : 0;
+	if (json_is_integer(ec) && !p->cpus)
+		dlp_profile_flag(p, "probe.resources.effective_cpus %lld is out of range (1 to %d)", (long long)n,
+				 MAX_THREADS);
+}
+
+/* The deep model on the accelerator: its rates replace the CPU's, while
+ * the CPU's histogram, dot and host-bandwidth figures (the classical
+ * models and the input pipeline run on the host) are kept. */
+static int read_accelerator(dlp_profile *p, const char *label, const struct doc_devices *dd)
+{
+	double hist = p->hist_gups, hist1 = p->hist_gups_1t, dot = p->dot_gflops, hbw = p->host_bw_gbps;
+	double cpu_noise = p->noise_spread;
+
+	free(p->configured.pts);
+	free(p->capability.pts);
+	memset(&p->configured, 0, sizeof p->configured);
+	memset(&p->capability, 0, sizeof p->capability);
+	memset(p->peak_gflops, 0, sizeof p->peak_gflops);
+	p->mem_bw_gbps = 0;
+	p->is_gpu = 1;
+	if (read_device(p, dd->accel, 1))
+		return -1;
+	p->noise_spread = fmax(p->noise_spread, cpu_noise);
+	p->hist_gups = hist;
+	p->hist_gups_1t = hist1;
+	p->dot_gflops = dot;
+	p->host_bw_gbps = hbw;
+	if (mem_field(label, dd->accel, "memory_bytes", "the accelerator's memory_bytes", &p->mem_bytes))
+		return -1;
+	p->interconnect_gbps = p->h2d_gbps;
+	peaks_from_gemm(p);
+	dlp_profile_flag(p, "deep model on %s device \"%s\" (the fastest of %d measured accelerator(s)); several "
+			 "devices would exchange gradients over PCIe at the measured h2d rate",
+			 dd->accel_backend, dev_name(dd->accel), dd->n_accel);
+	if (p->mem_bw_gbps <= 0)
+		dlp_profile_flag(p, "no device memory bandwidth result (d2d or stream_triad)");
+	return 0;
+}
+
+/* The deep model on the CPU (no accelerator with a verified GEMM): the
+ * memory the process may use, the per-operator overhead and the framework
+ * probe's "as configured" figures. */
+static int read_host(dlp_profile *p, const json_t *doc, const char *label, const struct doc_devices *dd)
+{
+	const json_t *probe = json_object_get(doc, "probe");
+	const json_t *cpu_dev = dd->cpu;
+
+	if (mem_field(label, json_object_get(probe, "memory"), "effective_bytes", "probe.memory.effective_bytes",
+		      &p->mem_bytes))
+		return -1;
+	if (!isfinite(p->mem_bytes) &&
+	    mem_field(label, cpu_dev, "memory_bytes", "the CPU device's memory_bytes", &p->mem_bytes))
+		return -1;
+	p->op_overhead_s = K()->cpu_op_overhead_s.value;
+	if (dlp_profile_read_framework(p, json_object_get(json_object_get(doc, "bench"), "framework"), cpu_dev))
+		return -1;
+	if (!json_object_get(p->sources, "op_overhead_s"))
+		dlp_profile_flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
+	if (cpu_dev == dd->ocl_cpu) {
 		peaks_from_gemm(p);
-		dlp_profile_flag(p, "deep model on %s device \"%s\" (the fastest of %d measured accelerator(s)); several "
-			"devices would exchange gradients over PCIe at the measured h2d rate",
-		     dd.accel_backend, json_string_value(json_object_get(gpu_dev, "name")) ?
-		     json_string_value(json_object_get(gpu_dev, "name")) : "?", dd.n_accel);
-		if (p->mem_bw_gbps <= 0)
-			dlp_profile_flag(p, "no device memory bandwidth result (d2d or stream_triad)");
-	} else {
-		const json_t *mem = json_object_get(probe, "memory");
-		if (mem_field(label, mem, "effective_bytes", "probe.memory.effective_bytes", &p->mem_bytes))
-			goto fail;
-		if (!isfinite(p->mem_bytes) &&
-		    mem_field(label, cpu_dev, "memory_bytes", "the CPU device's memory_bytes", &p->mem_bytes))
-			goto fail;
-		p->op_overhead_s = K()->cpu_op_overhead_s.value;
-		if (dlp_profile_read_framework(p, json_object_get(json_object_get(doc, "bench"), "framework"), cpu_dev))
-			goto fail;
-		if (!json_object_get(p->sources, "op_overhead_s"))
-			dlp_profile_flag(p, "per-operator overhead: %s", K()->cpu_op_overhead_s.basis);
-		if (cpu_dev == dd.ocl_cpu) {
-			peaks_from_gemm(p);
-			dlp_profile_flag(p, "no cpu backend in the document: the CPU is read from its OpenCL device \"%s\"",
-			     json_string_value(json_object_get(cpu_dev, "name")) ?
-			     json_string_value(json_object_get(cpu_dev, "name")) : "?");
-		}
+		dlp_profile_flag(p, "no cpu backend in the document: the CPU is read from its OpenCL device \"%s\"",
+				 dev_name(cpu_dev));
 	}
+	return 0;
+}
+
+/* Unknown memory and CPU count, and the efficiency of formats the bench did
+ * not measure (the library figure of data/stacks.json on a GPU). */
+static void profile_defaults(dlp_profile *p)
+{
+	int d;
+
 	if (!isfinite(p->mem_bytes) || p->mem_bytes <= 0) {
 		p->mem_bytes = 0;
 		dlp_profile_flag(p, "device memory unknown: memory fit not checked");
@@ -528,10 +531,38 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		p->cpus = 1;
 		dlp_profile_flag(p, "probe.resources.effective_cpus missing: 1 CPU assumed");
 	}
-	/* a format the bench did not measure: the library figure of data/stacks.json */
 	for (d = 0; d < DLP_NDTYPE; d++)
 		p->eff[d] = p->is_gpu ? dlp_stack_gemm_efficiency(NULL, NULL, (enum dlp_dtype)d, NULL)
 				      : K()->cpu_efficiency.value;
+}
+
+int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
+{
+	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
+	const json_t *probe = json_object_get(doc, "probe");
+	struct doc_devices dd;
+	char name[96];
+
+	if (dlp_json_check_schema(doc))
+		return -1;
+	if (!json_is_array(backends))
+		return dlp_error_set("%s: not a bench document (no bench.backends)", label);
+	pick_devices(backends, &dd);
+	if (!dd.cpu && !dd.accel)
+		return dlp_error_set("%s: the bench document has no measured CPU, CUDA or OpenCL device", label);
+	snprintf(name, sizeof name, "%s", label);
+	if (dlp_profile_init(p, name, "bench"))
+		return -1;
+	if (dd.no_gemm)
+		dlp_profile_flag(p, "accelerator \"%s\" was benched but has no verified GEMM result: %s",
+				 dev_name(dd.no_gemm), dd.accel ? "not used" : "the deep model is estimated on the CPU");
+	read_cpus(p, probe);
+	/* the CPU device first: it drives the classical models either way */
+	if (dd.cpu && read_device(p, dd.cpu, 0))
+		goto fail;
+	if (dd.accel ? read_accelerator(p, label, &dd) : read_host(p, doc, label, &dd))
+		goto fail;
+	profile_defaults(p);
 	if (p->configured.n == 0 && p->capability.n == 0) {
 		if (p->peak_gflops[DLP_FP32] <= 0) {
 			dlp_profile_free(p);

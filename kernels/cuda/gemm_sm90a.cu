@@ -220,6 +220,10 @@ static __device__ __forceinline__ void wgmma_tf32(float (&d)[128], uint64_t da, 
 
 enum { KIND_F16, KIND_BF16, KIND_TF32 };
 
+/* One kernel body, about 110 lines, kept whole on purpose: the TMA
+ * producer warp group and the wgmma consumers (setmaxnreg split) share
+ * the stage buffers and their mbarriers, which helpers would only pass
+ * around. */
 template <int KIND>
 static __device__ __forceinline__ void wgmma_gemm(const CUtensorMap *tmA, const CUtensorMap *tmB,
 						  int M, int N, int K, float *__restrict__ C)
