@@ -232,7 +232,8 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 		 * cheapest: no estimate has a price (bench files without --price) */
 		else if (!fa && *dl && pick(v->ests, v->n, 1, 0, 0) >= 0)
 			snprintf(v->summary, sizeof v->summary,
-				 "none of the hardware given trains the deep model within the %s deadline", dl);
+				 "no hardware given trains the deep model within the limits asked for: none meets "
+				 "the %s deadline", dl);
 		else if (!fa)
 			snprintf(v->summary, sizeof v->summary,
 				 "no hardware given trains the deep model within the limits asked for");
