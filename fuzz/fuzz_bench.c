@@ -10,18 +10,6 @@
 
 static dlp_model *model;
 
-static void check_range(const json_t *r)
-{
-	const json_t *lo = json_object_get(r, "low"), *ex = json_object_get(r, "expected"),
-		     *hi = json_object_get(r, "high");
-
-	if (json_is_number(lo) && json_is_number(ex) && json_is_number(hi)) {
-		FUZZ_ASSERT(json_number_value(lo) >= 0);
-		FUZZ_ASSERT(json_number_value(lo) <= json_number_value(ex));
-		FUZZ_ASSERT(json_number_value(ex) <= json_number_value(hi));
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t err;
@@ -53,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dlp_train_defaults(&t);
 	if (dlp_estimate_compute(&p, model, &cl, &ds, &t, &est) == 0) {
 		e = dlp_estimate_json(&est);
-		check_range(json_object_get(json_object_get(e, "deep"), "train_s"));
-		check_range(json_object_get(json_object_get(e, "classical"), "train_s"));
+		fuzz_check_range(json_object_get(json_object_get(e, "deep"), "train_s"));
+		fuzz_check_range(json_object_get(json_object_get(e, "classical"), "train_s"));
 		json_decref(e);
 		if (dlp_verdict_compute(&est, 1, model, &cl, &ds, &t, &v) == 0) {
 			json_decref(dlp_verdict_json(&v));

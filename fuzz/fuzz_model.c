@@ -10,19 +10,6 @@
 
 static const char *const instances[] = {"c7i.2xlarge", "p4d.24xlarge"};
 
-static void check_range(const json_t *r)
-{
-	const json_t *lo = json_object_get(r, "low"), *ex = json_object_get(r, "expected"),
-		     *hi = json_object_get(r, "high");
-
-	/* null is "not estimated"; a number is a time that can happen */
-	if (json_is_number(lo) && json_is_number(ex) && json_is_number(hi)) {
-		FUZZ_ASSERT(json_number_value(lo) >= 0);
-		FUZZ_ASSERT(json_number_value(lo) <= json_number_value(ex));
-		FUZZ_ASSERT(json_number_value(ex) <= json_number_value(hi));
-	}
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	json_error_t err;
@@ -53,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dlp_train_defaults(&t);
 		e = dlp_estimate_deep(&p, m, &ds, &t);
 		if (e) {
-			check_range(json_object_get(e, "train_s"));
+			fuzz_check_range(json_object_get(e, "train_s"));
 			json_decref(e);
 		}
 		dlp_profile_free(&p);

@@ -8,31 +8,8 @@ B=${BUILD:-build}/dlprobe
 F=tests/fixtures/bench_cpu_fixture.json
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
+. tests/support/check.sh
 
-# expect NAME CODE PATTERN -- CMD...: exit code CODE and PATTERN (grep -E) in
-# stdout+stderr; every command runs under a 60 s timeout (a hang is exit 124)
-expect() {
-	name=$1 code=$2 pat=$3
-	shift 4
-	timeout 60 "$@" >"$T/out" 2>"$T/err" <"${STDIN:-/dev/null}"
-	rc=$?
-	if [ "$rc" -ne "$code" ]; then
-		fail=$((fail + 1)); echo "FAIL $name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return
-	fi
-	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then
-		fail=$((fail + 1)); echo "FAIL $name: no /$pat/ in output"; return
-	fi
-	pass=$((pass + 1)); echo "ok   $name"
-}
-# one_line NAME: the last command wrote exactly one line to stderr, prefixed "dlprobe: "
-one_line() {
-	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then
-		pass=$((pass + 1)); echo "ok   $1"
-	else
-		fail=$((fail + 1)); echo "FAIL $1: stderr was: $(cat "$T/err")"
-	fi
-}
 # model NAME LAYERS: a model file with that layer list
 model() {
 	printf '{"name":"%s","input":[3,32,32],"classes":10,"layers":%s}\n' "$1" "$2" > "$T/$1.json"

@@ -7,22 +7,7 @@ CL=docs/examples/cluster-2node.json
 PY=/usr/bin/python3
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-# expect NAME CODE PATTERN -- CMD...: exit code and PATTERN (grep -E) in stdout+stderr
-expect() {
-	name=$1 code=$2 pat=$3
-	shift 4
-	NO_COLOR=1 timeout 120 "$@" >"$T/out" 2>"$T/err" </dev/null
-	rc=$?
-	if [ "$rc" -ne "$code" ]; then ko "$name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return; fi
-	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then ko "$name: no /$pat/ in output"; return; fi
-	ok "$name"
-}
-one_line() {
-	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then ok "$1"; else ko "$1: stderr: $(cat "$T/err")"; fi
-}
+. tests/support/check.sh
 
 # ---- `dlprobe show` renders any saved document, a cluster one too -----------
 expect "show a cluster document" 0 "^cluster: 2 of 2 nodes reported, 2 ranks" -- $B show "$CL"

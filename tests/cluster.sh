@@ -15,17 +15,9 @@ ok() { pass=$((pass + 1)); echo "ok   $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
 
-# Open MPI refuses root without these and more ranks than cores without
-# --oversubscribe; MPICH needs neither. The environment reaches every rank.
-if $MPIRUN --version 2>&1 | grep -q "Open MPI"; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	OVER=--oversubscribe
-	NBIG=64
-else
-	# MPICH's ranks busy-poll: 64 of them on two cores crawl; 8 show the same
-	OVER=
-	NBIG=8
-fi
+. scripts/cluster/mpirun_env.sh
+# MPICH's ranks busy-poll: 64 of them on two cores crawl; 8 show the same
+if [ "$OPEN_MPI" = 1 ]; then NBIG=64; else NBIG=8; fi
 # a reduced sweep keeps this suite to seconds
 SMALL="--no-bench -q --max-bytes 64K"
 # mpirun can ignore SIGTERM (below): -k follows with SIGKILL

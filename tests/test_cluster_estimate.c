@@ -7,15 +7,7 @@
 #include "support/testutil.h"
 #include "dlprobe/json.h"
 #include "estimator/cluster.h"
-
-static json_t *fixture(void)
-{
-	json_error_t e;
-	json_t *d = json_load_file("tests/fixtures/bench_cpu_fixture.json", 0, &e);
-
-	assert_non_null(d);
-	return d;
-}
+#include "support/testjson.h"
 
 static json_t *allreduce_section(double busbw, double bytes)
 {
@@ -27,7 +19,7 @@ static json_t *allreduce_section(double busbw, double bytes)
 /* n nodes made of the fixture; node `slow` has every GEMM rate scaled by f */
 static json_t *cluster_doc(int n, int slow, double f, double inter_busbw)
 {
-	json_t *doc = json_pack("{s:s}", "schema_version", DLP_SCHEMA_VERSION), *nodes = json_array(), *fx = fixture();
+	json_t *doc = json_pack("{s:s}", "schema_version", DLP_SCHEMA_VERSION), *nodes = json_array(), *fx = test_fixture("bench_cpu_fixture.json");
 	int i;
 
 	for (i = 0; i < n; i++) {

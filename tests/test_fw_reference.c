@@ -21,40 +21,17 @@
 #include "dlprobe/json.h"
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
+#include "support/testjson.h"
 
 #define REF_STEP_S 600e-6
 #define POOL_S 5e-9
 #define GEMM_1T 150.0
 #define GEMM_2T 240.0
 
-static json_t *fixture(const char *name)
-{
-	char path[256];
-	json_error_t err;
-	json_t *d;
-
-	snprintf(path, sizeof path, "tests/fixtures/%s", name);
-	d = json_load_file(path, 0, &err);
-	if (!d)
-		print_error("%s: %s\n", path, err.text);
-	assert_non_null(d);
-	return d;
-}
-
 static json_t *torch_of(json_t *doc)
 {
 	return json_object_get(json_object_get(json_object_get(json_object_get(doc, "bench"), "framework"),
 					       "frameworks"), "torch");
-}
-
-static double get(const json_t *o, const char *path)
-{
-	char buf[256], *tok, *save = NULL;
-
-	snprintf(buf, sizeof buf, "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
-		o = json_object_get(o, tok);
-	return json_is_number(o) ? json_number_value(o) : NAN;
 }
 
 static int has_flag(const dlp_profile *p, const char *needle)
@@ -101,9 +78,9 @@ static void profile_of(json_t *doc, dlp_profile *p)
  * layers and the loss x 3, and 3 weighted layers x 2 tensors x Adam's 10. */
 static void test_reference_reproduces_its_step(void **state)
 {
-	json_t *doc = fixture("bench_cpu_framework_ref.json"), *e;
+	json_t *doc = test_fixture("bench_cpu_framework_ref.json"), *e;
 	dlp_model *m = dlp_model_from_spec("mlp:16,48,48,3", 0, 0, 0, 0);
-	double dispatch = get(torch_of(doc), "op_dispatch_s"), spread = sqrt(dlp_constants()->stack_spread.value);
+	double dispatch = test_num(torch_of(doc), "op_dispatch_s"), spread = sqrt(dlp_constants()->stack_spread.value);
 	double low, expected, measured, modelled;
 	const char *src;
 	dlp_profile p;
@@ -119,13 +96,13 @@ static void test_reference_reproduces_its_step(void **state)
 	assert_true(has_flag(&p, "framework overhead from torch's own reference step"));
 
 	e = estimate(&p, m, 64, DLP_OPT_ADAM);
-	assert_true(get(e, "step_breakdown_low_s.ops_per_step") == 78);
-	expected = get(e, "step_s");
+	assert_true(test_num(e, "step_breakdown_low_s.ops_per_step") == 78);
+	expected = test_num(e, "step_s");
 	assert_true(fabs(expected / REF_STEP_S - 1) < 1e-9);
 	/* what was measured through the framework is not spread: the low end
 	 * differs from expected by the modelled part only */
-	low = get(e, "train_s.low") / get(e, "settings.steps");
-	measured = get(e, "step_breakdown_low_s.framework_measured_s");
+	low = test_num(e, "train_s.low") / test_num(e, "settings.steps");
+	measured = test_num(e, "step_breakdown_low_s.framework_measured_s");
 	modelled = low - measured;
 	assert_true(measured > 0 && modelled > 0);
 	assert_true(fabs((modelled * spread + measured) / expected - 1) < 1e-9);
@@ -142,7 +119,7 @@ static void test_reference_reproduces_its_step(void **state)
  * none (floored: operators at the dispatch time) and says so. */
 static void test_reference_overhead_tracks_the_step(void **state)
 {
-	json_t *doc = fixture("bench_cpu_framework_ref.json");
+	json_t *doc = test_fixture("bench_cpu_framework_ref.json");
 	json_t *ref = json_object_get(torch_of(doc), "mlp_step");
 	dlp_profile a, b, c;
 
@@ -177,7 +154,7 @@ static void test_reference_overhead_tracks_the_step(void **state)
  * per-step cost is invented. */
 static void test_no_framework_fallback(void **state)
 {
-	json_t *doc = fixture("bench_cpu_fixture.json");
+	json_t *doc = test_fixture("bench_cpu_fixture.json");
 	dlp_profile p;
 
 	(void)state;
@@ -211,7 +188,7 @@ static double layer_s(const json_t *e, const char *op)
 
 	json_array_foreach(json_object_get(e, "dominant_layers"), i, l)
 		if (strcmp(json_string_value(json_object_get(l, "op")), op) == 0)
-			return get(l, "fwd_bwd_s");
+			return test_num(l, "fwd_bwd_s");
 	return NAN;
 }
 
@@ -221,7 +198,7 @@ static double layer_s(const json_t *e, const char *op)
  * window element either way; the BLAS GEMMs of dense layers untouched. */
 static void test_conv_at_framework_threads(void **state)
 {
-	json_t *doc = fixture("bench_cpu_framework_ref.json"), *e1, *e2;
+	json_t *doc = test_fixture("bench_cpu_framework_ref.json"), *e1, *e2;
 	dlp_model *m = conv_model();
 	dlp_profile one, two;
 	int batch = 32;

@@ -123,17 +123,7 @@ static int parse(int argc, char **argv, dlp_cluster_opts *o)
 				o->no_bench = 1;
 			if (c != OPT_FULL)
 				break;
-			o->full = 1;
-			o->no_bench = 0;
-			o->sweep.warmups = 5;
-			o->sweep.budget_s = 0.2;
-			o->sweep.min_samples = 5;
-			o->sweep.max_samples = 1000;
-			o->sweep.max_call_s = 5.0;
-			o->sweep.coll_budget_s = 30.0;
-			o->sweep.ring_bytes = (size_t)64 << 20;
-			o->sweep.ring_lat_samples = 100;
-			o->sweep.ring_bw_samples = 20;
+			dlp_cluster_opts_full(o);
 			break;
 		case OPT_BACKEND:
 			o->backend = optarg;

@@ -37,6 +37,9 @@ typedef struct dlp_cluster_opts {
 } dlp_cluster_opts;
 
 void dlp_cluster_opts_default(dlp_cluster_opts *o);
+/* --full: bench --full on each node and the long sweep; the message
+ * sizes and collectives asked for stay. */
+void dlp_cluster_opts_full(dlp_cluster_opts *o);
 
 /* Outcome of a run on this rank. */
 typedef enum dlp_cluster_outcome {

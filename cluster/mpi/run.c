@@ -37,23 +37,36 @@ typedef struct roster_entry {
 	int leader;     /* 1 for the node's leader rank */
 } roster_entry;
 
+/* The collective sweeps: a short default, and --full's longer one with
+ * more samples and a larger point-to-point message. */
+static const dlp_sweep_opts sweep_presets[2] = {
+	{ .min_bytes = 8, .max_bytes = (size_t)256 << 20, .coll_mask = (1u << DLP_COLL_COUNT) - 1,
+	  .warmups = 2, .budget_s = 0.02, .min_samples = 3, .max_samples = 50, .max_call_s = 0.5,
+	  .coll_budget_s = 1.0, .ring_bytes = (size_t)1 << 20, .ring_lat_samples = 10, .ring_bw_samples = 3 },
+	{ .min_bytes = 8, .max_bytes = (size_t)256 << 20, .coll_mask = (1u << DLP_COLL_COUNT) - 1,
+	  .warmups = 5, .budget_s = 0.2, .min_samples = 5, .max_samples = 1000, .max_call_s = 5.0,
+	  .coll_budget_s = 30.0, .ring_bytes = (size_t)64 << 20, .ring_lat_samples = 100, .ring_bw_samples = 20 },
+};
+
 void dlp_cluster_opts_default(dlp_cluster_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->backend = "all";
 	o->timeout_s = 900.0;
-	o->sweep.min_bytes = 8;
-	o->sweep.max_bytes = (size_t)256 << 20;
-	o->sweep.coll_mask = (1u << DLP_COLL_COUNT) - 1;
-	o->sweep.warmups = 2;
-	o->sweep.budget_s = 0.02;
-	o->sweep.min_samples = 3;
-	o->sweep.max_samples = 50;
-	o->sweep.max_call_s = 0.5;
-	o->sweep.coll_budget_s = 1.0;
-	o->sweep.ring_bytes = (size_t)1 << 20;
-	o->sweep.ring_lat_samples = 10;
-	o->sweep.ring_bw_samples = 3;
+	o->sweep = sweep_presets[0];
+}
+
+void dlp_cluster_opts_full(dlp_cluster_opts *o)
+{
+	dlp_sweep_opts asked = o->sweep;
+
+	o->full = 1;
+	o->no_bench = 0;
+	o->sweep = sweep_presets[1];
+	/* sizes and collectives are the user's, given before or after --full */
+	o->sweep.min_bytes = asked.min_bytes;
+	o->sweep.max_bytes = asked.max_bytes;
+	o->sweep.coll_mask = asked.coll_mask;
 }
 
 /* The fault this rank should act out, if the test hook names it. */

@@ -15,12 +15,7 @@ BYTES=$((64 * 1024 * 1024))
 SAMPLES=20
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-if $MPIRUN --version 2>&1 | grep -q "Open MPI"; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	OVER=--oversubscribe
-else
-	OVER=
-fi
+. "$(dirname "$0")/mpirun_env.sh"
 $MPICC -O2 -o "$T/bare" "$(dirname "$0")/allreduce_bare.c"
 i=0
 while [ "$i" -lt "$ROUNDS" ]; do

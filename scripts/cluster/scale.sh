@@ -11,12 +11,7 @@ LIMIT=${3:-60}
 MPIRUN=${MPIRUN:-mpirun}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-if $MPIRUN --version 2>&1 | grep -q "Open MPI"; then
-	export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-	OVER=--oversubscribe
-else
-	OVER=
-fi
+. "$(dirname "$0")/mpirun_env.sh"
 echo "machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
 start=$(date +%s.%N)
 $MPIRUN -np "$NP" $OVER "$BD/dlprobe-cluster" --no-bench --simulate-nodes -q -o "$T/c.json"
