@@ -248,38 +248,141 @@ int dlp_profile_from_catalog(const char *instance, dlp_profile *p)
 
 /* ---- GEMM rate at a shape -------------------------------------------------- */
 
-static double shape_key(double m, double n, double k)
+/* Where a shape sits on the two axes a GEMM's rate varies along: the log of
+ * its geometric-mean size (how much work there is to block and spread over
+ * threads) and its aspect, the log of that size over its smallest dimension
+ * (0 for a square; large for a product that streams one big operand past a
+ * thin one, as 4096x16x4096 does). Size alone put a CIFAR convolution
+ * (8192x64x576: size 671, aspect 2.35) next to 4096x16x4096 (size 645,
+ * aspect 3.70), the point a busy core moves most, instead of next to
+ * 1760x64x1760 (583, 2.21). Aspect rather than the smallest dimension
+ * itself: a set of square shapes only (aspect 0) then says nothing about
+ * thinness, and a thin shape takes the rate of the squares of its size, not
+ * that of the small squares. */
+struct shape_pos {
+	double size, aspect;
+};
+
+static struct shape_pos shape_pos(double m, double n, double k)
 {
-	return log(cbrt(fmax(m, 1) * fmax(n, 1) * fmax(k, 1)));
+	double size;
+
+	m = fmax(m, 1);
+	n = fmax(n, 1);
+	k = fmax(k, 1);
+	size = log(cbrt(m * n * k));
+	return (struct shape_pos){size, size - log(fmin(m, fmin(n, k)))};
 }
 
-/* Interpolate linearly in log(geometric-mean size) between measured points of
- * the dtype; clamp outside the measured range (no extrapolation). */
-static double interp(const dlp_rateset *rs, enum dlp_dtype dt, double key)
+static double clampd(double v, double lo, double hi)
 {
-	double lo_k = -INFINITY, lo_r = 0, hi_k = INFINITY, hi_r = 0;
-	size_t i;
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Two shapes closer than this (in log units: 0.1%) are the same point. */
+#define SAME_POINT 1e-3
+/* How many of the nearest points a rate comes from: three span a triangle
+ * on the two axes. */
+#define INTERP_NEAR 3
+
+/* A point interpolation may use: of the dtype, measured, not a workload's
+ * own exact shape. */
+static int interp_point(const dlp_gemm_point *pt, enum dlp_dtype dt)
+{
+	return pt->dtype == dt && !pt->exact && pt->gflops > 0;
+}
+
+static double pos_dist(struct shape_pos a, struct shape_pos b)
+{
+	return hypot(a.size - b.size, a.aspect - b.aspect);
+}
+
+/* The box the usable points span; how many there are. */
+static size_t interp_box(const dlp_rateset *rs, enum dlp_dtype dt, struct shape_pos *lo, struct shape_pos *hi)
+{
+	size_t i, used = 0;
+
+	*lo = (struct shape_pos){INFINITY, INFINITY};
+	*hi = (struct shape_pos){-INFINITY, -INFINITY};
+	for (i = 0; i < rs->n; i++) {
+		struct shape_pos s;
+
+		if (!interp_point(&rs->pts[i], dt))
+			continue;
+		s = shape_pos(rs->pts[i].m, rs->pts[i].n, rs->pts[i].k);
+		*lo = (struct shape_pos){fmin(lo->size, s.size), fmin(lo->aspect, s.aspect)};
+		*hi = (struct shape_pos){fmax(hi->size, s.size), fmax(hi->aspect, s.aspect)};
+		used++;
+	}
+	return used;
+}
+
+/* The distance of the (INTERP_NEAR+1)-th nearest usable point to q (of the
+ * farthest, when there are fewer), where the weights reach zero. */
+static double interp_radius(const dlp_rateset *rs, enum dlp_dtype dt, struct shape_pos q)
+{
+	double nd[INTERP_NEAR + 1];
+	size_t i, j, nn = 0;
 
 	for (i = 0; i < rs->n; i++) {
-		double kk = shape_key(rs->pts[i].m, rs->pts[i].n, rs->pts[i].k);
-		if (rs->pts[i].dtype != dt || rs->pts[i].exact)
+		double d;
+
+		if (!interp_point(&rs->pts[i], dt))
 			continue;
-		if (kk <= key && (kk > lo_k || (kk == lo_k && rs->pts[i].gflops > lo_r))) {
-			lo_k = kk;
-			lo_r = rs->pts[i].gflops;
-		}
-		if (kk >= key && (kk < hi_k || (kk == hi_k && rs->pts[i].gflops > hi_r))) {
-			hi_k = kk;
-			hi_r = rs->pts[i].gflops;
-		}
+		d = pos_dist(q, shape_pos(rs->pts[i].m, rs->pts[i].n, rs->pts[i].k));
+		/* insertion into the sorted nearest few */
+		for (j = nn < INTERP_NEAR + 1 ? nn++ : INTERP_NEAR + 1; j > 0 && nd[j - 1] > d; j--)
+			if (j < INTERP_NEAR + 1)
+				nd[j] = nd[j - 1];
+		if (j < INTERP_NEAR + 1)
+			nd[j] = d;
 	}
-	if (!isfinite(lo_k) && !isfinite(hi_k))
+	return nn ? nd[nn - 1] : 0;
+}
+
+/* The rate at a shape from the measured (not exact-shape) points of the
+ * dtype, on the two axes: the shape is first clamped into the box the
+ * points span, so a shape beyond the measured sizes or aspects takes the
+ * rates at the edge (no extrapolation); then the log-rates of its nearest
+ * INTERP_NEAR points are averaged with Franke and Little's weights
+ * ((R - d) / (R d))^2, R the next point's distance: the nearest points
+ * decide, a weight falls to zero as its point stops being among the nearest
+ * (no jump), and the result lies between the slowest and the fastest point.
+ * A point at the very place wins (the fastest of several: the same shape at
+ * two thread counts). */
+static double interp(const dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k)
+{
+	struct shape_pos q = shape_pos(m, n, k), lo, hi;
+	double wsum = 0, lsum = 0, same = 0, nearest = INFINITY, nearest_r = 0, R;
+	size_t i;
+
+	if (!interp_box(rs, dt, &lo, &hi))
 		return 0;
-	if (!isfinite(lo_k))
-		return hi_r;
-	if (!isfinite(hi_k) || hi_k == lo_k)
-		return lo_r;
-	return lo_r + (hi_r - lo_r) * (key - lo_k) / (hi_k - lo_k);
+	q = (struct shape_pos){clampd(q.size, lo.size, hi.size), clampd(q.aspect, lo.aspect, hi.aspect)};
+	R = interp_radius(rs, dt, q);
+	for (i = 0; i < rs->n; i++) {
+		const dlp_gemm_point *pt = &rs->pts[i];
+		double d, w;
+
+		if (!interp_point(pt, dt))
+			continue;
+		d = pos_dist(q, shape_pos(pt->m, pt->n, pt->k));
+		if (d < SAME_POINT)
+			same = fmax(same, pt->gflops);
+		if (d < nearest || (d == nearest && pt->gflops > nearest_r)) {
+			nearest = d;
+			nearest_r = pt->gflops;
+		}
+		if (d < SAME_POINT || d >= R)
+			continue;
+		w = (R - d) / (R * d);
+		wsum += w * w;
+		lsum += w * w * log(pt->gflops);
+	}
+	if (same > 0)
+		return same;
+	/* one point, or all at the same distance: the nearest */
+	return wsum > 0 ? exp(lsum / wsum) : nearest_r;
 }
 
 double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum dlp_dtype dt,
@@ -300,17 +403,17 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum
 				*measured = 1;
 			goto roofline;
 		}
-		r = interp(rs, dt, shape_key(m, n, k));
+		r = interp(rs, dt, m, n, k);
 		/* capability is the best verified implementation at each shape:
 		 * where the vendor library beats dlprobe's kernels, it is the
 		 * vendor's rate */
 		if (rs == &p->capability)
-			r = fmax(r, interp(&p->configured, dt, shape_key(m, n, k)));
+			r = fmax(r, interp(&p->configured, dt, m, n, k));
 		if (r <= 0 && p->peak_gflops[dt] <= 0 && dt != DLP_FP32) {
 			/* no such dtype here: frameworks run it as fp32 */
-			r = interp(rs, DLP_FP32, shape_key(m, n, k));
+			r = interp(rs, DLP_FP32, m, n, k);
 			if (rs == &p->capability)
-				r = fmax(r, interp(&p->configured, DLP_FP32, shape_key(m, n, k)));
+				r = fmax(r, interp(&p->configured, DLP_FP32, m, n, k));
 			use = DLP_FP32;
 		}
 		if (r > 0 && measured)
