@@ -409,6 +409,13 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs, enum
 		 * vendor's rate */
 		if (rs == &p->capability)
 			r = fmax(r, interp(&p->configured, dt, m, n, k));
+		/* a CPU's vendor library not timed in this dtype (a BLAS has
+		 * no bf16 GEMM; frameworks run bf16 through their own
+		 * kernels): dlprobe's measured kernel stands in, not the FMA
+		 * peak x efficiency, which put "as configured" above the
+		 * measured capability and moved 2x with a busy core */
+		if (r <= 0 && rs == &p->configured && !p->is_gpu)
+			r = interp(&p->capability, dt, m, n, k);
 		if (r <= 0 && p->peak_gflops[dt] <= 0 && dt != DLP_FP32) {
 			/* no such dtype here: frameworks run it as fp32 */
 			r = interp(rs, DLP_FP32, m, n, k);

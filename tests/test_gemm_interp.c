@@ -157,6 +157,33 @@ static void test_capability_at_least_configured(void **state)
 	dlp_profile_free(&p);
 }
 
+/* A CPU whose vendor library was not timed in bf16 (a BLAS has none):
+ * "as configured" at bf16 is dlprobe's measured bf16 GEMM, not the bf16
+ * FMA peak x efficiency, and never above the capability. On a GPU the
+ * library's efficiency per format stays (data/stacks.json). */
+static void test_configured_without_dtype(void **state)
+{
+	dlp_profile p;
+	int meas = 0;
+	double conf, cap;
+
+	(void)state;
+	assert_int_equal(dlp_profile_init(&p, "bf16", "bench"), 0);
+	assert_int_equal(dlp_rates_add(&p.configured, DLP_FP32, 1024, 1024, 1024, 100), 0);
+	assert_int_equal(dlp_rates_add(&p.capability, DLP_FP32, 1024, 1024, 1024, 200), 0);
+	assert_int_equal(dlp_rates_add(&p.capability, DLP_BF16, 1024, 1024, 1024, 600), 0);
+	p.peak_gflops[DLP_BF16] = 1000;
+	p.eff[DLP_BF16] = 0.85;
+	conf = dlp_profile_gemm_gflops(&p, &p.configured, DLP_BF16, 2048, 2048, 2048, &meas);
+	cap = dlp_profile_gemm_gflops(&p, &p.capability, DLP_BF16, 2048, 2048, 2048, NULL);
+	assert_true(meas);
+	assert_true(fabs(conf - 600) < 1e-9 && conf <= cap);
+	p.is_gpu = 1;
+	conf = dlp_profile_gemm_gflops(&p, &p.configured, DLP_BF16, 2048, 2048, 2048, &meas);
+	assert_true(fabs(conf - 850) < 1e-9 && !meas);
+	dlp_profile_free(&p);
+}
+
 /* No point of the dtype: the peak times the efficiency, not measured. */
 static void test_no_points(void **state)
 {
@@ -182,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_squares_only),
 		cmocka_unit_test(test_exact_shape_wins),
 		cmocka_unit_test(test_capability_at_least_configured),
+		cmocka_unit_test(test_configured_without_dtype),
 		cmocka_unit_test(test_no_points),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
