@@ -309,7 +309,7 @@ published-runs: $(BIN)
 
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
-# make validate VALIDATE_CONFIG=onethread|generic: the same cases in a restricted configuration
+# make validate VALIDATE_CONFIG=onethread|avx2|generic: the same cases in a restricted configuration
 VALIDATE_CONFIG ?= default
 .PHONY: validate
 validate: $(BIN)
