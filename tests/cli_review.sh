@@ -139,7 +139,7 @@ n=$(grep -o 'retrain_window' "$T/out" | wc -l)
 # (they depend on the catalog and the estimator only; the old screen kept rows
 # from before an estimator change, which a new user's first run contradicted)
 "$R" scenario tests/fixtures/bench_cpu_fixture.json > "$T/scen.txt" 2>"$T/err" || ko "scenario text ($(cat "$T/err"))"
-$PY - README.md "$T/scen.txt" <<'PYEOF' && ok "README's example: the g6.xlarge and p4d.24xlarge rows match this build" || ko "README's one-screen example is stale: regenerate it (NO_COLOR=1 dlprobe --label \"CI machine\")"
+$PY - README.md "$T/scen.txt" <<'PYEOF' && ok "README's example: the g6.xlarge and p4d.24xlarge rows match this build" || ko "README's one-screen example is stale: regenerate it with make readme-example"
 import re, sys
 readme = open(sys.argv[1]).read(); scen = open(sys.argv[2]).read()
 block = readme[readme.index('```\n', readme.index('The plain `dlprobe`')) + 4:]
