@@ -115,6 +115,33 @@ expect "summary of a disturbed bench" 0 "disturbed by other work \(-v\)" -- $B s
 expect "summary of an undisturbed bench" 0 "^measured cpu:" -- $B show "$T/calm-run.json"
 grep -q disturbed "$T/out" && ko "a bench without signs called disturbed" || ok "no disturbance claimed without signs"
 
+# ---- the summary's GEMM figures name their dtype -----------------------------------
+# (on an AVX-512 BF16 machine the best GEMM was the bf16 one, printed as "GEMM"
+# beside the fp32 peak: it read as a GEMM above the hardware's peak)
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/bf16.json" <<'PYEOF'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+res = d['bench']['backends'][0]['devices'][0]['results']
+g = copy.deepcopy(next(r for r in res if r['kernel'] == 'gemm' and r['impl'] == 'dlprobe'))
+g.update(dtype='bf16', isa='avx512_bf16', rate_gflops=999.0)
+res.append(g)
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario-json "$T/bf16.json" > "$T/bf16-run.json" 2>"$T/err" || ko "scenario of the bf16 bench ($(cat "$T/err"))"
+expect "summary: the fp32 GEMM is fp32's" 0 "fp32 GEMM 295 GFLOP/s" -- $B show "$T/bf16-run.json"
+grep -q "bf16 GEMM 999 GFLOP/s" "$T/out" && ok "summary: the bf16 GEMM under its own label" || ko "summary: bf16 GEMM figure missing or unlabelled"
+grep -qE "(^|; )GEMM 999" "$T/out" && ko "summary: a bf16 GEMM labelled plain GEMM" || ok "summary: no unlabelled GEMM figure"
+# a probe without the CPU count says so rather than "nan"
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/nocpus.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d.setdefault('probe', {}).setdefault('resources', {}).pop('effective_cpus', None)
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario-json "$T/nocpus.json" > "$T/nocpus-run.json" 2>"$T/err" || ko "scenario without a CPU count ($(cat "$T/err"))"
+expect "summary without a CPU count" 0 "CPUs usable unknown" -- $B show "$T/nocpus-run.json"
+grep -qi "nan" "$T/out" && ko "summary prints nan" || ok "summary prints no nan"
+
 # ---- --retrain-every shows what it asks for: the cost a month ---------------------
 F=tests/fixtures/bench_cpu_fixture.json
 expect "--retrain-every: the monthly cost under the table" 0 \
