@@ -13,6 +13,10 @@
 
 #define WIDTH 80
 #define MACHINE_MIN 10 /* the machine column never narrower */
+/* A name up to this long is never shortened, even past WIDTH: shortened to the
+ * column, g5.xlarge, g6.xlarge and p4d.24xlarge were all "..xlarge". The
+ * longest catalog name (Standard_ND96isr_MI300X_v5) fits. */
+#define MACHINE_WHOLE 26
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -144,6 +148,12 @@ static void table(FILE *out, const struct group *g, const struct dlp_style *st)
 			mw = n;
 	}
 	width = mw < WIDTH - others ? mw : WIDTH - others > MACHINE_MIN ? WIDTH - others : MACHINE_MIN;
+	if (width < mw) {
+		int whole = MACHINE_WHOLE + (g->has_rank ? 3 : 1);
+
+		if (width < whole)
+			width = mw < whole ? mw : whole;
+	}
 
 	/* the side headers: which model each half of the table is */
 	add(&l, width + 2, "");

@@ -142,6 +142,19 @@ PYEOF
 expect "summary without a CPU count" 0 "CPUs usable unknown" -- $B show "$T/nocpus-run.json"
 grep -qi "nan" "$T/out" && ko "summary prints nan" || ok "summary prints no nan"
 
+# ---- a catalog name is never shortened in the table -------------------------------
+# (with both sides and a deadline, g5.xlarge, g6.xlarge and p4d.24xlarge were
+# all printed "..xlarge")
+expect "compare with a deadline: instance names whole" 0 "^  2 g5\.xlarge " -- \
+	$B -q compare g5.xlarge g6.xlarge p4d.24xlarge --model mlp:30,64,2 --dataset tabular:1000x30 \
+	--classical gbdt --deadline 1h
+grep -q '^  3 g6\.xlarge ' "$T/out" && grep -q '^  1 p4d\.24xlarge ' "$T/out" && ! grep -q '\.\.' "$T/out" &&
+	ok "compare: no catalog name shortened" || ko "compare: a catalog name shortened ($(grep '^  [0-9]' "$T/out" | head -3))"
+$B -q compare Standard_ND96isr_MI300X_v5 c7i.2xlarge --model mlp:30,64,2 --dataset tabular:1000x30 \
+	--classical gbdt --deadline 1h > "$T/out" 2>&1
+grep -q '^  1 Standard_ND96isr_MI300X_v5 ' "$T/out" && ok "compare: the longest catalog name whole" ||
+	ko "compare: the longest catalog name shortened"
+
 # ---- --retrain-every shows what it asks for: the cost a month ---------------------
 F=tests/fixtures/bench_cpu_fixture.json
 expect "--retrain-every: the monthly cost under the table" 0 \
