@@ -155,6 +155,27 @@ $B -q compare Standard_ND96isr_MI300X_v5 c7i.2xlarge --model mlp:30,64,2 --datas
 grep -q '^  1 Standard_ND96isr_MI300X_v5 ' "$T/out" && ok "compare: the longest catalog name whole" ||
 	ko "compare: the longest catalog name shortened"
 
+# ---- a table's heading says how many epochs its times are for --------------------
+# (the default is 1 epoch, the scenarios' 20 or 30: only -v said which)
+expect "estimate heading: the epochs" 0 "^resnet50 on imagenet, 1 epoch$" -- \
+	$B -q estimate --instance g6.xlarge --model resnet50 --dataset imagenet
+expect "estimate heading beside a classical model: whose epochs" 0 \
+	"^mlp:3,4,2 on tabular:1000x3 vs gbdt, deep model 0.5 epochs$" -- \
+	$B -q estimate --instance g6.xlarge --model mlp:3,4,2 --dataset tabular:1000x3 --epochs 0.5
+expect "estimate heading without a deep model: no epochs" 0 "^no deep model on tabular:1000x3 vs gbdt$" -- \
+	$B -q estimate --instance g6.xlarge --model none --classical gbdt --dataset tabular:1000x3
+
+# ---- README's cluster estimate is what this build prints for its document ----------
+# (it kept "30-69 min" after the estimator had moved to 40-92 min)
+$B estimate --hw docs/examples/cluster-2node.json --model resnet18 --dataset cifar10 --epochs 10 \
+	> "$T/cl.txt" 2>"$T/err" || ko "cluster estimate ($(cat "$T/err"))"
+sed -n '/^\$ build\/dlprobe estimate --hw docs\/examples\/cluster-2node.json/,/^```/p' README.md | sed '1d;$d' > "$T/cl-readme.txt"
+if [ -s "$T/cl-readme.txt" ] && cmp -s "$T/cl.txt" "$T/cl-readme.txt"; then
+	ok "README's cluster estimate matches this build"
+else
+	ko "README's cluster estimate is stale: replace it with the output of its command"
+fi
+
 # ---- --retrain-every shows what it asks for: the cost a month ---------------------
 F=tests/fixtures/bench_cpu_fixture.json
 expect "--retrain-every: the monthly cost under the table" 0 \
