@@ -115,6 +115,16 @@ expect "summary of a disturbed bench" 0 "disturbed by other work \(-v\)" -- $B s
 expect "summary of an undisturbed bench" 0 "^measured cpu:" -- $B show "$T/calm-run.json"
 grep -q disturbed "$T/out" && ko "a bench without signs called disturbed" || ok "no disturbance claimed without signs"
 
+# ---- the bench table says when its device was disturbed --------------------------
+# (the summary and the estimates said it; `dlprobe bench` printed the figures alone)
+expect "bench table of a disturbed device" 0 \
+	"^  disturbed by other work: 2 signs after 2 runs; .*first: fma_peak dlprobe avx2 fp32 at 2 threads" -- \
+	$B show "$T/busy.json"
+expect "bench table -v: every sign" 0 "^    - gemm dlprobe avx2 fp32 n=256 at 2 threads: samples spread 94%" -- \
+	$B -v show "$T/busy.json"
+$B show tests/fixtures/bench_cpu_fixture.json > "$T/out" 2>&1
+grep -q disturbed "$T/out" && ko "bench table: an undisturbed device called disturbed" || ok "bench table: no disturbance claimed without signs"
+
 # ---- the summary's GEMM figures name their dtype -----------------------------------
 # (on an AVX-512 BF16 machine the best GEMM was the bf16 one, printed as "GEMM"
 # beside the fp32 peak: it read as a GEMM above the hardware's peak)
