@@ -149,35 +149,43 @@ static void test_cart_split(void **state)
 {
 	enum { N = 300, LD = 6 };
 	float x[N * LD], xf[N];
-	uint8_t y[N];
+	double y[N], w[N];
 	uint32_t s[N], orig[N];
-	int feats[] = { 0, 2, 5 };
+	int feats[] = { 0, 2, 5 }, weighted;
 	dlp_cart_split got, bad;
 	size_t i;
 
 	dlp_fill_normal_f32(x, N * LD, 9);
 	for (i = 0; i < N; i++) {
 		y[i] = x[i * LD + 2] + 0.3f * x[i * LD] > 0.1f;
-		orig[i] = s[i] = (uint32_t)((i * 7) % N);
+		w[i] = 1 + next() % 3;
 	}
-	dlp_cart_node_split(x, LD, y, s, N, feats, 3, xf, &got);
-	assert_int_equal(got.feature, 2);
-	assert_true(dlp_cart_split_check(x, LD, y, orig, N, feats, 3, &got) <= 1e-12);
-	/* the samples are partitioned by the split */
-	for (i = 0; i < N; i++)
-		assert_true((x[(size_t)s[i] * LD + 2] <= got.threshold) == (i < got.left));
-	bad = got, bad.improvement *= 1.01;
-	assert_true(dlp_cart_split_check(x, LD, y, orig, N, feats, 3, &bad) > 1e-12);
-	bad = got, bad.feature = 5;
-	assert_true(isinf(dlp_cart_split_check(x, LD, y, orig, N, feats, 3, &bad)));
-	bad = got, bad.threshold += 0.5f;
-	assert_true(isinf(dlp_cart_split_check(x, LD, y, orig, N, feats, 3, &bad)));
+	for (weighted = 0; weighted < 2; weighted++) {
+		const double *wp = weighted ? w : NULL;
+
+		for (i = 0; i < N; i++)
+			orig[i] = s[i] = (uint32_t)((i * 7) % N);
+		dlp_cart_node_split(x, LD, y, wp, s, N, feats, 3, xf, &got);
+		assert_int_equal(got.feature, 2);
+		assert_true(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &got) <= 1e-12);
+		/* the samples are partitioned by the split */
+		for (i = 0; i < N; i++)
+			assert_true((x[(size_t)s[i] * LD + 2] <= got.threshold) == (i < got.left));
+		bad = got, bad.improvement *= 1.01;
+		assert_true(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &bad) > 1e-12);
+		bad = got, bad.feature = 5;
+		assert_true(isinf(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &bad)));
+		bad = got, bad.threshold += 0.5f;
+		assert_true(isinf(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &bad)));
+	}
+	/* the weights count: checked without them, the weighted split fails */
+	assert_true(dlp_cart_split_check(x, LD, y, NULL, orig, N, feats, 3, &got) > 1e-12);
 	/* all values equal: no split */
 	for (i = 0; i < N; i++)
 		x[i * LD] = 1;
-	dlp_cart_node_split(x, LD, y, s, N, feats, 1, xf, &got);
+	dlp_cart_node_split(x, LD, y, NULL, s, N, feats, 1, xf, &got);
 	assert_int_equal(got.feature, -1);
-	assert_true(dlp_cart_split_check(x, LD, y, orig, N, feats, 1, &got) == 0);
+	assert_true(dlp_cart_split_check(x, LD, y, NULL, orig, N, feats, 1, &got) == 0);
 }
 
 static void test_logistic(void **state)

@@ -93,7 +93,8 @@ size_t dlp_sketch_check(const float *x, size_t xstride, size_t n, size_t nbins, 
 
 struct vl {
 	float v;
-	uint8_t y;
+	int y;
+	double w;
 };
 
 static int cmp_vl(const void *a, const void *b)
@@ -101,8 +102,8 @@ static int cmp_vl(const void *a, const void *b)
 	return cmp_float(&((const struct vl *)a)->v, &((const struct vl *)b)->v);
 }
 
-double dlp_cart_split_check(const float *x, size_t ld, const uint8_t *y, const uint32_t *samples, size_t n,
-			    const int *feats, int nfeats, const dlp_cart_split *got)
+double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const uint32_t *samples,
+			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got)
 {
 	struct vl *p = malloc((n ? n : 1) * sizeof *p);
 	double best = -1, tot[2] = { 0, 0 }, err = INFINITY;
@@ -113,20 +114,22 @@ double dlp_cart_split_check(const float *x, size_t ld, const uint8_t *y, const u
 	if (!p)
 		return INFINITY;
 	for (i = 0; i < n; i++)
-		tot[y[samples[i]] & 1] += 1;
+		tot[(int)y[samples[i]] & 1] += w ? w[samples[i]] : 1;
 	for (j = 0; j < nfeats; j++) {
 		double l[2] = { 0, 0 };
 
 		for (i = 0; i < n; i++)
-			p[i] = (struct vl){ x[(size_t)samples[i] * ld + (size_t)feats[j]], y[samples[i]] };
+			p[i] = (struct vl){ x[(size_t)samples[i] * ld + (size_t)feats[j]], (int)y[samples[i]] & 1,
+					    w ? w[samples[i]] : 1 };
 		qsort(p, n, sizeof *p, cmp_vl);
+		/* the two children's sums at every boundary between values */
 		for (i = 1; i < n; i++) {
 			double nl, nr, g;
 
-			l[p[i - 1].y & 1] += 1;
+			l[p[i - 1].y] += p[i - 1].w;
 			if (p[i].v <= p[i - 1].v + 1e-7f)
 				continue;
-			nl = l[0] + l[1], nr = (double)n - nl;
+			nl = l[0] + l[1], nr = tot[0] + tot[1] - nl;
 			g = (l[0] * l[0] + l[1] * l[1]) / nl +
 			    ((tot[0] - l[0]) * (tot[0] - l[0]) + (tot[1] - l[1]) * (tot[1] - l[1])) / nr;
 			if (bf < 0 || g > best)

@@ -220,17 +220,20 @@ void dlp_sketch_column(const float *x, size_t xstride, size_t n, size_t nbins, f
 		       float *cuts, uint8_t *out, size_t stride);
 /* The bin of v among ncuts ascending edges: the first edge >= v. */
 unsigned dlp_sketch_bin(const float *cuts, size_t ncuts, float v);
-/* scikit-learn's exact (best) splitter at one node: for each feature in
- * feats, gather x[samples[i] * ld + f], sort with the samples, and scan once
- * computing the Gini proxy improvement at every split between distinct
- * values; then partition samples by the best split. y: class 0/1. */
+/* scikit-learn's exact (best) splitter at one node (cart.c): for each
+ * feature in feats, gather x[samples[i] * ld + f], sort with the samples,
+ * and scan once evaluating the weighted Gini proxy at every split between
+ * distinct values; then partition samples by the best split. y: the class
+ * (0 .. DLP_CART_CLASSES-1) as float64, as scikit-learn stores labels; w:
+ * sample weights (a forest's bootstrap counts), NULL for all 1. */
+#define DLP_CART_CLASSES 2
 typedef struct dlp_cart_split {
-	int feature;          /* -1: no split (all values equal) */
+	int feature;          /* -1: no split (every feature constant) */
 	float threshold;
-	double improvement;   /* Gini proxy: sum_k cL_k^2/nL + sum_k cR_k^2/nR */
+	double improvement;   /* Gini proxy: sum_k l_k^2/n_l + sum_k r_k^2/n_r, weighted */
 	size_t left;          /* samples that went left */
 } dlp_cart_split;
-void dlp_cart_node_split(const float *x, size_t ld, const uint8_t *y, uint32_t *samples, size_t n,
+void dlp_cart_node_split(const float *x, size_t ld, const double *y, const double *w, uint32_t *samples, size_t n,
 			 const int *feats, int nfeats, float *xf, dlp_cart_split *best);
 /* Logistic loss and its gradient per row in float64, as scikit-learn's
  * HalfBinomialLoss: grad[i] = sigmoid(raw[i]) - y[i]; returns the summed
@@ -256,8 +259,8 @@ void dlp_rows_partition_ref(const uint8_t *bins, size_t nf, size_t f, unsigned s
 			    size_t n, uint32_t *out);
 size_t dlp_sketch_check(const float *x, size_t xstride, size_t n, size_t nbins, const uint8_t *got, size_t stride,
 			float *scratch);
-double dlp_cart_split_check(const float *x, size_t ld, const uint8_t *y, const uint32_t *samples, size_t n,
-			    const int *feats, int nfeats, const dlp_cart_split *got);
+double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const uint32_t *samples,
+			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got);
 double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss);
 double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
 		      const double *xtr);
