@@ -307,9 +307,15 @@ published-runs: $(BIN)
 	python3 scripts/published_runs.py --bin $(BIN) --markdown $(BUILD)/published_runs.md
 	python3 scripts/splice_md.py docs/validation.md published-runs $(BUILD)/published_runs.md
 
+# README's one-screen example from this build on this machine (between its
+# "readme-example" markers; tests/cli_review.sh checks it against the build).
+.PHONY: readme-example
+readme-example: $(BIN)
+	sh scripts/readme_example.sh $(BIN) $(BUILD)
+
 # Predicted vs measured with real frameworks (minutes; installs Debian packages
 # as root). Not part of `make test`; see docs/validation.md.
-# make validate VALIDATE_CONFIG=onethread|generic: the same cases in a restricted configuration
+# make validate VALIDATE_CONFIG=onethread|avx2|generic: the same cases in a restricted configuration
 VALIDATE_CONFIG ?= default
 .PHONY: validate
 validate: $(BIN)

@@ -1,14 +1,23 @@
 # dlprobe's framework probe (kernels/framework.c runs it in a child python
 # with a time limit): what the installed frameworks really do on this
-# machine, as configured. Prints one JSON object. Every phase checks the
-# deadline (DLPROBE_FW_BUDGET_S) and is skipped, with the reason, past it.
+# machine, as configured. Prints one JSON object per line: the whole result
+# so far, again after every part, the last line complete. Parts not yet run
+# say so, so that a probe killed at its hard limit (a loaded machine, a slow
+# import) still hands back the parts it finished, the others marked. Every
+# part checks the budget (DLPROBE_FW_BUDGET_S) and is skipped, with the
+# reason, past it.
 import json
 import os
+import statistics
 import sys
 import time
 
 T0 = time.perf_counter()
 BUDGET = float(os.environ.get("DLPROBE_FW_BUDGET_S", "7"))
+# a part starts only with this much budget left: an import or a timed part
+# takes well under it on a quiet machine (the whole probe about 2 s) and the
+# parent's hard limit leaves the interpreter a quarter of its budget more
+PART_MIN_LEFT_S = 1.5
 out = {"python": sys.version.split()[0], "executable": sys.executable, "frameworks": {}, "findings": []}
 try:
     CPUS = len(os.sched_getaffinity(0))
@@ -28,17 +37,41 @@ def try_import(name):
         return None, "%s: %s" % (type(e).__name__, str(e)[:200])
 
 
-def best_of(fn, reps, max_s):
-    """The fastest of up to reps calls (preempted calls measure other work)."""
+def unfinished():
+    return {"status": "error", "reason": "unfinished: the probe was stopped at its time limit first"}
+
+
+def spent():
+    return {"status": "skipped", "reason": "framework probe budget spent (%.1f s of %.1f s)"
+            % (BUDGET - left(), BUDGET)}
+
+
+def has_budget():
+    return left() >= PART_MIN_LEFT_S
+
+
+def emit():
+    """The result so far, one line: the parent keeps the last whole line."""
+    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.flush()
+
+
+def timed(fn, reps, max_s):
+    """Up to reps calls after a warm-up: the fastest (preempted calls measure
+    other work) and the median, which says how much the same call varies
+    here (the estimate's range spreads by it) without following the one
+    call in ten that a busy machine preempts (an upper decile 4x the fastest
+    at load 4 where the median was 1.04x)."""
     fn()
-    best, t_end = float("inf"), time.perf_counter() + max_s
+    s, t_end = [], time.perf_counter() + max_s
     for _ in range(reps):
         t = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t)
+        s.append(time.perf_counter() - t)
         if time.perf_counter() > t_end:
             break
-    return best
+    s.sort()
+    return {"best": s[0], "median": statistics.median(s), "n": len(s)}
 
 
 def threadpools():
@@ -64,6 +97,10 @@ def probe_torch(fw):
     t["cpu_capability"] = next((l.split(":", 1)[1].strip() for l in cfg.splitlines()
                                 if "CPU capability usage" in l), None)
     t["parallel_info"] = torch.__config__.parallel_info()[:1500]
+    shapes = ((256, 256, 256), (1024, 1024, 1024), (256, 1024, 4096))
+    t["gemm"] = [dict(m=m, n=n, k=k, **unfinished()) for (m, n, k) in shapes]
+    t["mlp_step"] = unfinished()
+    t["pool"] = unfinished()
     fw["torch"] = t
     x = torch.zeros(8)
 
@@ -72,45 +109,56 @@ def probe_torch(fw):
             x.add_(1.0)
     # the fastest of ten batches: a mean over all of them counts the other
     # work of a busy machine as dispatch (7.5 us against 2.9 us here at load 4.7)
-    t["op_dispatch_s"] = best_of(adds, 10, 0.5) / 200
-    gemms = []
-    for (m, nn, k) in ((256, 256, 256), (1024, 1024, 1024), (256, 1024, 4096)):
-        if left() < 1.5:
-            gemms.append({"m": m, "n": nn, "k": k, "status": "skipped", "reason": "framework probe budget spent"})
+    d = timed(adds, 10, 0.5)
+    t["op_dispatch_s"] = d["best"] / 200
+    t["op_dispatch_median_s"] = d["median"] / 200
+    t["op_dispatch_batches"] = d["n"]
+    emit()
+    # the reference step before the GEMMs: on a loaded machine the budget
+    # may not reach them all, and the estimate has the bench's own GEMMs
+    # to fall back on but nothing for the per-step overhead
+    t["mlp_step"] = probe_step(torch) if has_budget() else spent()
+    emit()
+    for i, (m, nn, k) in enumerate(shapes):
+        if not has_budget():
+            t["gemm"][i].update(spent())
             continue
         a, b = torch.randn(m, k), torch.randn(k, nn)
         c = a @ b
         ref = (a[:4].double() @ b.double())
         err = float(((c[:4].double() - ref).abs().max() / ref.abs().max()).item())
-        s = best_of(lambda: torch.mm(a, b), 10, min(0.5, left() / 4))
-        gemms.append({"m": m, "n": nn, "k": k, "status": "ok" if err < 1e-4 else "error",
-                      "max_rel_err": err, "rate_gflops": 2.0 * m * nn * k / s * 1e-9})
-    t["gemm"] = gemms
-    if left() > 1.5:
-        # The reference training step the estimator derives the framework's
-        # per-step cost from (estimator/fw_reference.c): an MLP so narrow
-        # that its arithmetic is a few per cent of the step (the rest is
-        # operator dispatch, autograd and the optimizer's per-tensor loop),
-        # with the Linear/ReLU/cross-entropy/Adam operators of a tabular
-        # model, and on purpose none of make validate's cases
-        # (scripts/validate/train.py): nothing is fitted to them.
-        model = torch.nn.Sequential(torch.nn.Linear(16, 48), torch.nn.ReLU(), torch.nn.Linear(48, 48),
-                                    torch.nn.ReLU(), torch.nn.Linear(48, 3))
-        opt = torch.optim.Adam(model.parameters())
-        xb, yb = torch.randn(64, 16), torch.randint(0, 3, (64,))
-        lossf = torch.nn.CrossEntropyLoss()
-
-        def step():
-            opt.zero_grad()
-            lossf(model(xb), yb).backward()
-            opt.step()
-        for _ in range(3):
-            step()
-        t["mlp_step"] = {"model": "mlp:16,48,48,3", "batch": 64, "optimizer": "adam",
-                         "step_s": best_of(step, 50, min(0.5, left() / 4))}
-    if left() > 1.5:
-        t["pool"] = probe_pool(torch)
+        s = timed(lambda: torch.mm(a, b), 10, min(0.5, left() / 4))["best"]
+        t["gemm"][i] = {"m": m, "n": nn, "k": k, "status": "ok" if err < 1e-4 else "error",
+                        "max_rel_err": err, "rate_gflops": 2.0 * m * nn * k / s * 1e-9}
+        emit()
+    t["pool"] = probe_pool(torch) if has_budget() else spent()
+    emit()
     return torch
+
+
+def probe_step(torch):
+    """The reference training step the estimator derives the framework's
+    per-step cost from (estimator/fw_reference.c): an MLP so narrow that its
+    arithmetic is a few per cent of the step (the rest is operator dispatch,
+    autograd and the optimizer's per-tensor loop), with the Linear/ReLU/
+    cross-entropy/Adam operators of a tabular model, and on purpose none of
+    make validate's cases (scripts/validate/train.py): nothing is fitted to
+    them."""
+    model = torch.nn.Sequential(torch.nn.Linear(16, 48), torch.nn.ReLU(), torch.nn.Linear(48, 48),
+                                torch.nn.ReLU(), torch.nn.Linear(48, 3))
+    opt = torch.optim.Adam(model.parameters())
+    xb, yb = torch.randn(64, 16), torch.randint(0, 3, (64,))
+    lossf = torch.nn.CrossEntropyLoss()
+
+    def step():
+        opt.zero_grad()
+        lossf(model(xb), yb).backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    s = timed(step, 50, min(0.5, left() / 4))
+    return {"status": "ok", "model": "mlp:16,48,48,3", "batch": 64, "optimizer": "adam", "step_s": s["best"],
+            "step_median_s": s["median"], "steps": s["n"]}
 
 
 def probe_pool(torch):
@@ -127,12 +175,13 @@ def probe_pool(torch):
     def fwd_bwd():
         x.grad = None
         torch.nn.functional.max_pool2d(x, 2).backward(g)
-    s = best_of(fwd_bwd, 10, min(0.5, left() / 4))
+    s = timed(fwd_bwd, 10, min(0.5, left() / 4))
     # every window passes its gradient to exactly one input element
     grad_ok = abs(float(x.grad.sum().item()) - y.numel()) < 0.5
     return {"shape": [n, c, h, h], "kernel": 2, "stride": 2, "threads": torch.get_num_threads(),
             "status": "ok" if err == 0 and grad_ok else "error", "max_abs_err": err,
-            "fwd_bwd_s": s, "s_per_window_elem": s / x.numel()}
+            "fwd_bwd_s": s["best"], "fwd_bwd_median_s": s["median"],
+            "s_per_window_elem": s["best"] / x.numel()}
 
 
 def probe_xgboost(fw):
@@ -140,10 +189,11 @@ def probe_xgboost(fw):
     if not xgb:
         fw["xgboost"] = {"status": "unavailable", "reason": why}
         return
-    x = {"status": "ok", "version": xgb.__version__}
+    x = {"status": "ok", "version": xgb.__version__, "hist_fit": unfinished()}
     fw["xgboost"] = x
-    if left() < 1.5:
-        x["hist_fit"] = {"status": "skipped", "reason": "framework probe budget spent"}
+    emit()
+    if not has_budget():
+        x["hist_fit"] = spent()
         return
     np, why = try_import("numpy")
     rng = np.random.default_rng(0)
@@ -190,15 +240,31 @@ def findings(fw, pools):
                       % (b.get("internal_api"), arch, isa)})
 
 
+def part(key, run):
+    """One part in its budget: skipped, with the reason, once it is spent."""
+    if has_budget():
+        run()
+    else:
+        (out if key == "threadpools" else out["frameworks"])[key] = spent()
+    emit()
+
+
 fw = out["frameworks"]
-pools = threadpools()
-out["threadpools"] = pools
-probe_torch(fw)
-pools = threadpools()  # torch loads its BLAS and OpenMP: read again
-out["threadpools"] = pools
-probe_xgboost(fw)
-probe_simple(fw, "sklearn", "sklearn")
-probe_simple(fw, "lightgbm", "lightgbm")
-findings(fw, pools)
+out["threadpools"] = unfinished()
+for name in ("torch", "xgboost", "sklearn", "lightgbm"):
+    fw[name] = unfinished()
+emit()
+part("threadpools", lambda: out.update(threadpools=threadpools()))
+part("torch", lambda: probe_torch(fw))
+if fw["torch"].get("status") == "ok":
+    # torch loads its BLAS and OpenMP: read again
+    part("threadpools", lambda: out.update(threadpools=threadpools()))
+part("xgboost", lambda: probe_xgboost(fw))
+part("sklearn", lambda: probe_simple(fw, "sklearn", "sklearn"))
+part("lightgbm", lambda: probe_simple(fw, "lightgbm", "lightgbm"))
+findings(fw, out["threadpools"])
 out["elapsed_s"] = time.perf_counter() - T0
-print(json.dumps(out))
+emit()
+# the result is out: skip the interpreter's teardown, which with torch
+# loaded took over 1.7 s on a loaded machine and ran into the hard limit
+os._exit(0)

@@ -13,7 +13,8 @@
  * "expected" their geometric mean (data/estimator.json gives the spread and
  * its basis), except for what the framework probe measured through the
  * framework itself (its overheads, its pooling: estimator/fw_reference.c),
- * which is the same at every point. */
+ * which spreads by its own samples: the fastest at low, the median at
+ * high. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,8 +252,10 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
-		if (pool_meas)
+		if (pool_meas) {
 			ph->measured += tf + tb;
+			ph->measured_median += (tf + tb) * fmax(1, p->fw_pool_spread);
+		}
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;
 		ph->bwd += tb;
@@ -271,8 +274,12 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	ph->opt = ((bw > 0 ? m->params * pr->opt_traffic / bw : 0) /
 		   (c->shard > 0 ? c->ranks_per_node * c->nodes : 1) + ovh * ph->opt_ops) / accum;
 	ph->ops = ops + ph->opt_ops / accum;
-	if (!st && p->overhead_measured)
-		ph->measured += ph->overhead + ovh * ph->opt_ops / accum;
+	if (!st && p->overhead_measured) {
+		double o = ph->overhead + ovh * ph->opt_ops / accum;
+
+		ph->measured += o;
+		ph->measured_median += o * fmax(1, p->fw_ovh_spread);
+	}
 	if (p->is_gpu && p->h2d_gbps > 0)
 		ph->xfer = B * m->input_elems * (strcmp(m->task, "text") == 0 ? 8 : 4) / (p->h2d_gbps * 1e9);
 	/* the all-reduce runs once per optimizer step, overlapping the backward
@@ -365,10 +372,12 @@ static dlp_run run_of(const dlp_profile *p, const dlp_rateset *rs, const dlp_mod
 		compute -= ph->allreduce + ph->sync + ph->measured;
 		/* the best stack hides the all-reduce behind the backward pass,
 		 * the others pay it; what was measured through the framework
-		 * itself is what it costs at every point of the range */
+		 * itself spreads as its samples did, from the fastest to the
+		 * median, expected their geometric mean as for the rest */
 		low = compute + ph->measured + ph->allreduce + ph->sync;
-		high = compute * spread + ph->measured + ph->allreduce_total + ph->sync;
-		expected = compute * sqrt(spread) + ph->measured + ph->allreduce_total + ph->sync;
+		high = compute * spread + ph->measured_median + ph->allreduce_total + ph->sync;
+		expected = compute * sqrt(spread) + sqrt(ph->measured * ph->measured_median) + ph->allreduce_total +
+			   ph->sync;
 	}
 	low *= steps;
 	high *= steps;
@@ -512,7 +521,8 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 	d->range_basis = sd && p->is_gpu ? "expected: the stack asked for; low: the tuned stack, high: the legacy "
 					   "stack, each widened by data/stacks.json's margin (at most 3x apart)"
 					 : "CPU: low the roofline with measured framework overhead, high stack_spread "
-					   "x it (data/estimator.json), expected their geometric mean";
+					   "x it (data/estimator.json), expected their geometric mean; what was measured "
+					   "through the framework from its fastest to its median sample";
 	d->gemm_dtype = pr.gemm;
 	d->epochs = t->epochs;
 	d->samples = samples;

@@ -163,11 +163,17 @@ typedef struct dlp_profile {
 	double fw_hist_gups;      /* histogram rate at fw_threads (measured) */
 	double fw_pool_s;         /* max-pool forward + backward per window element (measured) */
 	double step_overhead_s;   /* per training step beyond its operators (from the reference step) */
-	int overhead_measured;    /* overheads measured through the framework: the CPU range does not spread them */
+	int overhead_measured;    /* overheads measured through the framework: the CPU range spreads them by fw_ovh_spread, not stack_spread */
 	char fw_ref_model[64];    /* the framework's reference training step: model spec, */
 	char fw_ref_optimizer[16]; /* optimizer, */
 	int fw_ref_batch;         /* batch */
 	double fw_ref_step_s;     /* and measured seconds; 0: none */
+	/* How much the figures measured through the framework vary on this
+	 * machine, median / fastest of their samples (bench --framework): the
+	 * overheads' (the larger of dispatch and reference step) and pooling's.
+	 * The CPU range's high end takes the measured part at its median;
+	 * <= 1: no spread recorded. */
+	double fw_ovh_spread, fw_pool_spread;
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
@@ -292,7 +298,8 @@ typedef struct dlp_phases {
 	double fwd, bwd, opt, xfer, allreduce, overhead, sync;
 	double allreduce_total;   /* the whole all-reduce; allreduce is its exposed part */
 	double ops, opt_ops;      /* framework operators dispatched per step */
-	double measured;          /* of the above, seconds measured through the framework (not spread) */
+	double measured;          /* of the above, seconds measured through the framework (its fastest samples) */
+	double measured_median;   /* the same at the median of its samples (profile fw_*_spread) */
 	double step_overhead;     /* of overhead, the per-step part */
 } dlp_phases;
 

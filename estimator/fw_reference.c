@@ -11,7 +11,12 @@
  * - torch's own operators (convolutions, pooling, elementwise) are charged
  *   at the bench's figures for torch's thread count, not the whole CPU's:
  *   Debian's torch runs one intra-op thread while its GEMMs go to a BLAS
- *   with a thread per CPU. */
+ *   with a thread per CPU;
+ * - each figure is its fastest sample; the median of its samples over it
+ *   is how far the measured part of the CPU range spreads (its high end):
+ *   a step is not always the fastest one, and a case that is nearly all
+ *   framework overhead would otherwise get a range narrower than its own
+ *   measurement noise. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -142,8 +147,22 @@ static void thread_figures(dlp_profile *p, const json_t *cpu_dev)
 	}
 }
 
-/* The reference training step and the pooling torch measured. */
-static void read_torch_steps(dlp_profile *p, const json_t *torch)
+/* The spread of one figure measured through the framework into *spread (the
+ * largest so far): its median over its fastest sample, both kept in the
+ * probe's output. 0 when o has no valid median. */
+static int read_spread(double *spread, const json_t *o, const char *best_key, const char *median_key)
+{
+	double best = dlp_json_num(o, best_key), med = dlp_json_num(o, median_key);
+
+	if (!(isfinite(best) && best > 0 && isfinite(med) && med >= best && med < MAX_STEP_S))
+		return 0;
+	*spread = fmax(*spread, med / best);
+	return 1;
+}
+
+/* The reference training step and the pooling torch measured; unspread
+ * counts those used without a recorded spread. */
+static void read_torch_steps(dlp_profile *p, const json_t *torch, int *unspread)
 {
 	const json_t *ref = json_object_get(torch, "mlp_step"), *pool = json_object_get(torch, "pool");
 	const char *model = json_string_value(json_object_get(ref, "model"));
@@ -161,12 +180,14 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch)
 		snprintf(p->fw_ref_optimizer, sizeof p->fw_ref_optimizer, "%s", opt);
 		p->fw_ref_batch = (int)batch;
 		p->fw_ref_step_s = step;
+		*unspread += !read_spread(&p->fw_ovh_spread, ref, "step_s", "step_median_s");
 	} else if (ref) {
 		dlp_profile_flag(p, "torch's reference training step is incomplete or out of range: not used");
 	}
 	if (pool && is_ok(pool) && isfinite(ps) && ps > 0 && ps < MAX_POOL_S) {
 		char src[200];
 		p->fw_pool_s = ps;
+		*unspread += !read_spread(&p->fw_pool_spread, pool, "fwd_bwd_s", "fwd_bwd_median_s");
 		snprintf(src, sizeof src, "measured: torch max_pool2d 2x2 forward + backward, %.3g ns per window "
 			 "element at %d thread(s) (bench --framework)", ps * 1e9, threads_of(pool));
 		dlp_profile_source(p, "pool_s_per_window_elem", src);
@@ -176,27 +197,51 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch)
 	}
 }
 
+/* Says how the figures measured through the framework spread the range. */
+static void spread_note(dlp_profile *p, int unspread)
+{
+	char src[240];
+
+	if (unspread)
+		dlp_profile_flag(p, "the framework probe recorded no median for %d of its figures (a document from an "
+				 "older dlprobe): they are taken as exact", unspread);
+	if (!(p->fw_ovh_spread > 1) && !(p->fw_pool_spread > 1))
+		return;
+	snprintf(src, sizeof src, "measured: median / fastest of the framework probe's samples, %.3fx for its "
+		 "overheads and %.3fx for pooling (bench --framework)", fmax(1, p->fw_ovh_spread),
+		 fmax(1, p->fw_pool_spread));
+	dlp_profile_source(p, "framework_spread", src);
+}
+
 int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *cpu_dev)
 {
 	const json_t *torch = json_object_get(json_object_get(fw, "frameworks"), "torch"), *g, *f;
 	const char *st = json_string_value(json_object_get(fw, "status"));
 	double d = dlp_json_num(torch, "op_dispatch_s");
 	size_t i, n = 0;
+	int unspread = 0;
 
 	if (!fw)
 		return 0;
+	/* a probe stopped at its time limit keeps the parts it finished, each
+	 * with its own status: those are used */
 	if (!st || strcmp(st, "ok") != 0) {
-		dlp_profile_flag(p, "framework probe %s (%s): per-operator overhead and rates are dlprobe's constants and "
-				 "kernels", st ? st : "?", str_or(fw, "reason", "no reason"));
-		return 0;
+		if (!is_ok(torch)) {
+			dlp_profile_flag(p, "framework probe %s (%s): per-operator overhead and rates are dlprobe's "
+					 "constants and kernels", st ? st : "?", str_or(fw, "reason", "no reason"));
+			return 0;
+		}
+		dlp_profile_flag(p, "framework probe %s (%s): only the figures it finished are used", st ? st : "?",
+				 str_or(fw, "reason", "no reason"));
 	}
 	if (!is_ok(torch)) {
-		dlp_profile_flag(p, "torch not importable (%s): per-operator overhead is an assumption",
+		dlp_profile_flag(p, "torch not measured (%s): per-operator overhead is an assumption",
 				 str_or(torch, "reason", "?"));
 	} else {
 		if (isfinite(d) && d > 0 && d < 1) {
 			p->op_overhead_s = d;
 			dlp_profile_source(p, "op_overhead_s", "measured: torch per-op dispatch (bench --framework)");
+			unspread += !read_spread(&p->fw_ovh_spread, torch, "op_dispatch_s", "op_dispatch_median_s");
 		}
 		json_array_foreach(json_object_get(torch, "gemm"), i, g) {
 			double r = dlp_json_num(g, DLP_RATE_GFLOPS);
@@ -214,9 +259,10 @@ int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *c
 		if (n)
 			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %d thread(s) (bench "
 					 "--framework)", str_or(torch, "version", "?"), p->fw_threads);
-		read_torch_steps(p, torch);
+		read_torch_steps(p, torch, &unspread);
 		if (cpu_dev)
 			thread_figures(p, cpu_dev);
+		spread_note(p, unspread);
 	}
 	json_array_foreach(json_object_get(fw, "findings"), i, f)
 		dlp_profile_flag(p, "framework: %s", str_or(f, "detail", "?"));
@@ -266,7 +312,8 @@ int dlp_profile_fw_reference(dlp_profile *p)
 		 p->fw_ref_step_s * 1e6, compute * 1e6, ops, p->op_overhead_s * 1e6, per_step * 1e6, effective * 1e6);
 	dlp_profile_source(p, "step_overhead_s", src);
 	dlp_profile_flag(p, "framework overhead from torch's own reference step: %.0f us per step plus %.2f us per "
-			 "operator, not spread by the stack range (sources.step_overhead_s)", per_step * 1e6,
+			 "operator, spread by the probe's own samples, not the stack range (sources.step_overhead_s, "
+			 "sources.framework_spread)", per_step * 1e6,
 			 p->op_overhead_s * 1e6);
 out:
 	dlp_model_free(m);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/isolate.h"
 #include "dlprobe/json.h"
 #include "kernels/framework.h"
 
@@ -132,7 +133,8 @@ static void child_feed(struct child *c, const char *script, size_t slen)
 }
 
 /* The child's stdout and stderr until both close, then its exit status.
- * 1 when the deadline came first: the child is then killed and reaped. */
+ * 1 when the deadline came first: the child is then killed and reaped,
+ * what it printed kept. */
 static int child_collect(struct child *c, double deadline)
 {
 	int open_fds = 2;
@@ -146,6 +148,7 @@ static int child_collect(struct child *c, double deadline)
 			kill(-c->pid, SIGKILL);
 			waitpid(c->pid, &c->status, 0);
 			c->pid = -1;
+			c->out[c->olen] = c->err[c->elen] = '\0';
 			return 1;
 		}
 		if (poll(pf, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
@@ -167,37 +170,79 @@ static int child_collect(struct child *c, double deadline)
 	return 0;
 }
 
-/* o from how the child ended: its JSON object merged in, or why not. */
-static void child_verdict(json_t *o, struct child *c, const char *py, double t0)
+/* The last whole line of out that is a JSON object: the probe prints its
+ * result so far after every part, so a probe stopped midway still says what
+ * it finished. A last line without its newline counts only when the child
+ * ended by itself (complete); one cut off by the kill does not. NULL: none. */
+static json_t *last_object(const char *out, size_t len, int complete)
 {
-	int status = c->status;
-	char why[320];
-	json_t *doc;
+	size_t end = len;
 
-	if (WIFSIGNALED(status)) {
-		snprintf(why, sizeof why, "%s crashed (signal %d, %s)", py, WTERMSIG(status),
-			 strsignal(WTERMSIG(status)));
-		finish(o, DLP_STATUS_ERROR, why, t0);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_EXEC) {
-		snprintf(why, sizeof why, "no python interpreter \"%s\" (set DLPROBE_PYTHON)", py);
-		finish(o, DLP_STATUS_UNAVAILABLE, why, t0);
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		/* the last line of stderr is python's own reason */
-		char *err = c->err, *last = c->elen ? err + c->elen - 1 : err;
-		while (last > err && *last == '\n')
-			*last-- = '\0';
-		while (last > err && last[-1] != '\n')
-			last--;
-		snprintf(why, sizeof why, "%s exited with status %d: %.200s", py, WEXITSTATUS(status), last);
-		finish(o, DLP_STATUS_ERROR, why, t0);
-	} else if (!(doc = json_loads(c->out, 0, NULL)) || !json_is_object(doc)) {
+	if (!complete)
+		while (end > 0 && out[end - 1] != '\n')
+			end--;
+	while (end > 0) {
+		size_t start = end - 1;
+		json_t *doc;
+
+		while (start > 0 && out[start - 1] != '\n')
+			start--;
+		doc = json_loadb(out + start, end - start, 0, NULL);
+		if (json_is_object(doc))
+			return doc;
 		json_decref(doc);
-		finish(o, DLP_STATUS_ERROR, "the framework probe printed no JSON object", t0);
-	} else {
+		end = start;
+	}
+	return NULL;
+}
+
+/* The last line of the child's stderr: python's own reason. */
+static const char *last_err_line(struct child *c)
+{
+	char *err = c->err, *last = c->elen ? err + c->elen - 1 : err;
+
+	while (last > err && *last == '\n')
+		*last-- = '\0';
+	while (last > err && last[-1] != '\n')
+		last--;
+	return last;
+}
+
+/* o from how the child ended: the parts it finished merged in (each with
+ * its own status, the unfinished ones saying so), and the whole probe's
+ * status: ok when the child ended by itself with a result, else error with
+ * why. timed_out: it was killed at timeout_s. */
+static void child_verdict(json_t *o, struct child *c, const char *py, double t0, double timeout_s, int timed_out)
+{
+	int status = c->status, ended_ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	json_t *doc = last_object(c->out, c->olen, !timed_out && WIFEXITED(status));
+	char why[400];
+	int n = 0;
+
+	if (timed_out)
+		n = snprintf(why, sizeof why, "%s %s %.1f s (killed)", py, DLP_ISOLATE_TIMED_OUT, timeout_s);
+	else if (WIFSIGNALED(status))
+		n = snprintf(why, sizeof why, "%s crashed (signal %d, %s)", py, WTERMSIG(status),
+			     strsignal(WTERMSIG(status)));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_EXEC)
+		n = snprintf(why, sizeof why, "no python interpreter \"%s\" (set DLPROBE_PYTHON)", py);
+	else if (!ended_ok)
+		n = snprintf(why, sizeof why, "%s exited with status %d: %.200s", py, WEXITSTATUS(status),
+			     last_err_line(c));
+	else if (!doc)
+		n = snprintf(why, sizeof why, "the framework probe printed no JSON object");
+	if (doc) {
 		json_object_update(o, doc);
 		json_decref(doc);
-		finish(o, DLP_STATUS_OK, NULL, t0);
+		if (!ended_ok && n > 0 && (size_t)n < sizeof why)
+			snprintf(why + n, sizeof why - (size_t)n, "; the parts it finished are kept");
 	}
+	if (ended_ok && doc)
+		finish(o, DLP_STATUS_OK, NULL, t0);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NO_EXEC && !timed_out)
+		finish(o, DLP_STATUS_UNAVAILABLE, why, t0);
+	else
+		finish(o, DLP_STATUS_ERROR, why, t0);
 }
 
 /* Kill a child still running, close what is open, free the buffers. */
@@ -243,12 +288,7 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 		goto out;
 	}
 	child_feed(&c, script, slen);
-	if (child_collect(&c, t0 + timeout_s)) {
-		snprintf(why, sizeof why, "%s did not answer within %.1f s (killed)", py, timeout_s);
-		finish(o, DLP_STATUS_ERROR, why, t0);
-		goto out;
-	}
-	child_verdict(o, &c, py, t0);
+	child_verdict(o, &c, py, t0, timeout_s, child_collect(&c, t0 + timeout_s));
 out:
 	child_end(&c);
 	return o;

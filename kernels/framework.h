@@ -17,7 +17,9 @@
  * "threadpools", "findings"}. The interpreter is DLPROBE_PYTHON, else
  * /usr/bin/python3 (Debian's frameworks), else python3 on PATH. A python
  * that is missing is "unavailable"; one that hangs past timeout_s, crashes,
- * exits non-zero or prints no JSON is "error" with the reason. isa_best
+ * exits non-zero or prints no JSON is "error" with the reason, and keeps
+ * the parts it printed before (each with its own status; the probe skips
+ * a part, with the reason, once its budget is spent). isa_best
  * (e.g. "avx2") lets the probe say when a BLAS runs below it. Never NULL
  * (out of memory aside). */
 json_t *dlp_framework_probe(double timeout_s, const char *isa_best);

@@ -223,6 +223,8 @@ static void framework_torch(FILE *out, const json_t *t)
 		fprintf(out, ", GEMM up to %.1f GFLOP/s", best);
 	if (isfinite(dlp_json_num(step, "step_s")))
 		fprintf(out, ", %s step %s", str(step, "model"), dlp_report_duration(dlp_json_num(step, "step_s"), d, sizeof d));
+	else if (*str(step, "status") && strcmp(str(step, "status"), "ok"))
+		fprintf(out, ", reference step %s (%s)", str(step, "status"), str(step, "reason"));
 }
 
 static void framework(FILE *out, const json_t *fw, const struct dlp_style *st)
@@ -234,11 +236,14 @@ static void framework(FILE *out, const json_t *fw, const struct dlp_style *st)
 	fprintf(out, "%sframeworks%s", st->bold, st->reset);
 	if (*str(fw, "python"))
 		fprintf(out, " (python %s)", str(fw, "python"));
+	/* a probe stopped midway still lists the parts it finished */
 	if (strcmp(str(fw, "status"), "ok")) {
 		fprintf(out, ": %s (%s)\n", str(fw, "status"), str(fw, "reason"));
-		return;
+		if (!json_is_object(json_object_get(fw, "frameworks")))
+			return;
+	} else {
+		fputc('\n', out);
 	}
-	fputc('\n', out);
 	for (i = 0; i < sizeof framework_names / sizeof framework_names[0]; i++) {
 		f = json_object_get(json_object_get(fw, "frameworks"), framework_names[i]);
 		if (!json_is_object(f))

@@ -216,31 +216,36 @@ static void names(char *b, size_t n, const json_t *arr)
 		used += (size_t)snprintf(b + used, used < n ? n - used : 0, "%s%s", i ? ", " : "", json_string_value(x));
 }
 
+/* One side's picks. With a deadline they are among the machines that meet
+ * it at the expected estimate, as the summary says: the line says so too,
+ * or a cheaper machine that misses it would seem passed over. */
 static void pick_line(FILE *out, const json_t *v, const char *side, const char *label)
 {
-	char line[512], list[256];
+	char line[512], list[256], head[64];
 	const json_t *dl = json_object_get(json_object_get(v, "deadline"), side);
 	char key_c[32], key_f[32];
 	const char *ch, *fa;
+	int has_dl = json_is_object(dl);
 
 	snprintf(key_c, sizeof key_c, "%s_cheapest", side);
 	snprintf(key_f, sizeof key_f, "%s_fastest", side);
 	ch = json_string_value(json_object_get(v, key_c));
 	fa = json_string_value(json_object_get(v, key_f));
-	if (!fa && (!json_is_object(dl) || (!json_array_size(json_object_get(dl, "met_at_high")) &&
-					    !json_array_size(json_object_get(dl, "met_at_expected_only")) &&
-					    !json_array_size(json_object_get(dl, "missed")))))
+	if (!fa && (!has_dl || (!json_array_size(json_object_get(dl, "met_at_high")) &&
+				!json_array_size(json_object_get(dl, "met_at_expected_only")) &&
+				!json_array_size(json_object_get(dl, "missed")))))
 		return; /* nothing of this side was estimated */
+	snprintf(head, sizeof head, "%s%s", label, has_dl ? ", meeting the deadline" : "");
 	if (fa && ch)
-		snprintf(line, sizeof line, "%s: cheapest %s, fastest %s", label, ch, fa);
+		snprintf(line, sizeof line, "%s: cheapest %s, fastest %s", head, ch, fa);
 	else if (fa)
-		snprintf(line, sizeof line, "%s: fastest %s (no price: cost unknown)", label, fa);
+		snprintf(line, sizeof line, "%s: fastest %s (no price: cost unknown)", head, fa);
 	else
 		snprintf(line, sizeof line, "%s: no machine meets the deadline at the expected estimate", label);
-	if (json_is_object(dl)) {
+	if (has_dl && fa) {
 		size_t u = strlen(line);
 		names(list, sizeof list, json_object_get(dl, "met_at_high"));
-		u += (size_t)snprintf(line + u, u < sizeof line ? sizeof line - u : 0, "; deadline met even at high: %s",
+		u += (size_t)snprintf(line + u, u < sizeof line ? sizeof line - u : 0, "; even at high: %s",
 				      *list ? list : "none");
 		names(list, sizeof list, json_object_get(dl, "met_at_expected_only"));
 		if (*list && u < sizeof line)

@@ -37,6 +37,9 @@ echo "== load before: $(cat "$WORK/load_before.txt")" >&2
 # made from what that configuration measures.
 #   default    the machine and environment as they are
 #   onethread  pinned to one CPU (taskset -c 0)
+#   avx2       an AVX-512 machine held to AVX2: dlprobe's AVX2 kernels,
+#              torch's AVX2 ATen kernels, OpenBLAS's Haswell kernels,
+#              oneDNN at AVX2 (on an AVX2 machine it is the default)
 #   generic    no SIMD beyond the baseline: dlprobe's generic kernels,
 #              torch's default (non-AVX) ATen kernels, OpenBLAS's Prescott
 #              (SSE3) kernels, oneDNN's convolutions at SSE4.1 (without
@@ -48,9 +51,11 @@ CONFIG=${VALIDATE_CONFIG:-default}
 case $CONFIG in
 default) RUN="env" ;;
 onethread) RUN="taskset -c 0 env" ;;
+avx2) RUN="env DLPROBE_CPU_ISA=avx2 ATEN_CPU_CAPABILITY=avx2 OPENBLAS_CORETYPE=Haswell
+	ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2" ;;
 generic) RUN="env DLPROBE_CPU_ISA=generic ATEN_CPU_CAPABILITY=default OPENBLAS_CORETYPE=Prescott
 	ONEDNN_MAX_CPU_ISA=SSE41 DNNL_MAX_CPU_ISA=SSE41" ;;
-*) echo "validate: VALIDATE_CONFIG must be default, onethread or generic (got '$CONFIG')" >&2; exit 2 ;;
+*) echo "validate: VALIDATE_CONFIG must be default, onethread, avx2 or generic (got '$CONFIG')" >&2; exit 2 ;;
 esac
 echo "$CONFIG: $RUN" > "$WORK/config.txt"
 

@@ -5,33 +5,10 @@ set -u
 B=${BUILD:-build}/dlprobe
 T=$(mktemp -d)
 trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-pass=0 fail=0
-
-# expect NAME CODE PATTERN -- CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr
-expect() {
-	name=$1 code=$2 pat=$3
-	shift 4
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" -ne "$code" ]; then
-		fail=$((fail + 1)); echo "FAIL $name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return
-	fi
-	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then
-		fail=$((fail + 1)); echo "FAIL $name: no /$pat/ in output"; return
-	fi
-	pass=$((pass + 1)); echo "ok   $name"
-}
-# one_line NAME: the last command wrote exactly one line to stderr, prefixed "dlprobe: "
-one_line() {
-	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then
-		pass=$((pass + 1)); echo "ok   $1"
-	else
-		fail=$((fail + 1)); echo "FAIL $1: stderr was: $(cat "$T/err")"
-	fi
-}
+. tests/support/check.sh
 
 expect "--help exits 0 on stdout" 0 "^Usage: dlprobe" -- "$B" --help
-[ -s "$T/err" ] && { fail=$((fail + 1)); echo "FAIL --help wrote to stderr"; }
+[ -s "$T/err" ] && { ko "--help wrote to stderr"; }
 expect "help command" 0 "Exit status" -- "$B" help
 expect "probe --help" 0 "Usage: dlprobe probe" -- "$B" probe --help
 expect "--version lists backends" 0 "backends built in: cpu opencl cuda" -- "$B" --version
@@ -59,14 +36,14 @@ else
 fi
 one_line "-o unwritable: one line"
 expect "-o onto a device is refused" 2 "not a regular file" -- "$B" probe -o /dev/null
-if [ -c /dev/null ]; then pass=$((pass + 1)); echo "ok   /dev/null still a device"; else fail=$((fail + 1)); echo "FAIL /dev/null replaced"; fi
+if [ -c /dev/null ]; then ok "/dev/null still a device"; else ko "/dev/null replaced"; fi
 
 # -o writes the document atomically and prints the table; --json prints JSON
 expect "probe -o FILE" 0 "^CPU" -- "$B" probe -o "$T/p.json"
 expect "the file is JSON with a schema_version" 0 '"schema_version": "1.0"' -- cat "$T/p.json"
 expect "probe --json" 0 '"schema_version"' -- "$B" probe --json
 expect "global --json before the command" 0 '"probe"' -- "$B" --json probe
-if find "$T" -name '*.tmp-*' | grep -q .; then fail=$((fail + 1)); echo "FAIL a temporary file was left"; else pass=$((pass + 1)); echo "ok   no temporary file left"; fi
+if find "$T" -name '*.tmp-*' | grep -q .; then ko "a temporary file was left"; else ok "no temporary file left"; fi
 
 # an existing file is replaced only by a complete document
 echo "precious" > "$T/keep.json"
@@ -75,12 +52,12 @@ expect "old file intact" 0 "^precious$" -- cat "$T/keep.json"
 
 # colour: never when not a terminal, never with NO_COLOR
 "$B" probe > "$T/plain" 2>&1
-if grep -q "$(printf '\033')" "$T/plain"; then fail=$((fail + 1)); echo "FAIL colour escape in piped output"; else pass=$((pass + 1)); echo "ok   no colour when piped"; fi
+if grep -q "$(printf '\033')" "$T/plain"; then ko "colour escape in piped output"; else ok "no colour when piped"; fi
 if command -v script >/dev/null 2>&1; then
 	NO_COLOR=1 script -qec "$B probe" /dev/null > "$T/tty" 2>&1
-	if grep -q "$(printf '\033\\[1m')" "$T/tty"; then fail=$((fail + 1)); echo "FAIL colour despite NO_COLOR"; else pass=$((pass + 1)); echo "ok   NO_COLOR honoured on a terminal"; fi
+	if grep -q "$(printf '\033\\[1m')" "$T/tty"; then ko "colour despite NO_COLOR"; else ok "NO_COLOR honoured on a terminal"; fi
 	script -qec "$B probe" /dev/null > "$T/tty" 2>&1
-	if grep -q "$(printf '\033\\[1m')" "$T/tty"; then pass=$((pass + 1)); echo "ok   colour on a terminal"; else fail=$((fail + 1)); echo "FAIL no colour on a terminal"; fi
+	if grep -q "$(printf '\033\\[1m')" "$T/tty"; then ok "colour on a terminal"; else ko "no colour on a terminal"; fi
 fi
 
 # the probe reports what the issue asks for on this machine

@@ -8,31 +8,11 @@ BUILD=${BUILD:-build}
 B=$BUILD/dlprobe
 T=$(mktemp -d)
 trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+. tests/support/check.sh
 # check NAME COMMAND...: the shell command succeeds
-check() { name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
-
-# expect NAME CODE PATTERN -- CMD...: exit code CODE and PATTERN (grep -E) in stdout+stderr
-expect() {
-	name=$1 code=$2 pat=$3
-	shift 4
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" -ne "$code" ]; then
-		bad "$name: exit $rc, wanted $code ($(head -c 200 "$T/err"))"; return
-	fi
-	if [ -n "$pat" ] && ! cat "$T/out" "$T/err" | grep -Eq -- "$pat"; then
-		bad "$name: no /$pat/ in output"; return
-	fi
-	ok "$name"
-}
-one_line() {
-	if [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q '^dlprobe: ' "$T/err"; then ok "$1"; else bad "$1: stderr was: $(cat "$T/err")"; fi
-}
+check() { name=$1; shift; if "$@"; then ok "$name"; else ko "$name"; fi; }
 no_temp() {
-	if find "$T" -name '*.tmp-*' | grep -q .; then bad "$1: $(find "$T" -name '*.tmp-*')"; else ok "$1"; fi
+	if find "$T" -name '*.tmp-*' | grep -q .; then ko "$1: $(find "$T" -name '*.tmp-*')"; else ok "$1"; fi
 }
 is_doc() { /usr/bin/python3 -c "import json,sys; json.load(open(sys.argv[1]))['models']" "$1" 2>/dev/null; }
 mode_of() { stat -c %a "$1"; }

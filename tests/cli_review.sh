@@ -139,7 +139,7 @@ n=$(grep -o 'retrain_window' "$T/out" | wc -l)
 # (they depend on the catalog and the estimator only; the old screen kept rows
 # from before an estimator change, which a new user's first run contradicted)
 "$R" scenario tests/fixtures/bench_cpu_fixture.json > "$T/scen.txt" 2>"$T/err" || ko "scenario text ($(cat "$T/err"))"
-$PY - README.md "$T/scen.txt" <<'PYEOF' && ok "README's example: the g6.xlarge and p4d.24xlarge rows match this build" || ko "README's one-screen example is stale: regenerate it (NO_COLOR=1 dlprobe --label \"CI machine\")"
+$PY - README.md "$T/scen.txt" <<'PYEOF' && ok "README's example: the g6.xlarge and p4d.24xlarge rows match this build" || ko "README's one-screen example is stale: regenerate it with make readme-example"
 import re, sys
 readme = open(sys.argv[1]).read(); scen = open(sys.argv[2]).read()
 block = readme[readme.index('```\n', readme.index('The plain `dlprobe`')) + 4:]
@@ -307,6 +307,26 @@ assert 'g6.xlarge' in v['deadline']['deep']['missed'], v['deadline']
 PYEOF
 expect "deadline nobody meets: said plainly" 0 "none meets the 1 min deadline" -- \
 	$B -q estimate --model resnet50 --dataset imagenet --deadline 1min
+# every pick line says the deadline as the summary does, with a classical
+# model too (the deep line once named the cheapest machine meeting it as
+# "cheapest", beside a classical line that spoke of the deadline)
+expect "deadline verdict with a classical model: the deep picks meet it" 0 \
+	'^  deep, meeting the deadline: cheapest p4d\.24xlarge, fastest p4d\.24xlarge;' -- \
+	$B -q estimate --model resnet50 --dataset imagenet --classical gbdt --deadline 1h
+expect "deadline verdict with a classical model: no classical pick" 0 \
+	'^  classical: no machine meets the deadline at the expected estimate$' -- \
+	$B -q estimate --model resnet50 --dataset imagenet --classical gbdt --deadline 1h
+for dl in "" "--deadline 1h"; do
+	expect "verdict pick lines ${dl:-without a deadline}" 0 "" -- \
+		$B -q estimate --model mlp:30,256,256,2 --dataset tabular:200000x30 --classical gbdt $dl
+	$PY - "$T/out" "$dl" <<'PYEOF' && ok "verdict pick lines ${dl:-without a deadline}: both sides worded alike" || ko "verdict pick lines ${dl:-without a deadline}: $(grep -E '^  (deep|classical)' "$T/out")"
+import re, sys
+lines = [l for l in open(sys.argv[1]) if re.match(r'  (deep|classical)[,:]', l)]
+assert len(lines) == 2, lines
+want = ', meeting the deadline: cheapest ' if sys.argv[2] else ': cheapest '
+assert all(want in l for l in lines), lines
+PYEOF
+done
 
 # ---- a bad bench environment value is a usage error before anything is measured --
 for e in DLPROBE_CPU_ISA=avx3 DLPROBE_BENCH_RERUNS=9 DLPROBE_BENCH_RERUNS=-1 DLPROBE_BLAS_TIMEOUT_S=abc DLPROBE_BLAS_TIMEOUT_S=0 DLPROBE_BLAS_TIMEOUT_S=inf; do
