@@ -37,8 +37,9 @@ typedef struct dlp_backend {
 json_t *dlp_bench_run(const char *which, const dlp_bench_opts *o);
 
 /* 0 when the environment variables the bench reads (DLPROBE_BENCH_RERUNS,
- * DLPROBE_CPU_ISA, DLPROBE_BLAS_TIMEOUT_S) are unset or valid; else -1 with
- * the message. The bench itself never refuses them: the front end calls
+ * DLPROBE_CPU_ISA, DLPROBE_BLAS_TIMEOUT_S, DLPROBE_GPU_TIMEOUT) are unset
+ * or valid; else -1 with the message. The bench itself never refuses them
+ * (a bad DLPROBE_GPU_TIMEOUT is the GPU backend's error): the front end calls
  * this first, so a typo is an error before anything is measured rather
  * than a silently ignored setting. */
 int dlp_bench_env_check(void);

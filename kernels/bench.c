@@ -46,19 +46,16 @@ static size_t probed_devices(const json_t *j)
 	return n;
 }
 
-/* The deadline for b: DLPROBE_GPU_TIMEOUT, else the default per device. */
-static int isolate_timeout(const dlp_backend *b, const dlp_bench_opts *o, double *timeout_s)
+/* DLPROBE_GPU_TIMEOUT: 0 unset, 1 with *timeout_s set, -1 (message set)
+ * otherwise. */
+static int isolate_timeout_env(double *timeout_s)
 {
 	const char *e = getenv(ISOLATE_TIMEOUT_ENV);
-	size_t ndev = o->probe ? probed_devices(json_object_get(o->probe, b->name)) : 0;
 	char *end;
 	double v;
 
-	if (!e || !*e) {
-		*timeout_s = (ndev > 1 ? (double)ndev : 1.0) *
-			     (o->full ? ISOLATE_FULL_S_PER_DEVICE : ISOLATE_QUICK_S_PER_DEVICE);
+	if (!e || !*e)
 		return 0;
-	}
 	/* decimal only: strtod would also take hex, "inf" and "nan" */
 	if (strspn(e, "0123456789.") != strlen(e))
 		return dlp_error_set("%s=%s is not a decimal number of seconds", ISOLATE_TIMEOUT_ENV, e);
@@ -68,6 +65,22 @@ static int isolate_timeout(const dlp_backend *b, const dlp_bench_opts *o, double
 		return dlp_error_set("%s=%s is not a number of seconds in (0, %g]",
 				     ISOLATE_TIMEOUT_ENV, e, ISOLATE_TIMEOUT_MAX_S);
 	*timeout_s = v;
+	return 1;
+}
+
+/* The deadline for b: DLPROBE_GPU_TIMEOUT, else the default per device.
+ * The front end refuses a bad value before the bench (dlp_bench_env_check);
+ * a library caller that skipped the check gets the backend's error. */
+static int isolate_timeout(const dlp_backend *b, const dlp_bench_opts *o, double *timeout_s)
+{
+	size_t ndev = o->probe ? probed_devices(json_object_get(o->probe, b->name)) : 0;
+	int rc = isolate_timeout_env(timeout_s);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		*timeout_s = (ndev > 1 ? (double)ndev : 1.0) *
+			     (o->full ? ISOLATE_FULL_S_PER_DEVICE : ISOLATE_QUICK_S_PER_DEVICE);
 	return 0;
 }
 
@@ -203,7 +216,8 @@ int dlp_bench_env_check(void)
 	double timeout_s;
 	int n;
 
-	if (reruns_env(&n) < 0 || dlp_cpu_isa_env_check() < 0 || dlp_cpu_blas_timeout_env(&timeout_s) < 0)
+	if (reruns_env(&n) < 0 || dlp_cpu_isa_env_check() < 0 || dlp_cpu_blas_timeout_env(&timeout_s) < 0 ||
+	    isolate_timeout_env(&timeout_s) < 0)
 		return -1;
 	return 0;
 }

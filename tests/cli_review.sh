@@ -400,7 +400,8 @@ PYEOF
 done
 
 # ---- a bad bench environment value is a usage error before anything is measured --
-for e in DLPROBE_CPU_ISA=avx3 DLPROBE_BENCH_RERUNS=9 DLPROBE_BENCH_RERUNS=-1 DLPROBE_BLAS_TIMEOUT_S=abc DLPROBE_BLAS_TIMEOUT_S=0 DLPROBE_BLAS_TIMEOUT_S=inf; do
+for e in DLPROBE_CPU_ISA=avx3 DLPROBE_BENCH_RERUNS=9 DLPROBE_BENCH_RERUNS=-1 DLPROBE_BLAS_TIMEOUT_S=abc DLPROBE_BLAS_TIMEOUT_S=0 DLPROBE_BLAS_TIMEOUT_S=inf \
+	DLPROBE_GPU_TIMEOUT=abc DLPROBE_GPU_TIMEOUT=-1 DLPROBE_GPU_TIMEOUT=0 DLPROBE_GPU_TIMEOUT=0x10; do
 	expect "bench with $e: usage error" 2 "^dlprobe: ${e%%=*}=" -- env "$e" $B bench --quick --backend cpu -o "$T/envbench.json"
 	one_line "bench with $e: one line"
 	if [ -e "$T/envbench.json" ]; then ko "bench with $e: wrote a document"; else ok "bench with $e: no document"; fi
@@ -409,6 +410,8 @@ done
 expect "dlprobe with DLPROBE_CPU_ISA=avx3: usage error" 2 "^dlprobe: DLPROBE_CPU_ISA=avx3 is not one of generic, avx2" -- env DLPROBE_CPU_ISA=avx3 $B
 expect "estimate --measure with DLPROBE_CPU_ISA=avx3: usage error" 2 "^dlprobe: DLPROBE_CPU_ISA=avx3" -- \
 	env DLPROBE_CPU_ISA=avx3 $B estimate --hw tests/fixtures/bench_cpu_fixture.json --measure --model resnet18 --dataset cifar10
+expect "dlprobe with DLPROBE_GPU_TIMEOUT=abc: usage error" 2 "^dlprobe: DLPROBE_GPU_TIMEOUT=abc is not a decimal number" -- env DLPROBE_GPU_TIMEOUT=abc $B
+one_line "dlprobe with DLPROBE_GPU_TIMEOUT=abc: one line"
 
 # ---- --measure refuses another machine's bench document ------------------------
 expect "--measure with another machine's bench document: usage error" 2 \
