@@ -179,6 +179,56 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 	return n;
 }
 
+void dlp_interference_pct_set(json_t *res, double peak)
+{
+	double rate = dlp_json_num(res, DLP_RATE_GFLOPS);
+	double pct = peak > 0 && rate > 0 ? 100.0 * rate / peak : NAN;
+
+	json_object_set_new(res, "pct_of_measured_peak", dlp_json_real(pct));
+	/* Above 100% the peak loop itself was slowed (a shared machine): say so
+	 * rather than let a ratio claim more than the hardware does. */
+	if (pct > 100.0)
+		json_object_set_new(res, "note", json_string(DLP_NOTE_OVER_PEAK));
+	else if (strcmp(str(res, "note"), DLP_NOTE_OVER_PEAK) == 0)
+		json_object_del(res, "note");
+}
+
+/* The peak a GEMM row's percent is taken against: the best sample of the
+ * device's ok fma_peak row of its ISA (a BLAS's: the device's best) and
+ * dtype, one thread or all, as kernels/cpu/bench_gemm.c chose it. NaN when
+ * there is none (AMX, a BLAS on its own thread count). */
+static double peak_of(const json_t *dev, const json_t *r)
+{
+	const char *isa = json_is_string(json_object_get(r, "isa")) ? str(r, "isa")
+			: strcmp(str(r, "dtype"), "bf16") == 0 ? "avx512_bf16"
+			: str(dev, "isa");
+	double t = dlp_json_num(r, "threads"), peak = NAN;
+	const json_t *p;
+	size_t i;
+
+	if (!isfinite(t))
+		return NAN;
+	/* the last one, as the run's own peak table was filled */
+	json_array_foreach(json_object_get(dev, "results"), i, p)
+		if (strcmp(str(p, "kernel"), DLP_KERNEL_FMA_PEAK) == 0 && is_ok(p) && strcmp(str(p, "isa"), isa) == 0 &&
+		    strcmp(str(p, "dtype"), str(r, "dtype")) == 0 && (dlp_json_num(p, "threads") > 1) == (t > 1))
+			peak = dlp_json_num(p, "best_gflops");
+	return peak;
+}
+
+/* After a merge a row and the peak row it was compared with may come from
+ * different runs: each percent is taken again against the peak rows the
+ * device now holds, so a stored percent always refers to a stored peak. */
+static void peak_refresh(json_t *dev)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(dev, "results"), i, r)
+		if (json_object_get(r, "pct_of_measured_peak") && is_ok(r))
+			dlp_interference_pct_set(r, peak_of(dev, r));
+}
+
 void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 {
 	size_t d, i, j;
@@ -197,10 +247,11 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 				if (!same_work(r, o, NULL) || !is_ok(o) || !isfinite(go))
 					continue;
 				if (!is_ok(r) || !isfinite(gr) || go > gr)
-					json_array_set(results, i, (json_t *)o);
+					json_array_set_new(results, i, json_deep_copy(o));
 				break;
 			}
 		}
+		peak_refresh(dev);
 	}
 }
 

@@ -32,6 +32,15 @@ int dlp_interference_check(const json_t *device, double steal_fraction, json_t *
  * name. */
 void dlp_interference_keep_best(json_t *devices, const json_t *rerun);
 
+/* Sets a GEMM result's "pct_of_measured_peak" from its rate_gflops and peak
+ * (null when peak is not positive), and the DLP_NOTE_OVER_PEAK note when it
+ * is above 100% (removed otherwise). keep_best calls it again on each merged
+ * device, against the peak rows the device then holds. */
+#define DLP_NOTE_OVER_PEAK                                                                                     \
+	"faster than the measured peak: the machine was busy while the peak was measured; re-run on a quiet " \
+	"machine"
+void dlp_interference_pct_set(json_t *res, double peak);
+
 /* Sets "stable" and "stability" {"reasons", "runs", "steal_fraction"} on
  * every ok device of devices from its remaining reasons. */
 void dlp_interference_mark(json_t *devices, int runs, double steal_fraction);

@@ -117,6 +117,85 @@ static void test_keep_best_and_mark(void **state)
 	json_decref(b);
 }
 
+/* A peak row (best sample best) and a GEMM row whose percent was taken
+ * against the peak of its own run (pct). */
+static json_t *peak_row(const char *dtype, int threads, double best)
+{
+	json_t *r = res("fma_peak", "dlprobe", dtype[0] == 'b' ? "avx512_bf16" : "avx2", dtype, 0, threads, best * 0.9,
+			0.02);
+
+	json_object_set_new(r, "best_gflops", json_real(best));
+	return r;
+}
+
+static json_t *gemm_row(const char *isa, const char *dtype, double m, int threads, double gflops, double pct)
+{
+	json_t *r = res("gemm", isa ? "dlprobe" : "blas", isa, dtype, m, threads, gflops, 0.05);
+
+	json_object_set_new(r, "pct_of_measured_peak", json_real(pct));
+	return r;
+}
+
+static double pct_of(const json_t *dev, size_t i)
+{
+	return dlp_json_num(json_array_get(json_object_get(dev, "results"), i), "pct_of_measured_peak");
+}
+
+/* Re-runs merged row by row mix runs: a GEMM row kept from one run and the
+ * peak row kept from another. Every percent must then be taken against the
+ * peak rows the merged device holds (the review saw 101% and 51% beside a
+ * peak row of 180). */
+static void test_merged_percent_refers_to_kept_peak(void **state)
+{
+	json_t *a = json_pack("[o]", device(json_pack("[o,o,o,o,o,o]", peak_row("fp32", 1, 100), peak_row("fp32", 2, 180),
+						      gemm_row("avx2", "fp32", 512, 2, 170, 100.0 * 170 / 180),
+						      gemm_row("avx2", "fp32", 2048, 2, 150, 100.0 * 150 / 180),
+						      gemm_row(NULL, "fp32", 2048, 2, 160, 100.0 * 160 / 180),
+						      gemm_row("avx2", "fp32", 512, 1, 90, 90.0))));
+	json_t *b = json_pack("[o]", device(json_pack("[o,o,o,o,o,o]", peak_row("fp32", 1, 95), peak_row("fp32", 2, 120),
+						      gemm_row("avx2", "fp32", 512, 2, 115, 100.0 * 115 / 120),
+						      gemm_row("avx2", "fp32", 2048, 2, 175, 100.0 * 175 / 120),
+						      gemm_row(NULL, "fp32", 2048, 2, 100, 100.0 * 100 / 120),
+						      gemm_row("avx2", "fp32", 512, 1, 95, 100.0))));
+	json_t *dev, *r;
+
+	(void)state;
+	json_object_set_new(json_array_get(a, 0), "isa", json_string("avx2"));
+	json_object_set_new(json_array_get(b, 0), "isa", json_string("avx2"));
+	/* the kept 2048 row (175) says it is above the re-run's peak of 120 */
+	json_object_set_new(json_array_get(json_object_get(json_array_get(b, 0), "results"), 3), "note",
+			    json_string(DLP_NOTE_OVER_PEAK));
+	dlp_interference_keep_best(a, b);
+	dev = json_array_get(a, 0);
+	/* the first run's peaks (100, 180) were faster and are kept */
+	assert_true(pct_of(dev, 2) == 100.0 * 170 / 180);
+	assert_true(pct_of(dev, 3) == 100.0 * 175 / 180); /* re-run's row, first run's peak */
+	assert_true(pct_of(dev, 4) == 100.0 * 160 / 180); /* a BLAS: the device's best ISA */
+	assert_true(pct_of(dev, 5) == 100.0 * 95 / 100);  /* one thread: the one-thread peak */
+	r = json_array_get(json_object_get(dev, "results"), 3);
+	assert_null(json_object_get(r, "note")); /* no longer above its peak */
+	/* the re-run's own document was not changed by the merge */
+	assert_true(pct_of(json_array_get(b, 0), 3) == 100.0 * 175 / 120);
+	json_decref(a);
+	json_decref(b);
+}
+
+/* A percent above 100 carries the note; a row with no peak to compare
+ * with (AMX) has a null percent. */
+static void test_pct_set(void **state)
+{
+	json_t *r = gemm_row("avx2", "fp32", 512, 2, 200, 0);
+
+	(void)state;
+	dlp_interference_pct_set(r, 100);
+	assert_true(dlp_json_num(r, "pct_of_measured_peak") == 200);
+	assert_string_equal(json_string_value(json_object_get(r, "note")), DLP_NOTE_OVER_PEAK);
+	dlp_interference_pct_set(r, 0);
+	assert_true(json_is_null(json_object_get(r, "pct_of_measured_peak")));
+	assert_null(json_object_get(r, "note"));
+	json_decref(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -124,6 +203,8 @@ int main(void)
 		cmocka_unit_test(test_impossible_orderings),
 		cmocka_unit_test(test_spread_and_steal),
 		cmocka_unit_test(test_keep_best_and_mark),
+		cmocka_unit_test(test_merged_percent_refers_to_kept_peak),
+		cmocka_unit_test(test_pct_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

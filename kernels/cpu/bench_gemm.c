@@ -9,6 +9,7 @@
 #include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 #include "kernels/cpu/bench_cpu.h"
+#include "kernels/interference.h"
 
 struct gemm_rep {
 	dlp_gemm_plan *plan;
@@ -166,7 +167,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 	json_t *res = dlp_result_new(DLP_KERNEL_GEMM, blas ? "blas" : "dlprobe", dlp_dtype_name(dt));
 	dlp_stats s = { 0 };
 	dlp_budget bud;
-	double err, tol = dt == DLP_FP64 ? 1e-12 : dt == DLP_BF16 ? BF16_TOL : 1e-4, peak, pct;
+	double err, tol = dt == DLP_FP64 ? 1e-12 : dt == DLP_BF16 ? BF16_TOL : 1e-4, peak;
 
 	json_object_set_new(res, "isa", blas ? json_null()
 					     : json_string(amx ? "amx"
@@ -231,13 +232,7 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 	peak = amx || json_is_null(json_object_get(res, "threads")) ? 0
 	     : dt == DLP_BF16 ? c->peak_bf16[threads > 1]
 	     : c->peak[blas ? dlp_cpu_isa_best() : isa][dt == DLP_FP64][threads > 1];
-	pct = peak > 0 ? 100.0 * (2e-9 * m * n * k / s.median_s) / peak : NAN;
-	json_object_set_new(res, "pct_of_measured_peak", dlp_json_real(pct));
-	/* Above 100% the peak loop itself was slowed (a shared machine): say so
-	 * rather than let a ratio claim more than the hardware does. */
-	if (pct > 100.0)
-		json_object_set_new(res, "note", json_string("faster than the measured peak: the machine was "
-							     "busy while the peak was measured; re-run on a quiet machine"));
+	dlp_interference_pct_set(res, peak);
 	json_object_set_new(res, "vs_reference", json_null());
 out:
 	dlp_stats_free(&s);
