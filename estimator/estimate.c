@@ -198,7 +198,7 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 {
 	double tmin = INFINITY, tmax = 0, cmin = INFINITY, cmax = 0;
 	int n = 0, deep_wins = 0, priced = 0;
-	char cost[160] = "", rt[72], rc[72];
+	char cost[160] = "", tail[160] = "", rt[72], rc[72];
 	size_t i;
 
 	for (i = 0; i < v->n_ratios; i++) {
@@ -248,16 +248,21 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 	}
 	ratio_range_fmt(rt, sizeof rt, tmin, tmax);
 	ratio_range_fmt(rc, sizeof rc, cmin, cmax);
-	if (priced)
+	/* the cost ratio covers only the priced machines (a bench file without
+	 * --price has none): said apart when some estimated machine has no price */
+	if (priced == n)
 		snprintf(cost, sizeof cost, " and costs %sx as much", rc);
+	else if (priced)
+		snprintf(tail, sizeof tail, "; it costs %sx as much on %s", rc,
+			 priced == 1 ? "the one priced machine" : "every priced machine");
 	if (deep_wins == 0)
 		snprintf(v->summary, sizeof v->summary, "the numbers favour the classical model (%s): the deep model "
-			 "takes %sx its training time%s on %s estimated", c ? c->kind : "classical",
-			 rt, cost, n == 1 ? "the one machine" : "every machine");
+			 "takes %sx its training time%s on %s estimated%s", c ? c->kind : "classical",
+			 rt, cost, n == 1 ? "the one machine" : "every machine", tail);
 	else if (deep_wins == n)
 		snprintf(v->summary, sizeof v->summary, "the numbers favour the deep model: it takes %sx the "
-			 "classical model's training time%s on %s estimated", rt, cost,
-			 n == 1 ? "the one machine" : "every machine");
+			 "classical model's training time%s on %s estimated%s", rt, cost,
+			 n == 1 ? "the one machine" : "every machine", tail);
 	else
 		snprintf(v->summary, sizeof v->summary, "the numbers are mixed: the deep model is faster on %d of %d "
 			 "machines (%sx the classical model's training time)", deep_wins, n, rt);
