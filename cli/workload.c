@@ -243,6 +243,10 @@ static int load_profile(const char *what, int is_file, const json_t *here, dlp_p
 		rc = dlp_cluster_hw_from_doc(doc, machine_label(doc, what, label, sizeof label), c);
 		if (rc == 0)
 			*p = c->all;
+	} else if (!json_is_array(json_object_get(json_object_get(doc, "bench"), "backends"))) {
+		/* a probe or estimate document: named as the user gave it */
+		json_decref(doc);
+		return dlp_cli_usage("%s: %s", what, DLP_NOT_BENCH_DOC);
 	} else {
 		rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
 		/* --measure adds this machine's timings to a bench file's CPU: another

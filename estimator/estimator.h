@@ -178,6 +178,9 @@ typedef struct dlp_profile {
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
 
+/* What a document without bench results lacks, and how to get one: the
+ * front end names the file, the library the machine. */
+#define DLP_NOT_BENCH_DOC "not a bench document: it holds no bench results (make one with `dlprobe bench -o FILE`)"
 /* From a bench document (docs/json.md). */
 int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p);
 /* From a catalog instance (data/instances.json) by the provider's name. */

@@ -419,5 +419,14 @@ expect "--measure with another machine's bench document: usage error" 2 \
 	$B estimate --hw tests/fixtures/bench_cpu_fixture.json --measure --model resnet18 --dataset cifar10
 one_line "--measure with another machine's bench document: one line"
 
+# ---- a probe document given as --hw: named as given, and how to get a bench one ----
+$B probe -q -o "$T/probe.json" > /dev/null
+for c in "estimate --hw $T/probe.json --model resnet18 --dataset cifar10" "compare $T/probe.json g6.xlarge --model resnet18 --dataset cifar10"; do
+	expect "${c%% *} with a probe document: usage error naming the file" 2 \
+		"^dlprobe: $T/probe.json: not a bench document: .*make one with \`dlprobe bench -o FILE\`" -- $B $c
+	one_line "${c%% *} with a probe document: one line"
+	if grep -q 'bench\.backends' "$T/err"; then ko "${c%% *} with a probe document: names a JSON path"; else ok "${c%% *} with a probe document: no JSON path"; fi
+done
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
