@@ -153,10 +153,10 @@ static int read_gemm(dlp_profile *p, const json_t *dev, const json_t *r, const s
 		return 0;
 	g = fmax(g, gemm_fewer_threads(dev, r, th, d->unstable));
 	if (g > MAX_GFLOPS || (d->gemm_peak[dt] > 0 && g > PEAK_MARGIN * d->gemm_peak[dt])) {
-		dlp_profile_flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d threads: %.3g GFLOP/s is above %s %.3g "
+		dlp_profile_flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d thread%s: %.3g GFLOP/s is above %s %.3g "
 		     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), dlp_json_num(r, "m"), dlp_json_num(r, "n"),
 		     dlp_json_num(r, "k"),
-		     th, g, g > MAX_GFLOPS ? "the plausibility ceiling of" : "1.5x the measured fma_peak of",
+		     th, th == 1 ? "" : "s", g, g > MAX_GFLOPS ? "the plausibility ceiling of" : "1.5x the measured fma_peak of",
 		     g > MAX_GFLOPS ? MAX_GFLOPS : d->gemm_peak[dt]);
 		return 0;
 	}
@@ -232,14 +232,15 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 		if (dt < 0)
 			break;
 		if (v > MAX_GFLOPS)
-			dlp_profile_flag(p, "dropped %s fma_peak at %d threads: %.3g GFLOP/s is above the plausibility ceiling",
-			     dlp_dtype_name(dt), th, v);
+			dlp_profile_flag(p, "dropped %s fma_peak at %d thread%s: %.3g GFLOP/s is above the plausibility "
+					 "ceiling", dlp_dtype_name(dt), th, th == 1 ? "" : "s", v);
 		else
 			best(&p->peak_gflops[dt], &d->th_peak[dt], v, th);
 		break;
 	case DLP_FIELD_MEM_BW:
 		if (v > MAX_GBPS)
-			dlp_profile_flag(p, "dropped stream_triad at %d threads: %.3g GB/s is above the plausibility ceiling", th, v);
+			dlp_profile_flag(p, "dropped stream_triad at %d thread%s: %.3g GB/s is above the plausibility ceiling",
+					 th, th == 1 ? "" : "s", v);
 		else
 			best(&p->mem_bw_gbps, &d->th_bw, v, th);
 		break;
@@ -304,9 +305,9 @@ static void read_stability(dlp_profile *p, const json_t *dev)
 	if (n)
 		qsort(sp, n, sizeof sp[0], cmp_double);
 	p->noise_spread = fmin(MAX_NOISE_WIDEN, n ? sp[n / 2] : 0);
-	dlp_profile_flag(p, "measured while other work disturbed the bench (%zu sign(s), first: %s): figures are each "
+	dlp_profile_flag(p, "measured while other work disturbed the bench (%zu sign%s, first: %s): figures are each "
 		"result's fastest sample, and the range is widened by the median sample spread, %.0f%%",
-	     json_array_size(reasons),
+	     json_array_size(reasons), json_array_size(reasons) == 1 ? "" : "s",
 	     json_string_value(json_array_get(reasons, 0)) ? json_string_value(json_array_get(reasons, 0)) : "?",
 	     100 * p->noise_spread);
 }
@@ -538,9 +539,9 @@ static int read_accelerator(dlp_profile *p, const char *label, const struct doc_
 		return -1;
 	p->interconnect_gbps = p->h2d_gbps;
 	peaks_from_gemm(p);
-	dlp_profile_flag(p, "deep model on %s device \"%s\" (the fastest of %d measured accelerator(s)); several "
+	dlp_profile_flag(p, "deep model on %s device \"%s\" (the fastest of %d measured accelerator%s); several "
 			 "devices would exchange gradients over PCIe at the measured h2d rate",
-			 dd->accel_backend, dev_name(dd->accel), dd->n_accel);
+			 dd->accel_backend, dev_name(dd->accel), dd->n_accel, dd->n_accel == 1 ? "" : "s");
 	if (p->mem_bw_gbps <= 0)
 		dlp_profile_flag(p, "no device memory bandwidth result (d2d or stream_triad)");
 	return 0;
@@ -602,7 +603,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 	if (dlp_json_check_schema(doc))
 		return -1;
 	if (!json_is_array(backends))
-		return dlp_error_set("%s: not a bench document (no bench.backends)", label);
+		return dlp_error_set("%s: %s", label, DLP_NOT_BENCH_DOC);
 	pick_devices(backends, &dd);
 	if (!dd.cpu && !dd.accel)
 		return dlp_error_set("%s: the bench document has no measured CPU, CUDA or OpenCL device", label);

@@ -149,8 +149,8 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 		/* a latency's samples have a long tail by nature: its lowest counts */
 		if (read_by_estimator(a) && isfinite(sp) && sp > DLP_NOISE_SPREAD &&
 		    strcmp(str(a, "kernel"), DLP_KERNEL_LAUNCH_LATENCY) != 0)
-			reason(reasons, &n, "%s at %.0f threads: samples spread %.0f%%", label(a, la, sizeof la),
-			       dlp_json_num(a, "threads"), 100 * sp);
+			reason(reasons, &n, "%s at %.0f thread%s: samples spread %.0f%%", label(a, la, sizeof la),
+			       dlp_json_num(a, "threads"), dlp_json_num(a, "threads") == 1 ? "" : "s", 100 * sp);
 		json_array_foreach(results, j, b) {
 			double gb = goodness(b);
 

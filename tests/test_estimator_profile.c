@@ -200,6 +200,35 @@ static void test_bench_implausible(void **state)
 	json_decref(doc);
 }
 
+/* Notes count in words: one sign, one thread (they read "1 sign(s)" and
+ * "at 1 threads"). */
+static void test_notes_singular(void **state)
+{
+	json_t *doc = test_fixture("bench_cpu_fixture.json"), *dev, *reasons;
+	dlp_profile p;
+
+	(void)state;
+	dev = json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(doc, "bench"), "backends"),
+							     0), "devices"), 0);
+	json_array_append_new(json_object_get(dev, "results"),
+			      json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:f,s:f}", "kernel", "fma_peak", "impl", "dlprobe",
+					"isa", "avx2", "dtype", "fp32", "threads", 1, "status", "ok", "rate_gflops",
+					1e300, "best_gflops", 1e300));
+	reasons = json_pack("[s]", "gemm dlprobe avx2 fp32 n=512 at 1 thread: samples spread 90%");
+	json_object_set_new(dev, "stable", json_false());
+	json_object_set_new(dev, "stability", json_pack("{s:o,s:i,s:f}", "reasons", reasons, "runs", 2,
+							 "steal_fraction", 0.0));
+	assert_int_equal(dlp_profile_from_bench(doc, "fixture", &p), 0);
+	assert_true(has_flag(p.flags, "(1 sign, first: gemm"));
+	assert_true(has_flag(p.flags, "dropped fp32 fma_peak at 1 thread: "));
+	dlp_profile_free(&p);
+	json_array_append_new(reasons, json_string("steal"));
+	assert_int_equal(dlp_profile_from_bench(doc, "fixture", &p), 0);
+	assert_true(has_flag(p.flags, "(2 signs, first: gemm"));
+	dlp_profile_free(&p);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_bench_fallbacks_and_schema),
 		cmocka_unit_test(test_catalog_sources),
 		cmocka_unit_test(test_bench_implausible),
+		cmocka_unit_test(test_notes_singular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

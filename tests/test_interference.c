@@ -92,6 +92,13 @@ static void test_spread_and_steal(void **state)
 	assert_int_equal(count_matching(reasons, "steal time 20%"), 1);
 	assert_int_equal(count_matching(reasons, "stream_triad"), 1);
 	json_decref(reasons);
+	/* one thread is "1 thread" */
+	reasons = json_array();
+	json_array_append_new(json_object_get(dev, "results"), res("gemm", "dlprobe", "avx2", "fp32", 512, 1, 30, 0.9));
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 2);
+	assert_int_equal(count_matching(reasons, "n=512 at 1 thread: samples spread 90%"), 1);
+	assert_int_equal(count_matching(reasons, "at 2 threads: samples spread 90%"), 1);
+	json_decref(reasons);
 	json_decref(dev);
 }
 
