@@ -24,9 +24,67 @@ const char *dlp_op_name(enum dlp_op op)
 	return (unsigned)op < sizeof names / sizeof names[0] ? names[op] : "?";
 }
 
+/* ---- field types ------------------------------------------------------------ */
+
+/* The fields of a description or a layer whose readers take a default for a
+ * value of the wrong type ("classes": "x" read as none, "k": "3" as 1): one
+ * of the wrong type is refused, named, rather than silently replaced. "out"
+ * (an integer or a name) and "layers" (a list at the top of a "layers"
+ * model, a count elsewhere) are checked where they are read. */
+static const char *const int_fields[] = {
+	"classes", "vocab", "dilation", "dim", "groups", "heads", "hidden", "k", "pad", "stride", "times",
+	"base_width", "d_ff", "d_model", "kv_heads", "max_positions", "patch", "type_vocab", "widen",
+};
+static const char *const str_fields[] = { "name", "description", "source", "task", "builder", "op" };
+static const char *const bool_fields[] = { "adjustable_input", "bias" };
+
+#define N_OF(a) (sizeof a / sizeof a[0])
+
+/* -1 with a message naming who and the field when o has a field of the
+ * wrong type. */
+static int fields_check(const json_t *o, const char *who)
+{
+	const json_t *v;
+	size_t i;
+
+	for (i = 0; i < N_OF(int_fields); i++)
+		if ((v = json_object_get(o, int_fields[i])) && !json_is_integer(v))
+			return dlp_error_set("%s: \"%s\" must be an integer", who, int_fields[i]);
+	for (i = 0; i < N_OF(str_fields); i++)
+		if ((v = json_object_get(o, str_fields[i])) && !json_is_string(v))
+			return dlp_error_set("%s: \"%s\" must be a string", who, str_fields[i]);
+	for (i = 0; i < N_OF(bool_fields); i++)
+		if ((v = json_object_get(o, bool_fields[i])) && !json_is_boolean(v))
+			return dlp_error_set("%s: \"%s\" must be true or false", who, bool_fields[i]);
+	return 0;
+}
+
+/* The description's own fields, before its input is read: a model built
+ * from its "layers" needs them as a list (not "needs input" for a file whose
+ * input is fine but whose layers are not). */
+static int description_check(const json_t *desc)
+{
+	const char *name = json_string_value(json_object_get(desc, "name"));
+	const char *builder = json_string_value(json_object_get(desc, "builder"));
+	const json_t *layers = json_object_get(desc, "layers");
+	char who[96];
+
+	if (!json_is_object(desc))
+		return dlp_error_set("a model description must be a JSON object");
+	snprintf(who, sizeof who, "model %s", name ? name : "description");
+	if (fields_check(desc, who))
+		return -1;
+	if ((!builder || strcmp(builder, "layers") == 0) && !json_is_array(layers))
+		return dlp_error_set("%s: \"layers\" must be an array of layers%s", who,
+				     layers ? "" : " (or give a \"builder\")");
+	if (builder && strcmp(builder, "layers") != 0 && layers && !json_is_integer(layers))
+		return dlp_error_set("%s: \"layers\" must be an integer", who);
+	return 0;
+}
+
 /* ---- the JSON layer list --------------------------------------------------- */
 
-static int build_list(struct dlp_mb *b, const json_t *list, const char *prefix);
+static int build_list(struct dlp_mb *b, const json_t *list, const char *field, const char *prefix);
 
 /* "out" may be the string "classes": the model's class count. */
 static int out_value(struct dlp_mb *b, const json_t *o, long *out, const char *what)
@@ -55,11 +113,11 @@ static int build_residual(struct dlp_mb *b, const json_t *o, const char *name)
 	const json_t *sc = json_object_get(o, "shortcut");
 
 	dlp_mb_name(sub, sizeof sub, "%s", name);
-	if (build_list(b, json_object_get(o, "body"), sub))
+	if (build_list(b, json_object_get(o, "body"), "body", sub))
 		return -1;
 	out_s = b->s;
 	b->s = in;
-	if (sc && build_list(b, sc, sub))
+	if (sc && build_list(b, sc, "shortcut", sub))
 		return -1;
 	if (b->s.c != out_s.c || b->s.h != out_s.h || b->s.w != out_s.w)
 		return dlp_error_set("%s: residual body gives %ldx%ldx%ld, shortcut %ldx%ldx%ld",
@@ -82,7 +140,7 @@ static int build_repeat(struct dlp_mb *b, const json_t *o, const char *name)
 	for (i = 0; i < times; i++) {
 		char sub[64];
 		dlp_mb_name(sub, sizeof sub, "%s.%ld", name, i);
-		if (build_list(b, body, sub))
+		if (build_list(b, body, "body", sub))
 			return -1;
 	}
 	return 0;
@@ -156,13 +214,14 @@ static int build_op(struct dlp_mb *b, const json_t *o, const char *name)
 	return dlp_error_set("%s: unknown op \"%s\"", name, op);
 }
 
-static int build_list(struct dlp_mb *b, const json_t *list, const char *prefix)
+static int build_list(struct dlp_mb *b, const json_t *list, const char *field, const char *prefix)
 {
 	size_t i;
 	const json_t *o;
 
+	/* the top list was checked with the description */
 	if (!json_is_array(list))
-		return dlp_error_set("%s: \"layers\"/\"body\" must be a list", prefix);
+		return dlp_error_set("%s: \"%s\" must be an array of layers", prefix, field);
 	if (++b->depth > 16)
 		return dlp_error_set("%s: blocks nested too deep", prefix);
 	json_array_foreach(list, i, o) {
@@ -175,6 +234,10 @@ static int build_list(struct dlp_mb *b, const json_t *list, const char *prefix)
 			dlp_mb_name(name, sizeof name, "%s%s%zu", prefix, *prefix ? "." : "", i);
 		if (!json_is_object(o))
 			return dlp_error_set("%s: a layer must be an object", name);
+		if (fields_check(o, name))
+			return -1;
+		if (json_object_get(o, "layers") && !json_is_integer(json_object_get(o, "layers")))
+			return dlp_error_set("%s: \"layers\" must be an integer", name);
 		if (build_op(b, o, name))
 			return -1;
 	}
@@ -189,7 +252,7 @@ static int build_layers(struct dlp_mb *b, const json_t *desc)
 
 	if (json_is_array(layers) && json_array_size(layers) == 0)
 		return dlp_error_set("model %s: \"layers\" is empty", b->m->name);
-	return build_list(b, layers, "");
+	return build_list(b, layers, "layers", "");
 }
 
 /* The "builder" values of data/models and what builds each. */
@@ -314,7 +377,9 @@ dlp_model *dlp_model_from_json(const json_t *desc, int in_c, int in_h, int in_w,
 	dlp_mb_family_fn family;
 	int rc = -1;
 
-	if (!json_is_object(desc) || !json_is_array(input) || json_array_size(input) != 3) {
+	if (description_check(desc))
+		return NULL;
+	if (!json_is_array(input) || json_array_size(input) != 3) {
 		dlp_error_set("model description needs \"input\": [C, H, W]");
 		return NULL;
 	}

@@ -142,6 +142,20 @@ cat > "$T/wide.json" <<'EOF'
 EOF
 expect "an input beyond int is refused, not truncated" 2 'wide: "input\[1\] \(height\)" must be an integer from 1 to' -- $E --model "$T/wide.json" --samples 10
 one_line "wide input: one line"
+# a field of the wrong type is named (layers "no" read as "needs input"; a
+# string count was silently its default)
+for c in 'layers|{"name": "typed", "input": [3, 32, 32], "layers": "no"}|typed: "layers" must be an array of layers' \
+	'layers, no input|{"layers": "no"}|"layers" must be an array of layers' \
+	'classes|{"name": "typed", "input": [3, 32, 32], "classes": "ten", "layers": [{"op": "dense", "out": 2}]}|typed: "classes" must be an integer' \
+	'k|{"name": "typed", "input": [3, 32, 32], "layers": [{"op": "conv", "out": 8, "k": "3"}]}|0: "k" must be an integer' \
+	'bias|{"name": "typed", "input": [3, 32, 32], "layers": [{"op": "dense", "out": 2, "bias": "no"}]}|0: "bias" must be true or false' \
+	'builder|{"name": "typed", "input": [3, 32, 32], "builder": 5}|typed: "builder" must be a string' \
+	'shortcut|{"name": "typed", "input": [3, 32, 32], "layers": [{"op": "residual", "body": [{"op": "relu"}], "shortcut": "x"}]}|0: "shortcut" must be an array of layers' \
+	'not an object|[1]|a model description must be a JSON object'; do
+	printf '%s\n' "$(echo "$c" | cut -d'|' -f2)" > "$T/typed.json"
+	expect "model file, wrong type (${c%%|*}): named" 2 "$(echo "$c" | cut -d'|' -f3)" -- $E --model "$T/typed.json" --samples 10
+	one_line "model file, wrong type (${c%%|*}): one line"
+done
 cat > "$T/grow.json" <<'EOF'
 {"name": "grow", "input": [1, 8, 8],
  "layers": [{"op": "repeat", "times": 5000, "body": [{"op": "conv", "out": 1, "k": 1, "pad": 1000000}]},
