@@ -74,9 +74,8 @@ static int description_check(const json_t *desc)
 	snprintf(who, sizeof who, "model %s", name ? name : "description");
 	if (fields_check(desc, who))
 		return -1;
-	if ((!builder || strcmp(builder, "layers") == 0) && !json_is_array(layers))
-		return dlp_error_set("%s: \"layers\" must be an array of layers%s", who,
-				     layers ? "" : " (or give a \"builder\")");
+	if ((!builder || strcmp(builder, "layers") == 0) && layers && !json_is_array(layers))
+		return dlp_error_set("%s: \"layers\" must be an array of layers", who);
 	if (builder && strcmp(builder, "layers") != 0 && layers && !json_is_integer(layers))
 		return dlp_error_set("%s: \"layers\" must be an integer", who);
 	return 0;
@@ -249,9 +248,12 @@ static int build_list(struct dlp_mb *b, const json_t *list, const char *field, c
 static int build_layers(struct dlp_mb *b, const json_t *desc)
 {
 	const json_t *layers = json_object_get(desc, "layers");
+	const char *name = b->m->name[0] ? b->m->name : "description";
 
+	if (!layers)
+		return dlp_error_set("model %s: needs \"layers\" (an array of layers) or a \"builder\"", name);
 	if (json_is_array(layers) && json_array_size(layers) == 0)
-		return dlp_error_set("model %s: \"layers\" is empty", b->m->name);
+		return dlp_error_set("model %s: \"layers\" is empty", name);
 	return build_list(b, layers, "layers", "");
 }
 

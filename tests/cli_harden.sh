@@ -151,6 +151,7 @@ for c in 'layers|{"name": "typed", "input": [3, 32, 32], "layers": "no"}|typed: 
 	'bias|{"name": "typed", "input": [3, 32, 32], "layers": [{"op": "dense", "out": 2, "bias": "no"}]}|0: "bias" must be true or false' \
 	'builder|{"name": "typed", "input": [3, 32, 32], "builder": 5}|typed: "builder" must be a string' \
 	'shortcut|{"name": "typed", "input": [3, 32, 32], "layers": [{"op": "residual", "body": [{"op": "relu"}], "shortcut": "x"}]}|0: "shortcut" must be an array of layers' \
+	'no layers|{"name": "typed", "input": [3, 32, 32]}|typed: needs "layers" \\(an array of layers\\) or a "builder"' \
 	'not an object|[1]|a model description must be a JSON object'; do
 	printf '%s\n' "$(echo "$c" | cut -d'|' -f2)" > "$T/typed.json"
 	expect "model file, wrong type (${c%%|*}): named" 2 "$(echo "$c" | cut -d'|' -f3)" -- $E --model "$T/typed.json" --samples 10
