@@ -199,6 +199,7 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 	double tmin = INFINITY, tmax = 0, cmin = INFINITY, cmax = 0;
 	int n = 0, deep_wins = 0, priced = 0;
 	char cost[160] = "", tail[160] = "", rt[72], rc[72];
+	const char *where;
 	size_t i;
 
 	for (i = 0; i < v->n_ratios; i++) {
@@ -249,20 +250,19 @@ static void summary(dlp_verdict *v, const dlp_model *m, const dlp_classical *c)
 	ratio_range_fmt(rt, sizeof rt, tmin, tmax);
 	ratio_range_fmt(rc, sizeof rc, cmin, cmax);
 	/* the cost ratio covers only the priced machines (a bench file without
-	 * --price has none): said apart when some estimated machine has no price */
+	 * --price has none): said apart when some estimated machine has no price,
+	 * short enough that the default run's verdict keeps to two lines */
 	if (priced == n)
 		snprintf(cost, sizeof cost, " and costs %sx as much", rc);
 	else if (priced)
-		snprintf(tail, sizeof tail, "; it costs %sx as much on %s", rc,
-			 priced == 1 ? "the one priced machine" : "every priced machine");
+		snprintf(tail, sizeof tail, ", %sx the cost where priced", rc);
+	where = n == 1 ? "the one machine estimated" : *tail ? "every machine" : "every machine estimated";
 	if (deep_wins == 0)
 		snprintf(v->summary, sizeof v->summary, "the numbers favour the classical model (%s): the deep model "
-			 "takes %sx its training time%s on %s estimated%s", c ? c->kind : "classical",
-			 rt, cost, n == 1 ? "the one machine" : "every machine", tail);
+			 "takes %sx its training time%s on %s%s", c ? c->kind : "classical", rt, cost, where, tail);
 	else if (deep_wins == n)
 		snprintf(v->summary, sizeof v->summary, "the numbers favour the deep model: it takes %sx the "
-			 "classical model's training time%s on %s estimated%s", rt, cost,
-			 n == 1 ? "the one machine" : "every machine", tail);
+			 "classical model's training time%s on %s%s", rt, cost, where, tail);
 	else
 		snprintf(v->summary, sizeof v->summary, "the numbers are mixed: the deep model is faster on %d of %d "
 			 "machines (%sx the classical model's training time)", deep_wins, n, rt);
