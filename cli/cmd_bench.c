@@ -12,8 +12,9 @@
 static const char bench_help[] =
 "Usage: dlprobe bench [--quick|--full] [--backend cpu|opencl|cuda|all|none] [--framework] [--json] [-o FILE] [-q] [-v]\n"
 "Measures what this machine really does: FMA peak, GEMM by dtype and shape\n"
-"beside the system BLAS, memory bandwidth, histogram and dot rates (CPU), and\n"
-"the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
+"beside the system BLAS, memory bandwidth, the kernels classical ML runs (GBDT\n"
+"histograms and row partition, bin sketch, CART split, logistic loss, X w; CPU),\n"
+"and the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
 "--full about a minute. The JSON keeps every sample.\n"
 "\n"
 "  --quick            short time budgets (default); excludes --full\n"

@@ -137,23 +137,49 @@ json_t *dlp_deep_json(const dlp_deep_estimate *d)
 	return o;
 }
 
-/* The terms of the classical formula, by model. */
+/* The classical model's terms from the measured kernels: which kernels,
+ * and the seconds of each term. */
+static json_t *classical_measured_detail(const dlp_classical_estimate *c)
+{
+	json_t *d = json_object(), *k = json_array(), *t = json_object();
+	int i;
+
+	for (i = 0; i < c->n_measured; i++)
+		json_array_append_new(k, json_string(c->measured[i]));
+	for (i = 0; i < c->n_terms; i++)
+		json_object_set_new(t, c->terms[i].name, dlp_json_real(c->terms[i].s));
+	json_object_set_new(d, "measured_kernels", k);
+	json_object_set_new(d, "terms_s", t);
+	if (strcmp(c->spec.kind, "gbdt") == 0)
+		json_object_set_new(d, "histogram_updates", dlp_json_real(c->histogram_updates));
+	else if (strcmp(c->spec.kind, "forest") == 0)
+		json_object_set_new(d, "sort_comparisons", dlp_json_real(c->sort_comparisons));
+	return d;
+}
+
+/* The terms of the classical formula, by model: from the measured kernels,
+ * else with the assumptions named in assumed_constants. */
 static json_t *classical_detail(const dlp_classical_estimate *c)
 {
-	json_t *d = json_object();
+	json_t *d;
 
-	if (strcmp(c->spec.kind, "gbdt") == 0) {
+	if (c->n_measured > 0) {
+		d = classical_measured_detail(c);
+	} else if (strcmp(c->spec.kind, "gbdt") == 0) {
+		d = json_object();
 		json_object_set_new(d, "binning_updates", dlp_json_real(c->binning_updates));
 		json_object_set_new(d, "assumed_constants", json_pack("[s,s]", "loss_eval_cost_histogram_updates",
 								      "cart_sort_comparison_cost_histogram_updates"));
 		json_object_set_new(d, "histogram_updates", dlp_json_real(c->histogram_updates));
 		json_object_set_new(d, "per_row_updates", dlp_json_real(c->per_row_updates));
 	} else if (strcmp(c->spec.kind, "forest") == 0) {
+		d = json_object();
 		json_object_set_new(d, "sort_comparisons", dlp_json_real(c->sort_comparisons));
 		json_object_set_new(d, "cart_sort_cost_histogram_updates", dlp_json_real(c->cart_sort_cost));
 		json_object_set_new(d, "assumed_constants",
 				    json_pack("[s]", "cart_sort_comparison_cost_histogram_updates"));
 	} else {
+		d = json_object();
 		json_object_set_new(d, "loss_eval_cost_histogram_updates", dlp_json_real(c->loss_eval_cost));
 		json_object_set_new(d, "assumed_constants", json_pack("[s]", "loss_eval_cost_histogram_updates"));
 	}

@@ -106,6 +106,21 @@ typedef struct dlp_rateset {
 	size_t n, cap;
 } dlp_rateset;
 
+/* The classical kernels' rates (kernels/cpu/bench_gbdt.c, bench_sketch.c,
+ * bench_cart.c, bench_linear.c), per second, [0] on one thread and [1] the
+ * best at any count up to the whole CPU; 0 where unmeasured. */
+#define DLP_CART_SIZES 8
+typedef struct dlp_classical_rates {
+	double ghist[2];          /* histogram updates over a node's gathered rows */
+	double partition[2];      /* rows moved to their child */
+	double sketch[2];         /* feature values sketched and binned */
+	double loss[2];           /* rows of logistic loss and gradient (float64) */
+	double linear[2];         /* X w and X^T r FLOPs (float64) */
+	int ncart;                /* CART node sizes measured, ascending */
+	double cart_rows[DLP_CART_SIZES];
+	double cart[DLP_CART_SIZES][2]; /* features x rows x log2 rows per second */
+} dlp_classical_rates;
+
 typedef struct dlp_profile {
 	char name[96];
 	char kind[16];            /* "bench" or "catalog" */
@@ -126,6 +141,7 @@ typedef struct dlp_profile {
 	double cart_sort_cost;    /* one CART sort comparison, in histogram updates (assumption) */
 	double loss_eval_cost;    /* one row's logistic loss + gradient, in histogram updates (assumption) */
 	double pool_cost;         /* one CPU pooling-window element, in histogram updates (assumption) */
+	dlp_classical_rates cls;  /* measured classical kernels (bench documents) */
 	double dot_gflops;        /* streaming dot product, all threads */
 	double host_bw_gbps;      /* host memory bandwidth (classical models) */
 	double price_per_h;       /* USD, 0 unknown */
@@ -344,6 +360,15 @@ typedef struct dlp_classical_estimate {
 	/* the terms of the formula (NaN where the model has none) */
 	double binning_updates, histogram_updates, per_row_updates, sort_comparisons;
 	double cart_sort_cost, loss_eval_cost;
+	/* from the measured classical kernels: their names and the seconds of
+	 * each term; none (n_measured 0) when the assumptions stood in */
+	const char *measured[6];
+	int n_measured;
+	struct {
+		const char *name;
+		double s;
+	} terms[6];
+	int n_terms;
 	int threads;
 	double histogram_gupdates_per_s, dot_gflops;
 	int has_retrain;

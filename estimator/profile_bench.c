@@ -163,6 +163,59 @@ static int read_gemm(dlp_profile *p, const json_t *dev, const json_t *r, const s
 	return dlp_rates_add(rs, (enum dlp_dtype)dt, dlp_json_num(r, "m"), dlp_json_num(r, "n"), dlp_json_num(r, "k"), g);
 }
 
+/* A classical kernel's rate (G per second) at th threads into r[0] (one
+ * thread) and r[1] (the best at any count). */
+static void cls_slot(double r[2], double v, int th)
+{
+	if (!isfinite(v) || v <= 0 || v > MAX_GFLOPS)
+		return;
+	v *= 1e9;
+	if (th <= 1 && v > r[0])
+		r[0] = v;
+	if (v > r[1])
+		r[1] = v;
+}
+
+/* CART results by node size (m), kept ascending. */
+static void cart_slot(dlp_classical_rates *c, double rows, double v, int th)
+{
+	int i, j;
+
+	if (!(rows >= 2) || !isfinite(v))
+		return;
+	for (i = 0; i < c->ncart && c->cart_rows[i] < rows; i++)
+		;
+	if (i == c->ncart || c->cart_rows[i] != rows) {
+		if (c->ncart == DLP_CART_SIZES)
+			return;
+		for (j = c->ncart; j > i; j--) {
+			c->cart_rows[j] = c->cart_rows[j - 1];
+			c->cart[j][0] = c->cart[j - 1][0];
+			c->cart[j][1] = c->cart[j - 1][1];
+		}
+		c->cart_rows[i] = rows;
+		c->cart[i][0] = c->cart[i][1] = 0;
+		c->ncart++;
+	}
+	cls_slot(c->cart[i], v, th);
+}
+
+static void read_classical(dlp_classical_rates *c, const json_t *r, const char *kernel, double v, int th)
+{
+	if (strcmp(kernel, DLP_KERNEL_HIST_GATHER) == 0)
+		cls_slot(c->ghist, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_ROW_PARTITION) == 0)
+		cls_slot(c->partition, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_QUANTILE_SKETCH) == 0)
+		cls_slot(c->sketch, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_LOGISTIC_LOSS) == 0)
+		cls_slot(c->loss, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_LINEAR_PASS) == 0)
+		cls_slot(c->linear, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_CART_SPLIT) == 0)
+		cart_slot(c, dlp_json_num(r, "m"), v, th);
+}
+
 /* One ok result into the profile field its kernel feeds (the table in
  * include/dlprobe/bench.h says which, and which result counts). */
 static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const dlp_kernel_info *ki,
@@ -214,6 +267,9 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 		/* a launch takes more than nothing and less than a second */
 		if (v > 0 && v < 1 && (!isfinite(d->lat) || v < d->lat))
 			d->lat = v;
+		break;
+	case DLP_FIELD_CLASSICAL:
+		read_classical(&p->cls, r, ki->kernel, v, th);
 		break;
 	case DLP_FIELD_NONE:
 		break;

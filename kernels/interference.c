@@ -63,7 +63,8 @@ static int is_ok(const json_t *r)
  * NaN when it has none. */
 static double goodness(const json_t *r)
 {
-	static const char *const keys[] = { DLP_RATE_GFLOPS, DLP_RATE_GBPS, DLP_RATE_GUPDATES };
+	static const char *const keys[] = { DLP_RATE_GFLOPS, DLP_RATE_GBPS, DLP_RATE_GUPDATES, DLP_RATE_GROWS,
+					     DLP_RATE_GVALUES, DLP_RATE_GNLOGN };
 	size_t i;
 	double v;
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dlprobe/bench.h"
 #include "dlprobe/json.h"
 #include "report/report.h"
 
@@ -33,6 +34,8 @@ static void rate(const json_t *r, char *buf, size_t len)
 {
 	double g = dlp_json_num(r, "rate_gflops"), b = dlp_json_num(r, "rate_gbps");
 	double u = dlp_json_num(r, "rate_gupdates_per_s"), l = dlp_json_num(r, "latency_s");
+	double rw = dlp_json_num(r, DLP_RATE_GROWS), v = dlp_json_num(r, DLP_RATE_GVALUES);
+	double nl = dlp_json_num(r, DLP_RATE_GNLOGN);
 
 	if (isfinite(g))
 		snprintf(buf, len, "%9.1f GFLOP/s", g);
@@ -40,6 +43,12 @@ static void rate(const json_t *r, char *buf, size_t len)
 		snprintf(buf, len, "%9.1f GB/s", b);
 	else if (isfinite(u))
 		snprintf(buf, len, "%9.2f Gupd/s", u);
+	else if (isfinite(rw))
+		snprintf(buf, len, "%9.3f Grow/s", rw);
+	else if (isfinite(v))
+		snprintf(buf, len, "%9.3f Gval/s", v);
+	else if (isfinite(nl))
+		snprintf(buf, len, "%9.3f Gnlg/s", nl);
 	else if (isfinite(l))
 		snprintf(buf, len, "%9.1f us", l * 1e6);
 	else

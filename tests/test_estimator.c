@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dlprobe/json.h"
+#include "estimator/classical_impl.h"
 #include "estimator/estimator.h"
 #include "estimator/stack.h"
 #include "support/testjson.h"
@@ -166,6 +167,93 @@ static void test_op_counts_and_classical_terms(void **state)
 	dlp_model_free(m);
 	dlp_profile_free(&p);
 	json_decref(doc);
+}
+
+/* One classical kernel's result at a thread count (m: the CART node rows). */
+static void add_cls(json_t *res, const char *kernel, const char *key, double rate, int threads, int m)
+{
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:i,s:i,s:f}", "kernel", kernel, "impl", "dlprobe",
+					     "status", "ok", "threads", threads, "m", m, key, rate));
+}
+
+/* The fixture's CPU document with the classical kernels, each rate times
+ * scale (cart: times cart). */
+static json_t *doc_with_classical(double scale, double cart)
+{
+	json_t *doc = test_fixture("bench_cpu_fixture.json");
+	json_t *be = json_array_get(json_object_get(json_object_get(doc, "bench"), "backends"), 0);
+	json_t *res = json_object_get(json_array_get(json_object_get(be, "devices"), 0), "results");
+	int t, m;
+
+	for (t = 1; t <= 2; t++) {
+		add_cls(res, "hist_gathered", "rate_gupdates_per_s", scale * t, t, 16384);
+		add_cls(res, "row_partition", "rate_grows_per_s", scale * 0.8 * t, t, 65536);
+		add_cls(res, "bin_sketch", "rate_gvalues_per_s", scale * 0.01 * t, t, 8192);
+		add_cls(res, "logistic_loss", "rate_grows_per_s", scale * 0.05 * t, t, 65536);
+		add_cls(res, "linear_pass", "rate_gflops", scale * 5 * t, t, 16384);
+		for (m = 32; m <= 8192; m *= 16)
+			add_cls(res, "cart_split", "rate_gnlog2n_per_s", cart * 0.1 * t * (1 + m / 8192.0), t, m);
+	}
+	return doc;
+}
+
+static json_t *classical_on(const json_t *doc, const char *spec, const char *dataset, dlp_profile *p)
+{
+	dlp_classical c;
+	dlp_dataset ds;
+	dlp_train t;
+
+	assert_int_equal(dlp_profile_from_bench(doc, "fixture", p), 0);
+	assert_int_equal(dlp_dataset_from_spec(dataset, &ds), 0);
+	assert_int_equal(dlp_classical_parse(spec, &c), 0);
+	dlp_train_defaults(&t);
+	return dlp_estimate_classical(p, &c, &ds, &t);
+}
+
+/* With the classical kernels in the document, every term is work over a
+ * measured rate: scaling the rates scales the time, and no assumption is
+ * named. Without them the assumed constants stand in and are named. */
+static void test_classical_measured(void **state)
+{
+	static const char *const spec[] = { "gbdt:trees=20,depth=6", "forest:trees=4,depth=12", "logreg:iterations=30" };
+	json_t *base = test_fixture("bench_cpu_fixture.json");
+	json_t *d1 = doc_with_classical(1, 1), *d2 = doc_with_classical(1, 2), *o1, *o2;
+	dlp_profile p1, p2;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		o1 = classical_on(base, spec[i], "tabular:200000x30", &p1);
+		assert_non_null(json_object_get(json_object_get(o1, "detail"), "assumed_constants"));
+		assert_null(json_object_get(json_object_get(o1, "detail"), "measured_kernels"));
+		json_decref(o1);
+		dlp_profile_free(&p1);
+		o1 = classical_on(d1, spec[i], "tabular:200000x30", &p1);
+		assert_null(json_object_get(json_object_get(o1, "detail"), "assumed_constants"));
+		assert_true(json_array_size(json_object_get(json_object_get(o1, "detail"), "measured_kernels")) > 0);
+		o2 = classical_on(d2, spec[i], "tabular:200000x30", &p2);
+		if (i == 1) /* twice the CART rate: half the forest's time */
+			assert_true(fabs(test_num(o2, "train_s.expected") / test_num(o1, "train_s.expected") - 0.5) < 1e-9);
+		else        /* the others do not read it */
+			assert_true(test_num(o2, "train_s.expected") == test_num(o1, "train_s.expected"));
+		json_decref(o1);
+		json_decref(o2);
+		dlp_profile_free(&p1);
+		dlp_profile_free(&p2);
+	}
+	/* the reader: one-thread and best rates, CART by node size */
+	assert_int_equal(dlp_profile_from_bench(d1, "fixture", &p1), 0);
+	assert_true(p1.cls.ghist[0] == 1e9 && p1.cls.ghist[1] == 2e9);
+	assert_int_equal(p1.cls.ncart, 3);
+	assert_true(p1.cls.cart_rows[0] == 32 && p1.cls.cart_rows[2] == 8192);
+	/* between sizes: linear in log2 rows; outside: the nearest */
+	assert_true(fabs(dlp_classical_cart_rate(&p1.cls, 128, 0) -
+			 (p1.cls.cart[0][0] + p1.cls.cart[1][0]) / 2) < 1e-3);
+	assert_true(dlp_classical_cart_rate(&p1.cls, 1e6, 1) == p1.cls.cart[2][1]);
+	assert_true(dlp_classical_cart_rate(&p1.cls, 2, 0) == p1.cls.cart[0][0]);
+	dlp_profile_free(&p1);
+	json_decref(base);
+	json_decref(d1);
+	json_decref(d2);
 }
 
 /* Memory: GPT-2 XL with Adam in mixed precision needs 16 bytes per
@@ -497,6 +585,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_op_counts_and_classical_terms),
+		cmocka_unit_test(test_classical_measured),
 		cmocka_unit_test(test_memory_fit),
 		cmocka_unit_test(test_catalog_and_verdict),
 		cmocka_unit_test(test_lambda_resnet50),

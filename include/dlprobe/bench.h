@@ -36,6 +36,12 @@ int dlp_dtype_parse(const char *s);
 #define DLP_KERNEL_HISTOGRAM      "histogram"
 #define DLP_KERNEL_DOT            "dot"
 #define DLP_KERNEL_AXPY           "axpy"
+#define DLP_KERNEL_HIST_GATHER    "hist_gathered"
+#define DLP_KERNEL_ROW_PARTITION  "row_partition"
+#define DLP_KERNEL_QUANTILE_SKETCH "bin_sketch"
+#define DLP_KERNEL_CART_SPLIT     "cart_split"
+#define DLP_KERNEL_LOGISTIC_LOSS  "logistic_loss"
+#define DLP_KERNEL_LINEAR_PASS    "linear_pass"
 #define DLP_KERNEL_D2D            "d2d"
 #define DLP_KERNEL_H2D            "h2d"
 #define DLP_KERNEL_D2H            "d2h"
@@ -48,6 +54,10 @@ int dlp_dtype_parse(const char *s);
 #define DLP_RATE_GBPS     "rate_gbps"
 #define DLP_RATE_GUPDATES "rate_gupdates_per_s"
 #define DLP_RATE_LATENCY  "latency_s"
+#define DLP_RATE_GROWS    "rate_grows_per_s"     /* rows handled, G per second */
+#define DLP_RATE_GVALUES  "rate_gvalues_per_s"   /* feature values handled, G per second */
+/* sort-bound work: features x node rows x log2(node rows), G per second */
+#define DLP_RATE_GNLOGN   "rate_gnlog2n_per_s"
 
 /* ---- how the estimator reads each kernel ------------------------------ */
 
@@ -61,6 +71,7 @@ enum dlp_profile_field {
 	DLP_FIELD_DOT,         /* dot_gflops */
 	DLP_FIELD_H2D,         /* h2d_gbps */
 	DLP_FIELD_OP_OVERHEAD, /* op_overhead_s */
+	DLP_FIELD_CLASSICAL,   /* one of the classical kernels' rates (dlp_profile.cls) */
 };
 
 /* Which of a kernel's results (thread counts, variants) the figure is. */

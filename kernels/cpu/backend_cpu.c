@@ -1,6 +1,7 @@
 /* The CPU backend: the device loop. Each measurement family lives in its own
- * file (bench_fma.c, bench_gemm.c, bench_blas.c, bench_stream.c,
- * bench_classical.c); every kernel checks its output before its time counts. */
+ * file (bench_fma.c, bench_gemm.c, bench_blas.c, bench_stream.c, bench_gbdt.c,
+ * bench_sketch.c, bench_cart.c, bench_linear.c, bench_classical.c); every
+ * kernel checks its output before its time counts. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,46 @@ void dlp_cpu_note(struct cpu *c, const char *fmt, ...)
 void dlp_cpu_set_int(json_t *r, const char *key, long long v)
 {
 	json_object_set_new(r, key, dlp_json_count(v));
+}
+
+dlp_budget dlp_cpu_small_budget(const struct cpu *c)
+{
+	dlp_budget b = c->bud;
+
+	/* the classical kernels are many small results: --quick keeps them
+	 * together well under a second (each still gets min_samples) */
+	if (!c->o->full)
+		b.budget_s /= 6;
+	return b;
+}
+
+void dlp_cpu_check_time(struct cpu *c, json_t *res, double err, double tol, const char *what, dlp_rep_fn fn,
+			void *ctx, const char *rate_key, double work)
+{
+	dlp_budget b = dlp_cpu_small_budget(c);
+	dlp_stats st = { 0 };
+	char why[160];
+
+	json_object_set_new(res, "max_rel_err", dlp_json_real(err));
+	if (!(err <= tol)) {
+		snprintf(why, sizeof why, "verification failed: %s differs from the serial reference", what);
+		dlp_result_fail(res, DLP_STATUS_ERROR, why);
+	} else if (dlp_measure(fn, ctx, &b, &st) != 0) {
+		dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
+	} else {
+		json_object_set_new(res, "verified", json_true());
+		dlp_result_set_stats(res, &st, rate_key, work);
+	}
+	dlp_stats_free(&st);
+	json_array_append_new(c->results, res);
+}
+
+void dlp_cpu_skip(struct cpu *c, const char *kernel, const char *dtype, const char *why)
+{
+	json_t *res = dlp_result_new(kernel, "dlprobe", dtype);
+
+	dlp_result_fail(res, DLP_STATUS_SKIPPED, why);
+	json_array_append_new(c->results, res);
 }
 
 static int run(const dlp_bench_opts *o, json_t *devices)
@@ -83,6 +124,10 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	dlp_cpu_bf16_all(&c);
 	dlp_cpu_stream_all(&c);
 	dlp_cpu_hist_all(&c);
+	dlp_cpu_gbdt_all(&c);
+	dlp_cpu_sketch_all(&c);
+	dlp_cpu_cart_all(&c);
+	dlp_cpu_linear_all(&c);
 	dlp_cpu_vec_all(&c);
 out:
 	json_object_set_new(c.dev, "results", c.results);

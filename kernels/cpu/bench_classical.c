@@ -1,4 +1,6 @@
-/* What classical ML runs on: a GBDT-style histogram and dot/axpy. */
+/* What remains of classical ML beside bench_gbdt.c, bench_sketch.c, bench_cart.c
+ * and bench_linear.c: the plain GBDT histogram over all rows (the root
+ * level) and dot/axpy. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,5 +1,6 @@
 /* The CPU backend's measurement families (bench_fma.c, bench_gemm.c,
- * bench_blas.c, bench_stream.c, bench_classical.c) and the state the device
+ * bench_blas.c, bench_stream.c, bench_gbdt.c, bench_sketch.c, bench_cart.c,
+ * bench_linear.c, bench_classical.c) and the state the device
  * loop in backend_cpu.c hands each of them. Private to kernels/cpu/. */
 #ifndef DLPROBE_KERNELS_CPU_BENCH_CPU_H
 #define DLPROBE_KERNELS_CPU_BENCH_CPU_H
@@ -44,6 +45,16 @@ double dlp_cpu_rate_of(const json_t *r);
 /* One FMA peak run (bf16: VDPBF16PS chains); fills c->peak / c->peak_bf16. */
 void dlp_cpu_fma_peak(struct cpu *c, dlp_cpu_isa isa, int f64, int threads, int bf16);
 void dlp_cpu_set_int(json_t *r, const char *key, long long v);
+/* The budget of the classical kernels' small results (c->bud, shorter in
+ * --quick). */
+dlp_budget dlp_cpu_small_budget(const struct cpu *c);
+/* A result whose output was checked (err: its largest relative error,
+ * tol: the most allowed; what names the output in the failure) and, when
+ * it passed, timed: rate_key = work / median. Appended to c->results. */
+void dlp_cpu_check_time(struct cpu *c, json_t *res, double err, double tol, const char *what, dlp_rep_fn fn,
+			void *ctx, const char *rate_key, double work);
+/* A skipped result (its inputs could not be allocated), appended. */
+void dlp_cpu_skip(struct cpu *c, const char *kernel, const char *dtype, const char *why);
 
 /* The families, in the order the device loop runs them; each appends its
  * results to c->results. */
@@ -57,6 +68,12 @@ void dlp_cpu_bf16_all(struct cpu *c);
 void dlp_cpu_blas_all(struct cpu *c);
 void dlp_cpu_stream_all(struct cpu *c);
 void dlp_cpu_hist_all(struct cpu *c);
+/* the gathered histogram and the row partition of a GBDT level */
+void dlp_cpu_gbdt_all(struct cpu *c);
+void dlp_cpu_sketch_all(struct cpu *c);
+void dlp_cpu_cart_all(struct cpu *c);
+/* the logistic loss per row and the X w, X^T r passes */
+void dlp_cpu_linear_all(struct cpu *c);
 void dlp_cpu_vec_all(struct cpu *c);
 
 /* One verified, timed GEMM: dlprobe's (blas NULL; bl its blocking) or the

@@ -195,6 +195,75 @@ void dlp_stream_avx512(int op, int nt, double *a, const double *b, const double 
  * nbins pairs of doubles each. */
 void dlp_hist_accumulate(const uint8_t *bins, const float *grad, const float *hess,
 			 size_t r0, size_t r1, size_t nf, size_t nbins, double *hist);
+/* The same over a node's rows only (xgboost hist, LightGBM: the smaller
+ * child's histogram is built from its gathered row-index list). */
+void dlp_hist_gather(const uint8_t *bins, const float *grad, const float *hess, const uint32_t *rows,
+		     size_t n, size_t nf, size_t nbins, double *hist);
+/* A node's split applied to its row list, stably: rows whose bin of feature
+ * f is <= split go to left, the others to right, each in the order they
+ * came. Returns the count that went left. */
+size_t dlp_rows_partition(const uint8_t *bins, size_t nf, size_t f, unsigned split, const uint32_t *rows,
+			  size_t n, uint32_t *left, uint32_t *right);
+/* Sort keys ascending and carry idx along (scikit-learn's splitter sorts a
+ * node's feature values with its sample indices): introsort, median-of-3
+ * pivot, three-way partition, heapsort past 2 log2 n levels. */
+void dlp_sort_pairs(float *key, uint32_t *idx, size_t n);
+/* A quantile sketch of one feature column (histogram GBDT's bin edges):
+ * the column (x[i * xstride]) sorted in blocks of DLP_SKETCH_BLOCK values,
+ * each block summarised by nbins values at equal ranks, the summaries
+ * sorted together and nbins-1 edges taken from them at equal ranks into
+ * cuts; then every value's bin into out[i * stride]. scratch and idx hold
+ * dlp_sketch_scratch(n, nbins) entries. */
+#define DLP_SKETCH_BLOCK 2048
+size_t dlp_sketch_scratch(size_t n, size_t nbins);
+void dlp_sketch_column(const float *x, size_t xstride, size_t n, size_t nbins, float *scratch, uint32_t *idx,
+		       float *cuts, uint8_t *out, size_t stride);
+/* The bin of v among ncuts ascending edges: the first edge >= v. */
+unsigned dlp_sketch_bin(const float *cuts, size_t ncuts, float v);
+/* scikit-learn's exact (best) splitter at one node (cart.c): for each
+ * feature in feats, gather x[samples[i] * ld + f], sort with the samples,
+ * and scan once evaluating the weighted Gini proxy at every split between
+ * distinct values; then partition samples by the best split. y: the class
+ * (0 .. DLP_CART_CLASSES-1) as float64, as scikit-learn stores labels; w:
+ * sample weights (a forest's bootstrap counts), NULL for all 1. */
+#define DLP_CART_CLASSES 2
+typedef struct dlp_cart_split {
+	int feature;          /* -1: no split (every feature constant) */
+	float threshold;
+	double improvement;   /* Gini proxy: sum_k l_k^2/n_l + sum_k r_k^2/n_r, weighted */
+	size_t left;          /* samples that went left */
+} dlp_cart_split;
+void dlp_cart_node_split(const float *x, size_t ld, const double *y, const double *w, uint32_t *samples, size_t n,
+			 const int *feats, int nfeats, float *xf, dlp_cart_split *best);
+/* Logistic loss and its gradient per row in float64, as scikit-learn's
+ * HalfBinomialLoss: grad[i] = sigmoid(raw[i]) - y[i]; returns the summed
+ * loss log(1 + exp(raw)) - y raw. */
+double dlp_logistic_loss_grad(const double *y, const double *raw, size_t n, double *grad);
+/* The two passes of a linear model's loss/gradient over row-major float64
+ * X (rows x cols): z[i] = X[i,:] w over rows [r0, r1), and acc[j] +=
+ * sum_i X[i,j] r[i] over the same rows. */
+void dlp_gemv_f64(const double *x, size_t cols, const double *w, size_t r0, size_t r1, double *z);
+void dlp_gemv_t_f64(const double *x, size_t cols, const double *r, size_t r0, size_t r1, double *acc);
+/* The serial references of the classical kernels (classical_check.c),
+ * each computed another way than the kernel: the largest relative error of
+ * a histogram; the stable partition, lefts then rights, into out; the
+ * values whose bin differs from the sketch's (scratch: as the sketch's);
+ * a split's relative error against a libc sort and scan (INFINITY for
+ * another feature, threshold or left count); the gradient's largest
+ * absolute and the summed loss's relative error; z = X w's and X^T r's
+ * largest error relative to the sum of magnitudes. */
+double dlp_hist_rel_err(const double *got, const double *want, size_t n);
+void dlp_hist_gather_ref(const uint8_t *bins, const float *grad, const float *hess, const uint32_t *rows,
+			 size_t n, size_t nf, size_t nbins, double *hist);
+void dlp_rows_partition_ref(const uint8_t *bins, size_t nf, size_t f, unsigned split, const uint32_t *rows,
+			    size_t n, uint32_t *out);
+size_t dlp_sketch_check(const float *x, size_t xstride, size_t n, size_t nbins, const uint8_t *got, size_t stride,
+			float *scratch);
+double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const uint32_t *samples,
+			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got);
+double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss);
+double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
+		      const double *xtr);
 double dlp_dot(const float *x, const float *y, size_t n);
 void dlp_axpy(float a, const float *x, float *y, size_t n);
 

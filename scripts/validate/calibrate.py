@@ -1,7 +1,16 @@
 #!/usr/bin/python3
-"""Separate micro-measurements for the two estimator constants that dlprobe
-bench cannot measure (data/instances.json `assumptions`). They use workloads
-that are NOT the validation cases (other sizes, one tree, tiny nets):
+"""Separate micro-measurements for the estimator constants in
+data/instances.json `assumptions`. They use workloads that are NOT the
+validation cases (other sizes, one tree, tiny nets).
+
+The classical models no longer need two of them: dlprobe bench measures the
+classical kernels on the target itself (hist_gathered, row_partition,
+bin_sketch, cart_split, logistic_loss, linear_pass), and the estimator uses
+those rates. The CART sort comparison and the per-row loss below remain the
+fallback for bench documents without those kernels (older documents,
+catalog instances), where the estimate names them in
+detail.assumed_constants; the pool window and the per-op overhead are still
+used as before.
 
  - cpu_op_overhead_s: PyTorch eager per-operator dispatch cost on a CPU.
    Tiny MLPs (width 8, batch 8: compute is negligible) of 1..4 hidden layers

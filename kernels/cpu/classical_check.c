@@ -1,0 +1,191 @@
+/* The serial references the classical kernels are checked against before
+ * their time counts (bench_gbdt.c, bench_sketch.c, bench_cart.c,
+ * bench_linear.c). Each is written another way than the kernel it checks:
+ * a bug shared by both would otherwise pass. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels/cpu/cpu.h"
+
+static double worst(double err, double e)
+{
+	if (isnan(e))
+		return INFINITY;
+	return e > err ? e : err;
+}
+
+double dlp_hist_rel_err(const double *got, const double *want, size_t n)
+{
+	double err = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		err = worst(err, fabs(got[i] - want[i]) / (fabs(want[i]) + 1.0));
+	return err;
+}
+
+void dlp_hist_gather_ref(const uint8_t *bins, const float *grad, const float *hess, const uint32_t *rows,
+			 size_t n, size_t nf, size_t nbins, double *hist)
+{
+	size_t i;
+
+	/* the whole-table kernel, one row at a time */
+	for (i = 0; i < n; i++)
+		dlp_hist_accumulate(bins, grad, hess, rows[i], (size_t)rows[i] + 1, nf, nbins, hist);
+}
+
+void dlp_rows_partition_ref(const uint8_t *bins, size_t nf, size_t f, unsigned split, const uint32_t *rows,
+			    size_t n, uint32_t *out)
+{
+	size_t i, k = 0;
+	int side;
+
+	/* one pass per side, in order */
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < n; i++)
+			if ((bins[(size_t)rows[i] * nf + f] > split) == side)
+				out[k++] = rows[i];
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Equal-rank picks of v[0..n) sorted by libc into out. */
+static size_t ref_ranks(float *v, size_t n, size_t k, float *out)
+{
+	size_t b;
+
+	qsort(v, n, sizeof *v, cmp_float);
+	k = k < n ? k : n;
+	for (b = 0; b < k; b++)
+		out[b] = v[(b + 1) * n / k - 1];
+	return k;
+}
+
+size_t dlp_sketch_check(const float *x, size_t xstride, size_t n, size_t nbins, const uint8_t *got, size_t stride,
+			float *scratch)
+{
+	float *sum = scratch + n, cuts[256];
+	size_t i, b, ns = 0, nc, bad = 0;
+
+	if (n == 0 || nbins < 2 || nbins > 256)
+		return n;
+	for (i = 0; i < n; i++)
+		scratch[i] = x[i * xstride];
+	for (b = 0; b < n; b += DLP_SKETCH_BLOCK)
+		ns += ref_ranks(scratch + b, n - b < DLP_SKETCH_BLOCK ? n - b : DLP_SKETCH_BLOCK, nbins, sum + ns);
+	nc = ref_ranks(sum, ns, nbins - 1, cuts);
+	for (i = 0; i < n; i++) {
+		unsigned k = 0;
+
+		/* a linear count of the edges below the value */
+		while (k < nc && cuts[k] < x[i * xstride])
+			k++;
+		bad += got[i * stride] != k;
+	}
+	return bad;
+}
+
+struct vl {
+	float v;
+	int y;
+	double w;
+};
+
+static int cmp_vl(const void *a, const void *b)
+{
+	return cmp_float(&((const struct vl *)a)->v, &((const struct vl *)b)->v);
+}
+
+double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const uint32_t *samples,
+			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got)
+{
+	struct vl *p = malloc((n ? n : 1) * sizeof *p);
+	double best = -1, tot[2] = { 0, 0 }, err = INFINITY;
+	float thr = 0;
+	int bf = -1, j;
+	size_t i, left = 0;
+
+	if (!p)
+		return INFINITY;
+	for (i = 0; i < n; i++)
+		tot[(int)y[samples[i]] & 1] += w ? w[samples[i]] : 1;
+	for (j = 0; j < nfeats; j++) {
+		double l[2] = { 0, 0 };
+
+		for (i = 0; i < n; i++)
+			p[i] = (struct vl){ x[(size_t)samples[i] * ld + (size_t)feats[j]], (int)y[samples[i]] & 1,
+					    w ? w[samples[i]] : 1 };
+		qsort(p, n, sizeof *p, cmp_vl);
+		/* the two children's sums at every boundary between values */
+		for (i = 1; i < n; i++) {
+			double nl, nr, g;
+
+			l[p[i - 1].y] += p[i - 1].w;
+			if (p[i].v <= p[i - 1].v + 1e-7f)
+				continue;
+			nl = l[0] + l[1], nr = tot[0] + tot[1] - nl;
+			g = (l[0] * l[0] + l[1] * l[1]) / nl +
+			    ((tot[0] - l[0]) * (tot[0] - l[0]) + (tot[1] - l[1]) * (tot[1] - l[1])) / nr;
+			if (bf < 0 || g > best)
+				best = g, bf = feats[j], thr = p[i - 1].v / 2.0f + p[i].v / 2.0f;
+		}
+	}
+	if (bf == got->feature) {
+		err = bf < 0 ? 0 : fabs(best - got->improvement) / fabs(best);
+		if (bf >= 0 && fabsf(thr - got->threshold) > 1e-6f * (1 + fabsf(thr)))
+			err = INFINITY;
+		for (i = 0; bf >= 0 && i < n; i++)
+			left += x[(size_t)samples[i] * ld + (size_t)bf] <= got->threshold;
+		if (bf >= 0 && left != got->left)
+			err = INFINITY;
+	}
+	free(p);
+	return err;
+}
+
+double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss)
+{
+	long double s = 0;
+	double err = 0;
+	size_t i;
+
+	/* the textbook forms, in long double where they would overflow */
+	for (i = 0; i < n; i++) {
+		s += log1pl(expl(raw[i])) - (long double)y[i] * raw[i];
+		err = worst(err, fabs(grad[i] - (1 / (1 + exp(-raw[i])) - y[i])));
+	}
+	return worst(err, fabs(loss - (double)s) / (fabs((double)s) + 1e-300));
+}
+
+double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
+		      const double *xtr)
+{
+	double err = 0;
+	size_t i, j;
+
+	for (i = 0; i < rows; i++) {
+		long double s = 0, m = 0;
+
+		for (j = 0; j < cols; j++) {
+			s += (long double)x[i * cols + j] * w[j];
+			m += fabsl((long double)x[i * cols + j] * w[j]);
+		}
+		err = worst(err, fabs(z[i] - (double)s) / ((double)m + 1e-300));
+	}
+	for (j = 0; j < cols; j++) {
+		long double s = 0, m = 0;
+
+		for (i = 0; i < rows; i++) {
+			s += (long double)x[i * cols + j] * r[i];
+			m += fabsl((long double)x[i * cols + j] * r[i]);
+		}
+		err = worst(err, fabs(xtr[j] - (double)s) / ((double)m + 1e-300));
+	}
+	return err;
+}

@@ -1,0 +1,43 @@
+/* The per-level work of a histogram GBDT tree beyond the root's histogram:
+ * the smaller child's histogram over its gathered row list, and the stable
+ * partition of a node's rows by its split (xgboost hist's row partitioner
+ * and LightGBM's DataPartition keep each child's rows in their old order,
+ * so the next gather walks memory forward). */
+#include "kernels/cpu/cpu.h"
+
+void dlp_hist_gather(const uint8_t *bins, const float *grad, const float *hess, const uint32_t *rows,
+		     size_t n, size_t nf, size_t nbins, double *hist)
+{
+	size_t i, f;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *row = bins + (size_t)rows[i] * nf;
+		double g = grad[rows[i]], h = hess[rows[i]];
+
+		for (f = 0; f < nf; f++) {
+			double *cell = hist + 2 * (f * nbins + row[f]);
+
+			cell[0] += g;
+			cell[1] += h;
+		}
+	}
+}
+
+size_t dlp_rows_partition(const uint8_t *bins, size_t nf, size_t f, unsigned split, const uint32_t *rows,
+			  size_t n, uint32_t *left, uint32_t *right)
+{
+	size_t i, nl = 0, nr = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t r = rows[i];
+
+		/* both stores, one kept: no branch on the data */
+		int go_left = bins[(size_t)r * nf + f] <= split;
+
+		left[nl] = r;
+		right[nr] = r;
+		nl += (size_t)go_left;
+		nr += (size_t)!go_left;
+	}
+	return nl;
+}
