@@ -283,8 +283,9 @@ void dlp_gemv_t_f64(const double *x, size_t cols, const double *r, size_t r0, si
  * each computed another way than the kernel: the largest relative error of
  * a histogram; the stable partition, lefts then rights, into out; the
  * values whose bin differs from the sketch's (scratch: as the sketch's);
- * a split's relative error against a libc sort and scan (INFINITY for
- * another feature, threshold or left count); the gradient's largest
+ * a split's error against a libc sort and scan (the proxy's relative, the
+ * Gini decrease's absolute; INFINITY for another feature, threshold or left
+ * count); the gradient's largest
  * absolute and the summed loss's relative error; z = X w's and X^T r's
  * largest error relative to the sum of magnitudes. */
 double dlp_hist_rel_err(const double *got, const double *want, size_t n);
