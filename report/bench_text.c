@@ -162,6 +162,29 @@ static int other_blas(FILE *out, const json_t *d, const struct dlp_style *st)
 	return disturbed;
 }
 
+/* A device the bench found disturbed ("stable": false) says so under its
+ * table: its figures read as the hardware's otherwise (the summary and the
+ * estimate said it, the bench table did not). -v lists every sign. */
+static void stability(FILE *out, const json_t *d, const struct dlp_style *st)
+{
+	const json_t *s = json_object_get(d, "stability"), *why = json_object_get(s, "reasons"), *x;
+	double runs = dlp_json_num(s, "runs");
+	size_t i, n = json_array_size(why);
+
+	if (!json_is_false(json_object_get(d, "stable")))
+		return;
+	fprintf(out, "  disturbed by other work: %zu sign%s", n, n == 1 ? "" : "s");
+	if (isfinite(runs))
+		fprintf(out, " after %.0f run%s", runs, runs == 1.0 ? "" : "s");
+	fprintf(out, "; each result keeps its fastest verified figure");
+	if (n && !st->verbose)
+		fprintf(out, "; first: %s (-v lists all)", json_string_value(json_array_get(why, 0)) ? json_string_value(json_array_get(why, 0)) : "?");
+	fputc('\n', out);
+	if (st->verbose)
+		json_array_foreach(why, i, x)
+			fprintf(out, "    - %s\n", json_string_value(x) ? json_string_value(x) : "?");
+}
+
 static void device(FILE *out, const char *backend, const json_t *d, const struct dlp_style *st)
 {
 	const json_t *sb = json_object_get(d, "system_blas"), *r;
@@ -182,6 +205,7 @@ static void device(FILE *out, const char *backend, const json_t *d, const struct
 	json_array_foreach(json_object_get(d, "results"), i, r)
 		disturbed |= row(out, r, !strcmp(str(r, "impl"), "dlprobe") || !*str(r, "impl") ? "" : "*", st);
 	disturbed |= other_blas(out, d, st);
+	stability(out, d, st);
 	if (disturbed)
 		fprintf(out, "  ! above the measured peak: the machine was busy while the peak was measured; "
 			"re-run on a quiet machine\n");

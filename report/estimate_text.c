@@ -13,6 +13,10 @@
 
 #define WIDTH 80
 #define MACHINE_MIN 10 /* the machine column never narrower */
+/* A name up to this long is never shortened, even past WIDTH: shortened to the
+ * column, g5.xlarge, g6.xlarge and p4d.24xlarge were all "..xlarge". The
+ * longest catalog name (Standard_ND96isr_MI300X_v5) fits. */
+#define MACHINE_WHOLE 26
 
 static const char *str(const json_t *o, const char *k)
 {
@@ -144,6 +148,12 @@ static void table(FILE *out, const struct group *g, const struct dlp_style *st)
 			mw = n;
 	}
 	width = mw < WIDTH - others ? mw : WIDTH - others > MACHINE_MIN ? WIDTH - others : MACHINE_MIN;
+	if (width < mw) {
+		int whole = MACHINE_WHOLE + (g->has_rank ? 3 : 1);
+
+		if (width < whole)
+			width = mw < whole ? mw : whole;
+	}
 
 	/* the side headers: which model each half of the table is */
 	add(&l, width + 2, "");
@@ -511,6 +521,21 @@ static const json_t *verdict_for(const json_t *doc, const char *workload)
 	return NULL;
 }
 
+/* ", 20 epochs": a time in the table is for this many passes, which only -v
+ * said before (the default is 1); "" without a deep model (no epochs). */
+static const char *epochs_text(const json_t *e, char *b, size_t n)
+{
+	double ep = dlp_json_num(json_object_get(json_object_get(e, "deep"), "settings"), "epochs");
+
+	/* beside a classical model (no epochs), say whose they are */
+	if (isfinite(ep) && ep > 0)
+		snprintf(b, n, ", %s%.3g epoch%s", json_is_object(json_object_get(e, "classical")) ? "deep model " : "",
+			 ep, ep == 1.0 ? "" : "s");
+	else
+		snprintf(b, n, "%s", "");
+	return b;
+}
+
 int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_style *st)
 {
 	struct group g[8];
@@ -545,18 +570,15 @@ int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_styl
 	for (k = 0; k < ng; k++) {
 		const json_t *v = verdict_for(doc, g[k].workload);
 		const char *title = json_is_string(json_object_get(v, "scenario")) ? str(v, "scenario") : NULL;
+		char head[320], ep[48];
 
 		if (k)
 			fputc('\n', out);
-		if (title) {
-			char head[320];
-			snprintf(head, sizeof head, "%s: %s", title, g[k].workload);
-			fputs(st->bold, out);
-			dlp_report_wrap(out, head, 0, 2, WIDTH);
-			fputs(st->reset, out);
-		} else {
-			fprintf(out, "%s%s%s\n", st->bold, g[k].workload, st->reset);
-		}
+		snprintf(head, sizeof head, "%s%s%s%s", title ? title : "", title ? ": " : "", g[k].workload,
+			 epochs_text(g[k].ests[0], ep, sizeof ep));
+		fputs(st->bold, out);
+		dlp_report_wrap(out, head, 0, 2, WIDTH);
+		fputs(st->reset, out);
 		table(out, &g[k], st);
 		retrain_lines(out, &g[k]);
 		cluster_lines(out, &g[k]);

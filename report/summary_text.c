@@ -46,15 +46,18 @@ const char *dlp_report_hypervisor(const char *signature)
 }
 
 /* The figures a planner compares machines by, best of each over a device's
- * results: a new one is a row here. */
+ * results of one dtype (NULL: any): a new one is a row here. The GEMM rows
+ * name their dtype, since a bf16 GEMM above the fp32 peak is no anomaly and an
+ * fp32 one is. */
 static const struct pick {
-	const char *label, *kernel, *impl, *field, *unit;
+	const char *label, *kernel, *impl, *dtype, *field, *unit;
 } picks[] = {
-	{ "fp32 peak", DLP_KERNEL_FMA_PEAK, "dlprobe", "rate_gflops", "GFLOP/s" },
-	{ "GEMM", DLP_KERNEL_GEMM, "dlprobe", "rate_gflops", "GFLOP/s" },
-	{ "system BLAS", DLP_KERNEL_GEMM, "reference", "rate_gflops", "GFLOP/s" },
-	{ "memory", DLP_KERNEL_STREAM_TRIAD, "dlprobe", "rate_gbps", "GB/s" },
-	{ "device copy", DLP_KERNEL_D2D, "dlprobe", "rate_gbps", "GB/s" },
+	{ "fp32" DLP_REPORT_NBSP_S "peak", DLP_KERNEL_FMA_PEAK, "dlprobe", "fp32", "rate_gflops", "GFLOP/s" },
+	{ "fp32" DLP_REPORT_NBSP_S "GEMM", DLP_KERNEL_GEMM, "dlprobe", "fp32", "rate_gflops", "GFLOP/s" },
+	{ "fp32" DLP_REPORT_NBSP_S "system" DLP_REPORT_NBSP_S "BLAS", DLP_KERNEL_GEMM, "reference", "fp32", "rate_gflops", "GFLOP/s" },
+	{ "bf16" DLP_REPORT_NBSP_S "GEMM", DLP_KERNEL_GEMM, "dlprobe", "bf16", "rate_gflops", "GFLOP/s" },
+	{ "memory", DLP_KERNEL_STREAM_TRIAD, "dlprobe", NULL, "rate_gbps", "GB/s" },
+	{ "device" DLP_REPORT_NBSP_S "copy", DLP_KERNEL_D2D, "dlprobe", NULL, "rate_gbps", "GB/s" },
 };
 
 static double best(const json_t *dev, const struct pick *p)
@@ -72,7 +75,7 @@ static double best(const json_t *dev, const struct pick *p)
 		/* the reference is anything that is not dlprobe's own kernel */
 		if ((!strcmp(p->impl, "dlprobe")) != (!*impl || !strcmp(impl, "dlprobe")))
 			continue;
-		if (!strcmp(p->label, "fp32 peak") && strcmp(str(r, "dtype"), "fp32"))
+		if (p->dtype && strcmp(str(r, "dtype"), p->dtype))
 			continue;
 		if (isfinite(v) && !(v <= b))
 			b = v;
@@ -98,11 +101,17 @@ int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style
 		/* "23.5 GiB" is one figure: no line break inside it */
 		while ((sp = strchr(mem, ' ')))
 			*sp = DLP_REPORT_NBSP;
-		u = (size_t)snprintf(line, sizeof line, "%s: %s%s%s, %.0f CPUs usable, %s",
+		double ncpu = dlp_json_num(json_object_get(p, "resources"), "effective_cpus");
+
+		u = (size_t)snprintf(line, sizeof line, "%s: %s%s%s, ",
 				     *str(host, "label") ? str(host, "label") : "this machine",
 				     *str(cpu, "model_name") ? str(cpu, "model_name") : str(cpu, "model"),
-				     *str(host, "instance_type") ? " on " : "", str(host, "instance_type"),
-				     dlp_json_num(json_object_get(p, "resources"), "effective_cpus"), mem);
+				     *str(host, "instance_type") ? " on " : "", str(host, "instance_type"));
+		/* an older or hand-made probe may lack the count: say so, not "nan" */
+		if (isfinite(ncpu) && u < sizeof line)
+			u += (size_t)snprintf(line + u, sizeof line - u, "%.0f CPUs usable, %s", ncpu, mem);
+		else if (u < sizeof line)
+			u += (size_t)snprintf(line + u, sizeof line - u, "CPUs usable unknown, %s", mem);
 		if (json_is_true(json_object_get(cpu, "hypervisor")) && u < sizeof line)
 			u += (size_t)snprintf(line + u, sizeof line - u, ", under %s",
 					      dlp_report_hypervisor(str(cpu, "hypervisor_vendor")));
@@ -125,7 +134,7 @@ int dlp_report_summary_text(FILE *out, const json_t *doc, const struct dlp_style
 			for (k = 0; k < sizeof picks / sizeof picks[0] && u < sizeof line; k++) {
 				double v = best(d, &picks[k]);
 				if (isfinite(v))
-					u += (size_t)snprintf(line + u, sizeof line - u, " %s %.3g" DLP_REPORT_NBSP_S "%s;",
+					u += (size_t)snprintf(line + u, sizeof line - u, " %s" DLP_REPORT_NBSP_S "%.3g" DLP_REPORT_NBSP_S "%s;",
 							      picks[k].label, v, picks[k].unit);
 			}
 			/* a busy machine's figures (a GEMM above the peak) would read as

@@ -115,6 +115,77 @@ expect "summary of a disturbed bench" 0 "disturbed by other work \(-v\)" -- $B s
 expect "summary of an undisturbed bench" 0 "^measured cpu:" -- $B show "$T/calm-run.json"
 grep -q disturbed "$T/out" && ko "a bench without signs called disturbed" || ok "no disturbance claimed without signs"
 
+# ---- the bench table says when its device was disturbed --------------------------
+# (the summary and the estimates said it; `dlprobe bench` printed the figures alone)
+expect "bench table of a disturbed device" 0 \
+	"^  disturbed by other work: 2 signs after 2 runs; .*first: fma_peak dlprobe avx2 fp32 at 2 threads" -- \
+	$B show "$T/busy.json"
+expect "bench table -v: every sign" 0 "^    - gemm dlprobe avx2 fp32 n=256 at 2 threads: samples spread 94%" -- \
+	$B -v show "$T/busy.json"
+$B show tests/fixtures/bench_cpu_fixture.json > "$T/out" 2>&1
+grep -q disturbed "$T/out" && ko "bench table: an undisturbed device called disturbed" || ok "bench table: no disturbance claimed without signs"
+
+# ---- the summary's GEMM figures name their dtype -----------------------------------
+# (on an AVX-512 BF16 machine the best GEMM was the bf16 one, printed as "GEMM"
+# beside the fp32 peak: it read as a GEMM above the hardware's peak)
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/bf16.json" <<'PYEOF'
+import copy, json, sys
+d = json.load(open(sys.argv[1]))
+res = d['bench']['backends'][0]['devices'][0]['results']
+g = copy.deepcopy(next(r for r in res if r['kernel'] == 'gemm' and r['impl'] == 'dlprobe'))
+g.update(dtype='bf16', isa='avx512_bf16', rate_gflops=999.0)
+res.append(g)
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario-json "$T/bf16.json" > "$T/bf16-run.json" 2>"$T/err" || ko "scenario of the bf16 bench ($(cat "$T/err"))"
+expect "summary: the fp32 GEMM is fp32's" 0 "fp32 GEMM 295 GFLOP/s" -- $B show "$T/bf16-run.json"
+grep -q "bf16 GEMM 999 GFLOP/s" "$T/out" && ok "summary: the bf16 GEMM under its own label" || ko "summary: bf16 GEMM figure missing or unlabelled"
+grep -qE "(^|; )GEMM 999" "$T/out" && ko "summary: a bf16 GEMM labelled plain GEMM" || ok "summary: no unlabelled GEMM figure"
+# a probe without the CPU count says so rather than "nan"
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/nocpus.json" <<'PYEOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d.setdefault('probe', {}).setdefault('resources', {}).pop('effective_cpus', None)
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+"$R" scenario-json "$T/nocpus.json" > "$T/nocpus-run.json" 2>"$T/err" || ko "scenario without a CPU count ($(cat "$T/err"))"
+expect "summary without a CPU count" 0 "CPUs usable unknown" -- $B show "$T/nocpus-run.json"
+grep -qi "nan" "$T/out" && ko "summary prints nan" || ok "summary prints no nan"
+
+# ---- a catalog name is never shortened in the table -------------------------------
+# (with both sides and a deadline, g5.xlarge, g6.xlarge and p4d.24xlarge were
+# all printed "..xlarge")
+expect "compare with a deadline: instance names whole" 0 "^  2 g5\.xlarge " -- \
+	$B -q compare g5.xlarge g6.xlarge p4d.24xlarge --model mlp:30,64,2 --dataset tabular:1000x30 \
+	--classical gbdt --deadline 1h
+grep -q '^  3 g6\.xlarge ' "$T/out" && grep -q '^  1 p4d\.24xlarge ' "$T/out" && ! grep -q '\.\.' "$T/out" &&
+	ok "compare: no catalog name shortened" || ko "compare: a catalog name shortened ($(grep '^  [0-9]' "$T/out" | head -3))"
+$B -q compare Standard_ND96isr_MI300X_v5 c7i.2xlarge --model mlp:30,64,2 --dataset tabular:1000x30 \
+	--classical gbdt --deadline 1h > "$T/out" 2>&1
+grep -q '^  1 Standard_ND96isr_MI300X_v5 ' "$T/out" && ok "compare: the longest catalog name whole" ||
+	ko "compare: the longest catalog name shortened"
+
+# ---- a table's heading says how many epochs its times are for --------------------
+# (the default is 1 epoch, the scenarios' 20 or 30: only -v said which)
+expect "estimate heading: the epochs" 0 "^resnet50 on imagenet, 1 epoch$" -- \
+	$B -q estimate --instance g6.xlarge --model resnet50 --dataset imagenet
+expect "estimate heading beside a classical model: whose epochs" 0 \
+	"^mlp:3,4,2 on tabular:1000x3 vs gbdt, deep model 0.5 epochs$" -- \
+	$B -q estimate --instance g6.xlarge --model mlp:3,4,2 --dataset tabular:1000x3 --epochs 0.5
+expect "estimate heading without a deep model: no epochs" 0 "^no deep model on tabular:1000x3 vs gbdt$" -- \
+	$B -q estimate --instance g6.xlarge --model none --classical gbdt --dataset tabular:1000x3
+
+# ---- README's cluster estimate is what this build prints for its document ----------
+# (it kept "30-69 min" after the estimator had moved to 40-92 min)
+$B estimate --hw docs/examples/cluster-2node.json --model resnet18 --dataset cifar10 --epochs 10 \
+	> "$T/cl.txt" 2>"$T/err" || ko "cluster estimate ($(cat "$T/err"))"
+sed -n '/^\$ build\/dlprobe estimate --hw docs\/examples\/cluster-2node.json/,/^```/p' README.md | sed '1d;$d' > "$T/cl-readme.txt"
+if [ -s "$T/cl-readme.txt" ] && cmp -s "$T/cl.txt" "$T/cl-readme.txt"; then
+	ok "README's cluster estimate matches this build"
+else
+	ko "README's cluster estimate is stale: replace it with the output of its command"
+fi
+
 # ---- --retrain-every shows what it asks for: the cost a month ---------------------
 F=tests/fixtures/bench_cpu_fixture.json
 expect "--retrain-every: the monthly cost under the table" 0 \
