@@ -101,6 +101,7 @@ def probe_torch(fw):
     t["gemm"] = [dict(m=m, n=n, k=k, **unfinished()) for (m, n, k) in shapes]
     t["mlp_step"] = unfinished()
     t["pool"] = unfinished()
+    t["conv"] = unfinished()
     fw["torch"] = t
     x = torch.zeros(8)
 
@@ -132,6 +133,8 @@ def probe_torch(fw):
                         "max_rel_err": err, "rate_gflops": 2.0 * m * nn * k / s * 1e-9}
         emit()
     t["pool"] = probe_pool(torch) if has_budget() else spent()
+    emit()
+    t["conv"] = probe_conv(torch) if has_budget() else spent()
     emit()
     return torch
 
@@ -182,6 +185,50 @@ def probe_pool(torch):
             "status": "ok" if err == 0 and grad_ok else "error", "max_abs_err": err,
             "fwd_bwd_s": s["best"], "fwd_bwd_median_s": s["median"],
             "s_per_window_elem": s["best"] / x.numel()}
+
+
+# The reference convolution: a 3x3, stride 1, pad 1 convolution of 24 to 48
+# channels on 24x24 images, batch 16. Its channel counts and image size are
+# none of make validate's CNN layers (3, 16, 32, 64 channels at 32x32 and
+# 16x16: scripts/validate/*.json) so that the convolution factor the
+# estimator derives from it is not fitted to them; 3x3 because that is the
+# convolution CNNs train most; small enough to take 10-30 ms per forward +
+# backward on one Zen 3 thread (20-100 GFLOP/s, oneDNN at SSE4.1 to AVX2).
+CONV_REF = {"batch": 16, "in": 24, "out": 48, "h": 24, "w": 24, "k": 3, "stride": 1, "pad": 1}
+
+
+def probe_conv(torch):
+    """conv2d forward and backward (input and weight gradients, the bias's),
+    as a CNN's training step runs it on torch's own intra-op threads
+    (oneDNN where torch has it, not torch's GEMM). Checked against the same
+    convolution as an im2col product in double precision, before its time
+    counts."""
+    s = CONV_REF
+    F = torch.nn.functional
+    torch.manual_seed(0)
+    x = torch.randn(s["batch"], s["in"], s["h"], s["w"], requires_grad=True)
+    w = torch.randn(s["out"], s["in"], s["k"], s["k"], requires_grad=True)
+    b = torch.randn(s["out"], requires_grad=True)
+    y = F.conv2d(x, w, b, stride=s["stride"], padding=s["pad"])
+    g = torch.randn_like(y)
+    y.backward(g)
+    # the reference: im2col (unfold) and its transpose (fold) in double
+    cols = F.unfold(x.detach().double(), s["k"], padding=s["pad"], stride=s["stride"])
+    w2, g2 = w.detach().double().reshape(s["out"], -1), g.double().flatten(2)
+    ry = (w2 @ cols).reshape(y.shape) + b.detach().double().reshape(1, -1, 1, 1)
+    rdw = (g2 @ cols.transpose(1, 2)).sum(0).reshape(w.shape)
+    rdx = F.fold(w2.t() @ g2, (s["h"], s["w"]), s["k"], padding=s["pad"], stride=s["stride"])
+
+    def rel(a, r):
+        return float(((a.double() - r).abs().max() / r.abs().max()).item())
+    err = max(rel(y.detach(), ry), rel(w.grad, rdw), rel(x.grad, rdx))
+
+    def fwd_bwd():
+        x.grad = w.grad = b.grad = None
+        F.conv2d(x, w, b, stride=s["stride"], padding=s["pad"]).backward(g)
+    t = timed(fwd_bwd, 10, min(0.5, left() / 4))
+    return dict(s, threads=torch.get_num_threads(), status="ok" if err < 1e-4 else "error", max_rel_err=err,
+                fwd_bwd_s=t["best"], fwd_bwd_median_s=t["median"], reps=t["n"])
 
 
 def probe_xgboost(fw):

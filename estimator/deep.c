@@ -12,7 +12,8 @@
  * CPU the range is the earlier one: "high" is low x stack_spread and
  * "expected" their geometric mean (data/estimator.json gives the spread and
  * its basis), except for what the framework probe measured through the
- * framework itself (its overheads, its pooling: estimator/fw_reference.c),
+ * framework itself (its overheads, its pooling, its convolutions charged at
+ * its measured convolution rate: estimator/fw_reference.c),
  * which spreads by its own samples: the fastest at low, the median at
  * high. */
 #include <math.h>
@@ -100,15 +101,41 @@ static void allreduce_times(const dlp_profile *p, const dlp_model *m, const stru
 	*exposed = c->st && c->st->allreduce_overlap ? fmax(tail, *total - bwd_s) : *total;
 }
 
+/* A GEMM-shaped layer's forward (r[0]), weight-gradient (r[1]: dW = X^T dY,
+ * inner dimension the batched one) and input-gradient (r[2]: dX = dY W^T)
+ * rates at their own shapes in rs, FLOP/s, unscaled; gk the forward's
+ * inner dimension. */
+static void layer_gemm_rates(const dlp_profile *p, const dlp_rateset *rs, enum dlp_dtype dt, const dlp_layer *l,
+			     double B, double gk, double r[3], int *meas)
+{
+	double gm = l->gm_batched ? l->gm * B : l->gm;
+
+	r[0] = 1e9 * dlp_profile_gemm_gflops(p, rs, dt, gm, l->gn, gk, meas);
+	r[1] = 1e9 * dlp_profile_gemm_gflops(p, rs, dt, l->gk, l->gn, gm, NULL);
+	r[2] = 1e9 * dlp_profile_gemm_gflops(p, rs, dt, gm, l->gk, l->gn, NULL);
+}
+
+double dlp_deep_layer_gemm_s(const dlp_profile *p, const dlp_layer *l, double B)
+{
+	double r[3], ff = B * l->flops;
+
+	if (l->gm <= 0)
+		return 0;
+	layer_gemm_rates(p, &p->configured, DLP_FP32, l, B, l->gk, r, NULL);
+	if (!(r[0] > 0 && r[1] > 0 && (r[2] > 0 || !l->needs_input_grad)))
+		return 0;
+	return ff / r[0] + (l->params > 0 ? ff / r[1] + (l->needs_input_grad ? ff / r[2] : 0) : 0);
+}
+
 /* The rate of a GEMM-shaped layer in this rate set, the stack's (or the
- * framework's thread-count) scale applied; *tb_gemm the backward GEMMs at
- * their own shapes. */
+ * framework's) scale applied; *tb_gemm the backward GEMMs at their own
+ * shapes; *spread where its time is measured through the framework. */
 static double gemm_layer_rate(const dlp_profile *p, const dlp_rateset *rs, const dlp_layer *l,
 			      const struct prec *pr, double B, const struct step_ctx *c, int fw, double vec_rate,
-			      double *tb_gemm, int *any_measured)
+			      double *tb_gemm, int *any_measured, double *spread)
 {
 	const dlp_stack *st = c->st;
-	double ff = B * l->flops, gm = l->gm_batched ? l->gm * B : l->gm, rate, gscale = 1;
+	double ff = B * l->flops, rate, gscale = 1, r[3];
 	/* flash attention keeps the S x S tile on chip: it runs at the rate
 	 * of a large GEMM, not at the roofline of a per-head S x S x d
 	 * product writing its scores out */
@@ -116,33 +143,37 @@ static double gemm_layer_rate(const dlp_profile *p, const dlp_rateset *rs, const
 	int meas = 0;
 
 	*tb_gemm = 0;
-	rate = 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gn, gk, &meas);
+	layer_gemm_rates(p, rs, pr->gemm, l, B, gk, r, &meas);
+	rate = r[0];
 	if (meas && any_measured)
 		*any_measured = 1;
 	if (rate <= 0)
 		rate = vec_rate;
 	if (st) {
 		gscale = st->gemm_scale * (l->op == DLP_OP_CONV ? c->sd->conv_eff[pr->gemm] : 1);
-		rate *= gscale;
+	} else if (fw && l->op == DLP_OP_CONV && p->fw_conv_factor > 0 && pr->gemm == DLP_FP32) {
+		/* torch's own convolution measured against its GEMMs
+		 * (estimator/fw_reference.c): on its own threads already */
+		gscale = p->fw_conv_factor;
+		*spread = fmax(1, p->fw_conv_spread);
 	} else if (fw && l->op == DLP_OP_CONV && p->fw_conv_ratio > 0 && p->fw_conv_ratio < 1) {
 		gscale = p->fw_conv_ratio;
-		rate *= gscale;
 	}
-	/* the backward GEMMs at their own shapes: dW = X^T dY (inner
-	 * dimension the batched one), dX = dY W^T (the stack's scale
-	 * applies to them as to the forward) */
+	rate *= gscale;
+	/* the backward GEMMs at their own shapes (the scale applies to them
+	 * as to the forward) */
 	if (l->params > 0) {
-		double rw = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, l->gk, l->gn, gm, NULL);
-		double rd = gscale * 1e9 * dlp_profile_gemm_gflops(p, rs, pr->gemm, gm, l->gk, l->gn, NULL);
+		double rw = gscale * r[1], rd = gscale * r[2];
 		*tb_gemm = ff / (rw > 0 ? rw : rate) + (l->needs_input_grad ? ff / (rd > 0 ? rd : rate) : 0);
 	}
 	return rate;
 }
 
 /* Forward (*tf) and backward (*tb) seconds of one layer at batch B;
- * *pool_meas when its time is the framework's measured pooling. */
+ * *meas_spread > 0 when its time is measured through the framework (its
+ * pooling, its convolution): how far its samples spread, else 0. */
 static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_layer *l, const struct prec *pr,
-		       double B, const struct step_ctx *c, int fw, double *tf_out, double *tb_out, int *pool_meas,
+		       double B, const struct step_ctx *c, int fw, double *tf_out, double *tb_out, double *meas_spread,
 		       int *any_measured)
 {
 	const dlp_stack *st = c->st;
@@ -155,9 +186,9 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 	double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
 		     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
 
-	*pool_meas = 0;
+	*meas_spread = 0;
 	if (l->gm > 0) {
-		rate = gemm_layer_rate(p, rs, l, pr, B, c, fw, vec_rate, &tb_gemm, any_measured);
+		rate = gemm_layer_rate(p, rs, l, pr, B, c, fw, vec_rate, &tb_gemm, any_measured, meas_spread);
 	} else if (st) {
 		/* fused elementwise kernels read and write fewer tensors */
 		fb *= st->eltwise_traffic;
@@ -192,7 +223,7 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 	if (l->op == DLP_OP_POOL && !p->is_gpu && fw && p->fw_pool_s > 0) {
 		/* measured through the framework, forward and backward */
 		tf = B * l->flops * p->fw_pool_s;
-		*pool_meas = 1;
+		*meas_spread = fmax(1, p->fw_pool_spread);
 	} else if (l->op == DLP_OP_POOL && !p->is_gpu && p->hist_gups > 0 && p->pool_cost > 0) {
 		double hist = fw && p->fw_hist_gups > 0 ? p->fw_hist_gups : p->hist_gups;
 		tf = fmax(tf, ff * p->pool_cost / (hist * 1e9));
@@ -202,7 +233,7 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 		tb_gemm /= c->sd->winograd_gain;
 	tb = fmax(tb_gemm > 0 ? tb_gemm : bwd_flops_mult * ff / rate,
 		  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
-	if (*pool_meas)
+	if (l->op == DLP_OP_POOL && *meas_spread > 0)
 		tb = 0;
 	/* a framework keeping activations NCHW (PyTorch's default) runs
 	 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
@@ -243,18 +274,17 @@ static double step_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_m
 	memset(ph, 0, sizeof *ph);
 	for (i = 0; i < m->n_layers; i++) {
 		const dlp_layer *l = &m->layers[i];
-		double tf, tb;
-		int pool_meas;
+		double tf, tb, meas_spread;
 
 		if (l->op == DLP_OP_RESHAPE)
 			continue;
-		layer_time(p, rs, l, pr, B, c, fw, &tf, &tb, &pool_meas, any_measured);
+		layer_time(p, rs, l, pr, B, c, fw, &tf, &tb, &meas_spread, any_measured);
 		/* activation checkpointing runs the forward pass again in the backward */
 		if (c->checkpoint)
 			tb += tf;
-		if (pool_meas) {
+		if (meas_spread > 0) {
 			ph->measured += tf + tb;
-			ph->measured_median += (tf + tb) * fmax(1, p->fw_pool_spread);
+			ph->measured_median += (tf + tb) * meas_spread;
 		}
 		/* a recurrence launches one GEMM per time step */
 		ph->fwd += tf;

@@ -159,6 +159,16 @@ typedef struct dlp_profile {
 	 * estimator/fw_reference.c). Zero where it measured nothing. */
 	int fw_threads;           /* its intra-op threads (ATen/oneDNN operators) */
 	double fw_conv_ratio;     /* GEMM rate at fw_threads over the whole CPU's (measured), < 1 */
+	/* torch's own convolution (bench --framework): the reference shape
+	 * (batch, in, out, h, w, k, stride, pad), its fastest forward +
+	 * backward and its threads; 0: not measured */
+	int fw_conv_shape[8];
+	double fw_conv_s;
+	int fw_conv_threads;
+	/* that convolution's rate over torch's GEMM rate at its im2col shapes
+	 * as this estimator prices them: the scale of a convolution layer's
+	 * GEMMs "as configured" (in place of fw_conv_ratio); 0: none */
+	double fw_conv_factor;
 	double fw_bw_gbps;        /* streaming bandwidth at fw_threads (measured) */
 	double fw_hist_gups;      /* histogram rate at fw_threads (measured) */
 	double fw_pool_s;         /* max-pool forward + backward per window element (measured) */
@@ -170,10 +180,11 @@ typedef struct dlp_profile {
 	double fw_ref_step_s;     /* and measured seconds; 0: none */
 	/* How much the figures measured through the framework vary on this
 	 * machine, median / fastest of their samples (bench --framework): the
-	 * overheads' (the larger of dispatch and reference step) and pooling's.
+	 * overheads' (the larger of dispatch and reference step), pooling's and
+	 * the convolution's.
 	 * The CPU range's high end takes the measured part at its median;
 	 * <= 1: no spread recorded. */
-	double fw_ovh_spread, fw_pool_spread;
+	double fw_ovh_spread, fw_pool_spread, fw_conv_spread;
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
@@ -388,6 +399,10 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
  * measured through the framework, and the operators it dispatches. */
 int dlp_deep_step_parts(const dlp_profile *p, const dlp_model *m, int batch, enum dlp_optimizer o,
 			double *modelled_s, double *measured_s, double *ops);
+/* The seconds of a GEMM-shaped layer's forward and backward GEMMs at batch
+ * B on p's "as configured" fp32 rates, unscaled, as a step prices them
+ * (the input gradient where l needs one); 0 when a rate is unknown. */
+double dlp_deep_layer_gemm_s(const dlp_profile *p, const dlp_layer *l, double B);
 int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dlp_dataset *ds,
 			  const dlp_train *t, dlp_classical_estimate *out);
 /* Both on one machine, with the retraining cadence. m and c may be NULL / empty. */

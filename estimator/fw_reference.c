@@ -12,6 +12,13 @@
  *   at the bench's figures for torch's thread count, not the whole CPU's:
  *   Debian's torch runs one intra-op thread while its GEMMs go to a BLAS
  *   with a thread per CPU;
+ * - its convolutions run through oneDNN, not through that GEMM: a
+ *   reference convolution's measured forward + backward, over the time this
+ *   estimator gives its im2col GEMMs at torch's GEMM rates, is the factor
+ *   a convolution layer's GEMM rate is scaled by. It replaces the GEMM
+ *   thread-count ratio above, which it already holds (it ran on torch's own
+ *   threads); without it (an older document, a part the budget skipped)
+ *   the ratio stays, flagged;
  * - each figure is its fastest sample; the median of its samples over it
  *   is how far the measured part of the CPU range spreads (its high end):
  *   a step is not always the fastest one, and a case that is nearly all
@@ -34,6 +41,11 @@
 #define MAX_STEP_S 60.0
 #define MAX_POOL_S 1e-3
 #define MAX_BATCH 1000000
+/* the reference convolution's geometry: each from 1 to this */
+#define MAX_CONV_DIM 4096
+static const char *const conv_dims[8] = {"batch", "in", "out", "h", "w", "k", "stride", "pad"};
+#define CONV_FALLBACK "its convolutions are charged as GEMMs at their im2col shapes at torch's GEMM rate (at its " \
+	"thread count), not at its measured convolution rate"
 
 static int is_ok(const json_t *r)
 {
@@ -103,9 +115,10 @@ static void thread_figures(dlp_profile *p, const json_t *cpu_dev)
 	if (T <= 0 || all <= 0 || T >= all)
 		return;
 	if (t1 <= 0) {
-		dlp_profile_flag(p, "torch runs %d intra-op thread(s) where the bench's GEMMs ran %d, and no GEMM was "
-				 "measured at so few: its convolutions are charged at the whole CPU's rate (optimistic)",
-				 T, all);
+		if (!(p->fw_conv_s > 0))
+			dlp_profile_flag(p, "torch runs %d intra-op thread(s) where the bench's GEMMs ran %d, and no "
+					 "GEMM was measured at so few: its convolutions are charged at the whole CPU's "
+					 "rate (optimistic)", T, all);
 		return;
 	}
 	/* the largest shape measured at both counts: the least disturbed ratio */
@@ -136,8 +149,9 @@ static void thread_figures(dlp_profile *p, const json_t *cpu_dev)
 	}
 	dlp_profile_flag(p, "torch runs %d intra-op thread(s) where the bench's GEMMs ran %d: its convolutions are "
 			 "charged at %s, its elementwise operators at %s and its pooling at the figures measured at "
-			 "%d thread(s)", T, all, shape ? "the measured GEMM rate for that many" : "the whole CPU's rate "
-			 "(no GEMM shape measured at both counts)", p->fw_bw_gbps > 0 ? "the bandwidth" : "the whole "
+			 "%d thread(s)", T, all, p->fw_conv_s > 0 ? "torch's own measured convolution rate" : shape ?
+			 "the measured GEMM rate for that many" : "the whole CPU's rate (no GEMM shape measured at both "
+			 "counts)", p->fw_bw_gbps > 0 ? "the bandwidth" : "the whole "
 			 "CPU's bandwidth (none measured at so few)", t1);
 	if (shape) {
 		char src[200];
@@ -197,6 +211,41 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch, int *unspread)
 	}
 }
 
+/* torch's reference convolution (probe_conv in data/framework_probe.py):
+ * its shape, fastest time and threads; the factor is derived once every
+ * rate is read (dlp_profile_fw_conv). A missing or failed part is flagged
+ * there. */
+static void read_torch_conv(dlp_profile *p, const json_t *torch, int *unspread)
+{
+	const json_t *conv = json_object_get(torch, "conv");
+	double s = dlp_json_num(conv, "fwd_bwd_s");
+	int dims[8];
+	size_t i;
+
+	if (!conv) {
+		dlp_profile_flag(p, "torch's convolution was not measured (a document from an older dlprobe): %s",
+				 CONV_FALLBACK);
+		return;
+	}
+	for (i = 0; i < 8; i++) {
+		double v = dlp_json_num(conv, conv_dims[i]);
+		/* pad alone may be 0 */
+		if (!(isfinite(v) && v == floor(v) && v >= (i == 7 ? 0 : 1) && v <= MAX_CONV_DIM))
+			break;
+		dims[i] = (int)v;
+	}
+	if (!is_ok(conv) || i < 8 || !(isfinite(s) && s > 0 && s < MAX_STEP_S)) {
+		dlp_profile_flag(p, "torch's convolution measurement is %s: %s",
+				 !is_ok(conv) ? str_or(conv, "reason", "not verified") : "incomplete or out of range",
+				 CONV_FALLBACK);
+		return;
+	}
+	memcpy(p->fw_conv_shape, dims, sizeof dims);
+	p->fw_conv_s = s;
+	p->fw_conv_threads = threads_of(conv);
+	*unspread += !read_spread(&p->fw_conv_spread, conv, "fwd_bwd_s", "fwd_bwd_median_s");
+}
+
 /* Says how the figures measured through the framework spread the range. */
 static void spread_note(dlp_profile *p, int unspread)
 {
@@ -205,11 +254,11 @@ static void spread_note(dlp_profile *p, int unspread)
 	if (unspread)
 		dlp_profile_flag(p, "the framework probe recorded no median for %d of its figures (a document from an "
 				 "older dlprobe): they are taken as exact", unspread);
-	if (!(p->fw_ovh_spread > 1) && !(p->fw_pool_spread > 1))
+	if (!(p->fw_ovh_spread > 1) && !(p->fw_pool_spread > 1) && !(p->fw_conv_spread > 1))
 		return;
 	snprintf(src, sizeof src, "measured: median / fastest of the framework probe's samples, %.3fx for its "
-		 "overheads and %.3fx for pooling (bench --framework)", fmax(1, p->fw_ovh_spread),
-		 fmax(1, p->fw_pool_spread));
+		 "overheads, %.3fx for pooling and %.3fx for convolutions (bench --framework)",
+		 fmax(1, p->fw_ovh_spread), fmax(1, p->fw_pool_spread), fmax(1, p->fw_conv_spread));
 	dlp_profile_source(p, "framework_spread", src);
 }
 
@@ -260,6 +309,7 @@ int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *c
 			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %d thread(s) (bench "
 					 "--framework)", str_or(torch, "version", "?"), p->fw_threads);
 		read_torch_steps(p, torch, &unspread);
+		read_torch_conv(p, torch, &unspread);
 		if (cpu_dev)
 			thread_figures(p, cpu_dev);
 		spread_note(p, unspread);
@@ -318,4 +368,66 @@ int dlp_profile_fw_reference(dlp_profile *p)
 out:
 	dlp_model_free(m);
 	return rc;
+}
+
+/* The reference convolution as this estimator builds it: one conv layer of
+ * the probe's geometry, with its input gradient (the probe computes it). */
+static dlp_model *conv_reference(const dlp_profile *p)
+{
+	const int *d = p->fw_conv_shape;
+	json_t *desc = json_pack("{s:s,s:s,s:[i,i,i],s:i,s:[{s:s,s:i,s:i,s:i,s:i,s:b}]}", "name", "fw_conv_ref",
+				 "task", "image", "input", d[1], d[3], d[4], "classes", d[2], "layers", "op", "conv",
+				 "out", d[2], "k", d[5], "stride", d[6], "pad", d[7], "bias", 1);
+	dlp_model *m = NULL;
+
+	if (desc)
+		m = dlp_model_from_json(desc, 0, 0, 0, 0);
+	json_decref(desc);
+	return m;
+}
+
+int dlp_profile_fw_conv(dlp_profile *p)
+{
+	dlp_model *m = NULL;
+	dlp_layer l;
+	const int *d = p->fw_conv_shape;
+	double gemm_s = 0, flops;
+	char src[480];
+	size_t i;
+
+	if (!(p->fw_conv_s > 0) || p->is_gpu || !p->configured.n)
+		goto out;
+	if (!(m = conv_reference(p))) {
+		dlp_profile_flag(p, "torch's reference convolution is not one this estimator builds (%s): %s",
+				 dlp_error_message(), CONV_FALLBACK);
+		goto out;
+	}
+	for (i = 0; i < m->n_layers && m->layers[i].op != DLP_OP_CONV; i++)
+		;
+	if (i < m->n_layers) {
+		l = m->layers[i];
+		l.needs_input_grad = 1;
+		gemm_s = dlp_deep_layer_gemm_s(p, &l, d[0]);
+	}
+	if (!(gemm_s > 0)) {
+		dlp_profile_flag(p, "no GEMM rate for torch's reference convolution's im2col shapes: %s",
+				 CONV_FALLBACK);
+		goto out;
+	}
+	p->fw_conv_factor = gemm_s / p->fw_conv_s;
+	/* forward, weight gradient and input gradient, each the forward's work */
+	flops = 3.0 * d[0] * l.flops;
+	snprintf(src, sizeof src, "measured: torch conv2d %dx%d stride %d pad %d, %d to %d channels at %dx%d, batch "
+		 "%d, forward + backward at %d thread(s): %.3g ms, %.3g GFLOP/s; its im2col GEMMs (forward, "
+		 "backward-weight, backward-data) at torch's GEMM rates as this estimator prices them: %.3g ms, "
+		 "%.3g GFLOP/s; factor %.3f on a convolution layer's GEMM rate (bench --framework)", d[5], d[5],
+		 d[6], d[7], d[1], d[2], d[3], d[4], d[0], p->fw_conv_threads, p->fw_conv_s * 1e3,
+		 flops / p->fw_conv_s * 1e-9, gemm_s * 1e3, flops / gemm_s * 1e-9, p->fw_conv_factor);
+	dlp_profile_source(p, "conv_factor", src);
+	dlp_profile_flag(p, "torch's convolutions are charged at its measured convolution rate, %.2fx its GEMM rate "
+			 "at the same im2col shapes (sources.conv_factor), spread by the probe's own samples; in "
+			 "place of the GEMM thread-count ratio", p->fw_conv_factor);
+out:
+	dlp_model_free(m);
+	return 0;
 }

@@ -631,6 +631,7 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 	/* last: the reference step is modelled on the figures read above */
 	if (!p->is_gpu && dlp_profile_fw_reference(p))
 		goto fail;
+	dlp_profile_fw_conv(p);
 	return 0;
 fail:
 	dlp_profile_free(p);

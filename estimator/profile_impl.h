@@ -26,5 +26,10 @@ int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *c
  * dispatch time. Call once every other figure is read. 0 (done, or a flag
  * says why not), or -1 (out of memory). */
 int dlp_profile_fw_reference(dlp_profile *p);
+/* torch's reference convolution (fw_conv_*) turned into fw_conv_factor:
+ * its measured rate over the rate p's "as configured" fp32 GEMMs give its
+ * im2col GEMMs here. Call once every rate is read. Always 0: what it cannot
+ * use is flagged. */
+int dlp_profile_fw_conv(dlp_profile *p);
 
 #endif

@@ -166,7 +166,7 @@ assert m > 0 and close(m, p['step_breakdown_low_s']['framework_measured_s'] * 10
 assert close(q['train_s']['low'], p['train_s']['low']), (q['train_s'], p['train_s'])
 assert close(q['train_s']['high'] - p['train_s']['high'], m * 0.5), (q['train_s'], p['train_s'], m)
 assert close(q['train_s']['expected'] - p['train_s']['expected'], m * (math.sqrt(1.5) - 1)), (q['train_s'], m)
-assert '1.500x for its overheads and 1.100x for pooling' in med['hardware']['sources']['framework_spread'], med['hardware']['sources']
+assert '1.500x for its overheads, 1.100x for pooling' in med['hardware']['sources']['framework_spread'], med['hardware']['sources']
 assert any('recorded no median for 3 of its figures' in f for f in plain['hardware']['flags']), plain['hardware']['flags']
 assert not any('recorded no median' in f for f in med['hardware']['flags']), med['hardware']['flags']
 PYEOF
@@ -174,6 +174,77 @@ then
 	ok "the framework-measured part spreads from its fastest to its median sample; without medians it says so"
 else
 	bad "the framework-measured part's spread"
+fi
+
+# torch's convolution (probe_conv): its fastest forward + backward over the
+# time torch's GEMMs at its im2col shapes take here is the factor on
+# convolution layers' GEMM rates, in place of the thread-count ratio. A
+# model holding the reference convolution (with its input gradient, as the
+# probe measures it) is charged exactly the measured time for it; twice the
+# time is twice every convolution's time and nothing else's; the part
+# missing (an older document), skipped or failed is today's charge, flagged;
+# the convolutions spread from the fastest to the median sample
+cat > "$T/refcnn.json" <<'EOF'
+{"name": "fw_conv_check", "task": "image", "input": [24, 24, 24], "classes": 10,
+ "layers": [{"op": "conv", "name": "first", "out": 24, "k": 3, "pad": 1, "bias": true}, {"op": "relu", "name": "act"},
+            {"op": "conv", "name": "ref", "out": 48, "k": 3, "pad": 1, "bias": true}, {"op": "maxpool", "name": "pool", "k": 2},
+            {"op": "flatten", "name": "flat"}, {"op": "dense", "name": "fc", "out": "classes"}]}
+EOF
+python3 - tests/fixtures/bench_cpu_framework_ref.json "$T" <<'PYEOF'
+import json, sys
+conv = {"batch": 16, "in": 24, "out": 48, "h": 24, "w": 24, "k": 3, "stride": 1, "pad": 1, "threads": 1,
+        "status": "ok", "max_rel_err": 3e-06, "reps": 10}
+for name, part in (("c1", dict(conv, fwd_bwd_s=0.004, fwd_bwd_median_s=0.005)),
+                   ("c2", dict(conv, fwd_bwd_s=0.008, fwd_bwd_median_s=0.010)),
+                   ("c1exact", dict(conv, fwd_bwd_s=0.004, fwd_bwd_median_s=0.004)),
+                   ("skipped", {"status": "skipped", "reason": "framework probe budget spent (7.0 s of 7.0 s)"}),
+                   ("wrong", dict(conv, status="error", max_rel_err=0.5, fwd_bwd_s=0.004))):
+    d = json.load(open(sys.argv[1]))
+    d['bench']['framework']['frameworks']['torch']['conv'] = part
+    json.dump(d, open('%s/%s.json' % (sys.argv[2], name), 'w'))
+PYEOF
+cp tests/fixtures/bench_cpu_framework_ref.json "$T/none.json"
+for doc in c1 c2 c1exact skipped wrong none; do
+	"$B" estimate --hw "$T/$doc.json" --model "$T/refcnn.json" --batch 16 --samples 1600 --optimizer momentum \
+		--classical none --json >"$T/conv_$doc" 2>"$T/err" || bad "estimate with a conv part ($doc): $(cat "$T/err")"
+done
+if python3 - "$T" <<'PYEOF'
+import json, sys
+E = {n: json.load(open('%s/conv_%s' % (sys.argv[1], n)))['estimates'][0]
+     for n in ('c1', 'c2', 'c1exact', 'skipped', 'wrong', 'none')}
+L = {n: {l['layer']: l['fwd_bwd_s'] for l in e['deep']['dominant_layers']} for n, e in E.items()}
+close = lambda a, b: abs(a - b) <= 1e-9 * max(abs(a), abs(b))
+src = lambda n: E[n]['hardware']['sources']
+flags = lambda n: ' | '.join(E[n]['hardware']['flags'])
+# the reference convolution itself at the time torch measured for it
+assert close(L['c1']['ref'], 0.004), L['c1']
+assert 'factor' in src('c1').get('conv_factor', '') and 'measured convolution rate' in flags('c1'), src('c1')
+# twice the measured time: every convolution twice as long, nothing else moves
+for k in ('first', 'ref'):
+    assert close(L['c2'][k], 2 * L['c1'][k]), (k, L['c1'], L['c2'])
+for k in ('act', 'pool', 'fc'):
+    assert L['c1'][k] == L['c2'][k] == L['none'][k], (k, L)
+assert L['c1']['first'] != L['none']['first'], L
+# missing, skipped or failed: today's charge, the same to the last digit, flagged
+for n in ('skipped', 'wrong'):
+    assert E[n]['deep']['train_s'] == E['none']['deep']['train_s'], (n, E[n]['deep']['train_s'])
+    assert 'conv_factor' not in src(n), src(n)
+assert "not measured (a document from an older dlprobe): its convolutions are charged as GEMMs" in flags('none')
+assert "budget spent (7.0 s of 7.0 s): its convolutions are charged as GEMMs" in flags('skipped'), flags('skipped')
+assert "measurement is not verified: its convolutions are charged as GEMMs" in flags('wrong'), flags('wrong')
+# the convolutions join the framework-measured part, spread by their median
+conv_s = L['c1']['first'] + L['c1']['ref']
+m = lambda n: E[n]['deep']['step_breakdown_low_s']['framework_measured_s']
+assert close(m('c1') - m('none'), conv_s), (m('c1'), m('none'), conv_s)
+steps = 1600 / 16
+t1, tx = E['c1']['deep']['train_s'], E['c1exact']['deep']['train_s']
+assert close(t1['low'], tx['low']) and close(t1['high'] - tx['high'], steps * conv_s * 0.25), (t1, tx, conv_s)
+assert '1.250x for convolutions' in src('c1')['framework_spread'], src('c1')
+PYEOF
+then
+	ok "convolutions at torch's measured convolution rate: the reference at its measured time, only conv layers scaled, a missing, skipped or failed part flagged, spread by its samples"
+else
+	bad "the convolution factor"
 fi
 
 # the real probe, where this machine has torch: its reference step is not a
@@ -188,16 +259,18 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 import json, sys
 f = json.load(open('$T/out'))['bench']['framework']
 t = f['frameworks']['torch']
-step, pool = t['mlp_step'], t['pool']
+step, pool, conv = t['mlp_step'], t['pool'], t['conv']
 spent = lambda p: p['status'] == 'skipped' and p['reason'].startswith('framework probe budget spent')
 assert f['status'] == 'ok', f.get('reason')
 assert spent(step) or (step['status'] == 'ok' and step['model'] == 'mlp:16,48,48,3' and
                        0 < step['step_s'] <= step['step_median_s']), step
 assert spent(pool) or (pool['status'] == 'ok' and 0 < pool['fwd_bwd_s'] <= pool['fwd_bwd_median_s']), pool
+assert spent(conv) or (conv['status'] == 'ok' and conv['threads'] == t['threads'] and
+                       0 < conv['fwd_bwd_s'] <= conv['fwd_bwd_median_s']), conv
 assert 0 < t['op_dispatch_s'] <= t['op_dispatch_median_s'], t
-print(', '.join(n + ' skipped (budget spent)' for n, p in (('reference step', step), ('pooling', pool)) if spent(p)))
+print(', '.join(n + ' skipped (budget spent)' for n, p in (('reference step', step), ('pooling', pool), ('convolution', conv)) if spent(p)))
 ") && [ "$took" -le 10 ]; then
-		ok "real torch probe: reference step and verified pooling in ${took} s${note:+ ($note)}"
+		ok "real torch probe: reference step, verified pooling and convolution in ${took} s${note:+ ($note)}"
 	else
 		bad "real torch probe (${took} s): $(head -c 400 "$T/out") $(head -c 200 "$T/err")"
 	fi

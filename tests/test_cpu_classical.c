@@ -150,7 +150,7 @@ static void test_cart_split(void **state)
 	enum { N = 300, LD = 6 };
 	float x[N * LD], xf[N];
 	double y[N], w[N];
-	uint32_t s[N], orig[N];
+	intptr_t s[N], orig[N];
 	int feats[] = { 0, 2, 5 }, weighted;
 	dlp_cart_split got, bad;
 	size_t i;
@@ -164,7 +164,7 @@ static void test_cart_split(void **state)
 		const double *wp = weighted ? w : NULL;
 
 		for (i = 0; i < N; i++)
-			orig[i] = s[i] = (uint32_t)((i * 7) % N);
+			orig[i] = s[i] = (intptr_t)((i * 7) % N);
 		dlp_cart_node_split(x, LD, y, wp, s, N, feats, 3, xf, &got);
 		assert_int_equal(got.feature, 2);
 		assert_true(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &got) <= 1e-12);
@@ -173,6 +173,9 @@ static void test_cart_split(void **state)
 			assert_true((x[(size_t)s[i] * LD + 2] <= got.threshold) == (i < got.left));
 		bad = got, bad.improvement *= 1.01;
 		assert_true(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &bad) > 1e-12);
+		bad = got, bad.gain += 1e-6;
+		assert_true(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &bad) > 1e-12);
+		assert_true(got.gain > 0 && got.improvement < 0);
 		bad = got, bad.feature = 5;
 		assert_true(isinf(dlp_cart_split_check(x, LD, y, wp, orig, N, feats, 3, &bad)));
 		bad = got, bad.threshold += 0.5f;

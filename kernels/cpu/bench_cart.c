@@ -1,9 +1,11 @@
 /* scikit-learn's exact CART splitter (random forest, decision tree) at a
- * few node sizes: per node and candidate feature a gather of the node's
- * values, a sort with the sample indices and one weighted Gini scan, then
- * the node's partition (cart.c). The weights are a bootstrap's counts, and
- * the nodes hold only the rows it drew, as in a forest's tree. A forest builds its trees on all threads, one tree per
- * thread: the all-thread result runs independent nodes on every thread. */
+ * few node sizes: per node the criterion's init, and per candidate feature
+ * a gather of the node's values, a sort with the sample indices and one
+ * weighted Gini scan, then the node's partition (cart.c, as scikit-learn
+ * 1.2 does each step). The weights are a bootstrap's counts, and the nodes
+ * hold only the rows it drew, as in a forest's tree. A forest builds its
+ * trees on all threads, one tree per thread: the all-thread result runs
+ * independent nodes on every thread. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +27,10 @@ struct cart_rep {
 	size_t size, nodes;      /* node rows, nodes per run (over all threads) */
 	const float *x;
 	const double *y, *w;     /* class, bootstrap count */
-	const uint32_t *perm;    /* the drawn rows in random order */
+	const intptr_t *perm;    /* the drawn rows in random order */
 	size_t drawn;
-	uint32_t *samples;       /* per thread: one node's */
+	size_t round;            /* runs so far: each run's nodes are new rows */
+	intptr_t *samples;       /* per thread: one node's */
 	float *xf;               /* per thread: size */
 	dlp_cart_split *best;    /* per node */
 };
@@ -40,22 +43,26 @@ static void node_feats(size_t k, int *feats)
 		feats[j] = (int)((k * 5 + (size_t)j * 3) % C_NF);
 }
 
-/* Node k's rows: a slice of the drawn rows, never past their end. */
-static const uint32_t *node_rows(const struct cart_rep *r, size_t k)
+/* Node k's rows in run `round`: a slice of the drawn rows, never past their
+ * end. Each run takes the slices after the last run's, so a node's rows are
+ * not the ones the previous run just left in the cache: in a tree the
+ * upper levels' nodes gather rows their parent touched too long ago (more
+ * rows than the caches hold), and the deep ones' are one slice of them. */
+static const intptr_t *node_rows(const struct cart_rep *r, size_t k, size_t round)
 {
-	return r->perm + (k * r->size) % (r->drawn - r->size + 1);
+	return r->perm + ((k + round * r->nodes) * r->size) % (r->drawn - r->size + 1);
 }
 
 static void cart_thread(void *arg, int tid, int n)
 {
 	struct cart_rep *r = arg;
-	uint32_t *s = r->samples + node_sizes[N_SIZES - 1] * (size_t)tid;
+	intptr_t *s = r->samples + node_sizes[N_SIZES - 1] * (size_t)tid;
 	size_t k;
 	float *xf = r->xf + r->size * (size_t)tid;
 	int feats[C_MTRY];
 
 	for (k = (size_t)tid; k < r->nodes; k += (size_t)n) {
-		memcpy(s, node_rows(r, k), r->size * sizeof *s);
+		memcpy(s, node_rows(r, k, r->round), r->size * sizeof *s);
 		node_feats(k, feats);
 		dlp_cart_node_split(r->x, C_NF, r->y, r->w, s, r->size, feats, C_MTRY, xf, &r->best[k]);
 	}
@@ -66,6 +73,7 @@ static int cart_rep_fn(void *ctx, double *e)
 	struct cart_rep *r = ctx;
 
 	dlp_team_run(r->c->team, r->threads, cart_thread, r);
+	r->round++;
 	return 0;
 }
 
@@ -81,13 +89,14 @@ static void cart_one(struct cpu *c, struct cart_rep *r)
 	dlp_cpu_set_int(res, "m", (long long)r->size);
 	dlp_cpu_set_int(res, "n", C_MTRY);
 	dlp_cpu_set_int(res, "k", (long long)r->nodes);
+	r->round = 0;
 	cart_rep_fn(r, NULL);
 	for (k = 0; k < r->nodes; k++) {
 		int feats[C_MTRY];
 		double e;
 
 		node_feats(k, feats);
-		e = dlp_cart_split_check(r->x, C_NF, r->y, r->w, node_rows(r, k), r->size, feats, C_MTRY, &r->best[k]);
+		e = dlp_cart_split_check(r->x, C_NF, r->y, r->w, node_rows(r, k, 0), r->size, feats, C_MTRY, &r->best[k]);
 
 		if (!(e <= err))
 			err = isnan(e) ? INFINITY : e;
@@ -102,7 +111,7 @@ void dlp_cpu_cart_all(struct cpu *c)
 	struct cart_rep r = { .c = c };
 	float *x = malloc((size_t)C_ROWS * C_NF * sizeof *x);
 	double *y = malloc(C_ROWS * sizeof *y), *w = calloc(C_ROWS, sizeof *w);
-	uint32_t *perm = malloc(C_ROWS * sizeof *perm);
+	intptr_t *perm = malloc(C_ROWS * sizeof *perm);
 	uint64_t s = 0x2545f4914f6cdd1dull;
 	size_t i, z;
 	int t;
@@ -123,9 +132,9 @@ void dlp_cpu_cart_all(struct cpu *c)
 	}
 	for (r.drawn = 0, i = 0; i < C_ROWS; i++)
 		if (w[i] > 0)
-			perm[r.drawn++] = (uint32_t)i;
+			perm[r.drawn++] = (intptr_t)i;
 	for (i = r.drawn; i-- > 1;) {
-		uint32_t tmp;
+		intptr_t tmp;
 
 		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
 		z = (size_t)(s % (i + 1));

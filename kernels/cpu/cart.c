@@ -1,77 +1,32 @@
-/* One node of scikit-learn's exact CART splitter (BestSplitter with the
- * Gini criterion), organised as scikit-learn's is: per candidate feature a
- * gather, a sort with the sample indices, then a scan that, at each split
- * between distinct values, moves the samples since the last split from the
- * right child to the left (weighted class sums, float64 labels, as the
- * criterion's update does) and evaluates the children's impurity proxy;
- * the best split is then re-evaluated from a reset criterion (its exact
- * improvement) and the samples partitioned. A forest's bootstrap is the
+/* One node of scikit-learn 1.2's exact CART splitter (BestSplitter with the
+ * Gini criterion) with the tree builder's per-node calls, doing the work
+ * their code does: node_reset (the criterion's init over the node's
+ * samples), node_impurity; per candidate feature a gather of the node's
+ * float32 values, a sort carrying the 8-byte samples, the constant-feature
+ * test, a reset and a scan that at each split between distinct values
+ * checks min_samples_leaf, calls update (left sums from the nearer end,
+ * every right sum recomputed) and the proxy (through children_impurity),
+ * all through the criterion's method table; then the partition, the best
+ * split's re-evaluation from a reset criterion (children_impurity,
+ * impurity_improvement) and node_value. A forest's bootstrap is the
  * sample weights. */
+#include <math.h>
 #include <string.h>
 
 #include "kernels/cpu/cpu.h"
 
 /* Values closer than this are one value (scikit-learn's FEATURE_THRESHOLD). */
 #define SAME_VALUE 1e-7f
+/* RandomForestClassifier's and DecisionTreeClassifier's default. */
+#define MIN_SAMPLES_LEAF 1
+#define MIN_WEIGHT_LEAF 0.0
 
-/* The criterion: weighted class sums of the node and of the left child. */
-struct gini {
-	double total[DLP_CART_CLASSES], left[DLP_CART_CLASSES];
-	double n_total, n_left;
-	size_t pos;
-};
-
-static void crit_reset(struct gini *g)
-{
-	int k;
-
-	for (k = 0; k < DLP_CART_CLASSES; k++)
-		g->left[k] = 0;
-	g->n_left = 0;
-	g->pos = 0;
-}
-
-/* Samples [pos, new_pos) of the sorted order join the left child. */
-static void crit_update(struct gini *g, const uint32_t *samples, const double *y, const double *w,
-			size_t new_pos)
-{
-	size_t p;
-
-	for (p = g->pos; p < new_pos; p++) {
-		uint32_t i = samples[p];
-		double wi = w ? w[i] : 1.0;
-
-		g->left[(int)y[i]] += wi;
-		g->n_left += wi;
-	}
-	g->pos = new_pos;
-}
-
-/* The impurity proxy the splitter ranks splits by: sum_k l_k^2 / n_l +
- * sum_k r_k^2 / n_r (the weighted children's Gini, up to constants). */
-static double crit_proxy(const struct gini *g)
-{
-	double sl = 0, sr = 0, n_right = g->n_total - g->n_left;
-	int k;
-
-	for (k = 0; k < DLP_CART_CLASSES; k++) {
-		double r = g->total[k] - g->left[k];
-
-		sl += g->left[k] * g->left[k];
-		sr += r * r;
-	}
-	return sl / g->n_left + sr / n_right;
-}
-
-/* The best split of one feature's sorted values into best. */
-static void scan(struct gini *g, const float *xf, const uint32_t *samples, size_t n, const double *y,
-		 const double *w, int f, dlp_cart_split *best)
+/* One feature's scan over its sorted values; a better split goes to best. */
+static void scan(dlp_criterion *c, const float *xf, size_t n, int f, double *best_proxy, dlp_cart_split *best)
 {
 	size_t p = 0;
 
-	crit_reset(g);
-	if (n < 2 || xf[n - 1] <= xf[0] + SAME_VALUE)
-		return;         /* a constant feature */
+	c->ops->reset(c);
 	while (p < n) {
 		double proxy;
 
@@ -79,61 +34,69 @@ static void scan(struct gini *g, const float *xf, const uint32_t *samples, size_
 			p++;
 		if (++p >= n)
 			break;
-		crit_update(g, samples, y, w, p);
-		proxy = crit_proxy(g);
-		if (best->feature < 0 || proxy > best->improvement) {
-			float t = xf[p - 1] / 2.0f + xf[p] / 2.0f;
+		if (p < MIN_SAMPLES_LEAF || n - p < MIN_SAMPLES_LEAF)
+			continue;
+		c->ops->update(c, p);
+		if (c->weighted_n_left < MIN_WEIGHT_LEAF || c->weighted_n_right < MIN_WEIGHT_LEAF)
+			continue;
+		proxy = c->ops->proxy_impurity_improvement(c);
+		if (proxy > *best_proxy) {
+			/* in double, as scikit-learn's threshold; rounding may
+			 * land on the upper value: keep it left of it */
+			double t = xf[p - 1] / 2.0 + xf[p] / 2.0;
 
+			*best_proxy = proxy;
 			best->feature = f;
-			best->improvement = proxy;
-			/* rounding may land on the upper value: keep it left of it */
-			best->threshold = t >= xf[p] ? xf[p - 1] : t;
+			best->threshold = t == xf[p] || isinf(t) ? xf[p - 1] : t;
 			best->left = p;
 		}
 	}
 }
 
-void dlp_cart_node_split(const float *x, size_t ld, const double *y, const double *w, uint32_t *samples, size_t n,
+void dlp_cart_node_split(const float *x, size_t ld, const double *y, const double *w, intptr_t *samples, size_t n,
 			 const int *feats, int nfeats, float *xf, dlp_cart_split *best)
 {
-	struct gini g;
+	dlp_criterion c = { .ops = &dlp_gini_ops };
+	double best_proxy = -INFINITY, impurity, left, right, value[DLP_CART_OUTPUTS * DLP_CART_CLASSES];
 	size_t i, lo, hi;
 	int j;
 
 	best->feature = -1;
 	best->threshold = 0;
-	best->improvement = 0;
-	best->left = 0;
-	memset(&g, 0, sizeof g);
-	for (i = 0; i < n; i++) {
-		double wi = w ? w[samples[i]] : 1.0;
-
-		g.total[(int)y[samples[i]]] += wi;
-		g.n_total += wi;
-	}
+	best->improvement = best->gain = 0;
+	best->left = n;
+	c.ops->init(&c, y, DLP_CART_OUTPUTS, w, samples, 0, n);
+	/* one node stands for the tree: the improvement's weight n / N is 1 */
+	c.weighted_n_samples = c.weighted_n_node_samples;
+	impurity = c.ops->node_impurity(&c);
 	for (j = 0; j < nfeats; j++) {
 		for (i = 0; i < n; i++)
 			xf[i] = x[(size_t)samples[i] * ld + (size_t)feats[j]];
-		dlp_sort_pairs(xf, samples, n);
-		scan(&g, xf, samples, n, y, w, feats[j], best);
+		dlp_sort_samples(xf, samples, n);
+		if (n < 2 || xf[n - 1] <= xf[0] + SAME_VALUE)
+			continue;       /* a constant feature */
+		scan(&c, xf, n, feats[j], &best_proxy, best);
 	}
-	if (best->feature < 0)
-		return;
-	/* the children's samples side by side, as the splitter leaves them */
-	for (lo = 0, hi = n; lo < hi;) {
-		if (x[(size_t)samples[lo] * ld + (size_t)best->feature] <= best->threshold) {
-			lo++;
-		} else {
-			uint32_t t = samples[--hi];
+	if (best->feature >= 0) {
+		/* the children's samples side by side, as the splitter leaves them */
+		for (lo = 0, hi = n; lo < hi;) {
+			if (x[(size_t)samples[lo] * ld + (size_t)best->feature] <= best->threshold) {
+				lo++;
+			} else {
+				intptr_t t = samples[--hi];
 
-			samples[hi] = samples[lo];
-			samples[lo] = t;
+				samples[hi] = samples[lo];
+				samples[lo] = t;
+			}
 		}
+		/* the chosen split's statistics from a reset criterion, as the
+		 * splitter computes the improvement it stores */
+		c.ops->reset(&c);
+		c.ops->update(&c, lo);
+		c.ops->children_impurity(&c, &left, &right);
+		best->gain = c.ops->impurity_improvement(&c, impurity, left, right);
+		best->improvement = best_proxy;
+		best->left = lo;
 	}
-	/* the chosen split's statistics from a reset criterion, as the
-	 * splitter computes the improvement it stores */
-	crit_reset(&g);
-	crit_update(&g, samples, y, w, lo);
-	best->improvement = crit_proxy(&g);
-	best->left = lo;
+	c.ops->node_value(&c, value);
 }

@@ -102,11 +102,33 @@ static int cmp_vl(const void *a, const void *b)
 	return cmp_float(&((const struct vl *)a)->v, &((const struct vl *)b)->v);
 }
 
-double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const uint32_t *samples,
+/* scikit-learn's proxy, -n_r gini_r - n_l gini_l, is the sum of squares
+ * over counts above less the node's weight. */
+static double cart_proxy_err(const double *tot, double best, const dlp_cart_split *got)
+{
+	double want = best - (tot[0] + tot[1]);
+
+	return fabs(want - got->improvement) / fabs(want);
+}
+
+/* impurity_improvement with the node as the whole tree: the parent's Gini
+ * less the children's, each weighted by its share. A Gini decrease lies in
+ * [0, 1): its absolute error (a pure node's is 0). */
+static double cart_gain_err(const double *tot, const double *l, const dlp_cart_split *got)
+{
+	double n = tot[0] + tot[1], nl = l[0] + l[1], nr = n - nl, r0 = tot[0] - l[0], r1 = tot[1] - l[1];
+	double parent = 1 - (tot[0] * tot[0] + tot[1] * tot[1]) / (n * n);
+	double gl = 1 - (l[0] * l[0] + l[1] * l[1]) / (nl * nl), gr = 1 - (r0 * r0 + r1 * r1) / (nr * nr);
+	double want = parent - nl / n * gl - nr / n * gr;
+
+	return fabs(want - got->gain);
+}
+
+double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const intptr_t *samples,
 			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got)
 {
 	struct vl *p = malloc((n ? n : 1) * sizeof *p);
-	double best = -1, tot[2] = { 0, 0 }, err = INFINITY;
+	double best = -1, tot[2] = { 0, 0 }, bl[2] = { 0, 0 }, err = INFINITY;
 	float thr = 0;
 	int bf = -1, j;
 	size_t i, left = 0;
@@ -132,13 +154,15 @@ double dlp_cart_split_check(const float *x, size_t ld, const double *y, const do
 			nl = l[0] + l[1], nr = tot[0] + tot[1] - nl;
 			g = (l[0] * l[0] + l[1] * l[1]) / nl +
 			    ((tot[0] - l[0]) * (tot[0] - l[0]) + (tot[1] - l[1]) * (tot[1] - l[1])) / nr;
-			if (bf < 0 || g > best)
+			if (bf < 0 || g > best) {
 				best = g, bf = feats[j], thr = p[i - 1].v / 2.0f + p[i].v / 2.0f;
+				bl[0] = l[0], bl[1] = l[1];
+			}
 		}
 	}
 	if (bf == got->feature) {
-		err = bf < 0 ? 0 : fabs(best - got->improvement) / fabs(best);
-		if (bf >= 0 && fabsf(thr - got->threshold) > 1e-6f * (1 + fabsf(thr)))
+		err = bf < 0 ? 0 : fmax(cart_proxy_err(tot, best, got), cart_gain_err(tot, bl, got));
+		if (bf >= 0 && fabs(thr - got->threshold) > 1e-6 * (1 + fabs(thr)))
 			err = INFINITY;
 		for (i = 0; bf >= 0 && i < n; i++)
 			left += x[(size_t)samples[i] * ld + (size_t)bf] <= got->threshold;

@@ -220,20 +220,55 @@ void dlp_sketch_column(const float *x, size_t xstride, size_t n, size_t nbins, f
 		       float *cuts, uint8_t *out, size_t stride);
 /* The bin of v among ncuts ascending edges: the first edge >= v. */
 unsigned dlp_sketch_bin(const float *cuts, size_t ncuts, float v);
-/* scikit-learn's exact (best) splitter at one node (cart.c): for each
- * feature in feats, gather x[samples[i] * ld + f], sort with the samples,
- * and scan once evaluating the weighted Gini proxy at every split between
- * distinct values; then partition samples by the best split. y: the class
- * (0 .. DLP_CART_CLASSES-1) as float64, as scikit-learn stores labels; w:
- * sample weights (a forest's bootstrap counts), NULL for all 1. */
+/* Sort xf ascending and carry the tree splitter's 8-byte samples along
+ * (the same introsort; scikit-learn's depth limit, 2 ln n). */
+void dlp_sort_samples(float *xf, intptr_t *samples, size_t n);
+/* scikit-learn's criterion object (cart_gini.c): its statistics and its
+ * methods, called through the table as Cython calls them through the
+ * vtable. One output, DLP_CART_CLASSES classes. */
 #define DLP_CART_CLASSES 2
+#define DLP_CART_OUTPUTS 1
+typedef struct dlp_criterion dlp_criterion;
+struct dlp_criterion_ops {
+	void (*init)(dlp_criterion *c, const double *y, size_t n_outputs, const double *w, const intptr_t *samples,
+		     size_t start, size_t end);
+	void (*reset)(dlp_criterion *c);
+	void (*reverse_reset)(dlp_criterion *c);
+	void (*update)(dlp_criterion *c, size_t new_pos);
+	double (*node_impurity)(dlp_criterion *c);
+	void (*children_impurity)(dlp_criterion *c, double *left, double *right);
+	void (*node_value)(dlp_criterion *c, double *dest);
+	double (*impurity_improvement)(dlp_criterion *c, double parent, double left, double right);
+	double (*proxy_impurity_improvement)(dlp_criterion *c);
+};
+struct dlp_criterion {
+	const struct dlp_criterion_ops *ops;
+	const double *y, *w;
+	const intptr_t *samples;
+	size_t n_outputs, start, pos, end;
+	double weighted_n_samples, weighted_n_node_samples, weighted_n_left, weighted_n_right;
+	double sum_total[DLP_CART_OUTPUTS][DLP_CART_CLASSES], sum_left[DLP_CART_OUTPUTS][DLP_CART_CLASSES],
+		sum_right[DLP_CART_OUTPUTS][DLP_CART_CLASSES];
+	int w_acquired;       /* the weights memoryview's acquisition count */
+};
+extern const struct dlp_criterion_ops dlp_gini_ops;
+/* scikit-learn's exact (best) splitter at one node (cart.c), organised as
+ * BestSplitter.node_split with the builder's per-node calls around it: the
+ * criterion's init over the node, its impurity; for each feature in feats
+ * a gather of x[samples[i] * ld + f] (row-major float32), a sort with the
+ * samples, the constant-feature test and one scan calling the criterion's
+ * update and proxy at every split between distinct values; the partition,
+ * the best split's re-evaluation and the node's value. y: the class (0 ..
+ * DLP_CART_CLASSES-1) as float64, as scikit-learn stores labels; w: sample
+ * weights (a forest's bootstrap counts), NULL for all 1. */
 typedef struct dlp_cart_split {
 	int feature;          /* -1: no split (every feature constant) */
-	float threshold;
-	double improvement;   /* Gini proxy: sum_k l_k^2/n_l + sum_k r_k^2/n_r, weighted */
+	double threshold;     /* SplitRecord's, a double */
+	double improvement;   /* the best proxy: -n_r gini_r - n_l gini_l, weighted */
+	double gain;          /* impurity_improvement: the weighted impurity decrease */
 	size_t left;          /* samples that went left */
 } dlp_cart_split;
-void dlp_cart_node_split(const float *x, size_t ld, const double *y, const double *w, uint32_t *samples, size_t n,
+void dlp_cart_node_split(const float *x, size_t ld, const double *y, const double *w, intptr_t *samples, size_t n,
 			 const int *feats, int nfeats, float *xf, dlp_cart_split *best);
 /* Logistic loss and its gradient per row in float64, as scikit-learn's
  * HalfBinomialLoss: grad[i] = sigmoid(raw[i]) - y[i]; returns the summed
@@ -248,8 +283,9 @@ void dlp_gemv_t_f64(const double *x, size_t cols, const double *r, size_t r0, si
  * each computed another way than the kernel: the largest relative error of
  * a histogram; the stable partition, lefts then rights, into out; the
  * values whose bin differs from the sketch's (scratch: as the sketch's);
- * a split's relative error against a libc sort and scan (INFINITY for
- * another feature, threshold or left count); the gradient's largest
+ * a split's error against a libc sort and scan (the proxy's relative, the
+ * Gini decrease's absolute; INFINITY for another feature, threshold or left
+ * count); the gradient's largest
  * absolute and the summed loss's relative error; z = X w's and X^T r's
  * largest error relative to the sum of magnitudes. */
 double dlp_hist_rel_err(const double *got, const double *want, size_t n);
@@ -259,7 +295,7 @@ void dlp_rows_partition_ref(const uint8_t *bins, size_t nf, size_t f, unsigned s
 			    size_t n, uint32_t *out);
 size_t dlp_sketch_check(const float *x, size_t xstride, size_t n, size_t nbins, const uint8_t *got, size_t stride,
 			float *scratch);
-double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const uint32_t *samples,
+double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const intptr_t *samples,
 			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got);
 double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss);
 double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
