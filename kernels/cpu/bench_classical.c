@@ -27,20 +27,11 @@ static void hist_thread(void *arg, int tid, int n)
 	const size_t cells = (size_t)HIST_NF * HIST_BINS * 2;
 	size_t r0 = h->rows * (size_t)tid / (size_t)n, r1 = h->rows * (size_t)(tid + 1) / (size_t)n;
 	double *mine = h->part + cells * (size_t)tid;
-	size_t i;
-	int t;
 
 	memset(mine, 0, cells * sizeof *mine);
 	dlp_hist_accumulate(h->bins, h->grad, h->hess, r0, r1, HIST_NF, HIST_BINS, mine);
 	dlp_team_barrier(n > 1 ? h->c->team : NULL);
-	/* Reduce the per-thread histograms, each thread a slice of cells. */
-	for (i = cells * (size_t)tid / (size_t)n; i < cells * (size_t)(tid + 1) / (size_t)n; i++) {
-		double s = 0;
-
-		for (t = 0; t < n; t++)
-			s += h->part[cells * (size_t)t + i];
-		h->out[i] = s;
-	}
+	dlp_hist_reduce(h->part, cells, tid, n, h->out);
 }
 
 static int hist_rep_fn(void *ctx, double *e)

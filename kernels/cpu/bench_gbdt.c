@@ -38,19 +38,11 @@ static void ghist_thread(void *arg, int tid, int n)
 	const size_t cells = (size_t)G_NF * G_BINS * 2;
 	size_t i0 = g->n_node * (size_t)tid / (size_t)n, i1 = g->n_node * (size_t)(tid + 1) / (size_t)n;
 	double *mine = g->part + cells * (size_t)tid;
-	size_t i;
-	int t;
 
 	memset(mine, 0, cells * sizeof *mine);
 	dlp_hist_gather(g->bins, g->grad, g->hess, g->node + i0, i1 - i0, G_NF, G_BINS, mine);
 	dlp_team_barrier(n > 1 ? g->c->team : NULL);
-	for (i = cells * (size_t)tid / (size_t)n; i < cells * (size_t)(tid + 1) / (size_t)n; i++) {
-		double s = 0;
-
-		for (t = 0; t < n; t++)
-			s += g->part[cells * (size_t)t + i];
-		g->out[i] = s;
-	}
+	dlp_hist_reduce(g->part, cells, tid, n, g->out);
 }
 
 static int ghist_rep(void *ctx, double *e)

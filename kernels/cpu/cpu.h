@@ -199,6 +199,10 @@ void dlp_hist_accumulate(const uint8_t *bins, const float *grad, const float *he
  * child's histogram is built from its gathered row-index list). */
 void dlp_hist_gather(const uint8_t *bins, const float *grad, const float *hess, const uint32_t *rows,
 		     size_t n, size_t nf, size_t nbins, double *hist);
+/* Thread tid of n sums its slice of the n per-thread histograms (cells
+ * doubles each, side by side in part) into out: after a team barrier, every
+ * thread reduces a disjoint slice, so no thread waits on one reducer. */
+void dlp_hist_reduce(const double *part, size_t cells, int tid, int n, double *out);
 /* A node's split applied to its row list, stably: rows whose bin of feature
  * f is <= split go to left, the others to right, each in the order they
  * came. Returns the count that went left. */

@@ -41,3 +41,17 @@ size_t dlp_rows_partition(const uint8_t *bins, size_t nf, size_t f, unsigned spl
 	}
 	return nl;
 }
+
+void dlp_hist_reduce(const double *part, size_t cells, int tid, int n, double *out)
+{
+	size_t i;
+	int t;
+
+	for (i = cells * (size_t)tid / (size_t)n; i < cells * (size_t)(tid + 1) / (size_t)n; i++) {
+		double s = 0;
+
+		for (t = 0; t < n; t++)
+			s += part[cells * (size_t)t + i];
+		out[i] = s;
+	}
+}
