@@ -32,6 +32,9 @@ typedef struct dlp_backend {
 	 * Returns -1 only when the backend itself could not run at all; a
 	 * missing device is an entry with status "unavailable". */
 	int (*run)(const dlp_bench_opts *o, json_t *devices);
+	/* 1: run() honours dlp_bench_opts.focus (a focused re-run measures
+	 * less than a whole one) */
+	int focus;
 } dlp_backend;
 
 /* Run the backends named by `which` ("all" or one name) and return the

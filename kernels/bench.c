@@ -183,7 +183,8 @@ static int run_once(const dlp_backend *b, const dlp_bench_opts *o, json_t *devic
 /* Re-runs of a backend whose results show interference (kernels/
  * interference.h): --full 2 whole runs; --quick up to MAX_FOCUS_QUICK focused
  * ones (dlp_bench_opts.focus: only the results the default scenario's
- * estimates depend on most). DLPROBE_BENCH_RERUNS (0-5) overrides the count.
+ * estimates depend on most), one whole one of a backend without a focus
+ * list. DLPROBE_BENCH_RERUNS (0-5) overrides the count.
  * On the VM of issue 9 a kernel's rate moves 1.5-2x between stretches of a
  * second or two (the fastest sample with it), so one re-run right after the
  * first run often met the same slow stretch; several short rounds of the
@@ -212,9 +213,9 @@ static int reruns_env(int *n)
 	return 1;
 }
 
-static int reruns_allowed(const dlp_bench_opts *o)
+static int reruns_allowed(const dlp_backend *b, const dlp_bench_opts *o)
 {
-	int n = o->full ? 2 : MAX_FOCUS_QUICK;
+	int n = o->full ? 2 : b->focus ? MAX_FOCUS_QUICK : 1;
 
 	/* a bad value was refused before the bench (dlp_bench_env_check) */
 	(void)reruns_env(&n);
@@ -255,9 +256,9 @@ static int run_backend(const dlp_backend *b, const dlp_bench_opts *o, json_t *de
 	dlp_cpu_ticks t0, t1;
 	double steal, start = dlp_harness_now(), one, last, rerun_s = 0, t;
 	double budget = o->full ? RERUN_BUDGET_FULL_S : RERUN_BUDGET_QUICK_S;
-	int runs = 1, focused = 0, left = reruns_allowed(o), rc;
+	int runs = 1, focused = 0, left = reruns_allowed(b, o), rc;
 
-	ro.focus = !o->full;
+	ro.focus = !o->full && b->focus;
 	dlp_cpu_ticks_read(&t0);
 	rc = run_once(b, o, devices);
 	dlp_cpu_ticks_read(&t1);

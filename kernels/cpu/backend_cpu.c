@@ -161,4 +161,4 @@ out:
 	return 0;
 }
 
-const dlp_backend dlp_backend_cpu = { "cpu", run };
+const dlp_backend dlp_backend_cpu = { "cpu", run, 1 };
