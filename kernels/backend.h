@@ -14,6 +14,10 @@ typedef struct dlp_bench_opts {
 	double budget_s;          /* per-measurement time budget */
 	int threads;              /* effective CPUs for this process (probe) */
 	const json_t *probe;      /* the probe document, for cache sizes etc. (may be NULL) */
+	/* A focused re-run (kernels/bench.c): only the results the default
+	 * scenario's estimates depend on most. A backend without such a list
+	 * ignores it and measures everything. */
+	int focus;
 	/* Progress for long runs; the front end prints it, the library never does. */
 	void (*progress)(void *user, const char *what);
 	void *progress_user;
@@ -28,6 +32,9 @@ typedef struct dlp_backend {
 	 * Returns -1 only when the backend itself could not run at all; a
 	 * missing device is an entry with status "unavailable". */
 	int (*run)(const dlp_bench_opts *o, json_t *devices);
+	/* 1: run() honours dlp_bench_opts.focus (a focused re-run measures
+	 * less than a whole one) */
+	int focus;
 } dlp_backend;
 
 /* Run the backends named by `which` ("all" or one name) and return the

@@ -229,6 +229,14 @@ static void peak_refresh(json_t *dev)
 			dlp_interference_pct_set(r, peak_of(dev, r));
 }
 
+/* The runs that measured a result so far: 1 until a re-run merged one. */
+static json_int_t runs_of(const json_t *r)
+{
+	const json_t *v = json_object_get(r, "runs");
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ? json_integer_value(v) : 1;
+}
+
 void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 {
 	size_t d, i, j;
@@ -243,11 +251,16 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 		json_array_foreach(results, i, r) {
 			json_array_foreach(json_object_get(other, "results"), j, o) {
 				double gr = goodness(r), go = goodness(o);
+				json_int_t n = runs_of(r) + 1;
 
 				if (!same_work(r, o, NULL) || !is_ok(o) || !isfinite(go))
 					continue;
-				if (!is_ok(r) || !isfinite(gr) || go > gr)
+				if (!is_ok(r) || !isfinite(gr) || go > gr) {
 					json_array_set_new(results, i, json_deep_copy(o));
+					r = json_array_get(results, i);
+				}
+				/* how many runs measured it: the figure is the best of them */
+				json_object_set_new(r, "runs", json_integer(n));
 				break;
 			}
 		}
@@ -255,7 +268,7 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 	}
 }
 
-void dlp_interference_mark(json_t *devices, int runs, double steal)
+void dlp_interference_mark(json_t *devices, int runs, int focused, double steal)
 {
 	size_t d;
 	json_t *dev;
@@ -271,7 +284,7 @@ void dlp_interference_mark(json_t *devices, int runs, double steal)
 		n = dlp_interference_check(dev, steal, reasons);
 		json_object_set_new(dev, "stable", json_boolean(n == 0));
 		json_object_set_new(dev, "stability",
-				    json_pack("{s:o,s:i,s:o}", "reasons", reasons, "runs", runs, "steal_fraction",
-					      dlp_json_real(steal)));
+				    json_pack("{s:o,s:i,s:i,s:o}", "reasons", reasons, "runs", runs, "focused_runs",
+					      focused, "steal_fraction", dlp_json_real(steal)));
 	}
 }

@@ -28,8 +28,9 @@ int dlp_interference_check(const json_t *device, double steal_fraction, json_t *
 
 /* Merges a re-run's devices into devices: per result (same kernel, impl,
  * ISA, dtype, shape, threads, variant, bytes), the faster ok one is kept
- * (a busy machine only slows a kernel down). Devices match by position and
- * name. */
+ * (a busy machine only slows a kernel down) with "runs", how many runs
+ * measured it, counted up (a result the re-run did not measure keeps its
+ * count). Devices match by position and name. */
 void dlp_interference_keep_best(json_t *devices, const json_t *rerun);
 
 /* Sets a GEMM result's "pct_of_measured_peak" from its rate_gflops and peak
@@ -41,8 +42,10 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun);
 	"machine"
 void dlp_interference_pct_set(json_t *res, double peak);
 
-/* Sets "stable" and "stability" {"reasons", "runs", "steal_fraction"} on
- * every ok device of devices from its remaining reasons. */
-void dlp_interference_mark(json_t *devices, int runs, double steal_fraction);
+/* Sets "stable" and "stability" {"reasons", "runs", "focused_runs",
+ * "steal_fraction"} on every ok device of devices from its remaining
+ * reasons: runs in all, focused how many of the re-runs measured only the
+ * decisive results (dlp_bench_opts.focus). */
+void dlp_interference_mark(json_t *devices, int runs, int focused, double steal_fraction);
 
 #endif

@@ -6,9 +6,11 @@
 # workloads (cli/scenario.c) and the script prints, per figure, the max/min
 # ratio of the expected times over the runs, and the worst one.
 # Targets: 1.2 with the busy core, 1.1 on a quiet machine.
-# usage: scripts/noise_check.sh [BIN]     (BIN default build/dlprobe)
+# Several binaries (an A/B comparison) run alternately, ABAB..., so that the
+# VM's slow stretches fall on each alike; each estimates its own documents.
+# usage: scripts/noise_check.sh [BIN...]     (BIN default build/dlprobe)
 set -eu
-BIN=${1:-build/dlprobe}
+[ $# -gt 0 ] || set -- build/dlprobe
 RUNS=${RUNS:-5}
 LOAD=${LOAD:-1}
 T=$(mktemp -d)
@@ -30,39 +32,57 @@ fi
 echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), busy core: $LOAD, runs: $RUNS"
 i=1
 while [ "$i" -le "$RUNS" ]; do
-	"$BIN" -q bench --quick --backend cpu --json -o "$T/b$i.json" >/dev/null
-	# the default run's scenario (cli/scenario.c): workload -> expected seconds
-	{
-		"$BIN" -q estimate --hw "$T/b$i.json" --model mlp:30,256,256,2 --dataset tabular:1000000x30 \
-			--classical gbdt --epochs 20 --json
-		"$BIN" -q estimate --hw "$T/b$i.json" --model resnet18 --dataset cifar10 --epochs 30 \
-			--precision mixed --json
-		"$BIN" -q estimate --hw "$T/b$i.json" --model gpt2 --dataset text:2.5e9 --precision mixed --json
-	} > "$T/e$i.jsonl"
+	b=0
+	for BIN in "$@"; do
+		b=$((b + 1))
+		cut -d' ' -f1 /proc/loadavg > "$T/l$b.$i"
+		"$BIN" -q bench --quick --backend cpu --json -o "$T/b$b.$i.json" >/dev/null
+		# the default run's scenario (cli/scenario.c): workload -> expected seconds
+		{
+			"$BIN" -q estimate --hw "$T/b$b.$i.json" --model mlp:30,256,256,2 \
+				--dataset tabular:1000000x30 --classical gbdt --epochs 20 --json
+			"$BIN" -q estimate --hw "$T/b$b.$i.json" --model resnet18 --dataset cifar10 --epochs 30 \
+				--precision mixed --json
+			"$BIN" -q estimate --hw "$T/b$b.$i.json" --model gpt2 --dataset text:2.5e9 --precision mixed \
+				--json
+		} > "$T/e$b.$i.jsonl"
+		[ -z "${KEEP:-}" ] || cp "$T/b$b.$i.json" "$KEEP.$b.$i.json"
+	done
 	i=$((i + 1))
 done
-python3 - "$T" "$RUNS" <<'PY'
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+python3 - "$T" "$RUNS" "$@" <<'PY'
 import json, sys
-d, runs = sys.argv[1], int(sys.argv[2])
-figs = {}
-for i in range(1, runs + 1):
-    dec = json.JSONDecoder()
-    text, pos = open("%s/e%d.jsonl" % (d, i)).read(), 0
-    while pos < len(text.rstrip()):
-        doc, pos = dec.raw_decode(text, pos)
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        e = doc["estimates"][0]
-        for side in ("deep", "classical"):
-            if e[side]:
-                figs.setdefault("%s %s" % (doc["workload"]["name"], side), []).append(e[side]["train_s"]["expected"])
-    stab = json.load(open("%s/b%d.json" % (d, i)))["bench"]["backends"][0]["devices"][0]
-    print("run %d: stable %s, %d bench run(s), %d sign(s) of interference" % (
-        i, stab.get("stable"), stab.get("stability", {}).get("runs", 1), len(stab.get("stability", {}).get("reasons", []))))
-worst = 1
-for k, v in figs.items():
-    r = max(v) / min(v)
-    worst = max(worst, r)
-    print("%-50s %s  max/min %.2f" % (k, " ".join("%.3g" % x for x in v), r))
-print("worst max/min ratio: %.2f" % worst)
+d, runs, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+worst_all = []
+for b, name in enumerate(bins, 1):
+    figs = {}
+    print("== %s" % name)
+    for i in range(1, runs + 1):
+        dec = json.JSONDecoder()
+        text, pos = open("%s/e%d.%d.jsonl" % (d, b, i)).read(), 0
+        while pos < len(text.rstrip()):
+            doc, pos = dec.raw_decode(text, pos)
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            e = doc["estimates"][0]
+            for side in ("deep", "classical"):
+                if e[side]:
+                    figs.setdefault("%s %s" % (doc["workload"]["name"], side), []).append(
+                        e[side]["train_s"]["expected"])
+        bench = json.load(open("%s/b%d.%d.json" % (d, b, i)))
+        stab = bench["bench"]["backends"][0]["devices"][0]
+        st = stab.get("stability", {})
+        print("run %d: load %s, %.1f s, stable %s, %d bench run(s) (%d focused), %d sign(s) of interference" % (
+            i, open("%s/l%d.%d" % (d, b, i)).read().strip(), bench["host"]["run_duration_s"], stab.get("stable"),
+            st.get("runs", 1), st.get("focused_runs", 0), len(st.get("reasons", []))))
+    worst = 1
+    for k, v in figs.items():
+        r = max(v) / min(v)
+        worst = max(worst, r)
+        print("%-50s %s  max/min %.2f" % (k, " ".join("%.3g" % x for x in v), r))
+    print("worst max/min ratio: %.2f" % worst)
+    worst_all.append(worst)
+if len(bins) > 1:
+    print("worst max/min ratio per binary: " + ", ".join("%s %.2f" % (n, w) for n, w in zip(bins, worst_all)))
 PY

@@ -9,8 +9,39 @@
 #include <time.h>
 
 #include "dlprobe/probe.h"
+#include "kernels/cpu/bench_cpu.h"
 #include "kernels/cpu/cpu.h"
 #include "support/testutil.h"
+
+/* A focused re-run (kernels/bench.c) keeps to the shapes marked focus, a
+ * subset of what --quick runs, and among them the point the MLP's "as
+ * configured" rate comes from: sgemm 1024 on 1 and all threads, the BLAS
+ * beside it. */
+static void test_focus_shapes(void **state)
+{
+	dlp_bench_opts quick = { 0 }, focus = { .focus = 1 };
+	struct cpu cq = { .o = &quick, .T = 2 }, cf = { .o = &focus, .T = 2 };
+	size_t i, nq = 0, nf = 0;
+	int t, sgemm1024 = 0;
+
+	(void)state;
+	for (i = 0; i < dlp_cpu_nshapes; i++) {
+		const struct dlp_cpu_shape *sh = &dlp_cpu_shapes[i];
+
+		for (t = 0; t < 2; t++) {
+			nq += dlp_cpu_shape_runs(&cq, sh, t);
+			nf += dlp_cpu_shape_runs(&cf, sh, t);
+			/* never a shape --quick would not run */
+			if (dlp_cpu_shape_runs(&cf, sh, t))
+				assert_true(dlp_cpu_shape_runs(&cq, sh, t));
+			if (dlp_cpu_shape_runs(&cf, sh, t) && sh->m == 1024 && sh->n == 1024 && sh->k == 1024 &&
+			    sh->dt == DLP_FP32 && sh->blas)
+				sgemm1024++;
+		}
+	}
+	assert_int_equal(sgemm1024, 2);
+	assert_true(nf > 0 && nf < nq);
+}
 
 static void test_isa_override(void **state)
 {
@@ -261,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_gemm_flags),
 		cmocka_unit_test(test_team_run_dynamic),
 		cmocka_unit_test(test_team_binding),
+		cmocka_unit_test(test_focus_shapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

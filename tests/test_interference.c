@@ -117,11 +117,40 @@ static void test_keep_best_and_mark(void **state)
 	r1 = json_array_get(json_object_get(dev, "results"), 1);
 	assert_true(dlp_json_num(r0, "rate_gflops") == 40); /* the first run was faster */
 	assert_true(dlp_json_num(r1, "rate_gflops") == 75); /* the re-run was faster */
-	dlp_interference_mark(a, 2, 0.0);
+	dlp_interference_mark(a, 2, 1, 0.0);
 	assert_true(json_is_true(json_object_get(dev, "stable")));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(dev, "stability"), "runs")), 2);
 	json_decref(a);
 	json_decref(b);
+}
+
+/* Focused re-runs measure only some results: each result counts the runs
+ * that measured it (the figure is the fastest of them), whichever run it
+ * was kept from, and one no re-run measured keeps no count (one run). */
+static void test_runs_counted_per_result(void **state)
+{
+	json_t *a = json_pack("[o]", device(json_pack("[o,o]", res("gemm", "blas", NULL, "fp32", 1024, 2, 40, 0.05),
+					       res("dot", "dlprobe", NULL, "fp32", 0, 2, 9, 0.05))));
+	json_t *f1 = json_pack("[o]", device(json_pack("[o]", res("gemm", "blas", NULL, "fp32", 1024, 2, 55, 0.05))));
+	json_t *f2 = json_pack("[o]", device(json_pack("[o]", res("gemm", "blas", NULL, "fp32", 1024, 2, 30, 0.05))));
+	json_t *dev, *gemm, *dot;
+
+	(void)state;
+	dlp_interference_keep_best(a, f1);
+	dlp_interference_keep_best(a, f2);
+	dev = json_array_get(a, 0);
+	gemm = json_array_get(json_object_get(dev, "results"), 0);
+	dot = json_array_get(json_object_get(dev, "results"), 1);
+	assert_true(dlp_json_num(gemm, "rate_gflops") == 55); /* the first focused run's */
+	assert_int_equal(json_integer_value(json_object_get(gemm, "runs")), 3);
+	assert_null(json_object_get(dot, "runs"));
+	assert_true(dlp_json_num(dot, "rate_gflops") == 9);
+	dlp_interference_mark(a, 3, 2, 0.0);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(dev, "stability"), "focused_runs")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(dev, "stability"), "runs")), 3);
+	json_decref(a);
+	json_decref(f1);
+	json_decref(f2);
 }
 
 /* A peak row (best sample best) and a GEMM row whose percent was taken
@@ -210,6 +239,7 @@ int main(void)
 		cmocka_unit_test(test_impossible_orderings),
 		cmocka_unit_test(test_spread_and_steal),
 		cmocka_unit_test(test_keep_best_and_mark),
+		cmocka_unit_test(test_runs_counted_per_result),
 		cmocka_unit_test(test_merged_percent_refers_to_kept_peak),
 		cmocka_unit_test(test_pct_set),
 	};

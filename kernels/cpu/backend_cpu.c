@@ -68,6 +68,36 @@ void dlp_cpu_skip(struct cpu *c, const char *kernel, const char *dtype, const ch
 	json_array_append_new(c->results, res);
 }
 
+/* The measurement families in the order the device loop runs them, and
+ * which a focused re-run (dlp_bench_opts.focus) repeats: those whose
+ * figures the default scenario's estimates move with most (scripts/
+ * noise_sensitivity.py on a Zen 5 quick document, d log estimate / d log
+ * figure: the BLAS sgemm at 1024 0.5 for the MLP, the bf16 GEMM 0.7 for
+ * ResNet-18 and 1.0 for GPT-2, the histograms, the sketch, the loss and the
+ * partition 0.07-0.4 for GBDT and ResNet-18's pooling); in a focused run
+ * bench_gemm.c keeps to the shapes marked focus. The FMA peaks, CART splits
+ * and dot/axpy move no scenario estimate measurably (nor the GBDT node
+ * scan, at the scenario's depth 6); triad 0.1, for a
+ * quarter of a focused run's time (its arrays are 4x the last-level
+ * cache), so it is left to the whole run. */
+static const struct {
+	void (*run)(struct cpu *c);
+	int decisive;
+} families[] = {
+	{ dlp_cpu_fma_all, 0 },
+	{ dlp_cpu_gemm_all, 1 },
+	{ dlp_cpu_blas_all, 1 },
+	{ dlp_cpu_bf16_all, 1 },
+	{ dlp_cpu_stream_all, 0 },
+	{ dlp_cpu_hist_all, 1 },
+	{ dlp_cpu_gbdt_all, 1 },
+	{ dlp_cpu_gbdt_node_all, 0 },
+	{ dlp_cpu_sketch_all, 1 },
+	{ dlp_cpu_cart_all, 0 },
+	{ dlp_cpu_linear_all, 1 },
+	{ dlp_cpu_vec_all, 0 },
+};
+
 static int run(const dlp_bench_opts *o, json_t *devices)
 {
 	struct cpu c = { .o = o };
@@ -75,6 +105,7 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	const char *name = cpu ? json_string_value(json_object_get(cpu, "model_name")) : NULL;
 	const char *ovr = getenv("DLPROBE_CPU_ISA");
 	json_t *v;
+	size_t i;
 
 	dlp_cpu_ftz_daz();
 	c.T = o->threads > 0 ? o->threads : 1;
@@ -116,20 +147,14 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 		goto out;
 	}
 	json_object_set_new(c.dev, "binding", dlp_team_binding_json(c.team));
-	dlp_cpu_fma_all(&c);
-	dlp_cpu_gemm_all(&c);
-	/* The BLAS children need not inherit the last GEMM's inputs. */
-	dlp_cpu_mats_free(&c);
-	dlp_cpu_blas_all(&c);
-	dlp_cpu_bf16_all(&c);
-	dlp_cpu_stream_all(&c);
-	dlp_cpu_hist_all(&c);
-	dlp_cpu_gbdt_all(&c);
-	dlp_cpu_gbdt_node_all(&c);
-	dlp_cpu_sketch_all(&c);
-	dlp_cpu_cart_all(&c);
-	dlp_cpu_linear_all(&c);
-	dlp_cpu_vec_all(&c);
+	for (i = 0; i < sizeof families / sizeof families[0]; i++) {
+		if (o->focus && !families[i].decisive)
+			continue;
+		families[i].run(&c);
+		/* The BLAS children need not inherit the last GEMM's inputs. */
+		if (families[i].run == dlp_cpu_gemm_all)
+			dlp_cpu_mats_free(&c);
+	}
 out:
 	json_object_set_new(c.dev, "results", c.results);
 	json_array_append_new(devices, c.dev);
@@ -138,4 +163,4 @@ out:
 	return 0;
 }
 
-const dlp_backend dlp_backend_cpu = { "cpu", run };
+const dlp_backend dlp_backend_cpu = { "cpu", run, 1 };

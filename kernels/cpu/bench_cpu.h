@@ -95,12 +95,14 @@ struct dlp_cpu_shape {
 	size_t m, n, k;
 	int full_only, threads, blas;
 	enum dlp_dtype dt;        /* DLP_FP32 or DLP_FP64 */
+	int focus;                /* measured in a focused re-run too */
 };
 extern const struct dlp_cpu_shape dlp_cpu_shapes[];
 extern const size_t dlp_cpu_nshapes;
 /* 1 when shape sh runs on t = 0 (1 thread) or t = 1 (all threads) in this
  * mode: SH_ALL all threads only, SH_BOTH 1 and all, SH_BOTH_FULL 1 thread
- * only in --full (the estimator reads the all-thread figures). */
+ * only in --full (the estimator reads the all-thread figures); a focused
+ * re-run runs the focus shapes only. */
 int dlp_cpu_shape_runs(const struct cpu *c, const struct dlp_cpu_shape *sh, int t);
 
 #endif

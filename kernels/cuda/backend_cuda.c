@@ -250,4 +250,4 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	return rc;
 }
 
-const dlp_backend dlp_backend_cuda = { "cuda", run };
+const dlp_backend dlp_backend_cuda = { "cuda", run, 0 };

@@ -281,4 +281,4 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	return dlp_ocl_run_cfg(&c, o, devices);
 }
 
-const dlp_backend dlp_backend_opencl = { "opencl", run };
+const dlp_backend dlp_backend_opencl = { "opencl", run, 0 };
