@@ -1,7 +1,10 @@
 /* One loss/gradient evaluation of an lbfgs linear model, as scikit-learn's
  * LinearModelLoss makes it: z = X w, the per-row logistic loss and
- * gradient (HalfBinomialLoss, float64), and X^T r. */
+ * gradient (HalfBinomialLoss, float64), and X^T r; and the fresh memory
+ * its new row-length arrays are (numpy's allocations above glibc's mmap
+ * threshold come back from the kernel as new, unfaulted pages). */
 #include <math.h>
+#include <sys/mman.h>
 
 #include "kernels/cpu/cpu.h"
 
@@ -44,4 +47,27 @@ void dlp_gemv_t_f64(const double *x, size_t cols, const double *r, size_t r0, si
 		for (j = 0; j < cols; j++)
 			acc[j] += row[j] * r[i];
 	}
+}
+
+double *dlp_fresh_map(size_t bytes)
+{
+	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+void dlp_fresh_touch(double *mem, size_t bytes, size_t page)
+{
+	size_t words = page / sizeof *mem, k;
+
+	/* one word per page, a different one in each: the first write of a
+	 * new array faults its pages in whichever word it writes first */
+	for (k = 0; k < bytes / page; k++)
+		mem[k * words + k % words] = (double)(k + 1);
+}
+
+void dlp_fresh_unmap(double *mem, size_t bytes)
+{
+	if (mem)
+		munmap(mem, bytes);
 }
