@@ -160,13 +160,14 @@ double dlp_classical_linear_measured(const dlp_profile *p, const dlp_classical *
 	used(out, DLP_KERNEL_LINEAR_PASS);
 	used(out, DLP_KERNEL_LOGISTIC_LOSS);
 	/* and the new pages of its row-length arrays, when malloc maps them
-	 * anew (a document without first_touch: no term, as before) */
-	if (r->touch[0] > 0 && rows * 8 >= MALLOC_MMAP_THRESHOLD) {
+	 * anew (a document without first_touch: no term, as before; the svm
+	 * shares the passes, not scikit-learn's loss code) */
+	if (strcmp(c->kind, "logreg") == 0 && r->touch[0] > 0 && rows * 8 >= MALLOC_MMAP_THRESHOLD) {
 		fresh = c->iterations * LINEAR_FRESH_ARRAYS * rows * 8 / r->touch[0];
 		term(out, "fresh_arrays", fresh);
 		used(out, DLP_KERNEL_FIRST_TOUCH);
 	}
 	out->formula = "iterations x (max(4 rows features / linear_pass rate, 2 passes over float64 X / bandwidth) + "
-		       "rows / one-thread logistic_loss rate + 3 x rows x 8 bytes / first_touch rate)";
+		       "rows / one-thread logistic_loss rate + logreg: 3 x rows x 8 bytes / first_touch rate)";
 	return passes + loss + fresh;
 }
