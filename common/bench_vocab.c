@@ -63,6 +63,8 @@ static const dlp_kernel_info kernels[] = {
 	 "GBDT: the smaller child's histogram at every level below the root"},
 	{DLP_KERNEL_ROW_PARTITION, CPU, DLP_RATE_GROWS, DLP_FIELD_CLASSICAL, DLP_RULE_MOST_AND_ONE,
 	 "GBDT: the rows' partition by the splits at every level"},
+	{DLP_KERNEL_GBDT_NODE, CPU, DLP_RATE_GVALUES, DLP_FIELD_CLASSICAL, DLP_RULE_MOST_AND_ONE,
+	 "GBDT: every node's sibling histogram by subtraction and split search over every bin"},
 	{DLP_KERNEL_QUANTILE_SKETCH, CPU, DLP_RATE_GVALUES, DLP_FIELD_CLASSICAL, DLP_RULE_MOST_AND_ONE,
 	 "GBDT: the bin edges and every value's bin, once per training"},
 	{DLP_KERNEL_CART_SPLIT, CPU, DLP_RATE_GNLOGN, DLP_FIELD_CLASSICAL, DLP_RULE_MOST_AND_ONE,

@@ -113,6 +113,7 @@ typedef struct dlp_rateset {
 typedef struct dlp_classical_rates {
 	double ghist[2];          /* histogram updates over a node's gathered rows */
 	double partition[2];      /* rows moved to their child */
+	double node[2];           /* histogram bins tried as splits, with the siblings' subtraction */
 	double sketch[2];         /* feature values sketched and binned */
 	double loss[2];           /* rows of logistic loss and gradient (float64) */
 	double linear[2];         /* X w and X^T r FLOPs (float64) */

@@ -206,6 +206,8 @@ static void read_classical(dlp_classical_rates *c, const json_t *r, const char *
 		cls_slot(c->ghist, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_ROW_PARTITION) == 0)
 		cls_slot(c->partition, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_GBDT_NODE) == 0)
+		cls_slot(c->node, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_QUANTILE_SKETCH) == 0)
 		cls_slot(c->sketch, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_LOGISTIC_LOSS) == 0)

@@ -250,6 +250,52 @@ static void test_fresh_touch(void **state)
 	dlp_fresh_unmap(m, bytes);
 }
 
+/* A node's best split over every bin of every feature: dense (each
+ * feature sums to the node: one scan), then with rows missing (the node
+ * heavier than the features: the backward scan too); a wrong bin, a wrong
+ * loss and a missed split are caught. The sibling by subtraction. */
+static void test_gbdt_node(void **state)
+{
+	enum { F = 4, B = 32 };
+	const dlp_gbdt_param prm = { 1, 0, 1, 0 };
+	double hist[F * B * 2] = { 0 }, node[2] = { 0, 0 }, par[F * B * 2], sib[F * B * 2];
+	dlp_gbdt_split s, w;
+	int f, b, k;
+
+	for (k = 0; k < 600; k++) {
+		double p = (double)(1 + next() % 254) / 256, y = next() % 256 < p * 256;
+
+		for (f = 0; f < F; f++) {
+			b = f * B + (int)(next() % B) / (1 + (f == 2) * (y > 0)); /* feature 2 informative */
+			hist[2 * b] += p - y, hist[2 * b + 1] += p * (1 - p);
+		}
+		node[0] += p - y, node[1] += p * (1 - p);
+	}
+	for (k = 0; k < 2; k++) {
+		if (k) /* rows missing from every feature, on the right of the node */
+			node[0] += 3, node[1] += 2;
+		dlp_gbdt_split_init(&s);
+		for (f = 0; f < F; f++)
+			dlp_gbdt_feature_split(&prm, hist + 2 * f * B, B, node, dlp_gbdt_node_gain(&prm, node), f, &s);
+		assert_true(s.feature == 2);
+		assert_true(dlp_gbdt_split_check(&prm, hist, F, B, node, &s) <= 1e-5);
+		w = s, w.bin += 1;
+		assert_true(dlp_gbdt_split_check(&prm, hist, F, B, node, &w) > 1e-5);
+		w = s, w.loss *= 1.01f;
+		assert_true(dlp_gbdt_split_check(&prm, hist, F, B, node, &w) > 1e-5);
+		w = s, w.missing_left = !w.missing_left;
+		assert_true(dlp_gbdt_split_check(&prm, hist, F, B, node, &w) > 1e-5);
+		dlp_gbdt_split_init(&w);
+		assert_true(isinf(dlp_gbdt_split_check(&prm, hist, F, B, node, &w)));
+	}
+	for (k = 0; k < F * B * 2; k++)
+		par[k] = hist[k] + (double)(next() % 100);
+	dlp_hist_subtract(sib, par, hist, 0, F * B);
+	dlp_hist_subtract(sib, par, hist, F * B, F * B * 2);
+	for (k = 0; k < F * B * 2; k++)
+		assert_true(sib[k] + hist[k] == par[k]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_logistic),
 		cmocka_unit_test(test_gemv),
 		cmocka_unit_test(test_fresh_touch),
+		cmocka_unit_test(test_gbdt_node),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -297,6 +297,43 @@ static void test_classical_fresh_arrays(void **state)
 	json_decref(d);
 }
 
+/* gbdt_node's results in the document: the per-node term (node_splits) at
+ * its rate, in place of the split scans at the dot rate; without them, the
+ * scans as before. */
+static void test_gbdt_node_term(void **state)
+{
+	json_t *d = doc_with_classical(1, 1), *res, *o1, *o2, *t1, *t2;
+	dlp_profile p1, p2;
+	const char *const same[] = { "gradients", "root_histograms", "gathered_histograms", "row_partitions" };
+	size_t i;
+	int t;
+
+	o1 = classical_on(d, "gbdt:trees=10,depth=8", "tabular:100000x10", &p1);
+	t1 = json_object_get(json_object_get(o1, "detail"), "terms_s");
+	assert_non_null(json_object_get(t1, "split_scans"));
+	assert_null(json_object_get(t1, "node_splits"));
+	res = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(d, "bench"),
+		"backends"), 0), "devices"), 0), "results");
+	for (t = 1; t <= 2; t++)
+		add_cls(res, "gbdt_node", "rate_gvalues_per_s", 0.05 * t, t, 32);
+	o2 = classical_on(d, "gbdt:trees=10,depth=8", "tabular:100000x10", &p2);
+	assert_true(p2.cls.node[0] == 0.05e9 && p2.cls.node[1] == 0.1e9);
+	t2 = json_object_get(json_object_get(o2, "detail"), "terms_s");
+	assert_null(json_object_get(t2, "split_scans"));
+	/* 10 trees x 255 nodes x 10 features x 256 bins at the best rate */
+	assert_true(fabs(json_number_value(json_object_get(t2, "node_splits")) - 10 * 255 * 10 * 256 / 0.1e9) < 1e-9);
+	for (i = 0; i < sizeof same / sizeof same[0]; i++)
+		assert_true(json_number_value(json_object_get(t1, same[i])) ==
+			    json_number_value(json_object_get(t2, same[i])));
+	res = json_object_get(json_object_get(o2, "detail"), "measured_kernels");
+	assert_string_equal(json_string_value(json_array_get(res, json_array_size(res) - 1)), "gbdt_node");
+	json_decref(o1);
+	json_decref(o2);
+	dlp_profile_free(&p1);
+	dlp_profile_free(&p2);
+	json_decref(d);
+}
+
 /* Memory: GPT-2 XL with Adam in mixed precision needs 16 bytes per
  * parameter (ZeRO, docs/references.md): 25 GB before activations, more than a
  * 24 GB A10G holds. */
@@ -628,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_op_counts_and_classical_terms),
 		cmocka_unit_test(test_classical_measured),
 		cmocka_unit_test(test_classical_fresh_arrays),
+		cmocka_unit_test(test_gbdt_node_term),
 		cmocka_unit_test(test_memory_fit),
 		cmocka_unit_test(test_catalog_and_verdict),
 		cmocka_unit_test(test_lambda_resnet50),

@@ -38,6 +38,7 @@ int dlp_dtype_parse(const char *s);
 #define DLP_KERNEL_AXPY           "axpy"
 #define DLP_KERNEL_HIST_GATHER    "hist_gathered"
 #define DLP_KERNEL_ROW_PARTITION  "row_partition"
+#define DLP_KERNEL_GBDT_NODE      "gbdt_node"
 #define DLP_KERNEL_QUANTILE_SKETCH "bin_sketch"
 #define DLP_KERNEL_CART_SPLIT     "cart_split"
 #define DLP_KERNEL_LOGISTIC_LOSS  "logistic_loss"
@@ -56,7 +57,9 @@ int dlp_dtype_parse(const char *s);
 #define DLP_RATE_GUPDATES "rate_gupdates_per_s"
 #define DLP_RATE_LATENCY  "latency_s"
 #define DLP_RATE_GROWS    "rate_grows_per_s"     /* rows handled, G per second */
-#define DLP_RATE_GVALUES  "rate_gvalues_per_s"   /* feature values handled, G per second */
+/* feature values handled (bin_sketch), or histogram bins tried as splits
+ * (gbdt_node: nodes x features x bins), G per second */
+#define DLP_RATE_GVALUES  "rate_gvalues_per_s"
 /* sort-bound work: features x node rows x log2(node rows), G per second */
 #define DLP_RATE_GNLOGN   "rate_gnlog2n_per_s"
 

@@ -125,6 +125,7 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	dlp_cpu_stream_all(&c);
 	dlp_cpu_hist_all(&c);
 	dlp_cpu_gbdt_all(&c);
+	dlp_cpu_gbdt_node_all(&c);
 	dlp_cpu_sketch_all(&c);
 	dlp_cpu_cart_all(&c);
 	dlp_cpu_linear_all(&c);

@@ -70,6 +70,8 @@ void dlp_cpu_stream_all(struct cpu *c);
 void dlp_cpu_hist_all(struct cpu *c);
 /* the gathered histogram and the row partition of a GBDT level */
 void dlp_cpu_gbdt_all(struct cpu *c);
+/* the per-node work of a GBDT level: sibling histograms and split search */
+void dlp_cpu_gbdt_node_all(struct cpu *c);
 void dlp_cpu_sketch_all(struct cpu *c);
 void dlp_cpu_cart_all(struct cpu *c);
 /* the logistic loss per row and the X w, X^T r passes */

@@ -10,12 +10,21 @@
 
 /* 2^16 rows x 32 features of bins (2 MiB); the node holds a quarter of
  * them, scattered in row order (a node two levels down). */
-enum { G_NF = 32, G_BINS = 256, G_ROWS = 1 << 16, G_SPLIT_BIN = 100, G_LEVELS = 8 };
+enum { G_NF = 32, G_BINS = 256, G_ROWS = 1 << 16, G_LEVELS = 8 };
 
 /* The feature level lv splits on. */
 static size_t split_feature(int lv)
 {
 	return (size_t)(3 + 5 * lv) % G_NF;
+}
+
+/* Its split: bins <= it go left. The partition branches on the split, so
+ * its cost grows with the share of rows on the smaller side (the branch
+ * mispredicted that often); a library's splits have any share, so the
+ * levels take 1/16, 2/16 ... 8/16 of the (uniform) bins to the left. */
+static unsigned split_bin(int lv)
+{
+	return (unsigned)(G_BINS / 16 * (lv % 8 + 1) - 1);
 }
 
 struct gbdt_rep {
@@ -57,13 +66,14 @@ static int ghist_rep(void *ctx, double *e)
  * right lists, then, once every block's count is known, copies them to
  * their places in dst, the lefts of all blocks first, in block order
  * (xgboost's partition builder). */
-static void part_level(struct gbdt_rep *g, int tid, int n, size_t f, const uint32_t *src, uint32_t *dst)
+static void part_level(struct gbdt_rep *g, int tid, int n, size_t f, unsigned split, const uint32_t *src,
+		       uint32_t *dst)
 {
 	size_t i0 = (size_t)G_ROWS * (size_t)tid / (size_t)n, i1 = (size_t)G_ROWS * (size_t)(tid + 1) / (size_t)n;
 	size_t lo = 0, ro = 0, nl_all = 0, nl;
 	int t;
 
-	g->nl[tid] = dlp_rows_partition(g->bins, G_NF, f, G_SPLIT_BIN, src + i0, i1 - i0, g->l + i0, g->r + i0);
+	g->nl[tid] = dlp_rows_partition(g->bins, G_NF, f, split, src + i0, i1 - i0, g->l + i0, g->r + i0);
 	dlp_team_barrier(n > 1 ? g->c->team : NULL);
 	for (t = 0; t < n; t++) {
 		size_t b0 = (size_t)G_ROWS * (size_t)t / (size_t)n;
@@ -92,7 +102,7 @@ static void part_thread(void *arg, int tid, int n)
 	for (lv = 0; lv < G_LEVELS; lv++) {
 		uint32_t *out = (G_LEVELS - 1 - lv) % 2 ? g->tmp : g->dst;
 
-		part_level(g, tid, n, split_feature(lv), src, out);
+		part_level(g, tid, n, split_feature(lv), split_bin(lv), src, out);
 		src = out;
 	}
 }
@@ -190,7 +200,7 @@ void dlp_cpu_gbdt_all(struct cpu *c)
 	dlp_hist_gather_ref(bins, grad, hess, node, g.n_node, G_NF, G_BINS, ref);
 	memcpy(g.tmp, rows, G_ROWS * sizeof *want);
 	for (lv = 0; lv < G_LEVELS; lv++) {
-		dlp_rows_partition_ref(bins, G_NF, split_feature(lv), G_SPLIT_BIN, g.tmp, G_ROWS, want);
+		dlp_rows_partition_ref(bins, G_NF, split_feature(lv), split_bin(lv), g.tmp, G_ROWS, want);
 		memcpy(g.tmp, want, G_ROWS * sizeof *want);
 	}
 	gbdt_results(c, &g, ref, want);

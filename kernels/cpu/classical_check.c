@@ -173,6 +173,66 @@ double dlp_cart_split_check(const float *x, size_t ld, const double *y, const do
 	return err;
 }
 
+/* The closed-form gain of a candidate, children's sums given (an empty
+ * right child adds nothing). */
+static double ref_gain(const dlp_gbdt_param *p, double gl, double hl, double gr, double hr)
+{
+	double tl = fabs(gl) > p->alpha ? fabs(gl) - p->alpha : 0, tr = fabs(gr) > p->alpha ? fabs(gr) - p->alpha : 0;
+
+	return tl * tl / (hl + p->lambda) + tr * tr / (hr + p->lambda);
+}
+
+/* Candidate b of feature f from the prefix sums pre (pre[2 (b+1)]: bins
+ * 0..b): its gain over the node's, or -INFINITY when a child is too light. */
+static double ref_candidate(const dlp_gbdt_param *p, const double *pre, int nbins, const double node[2], int b,
+			    int missing_left)
+{
+	double l[2] = { pre[2 * (b + 1)], pre[2 * (b + 1) + 1] }, r[2];
+	double tn = fabs(node[0]) > p->alpha ? fabs(node[0]) - p->alpha : 0;
+
+	if (missing_left)
+		l[0] += node[0] - pre[2 * nbins], l[1] += node[1] - pre[2 * nbins + 1];
+	r[0] = node[0] - l[0], r[1] = node[1] - l[1];
+	if (!(l[1] >= p->min_child_weight && r[1] >= p->min_child_weight))
+		return -INFINITY;
+	return ref_gain(p, l[0], l[1], r[0], r[1]) - tn * tn / (node[1] + p->lambda);
+}
+
+double dlp_gbdt_split_check(const dlp_gbdt_param *p, const double *hist, int nf, int nbins, const double node[2],
+			    const dlp_gbdt_split *got)
+{
+	double *pre = malloc(2 * ((size_t)nbins + 1) * sizeof *pre), best = 0, at = -INFINITY, err = INFINITY;
+	int f, b, m;
+
+	if (!pre || p->max_delta_step != 0)
+		goto out;
+	for (f = 0; f < nf; f++) {
+		const double *fh = hist + 2 * (size_t)f * (size_t)nbins;
+
+		pre[0] = pre[1] = 0;
+		for (b = 0; b < nbins; b++)
+			pre[2 * (b + 1)] = pre[2 * b] + fh[2 * b], pre[2 * (b + 1) + 1] = pre[2 * b + 1] + fh[2 * b + 1];
+		/* missing on the left is a candidate only where rows are missing */
+		for (m = 0; m < 1 + (pre[2 * nbins] != node[0] || pre[2 * nbins + 1] != node[1]); m++)
+			for (b = m ? -1 : 0; b < nbins - (m ? 1 : 0); b++) {
+				double g = ref_candidate(p, pre, nbins, node, b, m);
+
+				best = fmax(best, g);
+				if (f == got->feature && b == got->bin && m == got->missing_left)
+					at = g;
+			}
+	}
+	if (got->feature < 0)
+		err = best > 0 ? INFINITY : 0;
+	else if (isfinite(at) && best > 0)
+		/* the float loss is a difference of the children's and the node's
+		 * gains, each rounded: relative to their sum */
+		err = fmax(fabs(got->loss - at), best - at) / (best + ref_gain(p, node[0], node[1], 0, 0));
+out:
+	free(pre);
+	return err;
+}
+
 double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss)
 {
 	long double s = 0;

@@ -208,6 +208,31 @@ void dlp_hist_reduce(const double *part, size_t cells, int tid, int n, double *o
  * came. Returns the count that went left. */
 size_t dlp_rows_partition(const uint8_t *bins, size_t nf, size_t f, unsigned split, const uint32_t *rows,
 			  size_t n, uint32_t *left, uint32_t *right);
+/* The per-node work of a histogram GBDT level (gbdt_node.c), as xgboost 1.7
+ * hist: its training parameters (reg_lambda, reg_alpha, min_child_weight,
+ * max_delta_step), a node's best split (loss: the gain over the node's own,
+ * as a float; bins <= bin go left; missing_left: the rows missing from the
+ * feature go left), the out-of-line gain of a candidate (both children's
+ * weights, then both gains: CalcSplitGain), a node's own gain, and every
+ * bin of one feature tried as a split (fh: its nbins {grad, hess} pairs),
+ * the backward scan only when the histogram's total differs from node's. */
+typedef struct dlp_gbdt_param {
+	double lambda, alpha, min_child_weight, max_delta_step;
+} dlp_gbdt_param;
+typedef struct dlp_gbdt_split {
+	float loss;
+	int feature, bin, missing_left;
+	double left[2], right[2];
+} dlp_gbdt_split;
+void dlp_gbdt_split_init(dlp_gbdt_split *b);
+/* b.Update(s): the threads' bests of a node into one, in thread order. */
+void dlp_gbdt_split_merge(dlp_gbdt_split *b, const dlp_gbdt_split *s);
+float dlp_gbdt_split_gain(const dlp_gbdt_param *p, double gl, double hl, double gr, double hr);
+float dlp_gbdt_node_gain(const dlp_gbdt_param *p, const double stats[2]);
+void dlp_gbdt_feature_split(const dlp_gbdt_param *p, const double *fh, int nbins, const double node[2],
+			    float root_gain, int f, dlp_gbdt_split *best);
+/* sibling[i] = parent[i] - built[i] over [i0, i1): the histogram not built. */
+void dlp_hist_subtract(double *sibling, const double *parent, const double *built, size_t i0, size_t i1);
 /* Sort keys ascending and carry idx along (scikit-learn's splitter sorts a
  * node's feature values with its sample indices): introsort, median-of-3
  * pivot, three-way partition, heapsort past 2 log2 n levels. */
@@ -307,6 +332,14 @@ size_t dlp_sketch_check(const float *x, size_t xstride, size_t n, size_t nbins, 
 			float *scratch);
 double dlp_cart_split_check(const float *x, size_t ld, const double *y, const double *w, const intptr_t *samples,
 			    size_t n, const int *feats, int nfeats, const dlp_cart_split *got);
+/* A node's split against every candidate's gain in closed form from prefix
+ * sums: the larger of got's loss against its own candidate's gain and of
+ * that gain short of the best, relative to the best plus the node's own
+ * gain (the float loss is their rounded difference); INFINITY when got
+ * names no candidate (or none where one exists), 0 when none exists and got
+ * has none. hist: nf features x nbins {grad, hess} pairs. */
+double dlp_gbdt_split_check(const dlp_gbdt_param *p, const double *hist, int nf, int nbins, const double node[2],
+			    const dlp_gbdt_split *got);
 double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss);
 double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
 		      const double *xtr);
