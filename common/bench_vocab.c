@@ -73,6 +73,8 @@ static const dlp_kernel_info kernels[] = {
 	 "logistic regression's loss per row (one thread); GBDT's gradients per row (all threads)"},
 	{DLP_KERNEL_LINEAR_PASS, CPU, DLP_RATE_GFLOPS, DLP_FIELD_CLASSICAL, DLP_RULE_MOST_AND_ONE,
 	 "logistic regression and SVM: X w and X^T r per loss/gradient evaluation"},
+	{DLP_KERNEL_FIRST_TOUCH, CPU, DLP_RATE_GBPS, DLP_FIELD_CLASSICAL, DLP_RULE_MOST_AND_ONE,
+	 "logistic regression: the fresh pages of the row-length arrays each loss/gradient evaluation allocates"},
 	{DLP_KERNEL_D2D, CUDA, DLP_RATE_GBPS, DLP_FIELD_MEM_BW, DLP_RULE_MOST_THREADS,
 	 "device memory bandwidth (read+write, as the triad counts it): every memory-bound term on a GPU"},
 	{DLP_KERNEL_H2D, OCL | CUDA, DLP_RATE_GBPS, DLP_FIELD_H2D, DLP_RULE_PINNED,

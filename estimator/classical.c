@@ -213,7 +213,7 @@ int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dl
 		s = dlp_classical_linear_measured(p, c, rows, feats, out);
 	/* NaN: a kernel the model needs was not measured */
 	if (isnan(s)) {
-		out->n_measured = out->n_terms = 0;
+		out->n_measured = out->n_terms = out->n_assumed = 0;
 		if (strcmp(c->kind, "gbdt") == 0)
 			s = gbdt_s(p, c, rows, feats, &r, out);
 		else if (strcmp(c->kind, "forest") == 0)

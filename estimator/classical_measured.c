@@ -7,6 +7,7 @@
 
 #include "dlprobe/bench.h"
 #include "estimator/classical_impl.h"
+#include "estimator/constants.h"
 
 static void term(dlp_classical_estimate *out, const char *name, double s)
 {
@@ -14,6 +15,12 @@ static void term(dlp_classical_estimate *out, const char *name, double s)
 		out->terms[out->n_terms].name = name;
 		out->terms[out->n_terms++].s = s;
 	}
+}
+
+static void assumed(dlp_classical_estimate *out, const char *name)
+{
+	if (out->n_assumed < (int)(sizeof out->assumed / sizeof out->assumed[0]))
+		out->assumed[out->n_assumed++] = name;
 }
 
 static void used(dlp_classical_estimate *out, const char *kernel)
@@ -110,54 +117,83 @@ double dlp_classical_forest_measured(const dlp_profile *p, const dlp_classical *
 				     dlp_classical_estimate *out)
 {
 	const dlp_classical_rates *r = &p->cls;
+	const struct dlp_constants *k = dlp_constants();
 	/* as forest_s: mtry = sqrt(features), a bootstrap sample's 63.2%
-	 * distinct rows, unlimited depth taken as log2(rows) levels */
-	double mtry = fmax(1, floor(sqrt(feats))), n = 0.632 * rows;
-	double depth = c->depth > 0 ? fmin(c->depth, floor(log2(n))) : floor(log2(n));
-	int T = p->cpus > 0 ? p->cpus : 1, busy = c->trees < T ? c->trees : T, at = busy > 1, l, i;
-	double tree_s = 0, units = 0, rounds = ceil((double)c->trees / busy);
+	 * distinct rows (the splitter keeps the rows of non-zero weight) */
+	double mtry = fmax(1, floor(sqrt(feats))), n = 0.632 * rows, top = log2(fmax(n, 2));
+	int T = p->cpus > 0 ? p->cpus : 1, busy = c->trees < T ? c->trees : T, at = busy > 1, l, i, levels;
+	double tree_s = 0, units = 0, rounds = ceil((double)c->trees / busy), bits;
 
 	for (i = 0; i < r->ncart; i++)
 		if (!(r->cart[i][0] > 0 && r->cart[i][1] > 0))
 			return NAN;
-	if (r->ncart == 0)
+	if (r->ncart == 0 || !k || !(k->cart_split_bits.value > 0 && k->cart_split_bits.value <= 1))
 		return NAN;
-	/* one tree on one thread: at level l, 2^l nodes of n / 2^l rows each
-	 * gather, sort and scan mtry features. Trees run one per thread; with
+	/* a split shrinks a row's node by 2^-bits, not by half: the best Gini
+	 * split is rarely the median, so the larger child carries most rows
+	 * down (an assumption, data/instances.json); unlimited depth grows
+	 * until the nodes hold 2 rows */
+	bits = k->cart_split_bits.value;
+	levels = (int)floor((top - 1) / bits) + 1;
+	if (c->depth > 0 && c->depth < levels)
+		levels = c->depth;
+	/* one tree on one thread: at level l a row's node has 2^(top - bits l)
+	 * rows, and each of its mtry candidate features is gathered, sorted
+	 * and scanned. Trees run one per thread (joblib threads,
+	 * RandomForestClassifier.fit's Parallel(prefer="threads")); with
 	 * every thread busy each runs at the all-thread rate's share. */
-	for (l = 0; l < (int)depth; l++) {
-		double rows_l = n / pow(2, l), u = mtry * n * fmax(1, log2(rows_l));
-		double rate = dlp_classical_cart_rate(r, rows_l, at) / (at ? T : 1);
+	for (l = 0; l < levels; l++) {
+		double lg = fmax(1, top - bits * l), u = mtry * n * lg;
+		double rate = dlp_classical_cart_rate(r, exp2(lg), at) / (at ? T : 1);
 
 		units += u;
 		tree_s += u / rate;
 	}
 	term(out, "trees", rounds * tree_s);
 	used(out, DLP_KERNEL_CART_SPLIT);
+	assumed(out, "cart_split_entropy_bits");
 	out->sort_comparisons = units * c->trees;
-	out->formula = "ceil(trees / threads) x sum over levels of sqrt(features) x 0.632 rows x log2(node rows) / "
-		       "cart_split rate at that node size (per thread)";
+	out->formula = "ceil(trees / threads) x sum over levels l of sqrt(features) x 0.632 rows x (log2(0.632 rows) "
+		       "- cart_split_entropy_bits x l) / cart_split rate at that node size (per thread)";
 	return rounds * tree_s;
 }
+
+/* glibc malloc's default M_MMAP_THRESHOLD (mallopt(3)): smaller blocks
+ * come from the heap, whose pages stay mapped between evaluations. */
+#define MALLOC_MMAP_THRESHOLD (128.0 * 1024)
+/* Row-length float64 arrays live at once in one loss/gradient evaluation
+ * (scikit-learn 1.2 LinearModelLoss.loss_gradient): X w and X w +
+ * intercept (weight_intercept_raw), then loss_out and gradient_out
+ * (BaseLoss.loss_gradient), loss_out in the freed product's place. */
+#define LINEAR_FRESH_ARRAYS 3
 
 double dlp_classical_linear_measured(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
 				     dlp_classical_estimate *out)
 {
 	const dlp_classical_rates *r = &p->cls;
-	double bw = p->host_bw_gbps * 1e9, passes, loss;
+	double bw = p->host_bw_gbps * 1e9, passes, loss, fresh = 0;
 
 	if (!(r->linear[1] > 0 && r->loss[0] > 0))
 		return NAN;
 	/* per loss/gradient evaluation: X w and X^T r (threaded BLAS, bounded
 	 * by memory once float64 X outgrows the caches) and the loss per row,
-	 * which scikit-learn computes on one thread */
+	 * which scikit-learn computes on one thread (LogisticRegression.fit
+	 * passes n_threads=1 to the loss) */
 	passes = c->iterations * fmax(4 * rows * feats / r->linear[1], bw > 0 ? 2 * rows * feats * 8 / bw : 0);
 	loss = c->iterations * rows / r->loss[0];
 	term(out, "x_passes", passes);
 	term(out, "loss_per_row", loss);
 	used(out, DLP_KERNEL_LINEAR_PASS);
 	used(out, DLP_KERNEL_LOGISTIC_LOSS);
+	/* and the new pages of its row-length arrays, when malloc maps them
+	 * anew (a document without first_touch: no term, as before; the svm
+	 * shares the passes, not scikit-learn's loss code) */
+	if (strcmp(c->kind, "logreg") == 0 && r->touch[0] > 0 && rows * 8 >= MALLOC_MMAP_THRESHOLD) {
+		fresh = c->iterations * LINEAR_FRESH_ARRAYS * rows * 8 / r->touch[0];
+		term(out, "fresh_arrays", fresh);
+		used(out, DLP_KERNEL_FIRST_TOUCH);
+	}
 	out->formula = "iterations x (max(4 rows features / linear_pass rate, 2 passes over float64 X / bandwidth) + "
-		       "rows / one-thread logistic_loss rate)";
-	return passes + loss;
+		       "rows / one-thread logistic_loss rate + logreg: 3 x rows x 8 bytes / first_touch rate)";
+	return passes + loss + fresh;
 }

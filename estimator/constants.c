@@ -46,6 +46,7 @@ static const struct {
 	{INST, "assumptions", "thread_scaling_exponent", AT(thread_scaling)},
 	{INST, "assumptions", "cart_sort_comparison_cost_histogram_updates", AT(cart_sort_cost)},
 	{INST, "assumptions", "loss_eval_cost_histogram_updates", AT(loss_eval_cost)},
+	{INST, "assumptions", "cart_split_entropy_bits", AT(cart_split_bits)},
 	{INST, "assumptions", "pool_window_cost_histogram_updates", AT(pool_cost)},
 	{INST, NULL, "gpu_efficiency", AT(gpu_efficiency)},
 	{INST, NULL, "cpu_efficiency", AT(cpu_efficiency)},

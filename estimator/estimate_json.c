@@ -150,6 +150,13 @@ static json_t *classical_measured_detail(const dlp_classical_estimate *c)
 		json_object_set_new(t, c->terms[i].name, dlp_json_real(c->terms[i].s));
 	json_object_set_new(d, "measured_kernels", k);
 	json_object_set_new(d, "terms_s", t);
+	if (c->n_assumed > 0) {
+		json_t *a = json_array();
+
+		for (i = 0; i < c->n_assumed; i++)
+			json_array_append_new(a, json_string(c->assumed[i]));
+		json_object_set_new(d, "assumed_constants", a);
+	}
 	if (strcmp(c->spec.kind, "gbdt") == 0)
 		json_object_set_new(d, "histogram_updates", dlp_json_real(c->histogram_updates));
 	else if (strcmp(c->spec.kind, "forest") == 0)

@@ -117,6 +117,7 @@ typedef struct dlp_classical_rates {
 	double sketch[2];         /* feature values sketched and binned */
 	double loss[2];           /* rows of logistic loss and gradient (float64) */
 	double linear[2];         /* X w and X^T r FLOPs (float64) */
+	double touch[2];          /* bytes of fresh memory faulted in */
 	int ncart;                /* CART node sizes measured, ascending */
 	double cart_rows[DLP_CART_SIZES];
 	double cart[DLP_CART_SIZES][2]; /* features x rows x log2 rows per second */
@@ -368,6 +369,9 @@ typedef struct dlp_classical_estimate {
 	 * each term; none (n_measured 0) when the assumptions stood in */
 	const char *measured[6];
 	int n_measured;
+	/* assumptions (data/instances.json) the measured model still uses */
+	const char *assumed[2];
+	int n_assumed;
 	struct {
 		const char *name;
 		double s;

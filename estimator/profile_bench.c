@@ -214,6 +214,8 @@ static void read_classical(dlp_classical_rates *c, const json_t *r, const char *
 		cls_slot(c->loss, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_LINEAR_PASS) == 0)
 		cls_slot(c->linear, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_FIRST_TOUCH) == 0)
+		cls_slot(c->touch, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_CART_SPLIT) == 0)
 		cart_slot(c, dlp_json_num(r, "m"), v, th);
 }

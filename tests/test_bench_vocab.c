@@ -45,6 +45,9 @@ static void kernel_table_is_consistent(void **state)
 	assert_null(dlp_kernel_find(NULL));
 	assert_int_equal(dlp_kernel_find(DLP_KERNEL_GEMM)->field, DLP_FIELD_GEMM_RATES);
 	assert_string_equal(dlp_kernel_find(DLP_KERNEL_HISTOGRAM)->rate_key, DLP_RATE_GUPDATES);
+	/* logreg's fresh pages: bytes per second, read as a classical rate */
+	assert_int_equal(dlp_kernel_find(DLP_KERNEL_FIRST_TOUCH)->field, DLP_FIELD_CLASSICAL);
+	assert_string_equal(dlp_kernel_find(DLP_KERNEL_FIRST_TOUCH)->rate_key, DLP_RATE_GBPS);
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* The classical kernels (gathered histogram, row partition, sort, bin
- * sketch, CART split, logistic loss, X w / X^T r) against their serial
+ * sketch, CART split, logistic loss, X w / X^T r, fresh pages) against their serial
  * references, and each reference check catching a wrong output: what the
  * bench relies on before a classical rate counts. */
 #include <math.h>
@@ -230,6 +230,26 @@ static void test_gemv(void **state)
 	assert_true(dlp_gemv_check(x, R, C, w, r, z, xtr) > 1e-12);
 }
 
+static void test_fresh_touch(void **state)
+{
+	enum { PAGE = 4096, PAGES = 9 };
+	const size_t bytes = (size_t)PAGE * PAGES;
+	double *m = dlp_fresh_map(bytes);
+
+	assert_non_null(m);
+	dlp_fresh_touch(m, bytes, PAGE);
+	assert_int_equal(dlp_fresh_check(m, bytes, PAGE), 0);
+	/* a page left unwritten, a mark in the wrong word, a page not zeroed */
+	m[3 * PAGE / 8 + 3] = 0;
+	assert_int_equal(dlp_fresh_check(m, bytes, PAGE), 1);
+	m[3 * PAGE / 8 + 4] = 4;
+	assert_int_equal(dlp_fresh_check(m, bytes, PAGE), 2);
+	m[3 * PAGE / 8 + 3] = 4, m[3 * PAGE / 8 + 4] = 0;
+	m[8 * PAGE / 8 + 100] = 1e-300;
+	assert_int_equal(dlp_fresh_check(m, bytes, PAGE), 1);
+	dlp_fresh_unmap(m, bytes);
+}
+
 /* A node's best split over every bin of every feature: dense (each
  * feature sums to the node: one scan), then with rows missing (the node
  * heavier than the features: the backward scan too); a wrong bin, a wrong
@@ -286,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_cart_split),
 		cmocka_unit_test(test_logistic),
 		cmocka_unit_test(test_gemv),
+		cmocka_unit_test(test_fresh_touch),
 		cmocka_unit_test(test_gbdt_node),
 	};
 

@@ -43,6 +43,7 @@ int dlp_dtype_parse(const char *s);
 #define DLP_KERNEL_CART_SPLIT     "cart_split"
 #define DLP_KERNEL_LOGISTIC_LOSS  "logistic_loss"
 #define DLP_KERNEL_LINEAR_PASS    "linear_pass"
+#define DLP_KERNEL_FIRST_TOUCH    "first_touch"
 #define DLP_KERNEL_D2D            "d2d"
 #define DLP_KERNEL_H2D            "h2d"
 #define DLP_KERNEL_D2H            "d2h"

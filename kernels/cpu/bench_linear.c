@@ -3,15 +3,23 @@
  * in float64; scikit-learn runs it on one thread, xgboost's gradients run
  * on all), and the X w and X^T r passes over float64 X (a threaded BLAS in
  * numpy). X here stays in cache: the estimator bounds the passes by the
- * measured memory bandwidth as well. */
+ * measured memory bandwidth as well. And the fresh pages of the row-length
+ * arrays an evaluation allocates: numpy takes them from malloc, which maps
+ * blocks above its threshold anew, so each is faulted in and zeroed by the
+ * kernel at its first write (one thread: the loss writes its outputs on
+ * one). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dlprobe/json.h"
 #include "kernels/cpu/bench_cpu.h"
 
 enum { L_ROWS = 1 << 16, X_ROWS = 1 << 14, X_COLS = 32 };
+/* Fresh memory per run: 3 MiB, below the 4 MiB from which numpy asks for
+ * huge pages (madvise), as the arrays of up to 393,216 float64 rows. */
+#define FT_BYTES ((size_t)3 << 20)
 
 struct lin_rep {
 	struct cpu *c;
@@ -93,6 +101,43 @@ static void lin_results(struct cpu *c, struct lin_rep *l)
 		}
 }
 
+struct touch_rep {
+	size_t page;
+};
+
+static int touch_rep_fn(void *ctx, double *e)
+{
+	const struct touch_rep *t = ctx;
+	double *m = dlp_fresh_map(FT_BYTES);
+
+	if (!m)
+		return dlp_error_set("could not map %zu bytes of fresh memory", FT_BYTES);
+	dlp_fresh_touch(m, FT_BYTES, t->page);
+	dlp_fresh_unmap(m, FT_BYTES);
+	return 0;
+}
+
+/* One thread: map, fault in, unmap; checked once before it is timed. */
+static void touch_result(struct cpu *c)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct touch_rep t = { .page = pg > 0 && FT_BYTES % (size_t)pg == 0 ? (size_t)pg : 4096 };
+	json_t *res = dlp_result_new(DLP_KERNEL_FIRST_TOUCH, "dlprobe", NULL);
+	double *m = dlp_fresh_map(FT_BYTES);
+	double bad = INFINITY;
+
+	dlp_cpu_note(c, "cpu: first touch of fresh memory, 1 thread");
+	dlp_cpu_set_int(res, "threads", 1);
+	dlp_cpu_set_int(res, "bytes", (long long)FT_BYTES);
+	if (m) {
+		dlp_fresh_touch(m, FT_BYTES, t.page);
+		bad = (double)dlp_fresh_check(m, FT_BYTES, t.page);
+		dlp_fresh_unmap(m, FT_BYTES);
+	}
+	dlp_cpu_check_time(c, res, bad, 0, "a fresh page's contents", touch_rep_fn, &t, DLP_RATE_GBPS,
+			   1e-9 * (double)FT_BYTES);
+}
+
 void dlp_cpu_linear_all(struct cpu *c)
 {
 	struct lin_rep l = { .c = c };
@@ -118,6 +163,7 @@ void dlp_cpu_linear_all(struct cpu *c)
 	dlp_fill_normal_f64(r, X_ROWS, 54);
 	l.y = y, l.raw = raw, l.x = x, l.w = w, l.r = r;
 	lin_results(c, &l);
+	touch_result(c);
 out:
 	free(y);
 	free(raw);

@@ -273,3 +273,18 @@ double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w
 	}
 	return err;
 }
+
+size_t dlp_fresh_check(const double *mem, size_t bytes, size_t page)
+{
+	size_t words = page / sizeof *mem, i, bad = 0;
+
+	/* word by word: the page's own number where its mark belongs, the
+	 * kernel's zero fill everywhere else */
+	for (i = 0; i < bytes / sizeof *mem; i++) {
+		size_t pg = i / words;
+		double want = i % words == pg % words ? (double)(pg + 1) : 0.0;
+
+		bad += mem[i] != want;
+	}
+	return bad;
+}

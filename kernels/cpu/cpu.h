@@ -308,6 +308,12 @@ double dlp_logistic_loss_grad(const double *y, const double *raw, size_t n, doub
  * sum_i X[i,j] r[i] over the same rows. */
 void dlp_gemv_f64(const double *x, size_t cols, const double *w, size_t r0, size_t r1, double *z);
 void dlp_gemv_t_f64(const double *x, size_t cols, const double *r, size_t r0, size_t r1, double *acc);
+/* Fresh anonymous memory, as malloc returns a large block: mapped (NULL
+ * when the map fails), every page of `bytes` faulted in by one write (page
+ * k's word k % (page / 8) set to k + 1), unmapped. */
+double *dlp_fresh_map(size_t bytes);
+void dlp_fresh_touch(double *mem, size_t bytes, size_t page);
+void dlp_fresh_unmap(double *mem, size_t bytes);
 /* The serial references of the classical kernels (classical_check.c),
  * each computed another way than the kernel: the largest relative error of
  * a histogram; the stable partition, lefts then rights, into out; the
@@ -337,6 +343,9 @@ double dlp_gbdt_split_check(const dlp_gbdt_param *p, const double *hist, int nf,
 double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss);
 double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
 		      const double *xtr);
+/* The words of touched fresh memory that differ from what
+ * dlp_fresh_touch leaves: its mark in each page, zero everywhere else. */
+size_t dlp_fresh_check(const double *mem, size_t bytes, size_t page);
 double dlp_dot(const float *x, const float *y, size_t n);
 void dlp_axpy(float a, const float *x, float *y, size_t n);
 

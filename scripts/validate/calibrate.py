@@ -26,6 +26,13 @@ used as before.
  - loss_eval_cost_histogram_updates: scikit-learn's HalfBinomialLoss
    loss_gradient (one exp/log1p per row, one thread) on 200,000 rows; seconds
    per row x the one-thread histogram rate.
+ - cart_split_entropy_bits: how evenly scikit-learn's best Gini split divides
+   a node (the forest model from the cart_split kernel uses it): forests of
+   3 trees (max_features=sqrt, bootstrap) at 50,000 x 16, depth 10, on three
+   targets that are not the validation data (a noisy linear threshold, an
+   XOR, make_classification); per target the binary entropy of the larger
+   child's share, averaged over internal nodes weighted by their rows; the
+   median over the targets.
  - pool_window_cost_histogram_updates: torch's CPU max_pool2d (2x2, stride 2)
    on a 32x16x64x64 tensor, one thread; seconds per window element x the
    one-thread histogram rate.
@@ -142,6 +149,31 @@ def cart_sort_cost(bench):
             "histogram_1t_gupdates_per_s": hist1, "rows": rows, "features": feats, "depth": depth}
 
 
+def split_entropy_bits():
+    from sklearn.datasets import make_classification
+    from sklearn.ensemble import RandomForestClassifier
+    rows, feats, depth = 50000, 16, 10
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((rows, feats)).astype(np.float32)
+    Xm, ym = make_classification(rows, feats, n_informative=feats // 2, random_state=1)
+    targets = {"linear": (X, (X[:, :3].sum(1) + rng.standard_normal(rows) > 0).astype(np.int64)),
+               "xor": (X, ((X[:, 1] > 0) ^ (X[:, 4] > 0.3)).astype(np.int64)),
+               "make_classification": (Xm.astype(np.float32), ym)}
+    bits = {}
+    for name, (Xt, yt) in targets.items():
+        m = RandomForestClassifier(n_estimators=3, max_depth=depth, random_state=0).fit(Xt, yt)
+        h = []
+        for e in m.estimators_:
+            t = e.tree_
+            inner = t.children_left != -1
+            n = t.n_node_samples[inner].astype(float)
+            p = np.clip(t.n_node_samples[t.children_left[inner]] / n, 1e-12, 1 - 1e-12)
+            h.append(np.sum(n * -(p * np.log2(p) + (1 - p) * np.log2(1 - p))) / np.sum(n))
+        bits[name] = float(np.mean(h))
+    return {"value": statistics.median(bits.values()), "per_target": bits, "rows": rows, "features": feats,
+            "depth": depth}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -150,6 +182,7 @@ def main():
     res = {"cpu_op_overhead_s": torch_overhead(a.bin, a.bench),
            "cart_sort_comparison_cost_histogram_updates": cart_sort_cost(a.bench),
            "loss_eval_cost_histogram_updates": loss_eval_cost(a.bench),
+           "cart_split_entropy_bits": split_entropy_bits(),
            "pool_window_cost_histogram_updates": pool_cost(a.bench)}
     json.dump(res, sys.stdout, indent=1)
     print()
