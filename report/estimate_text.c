@@ -1,7 +1,8 @@
 /* Human rendering of an estimates document, one screen first: per scenario
  * (the estimates of one workload) a table of machines against the deep and
  * classical estimates, then that scenario's labelled verdict. -v adds the
- * per-machine details: model, rates, memory, phases, dominant layers, notes.
+ * per-machine details: model, rates, memory, phases, dominant layers, the
+ * classical terms and assumptions, notes.
  * The table's columns are a table (cols[]): a new figure is one row there. */
 #include <math.h>
 #include <stdio.h>
@@ -368,6 +369,40 @@ static void price_line(FILE *f, const json_t *hw)
 		fprintf(f, " from the catalog, %s (%s)\n", str(hw, "price_date"), str(hw, "price_source"));
 }
 
+/* What a classical estimate is made of (-v): each term's seconds, and the
+ * assumptions (data/instances.json) it still used, which the JSON names in
+ * detail.assumed_constants: a reader of the text sees them too. */
+static void classical_parts(FILE *f, const json_t *c)
+{
+	const json_t *det = json_object_get(c, "detail"), *v;
+	const char *k;
+	char line[768], t[24], *sp;
+	size_t i;
+	int u = 0;
+
+	json_object_foreach((json_t *)json_object_get(det, "terms_s"), k, v) {
+		dlp_report_duration(json_number_value(v), t, sizeof t);
+		/* "57 ms" is one figure: no line break inside it */
+		while ((sp = strchr(t, ' ')))
+			*sp = DLP_REPORT_NBSP;
+		if (u >= 0 && (size_t)u < sizeof line)
+			u += snprintf(line + u, sizeof line - (size_t)u, "%s%s" DLP_REPORT_NBSP_S "%s", u ? ", " : "", k, t);
+	}
+	if (u > 0) {
+		fputs("    terms      ", f);
+		dlp_report_wrap(f, line, 15, 15, WIDTH);
+	}
+	u = 0;
+	json_array_foreach(json_object_get(det, "assumed_constants"), i, v)
+		if (u >= 0 && (size_t)u < sizeof line)
+			u += snprintf(line + u, sizeof line - (size_t)u, "%s%s", u ? ", " : "", json_string_value(v) ? json_string_value(v) : "?");
+	if (u > 0 && (size_t)u < sizeof line) {
+		snprintf(line + u, sizeof line - (size_t)u, " (value and basis: data/instances.json)");
+		fputs("    assumed    ", f);
+		dlp_report_wrap(f, line, 15, 15, WIDTH);
+	}
+}
+
 static void details(FILE *f, const json_t *e)
 {
 	const json_t *hw = json_object_get(e, "hardware"), *d = json_object_get(e, "deep");
@@ -426,6 +461,7 @@ static void details(FILE *f, const json_t *e)
 	}
 	if (json_is_object(c)) {
 		range_line(f, str(json_object_get(c, "model"), "name"), c);
+		classical_parts(f, c);
 		if (json_is_object(json_object_get(c, "retrain")))
 			fprintf(f, "    retrain    %s/month\n",
 				dlp_report_usd(dlp_json_num_at(c, "retrain", "monthly_cost_usd", NULL), a, sizeof a));

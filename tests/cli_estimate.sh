@@ -180,5 +180,23 @@ done
 expect "--catalog missing file" 2 "--catalog" -- "$B" estimate --catalog "$T/none.json" --model resnet50 --dataset imagenet
 one_line "--catalog missing file: one line"
 
+# ---- -v: what a classical estimate is made of ------------------------------
+# bench_cpu_classical.json: the CPU fixture plus the classical kernels of one
+# quick bench (Zen 5 VM, 2026-12-02, samples dropped)
+FC=tests/fixtures/bench_cpu_classical.json
+expect "-v: a measured GBDT lists its terms" 0 "terms +bin_sketch [0-9]" -- \
+	"$B" estimate -v --hw "$FC" --model none --dataset tabular:500000x30 --classical gbdt:trees=50,depth=8
+if grep -Eq 'node_splits [0-9.]+ (ms|s)' "$T/out"; then ok "-v: node_splits among them, with its seconds"
+else ko "-v: node_splits among them, with its seconds"; fi
+if grep -q '^    assumed ' "$T/out"; then ko "-v: a measured GBDT names no assumption"; else ok "-v: a measured GBDT names no assumption"; fi
+expect "-v: a measured forest names its assumed split balance" 0 \
+	"assumed +cart_split_entropy_bits \\(value and basis: data/instances.json\\)" -- \
+	"$B" estimate -v --hw "$FC" --model none --dataset tabular:500000x30 --classical forest:trees=4,depth=12
+expect "-v: logreg's fresh pages are a term" 0 "terms +x_passes .*fresh_arrays" -- \
+	"$B" estimate -v --hw "$FC" --model none --dataset tabular:500000x30 --classical logreg:iterations=19
+expect "-v: without the kernels the fallback's assumptions are named" 0 "assumed +loss_eval_cost_histogram_updates" -- \
+	"$B" estimate -v --hw "$F" --model none --dataset tabular:500000x30 --classical gbdt
+if grep -q '^    terms ' "$T/out"; then ko "-v: the fallback has no measured terms"; else ok "-v: the fallback has no measured terms"; fi
+
 echo "cli_estimate: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
