@@ -13,9 +13,9 @@ double dlp_classical_forest_measured(const dlp_profile *p, const dlp_classical *
 				     dlp_classical_estimate *out);
 double dlp_classical_linear_measured(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
 				     dlp_classical_estimate *out);
-/* A CART rate (features x rows x log2 rows per second) at a node of n
- * rows: linear in log2 n between the measured sizes, the nearest outside
- * them; at = 0 one thread, 1 the whole CPU. 0 when none was measured. */
-double dlp_classical_cart_rate(const dlp_classical_rates *r, double n, int at);
+/* A sized rate (a CART node of n rows, X of n bytes): linear in log2 n
+ * between the measured sizes, the nearest outside them; at = 0 one thread,
+ * 1 the whole CPU. 0 when none was measured. */
+double dlp_sized_rate(const dlp_sized_rates *s, double n, int at);
 
 #endif

@@ -95,22 +95,22 @@ double dlp_classical_gbdt_measured(const dlp_profile *p, const dlp_classical *c,
 	return sketch + grad + root + below + part + split;
 }
 
-double dlp_classical_cart_rate(const dlp_classical_rates *r, double n, int at)
+double dlp_sized_rate(const dlp_sized_rates *s, double n, int at)
 {
 	double x = log2(fmax(n, 2)), x0, x1;
 	int i;
 
-	if (r->ncart == 0)
+	if (s->n == 0)
 		return 0;
-	if (n <= r->cart_rows[0])
-		return r->cart[0][at];
-	for (i = 1; i < r->ncart; i++)
-		if (n <= r->cart_rows[i])
+	if (n <= s->size[0])
+		return s->rate[0][at];
+	for (i = 1; i < s->n; i++)
+		if (n <= s->size[i])
 			break;
-	if (i == r->ncart)
-		return r->cart[r->ncart - 1][at];
-	x0 = log2(r->cart_rows[i - 1]), x1 = log2(r->cart_rows[i]);
-	return r->cart[i - 1][at] + (r->cart[i][at] - r->cart[i - 1][at]) * (x - x0) / (x1 - x0);
+	if (i == s->n)
+		return s->rate[s->n - 1][at];
+	x0 = log2(s->size[i - 1]), x1 = log2(s->size[i]);
+	return s->rate[i - 1][at] + (s->rate[i][at] - s->rate[i - 1][at]) * (x - x0) / (x1 - x0);
 }
 
 double dlp_classical_forest_measured(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
@@ -124,10 +124,10 @@ double dlp_classical_forest_measured(const dlp_profile *p, const dlp_classical *
 	int T = p->cpus > 0 ? p->cpus : 1, busy = c->trees < T ? c->trees : T, at = busy > 1, l, i, levels;
 	double tree_s = 0, units = 0, rounds = ceil((double)c->trees / busy), bits;
 
-	for (i = 0; i < r->ncart; i++)
-		if (!(r->cart[i][0] > 0 && r->cart[i][1] > 0))
+	for (i = 0; i < r->cart.n; i++)
+		if (!(r->cart.rate[i][0] > 0 && r->cart.rate[i][1] > 0))
 			return NAN;
-	if (r->ncart == 0 || !k || !(k->cart_split_bits.value > 0 && k->cart_split_bits.value <= 1))
+	if (r->cart.n == 0 || !k || !(k->cart_split_bits.value > 0 && k->cart_split_bits.value <= 1))
 		return NAN;
 	/* a split shrinks a row's node by 2^-bits, not by half: the best Gini
 	 * split is rarely the median, so the larger child carries most rows
@@ -144,7 +144,7 @@ double dlp_classical_forest_measured(const dlp_profile *p, const dlp_classical *
 	 * every thread busy each runs at the all-thread rate's share. */
 	for (l = 0; l < levels; l++) {
 		double lg = fmax(1, top - bits * l), u = mtry * n * lg;
-		double rate = dlp_classical_cart_rate(r, exp2(lg), at) / (at ? T : 1);
+		double rate = dlp_sized_rate(&r->cart, exp2(lg), at) / (at ? T : 1);
 
 		units += u;
 		tree_s += u / rate;
@@ -166,20 +166,36 @@ double dlp_classical_forest_measured(const dlp_profile *p, const dlp_classical *
  * intercept (weight_intercept_raw), then loss_out and gradient_out
  * (BaseLoss.loss_gradient), loss_out in the freed product's place. */
 #define LINEAR_FRESH_ARRAYS 3
+/* numpy (1.24, core/src/multiarray/alloc.c, indicate_hugepages) advises
+ * arrays from 4 MiB MADV_HUGEPAGE: where transparent huge pages honour
+ * the advice, their first writes fault 2 MiB at a time (first_touch
+ * variant "hugepage", which measures what the advice does here). */
+#define NUMPY_HUGEPAGE_BYTES (4.0 * 1024 * 1024)
 
 double dlp_classical_linear_measured(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
 				     dlp_classical_estimate *out)
 {
 	const dlp_classical_rates *r = &p->cls;
 	double bw = p->host_bw_gbps * 1e9, passes, loss, fresh = 0;
+	int logreg = strcmp(c->kind, "logreg") == 0;
+	/* scikit-learn's lbfgs makes X w and X^T r numpy products, that is
+	 * the system BLAS's dgemv, measured at X in the caches and from
+	 * memory (bench_blas_linear.c): at this X's size between the two.
+	 * Without them (older documents, a BLAS without cblas_dgemv, the
+	 * svm's own loops) dlprobe's pass, bounded by memory once float64 X
+	 * outgrows the caches: on the Zen 5 VM that bound (the triad) was
+	 * 1.2-2x faster than scikit-learn's passes were. */
+	double blas = logreg ? dlp_sized_rate(&r->blas_linear, rows * feats * 8, 1) : 0;
 
-	if (!(r->linear[1] > 0 && r->loss[0] > 0))
+	if (!((blas > 0 || r->linear[1] > 0) && r->loss[0] > 0))
 		return NAN;
-	/* per loss/gradient evaluation: X w and X^T r (threaded BLAS, bounded
-	 * by memory once float64 X outgrows the caches) and the loss per row,
+	/* per loss/gradient evaluation: the two passes and the loss per row,
 	 * which scikit-learn computes on one thread (LogisticRegression.fit
 	 * passes n_threads=1 to the loss) */
-	passes = c->iterations * fmax(4 * rows * feats / r->linear[1], bw > 0 ? 2 * rows * feats * 8 / bw : 0);
+	if (blas > 0)
+		passes = c->iterations * 4 * rows * feats / blas;
+	else
+		passes = c->iterations * fmax(4 * rows * feats / r->linear[1], bw > 0 ? 2 * rows * feats * 8 / bw : 0);
 	loss = c->iterations * rows / r->loss[0];
 	term(out, "x_passes", passes);
 	term(out, "loss_per_row", loss);
@@ -188,12 +204,18 @@ double dlp_classical_linear_measured(const dlp_profile *p, const dlp_classical *
 	/* and the new pages of its row-length arrays, when malloc maps them
 	 * anew (a document without first_touch: no term, as before; the svm
 	 * shares the passes, not scikit-learn's loss code) */
-	if (strcmp(c->kind, "logreg") == 0 && r->touch[0] > 0 && rows * 8 >= MALLOC_MMAP_THRESHOLD) {
-		fresh = c->iterations * LINEAR_FRESH_ARRAYS * rows * 8 / r->touch[0];
+	if (logreg && r->touch[0] > 0 && rows * 8 >= MALLOC_MMAP_THRESHOLD) {
+		double touch = rows * 8 >= NUMPY_HUGEPAGE_BYTES && r->touch_huge[0] > 0 ? r->touch_huge[0] : r->touch[0];
+
+		fresh = c->iterations * LINEAR_FRESH_ARRAYS * rows * 8 / touch;
 		term(out, "fresh_arrays", fresh);
 		used(out, DLP_KERNEL_FIRST_TOUCH);
 	}
-	out->formula = "iterations x (max(4 rows features / linear_pass rate, 2 passes over float64 X / bandwidth) + "
-		       "rows / one-thread logistic_loss rate + logreg: 3 x rows x 8 bytes / first_touch rate)";
+	out->formula = blas > 0 ? "iterations x (4 rows features / the system BLAS's linear_pass rate at X's size + "
+				  "rows / one-thread logistic_loss rate + 3 x rows x 8 bytes / first_touch rate (from 4 MiB "
+				  "its hugepage variant))"
+				: "iterations x (max(4 rows features / linear_pass rate, 2 passes over float64 X / "
+				  "bandwidth) + rows / one-thread logistic_loss rate + logreg: 3 x rows x 8 bytes / "
+				  "first_touch rate (from 4 MiB its hugepage variant))";
 	return passes + loss + fresh;
 }

@@ -109,18 +109,26 @@ typedef struct dlp_rateset {
 /* The classical kernels' rates (kernels/cpu/bench_gbdt.c, bench_sketch.c,
  * bench_cart.c, bench_linear.c), per second, [0] on one thread and [1] the
  * best at any count up to the whole CPU; 0 where unmeasured. */
-#define DLP_CART_SIZES 8
+#define DLP_RATE_SIZES 8
+/* A kernel's rates by the size it ran at (CART node rows, bytes of X):
+ * sizes ascending, rate[i][0] one thread, rate[i][1] the best. */
+typedef struct dlp_sized_rates {
+	int n;
+	double size[DLP_RATE_SIZES];
+	double rate[DLP_RATE_SIZES][2];
+} dlp_sized_rates;
+
 typedef struct dlp_classical_rates {
 	double ghist[2];          /* histogram updates over a node's gathered rows */
 	double partition[2];      /* rows moved to their child */
 	double node[2];           /* histogram bins tried as splits, with the siblings' subtraction */
 	double sketch[2];         /* feature values sketched and binned */
 	double loss[2];           /* rows of logistic loss and gradient (float64) */
-	double linear[2];         /* X w and X^T r FLOPs (float64) */
+	double linear[2];         /* X w and X^T r FLOPs (float64), dlprobe's in the caches */
+	dlp_sized_rates blas_linear; /* the same through the system BLAS, by bytes of X */
 	double touch[2];          /* bytes of fresh memory faulted in */
-	int ncart;                /* CART node sizes measured, ascending */
-	double cart_rows[DLP_CART_SIZES];
-	double cart[DLP_CART_SIZES][2]; /* features x rows x log2 rows per second */
+	double touch_huge[2];     /* the same advised for huge pages (variant "hugepage") */
+	dlp_sized_rates cart;     /* features x rows x log2 rows per second, by node rows */
 } dlp_classical_rates;
 
 typedef struct dlp_profile {

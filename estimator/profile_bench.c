@@ -184,28 +184,43 @@ static void cls_slot(double r[2], double v, int th)
 		r[1] = v;
 }
 
-/* CART results by node size (m), kept ascending. */
-static void cart_slot(dlp_classical_rates *c, double rows, double v, int th)
+/* A result by its size (CART node rows, bytes of X), kept ascending. */
+static void sized_slot(dlp_sized_rates *s, double size, double v, int th)
 {
 	int i, j;
 
-	if (!(rows >= 2) || !isfinite(v))
+	if (!(size >= 2) || !isfinite(size) || !isfinite(v))
 		return;
-	for (i = 0; i < c->ncart && c->cart_rows[i] < rows; i++)
+	for (i = 0; i < s->n && s->size[i] < size; i++)
 		;
-	if (i == c->ncart || c->cart_rows[i] != rows) {
-		if (c->ncart == DLP_CART_SIZES)
+	if (i == s->n || s->size[i] != size) {
+		if (s->n == DLP_RATE_SIZES)
 			return;
-		for (j = c->ncart; j > i; j--) {
-			c->cart_rows[j] = c->cart_rows[j - 1];
-			c->cart[j][0] = c->cart[j - 1][0];
-			c->cart[j][1] = c->cart[j - 1][1];
+		for (j = s->n; j > i; j--) {
+			s->size[j] = s->size[j - 1];
+			s->rate[j][0] = s->rate[j - 1][0];
+			s->rate[j][1] = s->rate[j - 1][1];
 		}
-		c->cart_rows[i] = rows;
-		c->cart[i][0] = c->cart[i][1] = 0;
-		c->ncart++;
+		s->size[i] = size;
+		s->rate[i][0] = s->rate[i][1] = 0;
+		s->n++;
 	}
-	cls_slot(c->cart[i], v, th);
+	cls_slot(s->rate[i], v, th);
+}
+
+/* The system BLAS's result beside dlprobe's (impl "blas"). */
+static int is_blas(const json_t *r)
+{
+	const char *impl = json_string_value(json_object_get(r, "impl"));
+
+	return impl && strcmp(impl, "blas") == 0;
+}
+
+static int is_variant(const json_t *r, const char *variant)
+{
+	const char *v = json_string_value(json_object_get(r, "variant"));
+
+	return v && strcmp(v, variant) == 0;
 }
 
 static void read_classical(dlp_classical_rates *c, const json_t *r, const char *kernel, double v, int th)
@@ -220,12 +235,16 @@ static void read_classical(dlp_classical_rates *c, const json_t *r, const char *
 		cls_slot(c->sketch, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_LOGISTIC_LOSS) == 0)
 		cls_slot(c->loss, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_LINEAR_PASS) == 0 && is_blas(r))
+		sized_slot(&c->blas_linear, dlp_json_num(r, "bytes"), v, th);
 	else if (strcmp(kernel, DLP_KERNEL_LINEAR_PASS) == 0)
 		cls_slot(c->linear, v, th);
+	else if (strcmp(kernel, DLP_KERNEL_FIRST_TOUCH) == 0 && is_variant(r, DLP_VARIANT_HUGEPAGE))
+		cls_slot(c->touch_huge, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_FIRST_TOUCH) == 0)
 		cls_slot(c->touch, v, th);
 	else if (strcmp(kernel, DLP_KERNEL_CART_SPLIT) == 0)
-		cart_slot(c, dlp_json_num(r, "m"), v, th);
+		sized_slot(&c->cart, dlp_json_num(r, "m"), v, th);
 }
 
 /* One ok result into the profile field its kernel feeds (the table in

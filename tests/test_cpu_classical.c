@@ -228,6 +228,14 @@ static void test_gemv(void **state)
 	xtr[6] /= 1 + 1e-6;
 	z[100] = -z[100];
 	assert_true(dlp_gemv_check(x, R, C, w, r, z, xtr) > 1e-12);
+	/* the sampled check: z on every 4th row, X^T r through r . z */
+	z[100] = -z[100];
+	assert_true(dlp_gemv_check_sampled(x, R, C, w, r, z, xtr, 4) <= 1e-12);
+	xtr[2] += 1e-3;
+	assert_true(dlp_gemv_check_sampled(x, R, C, w, r, z, xtr, 4) > 1e-12);
+	xtr[2] -= 1e-3;
+	z[8] = -z[8];
+	assert_true(dlp_gemv_check_sampled(x, R, C, w, r, z, xtr, 4) > 1e-12);
 }
 
 static void test_fresh_touch(void **state)
@@ -248,6 +256,23 @@ static void test_fresh_touch(void **state)
 	m[8 * PAGE / 8 + 100] = 1e-300;
 	assert_int_equal(dlp_fresh_check(m, bytes, PAGE), 1);
 	dlp_fresh_unmap(m, bytes);
+}
+
+/* Memory advised for huge pages starts at a huge-page boundary and reads
+ * as fresh memory whether or not the kernel honours the advice. */
+static void test_fresh_touch_huge(void **state)
+{
+	const size_t bytes = 2 * DLP_HUGE_PAGE;
+	void *base;
+	size_t len;
+	double *m = dlp_fresh_map_huge(bytes, &base, &len);
+
+	assert_non_null(m);
+	assert_int_equal((uintptr_t)m % DLP_HUGE_PAGE, 0);
+	assert_true((char *)m >= (char *)base && (char *)m + bytes <= (char *)base + len);
+	dlp_fresh_touch(m, bytes, 4096);
+	assert_int_equal(dlp_fresh_check(m, bytes, 4096), 0);
+	dlp_fresh_unmap(base, len);
 }
 
 /* A node's best split over every bin of every feature: dense (each
@@ -307,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_logistic),
 		cmocka_unit_test(test_gemv),
 		cmocka_unit_test(test_fresh_touch),
+		cmocka_unit_test(test_fresh_touch_huge),
 		cmocka_unit_test(test_gbdt_node),
 	};
 

@@ -201,6 +201,16 @@ static void test_blas_present(void **state)
 	assert_int_equal(dlp_blas_sgemm(b, m, n, k, a, bm, c), 0);
 	dlp_gemm_ref_f32(m, n, k, a, bm, ref);
 	assert_true(dlp_max_rel_err_f32(m * n, c, ref, k) < 1e-5);
+	/* X w and X^T r on row-major X, as numpy calls them (linear_pass blas) */
+	{
+		double x[33 * 17], w[17], r[33], z[33], xtr[17];
+
+		dlp_fill_normal_f64(x, m * k, 3);
+		dlp_fill_normal_f64(w, k, 4);
+		dlp_fill_normal_f64(r, m, 5);
+		assert_int_equal(dlp_blas_dgemv_pair(b, m, k, x, w, r, z, xtr), 0);
+		assert_true(dlp_gemv_check(x, m, k, w, r, z, xtr) <= 1e-12);
+	}
 	dlp_blas_close(b);
 }
 

@@ -248,13 +248,13 @@ static void test_classical_measured(void **state)
 	/* the reader: one-thread and best rates, CART by node size */
 	assert_int_equal(dlp_profile_from_bench(d1, "fixture", &p1), 0);
 	assert_true(p1.cls.ghist[0] == 1e9 && p1.cls.ghist[1] == 2e9);
-	assert_int_equal(p1.cls.ncart, 3);
-	assert_true(p1.cls.cart_rows[0] == 32 && p1.cls.cart_rows[2] == 8192);
+	assert_int_equal(p1.cls.cart.n, 3);
+	assert_true(p1.cls.cart.size[0] == 32 && p1.cls.cart.size[2] == 8192);
 	/* between sizes: linear in log2 rows; outside: the nearest */
-	assert_true(fabs(dlp_classical_cart_rate(&p1.cls, 128, 0) -
-			 (p1.cls.cart[0][0] + p1.cls.cart[1][0]) / 2) < 1e-3);
-	assert_true(dlp_classical_cart_rate(&p1.cls, 1e6, 1) == p1.cls.cart[2][1]);
-	assert_true(dlp_classical_cart_rate(&p1.cls, 2, 0) == p1.cls.cart[0][0]);
+	assert_true(fabs(dlp_sized_rate(&p1.cls.cart, 128, 0) -
+			 (p1.cls.cart.rate[0][0] + p1.cls.cart.rate[1][0]) / 2) < 1e-3);
+	assert_true(dlp_sized_rate(&p1.cls.cart, 1e6, 1) == p1.cls.cart.rate[2][1]);
+	assert_true(dlp_sized_rate(&p1.cls.cart, 2, 0) == p1.cls.cart.rate[0][0]);
 	dlp_profile_free(&p1);
 	json_decref(base);
 	json_decref(d1);
@@ -292,8 +292,75 @@ static void test_classical_fresh_arrays(void **state)
 	o2 = classical_on(d, "logreg:iterations=30", "tabular:10000x30", &p2);
 	assert_null(json_object_get(json_object_get(json_object_get(o2, "detail"), "terms_s"), "fresh_arrays"));
 	json_decref(o2);
+	dlp_profile_free(&p2);
+	/* arrays from 4 MiB (numpy advises them for huge pages): the hugepage
+	 * variant's rate; smaller ones keep the small pages' */
+	json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s,s:i,s:f}", "kernel", "first_touch", "impl", "dlprobe",
+					     "variant", "hugepage", "status", "ok", "threads", 1, "rate_gbps", 40.0));
+	o2 = classical_on(d, "logreg:iterations=30", "tabular:1000000x30", &p2);
+	assert_true(fabs(test_num(o2, "detail.terms_s.fresh_arrays") - 30 * 3 * 1e6 * 8 / 40e9) < 1e-9);
+	json_decref(o2);
+	dlp_profile_free(&p2);
+	o2 = classical_on(d, "logreg:iterations=30", "tabular:200000x30", &p2);
+	assert_true(fabs(test_num(o2, "detail.terms_s.fresh_arrays") - faster) < 1e-9);
+	json_decref(o2);
 	dlp_profile_free(&p1);
 	dlp_profile_free(&p2);
+	json_decref(d);
+}
+
+/* The system BLAS's X w and X^T r (linear_pass, impl blas) at two sizes of
+ * X: logreg's passes at its X's size, between them linear in log2 bytes;
+ * the svm (liblinear's own loops) and a document without them keep
+ * dlprobe's pass. */
+static void test_classical_blas_passes(void **state)
+{
+	json_t *d = doc_with_classical(1, 1), *res, *o;
+	dlp_profile p;
+	double own, svm, mid;
+	int i;
+
+	(void)state;
+	o = classical_on(d, "logreg:iterations=30", "tabular:4000000x32", &p);
+	own = test_num(o, "detail.terms_s.x_passes");
+	json_decref(o);
+	dlp_profile_free(&p);
+	o = classical_on(d, "svm:iterations=30", "tabular:4000000x32", &p);
+	svm = test_num(o, "train_s.expected");
+	json_decref(o);
+	dlp_profile_free(&p);
+	res = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(d, "bench"),
+		"backends"), 0), "devices"), 0), "results");
+	for (i = 1; i <= 2; i++) { /* 4 MiB at 20 (2 threads 30), 128 MiB at 5 (6) GFLOP/s */
+		json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:i,s:i,s:f}", "kernel", "linear_pass", "impl", "blas",
+						     "status", "ok", "threads", i, "bytes", 4 << 20, "rate_gflops",
+						     i == 1 ? 20.0 : 30.0));
+		json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:i,s:i,s:f}", "kernel", "linear_pass", "impl", "blas",
+						     "status", "ok", "threads", i, "bytes", 128 << 20, "rate_gflops",
+						     i == 1 ? 5.0 : 6.0));
+	}
+	/* 4e6 x 32 x 8 bytes: beyond the larger size, its best rate */
+	o = classical_on(d, "logreg:iterations=30", "tabular:4000000x32", &p);
+	assert_int_equal(p.cls.blas_linear.n, 2);
+	assert_true(fabs(test_num(o, "detail.terms_s.x_passes") - 30 * 4 * 4e6 * 32 / 6e9) < 1e-9);
+	assert_true(test_num(o, "detail.terms_s.x_passes") != own);
+	json_decref(o);
+	dlp_profile_free(&p);
+	/* 16384 x 32 x 8 = 4 MiB: the smaller size's */
+	o = classical_on(d, "logreg:iterations=30", "tabular:16384x32", &p);
+	assert_true(fabs(test_num(o, "detail.terms_s.x_passes") - 30 * 4 * 16384.0 * 32 / 30e9) < 1e-12);
+	json_decref(o);
+	dlp_profile_free(&p);
+	/* 32 MiB, 3/5 of the way from 4 to 128 MiB in log2: 3/5 of the way in rate */
+	o = classical_on(d, "logreg:iterations=30", "tabular:131072x32", &p);
+	mid = 30 * 4 * 131072.0 * 32 / test_num(o, "detail.terms_s.x_passes");
+	assert_true(fabs(mid - (0.4 * 30e9 + 0.6 * 6e9)) < 1);
+	json_decref(o);
+	dlp_profile_free(&p);
+	o = classical_on(d, "svm:iterations=30", "tabular:4000000x32", &p);
+	assert_true(test_num(o, "train_s.expected") == svm);
+	json_decref(o);
+	dlp_profile_free(&p);
 	json_decref(d);
 }
 
@@ -665,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_op_counts_and_classical_terms),
 		cmocka_unit_test(test_classical_measured),
 		cmocka_unit_test(test_classical_fresh_arrays),
+		cmocka_unit_test(test_classical_blas_passes),
 		cmocka_unit_test(test_gbdt_node_term),
 		cmocka_unit_test(test_memory_fit),
 		cmocka_unit_test(test_catalog_and_verdict),

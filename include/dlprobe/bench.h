@@ -44,6 +44,8 @@ int dlp_dtype_parse(const char *s);
 #define DLP_KERNEL_LOGISTIC_LOSS  "logistic_loss"
 #define DLP_KERNEL_LINEAR_PASS    "linear_pass"
 #define DLP_KERNEL_FIRST_TOUCH    "first_touch"
+/* first_touch of memory advised MADV_HUGEPAGE, as numpy advises arrays */
+#define DLP_VARIANT_HUGEPAGE      "hugepage"
 #define DLP_KERNEL_D2D            "d2d"
 #define DLP_KERNEL_H2D            "h2d"
 #define DLP_KERNEL_D2H            "d2h"

@@ -93,6 +93,8 @@ static int blas_headroom(const struct cpu *c, char *why, size_t len)
 		if (b > mats)
 			mats = b;
 	}
+	if (dlp_cpu_blas_linear_bytes(c) > mats)
+		mats = dlp_cpu_blas_linear_bytes(c);
 	f = fopen("/proc/self/statm", "r");
 	if (f) {
 		if (fscanf(f, "%llu %llu", &pages_vm, &pages_rss) == 2) {
@@ -162,6 +164,8 @@ static int blas_child(void *arg, void *buf, size_t cap, size_t *len)
 									    t ? c->T : 1, sh->m, sh->n, sh->k,
 									    b, NULL));
 		}
+	/* after the GEMMs: compare_all matches those by their index */
+	dlp_cpu_blas_linear(c, b, res);
 	n = json_dumpb(ans, buf, cap, JSON_COMPACT);
 	if (n == 0 || n > cap) {
 		dlp_error_set("the answer did not fit in %zu bytes", cap);

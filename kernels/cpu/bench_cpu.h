@@ -66,6 +66,11 @@ void dlp_cpu_bf16_all(struct cpu *c);
  * system_blas and other_blas on the device, vs_reference on dlprobe's
  * results against the fastest, and the finding. Run after dlp_cpu_gemm_all. */
 void dlp_cpu_blas_all(struct cpu *c);
+/* In a BLAS child: the library's X w and X^T r (cblas_dgemv) on float64 X
+ * in the caches and from memory, at 1 and T threads, appended to out. */
+void dlp_cpu_blas_linear(struct cpu *c, dlp_blas *b, json_t *out);
+/* The most memory those passes hold at once (X, w, r and the products). */
+long long dlp_cpu_blas_linear_bytes(const struct cpu *c);
 void dlp_cpu_stream_all(struct cpu *c);
 void dlp_cpu_hist_all(struct cpu *c);
 /* the gathered histogram and the row partition of a GBDT level */

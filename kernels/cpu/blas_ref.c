@@ -9,18 +9,21 @@
 #include "kernels/cpu/cpu.h"
 
 /* CBLAS enums, fixed by the standard interface. */
-enum { CBLAS_COL_MAJOR = 102, CBLAS_NO_TRANS = 111 };
+enum { CBLAS_ROW_MAJOR = 101, CBLAS_COL_MAJOR = 102, CBLAS_NO_TRANS = 111, CBLAS_TRANS = 112 };
 
 typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
 			       const float *, int, float, float *, int);
 typedef void (*cblas_dgemm_fn)(int, int, int, int, int, int, double, const double *, int,
 			       const double *, int, double, double *, int);
+typedef void (*cblas_dgemv_fn)(int, int, int, int, double, const double *, int, const double *, int, double,
+			       double *, int);
 
 struct dlp_blas {
 	void *h;
 	char *path;
 	cblas_sgemm_fn sgemm;
 	cblas_dgemm_fn dgemm;
+	cblas_dgemv_fn dgemv;    /* optional: only the linear model's passes need it */
 	char *(*get_config)(void);
 	char *(*get_corename)(void);
 	int (*get_num_threads)(void);
@@ -76,6 +79,7 @@ dlp_blas *dlp_blas_open_lib(const char *lib)
 		free(b);
 		return NULL;
 	}
+	*(void **)&b->dgemv = dlsym(b->h, "cblas_dgemv");
 	*(void **)&b->get_config = dlsym(b->h, "openblas_get_config");
 	*(void **)&b->get_corename = dlsym(b->h, "openblas_get_corename");
 	*(void **)&b->get_num_threads = dlsym(b->h, "openblas_get_num_threads");
@@ -208,5 +212,16 @@ int dlp_blas_dgemm(dlp_blas *b, size_t m, size_t n, size_t k, const double *a,
 {
 	b->dgemm(CBLAS_COL_MAJOR, CBLAS_NO_TRANS, CBLAS_NO_TRANS, (int)m, (int)n, (int)k, 1.0, a,
 		 (int)(m ? m : 1), bm, (int)(k ? k : 1), 0.0, c, (int)(m ? m : 1));
+	return 0;
+}
+
+int dlp_blas_dgemv_pair(dlp_blas *b, size_t rows, size_t cols, const double *x, const double *w, const double *r,
+			double *z, double *xtr)
+{
+	if (!b->dgemv)
+		return dlp_error_set("this BLAS has no cblas_dgemv");
+	/* as numpy calls it on a C-ordered X: X @ w, then X.T @ r */
+	b->dgemv(CBLAS_ROW_MAJOR, CBLAS_NO_TRANS, (int)rows, (int)cols, 1.0, x, (int)cols, w, 1, 0.0, z, 1);
+	b->dgemv(CBLAS_ROW_MAJOR, CBLAS_TRANS, (int)rows, (int)cols, 1.0, x, (int)cols, r, 1, 0.0, xtr, 1);
 	return 0;
 }

@@ -274,6 +274,31 @@ double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w
 	return err;
 }
 
+double dlp_gemv_check_sampled(const double *x, size_t rows, size_t cols, const double *w, const double *r,
+			      const double *z, const double *xtr, size_t stride)
+{
+	long double s, m, rz = 0, rzm = 0, wx = 0, wxm = 0;
+	double err = 0;
+	size_t i, j;
+
+	for (i = 0; i < rows; i += stride ? stride : 1) {
+		for (s = 0, m = 0, j = 0; j < cols; j++) {
+			s += (long double)x[i * cols + j] * w[j];
+			m += fabsl((long double)x[i * cols + j] * w[j]);
+		}
+		err = worst(err, fabs(z[i] - (double)s) / ((double)m + 1e-300));
+	}
+	for (i = 0; i < rows; i++) {
+		rz += (long double)r[i] * z[i];
+		rzm += fabsl((long double)r[i] * z[i]);
+	}
+	for (j = 0; j < cols; j++) {
+		wx += (long double)w[j] * xtr[j];
+		wxm += fabsl((long double)w[j] * xtr[j]);
+	}
+	return worst(err, (double)(fabsl(rz - wx) / (rzm + wxm + 1e-300L)));
+}
+
 size_t dlp_fresh_check(const double *mem, size_t bytes, size_t page)
 {
 	size_t words = page / sizeof *mem, i, bad = 0;

@@ -312,6 +312,11 @@ void dlp_gemv_t_f64(const double *x, size_t cols, const double *r, size_t r0, si
  * when the map fails), every page of `bytes` faulted in by one write (page
  * k's word k % (page / 8) set to k + 1), unmapped. */
 double *dlp_fresh_map(size_t bytes);
+/* The 2 MiB page of x86-64's transparent huge pages. */
+#define DLP_HUGE_PAGE ((size_t)2 << 20)
+/* bytes of fresh memory at a huge-page boundary, advised MADV_HUGEPAGE;
+ * unmap *base, *len bytes, with dlp_fresh_unmap. */
+double *dlp_fresh_map_huge(size_t bytes, void **base, size_t *len);
 void dlp_fresh_touch(double *mem, size_t bytes, size_t page);
 void dlp_fresh_unmap(double *mem, size_t bytes);
 /* The serial references of the classical kernels (classical_check.c),
@@ -341,6 +346,13 @@ double dlp_cart_split_check(const float *x, size_t ld, const double *y, const do
 double dlp_gbdt_split_check(const dlp_gbdt_param *p, const double *hist, int nf, int nbins, const double node[2],
 			    const dlp_gbdt_split *got);
 double dlp_logistic_check(const double *y, const double *raw, size_t n, const double *grad, double loss);
+/* The same in rows x cols / stride + rows products, for X of hundreds of
+ * MiB: X w on every stride-th row, and X^T r through the identity
+ * w . (X^T r) = r . (X w) over every row (Freivalds: a wrong X^T r passes
+ * only if its error is orthogonal to w), each relative to its sum of
+ * magnitudes. */
+double dlp_gemv_check_sampled(const double *x, size_t rows, size_t cols, const double *w, const double *r,
+			      const double *z, const double *xtr, size_t stride);
 double dlp_gemv_check(const double *x, size_t rows, size_t cols, const double *w, const double *r, const double *z,
 		      const double *xtr);
 /* The words of touched fresh memory that differ from what
@@ -373,6 +385,10 @@ int dlp_blas_sgemm(dlp_blas *b, size_t m, size_t n, size_t k, const float *a, co
 		   float *c);
 int dlp_blas_dgemm(dlp_blas *b, size_t m, size_t n, size_t k, const double *a,
 		   const double *bm, double *c);
+/* X w and X^T r on row-major float64 X (rows x cols), as numpy runs them
+ * through cblas_dgemv; -1 when the library has no cblas_dgemv. */
+int dlp_blas_dgemv_pair(dlp_blas *b, size_t rows, size_t cols, const double *x, const double *w, const double *r,
+			double *z, double *xtr);
 
 /* ---- helpers ------------------------------------------------------------ */
 /* Set FTZ/DAZ in MXCSR for this thread (denormals would fake a slow machine). */

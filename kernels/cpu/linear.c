@@ -4,6 +4,7 @@
  * its new row-length arrays are (numpy's allocations above glibc's mmap
  * threshold come back from the kernel as new, unfaulted pages). */
 #include <math.h>
+#include <stdint.h>
 #include <sys/mman.h>
 
 #include "kernels/cpu/cpu.h"
@@ -69,6 +70,24 @@ double *dlp_fresh_map(size_t bytes)
 	void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	return m == MAP_FAILED ? NULL : m;
+}
+
+double *dlp_fresh_map_huge(size_t bytes, void **base, size_t *len)
+{
+	char *m, *a;
+
+	*len = bytes + DLP_HUGE_PAGE;
+	m = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED) {
+		*base = NULL;
+		return NULL;
+	}
+	*base = m;
+	a = (char *)(((uintptr_t)m + DLP_HUGE_PAGE - 1) & ~(uintptr_t)(DLP_HUGE_PAGE - 1));
+	/* as numpy advises its large arrays; where transparent huge pages are
+	 * off the advice does nothing and this measures small pages again */
+	(void)madvise(a, bytes, MADV_HUGEPAGE);
+	return (double *)a;
 }
 
 void dlp_fresh_touch(double *mem, size_t bytes, size_t page)

@@ -14,6 +14,8 @@ xgboost's time is the CPU time its process used, so that other processes
 sharing the CPU do not count; on several, wall time (spinning OpenMP
 threads burn CPU time): say the load with any figure."""
 import json, os, subprocess, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_best import best_of  # noqa: E402
 BIN, OUT = sys.argv[1], sys.argv[2]
 BIN_OLD = sys.argv[3] if len(sys.argv) > 3 else BIN
 SHAPES = [(50000, 20, 7), (20000, 10, 10), (300000, 8, 5), (100000, 10, 4), (10000, 30, 8), (100000, 10, 8)]
@@ -38,34 +40,6 @@ for T in (1, 21, 1, 21, 1, 21):
     out.setdefault(T, []).append(cpu() - t0)
 print(json.dumps(out))
 '''
-
-RATE_KEYS = ("rate_gflops", "rate_gbps", "rate_gupdates_per_s", "rate_grows_per_s", "rate_gvalues_per_s", "rate_gnlog2n_per_s")
-
-def best_of(binary, path, n=3):
-    """n bench runs; each result of the first run's document at path replaced
-    by the same result (kernel, shape, threads) of the run where its rate was
-    fastest (the least disturbed by other work), whole: the estimator reads
-    its samples too."""
-    docs = []
-    for i in range(n):
-        subprocess.run([binary, "bench", "--backend", "cpu", "-q", "-o", path], check=True)
-        docs.append(json.load(open(path)))
-    def key(r):
-        return tuple(str(r.get(k)) for k in ("kernel", "impl", "dtype", "isa", "variant", "threads", "m", "n", "k"))
-    def rate(r):
-        return max([r[k] for k in RATE_KEYS if isinstance(r.get(k), (int, float))] or [0])
-    best = {}
-    for d in docs:
-        for be in d["bench"]["backends"]:
-            for dev in be.get("devices", []):
-                for r in dev.get("results", []):
-                    if key(r) not in best or rate(r) > rate(best[key(r)]):
-                        best[key(r)] = r
-    d = docs[0]
-    for be in d["bench"]["backends"]:
-        for dev in be.get("devices", []):
-            dev["results"] = [best[key(r)] for r in dev.get("results", [])]
-    json.dump(d, open(path, "w"))
 
 def bench():
     # before: the original code's kernels (the old binary, its gbdt_node result dropped)
