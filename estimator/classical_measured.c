@@ -33,17 +33,58 @@ static void used(dlp_classical_estimate *out, const char *kernel)
 #define GBDT_ROW_TERMS "rows x features / bin_sketch rate + trees x (rows / logistic_loss rate + rows x features / " \
 		       "histogram rate + (depth-1) x rows/2 x features / hist_gathered rate + depth x rows / row_partition rate"
 
+/* A node splits with a share that ramps from 0 to 1 over this many
+ * doublings of its rows about gbdt_min_split_rows: node sizes and hessians
+ * vary about the model's one size per class. */
+#define GBDT_SPLIT_RAMP_LOG2 2.0
+#define GBDT_MAX_LEVELS 64
+
+/* The nodes xgboost evaluates per tree (searches for a split): the root and
+ * both children of every node split above the last level (it evaluates no
+ * children at max_depth). Full trees: 2^depth - 1. A split sends a share
+ * q of its rows one way, with q's binary entropy cart_split_entropy_bits,
+ * so the nodes of level l come in classes of N q^i (1-q)^(l-i) rows, and a
+ * class splits about gbdt_min_split_rows rows (xgboost's min_child_weight
+ * against the hessian sums of a fitting model). *full gets the full
+ * trees' count (one node a row at most). */
+static double gbdt_evaluated_nodes(const dlp_classical *c, double rows, double bits, double min_rows, double *full)
+{
+	double cls[GBDT_MAX_LEVELS + 1] = { 1 }, next[GBDT_MAX_LEVELS + 1], lo = 0, hi = 0.5, q, nodes = 1;
+	int depth = c->depth < GBDT_MAX_LEVELS ? c->depth : GBDT_MAX_LEVELS, l, i, k;
+
+	*full = 0;
+	for (l = 0; l < depth; l++)
+		*full += fmin(pow(2, l), rows);
+	for (k = 0; k < 60; k++) { /* q: H(q) = bits, by bisection on (0, 1/2] */
+		double m = (lo + hi) / 2, h = -(m * log2(m) + (1 - m) * log2(1 - m));
+
+		*(h < bits ? &lo : &hi) = m;
+	}
+	q = (lo + hi) / 2;
+	for (l = 0; l + 1 < depth; l++) {
+		memset(next, 0, sizeof next);
+		for (i = 0; i <= l; i++) {
+			double size = rows * pow(q, i) * pow(1 - q, l - i);
+			double split = cls[i] * fmin(1, fmax(0, 0.5 + log2(size / min_rows) / GBDT_SPLIT_RAMP_LOG2));
+
+			nodes += 2 * split;
+			next[i] += split;
+			next[i + 1] += split;
+		}
+		memcpy(cls, next, sizeof cls);
+	}
+	return fmin(nodes, *full);
+}
+
 /* Per tree, the work of every node that does not depend on its rows: the
- * nodes split (xgboost grows no children at max_depth: levels 0 to
- * depth-1, at most one node per row) each try every bin of every feature
- * (at most one bin per row) with the siblings' histograms made by
- * subtraction, at the gbdt_node rate; a document without that kernel keeps
- * the scan at the dot rate. */
+ * nodes evaluated each try every bin of every feature (at most one bin per
+ * row) with the siblings' histograms made by subtraction, at the gbdt_node
+ * rate; a document without that kernel keeps the scan at the dot rate. */
 static double gbdt_nodes(const dlp_profile *p, const dlp_classical *c, double rows, double feats,
 			 dlp_classical_estimate *out)
 {
-	double dot = p->dot_gflops * 1e9, bins = fmin(c->bins, rows), nodes = 0, s;
-	int l;
+	const struct dlp_constants *k = dlp_constants();
+	double dot = p->dot_gflops * 1e9, bins = fmin(c->bins, rows), nodes, full, s;
 
 	if (!(p->cls.node[1] > 0)) {
 		s = dot > 0 ? 4 * c->trees * pow(2, c->depth) * c->bins * feats / dot : 0;
@@ -51,12 +92,22 @@ static double gbdt_nodes(const dlp_profile *p, const dlp_classical *c, double ro
 		out->formula = GBDT_ROW_TERMS ") + trees x 2^depth x bins x features split scans / dot rate (all threads)";
 		return s;
 	}
-	for (l = 0; l < c->depth; l++)
-		nodes += fmin(pow(2, l), rows);
+	if (k && k->gbdt_min_split_rows.value > 0 && k->cart_split_bits.value > 0 && k->cart_split_bits.value <= 1) {
+		nodes = gbdt_evaluated_nodes(c, rows, k->cart_split_bits.value, k->gbdt_min_split_rows.value, &full);
+		/* named only where they changed the count */
+		if (nodes < 0.99 * full) {
+			assumed(out, "gbdt_min_split_rows");
+			assumed(out, "cart_split_entropy_bits");
+		}
+	} else {
+		(void)gbdt_evaluated_nodes(c, rows, 1, 1, &full);
+		nodes = full;
+	}
 	s = c->trees * nodes * feats * bins / p->cls.node[1];
 	term(out, "node_splits", s);
 	used(out, DLP_KERNEL_GBDT_NODE);
-	out->formula = GBDT_ROW_TERMS " + (2^depth - 1) nodes x features x bins / gbdt_node rate) (all threads)";
+	out->formula = GBDT_ROW_TERMS " + evaluated nodes (2^depth - 1 in full trees, fewer where nodes fall below "
+				      "gbdt_min_split_rows) x features x bins / gbdt_node rate) (all threads)";
 	return s;
 }
 

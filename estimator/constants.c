@@ -47,6 +47,7 @@ static const struct {
 	{INST, "assumptions", "cart_sort_comparison_cost_histogram_updates", AT(cart_sort_cost)},
 	{INST, "assumptions", "loss_eval_cost_histogram_updates", AT(loss_eval_cost)},
 	{INST, "assumptions", "cart_split_entropy_bits", AT(cart_split_bits)},
+	{INST, "assumptions", "gbdt_min_split_rows", AT(gbdt_min_split_rows)},
 	{INST, "assumptions", "pool_window_cost_histogram_updates", AT(pool_cost)},
 	{INST, NULL, "gpu_efficiency", AT(gpu_efficiency)},
 	{INST, NULL, "cpu_efficiency", AT(cpu_efficiency)},

@@ -26,7 +26,7 @@ struct dlp_constants {
 	} flops;
 	/* instances.json "assumptions" */
 	dlp_constant cpu_op_overhead_s, gpu_launch_overhead_s, hist_per_cycle, thread_scaling;
-	dlp_constant cart_sort_cost, loss_eval_cost, pool_cost, cart_split_bits;
+	dlp_constant cart_sort_cost, loss_eval_cost, pool_cost, cart_split_bits, gbdt_min_split_rows;
 	/* instances.json GEMM efficiencies against the peak (their "source" is the basis) */
 	dlp_constant gpu_efficiency, cpu_efficiency;
 };

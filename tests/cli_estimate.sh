@@ -188,7 +188,12 @@ expect "-v: a measured GBDT lists its terms" 0 "terms +bin_sketch [0-9]" -- \
 	"$B" estimate -v --hw "$FC" --model none --dataset tabular:500000x30 --classical gbdt:trees=50,depth=8
 if grep -Eq 'node_splits [0-9.]+ (ms|s)' "$T/out"; then ok "-v: node_splits among them, with its seconds"
 else ko "-v: node_splits among them, with its seconds"; fi
-if grep -q '^    assumed ' "$T/out"; then ko "-v: a measured GBDT names no assumption"; else ok "-v: a measured GBDT names no assumption"; fi
+expect "-v: a GBDT of full trees" 0 "terms +bin_sketch [0-9]" -- \
+	"$B" estimate -v --hw "$FC" --model none --dataset tabular:500000x30 --classical gbdt:trees=50,depth=6
+if grep -q '^    assumed ' "$T/out"; then ko "-v: a GBDT of full trees names no assumption"
+else ok "-v: a GBDT of full trees names no assumption"; fi
+expect "-v: a deep GBDT on few rows names the node size it stops at" 0 "assumed +gbdt_min_split_rows" -- \
+	"$B" estimate -v --hw "$FC" --model none --dataset tabular:20000x10 --classical gbdt:trees=50,depth=10
 expect "-v: a measured forest names its assumed split balance" 0 \
 	"assumed +cart_split_entropy_bits \\(value and basis: data/instances.json\\)" -- \
 	"$B" estimate -v --hw "$FC" --model none --dataset tabular:500000x30 --classical forest:trees=4,depth=12

@@ -375,7 +375,7 @@ static void test_gbdt_node_term(void **state)
 	size_t i;
 	int t;
 
-	o1 = classical_on(d, "gbdt:trees=10,depth=8", "tabular:100000x10", &p1);
+	o1 = classical_on(d, "gbdt:trees=10,depth=4", "tabular:100000x10", &p1);
 	t1 = json_object_get(json_object_get(o1, "detail"), "terms_s");
 	assert_non_null(json_object_get(t1, "split_scans"));
 	assert_null(json_object_get(t1, "node_splits"));
@@ -383,12 +383,14 @@ static void test_gbdt_node_term(void **state)
 		"backends"), 0), "devices"), 0), "results");
 	for (t = 1; t <= 2; t++)
 		add_cls(res, "gbdt_node", "rate_gvalues_per_s", 0.05 * t, t, 32);
-	o2 = classical_on(d, "gbdt:trees=10,depth=8", "tabular:100000x10", &p2);
+	o2 = classical_on(d, "gbdt:trees=10,depth=4", "tabular:100000x10", &p2);
 	assert_true(p2.cls.node[0] == 0.05e9 && p2.cls.node[1] == 0.1e9);
 	t2 = json_object_get(json_object_get(o2, "detail"), "terms_s");
 	assert_null(json_object_get(t2, "split_scans"));
-	/* 10 trees x 255 nodes x 10 features x 256 bins at the best rate */
-	assert_true(fabs(json_number_value(json_object_get(t2, "node_splits")) - 10 * 255 * 10 * 256 / 0.1e9) < 1e-9);
+	/* 10 trees x 15 nodes x 10 features x 256 bins at the best rate: no
+	 * node of a depth-4 tree on 100000 rows is small enough to stop */
+	assert_true(fabs(json_number_value(json_object_get(t2, "node_splits")) - 10 * 15 * 10 * 256 / 0.1e9) < 1e-9);
+	assert_null(json_object_get(json_object_get(o2, "detail"), "assumed_constants"));
 	for (i = 0; i < sizeof same / sizeof same[0]; i++)
 		assert_true(json_number_value(json_object_get(t1, same[i])) ==
 			    json_number_value(json_object_get(t2, same[i])));
@@ -397,6 +399,17 @@ static void test_gbdt_node_term(void **state)
 	json_decref(o1);
 	json_decref(o2);
 	dlp_profile_free(&p1);
+	dlp_profile_free(&p2);
+	/* a deep tree on few rows: its small nodes stop splitting (xgboost's
+	 * min_child_weight), fewer nodes than the full tree's 1023, and the
+	 * assumptions that say so named */
+	o2 = classical_on(d, "gbdt:trees=10,depth=10", "tabular:20000x10", &p2);
+	t2 = json_object_get(json_object_get(o2, "detail"), "terms_s");
+	assert_true(json_number_value(json_object_get(t2, "node_splits")) < 0.6 * 10 * 1023 * 10 * 256 / 0.1e9);
+	assert_true(json_number_value(json_object_get(t2, "node_splits")) > 0.2 * 10 * 1023 * 10 * 256 / 0.1e9);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(o2, "detail"),
+		"assumed_constants"), 0)), "gbdt_min_split_rows");
+	json_decref(o2);
 	dlp_profile_free(&p2);
 	json_decref(d);
 }

@@ -33,6 +33,15 @@ used as before.
    XOR, make_classification); per target the binary entropy of the larger
    child's share, averaged over internal nodes weighted by their rows; the
    median over the targets.
+ - gbdt_min_split_rows: the node size about which xgboost 1.7 hist (defaults,
+   50 trees, max_bin 256) stops splitting: its evaluated nodes per tree (the
+   root and both children of every split above the last level) on three
+   targets that are not the validation data (20% flipped labels, a linear
+   threshold on every feature, a mostly-noise label) at 20,000 x 10 depth
+   10, 10,000 x 30 depth 8 and 50,000 x 20 depth 7; the value whose model
+   (estimator/classical_measured.c, gbdt_evaluated_nodes, with the split
+   balance in data/instances.json) fits the mean over the targets best in
+   log terms, searched in 1/16 steps of log2.
  - pool_window_cost_histogram_updates: torch's CPU max_pool2d (2x2, stride 2)
    on a 32x16x64x64 tensor, one thread; seconds per window element x the
    one-thread histogram rate.
@@ -174,6 +183,70 @@ def split_entropy_bits():
             "depth": depth}
 
 
+GBDT_RAMP_LOG2 = 2.0   # estimator/classical_measured.c GBDT_SPLIT_RAMP_LOG2
+
+
+def gbdt_nodes_model(rows, depth, bits, min_rows):
+    """estimator/classical_measured.c gbdt_evaluated_nodes, as a fraction of
+    the full trees' 2^depth - 1."""
+    lo, hi = 0.0, 0.5
+    for _ in range(60):
+        m = (lo + hi) / 2
+        if -(m * math.log2(m) + (1 - m) * math.log2(1 - m)) < bits:
+            lo = m
+        else:
+            hi = m
+    q, cls, nodes = (lo + hi) / 2, {0: 1.0}, 1.0
+    for lv in range(depth - 1):
+        nxt = {}
+        for i, cnt in cls.items():
+            size = rows * q ** i * (1 - q) ** (lv - i)
+            split = cnt * min(1, max(0, 0.5 + math.log2(size / min_rows) / GBDT_RAMP_LOG2))
+            nodes += 2 * split
+            nxt[i] = nxt.get(i, 0) + split
+            nxt[i + 1] = nxt.get(i + 1, 0) + split
+        cls = nxt
+    return nodes / (2 ** depth - 1)
+
+
+def gbdt_min_split_rows():
+    import xgboost
+    bits = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "data",
+                                       "instances.json")))["assumptions"]["cart_split_entropy_bits"]["value"]
+    shapes, measured = [(20000, 10, 10), (10000, 30, 8), (50000, 20, 7)], {}
+    for rows, feats, depth in shapes:
+        fr = []
+        for target in ("noisy", "linear", "hard"):
+            rng = np.random.default_rng(0)
+            X = rng.standard_normal((rows, feats)).astype(np.float32)
+            if target == "noisy":
+                y = (X[:, 0] + 0.5 * X[:, 1] * X[:, 2] > 0) ^ (rng.random(rows) < 0.2)
+            elif target == "linear":
+                y = X @ rng.standard_normal(feats) + rng.standard_normal(rows) > 0
+            else:
+                y = X[:, 0] + 3 * rng.standard_normal(rows) > 0
+            m = xgboost.XGBClassifier(n_estimators=50, max_depth=depth, tree_method="hist", max_bin=256,
+                                      n_jobs=len(os.sched_getaffinity(0))).fit(X, y.astype(np.int64))
+            ev = []
+            for t in m.get_booster().get_dump(dump_format="json"):
+                split = [0] * depth
+
+                def walk(n, d):
+                    if "children" in n:
+                        split[d] += 1
+                        for ch in n["children"]:
+                            walk(ch, d + 1)
+                walk(json.loads(t), 0)
+                ev.append(1 + 2 * sum(split[:depth - 1]))
+            fr.append(float(np.mean(ev)) / (2 ** depth - 1))
+        measured["%dx%d d%d" % (rows, feats, depth)] = (rows, depth, float(np.mean(fr)))
+    best = min((sum((math.log(gbdt_nodes_model(r, d, bits, 2 ** (k / 16))) - math.log(f)) ** 2
+                    for r, d, f in measured.values()), 2 ** (k / 16)) for k in range(16, 160))
+    return {"value": round(best[1], 1), "measured_fraction": {k: round(v[2], 3) for k, v in measured.items()},
+            "model_fraction": {k: round(gbdt_nodes_model(v[0], v[1], bits, best[1]), 3) for k, v in measured.items()},
+            "split_entropy_bits": bits}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
@@ -183,6 +256,7 @@ def main():
            "cart_sort_comparison_cost_histogram_updates": cart_sort_cost(a.bench),
            "loss_eval_cost_histogram_updates": loss_eval_cost(a.bench),
            "cart_split_entropy_bits": split_entropy_bits(),
+           "gbdt_min_split_rows": gbdt_min_split_rows(),
            "pool_window_cost_histogram_updates": pool_cost(a.bench)}
     json.dump(res, sys.stdout, indent=1)
     print()
