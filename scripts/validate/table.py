@@ -39,13 +39,34 @@ def bench_summary(path):
             out["dot"] = r["rate_gflops"]
         elif k == "stream_triad" and r.get("variant") == "normal" and t == tmax:
             out["triad"] = r["rate_gbps"]
+        elif k == "gemm" and r.get("dtype") == "bf16" and r.get("m") == 1024 and t == tmax:
+            out["bf16gemm1024"] = r["rate_gflops"]
+    torch = ((d["bench"].get("framework") or {}).get("frameworks") or {}).get("torch") or {}
+    step = (torch.get("mlp_step") or {}).get("step_s")
+    if isinstance(step, (int, float)) and step > 0:
+        out["torch_steps_per_s"] = 1 / step   # a rate like the others: higher is faster
     return dev.get("system_blas", {}), out, tmax
+
+
+def predict(binary, bench, case):
+    out = subprocess.run([binary, "estimate", "--hw", bench, "--json", "-q"] + case["args"],
+                         check=True, capture_output=True, text=True).stdout
+    e = json.loads(out)["estimates"][0][case["side"]]
+    # the framework's BLAS as configured is the vendor-library rate;
+    # fixed, the hardware capability rate (dlprobe's own kernels)
+    rates = "as configured"
+    if case["side"] == "deep" and case["blas"] == "fixed" and e.get("hardware_capability"):
+        e, rates = e["hardware_capability"], "capability"
+    elif case["side"] == "classical":
+        rates = "classical kernels"
+    return e["train_s"], rates
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--bench", required=True)
+    ap.add_argument("--bench-after", help="the same bench after the training runs: shown, not judged")
     ap.add_argument("--calibration")
     ap.add_argument("--load-before")
     ap.add_argument("--load-after")
@@ -53,29 +74,24 @@ def main():
     ap.add_argument("--config")
     ap.add_argument("measured", nargs="+")
     a = ap.parse_args()
-    rows, errs, ratios, fw = [], [], [], {}
+    rows, errs, ratios, fw, after = [], [], [], {}, []
     for path in a.measured:
         m = json.load(open(path))
         fw[m["blas"]] = m["framework"]
         for c in m["cases"]:
-            out = subprocess.run([a.bin, "estimate", "--hw", a.bench, "--json", "-q"] + c["args"],
-                                 check=True, capture_output=True, text=True).stdout
-            e = json.loads(out)["estimates"][0][c["side"]]
-            # the framework's BLAS as configured is the vendor-library rate;
-            # fixed, the hardware capability rate (dlprobe's own kernels)
-            rates = "as configured"
-            if c["side"] == "deep" and c["blas"] == "fixed" and e.get("hardware_capability"):
-                e, rates = e["hardware_capability"], "capability"
-            elif c["side"] == "classical":
-                rates = "classical kernels"
-            t = e["train_s"]
+            t, rates = predict(a.bin, a.bench, c)
             err = (t["expected"] - c["measured_s"]) / c["measured_s"]
             errs.append(abs(err))
             ratios.append(t["expected"] / c["measured_s"])
             inside = t["low"] <= c["measured_s"] <= t["high"]
-            rows.append("| %s | %s | %s | %.3g | %.3g | %.3g .. %.3g | %+.0f%% | %s |" % (
+            row = "| %s | %s | %s | %.3g | %.3g | %.3g .. %.3g | %+.0f%% | %s |" % (
                 c["case"], c["blas"], rates, c["measured_s"], t["expected"], t["low"], t["high"], 100 * err,
-                "yes" if inside else "no"))
+                "yes" if inside else "no")
+            if a.bench_after:
+                ta, _ = predict(a.bin, a.bench_after, c)
+                after.append(ta["expected"] / c["measured_s"])
+                row += " %.3g (%+.0f%%) |" % (ta["expected"], 100 * (ta["expected"] - c["measured_s"]) / c["measured_s"])
+            rows.append(row)
     blas, rs, tmax = bench_summary(a.bench)
     probe = json.load(open(a.bench)).get("probe", {})
     cpu = probe.get("cpu", {})
@@ -111,13 +127,18 @@ def main():
             ", ".join(o for o in f["torch_ops"] if o.startswith("aten::"))))
     print("Bench (as configured, %d thread(s)): %s; system BLAS %s." % (
         tmax, ", ".join("%s %.3g" % kv for kv in sorted(rs.items())), blas.get("corename")))
+    if a.bench_after:
+        _, ra, _ = bench_summary(a.bench_after)
+        print("Bench after the training runs, as a ratio to the bench before (above 1: faster after): %s." % (
+            ", ".join("%s %.2f" % (k, ra[k] / v) for k, v in sorted(rs.items()) if k in ra and v)))
     if a.calibration:
         c = json.load(open(a.calibration))
         print("Calibration re-measured now (the estimator uses the values in data/instances.json): %s." % "; ".join(
             "%s %.3g" % (k, v["value"]) for k, v in c.items()))
     print()
-    print("| case | framework BLAS | estimate rates | measured s | predicted s | range | error | in range |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| case | framework BLAS | estimate rates | measured s | predicted s | range | error | in range |" +
+          (" predicted from the bench after |" if a.bench_after else ""))
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if a.bench_after else ""))
     print("\n".join(rows))
     med = statistics.median(errs)
     worst = max(errs)
@@ -127,6 +148,10 @@ def main():
           "%.2f to %.2f (target: none off by more than 1.5x: %s)." % (
               100 * med, len(errs), "met" if med <= 0.20 else "MISSED", 100 * worst, min(ratios), max(ratios),
               "met" if not off else "MISSED, %d case(s)" % len(off)))
+    if after:
+        print("From the bench after the training runs (shown, not judged): median |error| %.0f%%, predicted/"
+              "measured from %.2f to %.2f." % (100 * statistics.median(abs(r - 1) for r in after), min(after),
+                                                max(after)))
 
 
 if __name__ == "__main__":
