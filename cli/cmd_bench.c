@@ -15,7 +15,7 @@ static const char bench_help[] =
 "beside the system BLAS, memory bandwidth, the kernels classical ML runs (GBDT\n"
 "histograms and row partition, bin sketch, CART split, logistic loss, X w; CPU),\n"
 "and the same for OpenCL and CUDA devices. --quick (default) takes seconds,\n"
-"--full about a minute. The JSON keeps every sample.\n"
+"--full about two minutes on 2 CPUs. The JSON keeps every sample.\n"
 "\n"
 "  --quick            short time budgets (default); excludes --full\n"
 "  --full             longer budgets, more shapes, CLBlast beside OpenCL\n"
