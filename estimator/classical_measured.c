@@ -45,16 +45,23 @@ static void used(dlp_classical_estimate *out, const char *kernel)
  * q of its rows one way, with q's binary entropy cart_split_entropy_bits,
  * so the nodes of level l come in classes of N q^i (1-q)^(l-i) rows, and a
  * class splits about gbdt_min_split_rows rows (xgboost's min_child_weight
- * against the hessian sums of a fitting model). *full gets the full
- * trees' count (one node a row at most). */
-static double gbdt_evaluated_nodes(const dlp_classical *c, double rows, double bits, double min_rows, double *full)
+ * against the hessian sums of a fitting model); at most the full trees'. */
+static double gbdt_full_nodes(const dlp_classical *c, double rows)
+{
+	double full = 0;
+	int l;
+
+	/* levels 0 to depth-1, at most one node per row */
+	for (l = 0; l < c->depth; l++)
+		full += fmin(pow(2, l), rows);
+	return full;
+}
+
+static double gbdt_evaluated_nodes(const dlp_classical *c, double rows, double bits, double min_rows)
 {
 	double cls[GBDT_MAX_LEVELS + 1] = { 1 }, next[GBDT_MAX_LEVELS + 1], lo = 0, hi = 0.5, q, nodes = 1;
 	int depth = c->depth < GBDT_MAX_LEVELS ? c->depth : GBDT_MAX_LEVELS, l, i, k;
 
-	*full = 0;
-	for (l = 0; l < depth; l++)
-		*full += fmin(pow(2, l), rows);
 	for (k = 0; k < 60; k++) { /* q: H(q) = bits, by bisection on (0, 1/2] */
 		double m = (lo + hi) / 2, h = -(m * log2(m) + (1 - m) * log2(1 - m));
 
@@ -73,7 +80,7 @@ static double gbdt_evaluated_nodes(const dlp_classical *c, double rows, double b
 		}
 		memcpy(cls, next, sizeof cls);
 	}
-	return fmin(nodes, *full);
+	return fmin(nodes, gbdt_full_nodes(c, rows));
 }
 
 /* Per tree, the work of every node that does not depend on its rows: the
@@ -84,7 +91,7 @@ static double gbdt_nodes(const dlp_profile *p, const dlp_classical *c, double ro
 			 dlp_classical_estimate *out)
 {
 	const struct dlp_constants *k = dlp_constants();
-	double dot = p->dot_gflops * 1e9, bins = fmin(c->bins, rows), nodes, full, s;
+	double dot = p->dot_gflops * 1e9, bins = fmin(c->bins, rows), full = gbdt_full_nodes(c, rows), nodes = full, s;
 
 	if (!(p->cls.node[1] > 0)) {
 		s = dot > 0 ? 4 * c->trees * pow(2, c->depth) * c->bins * feats / dot : 0;
@@ -93,15 +100,12 @@ static double gbdt_nodes(const dlp_profile *p, const dlp_classical *c, double ro
 		return s;
 	}
 	if (k && k->gbdt_min_split_rows.value > 0 && k->cart_split_bits.value > 0 && k->cart_split_bits.value <= 1) {
-		nodes = gbdt_evaluated_nodes(c, rows, k->cart_split_bits.value, k->gbdt_min_split_rows.value, &full);
+		nodes = gbdt_evaluated_nodes(c, rows, k->cart_split_bits.value, k->gbdt_min_split_rows.value);
 		/* named only where they changed the count */
 		if (nodes < 0.99 * full) {
 			assumed(out, "gbdt_min_split_rows");
 			assumed(out, "cart_split_entropy_bits");
 		}
-	} else {
-		(void)gbdt_evaluated_nodes(c, rows, 1, 1, &full);
-		nodes = full;
 	}
 	s = c->trees * nodes * feats * bins / p->cls.node[1];
 	term(out, "node_splits", s);

@@ -44,6 +44,15 @@ void dlp_fill_normal_f64(double *x, size_t n, uint64_t seed)
 		x[i] = normal_pair(&s, &y);
 }
 
+void dlp_fill_uniform_f64(double *x, size_t n, uint64_t seed)
+{
+	uint64_t s = seed_state(seed);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		x[i] = (xorshift(&s) >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
 void dlp_fill_normal_f32(float *x, size_t n, uint64_t seed)
 {
 	uint64_t s = seed_state(seed);

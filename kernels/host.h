@@ -17,6 +17,8 @@
  * the same seed gives the same numbers on every machine. */
 void dlp_fill_normal_f32(float *x, size_t n, uint64_t seed);
 void dlp_fill_normal_f64(double *x, size_t n, uint64_t seed);
+/* Uniform in [-1, 1): no log or sine, for arrays of hundreds of MiB. */
+void dlp_fill_uniform_f64(double *x, size_t n, uint64_t seed);
 /* Random normals rounded to bf16: the reference uses exactly these values. */
 void dlp_fill_normal_bf16(uint16_t *x, size_t n, uint64_t seed);
 

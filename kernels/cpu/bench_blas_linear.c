@@ -7,7 +7,6 @@
  * the passes stream X from memory at whatever rate this library's gemv
  * reaches (there 24-27 GB/s, where the stream triad read 25-44). */
 #include <math.h>
-#include <stdint.h>
 #include <stdlib.h>
 
 #include "dlprobe/json.h"
@@ -37,22 +36,6 @@ static int lb_rep_fn(void *ctx, double *e)
 
 	(void)e;
 	return dlp_blas_dgemv_pair(l->b, l->rows, LB_COLS, l->x, l->w, l->r, l->z, l->xtr);
-}
-
-/* Uniform in [-1, 1) from a counter (splitmix64): 128 MiB of X in tens of
- * milliseconds, where the normal fill would take most of a quick run. */
-static void lb_fill(double *v, size_t n, uint64_t seed)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		uint64_t s = seed + 0x9e3779b97f4a7c15ull * (i + 1);
-
-		s = (s ^ (s >> 30)) * 0xbf58476d1ce4e5b9ull;
-		s = (s ^ (s >> 27)) * 0x94d049bb133111ebull;
-		s ^= s >> 31;
-		v[i] = (double)(s >> 11) * 0x1p-52 - 1.0;
-	}
 }
 
 static long long lb_big_bytes(const struct cpu *c)
@@ -100,9 +83,9 @@ static void lb_size(struct cpu *c, dlp_blas *b, size_t rows, json_t *out)
 		json_array_append_new(out, res);
 		goto out;
 	}
-	lb_fill(x, rows * LB_COLS, 61);
-	lb_fill(w, LB_COLS, 62);
-	lb_fill(r, rows, 63);
+	dlp_fill_uniform_f64(x, rows * LB_COLS, 61);
+	dlp_fill_uniform_f64(w, LB_COLS, 62);
+	dlp_fill_uniform_f64(r, rows, 63);
 	l.x = x, l.w = w, l.r = r, l.z = z, l.xtr = xtr;
 	/* dlp_cpu_check_time appends to c->results: here, to the answer */
 	c->results = out;

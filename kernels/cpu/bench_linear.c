@@ -23,7 +23,6 @@ enum { L_ROWS = 1 << 16, X_ROWS = 1 << 14, X_COLS = 32 };
 #define FT_BYTES ((size_t)3 << 20)
 #define FT_HUGE_BYTES ((size_t)8 << 20)
 
-
 struct lin_rep {
 	struct cpu *c;
 	int threads, pass;       /* pass: X w and X^T r, else the loss */
