@@ -32,6 +32,15 @@ double dlp_harness_now(void)
 	return clock_fn(clock_user);
 }
 
+static dlp_wait_fn wait_fn;
+static void *wait_user;
+
+void dlp_harness_set_wait(dlp_wait_fn fn, void *user)
+{
+	wait_fn = fn;
+	wait_user = fn ? user : NULL;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -103,17 +112,27 @@ static int timed_call(dlp_rep_fn fn, void *ctx, double *sample, double *wall)
 	return 0;
 }
 
+/* A sample less the wait read over it: the time the work took on CPUs
+ * where nothing else ran. A wait as long as the sample is a reading
+ * that cannot be (counted over more than the sample), and corrects nothing. */
+static double quiet_sample(double sample, double wait)
+{
+	return wait > 0 && wait < sample ? sample - wait : sample;
+}
+
 int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 {
 	dlp_stats s = { 0 };
 	size_t cap, minn, maxn;
-	double spent = 0.0, sample, wall, dummy;
+	double spent = 0.0, sample, wall, dummy, waited = 0.0, quiet_min = INFINITY, timed = 0.0;
+	dlp_wait_fn wait = NULL;
 	int i, rc = -1;
 
 	if (!fn || !b || !out) {
 		dlp_error_set("dlp_measure: missing argument");
 		goto out;
 	}
+	wait = b->shares_memory ? NULL : wait_fn;
 	minn = b->min_samples > 0 ? (size_t)b->min_samples : 1;
 	maxn = b->max_samples > 0 ? (size_t)b->max_samples : 1000;
 	if (maxn < minn)
@@ -134,8 +153,20 @@ int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 	/* The first timed run is the probe: when it alone exceeds the budget, only
 	 * min_samples are taken; otherwise repetitions fill the budget. */
 	while (s.n < maxn && (s.n < minn || spent < b->budget_s)) {
+		double w = 0.0;
+
+		if (wait)
+			wait(wait_user);
 		if (timed_call(fn, ctx, &sample, &wall) != 0)
 			goto out;
+		if (wait) {
+			w = wait(wait_user);
+			/* a device's own event time holds no host wait */
+			w = sample == wall && isfinite(w) && w > 0 ? w : 0.0;
+			quiet_min = fmin(quiet_min, quiet_sample(sample, w));
+			waited += fmin(w, sample);
+			timed += sample;
+		}
 		if (s.n == cap) {
 			size_t ncap = cap * 2 > maxn ? maxn : cap * 2;
 			double *p = realloc(s.samples_s, ncap * sizeof *p);
@@ -152,6 +183,10 @@ int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 	}
 	if (dlp_stats_compute(&s) != 0)
 		goto out;
+	if (wait) {
+		s.quiet_min_s = quiet_min;
+		s.queued_fraction = waited / timed;
+	}
 	*out = s;
 	memset(&s, 0, sizeof s);
 	rc = 0;
@@ -161,7 +196,7 @@ out:
 }
 
 static const char *const stat_keys[] = {
-	"median_s", "min_s", "max_s", "spread", "samples_s", NULL,
+	"median_s", "min_s", "max_s", "spread", "samples_s", "quiet_min_s", "queued_fraction", NULL,
 };
 
 json_t *dlp_result_new(const char *kernel, const char *impl, const char *dtype)
@@ -229,6 +264,10 @@ void dlp_result_set_stats(json_t *r, const dlp_stats *s, const char *rate_key, d
 	json_object_set_new(r, "max_s", dlp_json_real(s->max_s));
 	json_object_set_new(r, "spread", dlp_json_real(s->spread));
 	json_object_set_new(r, "samples_s", arr);
+	if (s->quiet_min_s > 0.0 && isfinite(s->quiet_min_s)) {
+		json_object_set_new(r, "quiet_min_s", dlp_json_real(s->quiet_min_s));
+		json_object_set_new(r, "queued_fraction", dlp_json_real(s->queued_fraction));
+	}
 	dlp_json_set_status(r, DLP_STATUS_OK, NULL);
 }
 

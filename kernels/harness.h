@@ -24,6 +24,9 @@ typedef struct dlp_budget {
 	double budget_s;      /* keep timing until this much time is spent */
 	int min_samples;      /* at least this many samples, budget or not */
 	int max_samples;      /* at most this many */
+	/* the work streams from memory its threads share: no wait reader (see
+	 * dlp_harness_set_wait) */
+	int shares_memory;
 } dlp_budget;
 
 typedef struct dlp_stats {
@@ -31,11 +34,26 @@ typedef struct dlp_stats {
 	size_t n;
 	double median_s, min_s, max_s;
 	double spread;        /* (max - min) / median */
+	/* Where a wait reader was set (dlp_harness_set_wait), else 0: the
+	 * fastest sample less the wait read over it, and the waits' share of
+	 * all the samples' time. */
+	double quiet_min_s, queued_fraction;
 } dlp_stats;
+
+/* Seconds the measured work was held up since the reader's last call by
+ * its threads being off their CPUs (runnable while another task or the
+ * hypervisor held them). */
+typedef double (*dlp_wait_fn)(void *user);
 
 /* Harness clock, default CLOCK_MONOTONIC. Pass NULL to restore the default. */
 void dlp_harness_set_clock(dlp_clock_fn fn, void *user);
 double dlp_harness_now(void);
+/* The wait reader around each timed sample; none by default (NULL). Set it
+ * only for work whose threads share nothing a waiting thread would leave to
+ * the others (compute, the caches they own): a memory-bound thread that runs
+ * while its sibling waits gets the sibling's bandwidth too, so its sample
+ * less the wait would be faster than any undisturbed run. */
+void dlp_harness_set_wait(dlp_wait_fn fn, void *user);
 
 /* Runs fn under budget b. 0 on success; -1 (message set) if a repetition
  * failed or reported a zero/negative time (zero elapsed time is an error,

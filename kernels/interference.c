@@ -139,13 +139,18 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 	int n = 0;
 	char la[120];
 
+	double queued = 0;
+	const json_t *most_queued = NULL;
+
 	if (isfinite(steal) && steal > DLP_NOISE_STEAL)
 		reason(reasons, &n, "hypervisor steal time %.0f%% of CPU time during the bench", 100 * steal);
 	json_array_foreach(results, i, a) {
-		double ga = goodness(a), sp = dlp_json_num(a, "spread");
+		double ga = goodness(a), sp = dlp_json_num(a, "spread"), q = dlp_json_num(a, "queued_fraction");
 
 		if (!is_ok(a) || !isfinite(ga))
 			continue;
+		if (read_by_estimator(a) && q > queued)
+			queued = q, most_queued = a;
 		/* a latency's samples have a long tail by nature: its lowest counts */
 		if (read_by_estimator(a) && isfinite(sp) && sp > DLP_NOISE_SPREAD &&
 		    strcmp(str(a, "kernel"), DLP_KERNEL_LAUNCH_LATENCY) != 0)
@@ -176,6 +181,10 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 				       label(a, la, sizeof la), ta, ga / gb, tb);
 		}
 	}
+	if (most_queued && queued > DLP_NOISE_QUEUED)
+		reason(reasons, &n, "%s at %.0f thread%s: its threads were off their CPUs %.0f%% of the time",
+		       label(most_queued, la, sizeof la), dlp_json_num(most_queued, "threads"),
+		       dlp_json_num(most_queued, "threads") == 1 ? "" : "s", 100 * queued);
 	return n;
 }
 

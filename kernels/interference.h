@@ -21,9 +21,12 @@ double dlp_cpu_steal_fraction(const dlp_cpu_ticks *a, const dlp_cpu_ticks *b);
  * in one device's results: a generic ISA faster than a vector ISA, fp64
  * faster than fp32, more threads slower than one, a sample spread above
  * DLP_NOISE_SPREAD in a figure the estimator reads, steal above
- * DLP_NOISE_STEAL. Returns how many it appended. */
+ * DLP_NOISE_STEAL, and (one line, the worst) threads off their CPUs for
+ * more than DLP_NOISE_QUEUED of a figure's samples (queued_fraction).
+ * Returns how many it appended. */
 #define DLP_NOISE_SPREAD 0.5
 #define DLP_NOISE_STEAL 0.05
+#define DLP_NOISE_QUEUED 0.05
 int dlp_interference_check(const json_t *device, double steal_fraction, json_t *reasons);
 
 /* Merges a re-run's devices into devices: per result (same kernel, impl,

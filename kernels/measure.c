@@ -99,7 +99,7 @@ static json_t *time_gemm(struct gemm_ctx *g, int own, double budget_s)
 {
 	json_t *r = json_pack("{s:s}", "impl", own ? "dlprobe" : "blas");
 	/* the verified call before the clock is the warm-up */
-	dlp_budget b = { 0, budget_s, 1, 50 };
+	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = 50 };
 	dlp_stats st = { 0 };
 	double err;
 
@@ -194,7 +194,7 @@ static void time_elem(json_t *e, dlp_team *team, int threads, double budget_s)
 {
 	struct elem_ctx c = { team, threads, json_string_value(json_object_get(e, "op")), 0, NULL, NULL, NULL };
 	double want = dlp_json_num(e, "elements");
-	dlp_budget b = { 0, budget_s, 1, 50 };
+	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = 50 };
 	dlp_stats st = { 0 };
 	size_t i;
 

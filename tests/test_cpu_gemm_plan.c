@@ -271,6 +271,67 @@ static void test_team_run_dynamic(void **state)
 	dlp_team_free(team);
 }
 
+/* Time off the CPU inside fn (here a sleep; on a busy machine a run queue):
+ * a static run is held up by its longest, a dynamic one by the mean (the
+ * other threads take over the work), and only while tracked. */
+struct held_probe {
+	atomic_int worker_done;
+};
+
+static void held_fn(void *arg, int tid, int nthreads)
+{
+	struct held_probe *h = arg;
+	struct timespec ts = { 0, 20000000 };
+
+	if (tid > 0 || nthreads == 1) {
+		nanosleep(&ts, NULL);
+		atomic_store(&h->worker_done, 1);
+	}
+}
+
+/* dynamic: thread 0 stays on its CPU until the worker has slept */
+static void held_dyn_fn(void *arg, int tid, int nthreads)
+{
+	struct held_probe *h = arg;
+	struct timespec t0, t;
+
+	if (tid > 0) {
+		held_fn(arg, tid, nthreads);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	while (!atomic_load(&h->worker_done) && t.tv_sec - t0.tv_sec < 5);
+}
+
+static void test_team_wait(void **state)
+{
+	dlp_team *team = dlp_team_new(2);
+	struct held_probe h;
+
+	(void)state;
+	assert_non_null(team);
+	atomic_init(&h.worker_done, 0);
+	dlp_team_run(team, 2, held_fn, &h);
+	assert_true(dlp_team_wait_s(team) == 0);
+	dlp_team_track_wait(team, 1);
+	dlp_team_run(team, 2, held_fn, &h);
+	assert_true(dlp_team_wait_s(team) >= 0.02);
+	/* read once: the next reading starts from zero */
+	assert_true(dlp_team_wait_s(team) == 0);
+	dlp_team_run(team, 1, held_fn, &h);
+	assert_true(dlp_team_wait_s(team) >= 0.02);
+	atomic_store(&h.worker_done, 0);
+	dlp_team_run_dynamic(team, 2, held_dyn_fn, &h);
+	if (atomic_load(&h.worker_done))
+		assert_true(dlp_team_wait_s(team) >= 0.01);
+	dlp_team_track_wait(team, 0);
+	dlp_team_run(team, 2, held_fn, &h);
+	assert_true(dlp_team_wait_s(team) == 0);
+	dlp_team_free(team);
+}
+
 static void test_team_binding(void **state)
 {
 	dlp_team *t = dlp_team_new(2);
@@ -291,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_leading_dims),
 		cmocka_unit_test(test_gemm_flags),
 		cmocka_unit_test(test_team_run_dynamic),
+		cmocka_unit_test(test_team_wait),
 		cmocka_unit_test(test_team_binding),
 		cmocka_unit_test(test_focus_shapes),
 	};

@@ -2,6 +2,7 @@
  * profiles (the two GEMM rates, fallbacks for what was not measured,
  * implausible figures dropped with a flag) and the catalog's sources. The
  * estimates computed on profiles are test_estimator.c's. */
+#include <math.h>
 #include <string.h>
 
 #include "dlprobe/json.h"
@@ -229,6 +230,43 @@ static void test_notes_singular(void **state)
 	json_decref(doc);
 }
 
+/* On a device marked unstable a figure is its fastest sample's, or where
+ * the bench read the threads' time off their CPUs, the fastest sample less
+ * that time (quiet_min_s) if faster; a stable device's is the median's. */
+static double gemm3000(double quiet, int unstable)
+{
+	json_t *doc = test_fixture("bench_cpu_fixture.json"), *dev, *r;
+	dlp_profile p;
+	double g;
+
+	dev = json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(doc, "bench"), "backends"),
+							     0), "devices"), 0);
+	r = json_pack("{s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:f,s:f,s:f}", "kernel", "gemm", "impl", "dlprobe", "dtype",
+		      "fp32", "m", 3000, "n", 3000, "k", 3000, "threads", 2, "status", "ok", "rate_gflops", 100.0,
+		      "median_s", 0.1, "min_s", 0.08);
+	if (quiet > 0)
+		json_object_set_new(r, "quiet_min_s", json_real(quiet));
+	json_array_append_new(json_object_get(dev, "results"), r);
+	if (unstable) {
+		json_object_set_new(dev, "stable", json_false());
+		json_object_set_new(dev, "stability", json_pack("{s:[s],s:i}", "reasons", "busy", "runs", 2));
+	}
+	assert_int_equal(dlp_profile_from_bench(doc, "fixture", &p), 0);
+	g = dlp_profile_gemm_gflops(&p, &p.capability, DLP_FP32, 3000, 3000, 3000, NULL);
+	dlp_profile_free(&p);
+	json_decref(doc);
+	return g;
+}
+
+static void test_unstable_quiet_min(void **state)
+{
+	(void)state;
+	assert_true(fabs(gemm3000(0.05, 1) - 200) < 1);
+	assert_true(fabs(gemm3000(0, 1) - 125) < 1);
+	assert_true(fabs(gemm3000(0.09, 1) - 125) < 1);  /* slower than min_s */
+	assert_true(fabs(gemm3000(0.05, 0) - 100) < 1);
+}
+
 /* A whole-device FMA peak that read low (a thread descheduled: the 2-thread
  * figure at the 1-thread rate) must not drop verified GEMMs below what two
  * one-thread peaks allow; the ceiling is T x the one-thread peak. */
@@ -267,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_sources),
 		cmocka_unit_test(test_bench_implausible),
 		cmocka_unit_test(test_bench_peak_ceiling_scales),
+		cmocka_unit_test(test_unstable_quiet_min),
 		cmocka_unit_test(test_notes_singular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,6 +118,73 @@ static void test_measure_spread_and_order(void **state)
 	dlp_harness_set_clock(NULL, NULL);
 }
 
+/* A wait reader: each sample is reported less the wait read over it (the
+ * reading before a sample starts the count), as quiet_min_s, with the
+ * waits' share of the samples' time; a wait as long as its sample corrects
+ * nothing; work that shares the memory (shares_memory) reads no wait. */
+struct fake_wait {
+	const double *waits;  /* per call after a sample */
+	size_t calls;
+};
+
+static double fake_wait_fn(void *user)
+{
+	struct fake_wait *w = user;
+	size_t i = w->calls++;
+
+	/* odd calls end a sample, even ones start it (and read stale waits) */
+	return i % 2 ? w->waits[i / 2] : 7.0;
+}
+
+static void test_measure_quiet_min(void **state)
+{
+	double steps[] = { 0.2, 0.4, 0.3 }, waits[] = { 0.05, 0.31, 0.25 };
+	struct fake f = { .steps = steps, .nsteps = 3, .fail_at = -1, .report = -1 };
+	struct fake_wait w = { .waits = waits };
+	dlp_budget b = { .warmups = 1, .budget_s = 0.0, .min_samples = 3, .max_samples = 3 };
+	dlp_stats s;
+	json_t *r = dlp_result_new("gemm", "dlprobe", "fp32");
+
+	(void)state;
+	dlp_harness_set_clock(fake_clock, &f);
+	dlp_harness_set_wait(fake_wait_fn, &w);
+	assert_int_equal(dlp_measure(fake_rep, &f, &b, &s), 0);
+	assert_int_equal(w.calls, 6);
+	/* samples 0.4 (after the warm-up's 0.2), 0.3, 0.2: waits 0.05, then
+	 * two longer than their samples (no correction; a sample's share of
+	 * waiting is at most all of it) */
+	assert_true(fabs(s.min_s - 0.2) < 1e-12);
+	assert_true(fabs(s.quiet_min_s - 0.2) < 1e-12);
+	assert_true(fabs(s.queued_fraction - (0.05 + 0.3 + 0.2) / 0.9) < 1e-12);
+	dlp_result_set_stats(r, &s, "rate_gflops", 1.0);
+	assert_true(fabs(json_number_value(json_object_get(r, "quiet_min_s")) - 0.2) < 1e-12);
+	dlp_stats_free(&s);
+	waits[2] = 0.15;
+	f.calls = 0, w.calls = 0;
+	assert_int_equal(dlp_measure(fake_rep, &f, &b, &s), 0);
+	assert_true(fabs(s.quiet_min_s - 0.05) < 1e-12);
+	dlp_stats_free(&s);
+	/* work sharing the memory: no reader called, no quiet figure */
+	b.shares_memory = 1;
+	f.calls = 0, w.calls = 0;
+	assert_int_equal(dlp_measure(fake_rep, &f, &b, &s), 0);
+	assert_int_equal(w.calls, 0);
+	assert_true(s.quiet_min_s == 0);
+	dlp_result_set_stats(r, &s, "rate_gflops", 1.0);
+	assert_null(json_object_get(r, "quiet_min_s"));
+	assert_null(json_object_get(r, "queued_fraction"));
+	dlp_stats_free(&s);
+	/* no reader: none either */
+	dlp_harness_set_wait(NULL, NULL);
+	b.shares_memory = 0;
+	f.calls = 0;
+	assert_int_equal(dlp_measure(fake_rep, &f, &b, &s), 0);
+	assert_true(s.quiet_min_s == 0);
+	dlp_stats_free(&s);
+	json_decref(r);
+	dlp_harness_set_clock(NULL, NULL);
+}
+
 static void test_measure_zero_elapsed_is_error(void **state)
 {
 	double steps[] = { 0.0 };
@@ -251,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_measure_budget),
 		cmocka_unit_test(test_measure_min_and_max),
 		cmocka_unit_test(test_measure_spread_and_order),
+		cmocka_unit_test(test_measure_quiet_min),
 		cmocka_unit_test(test_measure_zero_elapsed_is_error),
 		cmocka_unit_test(test_measure_reported_time_and_failure),
 		cmocka_unit_test(test_real_clock_monotonic),

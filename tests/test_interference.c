@@ -102,6 +102,28 @@ static void test_spread_and_steal(void **state)
 	json_decref(dev);
 }
 
+/* Threads off their CPUs (queued_fraction): one reason, for the worst
+ * figure the estimator reads, only above DLP_NOISE_QUEUED. */
+static void test_queued_threads(void **state)
+{
+	json_t *results = consistent(), *dev, *reasons = json_array(), *r;
+
+	(void)state;
+	json_object_set_new(json_array_get(results, 2), "queued_fraction", json_real(0.03));
+	dev = device(results);
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 0);
+	json_object_set_new(json_array_get(results, 5), "queued_fraction", json_real(0.25));
+	json_object_set_new(json_array_get(results, 4), "queued_fraction", json_real(0.4));
+	r = res("axpy", "dlprobe", NULL, "fp32", 0, 2, 3, 0.1);
+	json_object_set_new(r, "queued_fraction", json_real(0.9));
+	json_array_append_new(results, r);
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 1);
+	assert_int_equal(count_matching(reasons, "gemm dlprobe avx2 fp32 n=1024 at 1 thread: its threads were off "
+						 "their CPUs 40% of the time"), 1);
+	json_decref(reasons);
+	json_decref(dev);
+}
+
 static void test_keep_best_and_mark(void **state)
 {
 	json_t *a = json_pack("[o]", device(json_pack("[o,o]", res("gemm", "blas", NULL, "fp32", 2048, 1, 40, 0.05),
@@ -238,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_consistent_device_is_stable),
 		cmocka_unit_test(test_impossible_orderings),
 		cmocka_unit_test(test_spread_and_steal),
+		cmocka_unit_test(test_queued_threads),
 		cmocka_unit_test(test_keep_best_and_mark),
 		cmocka_unit_test(test_runs_counted_per_result),
 		cmocka_unit_test(test_merged_percent_refers_to_kept_peak),

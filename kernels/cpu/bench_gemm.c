@@ -222,6 +222,10 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 	bud = c->bud;
 	if (!c->o->full)
 		bud.warmups = 0;
+	/* a BLAS's threads are not the team's; operands past the last-level
+	 * cache stream from the memory both threads share */
+	bud.shares_memory = blas || !(c->l3 > 0) ||
+			    (double)((m * k + k * n) * es + m * n * esc) > (double)c->l3;
 	if (dlp_measure(gemm_rep_fn, &g, &bud, &s) != 0) {
 		dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
 		goto out;

@@ -63,6 +63,13 @@ void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg);
 void dlp_team_run_dynamic(dlp_team *t, int n, dlp_team_fn fn, void *arg);
 /* Barrier among the n threads of the current run. */
 void dlp_team_barrier(dlp_team *t);
+/* Tracked (on: 1), each run times how long its threads were off their CPUs
+ * inside fn (runnable while another task or the hypervisor held the CPU),
+ * at two thread-CPU-clock reads per thread per run. dlp_team_wait_s: how
+ * long the runs since the last call were held up by it, in seconds (0
+ * untracked); call it between runs only. */
+void dlp_team_track_wait(dlp_team *t, int on);
+double dlp_team_wait_s(dlp_team *t);
 /* The binding each thread obtained, as an array of {"thread","cpuset","pu"}. */
 json_t *dlp_team_binding_json(const dlp_team *t);
 

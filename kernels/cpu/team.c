@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kernels/cpu/cpu.h"
 
@@ -20,6 +21,7 @@ struct worker {
 	int pu;                /* os index bound to, -1 none */
 	char *obtained;        /* cpuset list the thread ended up bound to */
 	char *bind_error;
+	double waited;         /* this run: seconds in fn off its CPU */
 };
 
 struct dlp_team {
@@ -38,7 +40,33 @@ struct dlp_team {
 	void *arg;
 	atomic_int bar_count;
 	atomic_int bar_gen;
+	int track;             /* dlp_team_track_wait */
+	double held;           /* seconds runs were held up since dlp_team_wait_s */
 };
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* fn on one thread, and (tracked) the time in it the thread did not run:
+ * its wall time less its CPU time, since nothing in a team's fn sleeps. */
+static void call_fn(dlp_team *t, struct worker *w, dlp_team_fn fn, void *arg, int n)
+{
+	double wall, cpu;
+
+	if (!t || !t->track) {
+		fn(arg, w ? w->tid : 0, n);
+		return;
+	}
+	wall = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+	fn(arg, w->tid, n);
+	wall = clock_s(CLOCK_MONOTONIC) - wall, cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
+	w->waited = wall > cpu ? wall - cpu : 0;
+}
 
 static void bind_self(struct worker *w)
 {
@@ -88,7 +116,7 @@ static void *worker_main(void *p)
 			if (t->dynamic)
 				t->pending++;
 			pthread_mutex_unlock(&t->mu);
-			fn(arg, w->tid, n);
+			call_fn(t, w, fn, arg, n);
 			pthread_mutex_lock(&t->mu);
 			if (--t->pending == 0)
 				pthread_cond_signal(&t->cv_done);
@@ -235,10 +263,32 @@ int dlp_team_size(const dlp_team *t)
 	return t ? t->n : 1;
 }
 
+/* How long the run was held up by its threads' waits: a static split
+ * waits for the thread that lost the most; a dynamic one's other threads
+ * take over the work, so together they lose the mean (a worker the run
+ * closed without lost nothing). */
+static void add_held(dlp_team *t, int n, int dynamic)
+{
+	double most = 0, sum = 0;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		most = t->w[i].waited > most ? t->w[i].waited : most;
+		sum += t->w[i].waited;
+		t->w[i].waited = 0;
+	}
+	t->held += dynamic ? sum / n : most;
+}
+
 static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
 {
 	if (!t || n <= 1) {
-		fn(arg, 0, 1);
+		if (t && t->track) {
+			call_fn(t, &t->w[0], fn, arg, 1);
+			add_held(t, 1, 0);
+		} else {
+			fn(arg, 0, 1);
+		}
 		return;
 	}
 	if (n > t->n)
@@ -254,14 +304,33 @@ static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
 	t->gen++;
 	pthread_cond_broadcast(&t->cv_start);
 	pthread_mutex_unlock(&t->mu);
-	fn(arg, 0, n);
+	call_fn(t, &t->w[0], fn, arg, n);
 	pthread_mutex_lock(&t->mu);
 	/* A worker still asleep here never reads this run's fn and arg. */
 	if (dynamic)
 		t->closed = 1;
 	while (t->pending > 0)
 		pthread_cond_wait(&t->cv_done, &t->mu);
+	if (t->track)
+		add_held(t, n, dynamic);
 	pthread_mutex_unlock(&t->mu);
+}
+
+void dlp_team_track_wait(dlp_team *t, int on)
+{
+	if (t) {
+		t->track = on;
+		t->held = 0;
+	}
+}
+
+double dlp_team_wait_s(dlp_team *t)
+{
+	double h = t ? t->held : 0;
+
+	if (t)
+		t->held = 0;
+	return h;
 }
 
 void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg)
