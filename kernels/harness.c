@@ -114,7 +114,8 @@ static int timed_call(dlp_rep_fn fn, void *ctx, double *sample, double *wall)
 
 /* A sample less the wait read over it: the time the work took on CPUs
  * where nothing else ran. A wait as long as the sample is a reading
- * that cannot be (counted over more than the sample), and corrects nothing. */
+ * that cannot be (counted over more than the sample): it corrects nothing,
+ * and does not count as waiting. */
 static double quiet_sample(double sample, double wait)
 {
 	return wait > 0 && wait < sample ? sample - wait : sample;
@@ -159,12 +160,11 @@ int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 			wait(wait_user);
 		if (timed_call(fn, ctx, &sample, &wall) != 0)
 			goto out;
-		if (wait) {
-			w = wait(wait_user);
-			/* a device's own event time holds no host wait */
-			w = sample == wall && isfinite(w) && w > 0 ? w : 0.0;
+		/* a device's own event time holds no host wait; a NaN reading:
+		 * the sample was not read */
+		if (wait && sample == wall && isfinite(w = wait(wait_user))) {
 			quiet_min = fmin(quiet_min, quiet_sample(sample, w));
-			waited += fmin(w, sample);
+			waited += quiet_sample(sample, w) < sample ? w : 0.0;
 			timed += sample;
 		}
 		if (s.n == cap) {
@@ -183,7 +183,7 @@ int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 	}
 	if (dlp_stats_compute(&s) != 0)
 		goto out;
-	if (wait) {
+	if (timed > 0) {
 		s.quiet_min_s = quiet_min;
 		s.queued_fraction = waited / timed;
 	}

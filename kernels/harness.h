@@ -42,7 +42,7 @@ typedef struct dlp_stats {
 
 /* Seconds the measured work was held up since the reader's last call by
  * its threads being off their CPUs (runnable while another task or the
- * hypervisor held them). */
+ * hypervisor held them); NaN when it was not read (not a tracked run). */
 typedef double (*dlp_wait_fn)(void *user);
 
 /* Harness clock, default CLOCK_MONOTONIC. Pass NULL to restore the default. */

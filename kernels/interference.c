@@ -134,13 +134,11 @@ static const char *label(const json_t *r, char *buf, size_t len)
 
 int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 {
-	const json_t *results = json_object_get(device, "results"), *a, *b;
+	const json_t *results = json_object_get(device, "results"), *a, *b, *most_queued = NULL;
 	size_t i, j;
 	int n = 0;
 	char la[120];
-
 	double queued = 0;
-	const json_t *most_queued = NULL;
 
 	if (isfinite(steal) && steal > DLP_NOISE_STEAL)
 		reason(reasons, &n, "hypervisor steal time %.0f%% of CPU time during the bench", 100 * steal);

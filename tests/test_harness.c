@@ -136,6 +136,12 @@ static double fake_wait_fn(void *user)
 	return i % 2 ? w->waits[i / 2] : 7.0;
 }
 
+static double nan_wait_fn(void *user)
+{
+	(void)user;
+	return NAN;
+}
+
 static void test_measure_quiet_min(void **state)
 {
 	double steps[] = { 0.2, 0.4, 0.3 }, waits[] = { 0.05, 0.31, 0.25 };
@@ -155,7 +161,7 @@ static void test_measure_quiet_min(void **state)
 	 * waiting is at most all of it) */
 	assert_true(fabs(s.min_s - 0.2) < 1e-12);
 	assert_true(fabs(s.quiet_min_s - 0.2) < 1e-12);
-	assert_true(fabs(s.queued_fraction - (0.05 + 0.3 + 0.2) / 0.9) < 1e-12);
+	assert_true(fabs(s.queued_fraction - 0.05 / 0.9) < 1e-12);
 	dlp_result_set_stats(r, &s, "rate_gflops", 1.0);
 	assert_true(fabs(json_number_value(json_object_get(r, "quiet_min_s")) - 0.2) < 1e-12);
 	dlp_stats_free(&s);
@@ -173,6 +179,13 @@ static void test_measure_quiet_min(void **state)
 	dlp_result_set_stats(r, &s, "rate_gflops", 1.0);
 	assert_null(json_object_get(r, "quiet_min_s"));
 	assert_null(json_object_get(r, "queued_fraction"));
+	dlp_stats_free(&s);
+	/* a reader with nothing tracked (NaN): none either */
+	b.shares_memory = 0;
+	dlp_harness_set_wait(nan_wait_fn, NULL);
+	f.calls = 0;
+	assert_int_equal(dlp_measure(fake_rep, &f, &b, &s), 0);
+	assert_true(s.quiet_min_s == 0);
 	dlp_stats_free(&s);
 	/* no reader: none either */
 	dlp_harness_set_wait(NULL, NULL);

@@ -83,30 +83,39 @@ void dlp_cpu_skip(struct cpu *c, const char *kernel, const char *dtype, const ch
  * minutes apart on the Zen 5 VM). Triad 0.1, for a
  * quarter of a focused run's time (its arrays are 4x the last-level
  * cache), so it is left to the whole run.
- * `quiet`: the family's samples also report themselves less the time the
- * team's threads spent off their CPUs (dlp_harness_set_wait), where that
- * leaves what an undisturbed run takes: compute, and work in each thread's
- * own caches. Not what shares the memory or the last-level cache: the
- * streams, dot/axpy, the linear passes, nor the 32 MiB histogram (two
+ * `quiet_mib`: the family's samples also report themselves less the time
+ * the team's threads spent off their CPUs (dlp_harness_set_wait), where
+ * that leaves what an undisturbed run takes: compute, and work that stays
+ * in the caches (the working set, MiB, at most half the last-level cache;
+ * 0: checked per shape, bench_gemm.c). Not what shares the memory (< 0):
+ * the streams, dot/axpy, the linear passes, nor the 32 MiB histogram (two
  * threads ran it 1.69x one quietly, but 2.0x as corrected with one core
- * busy, on the 2-vCPU Zen 5 VM); not the BLAS, whose threads are a child's. */
+ * busy, on the 2-vCPU Zen 5 VM); not the BLAS, whose threads are a
+ * child's. The team itself leaves out runs whose threads share a core. */
+#define SHARES_MEMORY (-1.0)
 static const struct {
 	void (*run)(struct cpu *c);
-	int decisive, quiet;
+	int decisive;
+	double quiet_mib;
 } families[] = {
-	{ dlp_cpu_fma_all, 0, 1 },
-	{ dlp_cpu_gemm_all, 1, 1 },
-	{ dlp_cpu_blas_all, 1, 0 },
-	{ dlp_cpu_bf16_all, 1, 1 },
-	{ dlp_cpu_stream_all, 0, 0 },
-	{ dlp_cpu_hist_all, 1, 0 },
-	{ dlp_cpu_gbdt_all, 1, 1 },
-	{ dlp_cpu_gbdt_node_all, 1, 1 },
-	{ dlp_cpu_sketch_all, 1, 1 },
-	{ dlp_cpu_cart_all, 0, 1 },
-	{ dlp_cpu_linear_all, 1, 0 },
-	{ dlp_cpu_vec_all, 0, 0 },
+	{ dlp_cpu_fma_all, 0, 0 },
+	{ dlp_cpu_gemm_all, 1, 0 },
+	{ dlp_cpu_blas_all, 1, SHARES_MEMORY },
+	{ dlp_cpu_bf16_all, 1, 0 },
+	{ dlp_cpu_stream_all, 0, SHARES_MEMORY },
+	{ dlp_cpu_hist_all, 1, SHARES_MEMORY },
+	{ dlp_cpu_gbdt_all, 1, 3.5 },       /* 2 MiB of bins, gradient pairs, row lists */
+	{ dlp_cpu_gbdt_node_all, 1, 3 },    /* 2 MiB of node histograms */
+	{ dlp_cpu_sketch_all, 1, 0.5 },
+	{ dlp_cpu_cart_all, 0, 5.5 },       /* the 4 MiB table, weights, classes, rows */
+	{ dlp_cpu_linear_all, 1, SHARES_MEMORY },
+	{ dlp_cpu_vec_all, 0, SHARES_MEMORY },
 };
+
+static int family_quiet(const struct cpu *c, double mib)
+{
+	return mib == 0 || (mib > 0 && c->l3 > 0 && 2 * mib * 1024 * 1024 <= (double)c->l3);
+}
 
 static double team_wait(void *team)
 {
@@ -165,8 +174,8 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	for (i = 0; i < sizeof families / sizeof families[0]; i++) {
 		if (o->focus && !families[i].decisive)
 			continue;
-		dlp_harness_set_wait(families[i].quiet ? team_wait : NULL, c.team);
-		dlp_team_track_wait(c.team, families[i].quiet);
+		dlp_harness_set_wait(family_quiet(&c, families[i].quiet_mib) ? team_wait : NULL, c.team);
+		dlp_team_track_wait(c.team, family_quiet(&c, families[i].quiet_mib));
 		families[i].run(&c);
 		dlp_team_track_wait(c.team, 0);
 		dlp_harness_set_wait(NULL, NULL);

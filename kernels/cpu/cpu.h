@@ -63,13 +63,15 @@ void dlp_team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg);
 void dlp_team_run_dynamic(dlp_team *t, int n, dlp_team_fn fn, void *arg);
 /* Barrier among the n threads of the current run. */
 void dlp_team_barrier(dlp_team *t);
-/* Tracked (on: 1), each run times how long its threads were off their CPUs
- * inside fn (runnable while another task or the hypervisor held the CPU),
- * at two thread-CPU-clock reads per thread per run. dlp_team_wait_s: how
- * long the runs since the last call were held up by it, in seconds (0
- * untracked); call it between runs only. */
+/* Tracked (on: 1), each run of threads with a core each times how long
+ * they were off their CPUs while they had work (runnable while another task
+ * or the hypervisor held the CPU), at two thread-CPU-clock reads per thread
+ * per run. dlp_team_wait_s: how long the runs since the last call were held
+ * up by it, in seconds, NaN when none was tracked; call it between runs. */
 void dlp_team_track_wait(dlp_team *t, int on);
 double dlp_team_wait_s(dlp_team *t);
+/* How many of the team's threads, the first, have a core each (0: unknown). */
+int dlp_team_whole_cores(const dlp_team *t);
 /* The binding each thread obtained, as an array of {"thread","cpuset","pu"}. */
 json_t *dlp_team_binding_json(const dlp_team *t);
 

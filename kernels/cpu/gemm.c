@@ -339,7 +339,9 @@ static void run_call(struct gemm_call *g, dlp_team_fn fn, size_t celem)
 	if (p->threads > 1 && gemm_split_dynamic(g->m, p->ukr->mr, p->threads))
 		dlp_team_run_dynamic(p->team, p->threads, fn, g);
 	else
-		dlp_team_run(p->threads > 1 ? p->team : NULL, p->threads, fn, g);
+		/* one thread runs on the caller alone; through the team, so that
+		 * a tracked run (dlp_team_track_wait) times it too */
+		dlp_team_run(p->team, p->threads, fn, g);
 }
 
 void dlp_sgemm(dlp_gemm_plan *p, size_t m, size_t n, size_t k, const float *a, size_t lda,

@@ -3,6 +3,7 @@
  * per core before SMT siblings, and the binding actually obtained is kept
  * (docs/references.md: OMP_PROC_BIND=close once left every thread on one CPU). */
 #include <hwloc.h>
+#include <math.h>
 #include <immintrin.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -21,7 +22,8 @@ struct worker {
 	int pu;                /* os index bound to, -1 none */
 	char *obtained;        /* cpuset list the thread ended up bound to */
 	char *bind_error;
-	double waited;         /* this run: seconds in fn off its CPU */
+	double waited;         /* this run: seconds off its CPU while it had work */
+	unsigned ran;          /* the last run (gen) it took part in */
 };
 
 struct dlp_team {
@@ -41,8 +43,21 @@ struct dlp_team {
 	atomic_int bar_count;
 	atomic_int bar_gen;
 	int track;             /* dlp_team_track_wait */
-	double held;           /* seconds runs were held up since dlp_team_wait_s */
+	/* Threads 0..whole-1 have a core each (0: unknown). A thread off its
+	 * CPU leaves an SMT sibling the whole core, so runs of more threads
+	 * are not tracked: their time less the wait would beat any run. */
+	int whole;
+	int run_track;         /* this run is tracked */
+	double started;        /* this run's start (CLOCK_MONOTONIC s), tracked */
+	double held;           /* seconds runs were held up since the last
+	                        * dlp_team_wait_s; NaN: no run tracked */
 };
+
+/* A worker a dynamic run closed without, after this long, had been woken
+ * and runnable that long without its CPU: another task held it. Shorter,
+ * it may only have been waking (tens of us on an idle CPU), and counts as
+ * losing nothing. */
+#define TEAM_WAKE_S 1e-3
 
 static double clock_s(clockid_t id)
 {
@@ -50,22 +65,6 @@ static double clock_s(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* fn on one thread, and (tracked) the time in it the thread did not run:
- * its wall time less its CPU time, since nothing in a team's fn sleeps. */
-static void call_fn(dlp_team *t, struct worker *w, dlp_team_fn fn, void *arg, int n)
-{
-	double wall, cpu;
-
-	if (!t || !t->track) {
-		fn(arg, w ? w->tid : 0, n);
-		return;
-	}
-	wall = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
-	fn(arg, w->tid, n);
-	wall = clock_s(CLOCK_MONOTONIC) - wall, cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
-	w->waited = wall > cpu ? wall - cpu : 0;
 }
 
 static void bind_self(struct worker *w)
@@ -93,6 +92,20 @@ static void bind_self(struct worker *w)
 	hwloc_bitmap_free(set);
 }
 
+/* fn on one thread, and (tracked) the time the thread did not run while it
+ * had work: from the run's start (a worker's wake-up included) to the end
+ * of fn, less its CPU time in fn, since nothing in a team's fn sleeps. */
+static void call_fn(dlp_team *t, struct worker *w, dlp_team_fn fn, void *arg, int n)
+{
+	double cpu = t->run_track ? clock_s(CLOCK_THREAD_CPUTIME_ID) : 0;
+
+	fn(arg, w->tid, n);
+	if (t->run_track) {
+		cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
+		w->waited = fmax(0, clock_s(CLOCK_MONOTONIC) - t->started - cpu);
+	}
+}
+
 static void *worker_main(void *p)
 {
 	struct worker *w = p;
@@ -109,6 +122,7 @@ static void *worker_main(void *p)
 			break;
 		seen = t->gen;
 		if (w->tid < t->run_n && !t->closed) {
+			w->ran = seen;
 			dlp_team_fn fn = t->fn;
 			void *arg = t->arg;
 			int n = t->run_n;
@@ -126,8 +140,9 @@ static void *worker_main(void *p)
 	return NULL;
 }
 
-/* PUs of the allowed set, first PU of every core, then the SMT siblings. */
-static int choose_pus(hwloc_topology_t topo, int *pus, int want)
+/* PUs of the allowed set, first PU of every core, then the SMT siblings;
+ * *whole: how many of them, the first, have a core each. */
+static int choose_pus(hwloc_topology_t topo, int *pus, int want, int *whole)
 {
 	hwloc_bitmap_t allowed = hwloc_bitmap_alloc();
 	int ncores, c, round, got = 0;
@@ -153,6 +168,8 @@ static int choose_pus(hwloc_topology_t topo, int *pus, int want)
 				}
 			}
 		}
+		if (round == 0)
+			*whole = got;
 	}
 	hwloc_bitmap_free(allowed);
 	return got;
@@ -184,10 +201,11 @@ dlp_team *dlp_team_new(int n)
 	pthread_cond_init(&t->cv_done, NULL);
 	atomic_init(&t->bar_count, 0);
 	atomic_init(&t->bar_gen, 0);
+	t->held = NAN;
 	/* Pinning is best effort: without hwloc the team still runs, unbound,
 	 * and the binding it reports says so. */
 	if (hwloc_topology_init(&t->topo) == 0 && hwloc_topology_load(t->topo) == 0) {
-		npu = choose_pus(t->topo, pus, n);
+		npu = choose_pus(t->topo, pus, n, &t->whole);
 		t->caller_saved = hwloc_bitmap_alloc();
 		if (t->caller_saved &&
 		    hwloc_get_cpubind(t->topo, t->caller_saved, HWLOC_CPUBIND_THREAD) != 0) {
@@ -258,6 +276,11 @@ void dlp_team_free(dlp_team *t)
 	free(t);
 }
 
+int dlp_team_whole_cores(const dlp_team *t)
+{
+	return t ? t->whole : 0;
+}
+
 int dlp_team_size(const dlp_team *t)
 {
 	return t ? t->n : 1;
@@ -265,27 +288,42 @@ int dlp_team_size(const dlp_team *t)
 
 /* How long the run was held up by its threads' waits: a static split
  * waits for the thread that lost the most; a dynamic one's other threads
- * take over the work, so together they lose the mean (a worker the run
- * closed without lost nothing). */
+ * take over the work, so together they lose the mean, and a worker it
+ * closed without lost all of it (after TEAM_WAKE_S: before, none). With
+ * another task on one of two CPUs the 2-thread bf16 GEMM at 1024 ran most
+ * samples on thread 0 alone, its worker never started, on the Zen 5 VM. */
 static void add_held(dlp_team *t, int n, int dynamic)
 {
-	double most = 0, sum = 0;
+	double most = 0, sum = 0, now = clock_s(CLOCK_MONOTONIC);
 	int i;
 
 	for (i = 0; i < n; i++) {
+		if (i > 0 && t->w[i].ran != t->gen && now - t->started >= TEAM_WAKE_S)
+			t->w[i].waited = now - t->started;
 		most = t->w[i].waited > most ? t->w[i].waited : most;
 		sum += t->w[i].waited;
 		t->w[i].waited = 0;
 	}
-	t->held += dynamic ? sum / n : most;
+	t->held = (isnan(t->held) ? 0 : t->held) + (dynamic ? sum / n : most);
+}
+
+/* The tracked run's start: before the workers are woken, so a worker's
+ * wait for its CPU counts from there. */
+static void start_tracking(dlp_team *t, int n)
+{
+	t->run_track = t->track && n <= t->whole;
+	if (t->run_track)
+		t->started = clock_s(CLOCK_MONOTONIC);
 }
 
 static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
 {
 	if (!t || n <= 1) {
-		if (t && t->track) {
+		if (t) {
+			start_tracking(t, 1);
 			call_fn(t, &t->w[0], fn, arg, 1);
-			add_held(t, 1, 0);
+			if (t->run_track)
+				add_held(t, 1, 0);
 		} else {
 			fn(arg, 0, 1);
 		}
@@ -302,6 +340,7 @@ static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
 	t->pending = dynamic ? 0 : n - 1;
 	atomic_store(&t->bar_count, 0);
 	t->gen++;
+	start_tracking(t, n);
 	pthread_cond_broadcast(&t->cv_start);
 	pthread_mutex_unlock(&t->mu);
 	call_fn(t, &t->w[0], fn, arg, n);
@@ -311,7 +350,7 @@ static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
 		t->closed = 1;
 	while (t->pending > 0)
 		pthread_cond_wait(&t->cv_done, &t->mu);
-	if (t->track)
+	if (t->run_track)
 		add_held(t, n, dynamic);
 	pthread_mutex_unlock(&t->mu);
 }
@@ -320,16 +359,16 @@ void dlp_team_track_wait(dlp_team *t, int on)
 {
 	if (t) {
 		t->track = on;
-		t->held = 0;
+		t->held = NAN;
 	}
 }
 
 double dlp_team_wait_s(dlp_team *t)
 {
-	double h = t ? t->held : 0;
+	double h = t ? t->held : NAN;
 
 	if (t)
-		t->held = 0;
+		t->held = NAN;
 	return h;
 }
 
