@@ -18,6 +18,11 @@ typedef struct dlp_bench_opts {
 	 * scenario's estimates depend on most. A backend without such a list
 	 * ignores it and measures everything. */
 	int focus;
+	/* A re-run after interference (kernels/bench.c): the CPU backend then
+	 * also times its threads' time off their CPUs (quiet_min_s), which a
+	 * first run leaves alone, since its clock reads cost short samples a
+	 * few percent on a quiet machine. */
+	int rerun;
 	/* Progress for long runs; the front end prints it, the library never does. */
 	void (*progress)(void *user, const char *what);
 	void *progress_user;

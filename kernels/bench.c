@@ -259,6 +259,7 @@ static int run_backend(const dlp_backend *b, const dlp_bench_opts *o, json_t *de
 	int runs = 1, focused = 0, left = reruns_allowed(b, o), rc;
 
 	ro.focus = !o->full && b->focus;
+	ro.rerun = 1;
 	dlp_cpu_ticks_read(&t0);
 	rc = run_once(b, o, devices);
 	dlp_cpu_ticks_read(&t1);

@@ -33,7 +33,9 @@ int dlp_interference_check(const json_t *device, double steal_fraction, json_t *
  * ISA, dtype, shape, threads, variant, bytes), the faster ok one is kept
  * (a busy machine only slows a kernel down) with "runs", how many runs
  * measured it, counted up (a result the re-run did not measure keeps its
- * count). Devices match by position and name. */
+ * count), and the fastest quiet_min_s of the two with its queued_fraction
+ * (the same work: absolute times compare). Devices match by position and
+ * name. */
 void dlp_interference_keep_best(json_t *devices, const json_t *rerun);
 
 /* Sets a GEMM result's "pct_of_measured_peak" from its rate_gflops and peak

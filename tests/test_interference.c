@@ -146,6 +146,38 @@ static void test_keep_best_and_mark(void **state)
 	json_decref(b);
 }
 
+/* The quiet figure (the fastest sample less the threads' time off their
+ * CPUs) is the fastest over runs, whichever result is kept by its median:
+ * a first run times none, a re-run's is kept beside the first run's
+ * faster median, and a later slower one does not replace it. */
+static json_t *with_quiet(json_t *r, double quiet, double queued)
+{
+	json_object_set_new(r, "quiet_min_s", json_real(quiet));
+	json_object_set_new(r, "queued_fraction", json_real(queued));
+	return r;
+}
+
+static void test_keep_best_quiet(void **state)
+{
+	json_t *a = json_pack("[o]", device(json_pack("[o]", res("gemm", "dlprobe", "avx2", "fp32", 1024, 2, 60, 0.05))));
+	json_t *f1 = json_pack("[o]", device(json_pack("[o]", with_quiet(res("gemm", "dlprobe", "avx2", "fp32", 1024, 2,
+									      40, 0.05), 0.004, 0.3))));
+	json_t *f2 = json_pack("[o]", device(json_pack("[o]", with_quiet(res("gemm", "dlprobe", "avx2", "fp32", 1024, 2,
+									      50, 0.05), 0.006, 0.1))));
+	json_t *r;
+
+	(void)state;
+	dlp_interference_keep_best(a, f1);
+	dlp_interference_keep_best(a, f2);
+	r = json_array_get(json_object_get(json_array_get(a, 0), "results"), 0);
+	assert_true(dlp_json_num(r, "rate_gflops") == 60);
+	assert_true(dlp_json_num(r, "quiet_min_s") == 0.004);
+	assert_true(dlp_json_num(r, "queued_fraction") == 0.3);
+	json_decref(a);
+	json_decref(f1);
+	json_decref(f2);
+}
+
 /* Focused re-runs measure only some results: each result counts the runs
  * that measured it (the figure is the fastest of them), whichever run it
  * was kept from, and one no re-run measured keeps no count (one run). */
@@ -262,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_spread_and_steal),
 		cmocka_unit_test(test_queued_threads),
 		cmocka_unit_test(test_keep_best_and_mark),
+		cmocka_unit_test(test_keep_best_quiet),
 		cmocka_unit_test(test_runs_counted_per_result),
 		cmocka_unit_test(test_merged_percent_refers_to_kept_peak),
 		cmocka_unit_test(test_pct_set),
