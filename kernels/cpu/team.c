@@ -53,10 +53,10 @@ struct dlp_team {
 	                        * dlp_team_wait_s; NaN: no run tracked */
 };
 
-/* A worker a dynamic run closed without, after this long, had been woken
- * and runnable that long without its CPU: another task held it. Shorter,
- * it may only have been waking (tens of us on an idle CPU), and counts as
- * losing nothing. */
+/* A worker woken this long before it ran (or a dynamic run closed
+ * without it this long after waking it) was runnable that long without its
+ * CPU: another task held it. Shorter, it may only have been waking (tens
+ * of us on an idle CPU), and counts as losing nothing. */
 #define TEAM_WAKE_S 1e-3
 
 static double clock_s(clockid_t id)
@@ -93,16 +93,21 @@ static void bind_self(struct worker *w)
 }
 
 /* fn on one thread, and (tracked) the time the thread did not run while it
- * had work: from the run's start (a worker's wake-up included) to the end
- * of fn, less its CPU time in fn, since nothing in a team's fn sleeps. */
+ * had work: in fn its wall time less its CPU time, since nothing in a
+ * team's fn sleeps; before fn, a wake-up of TEAM_WAKE_S or more (shorter is
+ * the CPU waking, which every run pays, not another task). */
 static void call_fn(dlp_team *t, struct worker *w, dlp_team_fn fn, void *arg, int n)
 {
-	double cpu = t->run_track ? clock_s(CLOCK_THREAD_CPUTIME_ID) : 0;
+	double cpu = 0, begin = 0;
 
+	if (t->run_track)
+		begin = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	fn(arg, w->tid, n);
 	if (t->run_track) {
+		double late = begin - t->started;
+
 		cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
-		w->waited = fmax(0, clock_s(CLOCK_MONOTONIC) - t->started - cpu);
+		w->waited = fmax(0, clock_s(CLOCK_MONOTONIC) - begin - cpu) + (late >= TEAM_WAKE_S ? late : 0);
 	}
 }
 
