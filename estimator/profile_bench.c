@@ -61,9 +61,10 @@ static int threads_of(const json_t *r)
  * closest to the machine (a latency: its lowest sample). Where the bench
  * read the threads' time off their CPUs, the fastest sample less it, if
  * faster: with another task on one of two CPUs, a 2-thread sample longer
- * than the scheduler's slice is never undisturbed (the 2-thread bf16 GEMM
- * at 1024 ran 2.4 ms clean, 4.8 disturbed, on the 2-vCPU Zen 5 VM with one
- * core busy), so its fastest sample alone follows the luck of the slices. */
+ * than the scheduler's slice is never undisturbed (the 2-thread bin sketch
+ * took 3.4 ms clean, 7.5 disturbed, on the 2-vCPU Zen 5 VM with one core
+ * busy: docs/validation.md, fifth session), so its fastest sample alone
+ * follows the luck of the slices. */
 static double rate_of(const json_t *r, const char *key, int unstable)
 {
 	double v = dlp_json_num(r, key), med = dlp_json_num(r, "median_s"), lo = dlp_json_num(r, "min_s");

@@ -154,7 +154,7 @@ int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 	/* The first timed run is the probe: when it alone exceeds the budget, only
 	 * min_samples are taken; otherwise repetitions fill the budget. */
 	while (s.n < maxn && (s.n < minn || spent < b->budget_s)) {
-		double w = 0.0;
+		double w, q;
 
 		if (wait)
 			wait(wait_user);
@@ -163,8 +163,9 @@ int dlp_measure(dlp_rep_fn fn, void *ctx, const dlp_budget *b, dlp_stats *out)
 		/* a device's own event time holds no host wait; a NaN reading:
 		 * the sample was not read */
 		if (wait && sample == wall && isfinite(w = wait(wait_user))) {
-			quiet_min = fmin(quiet_min, quiet_sample(sample, w));
-			waited += quiet_sample(sample, w) < sample ? w : 0.0;
+			q = quiet_sample(sample, w);
+			quiet_min = fmin(quiet_min, q);
+			waited += sample - q;
 			timed += sample;
 		}
 		if (s.n == cap) {

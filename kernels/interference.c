@@ -263,15 +263,11 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 				if (!same_work(r, o, NULL) || !is_ok(o) || !isfinite(go))
 					continue;
 				double qr = dlp_json_num(r, "quiet_min_s"), qo = dlp_json_num(o, "quiet_min_s");
-				json_t *q = NULL;
-
 				/* the quiet figure is the fastest of every run's */
-				if (qo > 0 && !(qr > 0 && qr <= qo))
-					q = json_pack("{s:O,s:O}", "quiet_min_s", json_object_get(o, "quiet_min_s"),
-						      "queued_fraction", json_object_get(o, "queued_fraction"));
-				else if (qr > 0)
-					q = json_pack("{s:O,s:O}", "quiet_min_s", json_object_get(r, "quiet_min_s"),
-						      "queued_fraction", json_object_get(r, "queued_fraction"));
+				const json_t *from = qo > 0 && !(qr > 0 && qr <= qo) ? o : qr > 0 ? r : NULL;
+				json_t *q = from ? json_pack("{s:O,s:O}", "quiet_min_s", json_object_get(from, "quiet_min_s"),
+							     "queued_fraction", json_object_get(from, "queued_fraction"))
+						 : NULL;
 				if (!is_ok(r) || !isfinite(gr) || go > gr) {
 					json_array_set_new(results, i, json_deep_copy(o));
 					r = json_array_get(results, i);

@@ -133,6 +133,7 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	const char *ovr = getenv("DLPROBE_CPU_ISA");
 	json_t *v;
 	size_t i;
+	int quiet;
 
 	dlp_cpu_ftz_daz();
 	c.T = o->threads > 0 ? o->threads : 1;
@@ -177,8 +178,9 @@ static int run(const dlp_bench_opts *o, json_t *devices)
 	for (i = 0; i < sizeof families / sizeof families[0]; i++) {
 		if (o->focus && !families[i].decisive)
 			continue;
-		dlp_harness_set_wait(family_quiet(&c, families[i].quiet_mib) ? team_wait : NULL, c.team);
-		dlp_team_track_wait(c.team, family_quiet(&c, families[i].quiet_mib));
+		quiet = family_quiet(&c, families[i].quiet_mib);
+		dlp_harness_set_wait(quiet ? team_wait : NULL, c.team);
+		dlp_team_track_wait(c.team, quiet);
 		families[i].run(&c);
 		dlp_team_track_wait(c.team, 0);
 		dlp_harness_set_wait(NULL, NULL);
