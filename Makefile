@@ -64,7 +64,7 @@ FAKE_LIBS := $(BUILD)/tests/libcuda_fake.so $(BUILD)/tests/libcuda_nosym.so $(BU
 # Keep intermediate objects (tests/support): deleting them only forces rebuilds.
 .SECONDARY:
 
-.PHONY: all run test check check-unit check-cli check-schema check-golden check-report check-fuzz check-cluster fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
+.PHONY: all run test check check-scripts check-unit check-cli check-schema check-golden check-report check-fuzz check-cluster fuzz deps install uninstall clean bench-probe gpu-check gpu-bundle
 all: $(BIN)
 
 # Objects depend on the flags they were built with: a changed CPPFLAGS (CUDA
@@ -260,7 +260,11 @@ check-report: $(BIN) $(GOLDEN_RENDER)
 check-cluster: $(CLUSTER_BIN) $(FAKE_LIBS) $(BUILD)/tests/libnccl_fake.so
 	BUILD=$(BUILD) sh tests/cluster.sh
 
-check: check-unit check-cli check-schema check-golden check-report check-fuzz check-default check-cluster
+# scripts built against the library (plain build only: no sanitizer flags)
+check-scripts: $(LIB)
+	BUILD=$(BUILD) sh tests/core_share_watch.sh
+
+check: check-unit check-cli check-schema check-golden check-report check-fuzz check-default check-cluster check-scripts
 
 deps:
 	@sh scripts/deps.sh

@@ -134,7 +134,7 @@ static const char *label(const json_t *r, char *buf, size_t len)
 
 int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 {
-	const json_t *results = json_object_get(device, "results"), *a, *b, *most_queued = NULL;
+	const json_t *results = json_object_get(device, "results"), *a, *b, *most_queued = NULL, *shared;
 	size_t i, j;
 	int n = 0;
 	char la[120];
@@ -183,7 +183,30 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 		reason(reasons, &n, "%s at %.0f thread%s: its threads were off their CPUs %.0f%% of the time",
 		       label(most_queued, la, sizeof la), dlp_json_num(most_queued, "threads"),
 		       dlp_json_num(most_queued, "threads") == 1 ? "" : "s", 100 * queued);
+	shared = json_object_get(device, "core_sharing");
+	if (dlp_json_num(shared, "shared") > 0)
+		reason(reasons, &n, "threads ran as one core's hardware threads in %.0f of %.0f checks (%.2fx their "
+				    "time alone)", dlp_json_num(shared, "shared"), dlp_json_num(shared, "checks"),
+		       dlp_json_num(shared, "worst"));
 	return n;
+}
+
+/* The re-run's core checks added to the device's (dlp_interference_keep_best). */
+static void core_sharing_add(json_t *dev, const json_t *other)
+{
+	json_t *mine = json_object_get(dev, "core_sharing");
+	const json_t *theirs = json_object_get(other, "core_sharing");
+
+	if (!json_is_object(mine) || !json_is_object(theirs))
+		return;
+	json_object_set_new(mine, "checks", json_integer((json_int_t)(dlp_json_num(mine, "checks") +
+								       dlp_json_num(theirs, "checks"))));
+	json_object_set_new(mine, "shared", json_integer((json_int_t)(dlp_json_num(mine, "shared") +
+								       dlp_json_num(theirs, "shared"))));
+	json_object_set_new(mine, "worst", dlp_json_real(fmax(dlp_json_num(mine, "worst"),
+							      dlp_json_num(theirs, "worst"))));
+	json_object_set_new(mine, "waited_s", dlp_json_real(dlp_json_num(mine, "waited_s") +
+							    dlp_json_num(theirs, "waited_s")));
 }
 
 void dlp_interference_pct_set(json_t *res, double peak)
@@ -255,6 +278,7 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 
 		if (!other || strcmp(str(dev, "name"), str(other, "name")) != 0)
 			continue;
+		core_sharing_add(dev, other);
 		json_array_foreach(results, i, r) {
 			json_array_foreach(json_object_get(other, "results"), j, o) {
 				double gr = goodness(r), go = goodness(o);

@@ -21,12 +21,17 @@ double dlp_cpu_steal_fraction(const dlp_cpu_ticks *a, const dlp_cpu_ticks *b);
  * in one device's results: a generic ISA faster than a vector ISA, fp64
  * faster than fp32, more threads slower than one, a sample spread above
  * DLP_NOISE_SPREAD in a figure the estimator reads, steal above
- * DLP_NOISE_STEAL, and (one line, the worst) threads off their CPUs for
- * more than DLP_NOISE_QUEUED of a figure's samples (queued_fraction).
- * Returns how many it appended. */
+ * DLP_NOISE_STEAL, (one line, the worst) threads off their CPUs for
+ * more than DLP_NOISE_QUEUED of a figure's samples (queued_fraction), and
+ * threads that ran as one core's hardware threads in a check of the
+ * device's "core_sharing" (dlp_cpu_core_share at DLP_NOISE_CORE_SHARED or
+ * more). Returns how many it appended. */
 #define DLP_NOISE_SPREAD 0.5
 #define DLP_NOISE_STEAL 0.05
 #define DLP_NOISE_QUEUED 0.05
+/* Each thread with a core of its own runs the check's loop at 1.00-1.1x
+ * its time alone; two on one core's hardware threads, 1.5x (Zen 5 VM). */
+#define DLP_NOISE_CORE_SHARED 1.25
 int dlp_interference_check(const json_t *device, double steal_fraction, json_t *reasons);
 
 /* Merges a re-run's devices into devices: per result (same kernel, impl,
@@ -34,8 +39,9 @@ int dlp_interference_check(const json_t *device, double steal_fraction, json_t *
  * (a busy machine only slows a kernel down) with "runs", how many runs
  * measured it, counted up (a result the re-run did not measure keeps its
  * count), and the fastest quiet_min_s of the two with its queued_fraction
- * (the same work: absolute times compare). Devices match by position and
- * name. */
+ * (the same work: absolute times compare). The devices' "core_sharing"
+ * counts add up (the worst ratio: the larger). Devices match by position
+ * and name. */
 void dlp_interference_keep_best(json_t *devices, const json_t *rerun);
 
 /* Sets a GEMM result's "pct_of_measured_peak" from its rate_gflops and peak

@@ -340,6 +340,29 @@ static void test_team_wait(void **state)
 	dlp_team_free(team);
 }
 
+/* Each thread with a core of its own runs the check's loop about as fast
+ * beside the others as alone: a ratio, finite and positive, and NaN for a
+ * team without two such threads. Whether it reads 1 or 1.5 depends on the
+ * host, so no bound above 1 is asserted. */
+static void test_core_share(void **state)
+{
+	dlp_team *one = dlp_team_new(1), *two = dlp_team_new(2);
+	double r;
+
+	(void)state;
+	assert_non_null(one);
+	assert_non_null(two);
+	assert_true(isnan(dlp_cpu_core_share(one)));
+	assert_true(isnan(dlp_cpu_core_share(NULL)));
+	r = dlp_cpu_core_share(two);
+	if (dlp_team_whole_cores(two) >= 2)
+		assert_true(r > 0.5 && isfinite(r));
+	else
+		assert_true(isnan(r));
+	dlp_team_free(one);
+	dlp_team_free(two);
+}
+
 static void test_team_binding(void **state)
 {
 	dlp_team *t = dlp_team_new(2);
@@ -361,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_gemm_flags),
 		cmocka_unit_test(test_team_run_dynamic),
 		cmocka_unit_test(test_team_wait),
+		cmocka_unit_test(test_core_share),
 		cmocka_unit_test(test_team_binding),
 		cmocka_unit_test(test_focus_shapes),
 	};

@@ -124,6 +124,50 @@ static void test_queued_threads(void **state)
 	json_decref(dev);
 }
 
+static json_t *core_sharing(int checks, int shared, double worst, double waited_s)
+{
+	return json_pack("{s:i,s:i,s:f,s:f}", "checks", checks, "shared", shared, "worst", worst, "waited_s",
+			 waited_s);
+}
+
+/* A check that still found two threads on one core is a reason; one that
+ * found it and waited it out (shared 0) is not. */
+static void test_core_sharing_reason(void **state)
+{
+	json_t *dev = device(consistent()), *reasons = json_array();
+
+	(void)state;
+	json_object_set_new(dev, "core_sharing", core_sharing(2, 0, 1.48, 0.1));
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 0);
+	json_object_set_new(dev, "core_sharing", json_null());
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 0);
+	json_object_set_new(dev, "core_sharing", core_sharing(2, 1, 1.5, 0));
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 1);
+	assert_int_equal(count_matching(reasons, "threads ran as one core's hardware threads in 1 of 2 checks "
+						 "(1.50x their time alone)"), 1);
+	json_decref(reasons);
+	json_decref(dev);
+}
+
+/* The re-runs' checks add up to the device's, the worst ratio the larger. */
+static void test_keep_best_core_sharing(void **state)
+{
+	json_t *a = json_pack("[o]", device(consistent())), *b = json_pack("[o]", device(consistent()));
+	json_t *k;
+
+	(void)state;
+	json_object_set_new(json_array_get(a, 0), "core_sharing", core_sharing(2, 1, 1.5, 0));
+	json_object_set_new(json_array_get(b, 0), "core_sharing", core_sharing(8, 0, 1.1, 0.25));
+	dlp_interference_keep_best(a, b);
+	k = json_object_get(json_array_get(a, 0), "core_sharing");
+	assert_int_equal(json_integer_value(json_object_get(k, "checks")), 10);
+	assert_int_equal(json_integer_value(json_object_get(k, "shared")), 1);
+	assert_true(dlp_json_num(k, "worst") == 1.5);
+	assert_true(dlp_json_num(k, "waited_s") == 0.25);
+	json_decref(a);
+	json_decref(b);
+}
+
 static void test_keep_best_and_mark(void **state)
 {
 	json_t *a = json_pack("[o]", device(json_pack("[o,o]", res("gemm", "blas", NULL, "fp32", 2048, 1, 40, 0.05),
@@ -293,6 +337,8 @@ int main(void)
 		cmocka_unit_test(test_impossible_orderings),
 		cmocka_unit_test(test_spread_and_steal),
 		cmocka_unit_test(test_queued_threads),
+		cmocka_unit_test(test_core_sharing_reason),
+		cmocka_unit_test(test_keep_best_core_sharing),
 		cmocka_unit_test(test_keep_best_and_mark),
 		cmocka_unit_test(test_keep_best_quiet),
 		cmocka_unit_test(test_runs_counted_per_result),

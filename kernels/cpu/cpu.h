@@ -70,6 +70,12 @@ void dlp_team_barrier(dlp_team *t);
  * up by it, in seconds, NaN when none was tracked; call it between runs. */
 void dlp_team_track_wait(dlp_team *t, int on);
 double dlp_team_wait_s(dlp_team *t);
+/* How much slower thread 0 and each of the next few of the team's threads
+ * with a core each run a compute loop beside each other than alone
+ * (kernels/cpu/core_share.c), the worst pair: about 1 when each has its
+ * core to itself, 1.5 when the two are one core's hardware threads. NaN
+ * with fewer than two such threads. */
+double dlp_cpu_core_share(dlp_team *t);
 /* How many of the team's threads, the first, have a core each (0: unknown). */
 int dlp_team_whole_cores(const dlp_team *t);
 /* The binding each thread obtained, as an array of {"thread","cpuset","pu"}. */
