@@ -10,15 +10,8 @@
 #include <time.h>
 
 #include "kernels/cpu/cpu.h"
+#include "kernels/harness.h"
 #include "kernels/interference.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 int main(int argc, char **argv)
 {
@@ -43,8 +36,8 @@ int main(int argc, char **argv)
 	}
 	pause.tv_sec = (time_t)period;
 	pause.tv_nsec = (long)((period - (double)pause.tv_sec) * 1e9);
-	t0 = now_s();
-	while ((t = now_s() - t0) < seconds) {
+	t0 = dlp_harness_now();
+	while ((t = dlp_harness_now() - t0) < seconds) {
 		r = dlp_cpu_core_share(team);
 		checks++;
 		printf("%7.2f s  %.2fx%s\n", t, r, r >= DLP_NOISE_CORE_SHARED ? "  shared" : "");
@@ -59,7 +52,7 @@ int main(int argc, char **argv)
 		nanosleep(&pause, NULL);
 	}
 	if (run_start >= 0)
-		longest = fmax(longest, now_s() - t0 - run_start);
+		longest = fmax(longest, dlp_harness_now() - t0 - run_start);
 	printf("%d checks, %d (%.0f%%) at %.2fx or more, in %d stretch%s, the longest about %.1f s\n", checks,
 	       shared, 100.0 * shared / checks, DLP_NOISE_CORE_SHARED, stretches, stretches == 1 ? "" : "es",
 	       longest);

@@ -134,7 +134,7 @@ static double team_wait(void *team)
  * is measured again; a re-run checks before each family and, while they
  * share one, polls every CORE_POLL_S for at most CORE_WAIT_S in all before
  * measuring anyway: on the Zen 5 VM the host kept two vCPUs on one core for
- * up to 1.4 s at a time in a 90 s watch (up to 6 s in another). */
+ * up to 1.4 s at a time in a 90 s watch (scripts/core_share_watch.sh). */
 #define CORE_POLL_S 0.05
 #define CORE_WAIT_S 1.0
 struct core_checks {

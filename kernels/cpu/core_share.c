@@ -2,8 +2,8 @@
  * VM's vCPUs are threads of the host, which may for a while run two of them
  * on one core's two hardware threads: on the 2-vCPU Zen 5 VM this check
  * read 1.38-1.70x in 4% of a 90 s watch, in stretches of up to 1.4 s, and
- * 1.00-1.07x the rest (scripts/core_share_watch.sh; an earlier watch saw
- * stretches of up to 6 s; docs/validation.md, sixth session). A 2-thread
+ * 1.00-1.07x the rest (scripts/core_share_watch.sh; docs/validation.md,
+ * sixth session). A 2-thread
  * figure measured in such a stretch is a one-core figure.
  * Pairs, thread 0 with each of the next SHARE_PAIRS: all threads at once
  * would also read a big machine's all-core turbo clock (a 1.3x slower
@@ -12,9 +12,9 @@
  * unseen. */
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "kernels/cpu/cpu.h"
+#include "kernels/harness.h"
 
 /* One call: about 80 us of SSE multiply-add chains on the Zen 5 VM (96
  * flops an iteration at 57 GFLOP/s), long enough to time, short enough
@@ -31,14 +31,6 @@ struct share_run {
 	float sink;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void share_thread(void *arg, int tid, int n)
 {
 	struct share_run *s = arg;
@@ -48,9 +40,9 @@ static void share_thread(void *arg, int tid, int n)
 	(void)n;
 	if (tid != s->a && tid != s->b)
 		return;
-	t0 = now_s();
+	t0 = dlp_harness_now();
 	dlp_fma_peak_generic_f32(SHARE_ITERS, &sink);
-	s->took[tid] = now_s() - t0;
+	s->took[tid] = dlp_harness_now() - t0;
 	/* one thread's sum is enough to keep the loop */
 	if (tid == 0)
 		s->sink = sink;
