@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "cli/usage.h"
+#include "common/clock.h"
 #include "dlprobe/probe.h"
 
 struct command {
@@ -60,10 +61,7 @@ int main(int argc, char **argv)
 	size_t i;
 	int c;
 
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	dlp_cli.started_s = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+	dlp_cli.started_s = dlp_clock_s(CLOCK_MONOTONIC);
 	/* a full or closed stdout is a failure, not a silent exit 0 */
 	atexit(dlp_cli_close_stdout);
 	dlp_cli.color = isatty(STDOUT_FILENO) && !(nc && *nc);

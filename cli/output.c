@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "common/clock.h"
 #include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 
@@ -84,14 +85,6 @@ json_t *dlp_cli_document_new(void)
 	json_object_set_new(host, "run_duration_s", json_null());
 	json_object_set_new(doc, "host", host);
 	return doc;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int dlp_cli_common_option(int c, const char *arg)
@@ -210,7 +203,7 @@ int dlp_cli_emit_json(json_t *doc)
 	json_t *host = json_object_get(doc, "host");
 
 	if (json_is_object(host) && dlp_cli.started_s > 0)
-		json_object_set_new(host, "run_duration_s", dlp_json_real(now_s() - dlp_cli.started_s));
+		json_object_set_new(host, "run_duration_s", dlp_json_real(dlp_clock_s(CLOCK_MONOTONIC) - dlp_cli.started_s));
 
 	if (dlp_cli.out_path && !(dlp_cli.json && out_is_stdout())) {
 		ret = write_file(doc, dlp_cli.out_path);

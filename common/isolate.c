@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/isolate.h"
 #include "dlprobe/dlprobe.h"
 
@@ -30,14 +31,6 @@ enum { TAG_NOTE = 'N', TAG_ANSWER = 'O', TAG_ERROR = 'E' };
 #define REAP_WAIT_S 2.0
 
 static int note_fd = -1;   /* in the child of dlp_isolate_call: the pipe */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int write_all(int fd, const void *p, size_t n)
 {
@@ -134,7 +127,7 @@ static int read_exact(int fd, void *p, size_t n, double deadline)
 
 	while (n > 0) {
 		struct pollfd pf = { fd, POLLIN, 0 };
-		double left = deadline - now_s();
+		double left = deadline - dlp_clock_s(CLOCK_MONOTONIC);
 		ssize_t r;
 		int pr;
 
@@ -159,7 +152,7 @@ static int read_exact(int fd, void *p, size_t n, double deadline)
 /* waitpid for at most wait_s; 0 when reaped. */
 static int reap(pid_t pid, int *status, double wait_s)
 {
-	double until = now_s() + wait_s;
+	double until = dlp_clock_s(CLOCK_MONOTONIC) + wait_s;
 	const struct timespec nap = { 0, 5 * 1000 * 1000 };
 
 	for (;;) {
@@ -169,7 +162,7 @@ static int reap(pid_t pid, int *status, double wait_s)
 			return 0;
 		if (w < 0 && errno != EINTR)
 			return -1;
-		if (now_s() >= until)
+		if (dlp_clock_s(CLOCK_MONOTONIC) >= until)
 			return -1;
 		nanosleep(&nap, NULL);
 	}
@@ -229,7 +222,7 @@ int dlp_isolate_call(dlp_isolated_call_fn fn, void *arg, const dlp_isolate_opts 
 	char *payload = NULL;
 	size_t plen = 0;
 	int status = 0, reaped, ret = -1;
-	double deadline = now_s() + o->timeout_s;
+	double deadline = dlp_clock_s(CLOCK_MONOTONIC) + o->timeout_s;
 	enum outcome oc;
 
 	*answer = NULL;

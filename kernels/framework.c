@@ -14,20 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/isolate.h"
 #include "dlprobe/json.h"
 #include "kernels/framework.h"
 
 #define MAX_OUT (1u << 20)      /* the probe prints a few KiB */
 #define EXIT_NO_EXEC 127
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static const char *python_path(void)
 {
@@ -58,7 +51,7 @@ static int drain(int fd, char *buf, size_t *len)
 static json_t *finish(json_t *o, dlp_status st, const char *reason, double t0)
 {
 	dlp_json_set_status(o, st, reason);
-	json_object_set_new(o, "elapsed_s", dlp_json_real(now_s() - t0));
+	json_object_set_new(o, "elapsed_s", dlp_json_real(dlp_clock_s(CLOCK_MONOTONIC) - t0));
 	return o;
 }
 
@@ -141,7 +134,7 @@ static int child_collect(struct child *c, double deadline)
 
 	while (open_fds > 0) {
 		struct pollfd pf[2] = { { c->outp[0], POLLIN, 0 }, { c->errp[0], POLLIN, 0 } };
-		double left = deadline - now_s();
+		double left = deadline - dlp_clock_s(CLOCK_MONOTONIC);
 		int i;
 
 		if (left <= 0) {
@@ -274,7 +267,7 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 	json_t *o = json_pack("{s:s}", "python", py);
 	struct child c = { .pid = -1, .in = { -1, -1 }, .outp = { -1, -1 }, .errp = { -1, -1 } };
 	char why[320];
-	double t0 = now_s();
+	double t0 = dlp_clock_s(CLOCK_MONOTONIC);
 
 	c.out = malloc(MAX_OUT + 1);
 	c.err = malloc(MAX_OUT + 1);

@@ -7,15 +7,13 @@
 #include <time.h>
 
 #include "dlprobe/json.h"
+#include "common/clock.h"
 #include "kernels/harness.h"
 
 static double monotonic_now(void *user)
 {
-	struct timespec ts;
-
 	(void)user;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+	return dlp_clock_s(CLOCK_MONOTONIC);
 }
 
 static dlp_clock_fn clock_fn = monotonic_now;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "kernels/cpu/cpu.h"
 
 struct worker {
@@ -59,14 +60,6 @@ struct dlp_team {
  * of us on an idle CPU), and counts as losing nothing. */
 #define TEAM_WAKE_S 1e-3
 
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void bind_self(struct worker *w)
 {
 	dlp_team *t = w->team;
@@ -101,13 +94,13 @@ static void call_fn(dlp_team *t, struct worker *w, dlp_team_fn fn, void *arg, in
 	double cpu = 0, begin = 0;
 
 	if (t->run_track)
-		begin = clock_s(CLOCK_MONOTONIC), cpu = clock_s(CLOCK_THREAD_CPUTIME_ID);
+		begin = dlp_clock_s(CLOCK_MONOTONIC), cpu = dlp_clock_s(CLOCK_THREAD_CPUTIME_ID);
 	fn(arg, w->tid, n);
 	if (t->run_track) {
 		double late = begin - t->started;
 
-		cpu = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
-		w->waited = fmax(0, clock_s(CLOCK_MONOTONIC) - begin - cpu) + (late >= TEAM_WAKE_S ? late : 0);
+		cpu = dlp_clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu;
+		w->waited = fmax(0, dlp_clock_s(CLOCK_MONOTONIC) - begin - cpu) + (late >= TEAM_WAKE_S ? late : 0);
 	}
 }
 
@@ -299,7 +292,7 @@ int dlp_team_size(const dlp_team *t)
  * samples on thread 0 alone, its worker never started, on the Zen 5 VM. */
 static void add_held(dlp_team *t, int n, int dynamic)
 {
-	double most = 0, sum = 0, now = clock_s(CLOCK_MONOTONIC);
+	double most = 0, sum = 0, now = dlp_clock_s(CLOCK_MONOTONIC);
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -318,7 +311,7 @@ static void start_tracking(dlp_team *t, int n)
 {
 	t->run_track = t->track && n <= t->whole;
 	if (t->run_track)
-		t->started = clock_s(CLOCK_MONOTONIC);
+		t->started = dlp_clock_s(CLOCK_MONOTONIC);
 }
 
 static void team_run(dlp_team *t, int n, dlp_team_fn fn, void *arg, int dynamic)
