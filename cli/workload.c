@@ -250,8 +250,9 @@ static int load_profile(const char *what, int is_file, const json_t *here, dlp_p
 	} else {
 		rc = dlp_profile_from_bench(doc, machine_label(doc, what, label, sizeof label), p);
 		/* --measure adds this machine's timings to a bench file's CPU: another
-		 * machine's document would get a profile of neither machine */
-		if (rc == 0 && here && !p->is_gpu && !same_cpu(doc, here, why, sizeof why)) {
+		 * machine's document would get a profile of neither machine (a GPU
+		 * document too: its host CPU is another machine's) */
+		if (rc == 0 && here && !same_cpu(doc, here, why, sizeof why)) {
 			dlp_profile_free(p);
 			json_decref(doc);
 			return dlp_cli_usage("%s: --measure needs a bench document of this machine: %s", what, why);
@@ -388,9 +389,18 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 			goto out;
 		(*loaded)++;
 	}
-	if (o->measure)
-		*measured = dlp_cli_measure_workload(wl, &o->train, DLP_MEASURE_BUDGET_S);
+	/* the measurement is the CPU's: worth its seconds only where a bench
+	 * file's CPU runs the deep model */
+	for (i = 0; o->measure && i < o->n_hw; i++)
+		if (o->hw_is_file[i] && !profiles[i].is_gpu && !clusters[i].nodes) {
+			*measured = dlp_cli_measure_workload(wl, &o->train, DLP_MEASURE_BUDGET_S);
+			break;
+		}
 	rc = estimate_loaded(o, wl, rank, profiles, clusters, ests, *measured);
+	for (i = 0; rc == DLP_EXIT_OK && o->measure && i < o->n_hw; i++)
+		if (o->hw_is_file[i] && profiles[i].is_gpu && ests[i].has_deep)
+			dlp_notes_add(&ests[i].deep.flags, "--measure times this machine's CPU, and the deep model "
+				      "runs on its GPU: the GPU's rates are the bench document's");
 out:
 	json_decref(here);
 	return rc;

@@ -8,6 +8,8 @@
 # Targets: 1.2 with the busy core, 1.1 on a quiet machine.
 # Several binaries (an A/B comparison) run alternately, ABAB..., so that the
 # VM's slow stretches fall on each alike; each estimates its own documents.
+# Two binaries (the same one twice, to see the machine) also get, per
+# figure, the spread across rounds against the ratio within a round.
 # usage: scripts/noise_check.sh [BIN...]     (BIN default build/dlprobe)
 set -eu
 [ $# -gt 0 ] || set -- build/dlprobe
@@ -55,6 +57,7 @@ python3 - "$T" "$RUNS" "$@" <<'PY'
 import json, sys
 d, runs, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 worst_all = []
+all_figs = []
 for b, name in enumerate(bins, 1):
     figs = {}
     print("== %s" % name)
@@ -83,6 +86,28 @@ for b, name in enumerate(bins, 1):
         print("%-50s %s  max/min %.2f" % (k, " ".join("%.3g" % x for x in v), r))
     print("worst max/min ratio: %.2f" % worst)
     worst_all.append(worst)
+    all_figs.append(figs)
 if len(bins) > 1:
     print("worst max/min ratio per binary: " + ", ".join("%s %.2f" % (n, w) for n, w in zip(bins, worst_all)))
+if len(bins) == 2:
+    # Benches of one round ran seconds apart, rounds about a minute apart:
+    # "across rounds" is the spread of each round's geometric mean (what
+    # the machine did over the minutes), "within a round" the median ratio
+    # of the two benches of a round (what one bench adds). The same binary
+    # given twice tells them apart without a code change in between.
+    import math
+    print("== the two binaries round by round: spread across rounds, ratio within a round, correlation")
+    for k in all_figs[0]:
+        a, b = all_figs[0][k], all_figs[1].get(k)
+        if not b or len(a) != len(b) or len(a) < 3:
+            continue
+        la, lb = [math.log(x) for x in a], [math.log(x) for x in b]
+        g = [math.exp((x + y) / 2) for x, y in zip(la, lb)]
+        w = sorted(abs(x - y) for x, y in zip(la, lb))
+        ma, mb = sum(la) / len(la), sum(lb) / len(lb)
+        sab = sum((x - ma) * (y - mb) for x, y in zip(la, lb))
+        saa, sbb = sum((x - ma) ** 2 for x in la), sum((y - mb) ** 2 for y in lb)
+        corr = sab / math.sqrt(saa * sbb) if saa > 0 and sbb > 0 else float("nan")
+        print("%-50s across rounds %.2f  within a round %.2f (median), %.2f (most)  correlation %.2f" % (
+            k, max(g) / min(g), math.exp(w[len(w) // 2]), math.exp(w[-1]), corr))
 PY

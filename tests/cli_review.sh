@@ -418,6 +418,28 @@ expect "--measure with another machine's bench document: usage error" 2 \
 	"^dlprobe: tests/fixtures/bench_cpu_fixture.json: --measure needs a bench document of this machine: its vendor is \"fixture\"" -- \
 	$B estimate --hw tests/fixtures/bench_cpu_fixture.json --measure --model resnet18 --dataset cifar10
 one_line "--measure with another machine's bench document: one line"
+# a GPU document of another machine too (its host CPU is not this one)
+expect "--measure with another machine's GPU document: usage error" 2 \
+	"^dlprobe: docs/device-runs/h200-2026-11-27.json: --measure needs a bench document of this machine: its " -- \
+	$B estimate --hw docs/device-runs/h200-2026-11-27.json --measure --model resnet18 --dataset cifar10
+# this machine's GPU document: the deep model runs on the GPU, so nothing of
+# the CPU is measured, and the estimate says so
+$B probe -q --json > "$T/here.json"
+$PY - docs/device-runs/h200-2026-11-27.json "$T/here.json" "$T/gpu-here.json" <<'PYEOF'
+import json, sys
+doc, here = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for sec in ("cpu", "topology"):
+    doc["probe"][sec] = here["probe"][sec]
+json.dump(doc, open(sys.argv[3], "w"))
+PYEOF
+expect "--measure with this machine's GPU document" 0 "" -- \
+	$B estimate --hw "$T/gpu-here.json" --measure --model resnet18 --dataset cifar10 --json
+$PY - "$T/out" <<'PYEOF' && ok "--measure on a GPU document: no CPU shapes, a note says why" || ko "--measure on a GPU document: shapes or no note"
+import json, sys
+e = json.load(open(sys.argv[1]))["estimates"][0]
+assert e.get("measured_shapes") is None, e.get("measured_shapes")
+assert any(f.startswith("--measure times this machine's CPU") for f in e["deep"]["flags"]), e["deep"]["flags"]
+PYEOF
 
 # ---- a probe document given as --hw: named as given, and how to get a bench one ----
 $B probe -q -o "$T/probe.json" > /dev/null
