@@ -102,6 +102,8 @@ int dlp_cmd_bench(int argc, char **argv)
 	}
 	if (optind < argc)
 		return dlp_cli_usage("bench takes no arguments (got \"%s\")", argv[optind]);
+	if (!framework && strcmp(backend, "none") == 0)
+		return dlp_cli_usage("--backend none measures nothing without --framework");
 	ret = dlp_cli_check_output_path(dlp_cli.out_path);
 	if (ret != DLP_EXIT_OK)
 		return ret;

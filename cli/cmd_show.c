@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "dlprobe/json.h"
+#include "estimator/estimator.h"
 #include "report/report.h"
 
 #define MAX_DOCS 32
@@ -106,7 +107,9 @@ static int run(int argc, char **argv, int report)
 				return dlp_cli_unknown_option(argv[optind - 1]);
 		}
 	}
-	if (dlp_cli.csv + dlp_cli.json + (html && !report) > 1 || (report && (dlp_cli.csv || dlp_cli.json)))
+	if (report && (dlp_cli.csv || dlp_cli.json))
+		return dlp_cli_usage("report writes HTML: for %s use show", dlp_cli.csv ? "--csv" : "--json");
+	if (dlp_cli.csv + dlp_cli.json + html > 1)
 		return dlp_cli_usage("--csv, --html and --json exclude each other");
 	if (optind >= argc)
 		return dlp_cli_usage("%s needs a document file (try --help)", report ? "report" : "show");
@@ -150,6 +153,18 @@ static int run(int argc, char **argv, int report)
 			break;
 	if (v == sizeof views / sizeof views[0]) {
 		rc = dlp_cli_usage("%s: no section dlprobe can show (estimates, bench, probe, cluster, list)", argv[argc - 1]);
+		goto out;
+	}
+	/* a section of the wrong type renders as nothing: say it is damaged */
+	if (!json_is_object(json_object_get(docs[0], views[v].section)) &&
+	    !json_is_array(json_object_get(docs[0], views[v].section))) {
+		rc = dlp_cli_usage("%s: its %s section is not an object or a list: a damaged document", argv[argc - 1],
+				   views[v].section);
+		goto out;
+	}
+	if (!strcmp(views[v].section, "bench") &&
+	    !json_is_array(json_object_get(json_object_get(docs[0], "bench"), "backends"))) {
+		rc = dlp_cli_usage("%s: %s", argv[argc - 1], DLP_NOT_BENCH_DOC);
 		goto out;
 	}
 	if (dlp_cli.csv && !views[v].csv) {

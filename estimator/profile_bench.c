@@ -634,6 +634,52 @@ static void profile_defaults(dlp_profile *p)
 				      : K()->cpu_efficiency.value;
 }
 
+/* The figures of a successful result, each a number above 0 where
+ * present. No measurement gives a negative or zero rate or time, or a
+ * string: that is a damaged (or hand-edited) document, and read it would
+ * drop the result silently and leave the estimate on fallbacks, hours off
+ * with no note. A figure too large to be real (a clock's glitch: above
+ * MAX_GFLOPS, or a GEMM above its peak) is dropped with a flag instead, as
+ * read_device does, and threads out of range read as unknown. */
+static const char *const figure_keys[] = {
+	DLP_RATE_GFLOPS, DLP_RATE_GBPS, DLP_RATE_GUPDATES, DLP_RATE_GROWS, DLP_RATE_GVALUES, DLP_RATE_GNLOGN,
+	DLP_RATE_LATENCY, "min_s", "median_s",
+};
+
+/* 0, or -1 naming the first such figure. */
+static int check_figures(const json_t *backends, const char *label)
+{
+	const json_t *be, *dev, *r;
+	size_t i, j, k, f;
+
+	json_array_foreach(backends, i, be) {
+		json_array_foreach(json_object_get(be, "devices"), j, dev) {
+			json_array_foreach(json_object_get(dev, "results"), k, r) {
+				const char *kern = json_string_value(json_object_get(r, "kernel"));
+
+				if (!result_ok(r))
+					continue;
+				for (f = 0; f < sizeof figure_keys / sizeof figure_keys[0]; f++) {
+					const json_t *v = json_object_get(r, figure_keys[f]);
+
+					if (!v || json_is_null(v) || (json_is_number(v) && json_number_value(v) > 0))
+						continue;
+					if (json_is_number(v))
+						return dlp_error_set("%s: bench result %zu of device %zu of backend %zu (%s): "
+								     "%s %g is not a measured figure (not above 0): a "
+								     "damaged document", label, k, j, i,
+								     kern ? kern : "no kernel", figure_keys[f],
+								     json_number_value(v));
+					return dlp_error_set("%s: bench result %zu of device %zu of backend %zu (%s): %s "
+							     "is not a number: a damaged document", label, k, j, i,
+							     kern ? kern : "no kernel", figure_keys[f]);
+				}
+			}
+		}
+	}
+	return 0;
+}
+
 int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 {
 	const json_t *backends = json_object_get(json_object_get(doc, "bench"), "backends");
@@ -645,6 +691,8 @@ int dlp_profile_from_bench(const json_t *doc, const char *label, dlp_profile *p)
 		return -1;
 	if (!json_is_array(backends))
 		return dlp_error_set("%s: %s", label, DLP_NOT_BENCH_DOC);
+	if (check_figures(backends, label))
+		return -1;
 	pick_devices(backends, &dd);
 	if (!dd.cpu && !dd.accel)
 		return dlp_error_set("%s: the bench document has no measured CPU, CUDA or OpenCL device", label);

@@ -314,5 +314,7 @@ int dlp_report_bench_text(FILE *out, const json_t *doc, const struct dlp_style *
 	}
 	if (json_is_object(json_object_get(bench, "framework")))
 		framework(out, json_object_get(bench, "framework"), st);
+	else if (json_array_size(json_object_get(bench, "backends")) == 0)
+		fputs("nothing was benched: no backend and no framework probe\n", out);
 	return ferror(out) ? -1 : 0;
 }

@@ -85,6 +85,14 @@ grep -q "dropped stream_triad" "$T/out" && grep -q "effective_cpus 1099511627776
 	{ pass=$((pass + 1)); echo "ok   stream and effective_cpus flagged"; } ||
 	{ fail=$((fail + 1)); echo "FAIL stream_triad / effective_cpus not flagged"; }
 
+# ---- a figure no measurement gives (negative, zero, a string): refused ----------
+sed -e 's/"rate_gflops": 295.0/"rate_gflops": -5/' "$F" > "$T/negative.json"
+sed -e 's/"rate_gflops": 295.0/"rate_gflops": "fast"/' "$F" > "$T/string.json"
+expect "a negative GEMM rate: a damaged document, exit 2" 2 "rate_gflops -5 is not a measured figure" -- \
+	"$B" estimate --hw "$T/negative.json" --model resnet18 --dataset cifar10
+expect "a string GEMM rate: a damaged document, exit 2" 2 "rate_gflops is not a number: a damaged document" -- \
+	"$B" estimate --hw "$T/string.json" --model resnet18 --dataset cifar10
+
 # ---- issue 10 options: bad input is one line, exit 2 ---------------------------
 for c in "--stack:fast:unknown stack" "--attention:sdpa:unknown attention" "--grad-accum:0:--grad-accum" \
 	 "--grad-accum:1e9:--grad-accum" "--shard:zero4:--shard" "--nodes:0:--nodes" "--nodes:-3:--nodes" \

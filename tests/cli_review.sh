@@ -450,5 +450,20 @@ for c in "estimate --hw $T/probe.json --model resnet18 --dataset cifar10" "compa
 	if grep -q 'bench\.backends' "$T/err"; then ko "${c%% *} with a probe document: names a JSON path"; else ok "${c%% *} with a probe document: no JSON path"; fi
 done
 
+# ---- the second outside trial (2026-12-03): damaged documents, contradictions --
+printf '{"schema_version":"1.0","bench":{"backends":"x"}}\n' > "$T/bx.json"
+printf '{"schema_version":"1.0","bench":3}\n' > "$T/b3.json"
+printf '{"schema_version":"1.0","bench":{"mode":"quick","backends":[]}}\n' > "$T/b0.json"
+expect "show: backends not a list is not a bench document" 2 "bx.json: not a bench document" -- $B show "$T/bx.json"
+one_line "show: backends not a list: one line"
+expect "show: a bench section that is a number is damaged" 2 "b3.json: its bench section is not an object or a list" -- \
+	$B show "$T/b3.json"
+expect "show: an empty bench says nothing was benched" 0 "^nothing was benched" -- $B show "$T/b0.json"
+expect "report --json: names the one option, not three" 2 "^dlprobe: report writes HTML: for --json use show" -- \
+	$B report tests/fixtures/bench_cpu_fixture.json --json
+expect "bench --backend none without --framework: usage error" 2 "^dlprobe: --backend none measures nothing" -- \
+	$B bench --backend none -o "$T/none.json"
+if [ -e "$T/none.json" ]; then ko "bench --backend none: wrote a document"; else ok "bench --backend none: no document"; fi
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
