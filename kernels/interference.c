@@ -122,13 +122,28 @@ static int read_by_estimator(const json_t *r)
 
 static const char *label(const json_t *r, char *buf, size_t len)
 {
+	static const char *const keys[] = { "kernel", "impl", "isa", "dtype" };
 	double m = dlp_json_num(r, "m");
+	size_t k, at = 0;
 
-	if (isfinite(m))
-		snprintf(buf, len, "%s %s %s %s n=%.0f", str(r, "kernel"), str(r, "impl"), str(r, "isa"),
-			 str(r, "dtype"), m);
-	else
-		snprintf(buf, len, "%s %s %s %s", str(r, "kernel"), str(r, "impl"), str(r, "isa"), str(r, "dtype"));
+	buf[0] = '\0';
+	/* a GPU result has no isa: no empty field, no double blank */
+	for (k = 0; k < sizeof keys / sizeof keys[0] && at < len; k++)
+		if (*str(r, keys[k]))
+			at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " " : "", str(r, keys[k]));
+	if (isfinite(m) && at < len)
+		snprintf(buf + at, len - at, " n=%.0f", m);
+	return buf;
+}
+
+/* " at N thread(s)", or nothing for a result without a thread count (a GPU's) */
+static const char *at_threads(const json_t *r, char *buf, size_t len)
+{
+	double t = dlp_json_num(r, "threads");
+
+	buf[0] = '\0';
+	if (isfinite(t))
+		snprintf(buf, len, " at %.0f thread%s", t, t == 1 ? "" : "s");
 	return buf;
 }
 
@@ -137,7 +152,7 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 	const json_t *results = json_object_get(device, "results"), *a, *b, *most_queued = NULL, *shared;
 	size_t i, j;
 	int n = 0;
-	char la[120];
+	char la[120], th[40];
 	double queued = 0;
 
 	if (isfinite(steal) && steal > DLP_NOISE_STEAL)
@@ -152,8 +167,8 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 		/* a latency's samples have a long tail by nature: its lowest counts */
 		if (read_by_estimator(a) && isfinite(sp) && sp > DLP_NOISE_SPREAD &&
 		    strcmp(str(a, "kernel"), DLP_KERNEL_LAUNCH_LATENCY) != 0)
-			reason(reasons, &n, "%s at %.0f thread%s: samples spread %.0f%%", label(a, la, sizeof la),
-			       dlp_json_num(a, "threads"), dlp_json_num(a, "threads") == 1 ? "" : "s", 100 * sp);
+			reason(reasons, &n, "%s%s: samples spread %.0f%%", label(a, la, sizeof la),
+			       at_threads(a, th, sizeof th), 100 * sp);
 		json_array_foreach(results, j, b) {
 			double gb = goodness(b);
 
@@ -180,9 +195,8 @@ int dlp_interference_check(const json_t *device, double steal, json_t *reasons)
 		}
 	}
 	if (most_queued && queued > DLP_NOISE_QUEUED)
-		reason(reasons, &n, "%s at %.0f thread%s: its threads were off their CPUs %.0f%% of the time",
-		       label(most_queued, la, sizeof la), dlp_json_num(most_queued, "threads"),
-		       dlp_json_num(most_queued, "threads") == 1 ? "" : "s", 100 * queued);
+		reason(reasons, &n, "%s%s: its threads were off their CPUs %.0f%% of the time",
+		       label(most_queued, la, sizeof la), at_threads(most_queued, th, sizeof th), 100 * queued);
 	shared = json_object_get(device, "core_sharing");
 	if (dlp_json_num(shared, "shared") > 0)
 		reason(reasons, &n, "threads ran as one core's hardware threads in %.0f of %.0f checks (%.2fx their "

@@ -100,6 +100,15 @@ static void test_spread_and_steal(void **state)
 	assert_int_equal(count_matching(reasons, "at 2 threads: samples spread 90%"), 1);
 	json_decref(reasons);
 	json_decref(dev);
+	/* a GPU result (no isa, no thread count): no "nan", no empty field */
+	reasons = json_array();
+	dev = device(json_pack("[o]", res("gemm", "dlprobe", NULL, "fp64", 512, 1, 30, 1.35)));
+	json_object_set_new(json_array_get(json_object_get(dev, "results"), 0), "threads", json_null());
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 1);
+	assert_int_equal(count_matching(reasons, "gemm dlprobe fp64 n=512: samples spread 135%"), 1);
+	assert_int_equal(count_matching(reasons, "nan"), 0);
+	json_decref(reasons);
+	json_decref(dev);
 }
 
 /* Threads off their CPUs (queued_fraction): one reason, for the worst
