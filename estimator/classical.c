@@ -192,7 +192,7 @@ int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dl
 			  const dlp_train *t, dlp_classical_estimate *out)
 {
 	double rows = ds->samples, feats = ds->features > 0 ? ds->features : (double)ds->in_c * ds->in_h * ds->in_w;
-	double s, price = t->price_override >= 0 ? t->price_override : p->price_per_h;
+	double s, price = t->price_override >= 0 ? t->price_override : p->price_per_h > 0 ? p->price_per_h : -1;
 	struct rates r = {p->hist_gups * 1e9, p->host_bw_gbps * 1e9, p->dot_gflops * 1e9};
 	double spread;
 
@@ -228,7 +228,7 @@ int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dl
 	out->histogram_gupdates_per_s = p->hist_gups;
 	out->dot_gflops = p->dot_gflops;
 	out->train_s = (dlp_range){s / spread, s, s * spread};
-	out->cost_usd = (dlp_range){price > 0 ? s / spread / 3600 * price : NAN, price > 0 ? s / 3600 * price : NAN,
-				    price > 0 ? s * spread / 3600 * price : NAN};
+	out->cost_usd = (dlp_range){price >= 0 ? s / spread / 3600 * price : NAN, price >= 0 ? s / 3600 * price : NAN,
+				    price >= 0 ? s * spread / 3600 * price : NAN};
 	return 0;
 }

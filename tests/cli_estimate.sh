@@ -73,6 +73,10 @@ fi
 # ---- no price: the verdict names the fastest, cost unknown --------------------
 expect "bench file without --price: fastest named" 0 "fastest hardware is .*cost unknown without a price" -- \
 	"$B" estimate --hw "$F" --model resnet18 --dataset cifar10 --json
+# a price of 0 (hardware already paid for) is a price: cost $0, not unknown
+expect "bench file with --price 0: cost \$0" 0 "^  [^ ]+ +[0-9.]+-[0-9.]+ [a-z]+ +\\\$0 " -- \
+	"$B" estimate --hw "$F" --model resnet18 --dataset cifar10 --price 0
+if grep -q "cost unknown" "$T/out"; then fail=$((fail + 1)); echo "FAIL --price 0 read as no price"; else pass=$((pass + 1)); echo "ok   --price 0 is a price"; fi
 expect "a deadline nothing meets" 0 "none meets the 1 s deadline" -- \
 	"$B" estimate --hw "$F" --model resnet18 --dataset cifar10 --deadline 1
 
