@@ -147,7 +147,9 @@ static double forest_s(const dlp_profile *p, const dlp_classical *c, double rows
 	 * assumption measured once (data/instances.json). Trees are
 	 * independent: up to one per thread. */
 	double mtry = fmax(1, floor(sqrt(feats))), r = 0.632 * rows;
-	double depth = c->depth > 0 ? fmin(c->depth, floor(log2(r))) : floor(log2(r));
+	/* a root is split (searched) even when it holds a row or two: at
+	 * least one level, as the measured model's log2(max(n, 2)) */
+	double levels = fmax(1, floor(log2(r))), depth = c->depth > 0 ? fmin(c->depth, levels) : levels;
 	double cmp = 0, rate;
 	int l;
 

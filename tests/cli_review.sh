@@ -465,5 +465,11 @@ expect "bench --backend none without --framework: usage error" 2 "^dlprobe: --ba
 	$B bench --backend none -o "$T/none.json"
 if [ -e "$T/none.json" ]; then ko "bench --backend none: wrote a document"; else ok "bench --backend none: no document"; fi
 
+# a one-row forest still has a root to search: a time above zero, and the
+# verdict compares it (it said "no classical alternative was estimated")
+expect "a forest on one row: a time, compared in the verdict" 0 "the numbers favour the classical model \(forest\)" -- \
+	$B estimate --model mlp:1,1 --dataset tabular:1x1 --classical forest --instance c7i.2xlarge
+if grep -q "0.0-0.0 us" "$T/out"; then ko "a forest on one row: zero time"; else ok "a forest on one row: no zero time"; fi
+
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
