@@ -30,8 +30,18 @@
 struct target {
 	char path[PATH_MAX];  /* the final target: no symlink in its last component */
 	int exists;
+	int discard;          /* /dev/null: asked for nothing to be kept */
 	struct stat st;       /* of the target when it exists */
 };
+
+/* -o /dev/null (by any name) discards, as any program's output there. */
+static int is_dev_null(const struct stat *st)
+{
+	struct stat dn;
+
+	return S_ISCHR(st->st_mode) && stat("/dev/null", &dn) == 0 && S_ISCHR(dn.st_mode) &&
+	       st->st_rdev == dn.st_rdev;
+}
 
 /* The directory part of path, "." for a bare name. */
 static void dir_of(const char *path, char *dir, size_t len)
@@ -144,6 +154,10 @@ static int check_target(const char *path, struct target *t)
 		return refuse(path, why ? why : strerror(errno), 0);
 	if (t->exists && S_ISDIR(t->st.st_mode))
 		return refuse(path, "it is a directory", 1);
+	if (t->exists && is_dev_null(&t->st)) {
+		t->discard = 1;
+		return DLP_EXIT_OK;
+	}
 	/* rename() would replace a device or a socket with our file */
 	if (t->exists && !S_ISREG(t->st.st_mode))
 		return refuse(path, "not a regular file", 1);
@@ -175,7 +189,7 @@ int dlp_cli_check_output_path(const char *path)
 	if (*path && dlp_cli_names_stdout(path))
 		return DLP_EXIT_OK;
 	rc = check_target(path, &t);
-	if (rc != DLP_EXIT_OK)
+	if (rc != DLP_EXIT_OK || t.discard)
 		return rc;
 	guard_on(&g);
 	fd = open_temp(&t, tmp, sizeof tmp);
@@ -271,7 +285,7 @@ int dlp_cli_write_text(const char *text, size_t len, const char *path)
 	int fd = -1, rc, in_place;
 
 	rc = check_target(path, &t);
-	if (rc != DLP_EXIT_OK)
+	if (rc != DLP_EXIT_OK || t.discard)
 		return rc;
 	rc = DLP_EXIT_RUNTIME;
 	in_place = t.exists && t.st.st_nlink > 1;

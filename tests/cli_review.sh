@@ -465,6 +465,11 @@ expect "bench --backend none without --framework: usage error" 2 "^dlprobe: --ba
 	$B bench --backend none -o "$T/none.json"
 if [ -e "$T/none.json" ]; then ko "bench --backend none: wrote a document"; else ok "bench --backend none: no document"; fi
 
+# -o /dev/null discards (it was refused as "not a regular file"); another
+# device is still refused, a usage error
+expect "-o /dev/null: discarded, exit 0" 0 "" -- $B list models -o /dev/null
+expect "-o /dev/zero: refused" 2 "^dlprobe: cannot write /dev/zero: not a regular file" -- $B list models -o /dev/zero
+
 # a one-row forest still has a root to search: a time above zero, and the
 # verdict compares it (it said "no classical alternative was estimated")
 expect "a forest on one row: a time, compared in the verdict" 0 "the numbers favour the classical model \(forest\)" -- \
