@@ -84,7 +84,7 @@ int dlp_cmd_default(int argc, char **argv)
 	doc = dlp_cli_document_new();
 	json_object_set_new(doc, "probe", probe);
 	/* -v: the whole probe now; otherwise one line with the bench's */
-	if (!dlp_cli.json && dlp_cli.verbose) {
+	if (!dlp_cli.json && !dlp_cli.csv && dlp_cli.verbose) {
 		dlp_cli_progress_done();
 		dlp_cli_print_text(dlp_report_probe_text, doc);
 		fputc('\n', stdout);
@@ -105,7 +105,8 @@ int dlp_cmd_default(int argc, char **argv)
 	json_object_set_new(doc, "bench", bench);
 	/* the frameworks as installed: their figures are "as configured" */
 	dlp_cli_bench_framework(probe, bench);
-	if (!dlp_cli.json) {
+	/* the CSV is the estimates' alone: one header, one table */
+	if (!dlp_cli.json && !dlp_cli.csv) {
 		dlp_cli_print_text(dlp_cli.verbose ? dlp_report_bench_text : dlp_report_summary_text, doc);
 		fputc('\n', stdout);
 	}
