@@ -50,15 +50,29 @@ static const struct option est_longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int positive(const char *opt, const char *s, double *out, int integer)
+/* Above it a count or a factor is no training run's (and a double stops
+ * holding every integer soon after). */
+#define OPT_MAX 1e15
+
+/* A number in (0, max]; the message names what is wrong with it. */
+static int bounded(const char *opt, const char *s, double *out, int integer, double max)
 {
 	const char *end;
+	const char *what = integer ? "a positive integer" : "a positive number";
 
 	/* decimal only: "0x10" is no count a person means */
-	if (dlp_decimal_double(s, &end, out) != 0 || *end || *out <= 0 || (integer && *out != floor(*out)) ||
-	    *out > 1e15)
-		return dlp_cli_usage("%s needs a positive %s (got \"%s\")", opt, integer ? "integer" : "number", s);
+	if (dlp_decimal_double(s, &end, out) != 0 || *end)
+		return dlp_cli_usage("%s needs %s (got \"%s\", not a decimal number)", opt, what, s);
+	if (*out <= 0 || (integer && *out != floor(*out)))
+		return dlp_cli_usage("%s needs %s (got \"%s\")", opt, what, s);
+	if (*out > max)
+		return dlp_cli_usage("%s %s is too large (at most %g)", opt, s, max);
 	return DLP_EXIT_OK;
+}
+
+static int positive(const char *opt, const char *s, double *out, int integer)
+{
+	return bounded(opt, s, out, integer, OPT_MAX);
 }
 
 /* "--price USD" (the bench machines) or "--price NAME=USD" (one machine,
@@ -139,18 +153,13 @@ static int scale_option(int c, const char *arg, struct est_opts *o)
 			rc = dlp_cli_usage("--shard: unknown \"%s\" (zero1, zero2, zero3)", arg);
 		break;
 	case O_NODES:
-		rc = positive("--nodes", arg, &v, 1);
-		o->train.nodes = v <= 1e5 ? (int)v : 1;
-		if (!rc && v > 1e5)
-			rc = dlp_cli_usage("--nodes %s is too large (at most 1e5)", arg);
+		rc = bounded("--nodes", arg, &v, 1, 1e5);
+		o->train.nodes = rc == DLP_EXIT_OK ? (int)v : 1;
 		break;
-	case O_NETWORK: {
-		const char *end;
-		if (dlp_decimal_double(arg, &end, &o->train.network_gbps) != 0 || *end ||
-		    !(o->train.network_gbps > 0) || o->train.network_gbps > 1e6)
-			rc = dlp_cli_usage("--network-gbps needs a positive number of Gbit/s per node (got \"%s\")", arg);
+	case O_NETWORK:
+		/* Gbit/s per node: a petabit is past any network */
+		rc = bounded("--network-gbps", arg, &o->train.network_gbps, 0, 1e6);
 		break;
-	}
 	case O_CATALOG: {
 		json_t *user = dlp_cli_read_json(arg, 0);
 		if (!user)

@@ -94,6 +94,8 @@ int dlp_json_check_schema(const json_t *doc)
 	if (!json_is_object(doc))
 		return dlp_error_set("not a dlprobe document (top level is not an object)");
 	v = json_string_value(json_object_get(doc, "schema_version"));
+	if (!v && json_object_get(doc, "schema_version"))
+		return dlp_error_set("schema_version is not a string (\"1.0\" is one)");
 	if (!v)
 		return dlp_error_set("not a dlprobe document (no schema_version)");
 	major = strtol(v, &end, 10);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/decimal.h"
 #include "common/isolate.h"
 #include "dlprobe/json.h"
 #include "kernels/backend.h"
@@ -50,18 +51,15 @@ static size_t probed_devices(const json_t *j)
  * otherwise. */
 static int isolate_timeout_env(double *timeout_s)
 {
-	const char *e = getenv(ISOLATE_TIMEOUT_ENV);
-	char *end;
+	const char *e = getenv(ISOLATE_TIMEOUT_ENV), *end;
 	double v;
 
 	if (!e || !*e)
 		return 0;
 	/* decimal only: strtod would also take hex, "inf" and "nan" */
-	if (strspn(e, "0123456789.") != strlen(e))
+	if (dlp_decimal_double(e, &end, &v) != 0 || *end)
 		return dlp_error_set("%s=%s is not a decimal number of seconds", ISOLATE_TIMEOUT_ENV, e);
-	errno = 0;
-	v = strtod(e, &end);
-	if (*end || errno || !(v > 0.0) || v > ISOLATE_TIMEOUT_MAX_S)
+	if (!(v > 0.0) || v > ISOLATE_TIMEOUT_MAX_S)
 		return dlp_error_set("%s=%s is not a number of seconds in (0, %g]",
 				     ISOLATE_TIMEOUT_ENV, e, ISOLATE_TIMEOUT_MAX_S);
 	*timeout_s = v;

@@ -35,8 +35,9 @@ else
 	expect "-o into an unwritable directory" 1 "cannot write" -- "$B" probe -o "$T/ro/x.json"
 fi
 one_line "-o unwritable: one line"
-expect "-o onto a device is refused" 2 "not a regular file" -- "$B" probe -o /dev/null
-if [ -c /dev/null ]; then ok "/dev/null still a device"; else ko "/dev/null replaced"; fi
+expect "-o onto a device is refused" 2 "not a regular file" -- "$B" probe -o /dev/zero
+expect "-o /dev/null discards" 0 "" -- "$B" probe -o /dev/null
+if [ -c /dev/null ] && [ -c /dev/zero ]; then ok "/dev/null, /dev/zero still devices"; else ko "a device replaced"; fi
 
 # -o writes the document atomically and prints the table; --json prints JSON
 expect "probe -o FILE" 0 "^CPU" -- "$B" probe -o "$T/p.json"

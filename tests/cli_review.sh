@@ -465,6 +465,18 @@ expect "bench --backend none without --framework: usage error" 2 "^dlprobe: --ba
 	$B bench --backend none -o "$T/none.json"
 if [ -e "$T/none.json" ]; then ko "bench --backend none: wrote a document"; else ok "bench --backend none: no document"; fi
 
+# a number out of range is named as too large, not as "not positive"
+expect "--epochs 1e30: too large" 2 "^dlprobe: --epochs 1e30 is too large \(at most 1e\+15\)" -- \
+	$B estimate --model resnet18 --dataset cifar10 --epochs 1e30
+expect "--network-gbps 1e9: too large" 2 "^dlprobe: --network-gbps 1e9 is too large" -- \
+	$B estimate --model resnet18 --dataset cifar10 --network-gbps 1e9
+expect "--epochs fast: not a decimal number" 2 "^dlprobe: --epochs needs a positive number \(got \"fast\", not a decimal number\)" -- \
+	$B estimate --model resnet18 --dataset cifar10 --epochs fast
+expect "DLPROBE_GPU_TIMEOUT=1e99: out of range, not \"not a decimal number\"" 2 \
+	"^dlprobe: DLPROBE_GPU_TIMEOUT=1e99 is not a number of seconds in \(0, " -- env DLPROBE_GPU_TIMEOUT=1e99 $B
+printf '{"schema_version":1,"bench":{"backends":[]}}\n' > "$T/sv.json"
+expect "schema_version a number: named as not a string" 2 "schema_version is not a string" -- $B show "$T/sv.json"
+
 # -o /dev/null discards (it was refused as "not a regular file"); another
 # device is still refused, a usage error
 expect "-o /dev/null: discarded, exit 0" 0 "" -- $B list models -o /dev/null
