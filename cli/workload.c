@@ -347,7 +347,8 @@ static int estimate_loaded(struct est_opts *o, const struct workload *wl, int ra
 		    dlp_profile_add_measured(&profiles[i], measured))
 			return dlp_cli_fail("%s", dlp_error_message());
 		t.price_override = machine_price(o, i, profiles[i].name);
-		/* --devices beyond what an entry has: use what it has (compare) */
+		/* --devices beyond what an entry has: use what it has (compare),
+		 * and say so below */
 		if (t.devices > profiles[i].devices && (rank || o->n_hw > 1))
 			t.devices = profiles[i].devices;
 		if (dlp_estimate_compute(&profiles[i], wl->model, &wl->cl, &wl->ds, &t, &ests[i])) {
@@ -360,6 +361,9 @@ static int estimate_loaded(struct est_opts *o, const struct workload *wl, int ra
 			return dlp_cli_usage("%s: %s", o->hw[i], msg);
 		}
 		ests[i].workload = wl->name;
+		if (t.devices < o->train.devices && ests[i].has_deep)
+			dlp_notes_add(&ests[i].deep.flags, "--devices %d: %s has %d, estimated on %d", o->train.devices,
+				      profiles[i].name, profiles[i].devices, t.devices);
 	}
 	return check_prices(o);
 }

@@ -477,6 +477,10 @@ expect "DLPROBE_GPU_TIMEOUT=1e99: out of range, not \"not a decimal number\"" 2 
 printf '{"schema_version":1,"bench":{"backends":[]}}\n' > "$T/sv.json"
 expect "schema_version a number: named as not a string" 2 "schema_version is not a string" -- $B show "$T/sv.json"
 
+# --devices beyond what a compared machine has: used as it has, and noted
+expect "--devices 1000 over three instances: noted per machine" 0 '"--devices 1000: g6.xlarge has 1, estimated on 1"' -- \
+	$B estimate --model resnet18 --dataset cifar10 --devices 1000 --json
+
 # -o /dev/null discards (it was refused as "not a regular file"); another
 # device is still refused, a usage error
 expect "-o /dev/null: discarded, exit 0" 0 "" -- $B list models -o /dev/null
