@@ -420,9 +420,10 @@ static void details(FILE *f, const json_t *e)
 		fprintf(f, "    model      %s: %s params, %s forward MACs/sample\n", str(m, "name"),
 			dlp_report_count(dlp_json_num(m, "params"), a, sizeof a),
 			dlp_report_count(dlp_json_num(m, "forward_macs"), b, sizeof b));
-		fprintf(f, "    training   batch %d x %d device(s), %s, %.3g epochs, %s steps\n",
+		fprintf(f, "    training   batch %d x %d device(s), %s, %.3g epoch%s, %s steps\n",
 			(int)dlp_json_num(st, "batch_per_device"), (int)dlp_json_num(st, "devices"), str(st, "gemm_dtype"),
-			dlp_json_num(st, "epochs"), dlp_report_count(dlp_json_num(st, "steps"), cnt, sizeof cnt));
+			dlp_json_num(st, "epochs"), dlp_json_num(st, "epochs") == 1 ? "" : "s",
+			dlp_report_count(dlp_json_num(st, "steps"), cnt, sizeof cnt));
 		range_line(f, "deep", d);
 		fprintf(f, "    rates      %s\n", str(d, "rates"));
 		if (json_is_object(json_object_get(d, "hardware_capability")))
@@ -512,6 +513,7 @@ static void retrain_lines(FILE *f, const struct group *g)
 	const json_t *r = NULL, *x, *e;
 	char line[1024], a[24];
 	size_t i, s, u, n;
+	double runs;
 
 	for (i = 0; i < g->n && !r; i++)
 		for (s = 0; s < 2 && !r; s++)
@@ -519,8 +521,10 @@ static void retrain_lines(FILE *f, const struct group *g)
 				r = x;
 	if (!r)
 		return;
-	u = (size_t)snprintf(line, sizeof line, "retraining every %s (%.3g runs a month) costs a month:",
-			     dlp_report_duration(dlp_json_num(r, "every_s"), a, sizeof a), dlp_json_num(r, "runs_per_month"));
+	runs = dlp_json_num(r, "runs_per_month");
+	u = (size_t)snprintf(line, sizeof line, runs < 100 ? "retraining every %s (%.3g run%s a month) costs a month:"
+							   : "retraining every %s (%.0f run%s a month) costs a month:",
+			     dlp_report_duration(dlp_json_num(r, "every_s"), a, sizeof a), runs, runs == 1 ? "" : "s");
 	for (s = 0; s < 2; s++) {
 		for (i = 0, n = 0; i < g->n && u < sizeof line; i++) {
 			e = g->ests[i];

@@ -18,6 +18,9 @@ static const struct duration_unit {
 	double from;    /* used from this many seconds up */
 	const char *name;
 } duration_units[] = {
+	/* a run that long is a mistake to see at a glance, in a column's width */
+	{ 365.25 * 86400 * 1e6, 365.25 * 86400 * 1e6, "million years" },
+	{ 365.25 * 86400 * 1e3, 365.25 * 86400 * 1e4, "thousand years" },
 	{ 365.25 * 86400, 365.25 * 86400, "years" },
 	{ 86400, 2 * 86400, "days" },
 	{ 3600, 2 * 3600, "h" },
@@ -78,8 +81,13 @@ const char *dlp_report_usd(double v, char *buf, size_t n)
 		snprintf(buf, n, "$%.2f", v);
 	else if (v < 1e5)
 		snprintf(buf, n, "$%.0f", v);
-	else
-		snprintf(buf, n, "$%.2gM", v / 1e6);
+	else {
+		/* never an exponent: "$1.3e+03M" reads as nothing */
+		double scale = v < 1e9 ? 1e6 : v < 1e12 ? 1e9 : 1e12;
+		const char *suffix = v < 1e9 ? "M" : v < 1e12 ? "B" : "T";
+
+		snprintf(buf, n, v / scale < 9.95 ? "$%.1f%s" : "$%.0f%s", v / scale, suffix);
+	}
 	return buf;
 }
 
