@@ -388,10 +388,24 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		goto out;
 	}
 	for (i = 0; i < o->n_hw; i++) {
+		int j;
+
 		rc = load_profile(o->hw[i], o->hw_is_file[i], here, &profiles[i], &clusters[i]);
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		(*loaded)++;
+		/* two documents of one label (two benches of one host) would be two
+		 * rows of one name, and --price NAME=USD could not tell them apart:
+		 * the later one is named with the argument that gave it */
+		for (j = 0; j < i; j++)
+			if (!strcmp(profiles[i].name, profiles[j].name)) {
+				char named[sizeof profiles[i].name];
+
+				snprintf(named, sizeof named, "%.40s (%.50s)", profiles[i].name,
+					 strcmp(o->hw[i], "-") ? o->hw[i] : "stdin");
+				memcpy(profiles[i].name, named, sizeof named);
+				break;
+			}
 	}
 	/* the measurement is the CPU's: worth its seconds only where a bench
 	 * file's CPU runs the deep model */

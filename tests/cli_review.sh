@@ -481,6 +481,15 @@ expect "schema_version a number: named as not a string" 2 "schema_version is not
 expect "--devices 1000 over three instances: noted per machine" 0 '"--devices 1000: g6.xlarge has 1, estimated on 1"' -- \
 	$B estimate --model resnet18 --dataset cifar10 --devices 1000 --json
 
+# two documents of one name: the later one named by its argument, so that
+# rows and --price NAME=USD tell them apart
+mkdir -p "$T/d2" && cp tests/fixtures/bench_cpu_fixture.json "$T/vm.json" && cp "$T/vm.json" "$T/d2/vm.json"
+expect "two machines of one name: the later one renamed" 0 "^  vm \($T/d2/vm.json\) " -- \
+	$B estimate --hw "$T/vm.json" --hw "$T/d2/vm.json" --model resnet18 --dataset cifar10
+expect "--price names the renamed machine" 0 '"price_usd_per_h": 2' -- \
+	$B estimate --hw "$T/vm.json" --hw "$T/d2/vm.json" --model resnet18 --dataset cifar10 --json \
+	--price "vm ($T/d2/vm.json)=2"
+
 # -o /dev/null discards (it was refused as "not a regular file"); another
 # device is still refused, a usage error
 expect "-o /dev/null: discarded, exit 0" 0 "" -- $B list models -o /dev/null
