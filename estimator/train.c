@@ -73,19 +73,19 @@ double dlp_duration_parse(const char *s)
 {
 	static const struct { const char *suffix; double s; } units[] = {
 		{"", 1}, {"s", 1}, {"m", 60}, {"min", 60}, {"h", 3600}, {"d", 86400},
-		{"w", 7 * 86400}, {"mo", 30.44 * 86400},
+		{"w", 7 * 86400}, {"mo", 30.44 * 86400}, {"y", 365.25 * 86400},
 	};
 	const char *end;
 	double v;
 	size_t i;
 
 	if (!s || dlp_decimal_double(s, &end, &v) != 0 || v <= 0)
-		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s ? s : "");
+		return dlp_error_set("\"%s\" is not a duration such as 90 (seconds), 30m, 2h, 1d, 1y", s ? s : "");
 	for (i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (strcmp(end, units[i].suffix) == 0)
 			break;
 	if (i == sizeof units / sizeof units[0])
-		return dlp_error_set("\"%s\" is not a duration such as 30m, 2h, 1d", s);
+		return dlp_error_set("\"%s\" is not a duration such as 90 (seconds), 30m, 2h, 1d, 1y", s);
 	v *= units[i].s;
 	if (!(v <= MAX_DURATION_S))
 		return dlp_error_set("\"%s\" is out of range: at most 100 years", s);

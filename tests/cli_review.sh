@@ -490,6 +490,11 @@ expect "--price names the renamed machine" 0 '"price_usd_per_h": 2' -- \
 	$B estimate --hw "$T/vm.json" --hw "$T/d2/vm.json" --model resnet18 --dataset cifar10 --json \
 	--price "vm ($T/d2/vm.json)=2"
 
+# durations: a bare number is seconds, y is a unit (the limit is in years)
+expect "--deadline 90: seconds" 0 "none meets the 1.5 min deadline" -- \
+	$B estimate --model resnet18 --dataset imagenet --instance c7i.2xlarge --deadline 90
+expect "--deadline 1y: a unit" 0 "" -- $B estimate --model resnet18 --dataset cifar10 --deadline 1y
+
 # -o /dev/null discards (it was refused as "not a regular file"); another
 # device is still refused, a usage error
 expect "-o /dev/null: discarded, exit 0" 0 "" -- $B list models -o /dev/null
