@@ -55,6 +55,7 @@ PY
 # 1. three ranks on one node: the collectives are intra-node
 if run 3 $SMALL -o "$T/one.json"; then ok "3 ranks, one node: exit 0"; else ko "3 ranks, one node: exit $? ($(head -c 300 "$T/err"))"; fi
 check "3 ranks, one node: schema-valid" $V "$T/one.json"
+check "3 ranks, one node: -q keeps the result table (as dlprobe -q)" grep -q "^cluster: 1 of 1 node" "$T/out"
 check "3 ranks, one node: busbw arithmetic by hand" /usr/bin/python3 "$T/arith.py" "$T/one.json" intra 3
 check "3 ranks, one node: one node of 3 ranks, nothing across nodes" /usr/bin/python3 -c "
 import json; c = json.load(open('$T/one.json'))['cluster']

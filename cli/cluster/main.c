@@ -237,7 +237,8 @@ int main(int argc, char **argv)
 	}
 	dlp_cli_progress_done();
 	if (doc) {
-		if (!dlp_cli.json && !dlp_cli.quiet) {
+		/* -q silences progress and notes, not the result (as dlprobe -q) */
+		if (!dlp_cli.json && rank0) {
 			struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
 
 			dlp_report_cluster_text(stdout, doc, &st);
