@@ -561,6 +561,28 @@ static const json_t *verdict_for(const json_t *doc, const char *workload)
 	return NULL;
 }
 
+/* A wrapped heading in bold, the reset before its newline: a terminal
+ * that pages or a pipe cut after the line keeps no bold. */
+static void bold_wrapped(FILE *out, const char *head, const struct dlp_style *st)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+
+	if (!m) {
+		fputs(st->bold, out);
+		dlp_report_wrap(out, head, 0, 2, WIDTH);
+		fputs(st->reset, out);
+		return;
+	}
+	dlp_report_wrap(m, head, 0, 2, WIDTH);
+	fclose(m);
+	if (len && text[len - 1] == '\n')
+		text[--len] = '\0';
+	fprintf(out, "%s%s%s\n", st->bold, text ? text : "", st->reset);
+	free(text);
+}
+
 /* ", 20 epochs": a time in the table is for this many passes, which only -v
  * said before (the default is 1); "" without a deep model (no epochs). */
 static const char *epochs_text(const json_t *e, char *b, size_t n)
@@ -616,9 +638,7 @@ int dlp_report_estimate_text(FILE *out, const json_t *doc, const struct dlp_styl
 			fputc('\n', out);
 		snprintf(head, sizeof head, "%s%s%s%s", title ? title : "", title ? ": " : "", g[k].workload,
 			 epochs_text(g[k].ests[0], ep, sizeof ep));
-		fputs(st->bold, out);
-		dlp_report_wrap(out, head, 0, 2, WIDTH);
-		fputs(st->reset, out);
+		bold_wrapped(out, head, st);
 		table(out, &g[k], st);
 		retrain_lines(out, &g[k]);
 		cluster_lines(out, &g[k]);
