@@ -56,6 +56,9 @@ PY
 if run 3 $SMALL -o "$T/one.json"; then ok "3 ranks, one node: exit 0"; else ko "3 ranks, one node: exit $? ($(head -c 300 "$T/err"))"; fi
 check "3 ranks, one node: schema-valid" $V "$T/one.json"
 check "3 ranks, one node: -q keeps the result table (as dlprobe -q)" grep -q "^cluster: 1 of 1 node" "$T/out"
+if run 2 $SMALL -o -; then ok "-q -o -: exit 0"; else ko "-q -o -: exit $?"; fi
+check "-q -o -: standard output is the document alone, no table before it" /usr/bin/python3 -c "
+import json; json.load(open('$T/out'))"
 check "3 ranks, one node: busbw arithmetic by hand" /usr/bin/python3 "$T/arith.py" "$T/one.json" intra 3
 check "3 ranks, one node: one node of 3 ranks, nothing across nodes" /usr/bin/python3 -c "
 import json; c = json.load(open('$T/one.json'))['cluster']

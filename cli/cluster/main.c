@@ -237,12 +237,10 @@ int main(int argc, char **argv)
 	}
 	dlp_cli_progress_done();
 	if (doc) {
-		/* -q silences progress and notes, not the result (as dlprobe -q) */
-		if (!dlp_cli.json && rank0) {
-			struct dlp_style st = { dlp_cli_bold(), dlp_cli_reset(), dlp_cli.verbose };
-
-			dlp_report_cluster_text(stdout, doc, &st);
-		}
+		/* -q silences progress and notes, not the result (as dlprobe -q);
+		 * the one text printer also keeps it off -o - and --json */
+		if (rank0)
+			dlp_cli_print_text(dlp_report_cluster_text, doc);
 		ret = dlp_cli_emit_json(doc);
 		if (outcome == DLP_CLUSTER_INCOMPLETE) {
 			dlp_cli_fail("%s; the document marks them", json_string_value(json_object_get(
