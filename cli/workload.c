@@ -374,6 +374,24 @@ static int took_measured(const dlp_estimate *e)
 	return strcmp(e->hw->kind, "bench") == 0 && !e->hw->is_gpu;
 }
 
+/* profiles[i]'s name made unlike those of profiles[0..i-1] by a " #N"
+ * suffix (the name cut to leave room for it). */
+static void unique_name(dlp_profile *profiles, int i)
+{
+	char base[sizeof profiles[i].name], named[sizeof profiles[i].name];
+	int j, k, clash = 1;
+
+	memcpy(base, profiles[i].name, sizeof base);
+	memcpy(named, base, sizeof named);
+	for (k = 2; clash; k++) {
+		for (clash = 0, j = 0; j < i && !clash; j++)
+			clash = !strcmp(named, profiles[j].name);
+		if (clash)
+			snprintf(named, sizeof named, "%.*s #%d", (int)sizeof named - 16, base, k);
+	}
+	memcpy(profiles[i].name, named, sizeof named);
+}
+
 /* With --measure, every machine is loaded (and a bench file of another CPU
  * refused) before the measurement, which *measured then holds. */
 static int estimate_machines(struct est_opts *o, const struct workload *wl, int rank, dlp_profile *profiles,
@@ -388,24 +406,14 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 		goto out;
 	}
 	for (i = 0; i < o->n_hw; i++) {
-		int j;
-
 		rc = load_profile(o->hw[i], o->hw_is_file[i], here, &profiles[i], &clusters[i]);
 		if (rc != DLP_EXIT_OK)
 			goto out;
 		(*loaded)++;
 		/* two documents of one label (two benches of one host) would be two
 		 * rows of one name, and --price NAME=USD could not tell them apart:
-		 * the later one is named with the argument that gave it */
-		for (j = 0; j < i; j++)
-			if (!strcmp(profiles[i].name, profiles[j].name)) {
-				char named[sizeof profiles[i].name];
-
-				snprintf(named, sizeof named, "%.40s (%.50s)", profiles[i].name,
-					 strcmp(o->hw[i], "-") ? o->hw[i] : "stdin");
-				memcpy(profiles[i].name, named, sizeof named);
-				break;
-			}
+		 * the later ones are "NAME #2", "NAME #3", ... */
+		unique_name(profiles, i);
 	}
 	/* the measurement is the CPU's: worth its seconds only where a bench
 	 * file's CPU runs the deep model */

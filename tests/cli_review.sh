@@ -470,6 +470,8 @@ expect "--epochs 1e30: too large" 2 "^dlprobe: --epochs 1e30 is too large \(at m
 	$B estimate --model resnet18 --dataset cifar10 --epochs 1e30
 expect "--network-gbps 1e9: too large" 2 "^dlprobe: --network-gbps 1e9 is too large" -- \
 	$B estimate --model resnet18 --dataset cifar10 --network-gbps 1e9
+expect "--epochs 1e400: out of range, not \"not a decimal number\"" 2 "^dlprobe: --epochs 1e400 is out of range" -- \
+	$B estimate --model resnet18 --dataset cifar10 --epochs 1e400
 expect "--epochs fast: not a decimal number" 2 "^dlprobe: --epochs needs a positive number \(got \"fast\", not a decimal number\)" -- \
 	$B estimate --model resnet18 --dataset cifar10 --epochs fast
 expect "DLPROBE_GPU_TIMEOUT=1e99: out of range, not \"not a decimal number\"" 2 \
@@ -481,19 +483,28 @@ expect "schema_version a number: named as not a string" 2 "schema_version is not
 expect "--devices 1000 over three instances: noted per machine" 0 '"--devices 1000: g6.xlarge has 1, estimated on 1"' -- \
 	$B estimate --model resnet18 --dataset cifar10 --devices 1000 --json
 
-# two documents of one name: the later one named by its argument, so that
-# rows and --price NAME=USD tell them apart
-mkdir -p "$T/d2" && cp tests/fixtures/bench_cpu_fixture.json "$T/vm.json" && cp "$T/vm.json" "$T/d2/vm.json"
-expect "two machines of one name: the later one renamed" 0 "^  vm \($T/d2/vm.json\) " -- \
-	$B estimate --hw "$T/vm.json" --hw "$T/d2/vm.json" --model resnet18 --dataset cifar10
-expect "--price names the renamed machine" 0 '"price_usd_per_h": 2' -- \
-	$B estimate --hw "$T/vm.json" --hw "$T/d2/vm.json" --model resnet18 --dataset cifar10 --json \
-	--price "vm ($T/d2/vm.json)=2"
+# documents of one name: the later ones "NAME #2", "NAME #3", whatever the
+# paths, so that rows and --price NAME=USD tell them apart
+for d in a b c; do mkdir -p "$T/$d" && cp tests/fixtures/bench_cpu_fixture.json "$T/$d/vm.json"; done
+expect "three machines of one name: numbered" 0 "^  vm #3 " -- \
+	$B estimate --hw "$T/a/vm.json" --hw "$T/b/vm.json" --hw "$T/c/vm.json" --model resnet18 --dataset cifar10
+grep -q "^  vm #2 " "$T/out" && ok "three machines of one name: #2 too" || ko "three machines of one name: no #2"
+expect "--price names a numbered machine" 0 '"price_usd_per_h": 2' -- \
+	$B estimate --hw "$T/a/vm.json" --hw "$T/b/vm.json" --model resnet18 --dataset cifar10 --json --price "vm #2=2"
 
-# durations: a bare number is seconds, y is a unit (the limit is in years)
-expect "--deadline 90: seconds" 0 "none meets the 1.5 min deadline" -- \
-	$B estimate --model resnet18 --dataset imagenet --instance c7i.2xlarge --deadline 90
-expect "--deadline 1y: a unit" 0 "" -- $B estimate --model resnet18 --dataset cifar10 --deadline 1y
+# a machine priced at $0 is priced: the verdict's cost ratio covers it (its
+# costs' ratio is the time ratio at any price), and the report keeps the
+# cost chart (a log axis: the $0 machine has no bar, the others do)
+expect "--price NAME=0: the verdict counts it as priced" 0 "costs [0-9.]+-[0-9.]+x as much on every machine" -- \
+	$B estimate --hw tests/fixtures/bench_cpu_fixture.json --instance c7i.2xlarge --price bench_cpu_fixture=0 \
+	--model mlp:30,1024,1024,2 --dataset tabular:1000000x30 --epochs 20
+$B estimate --hw tests/fixtures/bench_cpu_fixture.json --instance c7i.2xlarge --instance g6.xlarge \
+	--price bench_cpu_fixture=0 --model resnet18 --dataset cifar10 --json -o "$T/free.json" > /dev/null
+expect "report with a \$0 machine: the cost chart stays" 0 "" -- $B report "$T/free.json" -o "$T/free.html"
+grep -q ">deep model: cost" "$T/free.html" && ok "report with a \$0 machine: cost chart" || ko "report with a \$0 machine: no cost chart"
+printf '{"instances": [{"name": "z", "cpu": "epyc-7r13", "vcpus": 4, "price_usd_per_h": 0}]}\n' > "$T/zero.json"
+expect "a catalog price of 0: refused, saying how to price at \$0" 2 "price_usd_per_h\" must be above 0 .*--price z=0" -- \
+	$B estimate --catalog "$T/zero.json" --instance z --model resnet18 --dataset cifar10
 
 # -o /dev/null discards (it was refused as "not a regular file"); another
 # device is still refused, a usage error
