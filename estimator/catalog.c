@@ -65,6 +65,11 @@ static int check_instance(const json_t *user, const json_t *builtin, const char 
 	if (!number_ok(it, "price_usd_per_h", 0, 1e6, 1) || !number_ok(it, "network_gbps", 0, 1e7, 1))
 		return dlp_error_set("%s: instance %s: \"price_usd_per_h\" or \"network_gbps\" out of range",
 				     label, name);
+	/* an instance's 0 reads as no price known: --price NAME=0 is the way to $0 */
+	if (json_is_number(json_object_get(it, "price_usd_per_h")) &&
+	    json_number_value(json_object_get(it, "price_usd_per_h")) == 0)
+		return dlp_error_set("%s: instance %s: \"price_usd_per_h\" must be above 0 (leave it out for no "
+				     "price; --price %s=0 prices it at $0)", label, name, name);
 	return 0;
 }
 

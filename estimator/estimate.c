@@ -351,7 +351,9 @@ int dlp_verdict_compute(const dlp_estimate *ests, size_t n, const dlp_model *m, 
 		if (has_deep && has_classical) {
 			v->ratios[v->n_ratios].est = i;
 			v->ratios[v->n_ratios].time = known(ct > 0 ? dt / ct : NAN);
-			v->ratios[v->n_ratios].cost = known(cc > 0 ? dc / cc : NAN);
+			/* both costs are their times at one price, so the cost ratio is
+			 * the time ratio at any price: at $0 too, where 0/0 says nothing */
+			v->ratios[v->n_ratios].cost = known(cc > 0 ? dc / cc : cc == 0 && dc == 0 && ct > 0 ? dt / ct : NAN);
 			v->n_ratios++;
 		}
 		if (fits == 0)

@@ -304,9 +304,10 @@ static void bars(FILE *out, const json_t *ests, const char *workload, const char
 	struct axis a;
 	const double left = 150, row = 26;
 
+	/* a log axis: a machine priced at $0 has no bar (the table says $0) */
 	json_array_foreach(ests, i, e) {
 		const json_t *v = json_object_get(json_object_get(e, side), key);
-		if (strcmp(str(e, "workload"), workload) || !isfinite(dlp_json_num(v, "expected")))
+		if (strcmp(str(e, "workload"), workload) || !(dlp_json_num(v, "expected") > 0))
 			continue;
 		mn = fmin(mn, dlp_json_num(v, "low"));
 		mx = fmax(mx, dlp_json_num(v, "high"));
@@ -323,7 +324,7 @@ static void bars(FILE *out, const json_t *ests, const char *workload, const char
 		double y = 24 + (double)n * row, lo, ex, hi;
 		char lbl[32];
 
-		if (strcmp(str(e, "workload"), workload) || !isfinite(dlp_json_num(v, "expected")))
+		if (strcmp(str(e, "workload"), workload) || !(dlp_json_num(v, "expected") > 0))
 			continue;
 		lo = lx(&a, dlp_json_num(v, "low"), BAR_W);
 		ex = lx(&a, dlp_json_num(v, "expected"), BAR_W);
