@@ -2,6 +2,7 @@
  * training settings, each checked as it is parsed (a bad value is a one-line
  * usage error). */
 #include <getopt.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,9 +60,14 @@ static int bounded(const char *opt, const char *s, double *out, int integer, dou
 {
 	const char *end;
 	const char *what = integer ? "a positive integer" : "a positive number";
+	int rc;
 
 	/* decimal only: "0x10" is no count a person means */
-	if (dlp_decimal_double(s, &end, out) != 0 || *end)
+	errno = 0;
+	rc = dlp_decimal_double(s, &end, out);
+	if (rc != 0 && errno == ERANGE)
+		return dlp_cli_usage("%s %s is out of range (at most %g)", opt, s, max);
+	if (rc != 0 || *end)
 		return dlp_cli_usage("%s needs %s (got \"%s\", not a decimal number)", opt, what, s);
 	if (*out <= 0 || (integer && *out != floor(*out)))
 		return dlp_cli_usage("%s needs %s (got \"%s\")", opt, what, s);

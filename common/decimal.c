@@ -52,7 +52,12 @@ int dlp_decimal_double(const char *s, const char **end, double *out)
 	buf[n] = '\0';
 	errno = 0;
 	v = strtod(buf, &e);
-	if (*e || errno == ERANGE || !isfinite(v))
+	/* a number, but no double's: the caller can say "out of range" */
+	if (!*e && (errno == ERANGE || !isfinite(v))) {
+		errno = ERANGE;
+		return -1;
+	}
+	if (*e)
 		return -1;
 	*out = v;
 	*end = q;

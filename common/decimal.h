@@ -8,7 +8,7 @@
 /* A decimal floating-point number at the start of s: an optional sign,
  * digits with an optional fraction, an optional exponent. 0 with *out and
  * *end (first character after it); -1 when s does not start with one or the
- * value over- or underflows a double. */
+ * value over- or underflows a double (errno ERANGE for the latter). */
 int dlp_decimal_double(const char *s, const char **end, double *out);
 
 /* A decimal integer at the start of s (optional '-', digits) within

@@ -569,17 +569,12 @@ static void bold_wrapped(FILE *out, const char *head, const struct dlp_style *st
 	size_t len = 0;
 	FILE *m = open_memstream(&text, &len);
 
-	if (!m) {
-		fputs(st->bold, out);
-		dlp_report_wrap(out, head, 0, 2, WIDTH);
-		fputs(st->reset, out);
-		return;
-	}
-	dlp_report_wrap(m, head, 0, 2, WIDTH);
-	fclose(m);
-	if (len && text[len - 1] == '\n')
+	/* without a memory stream (no memory): the heading plain */
+	dlp_report_wrap(m ? m : out, head, 0, 2, WIDTH);
+	if (m && fclose(m) == 0 && len && text[len - 1] == '\n')
 		text[--len] = '\0';
-	fprintf(out, "%s%s%s\n", st->bold, text ? text : "", st->reset);
+	if (m)
+		fprintf(out, "%s%s%s\n", st->bold, text ? text : "", st->reset);
 	free(text);
 }
 

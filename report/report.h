@@ -49,7 +49,7 @@ const char *dlp_report_bytes(long long b, char *buf, size_t len);
 const char *dlp_report_duration(double s, char *buf, size_t len);
 /* "8.8-20 min": both ends in the unit of the high end. */
 const char *dlp_report_duration_range(double lo, double hi, char *buf, size_t len);
-/* "$0.02", "<$0.01", "$173", "$2.5M", "$190B", "$1300T" (never an exponent), "-" for unknown. */
+/* "$0.02", "<$0.01", "$173", "$2.5M", "$190B", "$130T", "over $1000T" (never an exponent), "-" for unknown. */
 const char *dlp_report_usd(double v, char *buf, size_t len);
 /* "74k", "11M", "2.5B"; "?" for unknown. */
 const char *dlp_report_count(double v, char *buf, size_t len);

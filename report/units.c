@@ -41,12 +41,20 @@ static const struct duration_unit *duration_unit(double s)
 	return &duration_units[i];
 }
 
+/* Past this, the digits say nothing more, and would overflow a column. */
+#define DURATION_CAP_S (365.25 * 86400 * 1e9)
+#define DURATION_CAP_TEXT "over a billion years"
+
 const char *dlp_report_duration(double s, char *buf, size_t n)
 {
 	const struct duration_unit *u;
 
 	if (!isfinite(s) || s < 0) {
 		snprintf(buf, n, "?");
+		return buf;
+	}
+	if (s >= DURATION_CAP_S) {
+		snprintf(buf, n, DURATION_CAP_TEXT);
 		return buf;
 	}
 	u = duration_unit(s);
@@ -56,10 +64,17 @@ const char *dlp_report_duration(double s, char *buf, size_t n)
 const char *dlp_report_duration_range(double lo, double hi, char *buf, size_t n)
 {
 	const struct duration_unit *u;
-	char a[16], b[16];
+	char a[32], b[32];
 
 	if (!isfinite(lo) || !isfinite(hi)) {
 		snprintf(buf, n, "?");
+		return buf;
+	}
+	if (hi >= DURATION_CAP_S) {
+		if (lo >= DURATION_CAP_S)
+			snprintf(buf, n, DURATION_CAP_TEXT);
+		else
+			snprintf(buf, n, "%s to " DURATION_CAP_TEXT, dlp_report_duration(lo, a, sizeof a));
 		return buf;
 	}
 	u = duration_unit(hi);
@@ -81,6 +96,8 @@ const char *dlp_report_usd(double v, char *buf, size_t n)
 		snprintf(buf, n, "$%.2f", v);
 	else if (v < 1e5)
 		snprintf(buf, n, "$%.0f", v);
+	else if (v >= 1e15)
+		snprintf(buf, n, "over $1000T"); /* the digits past it would say nothing */
 	else {
 		/* never an exponent: "$1.3e+03M" reads as nothing */
 		double scale = v < 1e9 ? 1e6 : v < 1e12 ? 1e9 : 1e12;
