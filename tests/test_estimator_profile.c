@@ -104,7 +104,9 @@ static void test_parsers(void **state)
 	assert_true(dlp_duration_parse("1w") == 7 * 86400);
 	assert_true(dlp_duration_parse("90") == 90);
 	assert_true(dlp_duration_parse("-1d") < 0);
-	assert_true(dlp_duration_parse("1y") < 0);
+	assert_true(dlp_duration_parse("1y") == 365.25 * 86400);
+	assert_true(dlp_duration_parse("1yr") < 0);
+	assert_true(dlp_duration_parse("101y") < 0);
 }
 
 /* Every catalog instance carries a dated, sourced price and sourced device
