@@ -111,6 +111,31 @@ static void test_spread_and_steal(void **state)
 	json_decref(dev);
 }
 
+/* With ten or more samples the spread is read at their 90th percentile:
+ * one interrupted sample among many is no interference, a tenth of them
+ * slow is. */
+static void test_spread_one_outlier(void **state)
+{
+	json_t *r = res("linear_pass", "blas", NULL, "fp64", 16384, 1, 5, 0.62), *dev, *reasons = json_array();
+	json_t *samples = json_array();
+	int i;
+
+	(void)state;
+	for (i = 0; i < 40; i++)
+		json_array_append_new(samples, json_real(0.118e-3 * (1 + 0.002 * i)));
+	json_array_append_new(samples, json_real(0.192e-3));
+	json_object_set_new(r, "samples_s", samples);
+	dev = device(json_pack("[o]", r));
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 0);
+	/* six slow samples of 41: past the 90th percentile, interference */
+	for (i = 0; i < 5; i++)
+		json_array_set_new(samples, (size_t)i, json_real(0.2e-3));
+	assert_int_equal(dlp_interference_check(dev, 0.0, reasons), 1);
+	assert_int_equal(count_matching(reasons, "samples spread"), 1);
+	json_decref(reasons);
+	json_decref(dev);
+}
+
 /* Threads off their CPUs (queued_fraction): one reason, for the worst
  * figure the estimator reads, only above DLP_NOISE_QUEUED. */
 static void test_queued_threads(void **state)
@@ -345,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_consistent_device_is_stable),
 		cmocka_unit_test(test_impossible_orderings),
 		cmocka_unit_test(test_spread_and_steal),
+		cmocka_unit_test(test_spread_one_outlier),
 		cmocka_unit_test(test_queued_threads),
 		cmocka_unit_test(test_core_sharing_reason),
 		cmocka_unit_test(test_keep_best_core_sharing),
