@@ -18,7 +18,7 @@ typedef struct dlp_bench_opts {
 	 * scenario's estimates depend on most. A backend without such a list
 	 * ignores it and measures everything. */
 	int focus;
-	/* A re-run after interference (kernels/bench.c): the CPU backend then
+	/* A re-run or focused round (kernels/bench.c): the CPU backend then
 	 * also times its threads' time off their CPUs (quiet_min_s), which a
 	 * first run leaves alone, since its clock reads cost short samples a
 	 * few percent on a quiet machine. */

@@ -178,11 +178,11 @@ static int run_once(const dlp_backend *b, const dlp_bench_opts *o, json_t *devic
 	return dlp_backend_isolated(b) ? run_isolated(b, o, devices) : b->run(o, devices);
 }
 
-/* Re-runs of a backend whose results show interference (kernels/
- * interference.h): --full 2 whole runs; --quick up to MAX_FOCUS_QUICK focused
- * ones (dlp_bench_opts.focus: only the results the default scenario's
- * estimates depend on most), one whole one of a backend without a focus
- * list. DLPROBE_BENCH_RERUNS (0-5) overrides the count.
+/* Further runs of a backend: --quick up to MAX_FOCUS_QUICK focused rounds
+ * (dlp_bench_opts.focus: only the results the default scenario's estimates
+ * depend on most), made every time; whole re-runs only on a sign of
+ * interference (kernels/interference.h): --full 2, a backend without a
+ * focus list 1. DLPROBE_BENCH_RERUNS (0-5) overrides the count.
  * On the VM of issue 9 a kernel's rate moves 1.5-2x between stretches of a
  * second or two (the fastest sample with it), so one re-run right after the
  * first run often met the same slow stretch; several short rounds of the
@@ -244,10 +244,10 @@ static int disturbed(const json_t *devices, double steal)
 	return n > 0;
 }
 
-/* Runs backend b into devices; while its devices show interference and
- * re-runs are left, runs it again (--quick: focused) and keeps each result's
- * fastest verified figure; then marks each device stable or not, with the
- * reasons. */
+/* Runs backend b into devices; then its focused rounds (or, while its
+ * devices show interference, whole re-runs) while any are left in count
+ * and time, keeping each result's round with the fastest verified sample;
+ * then marks each device stable or not, with the reasons. */
 static int run_backend(const dlp_backend *b, const dlp_bench_opts *o, json_t *devices)
 {
 	dlp_bench_opts ro = *o;

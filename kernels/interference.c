@@ -78,6 +78,16 @@ static double goodness(const json_t *r)
 	return isfinite(v) && v > 0 ? 1 / v : NAN;
 }
 
+/* goodness() at the result's fastest sample: what the estimator reads
+ * (estimator/profile_bench.c, rate_of), so the round kept is the one with
+ * the fastest sample, not the fastest median. */
+static double fastest_goodness(const json_t *r)
+{
+	double g = goodness(r), med = dlp_json_num(r, "median_s"), lo = dlp_json_num(r, "min_s");
+
+	return isfinite(g) && med > 0 && lo > 0 && lo <= med ? g * med / lo : g;
+}
+
 static int same_num(const json_t *a, const json_t *b, const char *key)
 {
 	double x = dlp_json_num(a, key), y = dlp_json_num(b, key);
@@ -335,7 +345,7 @@ void dlp_interference_keep_best(json_t *devices, const json_t *rerun)
 		core_sharing_add(dev, other);
 		json_array_foreach(results, i, r) {
 			json_array_foreach(json_object_get(other, "results"), j, o) {
-				double gr = goodness(r), go = goodness(o);
+				double gr = fastest_goodness(r), go = fastest_goodness(o);
 				json_int_t n = runs_of(r) + 1;
 
 				if (!same_work(r, o, NULL) || !is_ok(o) || !isfinite(go))

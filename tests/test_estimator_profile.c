@@ -261,7 +261,7 @@ static double gemm3000(double quiet, int unstable)
 	return g;
 }
 
-static void test_unstable_quiet_min(void **state)
+static void test_fastest_sample_quiet_min(void **state)
 {
 	(void)state;
 	assert_true(fabs(gemm3000(0.05, 1) - 200) < 1);
@@ -309,7 +309,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_sources),
 		cmocka_unit_test(test_bench_implausible),
 		cmocka_unit_test(test_bench_peak_ceiling_scales),
-		cmocka_unit_test(test_unstable_quiet_min),
+		cmocka_unit_test(test_fastest_sample_quiet_min),
 		cmocka_unit_test(test_notes_singular),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,8 +112,8 @@ static void test_spread_and_steal(void **state)
 }
 
 /* With ten or more samples the spread is read at their 90th percentile:
- * one interrupted sample among many is no interference, a tenth of them
- * slow is. */
+ * one interrupted sample among many is no interference; past a tenth of
+ * them slow (here 6 of 41), it is. */
 static void test_spread_one_outlier(void **state)
 {
 	json_t *r = res("linear_pass", "blas", NULL, "fp64", 16384, 1, 5, 0.62), *dev, *reasons = json_array();
@@ -220,6 +220,31 @@ static void test_keep_best_and_mark(void **state)
 	dlp_interference_mark(a, 2, 1, 0.0);
 	assert_true(json_is_true(json_object_get(dev, "stable")));
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(dev, "stability"), "runs")), 2);
+	json_decref(a);
+	json_decref(b);
+}
+
+/* The round kept is the one with the fastest sample, which the estimator
+ * reads, not the one with the fastest median: a round of median 50 and
+ * fastest sample 100 GFLOP/s (min_s half its median_s) beats one of
+ * median 60 whose fastest sample is its median. */
+static void test_keep_best_fastest_sample(void **state)
+{
+	json_t *ra = res("gemm", "dlprobe", "avx2", "fp32", 1024, 2, 60, 0.05);
+	json_t *rb = res("gemm", "dlprobe", "avx2", "fp32", 1024, 2, 50, 0.9);
+	json_t *a, *b, *kept;
+
+	(void)state;
+	json_object_set_new(ra, "median_s", json_real(0.02));
+	json_object_set_new(ra, "min_s", json_real(0.02));
+	json_object_set_new(rb, "median_s", json_real(0.024));
+	json_object_set_new(rb, "min_s", json_real(0.012));
+	a = json_pack("[o]", device(json_pack("[o]", ra)));
+	b = json_pack("[o]", device(json_pack("[o]", rb)));
+	dlp_interference_keep_best(a, b);
+	kept = json_array_get(json_object_get(json_array_get(a, 0), "results"), 0);
+	assert_true(dlp_json_num(kept, "rate_gflops") == 50);
+	assert_true(dlp_json_num(kept, "min_s") == 0.012);
 	json_decref(a);
 	json_decref(b);
 }
@@ -371,6 +396,7 @@ int main(void)
 		cmocka_unit_test(test_impossible_orderings),
 		cmocka_unit_test(test_spread_and_steal),
 		cmocka_unit_test(test_spread_one_outlier),
+		cmocka_unit_test(test_keep_best_fastest_sample),
 		cmocka_unit_test(test_queued_threads),
 		cmocka_unit_test(test_core_sharing_reason),
 		cmocka_unit_test(test_keep_best_core_sharing),

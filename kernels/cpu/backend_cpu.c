@@ -95,7 +95,7 @@ void dlp_cpu_skip(struct cpu *c, const char *kernel, const char *dtype, const ch
  * threads ran it 1.69x one quietly, but 2.0x as corrected with one core
  * busy, on the 2-vCPU Zen 5 VM); not the BLAS, whose threads are a
  * child's. The team itself leaves out runs whose threads share a core.
- * Only in a re-run after interference (dlp_bench_opts.rerun): the clock
+ * Only in a re-run or focused round (dlp_bench_opts.rerun), never the first run: the clock
  * reads cost a quiet machine's short samples a few percent (GBDT and
  * ResNet-18 estimates 5-6% slower over five quick benches, Zen 5 VM). */
 #define SHARES_MEMORY (-1.0)
