@@ -194,7 +194,7 @@ int dlp_classical_compute(const dlp_profile *p, const dlp_classical *c, const dl
 			  const dlp_train *t, dlp_classical_estimate *out)
 {
 	double rows = ds->samples, feats = ds->features > 0 ? ds->features : (double)ds->in_c * ds->in_h * ds->in_w;
-	double s, price = t->price_override >= 0 ? t->price_override : p->price_per_h > 0 ? p->price_per_h : -1;
+	double s, price = dlp_train_price(p, t);
 	struct rates r = {p->hist_gups * 1e9, p->host_bw_gbps * 1e9, p->dot_gflops * 1e9};
 	double spread;
 

@@ -498,10 +498,7 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 	struct prec pr = dlp_deep_precision(p, t);
 	int devices = t->devices > 0 ? t->devices : p->devices, batch = dlp_train_batch(m, t);
 	int nodes = t->nodes > 0 ? t->nodes : 1, accum = t->grad_accum > 0 ? t->grad_accum : 1;
-	/* a price given is used, zero too (hardware already paid for); a
-	 * profile's 0 is no price known: -1 */
-	double samples = ds->samples, price = t->price_override >= 0 ? t->price_override
-					      : p->price_per_h > 0 ? p->price_per_h : -1;
+	double samples = ds->samples, price = dlp_train_price(p, t);
 	double *layer_s = NULL;
 	const dlp_rateset *primary = p->configured.n ? &p->configured : &p->capability;
 	const dlp_stack_data *sd = NULL;

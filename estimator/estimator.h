@@ -266,6 +266,9 @@ typedef struct dlp_train {
 void dlp_train_defaults(dlp_train *t);
 /* The batch per device an estimate uses (t->batch, or the model's default). */
 int dlp_train_batch(const dlp_model *m, const dlp_train *t);
+/* USD per hour the costs use: --price (0 too: hardware already paid for),
+ * else the profile's price, else -1: none known (a profile's 0 is none). */
+double dlp_train_price(const dlp_profile *p, const dlp_train *t);
 int dlp_precision_parse(const char *s, enum dlp_precision *out);
 int dlp_optimizer_parse(const char *s, enum dlp_optimizer *out);
 const char *dlp_precision_name(enum dlp_precision p);

@@ -91,3 +91,8 @@ double dlp_duration_parse(const char *s)
 		return dlp_error_set("\"%s\" is out of range: at most 100 years", s);
 	return v;
 }
+
+double dlp_train_price(const dlp_profile *p, const dlp_train *t)
+{
+	return t->price_override >= 0 ? t->price_override : p->price_per_h > 0 ? p->price_per_h : -1;
+}
