@@ -9,8 +9,8 @@
 /* Default budget of one request, seconds. */
 #define DLP_MEASURE_BUDGET_S 4.0
 
-/* A copy of request with, per GEMM entry, "timed_as" {m,n,k} (a batched
- * dimension is cut to keep one call small; the rate does not depend on it
+/* A copy of request with, per GEMM entry, "timed_as" {m,n,k} (the largest
+ * dimension cut to keep one call under a GFLOP; the rate is flat in it
  * past a few hundred rows) and "results" [{impl, status, reason, verified,
  * max_rel_err, rate_gflops}] for "blas" and "dlprobe"; per elementwise entry
  * "timed_elements", "status" and "rate_gbps" (input + output bytes, fp32).

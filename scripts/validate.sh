@@ -90,6 +90,6 @@ $RUN "$BIN" bench --backend cpu --framework -q -o "$WORK/bench_after.json"
 $PY scripts/validate/table.py --bin "$BIN" --bench "$WORK/bench.json" --bench-after "$WORK/bench_after.json" \
 	--calibration "$WORK/calibrate.json" \
 	--config "$(cat "$WORK/config.txt")" --load-during "$WORK/load_during.txt" \
-	--load-before "$WORK/load_before.txt" --load-after "$WORK/load_after.txt" \
+	--load-before "$WORK/load_before.txt" --load-after "$WORK/load_after.txt" --measure-run "$RUN" \
 	"$WORK/measured.json" > "$OUT"
 cat "$OUT"

@@ -48,9 +48,14 @@ def bench_summary(path):
     return dev.get("system_blas", {}), out, tmax
 
 
-def predict(binary, bench, case):
-    out = subprocess.run([binary, "estimate", "--hw", bench, "--json", "-q"] + case["args"],
-                         check=True, capture_output=True, text=True).stdout
+def predict(binary, bench, case, measure_run=None):
+    """measure_run: the configuration's command prefix (validate.sh's RUN),
+    to estimate with --measure, which times the workload's own shapes here
+    and so must run in that configuration."""
+    cmd = [binary, "estimate", "--hw", bench, "--json", "-q"] + case["args"]
+    if measure_run is not None:
+        cmd = measure_run.split() + cmd + ["--measure"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     e = json.loads(out)["estimates"][0][case["side"]]
     # the framework's BLAS as configured is the vendor-library rate;
     # fixed, the hardware capability rate (dlprobe's own kernels)
@@ -72,9 +77,11 @@ def main():
     ap.add_argument("--load-after")
     ap.add_argument("--load-during")
     ap.add_argument("--config")
+    ap.add_argument("--measure-run", help="the configuration's command prefix: the deep cases are also "
+                    "estimated with --measure (their own shapes timed here), shown, not judged")
     ap.add_argument("measured", nargs="+")
     a = ap.parse_args()
-    rows, errs, ratios, fw, after = [], [], [], {}, []
+    rows, errs, ratios, fw, after, meas = [], [], [], {}, [], []
     for path in a.measured:
         m = json.load(open(path))
         fw[m["blas"]] = m["framework"]
@@ -91,6 +98,13 @@ def main():
                 ta, _ = predict(a.bin, a.bench_after, c)
                 after.append(ta["expected"] / c["measured_s"])
                 row += " %.3g (%+.0f%%) |" % (ta["expected"], 100 * (ta["expected"] - c["measured_s"]) / c["measured_s"])
+            if a.measure_run is not None:
+                if c["side"] == "deep" and rates == "as configured":
+                    tm, _ = predict(a.bin, a.bench, c, a.measure_run)
+                    meas.append(tm["expected"] / c["measured_s"])
+                    row += " %.3g (%+.0f%%) |" % (tm["expected"], 100 * (meas[-1] - 1))
+                else:
+                    row += " - |"
             rows.append(row)
     blas, rs, tmax = bench_summary(a.bench)
     probe = json.load(open(a.bench)).get("probe", {})
@@ -137,8 +151,10 @@ def main():
             "%s %.3g" % (k, v["value"]) for k, v in c.items()))
     print()
     print("| case | framework BLAS | estimate rates | measured s | predicted s | range | error | in range |" +
-          (" predicted from the bench after |" if a.bench_after else ""))
-    print("|---|---|---|---|---|---|---|---|" + ("---|" if a.bench_after else ""))
+          (" predicted from the bench after |" if a.bench_after else "") +
+          (" with --measure |" if a.measure_run is not None else ""))
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if a.bench_after else "") +
+          ("---|" if a.measure_run is not None else ""))
     print("\n".join(rows))
     med = statistics.median(errs)
     worst = max(errs)
@@ -148,6 +164,10 @@ def main():
           "%.2f to %.2f (target: none off by more than 1.5x: %s)." % (
               100 * med, len(errs), "met" if med <= 0.20 else "MISSED", 100 * worst, min(ratios), max(ratios),
               "met" if not off else "MISSED, %d case(s)" % len(off)))
+    if meas:
+        print("With --measure (the deep cases as configured, shown, not judged): median |error| %.0f%%, predicted/"
+              "measured from %.2f to %.2f over %d cases." % (100 * statistics.median(abs(r - 1) for r in meas),
+                                                             min(meas), max(meas), len(meas)))
     if after:
         print("From the bench after the training runs (shown, not judged): median |error| %.0f%%, predicted/"
               "measured from %.2f to %.2f." % (100 * statistics.median(abs(r - 1) for r in after), min(after),

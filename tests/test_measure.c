@@ -1,0 +1,122 @@
+/* Timing a workload's own shapes (kernels/measure.c): what the answer says,
+ * not how fast it was. */
+#include <dirent.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dlprobe/bench.h"
+#include "dlprobe/json.h"
+#include "kernels/measure.h"
+
+#define SHORT_BUDGET_S 0.5
+
+static const char *str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* Each elementwise operator is verified and timed at its size. */
+static void elementwise_verified(void **state)
+{
+	json_t *req = json_pack("{s:i,s:[],s:[{s:s,s:f},{s:s,s:f},{s:s,s:f},{s:s,s:f}]}", "batch", 8, "gemm",
+				"elementwise", "op", "activation", "elements", 65536.0, "op", "pool", "elements",
+				65536.0, "op", "add", "elements", 65536.0, "op", "batchnorm", "elements", 65536.0);
+	json_t *ans, *e;
+	size_t i;
+
+	(void)state;
+	assert_non_null(req);
+	ans = dlp_measure_workload(req, SHORT_BUDGET_S, 0);
+	assert_non_null(ans);
+	json_array_foreach(json_object_get(ans, "elementwise"), i, e) {
+		assert_string_equal(str(e, "status"), "ok");
+		assert_true(dlp_json_num(e, DLP_RATE_GBPS) > 0);
+	}
+	assert_int_equal(i, 4);
+	json_decref(ans);
+	json_decref(req);
+}
+
+/* CPUs in a "Cpus_allowed_list" value ("0-3,6"). */
+static int count_list(const char *s)
+{
+	int n = 0, a, b, used;
+
+	while (sscanf(s, "%d%n", &a, &used) == 1) {
+		s += used;
+		b = a;
+		if (*s == '-' && sscanf(s + 1, "%d%n", &b, &used) == 1)
+			s += 1 + used;
+		n += b - a + 1;
+		if (*s != ',')
+			break;
+		s++;
+	}
+	return n;
+}
+
+/* Every thread of this process may run on every CPU the process may: the
+ * measurement's thread team binds its threads, and a BLAS whose threads
+ * started inside that binding ran its 2-thread GEMMs on one CPU. The
+ * threads the BLAS leaves behind are read once the answer is back. */
+static void blas_threads_not_confined(void **state)
+{
+	json_t *req = json_pack("{s:i,s:[{s:f,s:f,s:f,s:f}],s:[]}", "batch", 8, "gemm", "m", 256.0, "n", 256.0, "k",
+				256.0, "flops", 1.0, "elementwise");
+	json_t *ans;
+	cpu_set_t set;
+	DIR *d;
+	struct dirent *de;
+	int cpus, threads = 0;
+
+	(void)state;
+	if (sched_getaffinity(0, sizeof set, &set) != 0 || CPU_COUNT(&set) < 2)
+		skip();
+	cpus = CPU_COUNT(&set);
+	ans = dlp_measure_workload(req, SHORT_BUDGET_S, 0);
+	assert_non_null(ans);
+	d = opendir("/proc/self/task");
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[300], line[512];
+		FILE *f;
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof path, "/proc/self/task/%s/status", de->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		while (fgets(line, sizeof line, f))
+			if (strncmp(line, "Cpus_allowed_list:", 18) == 0) {
+				const char *list = line + 18 + strspn(line + 18, " \t");
+
+				if (count_list(list) != cpus)
+					fail_msg("thread %s may run on CPUs %.*s only, of %d", de->d_name,
+						 (int)strcspn(list, "\n"), list, cpus);
+				threads++;
+			}
+		fclose(f);
+	}
+	closedir(d);
+	assert_true(threads >= 1);
+	json_decref(ans);
+	json_decref(req);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(elementwise_verified),
+		cmocka_unit_test(blas_threads_not_confined),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
