@@ -41,8 +41,10 @@ struct workload {
 int dlp_cli_estimate_opts(int argc, char **argv, struct est_opts *o, int allow_pos, void (*help)(void));
 
 /* Time the workload's own shapes on this machine (kernels/measure.h) for a
- * deep model on a CPU profile; NULL when there is nothing to measure. */
-json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, double budget_s);
+ * deep model on the CPU of profile p (its convolutions through torch when
+ * p's bench measured torch); NULL when there is nothing to measure. */
+json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, const dlp_profile *p,
+				 double budget_s);
 
 /* Resolve model, dataset and classical spec into a workload. Exit code. */
 int dlp_cli_workload(const struct est_opts *o, struct workload *wl);

@@ -38,7 +38,7 @@ static json_t *scenario_group(const json_t *bench_doc, int measure, const struct
 			continue;
 		/* this machine's CPU runs the deep model: its own shapes, timed */
 		if (measure && bench_doc && h == 0 && !p->is_gpu &&
-		    (measured = dlp_cli_measure_workload(wl, &t, SCENARIO_MEASURE_S)) &&
+		    (measured = dlp_cli_measure_workload(wl, &t, p, SCENARIO_MEASURE_S)) &&
 		    dlp_profile_add_measured(p, measured)) {
 			json_decref(measured);
 			measured = NULL;

@@ -319,7 +319,8 @@ static void rank_estimates(dlp_estimate *ests, size_t n, int deep)
 /* Load every machine and estimate the workload on it. The profiles stay
  * loaded (the estimates borrow them) until the caller frees them; *loaded
  * counts them either way. Exit code. */
-json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, double budget_s)
+json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, const dlp_profile *p,
+				 double budget_s)
 {
 	json_t *req, *ans;
 
@@ -327,6 +328,9 @@ json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, 
 		return NULL;
 	dlp_cli_progress(NULL, "measuring the workload's own shapes");
 	req = dlp_model_measure_request(wl->model, dlp_train_batch(wl->model, t));
+	/* torch as the bench found it runs the convolutions "as configured" */
+	if (req && p->fw_threads > 0)
+		json_object_set_new(req, "conv_through", json_string(DLP_MEASURE_CONV_TORCH));
 	ans = req ? dlp_measure_workload(req, budget_s, 0) : NULL;
 	dlp_cli_progress_done();
 	json_decref(req);
@@ -419,7 +423,7 @@ static int estimate_machines(struct est_opts *o, const struct workload *wl, int 
 	 * file's CPU runs the deep model */
 	for (i = 0; o->measure && i < o->n_hw; i++)
 		if (o->hw_is_file[i] && !profiles[i].is_gpu && !clusters[i].nodes) {
-			*measured = dlp_cli_measure_workload(wl, &o->train, DLP_MEASURE_BUDGET_S);
+			*measured = dlp_cli_measure_workload(wl, &o->train, &profiles[i], DLP_MEASURE_BUDGET_S);
 			break;
 		}
 	rc = estimate_loaded(o, wl, rank, profiles, clusters, ests, *measured);

@@ -335,24 +335,126 @@ def part(key, run):
     emit()
 
 
-fw = out["frameworks"]
-out["threadpools"] = unfinished()
-for name in ("torch", "xgboost", "sklearn", "lightgbm"):
-    fw[name] = unfinished()
-emit()
-part("threadpools", lambda: out.update(threadpools=threadpools()))
-part("torch", lambda: probe_torch(fw))
-if fw["torch"].get("status") == "ok":
-    # torch loads its BLAS and OpenMP: read again
-    part("threadpools", lambda: out.update(threadpools=threadpools()))
-part("xgboost", lambda: probe_xgboost(fw))
-# last, after the xgboost fit: the torch figures' windows then span seconds
-if has_budget():
-    time_again()
+# A workload's own convolutions (estimate --measure; kernels/framework.c
+# passes them in DLPROBE_FW_CONV): each timed through torch at the
+# workload's geometry, forward and backward, on torch's own
+# threads. The batch is cut so that one forward + backward call does about
+# CONV_CALL_FLOP of work (a CIFAR ResNet's full-batch layer would take a
+# second a call), never below CONV_MIN_BATCH: the time per sample is flat
+# in the batch past a few samples (docs/validation.md).
+CONV_CALL_FLOP = 4e9
+CONV_MIN_BATCH = 8
+CONV_MIN_LEFT_S = 0.3     # a shape starts only with this much budget left
+CONV_SHAPE_MAX_S = 0.25   # timing one shape, at most
+CONV_TOL = 1e-4           # relative to the reference's largest entry
+
+
+def conv_flops_per_sample(c):
+    eff = c["dilation"] * (c["k"] - 1) + 1
+    ho = (c["h"] + 2 * c["pad"] - eff) // c["stride"] + 1
+    wo = (c["w"] + 2 * c["pad"] - eff) // c["stride"] + 1
+    macs = ho * wo * c["out"] * (c["in"] // c["groups"]) * c["k"] * c["k"]
+    return 2.0 * macs * (3 if c["input_grad"] else 2)
+
+
+def time_conv(torch, c, batch, max_s):
+    """One convolution of the workload: verified against the same
+    convolution in double precision (torch's own reference path, not the
+    oneDNN kernel timed) on its first sample, forward, weight gradient and
+    input gradient, before its time counts."""
+    F = torch.nn.functional
+    torch.manual_seed(0)
+    b = int(min(batch, max(CONV_MIN_BATCH, CONV_CALL_FLOP // conv_flops_per_sample(c))))
+    geo = dict(stride=c["stride"], padding=c["pad"], dilation=c["dilation"], groups=c["groups"])
+    x = torch.randn(b, c["in"], c["h"], c["w"], requires_grad=bool(c["input_grad"]))
+    w = torch.randn(c["out"], c["in"] // c["groups"], c["k"], c["k"], requires_grad=True)
+    bias = torch.randn(c["out"], requires_grad=True) if c["bias"] else None
+    y = F.conv2d(x, w, bias, **geo)
+    g = torch.randn_like(y)
+    y.backward(g)
+    # the reference on the first sample, in double
+    x1 = x.detach()[:1].double().requires_grad_(bool(c["input_grad"]))
+    w1 = w.detach().double().requires_grad_(True)
+    b1 = bias.detach().double() if bias is not None else None
+    y1 = F.conv2d(x1, w1, b1, **geo)
+    y1.backward(g[:1].double())
+    # the weight gradient of the first sample alone, through the kernel timed
+    xs = x.detach()[:1].clone().requires_grad_(bool(c["input_grad"]))
+    ws = w.detach().clone().requires_grad_(True)
+    F.conv2d(xs, ws, bias.detach() if bias is not None else None, **geo).backward(g[:1])
+
+    def rel(a, r):
+        return float(((a.double() - r).abs().max() / max(float(r.abs().max()), 1e-30)).item())
+    err = max(rel(y.detach()[:1], y1.detach()), rel(ws.grad, w1.grad))
+    if c["input_grad"]:
+        err = max(err, rel(x.grad[:1], x1.grad))
+
+    def fwd_bwd():
+        x.grad = w.grad = None
+        if bias is not None:
+            bias.grad = None
+        F.conv2d(x, w, bias, **geo).backward(g)
+    # forward and backward together, as a step runs them: timed apart, a
+    # slow stretch under one but not the other split them wrongly (a
+    # backward of 0 s in a trial); the estimator divides the time by FLOPs
+    t = timed(fwd_bwd, 15, max_s)
+    ok = err < CONV_TOL
+    return dict(c, status="ok" if ok else "error", verified=ok, max_rel_err=err, timed_batch=b,
+                threads=torch.get_num_threads(), fwd_bwd_s=t["best"] / b, fwd_bwd_median_s=t["median"] / b,
+                reps=t["n"])
+
+
+def time_convs(req):
+    convs = req.get("conv") or []
+    out["conv"] = [dict(c, **unfinished()) for c in convs]
     emit()
-part("sklearn", lambda: probe_simple(fw, "sklearn", "sklearn"))
-part("lightgbm", lambda: probe_simple(fw, "lightgbm", "lightgbm"))
-findings(fw, out["threadpools"])
+    torch, why = try_import("torch")
+    if not torch:
+        out["torch"] = {"status": "unavailable", "reason": why}
+        for c in out["conv"]:
+            c.update(status="skipped", reason="torch: " + why)
+        return
+    out["torch"] = {"status": "ok", "version": torch.__version__, "threads": torch.get_num_threads()}
+    # the most work first: what the budget leaves out is the least of the step
+    order = sorted(range(len(convs)), key=lambda i: -convs[i].get("flops", 0))
+    for n, i in enumerate(order):
+        if left() < CONV_MIN_LEFT_S:
+            out["conv"][i].update(spent())
+            continue
+        try:
+            out["conv"][i] = time_conv(torch, convs[i], req["batch"],
+                                       min(CONV_SHAPE_MAX_S, left() / (len(order) - n)))
+        except Exception as e:  # a geometry torch refuses, out of memory
+            out["conv"][i].update(status="error", reason="%s: %s" % (type(e).__name__, str(e)[:200]))
+        emit()
+
+
+def probe_all():
+    fw = out["frameworks"]
+    out["threadpools"] = unfinished()
+    for name in ("torch", "xgboost", "sklearn", "lightgbm"):
+        fw[name] = unfinished()
+    emit()
+    part("threadpools", lambda: out.update(threadpools=threadpools()))
+    part("torch", lambda: probe_torch(fw))
+    if fw["torch"].get("status") == "ok":
+        # torch loads its BLAS and OpenMP: read again
+        part("threadpools", lambda: out.update(threadpools=threadpools()))
+    part("xgboost", lambda: probe_xgboost(fw))
+    # last, after the xgboost fit: the torch figures' windows then span seconds
+    if has_budget():
+        time_again()
+        emit()
+    part("sklearn", lambda: probe_simple(fw, "sklearn", "sklearn"))
+    part("lightgbm", lambda: probe_simple(fw, "lightgbm", "lightgbm"))
+    findings(fw, out["threadpools"])
+
+
+if os.environ.get("DLPROBE_FW_CONV"):
+    del out["frameworks"], out["findings"]
+    time_convs(json.loads(os.environ["DLPROBE_FW_CONV"]))
+else:
+    probe_all()
 out["elapsed_s"] = time.perf_counter() - T0
 emit()
 # the result is out: skip the interpreter's teardown, which with torch

@@ -182,11 +182,23 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 	double vec_rate = (p->peak_gflops[DLP_FP32] > 0 ? p->peak_gflops[DLP_FP32] : 1) * 1e9;
 	double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
 	double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0;
+	const struct dlp_conv_time *mc;
 	/* a non-GEMM operator measured at its size (--measure) */
 	double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
 		     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
 
 	*meas_spread = 0;
+	if (fw && pr->gemm == DLP_FP32 && (mc = dlp_profile_conv(p, l))) {
+		/* the workload's own convolution, timed through the framework
+		 * (--measure), its memory traffic and all: forward and backward
+		 * split by their FLOPs, as the probe times them together */
+		*tf_out = B * mc->s / (l->needs_input_grad ? 3 : 2);
+		*tb_out = B * mc->s - *tf_out;
+		*meas_spread = mc->median_s / mc->s;
+		if (any_measured)
+			*any_measured = 1;
+		return;
+	}
 	if (l->gm > 0) {
 		rate = gemm_layer_rate(p, rs, l, pr, B, c, fw, vec_rate, &tb_gemm, any_measured, meas_spread);
 	} else if (st) {

@@ -25,6 +25,14 @@ enum dlp_op {
 const char *dlp_op_name(enum dlp_op op);
 
 /* Per-sample figures of one layer (a batch multiplies them). */
+/* A convolution's geometry, what a framework is asked to run when the
+ * workload's own convolutions are timed (estimate --measure): input
+ * channels and size, output channels, square kernel, stride, padding,
+ * groups, dilation, bias. All zero for other layers. */
+typedef struct dlp_conv_geom {
+	int in_c, h, w, out, k, stride, pad, groups, dil, bias;
+} dlp_conv_geom;
+
 typedef struct dlp_layer {
 	char name[64];
 	enum dlp_op op;
@@ -46,6 +54,7 @@ typedef struct dlp_layer {
 	int winograd;      /* a dense 3x3 stride-1 convolution (Winograd applies) */
 	int inplace;       /* ReLU: overwrites its input, stores nothing more */
 	int attn_dropout;  /* attention: dropout on the probabilities (BERT) */
+	dlp_conv_geom conv; /* DLP_OP_CONV only */
 } dlp_layer;
 
 typedef struct dlp_model {
@@ -195,6 +204,15 @@ typedef struct dlp_profile {
 	 * The CPU range's high end takes the measured part at its median;
 	 * <= 1: no spread recorded. */
 	double fw_ovh_spread, fw_pool_spread, fw_conv_spread;
+	/* The workload's own convolutions timed through the framework
+	 * (--measure): each used "as configured" for the layers of its
+	 * geometry in place of fw_conv_factor; n_convs 0: none. */
+	struct dlp_conv_time {
+		dlp_conv_geom g;
+		int input_grad;
+		double s, median_s; /* forward + backward per sample: fastest call, median call */
+	} *convs;
+	size_t n_convs;
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;
@@ -216,11 +234,13 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs,
  * that shape, never interpolated from. */
 int dlp_profile_add_shape(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k, double gflops);
 /* The measurement request for a model at a batch (estimator/shapes.c):
- * its distinct GEMM shapes (forward, backward-data, backward-weight) and
- * non-GEMM operator sizes. */
+ * its distinct GEMM shapes (forward, backward-data, backward-weight),
+ * non-GEMM operator sizes and convolution geometries. */
 json_t *dlp_model_measure_request(const dlp_model *m, int batch);
 /* kernels/measure.h's answer to such a request into p. 0, or -1 (message). */
 int dlp_profile_add_measured(dlp_profile *p, const json_t *answer);
+/* The convolution of p->convs measured at l's geometry, else NULL. */
+const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_layer *l);
 /* The catalog (parsed instances.json, borrowed) and its instance names. */
 const json_t *dlp_catalog(void);
 /* The i-th instance name of a default list in the catalog ("estimate": what

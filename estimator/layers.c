@@ -112,6 +112,8 @@ int dlp_mb_conv(struct dlp_mb *b, const char *name, long out, long k, long strid
 	l->gemm_count = (double)groups;
 	l->gm_batched = 1;
 	l->winograd = k == 3 && stride == 1 && dil == 1 && groups == 1;
+	l->conv = (dlp_conv_geom){ (int)in, (int)b->s.h, (int)b->s.w, (int)out, (int)k, (int)stride, (int)pad,
+				   (int)groups, (int)dil, bias != 0 };
 	b->s.c = out;
 	b->s.h = ho;
 	b->s.w = wo;

@@ -68,6 +68,7 @@ void dlp_profile_free(dlp_profile *p)
 		return;
 	free(p->configured.pts);
 	free(p->capability.pts);
+	free(p->convs);
 	json_decref(p->flags);
 	json_decref(p->sources);
 	memset(p, 0, sizeof *p);

@@ -3,10 +3,14 @@
  * the measured answer read back into a profile. Pure: nothing here measures.
  *
  * Request: {"batch", "gemm": [{"m","n","k","roles":[...],"layers":[...]}],
- *           "elementwise": [{"op","elements"}]}
+ *           "elementwise": [{"op","elements"}],
+ *           "conv": [{"in","out","h","w","k","stride","pad","groups",
+ *                     "dilation","bias","input_grad","flops","layers"}]}
  * Answer (kernels/measure.h): the request's entries with, per implementation,
  * "rate_gflops" (GEMM) or "rate_gbps" (elementwise, bytes counted as the
- * time model counts them: input + output elements), "status", "verified". */
+ * time model counts them: input + output elements), "status", "verified";
+ * a convolution timed through the framework its forward and backward
+ * seconds per sample. */
 #include <math.h>
 #include <string.h>
 
@@ -15,6 +19,8 @@
 
 /* Shapes within this relative distance are one shape (timed once). */
 #define SAME_SHAPE 1e-9
+/* A convolution field read back from an answer: within dlp_conv_geom's ints */
+#define DLP_MAX_CONV_FIELD 1e9
 
 static json_t *find_gemm(json_t *list, double m, double n, double k)
 {
@@ -64,9 +70,62 @@ static void add_elementwise(json_t *list, enum dlp_op op, double elements)
 	json_array_append_new(list, json_pack("{s:s,s:f}", "op", dlp_op_name(op), "elements", elements));
 }
 
+/* The fields of a convolution entry, in dlp_conv_geom's order. */
+static const char *const conv_keys[] = { "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias" };
+#define N_CONV_KEYS (sizeof conv_keys / sizeof conv_keys[0])
+
+static void geom_ints(const dlp_conv_geom *g, int v[N_CONV_KEYS])
+{
+	int i = 0;
+
+	v[i++] = g->in_c, v[i++] = g->h, v[i++] = g->w, v[i++] = g->out, v[i++] = g->k;
+	v[i++] = g->stride, v[i++] = g->pad, v[i++] = g->groups, v[i++] = g->dil, v[i++] = g->bias;
+}
+
+/* The entry of list with this geometry and input gradient, else NULL. */
+static json_t *find_conv(const json_t *list, const dlp_conv_geom *geom, int input_grad)
+{
+	int v[N_CONV_KEYS];
+	size_t i, k;
+	json_t *c;
+
+	geom_ints(geom, v);
+	json_array_foreach(list, i, c) {
+		for (k = 0; k < N_CONV_KEYS && dlp_json_num(c, conv_keys[k]) == v[k]; k++)
+			;
+		if (k == N_CONV_KEYS && json_is_true(json_object_get(c, "input_grad")) == (input_grad != 0))
+			return c;
+	}
+	return NULL;
+}
+
+/* One entry per distinct convolution (its forward + backward FLOPs per step
+ * rank what is timed first, as for the GEMMs). */
+static void add_conv(json_t *list, const dlp_layer *l, double B)
+{
+	json_t *c = find_conv(list, &l->conv, l->needs_input_grad);
+	double flops = B * l->flops * (l->needs_input_grad ? 3 : 2);
+	int v[N_CONV_KEYS];
+	size_t k;
+
+	if (!c) {
+		geom_ints(&l->conv, v);
+		c = json_object();
+		for (k = 0; k < N_CONV_KEYS; k++)
+			json_object_set_new(c, conv_keys[k], json_integer(v[k]));
+		json_object_set_new(c, "input_grad", json_boolean(l->needs_input_grad));
+		json_object_set_new(c, "flops", json_real(0));
+		json_object_set_new(c, "layers", json_array());
+		json_array_append_new(list, c);
+	}
+	json_object_set_new(c, "flops", json_real(dlp_json_num(c, "flops") + flops));
+	if (json_array_size(json_object_get(c, "layers")) < 4)
+		json_array_append_new(json_object_get(c, "layers"), json_string(l->name));
+}
+
 json_t *dlp_model_measure_request(const dlp_model *m, int batch)
 {
-	json_t *gemm = json_array(), *elem = json_array();
+	json_t *gemm = json_array(), *elem = json_array(), *conv = json_array();
 	size_t i;
 	double B = batch;
 
@@ -83,12 +142,14 @@ json_t *dlp_model_measure_request(const dlp_model *m, int batch)
 				add_gemm(gemm, gm, l->gk, l->gn, cnt, "backward_data", l->name);
 			if (l->params > 0)
 				add_gemm(gemm, l->gk, l->gn, gm, cnt, "backward_weight", l->name);
+			if (l->op == DLP_OP_CONV && l->conv.k > 0)
+				add_conv(conv, l, B);
 		} else if (l->op == DLP_OP_BN || l->op == DLP_OP_LN || l->op == DLP_OP_ACT || l->op == DLP_OP_POOL ||
 			   l->op == DLP_OP_ADD) {
 			add_elementwise(elem, l->op, B * fmax(l->in_elems, l->out_elems));
 		}
 	}
-	return json_pack("{s:i,s:o,s:o}", "batch", batch, "gemm", gemm, "elementwise", elem);
+	return json_pack("{s:i,s:o,s:o,s:o}", "batch", batch, "gemm", gemm, "elementwise", elem, "conv", conv);
 }
 
 /* ---- the answer into a profile ------------------------------------------- */
@@ -103,10 +164,63 @@ static int op_of(const char *name)
 	return -1;
 }
 
+static int same_geom(const dlp_conv_geom *a, const dlp_conv_geom *b)
+{
+	int va[N_CONV_KEYS], vb[N_CONV_KEYS];
+
+	geom_ints(a, va);
+	geom_ints(b, vb);
+	return memcmp(va, vb, sizeof va) == 0;
+}
+
+const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_layer *l)
+{
+	size_t i;
+
+	for (i = 0; l->op == DLP_OP_CONV && i < p->n_convs; i++)
+		if (same_geom(&p->convs[i].g, &l->conv) && p->convs[i].input_grad == l->needs_input_grad)
+			return &p->convs[i];
+	return NULL;
+}
+
+/* A convolution the framework ran, verified, into p->convs: 1 when taken. */
+static int add_conv_time(dlp_profile *p, const json_t *c)
+{
+	struct dlp_conv_time t, *grown;
+	int v[N_CONV_KEYS];
+	size_t k;
+	const char *st = json_string_value(json_object_get(c, "status"));
+
+	memset(&t, 0, sizeof t);
+	if (!st || strcmp(st, "ok") != 0 || !json_is_true(json_object_get(c, "verified")))
+		return 0;
+	t.s = dlp_json_num(c, "fwd_bwd_s");
+	t.median_s = dlp_json_num(c, "fwd_bwd_median_s");
+	if (!(isfinite(t.s) && t.s > 0))
+		return 0;
+	for (k = 0; k < N_CONV_KEYS; k++) {
+		double x = dlp_json_num(c, conv_keys[k]);
+
+		if (!(x >= 0 && x <= DLP_MAX_CONV_FIELD) || x != floor(x))
+			return 0;
+		v[k] = (int)x;
+	}
+	t.g = (dlp_conv_geom){ v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9] };
+	t.input_grad = json_is_true(json_object_get(c, "input_grad"));
+	if (!(t.median_s >= t.s))
+		t.median_s = t.s;
+	grown = realloc(p->convs, (p->n_convs + 1) * sizeof *grown);
+	if (!grown)
+		return -1;
+	p->convs = grown;
+	p->convs[p->n_convs++] = t;
+	return 1;
+}
+
 int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 {
 	const json_t *g, *r;
-	size_t i, j, n = 0;
+	size_t i, j, n = 0, nc = 0;
 
 	json_array_foreach(json_object_get(answer, "gemm"), i, g) {
 		json_array_foreach(json_object_get(g, "results"), j, r) {
@@ -136,7 +250,19 @@ int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 			p->op_bw_gbps[op] = rate;
 		n++;
 	}
+	json_array_foreach(json_object_get(answer, "conv"), i, g) {
+		int took = add_conv_time(p, g);
+
+		if (took < 0)
+			return dlp_error_set("out of memory");
+		nc += (size_t)took;
+	}
 	json_array_append_new(p->flags, json_sprintf("%zu of the workload's own shapes and operators measured on "
 						     "this machine (estimate --measure)", n));
+	if (json_array_size(json_object_get(answer, "conv")))
+		json_array_append_new(p->flags, json_sprintf("%zu of the workload's %zu distinct convolutions timed "
+							     "through the framework (estimate --measure)%s", nc,
+							     json_array_size(json_object_get(answer, "conv")),
+							     nc ? "" : ": none, see measured_shapes.conv"));
 	return 0;
 }

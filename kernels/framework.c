@@ -64,8 +64,14 @@ struct child {
 	int status;
 };
 
-/* Fork py reading its script from stdin; -1 with the reason in why. */
-static int child_start(struct child *c, const char *py, double timeout_s, const char *isa_best,
+/* One variable of the child's environment; name NULL ends a list. */
+struct env_var {
+	const char *name, *value;
+};
+
+/* Fork py reading its script from stdin, env set in its environment (a
+ * NULL value: left as it is); -1 with the reason in why. */
+static int child_start(struct child *c, const char *py, double timeout_s, const struct env_var *env,
 		       char *why, size_t len)
 {
 	char budget[32];
@@ -75,7 +81,7 @@ static int child_start(struct child *c, const char *py, double timeout_s, const 
 		return -1;
 	}
 	/* the script's own budget leaves the interpreter time to exit */
-	snprintf(budget, sizeof budget, "%.1f", timeout_s * 0.75);
+	snprintf(budget, sizeof budget, "%.2f", timeout_s * DLP_FW_BUDGET_SHARE);
 	c->pid = fork();
 	if (c->pid < 0) {
 		snprintf(why, len, "fork: %s", strerror(errno));
@@ -91,8 +97,9 @@ static int child_start(struct child *c, const char *py, double timeout_s, const 
 		close(c->outp[0]);
 		close(c->errp[0]);
 		setenv("DLPROBE_FW_BUDGET_S", budget, 1);
-		if (isa_best)
-			setenv("DLPROBE_CPU_ISA_BEST", isa_best, 1);
+		for (; env && env->name; env++)
+			if (env->value)
+				setenv(env->name, env->value, 1);
 		execlp(py, py, "-", (char *)NULL);
 		_exit(EXIT_NO_EXEC);
 	}
@@ -259,7 +266,8 @@ static void child_end(struct child *c)
 	free(c->err);
 }
 
-json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
+/* The embedded probe in a child python with env, killed at timeout_s. */
+static json_t *run_probe(double timeout_s, const struct env_var *env)
 {
 	const char *py = python_path();
 	size_t slen = 0;
@@ -276,7 +284,7 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 		return o ? finish(o, DLP_STATUS_ERROR, script ? "out of memory" : "the probe script is not compiled in",
 				  t0) : NULL;
 	}
-	if (child_start(&c, py, timeout_s, isa_best, why, sizeof why) != 0) {
+	if (child_start(&c, py, timeout_s, env, why, sizeof why) != 0) {
 		finish(o, DLP_STATUS_ERROR, why, t0);
 		goto out;
 	}
@@ -284,5 +292,27 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 	child_verdict(o, &c, py, t0, timeout_s, child_collect(&c, t0 + timeout_s));
 out:
 	child_end(&c);
+	return o;
+}
+
+json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
+{
+	const struct env_var env[] = { { "DLPROBE_CPU_ISA_BEST", isa_best }, { NULL, NULL } };
+
+	return run_probe(timeout_s, env);
+}
+
+json_t *dlp_framework_conv(const json_t *convs, int batch, double budget_s)
+{
+	json_t *req = json_pack("{s:i,s:O}", "batch", batch, "conv", convs);
+	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	/* the script's budget is DLP_FW_BUDGET_SHARE of the limit */
+	const struct env_var env[] = { { "DLPROBE_FW_CONV", text }, { NULL, NULL } };
+	json_t *o = NULL;
+
+	if (text)
+		o = run_probe((budget_s + DLP_FRAMEWORK_IMPORT_S) / DLP_FW_BUDGET_SHARE, env);
+	free(text);
+	json_decref(req);
 	return o;
 }

@@ -19,6 +19,7 @@
 
 #include "dlprobe/json.h"
 #include "kernels/cpu/cpu.h"
+#include "kernels/framework.h"
 #include "kernels/harness.h"
 #include "kernels/measure.h"
 
@@ -297,9 +298,46 @@ static void measure_gemm(json_t *g, dlp_blas *blas, dlp_gemm_plan *plan, double 
 	free(c.c);
 }
 
+/* The request's convolutions, timed through the framework it names
+ * ("conv_through"): the framework's own kernels (oneDNN under torch) run
+ * them, not a GEMM, so nothing here can stand in for it. */
+static void measure_convs(json_t *ans, double budget_s)
+{
+	json_t *convs = json_object_get(ans, "conv"), *c, *r, *got;
+	const char *through = json_string_value(json_object_get(ans, "conv_through"));
+	size_t i;
+
+	if (!json_array_size(convs))
+		return;
+	if (!through || strcmp(through, DLP_MEASURE_CONV_TORCH) != 0) {
+		json_array_foreach(convs, i, c)
+			dlp_json_set_status(c, DLP_STATUS_SKIPPED, DLP_MEASURE_NO_FRAMEWORK);
+		return;
+	}
+	r = dlp_framework_conv(convs, (int)dlp_json_num(ans, "batch"), budget_s);
+	got = json_object_get(r, "conv");
+	json_array_foreach(convs, i, c) {
+		json_t *one = json_array_get(got, i);
+
+		if (json_is_object(one))
+			json_object_update(c, one);
+		else
+			dlp_json_set_status(c, DLP_STATUS_ERROR, r ? json_string_value(json_object_get(r, "reason"))
+							    : "out of memory");
+	}
+	if (r) {
+		json_object_del(r, "conv");
+		json_object_set_new(ans, "conv_probe", r);
+	}
+}
+
 json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads)
 {
 	json_t *ans = json_deep_copy(request), *e, **order = NULL;
+	/* convolutions to time through the framework take their share of the
+	 * budget from the GEMMs and operators */
+	double conv_s = json_array_size(json_object_get(request, "conv")) &&
+			json_is_string(json_object_get(request, "conv_through")) ? budget_s * DLP_MEASURE_CONV_SHARE : 0;
 	dlp_team *team = NULL;
 	dlp_blas *blas = NULL;
 	dlp_gemm_plan *plan = NULL;
@@ -329,6 +367,7 @@ json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads
 	plan = team ? dlp_gemm_plan_new(dlp_cpu_isa_best(), 4, &bl, team, threads) : NULL;
 	json_object_set_new(ans, "threads", json_integer(threads));
 	json_object_set_new(ans, "budget_s", dlp_json_real(budget_s));
+	budget_s -= conv_s;
 	/* the operators first, in their share; then the GEMMs, most FLOPs first */
 	elem_end = t0 + (ng ? ELEM_SHARE : 1.0) * budget_s;
 	json_array_foreach(json_object_get(ans, "elementwise"), i, e) {
@@ -358,7 +397,10 @@ json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads
 	free(order);
 	dlp_gemm_plan_free(plan);
 	dlp_blas_close(blas);
+	/* the team gone, this thread has its own binding back: the framework's
+	 * child inherits it */
 	dlp_team_free(team);
+	measure_convs(ans, conv_s);
 	json_object_set_new(ans, "elapsed_s", dlp_json_real(dlp_harness_now() - t0));
 	return ans;
 }

@@ -134,6 +134,42 @@ PY
 check "--measure: shapes timed and recorded" "$T/here.json" \
 	"e['measured_shapes']['elapsed_s'] < 10; any(g['status'] == 'ok' and any(r['verified'] and r['rate_gflops'] > 0 for r in g['results']) for g in e['measured_shapes']['gemm']); {'forward', 'backward_data', 'backward_weight'} <= {r for g in e['measured_shapes']['gemm'] for r in g['roles']}; any('measured on this machine' in f for f in hw['flags'])" \
 	--model mlp:30,256,256,2 --dataset tabular:100000x30 --measure
+# The workload's convolutions run through torch (oneDNN), not a GEMM: with a
+# bench document that measured torch, --measure times each distinct one in
+# a child python (DLPROBE_PYTHON: here a fake answering 1 ms per sample
+# for each) and charges its layers that time; without one, or when the child
+# fails, they are not timed and say why
+python3 - "$T/here.json" tests/fixtures/bench_cpu_framework.json "$T/here_fw.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["bench"]["framework"] = json.load(open(sys.argv[2]))["bench"]["framework"]
+json.dump(d, open(sys.argv[3], "w"))
+PY
+for v in True False; do
+	cat > "$T/conv_$v" <<EOF
+#!/bin/sh
+cat >/dev/null
+exec python3 -c '
+import json, os
+r = json.loads(os.environ["DLPROBE_FW_CONV"])
+print(json.dumps({"torch": {"status": "ok", "version": "fake", "threads": 1}, "conv": [dict(c, status="ok",
+      verified=$v, max_rel_err=1e-7, timed_batch=r["batch"], threads=1, fwd_bwd_s=1e-3, fwd_bwd_median_s=1.25e-3,
+      reps=3) for c in r["conv"]]}))'
+EOF
+	chmod +x "$T/conv_$v"
+done
+printf '#!/bin/sh\nkill -SEGV $$\n' > "$T/conv_crash"
+chmod +x "$T/conv_crash"
+CNN="--model scripts/validate/cnn3.json --samples 640 --batch 64 --epochs 1 --classical none --measure"
+CONV_S="sum(l['fwd_bwd_s'] for l in d['dominant_layers'] if l['op'] == 'conv')"
+DLPROBE_PYTHON="$T/conv_True" check "--measure: the convolutions timed through torch, 1 ms a sample each" \
+	"$T/here_fw.json" "len(e['measured_shapes']['conv']) == 3; all(c['status'] == 'ok' for c in e['measured_shapes']['conv']); e['measured_shapes']['conv_probe']['status'] == 'ok'; abs($CONV_S - 3 * 64e-3) < 1e-9; any('3 of the workload' in f and 'timed through the framework' in f for f in hw['flags'])" $CNN
+DLPROBE_PYTHON="$T/conv_False" check "--measure: a convolution that failed its check is not used" \
+	"$T/here_fw.json" "abs($CONV_S - 3 * 64e-3) > 1e-3; any('0 of the workload' in f and ': none' in f for f in hw['flags'])" $CNN
+DLPROBE_PYTHON="$T/conv_crash" check "--measure: a child that crashes leaves the convolutions untimed, the estimate stands" \
+	"$T/here_fw.json" "all(c['status'] == 'error' and 'crashed' in c['reason'] for c in e['measured_shapes']['conv']); d['train_s']['expected'] > 0" $CNN
+check "--measure: no framework measured, the convolutions not timed" "$T/here.json" \
+	"all(c['status'] == 'skipped' and c['reason'].startswith('not timed: the bench document measured no framework') for c in e['measured_shapes']['conv']); 'conv_probe' not in e['measured_shapes']" $CNN
 # another machine's bench document: its figures and this machine's timings
 # would make a profile of neither, so refused before anything is measured
 if timeout 60 "$B" estimate --hw tests/fixtures/bench_cpu_fixture.json --model mlp:30,8,2 --samples 10 --measure >"$T/out" 2>"$T/err"; then

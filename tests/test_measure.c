@@ -45,6 +45,27 @@ static void elementwise_verified(void **state)
 	json_decref(req);
 }
 
+/* Convolutions without a framework to run them: skipped, saying why, and
+ * no child started. */
+static void conv_without_framework(void **state)
+{
+	json_t *req = json_pack("{s:i,s:[],s:[],s:[{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b}]}", "batch", 8,
+				"gemm", "elementwise", "conv", "in", 3, "h", 8, "w", 8, "out", 4, "k", 3, "stride", 1,
+				"pad", 1, "groups", 1, "dilation", 1, "bias", 1, "input_grad", 0);
+	json_t *ans, *c;
+
+	(void)state;
+	assert_non_null(req);
+	ans = dlp_measure_workload(req, SHORT_BUDGET_S, 0);
+	assert_non_null(ans);
+	c = json_array_get(json_object_get(ans, "conv"), 0);
+	assert_string_equal(str(c, "status"), "skipped");
+	assert_string_equal(str(c, "reason"), DLP_MEASURE_NO_FRAMEWORK);
+	assert_null(json_object_get(ans, "conv_probe"));
+	json_decref(ans);
+	json_decref(req);
+}
+
 /* CPUs in a "Cpus_allowed_list" value ("0-3,6"). */
 static int count_list(const char *s)
 {
@@ -115,6 +136,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(elementwise_verified),
+		cmocka_unit_test(conv_without_framework),
 		cmocka_unit_test(blas_threads_not_confined),
 	};
 

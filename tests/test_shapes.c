@@ -1,0 +1,139 @@
+/* A workload's own shapes (estimator/shapes.c): the convolutions a model
+ * asks the framework to time, and the answer read back into a profile. */
+#include <math.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dlprobe/json.h"
+#include "estimator/estimator.h"
+
+static const char *const geom_keys[] = { "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias" };
+#define N_GEOM (sizeof geom_keys / sizeof geom_keys[0])
+
+static int same_entry(const json_t *a, const json_t *b)
+{
+	size_t k;
+
+	for (k = 0; k < N_GEOM; k++)
+		if (dlp_json_num(a, geom_keys[k]) != dlp_json_num(b, geom_keys[k]))
+			return 0;
+	return json_equal(json_object_get(a, "input_grad"), json_object_get(b, "input_grad"));
+}
+
+/* ResNet-18's repeated blocks ask for each distinct convolution once, the
+ * first (no input gradient) apart from any like it, and every entry names
+ * the layers it stands for. */
+static void resnet_convs_once_each(void **state)
+{
+	dlp_model *m = dlp_model_from_spec("resnet18", 3, 32, 32, 10);
+	json_t *req, *convs, *c;
+	size_t i, j, layers = 0;
+
+	(void)state;
+	assert_non_null(m);
+	req = dlp_model_measure_request(m, 32);
+	assert_non_null(req);
+	convs = json_object_get(req, "conv");
+	for (i = 0; i < m->n_layers; i++)
+		layers += m->layers[i].op == DLP_OP_CONV;
+	assert_true(json_array_size(convs) > 1);
+	assert_true(json_array_size(convs) < layers);
+	json_array_foreach(convs, i, c) {
+		assert_true(json_array_size(json_object_get(c, "layers")) >= 1);
+		assert_true(dlp_json_num(c, "flops") > 0);
+		for (j = i + 1; j < json_array_size(convs); j++)
+			assert_false(same_entry(c, json_array_get(convs, j)));
+	}
+	c = json_array_get(convs, 0);
+	assert_true(json_is_false(json_object_get(c, "input_grad")));
+	assert_int_equal((int)dlp_json_num(c, "in"), 3);
+	json_decref(req);
+	dlp_model_free(m);
+}
+
+/* The first layer of m that an entry of the request stands for. */
+static const dlp_layer *layer_of(const dlp_model *m, const json_t *entry)
+{
+	size_t i;
+
+	for (i = 0; i < m->n_layers; i++) {
+		const dlp_conv_geom *g = &m->layers[i].conv;
+		const int v[N_GEOM] = { g->in_c, g->h, g->w, g->out, g->k, g->stride, g->pad, g->groups, g->dil, g->bias };
+		size_t k;
+
+		if (m->layers[i].op != DLP_OP_CONV ||
+		    (m->layers[i].needs_input_grad != 0) != json_is_true(json_object_get(entry, "input_grad")))
+			continue;
+		for (k = 0; k < N_GEOM && dlp_json_num(entry, geom_keys[k]) == v[k]; k++)
+			;
+		if (k == N_GEOM)
+			return &m->layers[i];
+	}
+	return NULL;
+}
+
+/* A verified answer is kept for its geometry; one that failed its check,
+ * or a geometry out of range, is not; lookups match the layer exactly. */
+static void answer_into_profile(void **state)
+{
+	dlp_model *m = dlp_model_from_spec("resnet18", 3, 32, 32, 10);
+	json_t *req, *ans, *c;
+	dlp_profile p;
+	const dlp_layer *first, *unverified;
+	size_t i;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	p.flags = json_array();
+	assert_non_null(m);
+	req = dlp_model_measure_request(m, 32);
+	ans = json_deep_copy(req);
+	json_array_foreach(json_object_get(ans, "conv"), i, c) {
+		json_object_set_new(c, "status", json_string("ok"));
+		json_object_set_new(c, "verified", json_boolean(i != 1));
+		json_object_set_new(c, "fwd_bwd_s", json_real(1e-3 * (double)(i + 1)));
+		json_object_set_new(c, "fwd_bwd_median_s", json_real(2e-3 * (double)(i + 1)));
+	}
+	/* a damaged entry: a negative channel count */
+	c = json_deep_copy(json_array_get(json_object_get(ans, "conv"), 0));
+	json_object_set_new(c, "in", json_integer(-3));
+	json_array_append_new(json_object_get(ans, "conv"), c);
+	assert_int_equal(dlp_profile_add_measured(&p, ans), 0);
+	assert_int_equal(p.n_convs, json_array_size(json_object_get(req, "conv")) - 1);
+	first = layer_of(m, json_array_get(json_object_get(req, "conv"), 0));
+	unverified = layer_of(m, json_array_get(json_object_get(req, "conv"), 1));
+	assert_non_null(unverified);
+	assert_null(dlp_profile_conv(&p, unverified));
+	assert_non_null(first);
+	assert_non_null(dlp_profile_conv(&p, first));
+	assert_true(fabs(dlp_profile_conv(&p, first)->s - 1e-3) < 1e-15);
+	assert_true(fabs(dlp_profile_conv(&p, first)->median_s - 2e-3) < 1e-15);
+	/* the same geometry with an input gradient is another convolution */
+	{
+		dlp_layer l = *first;
+
+		l.needs_input_grad = 1;
+		assert_null(dlp_profile_conv(&p, &l));
+		l = *first;
+		l.op = DLP_OP_DENSE;
+		assert_null(dlp_profile_conv(&p, &l));
+	}
+	assert_true(json_array_size(p.flags) >= 2);
+	json_decref(ans);
+	json_decref(req);
+	dlp_profile_free(&p);
+	dlp_model_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(resnet_convs_once_each),
+		cmocka_unit_test(answer_into_profile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
