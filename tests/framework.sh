@@ -301,7 +301,7 @@ c = r['conv']
 assert len(c) == 4, c
 for x in c:
     assert x['status'] == 'ok' and x['verified'] and x['max_rel_err'] < 1e-4, x
-    assert 0 < x['fwd_bwd_s'] <= x['fwd_bwd_median_s'] and x['reps'] >= 1, x
+    assert 0 < x['fwd_bwd_s'] <= x['fwd_bwd_median_s'] and x['reps'] >= x['windows'] >= 1, x
 # one call does at most about a GFLOP per 4, so the first is cut, never below 8
 assert 8 <= c[0]['timed_batch'] < 256 and c[1]['timed_batch'] == 256, c
 print('%.0f us a sample for the first, batch %d of 256' % (c[0]['fwd_bwd_s'] * 1e6, c[0]['timed_batch']))
