@@ -57,9 +57,10 @@ static const char estimate_help_tail[] =
 "  -q, -v             no notes; per machine details, findings with sources\n"
 "  --measure          time the model's own GEMM shapes (forward, backward-data,\n"
 "                     backward-weight at the batch) and operators on this\n"
-"                     machine, and its convolutions through torch when the\n"
-"                     bench measured torch (a few seconds); use them for the\n"
-"                     --hw bench documents, which must be this machine's\n"
+"                     machine, and its convolutions and activations through\n"
+"                     torch when the bench measured torch (a few seconds); use\n"
+"                     them for the --hw bench documents, which must be this\n"
+"                     machine's\n"
 "Bad specs exit 2 with a one-line message.\n";
 
 static const char compare_help_head[] =

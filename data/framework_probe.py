@@ -336,7 +336,7 @@ def part(key, run):
 
 
 # A workload's own convolutions (estimate --measure; kernels/framework.c
-# passes them in DLPROBE_FW_CONV): each timed through torch at the
+# passes them, and its activations below, in DLPROBE_FW_CONV): each timed through torch at the
 # workload's geometry, forward and backward, on torch's own
 # threads. The batch is cut so that one forward + backward call does about
 # CONV_CALL_FLOP of work (a CIFAR ResNet's full-batch layer would take a
@@ -423,17 +423,59 @@ def time_conv(torch, c, batch, max_s):
     return rec, t["samples"]
 
 
+# The workload's activations (ReLU) forward and backward through torch at
+# their sizes: torch's own elementwise kernels, at its CPU capability (its
+# default, non-AVX ones ran threshold_backward 16% of a small CNN's step
+# under ATEN_CPU_CAPABILITY=default, several times what a streaming loop
+# predicts). Cut to ACT_MAX_ELEMS, timed for at most ACT_MAX_S each.
+ACT_MAX_ELEMS = 1 << 24
+ACT_MAX_S = 0.1
+
+
+def time_act(torch, a):
+    """One activation size: checked exactly (ReLU and its gradient select,
+    they do not round) before its time counts; seconds per element."""
+    n = int(min(a["elements"], ACT_MAX_ELEMS))
+    torch.manual_seed(0)
+    x = torch.randn(n, requires_grad=True)
+    g = torch.randn(n)
+    y = torch.relu(x)
+    y.backward(g)
+    xd = x.detach()
+    ok = bool(torch.equal(y.detach(), xd.clamp(min=0)) and
+              torch.equal(x.grad, torch.where(xd > 0, g, torch.zeros_like(g))))
+
+    def fwd_bwd():
+        x.grad = None
+        torch.relu(x).backward(g)
+    t = timed(fwd_bwd, 15, ACT_MAX_S)
+    return dict(a, status="ok" if ok else "error", verified=ok, timed_elements=n, threads=torch.get_num_threads(),
+                fwd_bwd_s_per_elem=t["best"] / n, fwd_bwd_median_s_per_elem=t["median"] / n, reps=t["n"])
+
+
 def time_convs(req):
     convs = req.get("conv") or []
+    acts = req.get("activation") or []
     out["conv"] = [dict(c, **unfinished()) for c in convs]
+    out["activation"] = [dict(a, **unfinished()) for a in acts]
     emit()
     torch, why = try_import("torch")
     if not torch:
         out["torch"] = {"status": "unavailable", "reason": why}
-        for c in out["conv"]:
+        for c in out["conv"] + out["activation"]:
             c.update(status="skipped", reason="torch: " + why)
         return
     out["torch"] = {"status": "ok", "version": torch.__version__, "threads": torch.get_num_threads()}
+    # the activations first: a few calls of a few ms each
+    for i, a in enumerate(acts):
+        if left() < CONV_MIN_LEFT_S:
+            out["activation"][i].update(spent())
+            continue
+        try:
+            out["activation"][i] = time_act(torch, a)
+        except Exception as e:  # out of memory
+            out["activation"][i].update(status="error", reason="%s: %s" % (type(e).__name__, str(e)[:200]))
+        emit()
     # the most work first: what the budget leaves out is the least of the step
     order = sorted(range(len(convs)), key=lambda i: -convs[i].get("flops", 0))
     samples = {}

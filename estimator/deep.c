@@ -183,6 +183,7 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 	double ff = B * l->flops, fb = B * (l->in_elems + l->out_elems) * pr->abytes + l->params * wbytes;
 	double rate = vec_rate, tf, tb, bwd_flops_mult, fb_extra = 0, bb_extra = 0, tb_gemm = 0;
 	const struct dlp_conv_time *mc;
+	double fw_act_tf = 0, fw_act_tb = 0;
 	/* a non-GEMM operator measured at its size (--measure) */
 	double lbw = l->gm <= 0 && p->op_bw_gbps[l->op] > 0 ? p->op_bw_gbps[l->op] * 1e9
 		     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
@@ -198,6 +199,16 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 		if (any_measured)
 			*any_measured = 1;
 		return;
+	}
+	if (fw && l->op == DLP_OP_ACT && p->fw_act_s > 0) {
+		/* the framework's own activation kernel, timed through it
+		 * (--measure), as a floor under the roofline below: a ReLU was
+		 * timed, a GELU or a dropout costs at least as much */
+		double t = B * fmax(l->in_elems, l->out_elems) * p->fw_act_s;
+
+		fw_act_tf = t / (1 + K->bwd_traffic_eltwise.value);
+		fw_act_tb = t - fw_act_tf;
+		*meas_spread = p->fw_act_spread;
 	}
 	if (l->gm > 0) {
 		rate = gemm_layer_rate(p, rs, l, pr, B, c, fw, vec_rate, &tb_gemm, any_measured, meas_spread);
@@ -247,6 +258,8 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 		  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
 	if (l->op == DLP_OP_POOL && *meas_spread > 0)
 		tb = 0;
+	tf = fmax(tf, fw_act_tf);
+	tb = fmax(tb, fw_act_tb);
 	/* a framework keeping activations NCHW (PyTorch's default) runs
 	 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
 	 * of their input and output, each way (data/stacks.json layout):

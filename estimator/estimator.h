@@ -213,6 +213,10 @@ typedef struct dlp_profile {
 		double s, median_s; /* forward + backward per sample: fastest call, median call */
 	} *convs;
 	size_t n_convs;
+	/* The framework's activation, forward + backward per element, timed
+	 * through it at the workload's sizes (--measure): the slowest size's
+	 * fastest call, and its median over fastest; 0: not measured. */
+	double fw_act_s, fw_act_spread;
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */
 } dlp_profile;

@@ -217,10 +217,27 @@ static int add_conv_time(dlp_profile *p, const json_t *c)
 	return 1;
 }
 
+/* The framework's answer for one activation size: 1 when taken (the
+ * slowest size's figure is kept: the larger tensors stream from memory). */
+static int add_act_time(dlp_profile *p, const json_t *a)
+{
+	const char *st = json_string_value(json_object_get(a, "status"));
+	double s = dlp_json_num(a, "fwd_bwd_s_per_elem"), med = dlp_json_num(a, "fwd_bwd_median_s_per_elem");
+
+	if (!st || strcmp(st, "ok") != 0 || !json_is_true(json_object_get(a, "verified")) || !(isfinite(s) && s > 0) ||
+	    s > 1)
+		return 0;
+	if (s > p->fw_act_s) {
+		p->fw_act_s = s;
+		p->fw_act_spread = isfinite(med) && med >= s ? med / s : 1;
+	}
+	return 1;
+}
+
 int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 {
 	const json_t *g, *r;
-	size_t i, j, n = 0, nc = 0;
+	size_t i, j, n = 0, nc = 0, na = 0;
 
 	json_array_foreach(json_object_get(answer, "gemm"), i, g) {
 		json_array_foreach(json_object_get(g, "results"), j, r) {
@@ -243,6 +260,8 @@ int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 		const char *st = json_string_value(json_object_get(g, "status"));
 		double rate = dlp_json_num(g, DLP_RATE_GBPS);
 
+		na += (size_t)add_act_time(p, json_object_get(g, "framework"));
+
 		if (op < 0 || !st || strcmp(st, "ok") != 0 || !isfinite(rate) || rate <= 0)
 			continue;
 		/* the slowest size of an op kind: the larger tensors stream from memory */
@@ -259,6 +278,10 @@ int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 	}
 	json_array_append_new(p->flags, json_sprintf("%zu of the workload's own shapes and operators measured on "
 						     "this machine (estimate --measure)", n));
+	if (na)
+		json_array_append_new(p->flags, json_sprintf("the framework's activation timed through it at %zu of the "
+							     "workload's sizes, forward + backward %.3g ns per element at "
+							     "the slowest (estimate --measure)", na, p->fw_act_s * 1e9));
 	if (json_array_size(json_object_get(answer, "conv")))
 		json_array_append_new(p->flags, json_sprintf("%zu of the workload's %zu distinct convolutions timed "
 							     "through the framework (estimate --measure)%s", nc,

@@ -302,9 +302,9 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 	return run_probe(timeout_s, env);
 }
 
-json_t *dlp_framework_conv(const json_t *convs, int batch, double budget_s)
+json_t *dlp_framework_conv(const json_t *convs, const json_t *acts, int batch, double budget_s)
 {
-	json_t *req = json_pack("{s:i,s:O}", "batch", batch, "conv", convs);
+	json_t *req = json_pack("{s:i,s:O,s:O}", "batch", batch, "conv", convs, "activation", acts);
 	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	/* the script's budget is DLP_FW_BUDGET_SHARE of the limit */
 	const struct env_var env[] = { { "DLPROBE_FW_CONV", text }, { NULL, NULL } };

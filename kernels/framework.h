@@ -30,15 +30,19 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best);
 /* What python and torch's import take, beyond a conv request's budget. */
 #define DLP_FRAMEWORK_IMPORT_S 2.5
 
-/* A workload's own convolutions timed through torch (estimate --measure):
- * convs is a request's "conv" list (estimator/shapes.c), batch the step's.
- * Returns {"status", "reason", "python", "elapsed_s", "torch": {"status",
- * "version", "threads"}, "conv": [the entries with "status", "verified",
- * "max_rel_err", "timed_batch", "threads", "fwd_bwd_s" and
- * "fwd_bwd_median_s" (per sample: the fastest and the median call),
- * "reps"; or a reason]}, the most work first within budget_s (after the
- * import), the rest "skipped". The child and its failures as for
+/* A workload's own convolutions and activations timed through torch
+ * (estimate --measure): convs is a request's "conv" list
+ * (estimator/shapes.c), acts its activation sizes ([{"op", "elements"}]),
+ * batch the step's. Returns {"status", "reason", "python", "elapsed_s",
+ * "torch": {"status", "version", "threads"}, "conv": [the entries with
+ * "status", "verified", "max_rel_err", "timed_batch", "threads",
+ * "fwd_bwd_s" and "fwd_bwd_median_s" (per sample: the fastest and the
+ * median call), "reps", "windows"; or a reason], "activation": [the entries
+ * with "status", "verified", "timed_elements", "fwd_bwd_s_per_elem",
+ * "fwd_bwd_median_s_per_elem", "reps"]}: the activations first, then the
+ * convolutions, the most work first, within budget_s (after the import),
+ * the rest "skipped". The child and its failures as for
  * dlp_framework_probe. NULL only on out of memory. */
-json_t *dlp_framework_conv(const json_t *convs, int batch, double budget_s);
+json_t *dlp_framework_conv(const json_t *convs, const json_t *acts, int batch, double budget_s);
 
 #endif

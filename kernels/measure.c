@@ -27,6 +27,7 @@
 #define ELEM_SHARE 0.25          /* of the budget, for the elementwise operators */
 #define MIN_DIM 256.0            /* a cut dimension keeps at least this */
 #define MAX_ELEMS (16u << 20)    /* elementwise tensors cut to 64 MiB (fp32) */
+#define OP_ACTIVATION "activation" /* the request's name for it (estimator/model.c) */
 #define CHECK_ENTRIES 16         /* entries of C verified */
 #define TOL_F32 1e-4             /* relative, per entry, against double */
 
@@ -298,23 +299,32 @@ static void measure_gemm(json_t *g, dlp_blas *blas, dlp_gemm_plan *plan, double 
 	free(c.c);
 }
 
-/* The request's convolutions, timed through the framework it names
- * ("conv_through"): the framework's own kernels (oneDNN under torch) run
- * them, not a GEMM, so nothing here can stand in for it. */
+/* The request's convolutions and activations, timed through the framework
+ * it names ("conv_through"): the framework's own kernels (oneDNN under
+ * torch, its elementwise ones at its CPU capability) run them, so nothing
+ * here can stand in for them. An activation's answer goes in its
+ * elementwise entry as "framework". */
 static void measure_convs(json_t *ans, double budget_s)
 {
-	json_t *convs = json_object_get(ans, "conv"), *c, *r, *got;
+	json_t *convs = json_object_get(ans, "conv"), *acts = json_array(), *refs = json_array(), *c, *r = NULL, *got;
 	const char *through = json_string_value(json_object_get(ans, "conv_through"));
 	size_t i;
 
-	if (!json_array_size(convs))
-		return;
+	json_array_foreach(json_object_get(ans, "elementwise"), i, c)
+		if (json_is_string(json_object_get(c, "op")) &&
+		    strcmp(json_string_value(json_object_get(c, "op")), OP_ACTIVATION) == 0) {
+			json_array_append_new(acts, json_pack("{s:s,s:O}", "op", OP_ACTIVATION, "elements",
+							      json_object_get(c, "elements")));
+			json_array_append(refs, c);
+		}
+	if (!json_array_size(convs) && !json_array_size(acts))
+		goto out;
 	if (!through || strcmp(through, DLP_MEASURE_CONV_TORCH) != 0) {
 		json_array_foreach(convs, i, c)
 			dlp_json_set_status(c, DLP_STATUS_SKIPPED, DLP_MEASURE_NO_FRAMEWORK);
-		return;
+		goto out;
 	}
-	r = dlp_framework_conv(convs, (int)dlp_json_num(ans, "batch"), budget_s);
+	r = dlp_framework_conv(convs ? convs : json_array(), acts, (int)dlp_json_num(ans, "batch"), budget_s);
 	got = json_object_get(r, "conv");
 	json_array_foreach(convs, i, c) {
 		json_t *one = json_array_get(got, i);
@@ -325,19 +335,30 @@ static void measure_convs(json_t *ans, double budget_s)
 			dlp_json_set_status(c, DLP_STATUS_ERROR, r ? json_string_value(json_object_get(r, "reason"))
 							    : "out of memory");
 	}
+	got = json_object_get(r, "activation");
+	json_array_foreach(refs, i, c) {
+		json_t *one = json_array_get(got, i);
+
+		json_object_set_new(c, "framework", json_is_object(one) ? json_incref(one)
+			: json_pack("{s:s,s:s?}", "status", "error", "reason",
+				    r ? json_string_value(json_object_get(r, "reason")) : "out of memory"));
+	}
 	if (r) {
 		json_object_del(r, "conv");
+		json_object_del(r, "activation");
 		json_object_set_new(ans, "conv_probe", r);
 	}
+out:
+	json_decref(acts);
+	json_decref(refs);
 }
 
 json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads)
 {
 	json_t *ans = json_deep_copy(request), *e, **order = NULL;
-	/* convolutions to time through the framework take their share of the
-	 * budget from the GEMMs and operators */
-	double conv_s = json_array_size(json_object_get(request, "conv")) &&
-			json_is_string(json_object_get(request, "conv_through")) ? budget_s * DLP_MEASURE_CONV_SHARE : 0;
+	/* what is timed through the framework takes its share of the budget
+	 * from the GEMMs and operators */
+	double conv_s = json_is_string(json_object_get(request, "conv_through")) ? budget_s * DLP_MEASURE_CONV_SHARE : 0;
 	dlp_team *team = NULL;
 	dlp_blas *blas = NULL;
 	dlp_gemm_plan *plan = NULL;

@@ -134,11 +134,13 @@ PY
 check "--measure: shapes timed and recorded" "$T/here.json" \
 	"e['measured_shapes']['elapsed_s'] < 10; any(g['status'] == 'ok' and any(r['verified'] and r['rate_gflops'] > 0 for r in g['results']) for g in e['measured_shapes']['gemm']); {'forward', 'backward_data', 'backward_weight'} <= {r for g in e['measured_shapes']['gemm'] for r in g['roles']}; any('measured on this machine' in f for f in hw['flags'])" \
 	--model mlp:30,256,256,2 --dataset tabular:100000x30 --measure
-# The workload's convolutions run through torch (oneDNN), not a GEMM: with a
-# bench document that measured torch, --measure times each distinct one in
-# a child python (DLPROBE_PYTHON: here a fake answering 1 ms per sample
-# for each) and charges its layers that time; without one, or when the child
-# fails, they are not timed and say why
+# The workload's convolutions run through torch (oneDNN), not a GEMM, and
+# its activations through torch's own kernels: with a bench document that
+# measured torch, --measure times each distinct convolution and activation
+# size in a child python (DLPROBE_PYTHON: here a fake answering 1 ms per
+# sample for each convolution, 0.1 us per activation element) and charges
+# the layers that time; without one, or when the child fails, they are not
+# timed and say why
 python3 - "$T/here.json" tests/fixtures/bench_cpu_framework.json "$T/here_fw.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -154,7 +156,9 @@ import json, os
 r = json.loads(os.environ["DLPROBE_FW_CONV"])
 print(json.dumps({"torch": {"status": "ok", "version": "fake", "threads": 1}, "conv": [dict(c, status="ok",
       verified=$v, max_rel_err=1e-7, timed_batch=r["batch"], threads=1, fwd_bwd_s=1e-3, fwd_bwd_median_s=1.25e-3,
-      reps=3) for c in r["conv"]]}))'
+      reps=3, windows=1) for c in r["conv"]], "activation": [dict(a, status="ok", verified=$v, threads=1,
+      timed_elements=a["elements"], fwd_bwd_s_per_elem=1e-7, fwd_bwd_median_s_per_elem=1.2e-7, reps=3)
+      for a in r["activation"]]}))'
 EOF
 	chmod +x "$T/conv_$v"
 done
@@ -162,10 +166,12 @@ printf '#!/bin/sh\nkill -SEGV $$\n' > "$T/conv_crash"
 chmod +x "$T/conv_crash"
 CNN="--model scripts/validate/cnn3.json --samples 640 --batch 64 --epochs 1 --classical none --measure"
 CONV_S="sum(l['fwd_bwd_s'] for l in d['dominant_layers'] if l['op'] == 'conv')"
+# its three ReLUs: 16x32x32 + 32x32x32 + 64x16x16 elements a sample, 0.1 us each
+ACT_S="sum(l['fwd_bwd_s'] for l in d['dominant_layers'] if l['op'] == 'activation')"
 DLPROBE_PYTHON="$T/conv_True" check "--measure: the convolutions timed through torch, 1 ms a sample each" \
-	"$T/here_fw.json" "len(e['measured_shapes']['conv']) == 3; all(c['status'] == 'ok' for c in e['measured_shapes']['conv']); e['measured_shapes']['conv_probe']['status'] == 'ok'; abs($CONV_S - 3 * 64e-3) < 1e-9; any('3 of the workload' in f and 'timed through the framework' in f for f in hw['flags'])" $CNN
+	"$T/here_fw.json" "len(e['measured_shapes']['conv']) == 3; all(c['status'] == 'ok' for c in e['measured_shapes']['conv']); e['measured_shapes']['conv_probe']['status'] == 'ok'; abs($CONV_S - 3 * 64e-3) < 1e-9; any('3 of the workload' in f and 'timed through the framework' in f for f in hw['flags']); abs($ACT_S - 64 * 65536 * 1e-7) < 1e-9; any('activation timed through it at 2' in f for f in hw['flags'])" $CNN
 DLPROBE_PYTHON="$T/conv_False" check "--measure: a convolution that failed its check is not used" \
-	"$T/here_fw.json" "abs($CONV_S - 3 * 64e-3) > 1e-3; any('0 of the workload' in f and ': none' in f for f in hw['flags'])" $CNN
+	"$T/here_fw.json" "abs($CONV_S - 3 * 64e-3) > 1e-3; any('0 of the workload' in f and ': none' in f for f in hw['flags']); $ACT_S < 0.1; not any('activation timed' in f for f in hw['flags'])" $CNN
 DLPROBE_PYTHON="$T/conv_crash" check "--measure: a child that crashes leaves the convolutions untimed, the estimate stands" \
 	"$T/here_fw.json" "all(c['status'] == 'error' and 'crashed' in c['reason'] for c in e['measured_shapes']['conv']); d['train_s']['expected'] > 0" $CNN
 check "--measure: no framework measured, the convolutions not timed" "$T/here.json" \

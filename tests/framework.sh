@@ -283,7 +283,7 @@ else
 	echo "skip real torch probe: /usr/bin/python3 has no torch"
 fi
 # The probe's workload mode (estimate --measure): a workload's own
-# convolutions, each verified against torch's double-precision reference
+# activation size and convolutions, each verified against torch's double-precision reference
 # before its time counts: a plain one at a batch past the cut, one without
 # an input gradient, a depthwise (grouped) one, a strided and dilated one
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch" 2>/dev/null; then
@@ -291,7 +291,8 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch" 2>/dev/null; th
 		{"in": 64, "h": 32, "w": 32, "out": 64, "k": 3, "stride": 1, "pad": 1, "groups": 1, "dilation": 1, "bias": 0, "input_grad": true, "flops": 4},
 		{"in": 3, "h": 32, "w": 32, "out": 16, "k": 3, "stride": 1, "pad": 1, "groups": 1, "dilation": 1, "bias": 1, "input_grad": false, "flops": 3},
 		{"in": 32, "h": 16, "w": 16, "out": 32, "k": 3, "stride": 1, "pad": 1, "groups": 32, "dilation": 1, "bias": 0, "input_grad": true, "flops": 2},
-		{"in": 8, "h": 15, "w": 17, "out": 12, "k": 3, "stride": 2, "pad": 2, "groups": 1, "dilation": 2, "bias": 1, "input_grad": true, "flops": 1}]}'
+		{"in": 8, "h": 15, "w": 17, "out": 12, "k": 3, "stride": 2, "pad": 2, "groups": 1, "dilation": 2, "bias": 1, "input_grad": true, "flops": 1}],
+		"activation": [{"op": "activation", "elements": 100003}]}'
 	if DLPROBE_FW_BUDGET_S=8 DLPROBE_FW_CONV="$CONVS" timeout 30 /usr/bin/python3 - < data/framework_probe.py > "$T/conv.out" 2>"$T/conv.err" &&
 		note=$(python3 -c "
 import json, sys
@@ -302,11 +303,14 @@ assert len(c) == 4, c
 for x in c:
     assert x['status'] == 'ok' and x['verified'] and x['max_rel_err'] < 1e-4, x
     assert 0 < x['fwd_bwd_s'] <= x['fwd_bwd_median_s'] and x['reps'] >= x['windows'] >= 1, x
+a = r['activation'][0]
+assert a['status'] == 'ok' and a['verified'] and a['timed_elements'] == 100003, a
+assert 0 < a['fwd_bwd_s_per_elem'] <= a['fwd_bwd_median_s_per_elem'], a
 # one call does at most about a GFLOP per 4, so the first is cut, never below 8
 assert 8 <= c[0]['timed_batch'] < 256 and c[1]['timed_batch'] == 256, c
 print('%.0f us a sample for the first, batch %d of 256' % (c[0]['fwd_bwd_s'] * 1e6, c[0]['timed_batch']))
 "); then
-		ok "real torch probe, a workload's convolutions: four verified and timed ($note)"
+		ok "real torch probe, a workload's convolutions and activation: four and one verified and timed ($note)"
 	else
 		bad "real torch probe, a workload's convolutions: $(tail -c 600 "$T/conv.out") $(tail -c 300 "$T/conv.err")"
 	fi

@@ -128,11 +128,39 @@ static void answer_into_profile(void **state)
 	dlp_model_free(m);
 }
 
+/* The framework's activation: the slowest size per element is kept, one
+ * that failed its check or is out of range is not. */
+static void activation_slowest_verified(void **state)
+{
+	json_t *ans = json_pack("{s:[],s:[{s:s,s:f,s:{s:s,s:b,s:f,s:f}},{s:s,s:f,s:{s:s,s:b,s:f,s:f}},"
+				"{s:s,s:f,s:{s:s,s:b,s:f,s:f}},{s:s,s:f,s:{s:s,s:b,s:f,s:f}}]}", "gemm", "elementwise",
+				"op", "activation", "elements", 1e6, "framework", "status", "ok", "verified", 1,
+				"fwd_bwd_s_per_elem", 1e-9, "fwd_bwd_median_s_per_elem", 1.5e-9,
+				"op", "activation", "elements", 4e6, "framework", "status", "ok", "verified", 1,
+				"fwd_bwd_s_per_elem", 2e-9, "fwd_bwd_median_s_per_elem", 3e-9,
+				"op", "activation", "elements", 8e6, "framework", "status", "ok", "verified", 0,
+				"fwd_bwd_s_per_elem", 9e-9, "fwd_bwd_median_s_per_elem", 9e-9,
+				"op", "activation", "elements", 9e6, "framework", "status", "ok", "verified", 1,
+				"fwd_bwd_s_per_elem", -1.0, "fwd_bwd_median_s_per_elem", 9e-9);
+	dlp_profile p;
+
+	(void)state;
+	memset(&p, 0, sizeof p);
+	p.flags = json_array();
+	assert_non_null(ans);
+	assert_int_equal(dlp_profile_add_measured(&p, ans), 0);
+	assert_true(fabs(p.fw_act_s - 2e-9) < 1e-20);
+	assert_true(fabs(p.fw_act_spread - 1.5) < 1e-12);
+	json_decref(ans);
+	dlp_profile_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(resnet_convs_once_each),
 		cmocka_unit_test(answer_into_profile),
+		cmocka_unit_test(activation_slowest_verified),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
