@@ -28,6 +28,11 @@
 #define MIN_DIM 256.0            /* a cut dimension keeps at least this */
 #define MAX_ELEMS (16u << 20)    /* elementwise tensors cut to 64 MiB (fp32) */
 #define OP_ACTIVATION "activation" /* the request's name for it (estimator/model.c) */
+/* Samples of one shape at most: its time slice, not a count, should end its
+ * timing. At 50, the sub-millisecond GEMMs of an MLP were timed for 10 ms
+ * each, the whole request in 0.1 s of its 4 s, and a 2-thread BLAS read
+ * half its rate in two of four runs, as one short stretch of the host fell */
+#define MAX_SAMPLES 2000
 #define CHECK_ENTRIES 16         /* entries of C verified */
 #define TOL_F32 1e-4             /* relative, per entry, against double */
 
@@ -104,7 +109,7 @@ static json_t *time_gemm(struct gemm_ctx *g, int own, double budget_s)
 {
 	json_t *r = json_pack("{s:s}", "impl", own ? "dlprobe" : "blas");
 	/* the verified call before the clock is the warm-up */
-	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = 50 };
+	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = MAX_SAMPLES };
 	dlp_stats st = { 0 };
 	double err;
 
@@ -215,7 +220,7 @@ static void time_elem(json_t *e, dlp_team *team, int threads, double budget_s)
 {
 	struct elem_ctx c = { team, threads, json_string_value(json_object_get(e, "op")), 0, NULL, NULL, NULL };
 	double want = dlp_json_num(e, "elements");
-	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = 50 };
+	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = MAX_SAMPLES };
 	dlp_stats st = { 0 };
 	size_t i;
 
