@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cluster/cluster.h"
+#include "common/order.h"
 #include "dlprobe/json.h"
 
 static int is_ok(const json_t *o)
@@ -54,16 +55,9 @@ double dlp_cluster_node_stream_gbps(const json_t *node)
 	return best_rate(node, "stream_triad", NULL, "rate_gbps");
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double median_of(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	qsort(v, n, sizeof *v, dlp_cmp_double);
 	return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 

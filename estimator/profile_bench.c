@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/order.h"
 #include "dlprobe/json.h"
 #include "estimator/constants.h"
 #include "estimator/estimator.h"
@@ -320,12 +321,6 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 	return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
 /* A device the bench marked unstable (kernels/interference.h): the median
  * sample spread of the figures the estimator reads widens the range. */
 #define MAX_NOISE_WIDEN 1.0
@@ -345,7 +340,7 @@ static void read_stability(dlp_profile *p, const json_t *dev)
 			sp[n++] = v;
 	}
 	if (n)
-		qsort(sp, n, sizeof sp[0], cmp_double);
+		qsort(sp, n, sizeof sp[0], dlp_cmp_double);
 	p->noise_spread = fmin(MAX_NOISE_WIDEN, n ? sp[n / 2] : 0);
 	dlp_profile_flag(p, "measured while other work disturbed the bench (%zu sign%s, first: %s): the range is "
 		"widened by the median sample spread, %.0f%%",

@@ -6,8 +6,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "dlprobe/json.h"
 #include "common/clock.h"
+#include "common/order.h"
+#include "dlprobe/json.h"
 #include "kernels/harness.h"
 
 static double monotonic_now(void *user)
@@ -39,13 +40,6 @@ void dlp_harness_set_wait(dlp_wait_fn fn, void *user)
 	wait_user = fn ? user : NULL;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 int dlp_stats_compute(dlp_stats *s)
 {
 	double *sorted = NULL;
@@ -70,7 +64,7 @@ int dlp_stats_compute(dlp_stats *s)
 		goto out;
 	}
 	memcpy(sorted, s->samples_s, s->n * sizeof *sorted);
-	qsort(sorted, s->n, sizeof *sorted, cmp_double);
+	qsort(sorted, s->n, sizeof *sorted, dlp_cmp_double);
 	s->min_s = sorted[0];
 	s->max_s = sorted[s->n - 1];
 	if (s->n % 2)

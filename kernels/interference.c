@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/order.h"
 #include "dlprobe/bench.h"
 #include "dlprobe/json.h"
 #include "kernels/interference.h"
@@ -133,13 +134,6 @@ static void reason(json_t *reasons, int *n, const char *fmt, ...)
 #define SPREAD_MIN_SAMPLES 10
 #define SPREAD_QUANTILE 0.9
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* (the SPREAD_QUANTILE sample - the fastest) / the median of a result's
  * samples_s, with SPREAD_MIN_SAMPLES or more; else its own "spread". */
 static double robust_spread(const json_t *r)
@@ -155,7 +149,7 @@ static double robust_spread(const json_t *r)
 			v[k++] = json_number_value(x);
 	if (k < SPREAD_MIN_SAMPLES)
 		goto out;
-	qsort(v, k, sizeof *v, cmp_double);
+	qsort(v, k, sizeof *v, dlp_cmp_double);
 	med = k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2;
 	sp = (v[(size_t)(SPREAD_QUANTILE * (double)(k - 1))] - v[0]) / med;
 out:

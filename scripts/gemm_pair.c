@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/order.h"
 #include "kernels/cpu/cpu.h"
 
 enum { CBLAS_COL_MAJOR = 102, CBLAS_NO_TRANS = 111, NLIB = 3, MAX_REPS = 1000 };
@@ -29,13 +30,6 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Over 100 lines on purpose: a benchmark tool's parse, setup, timed loop and report, read in order. */
@@ -143,7 +137,7 @@ int main(int argc, char **argv)
 	}
 	flop = 2.0 * (double)m * (double)n * (double)k;
 	for (w = 0; w < NLIB; w++) {
-		qsort(ts[w], (size_t)reps, sizeof ts[w][0], cmp_double);
+		qsort(ts[w], (size_t)reps, sizeof ts[w][0], dlp_cmp_double);
 		med[w] = ts[w][reps / 2];
 		best[w] = ts[w][0];
 	}
