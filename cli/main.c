@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/usage.h"
 #include "common/clock.h"
+#include "dlprobe/json.h"
 #include "dlprobe/probe.h"
 
 struct command {
@@ -25,28 +26,38 @@ static const struct command commands[] = {
 	{ "report", dlp_cmd_report },
 };
 
+/* What was built in and what this machine has: text, or with --json (and
+ * -o) a document of its own. */
 static int version(void)
 {
 	dlp_probe_opts o = { 0 };
-	json_t *p;
-	const char *cl = "not found", *cu = "not found";
+	json_t *p, *doc;
+	int cl = 0, cu = 0, rc;
 
-	printf("dlprobe %s\n", DLP_VERSION);
-	printf("backends built in: %s\n", dlp_build_backends());
-	printf("CUDA kernels built: %s\n", dlp_build_cuda_kernels() ? "yes (PTX embedded)" : "no (nvcc was absent)");
 	o.enum_timeout_s = 5;
 	p = dlp_probe_run(&o);
 	if (p) {
 		const char *s = json_string_value(json_object_get(json_object_get(p, "opencl"), "status"));
-		if (s && strcmp(s, "ok") == 0)
-			cl = "found";
+
+		cl = s && strcmp(s, "ok") == 0;
 		s = json_string_value(json_object_get(json_object_get(p, "cuda"), "status"));
-		if (s && strcmp(s, "ok") == 0)
-			cu = "found";
+		cu = s && strcmp(s, "ok") == 0;
 	}
-	printf("backends found at run time: cpu found, opencl %s, cuda %s\n", cl, cu);
 	json_decref(p);
-	return DLP_EXIT_OK;
+	if (!dlp_cli.json && !dlp_cli.out_path) {
+		printf("dlprobe %s\n", DLP_VERSION);
+		printf("backends built in: %s\n", dlp_build_backends());
+		printf("CUDA kernels built: %s\n", dlp_build_cuda_kernels() ? "yes (PTX embedded)" : "no (nvcc was absent)");
+		printf("backends found at run time: cpu found, opencl %s, cuda %s\n", cl ? "found" : "not found",
+		       cu ? "found" : "not found");
+		return DLP_EXIT_OK;
+	}
+	if (!(doc = dlp_json_document_new()))
+		return dlp_cli_fail("out of memory");
+	json_object_set_new(doc, "backends_found", json_pack("{s:b,s:b,s:b}", "cpu", 1, "opencl", cl, "cuda", cu));
+	rc = dlp_cli_emit_json(doc);
+	json_decref(doc);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -59,7 +70,7 @@ int main(int argc, char **argv)
 	};
 	const char *nc = getenv("NO_COLOR");
 	size_t i;
-	int c;
+	int c, want_version = 0;
 
 	dlp_cli.started_s = dlp_clock_s(CLOCK_MONOTONIC);
 	/* a full or closed stdout is a failure, not a silent exit 0 */
@@ -73,7 +84,9 @@ int main(int argc, char **argv)
 			fputs(dlp_usage_text, stdout);
 			return DLP_EXIT_OK;
 		case 'V':
-			return version();
+			/* after the other options: --version --json is a document */
+			want_version = 1;
+			break;
 		case ':':
 			return dlp_cli_missing_value(argv[optind - 1]);
 		default:
@@ -82,6 +95,8 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (want_version)
+		return version();
 	if (optind >= argc)
 		return dlp_cmd_default(argc - optind + 1, argv + optind - 1);
 	if (strcmp(argv[optind], "help") == 0) {

@@ -35,6 +35,7 @@ const char dlp_usage_text[] =
 "  -h, --help  this text; `dlprobe COMMAND --help` for a command's options\n"
 "  -V, --version\n"
 "              version, backends built in and backends found at run time\n"
+"              (with --json or -o: as a document)\n"
 "\n"
 "Environment:\n"
 "  NO_COLOR          never colour the output (colour is used only on a terminal)\n"

@@ -13,6 +13,21 @@ expect "help command" 0 "Exit status" -- "$B" help
 expect "probe --help" 0 "Usage: dlprobe probe" -- "$B" probe --help
 expect "--version lists backends" 0 "backends built in: cpu opencl cuda" -- "$B" --version
 expect "--version says what was found" 0 "found at run time: cpu found, opencl found, cuda not found" -- "$B" --version
+# --json (before or after it) and -o make a document of it, never text
+for args in "--version --json" "--json --version"; do
+	if "$B" $args > "$T/v.json" 2>"$T/err" && python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['tool']['name'] == 'dlprobe' and d['backends_found']['cpu'] is True, d
+assert isinstance(d['backends_found']['cuda'], bool), d" "$T/v.json" &&
+		python3 tests/validate_json.py data/dlprobe.schema.json "$T/v.json" >/dev/null; then
+		ok "$args: a document"
+	else
+		ko "$args: $(head -c 200 "$T/v.json")"
+	fi
+done
+expect "--version -o FILE: the document to the file" 0 "" -- "$B" --version -o "$T/v2.json"
+grep -q '"backends_found"' "$T/v2.json" && ok "--version -o FILE wrote it" || ko "--version -o FILE: $(head -c 200 "$T/v2.json")"
 expect "unknown option" 2 "unknown option --bogus" -- "$B" --bogus
 one_line "unknown option: one line"
 expect "unknown letter in an option cluster" 2 "unknown option -x in -qx" -- "$B" -qx probe
