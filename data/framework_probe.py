@@ -7,6 +7,7 @@
 # part checks the budget (DLPROBE_FW_BUDGET_S) and is skipped, with the
 # reason, past it.
 import json
+import math
 import os
 import statistics
 import sys
@@ -50,9 +51,22 @@ def has_budget():
     return left() >= PART_MIN_LEFT_S
 
 
+def finite(o):
+    """o with every NaN or infinity as null: json.dumps writes them as NaN,
+    which is not JSON, and the parent would drop that line and every later
+    one (each repeats the record)."""
+    if isinstance(o, float):
+        return o if math.isfinite(o) else None
+    if isinstance(o, dict):
+        return {k: finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [finite(v) for v in o]
+    return o
+
+
 def emit():
     """The result so far, one line: the parent keeps the last whole line."""
-    sys.stdout.write(json.dumps(out) + "\n")
+    sys.stdout.write(json.dumps(finite(out), allow_nan=False) + "\n")
     sys.stdout.flush()
 
 
@@ -343,10 +357,19 @@ def part(key, run):
 # second a call), never below CONV_MIN_BATCH: the time per sample is flat
 # in the batch past a few samples (docs/validation.md).
 CONV_CALL_FLOP = 4e9
+CONV_MAX_BYTES = 256 << 20  # a call's tensors at most this (down to one sample)
 CONV_MIN_BATCH = 8
 CONV_MIN_LEFT_S = 0.3     # a shape starts only with this much budget left
 CONV_SHAPE_MAX_S = 0.25   # timing one shape, at most
 CONV_TOL = 1e-4           # relative to the reference's largest entry
+
+
+def conv_bytes_per_sample(c):
+    """Input, its gradient, output and output gradient, fp32."""
+    eff = c["dilation"] * (c["k"] - 1) + 1
+    ho = (c["h"] + 2 * c["pad"] - eff) // c["stride"] + 1
+    wo = (c["w"] + 2 * c["pad"] - eff) // c["stride"] + 1
+    return 4 * 2 * (c["in"] * c["h"] * c["w"] + c["out"] * max(ho, 1) * max(wo, 1))
 
 
 def conv_flops_per_sample(c):
@@ -379,28 +402,33 @@ def conv_call(torch, c, b):
 
 
 def conv_error(torch, c, x, w, bias, g, geo):
-    """The largest relative error of the kernel timed, on the first sample,
+    """The largest relative error of the batched kernel that is timed,
     against the same convolution in double precision (torch's own reference
-    path, not oneDNN): forward, weight gradient and input gradient."""
+    path, not oneDNN): the forward of the first and the last sample, and,
+    from one batched backward whose output gradient is zero past the first
+    sample, the weight gradient (then that sample's alone) and the first
+    sample's input gradient. Not finite: infinite."""
     F = torch.nn.functional
-    x1 = x.detach()[:1].double().requires_grad_(bool(c["input_grad"]))
+    ends = [0, x.shape[0] - 1]
+    x1 = x.detach()[ends].double().requires_grad_(bool(c["input_grad"]))
     w1 = w.detach().double().requires_grad_(True)
     b1 = bias.detach().double() if bias is not None else None
     y1 = F.conv2d(x1, w1, b1, **geo)
-    y1.backward(g[:1].double())
-    # the batch's own forward and input gradient, the weight gradient of
-    # the first sample alone
+    g1 = g[ends].double()
+    g1[1:] = 0
+    y1.backward(g1)
+    x.grad = w.grad = None
     y = F.conv2d(x, w, bias, **geo)
-    y.backward(g)
-    xs = x.detach()[:1].clone().requires_grad_(bool(c["input_grad"]))
-    ws = w.detach().clone().requires_grad_(True)
-    F.conv2d(xs, ws, bias.detach() if bias is not None else None, **geo).backward(g[:1])
+    gv = torch.zeros_like(g)
+    gv[0] = g[0]
+    y.backward(gv)
 
     def rel(a, r):
-        return float(((a.double() - r).abs().max() / max(float(r.abs().max()), 1e-30)).item())
-    err = max(rel(y.detach()[:1], y1.detach()), rel(ws.grad, w1.grad))
+        e = float(((a.double() - r).abs().max() / max(float(r.abs().max()), 1e-30)).item())
+        return e if math.isfinite(e) else math.inf
+    err = max(rel(y.detach()[ends], y1.detach()), rel(w.grad, w1.grad))
     if c["input_grad"]:
-        err = max(err, rel(x.grad[:1], x1.grad))
+        err = max(err, rel(x.grad[0], x1.grad[0]))
     return err
 
 
@@ -412,13 +440,21 @@ def conv_record(rec, samples, b, windows):
 def time_conv(torch, c, batch, max_s):
     """One convolution of the workload, verified before its time counts;
     with its samples, to be timed again in a later window."""
-    b = int(min(batch, max(CONV_MIN_BATCH, CONV_CALL_FLOP // conv_flops_per_sample(c))))
+    b = int(min(batch, max(CONV_MIN_BATCH, CONV_CALL_FLOP // conv_flops_per_sample(c)),
+                max(1, CONV_MAX_BYTES // conv_bytes_per_sample(c))))
     x, w, bias, g, geo, fwd_bwd = conv_call(torch, c, b)
+    t0 = time.perf_counter()
     err = conv_error(torch, c, x, w, bias, g, geo)
+    check_s = time.perf_counter() - t0
     ok = err < CONV_TOL
-    t = timed(fwd_bwd, 15, max_s)
     rec = dict(c, status="ok" if ok else "error", verified=ok, max_rel_err=err, timed_batch=b,
                threads=torch.get_num_threads())
+    # the timing is a warm-up and at least one call, each about as long as
+    # the check's batched call: not started where they would pass the budget
+    if left() - 2 * check_s < CONV_MIN_LEFT_S / 3:
+        rec.update(spent())
+        return rec, []
+    t = timed(fwd_bwd, 15, max_s)
     conv_record(rec, t["samples"], b, 1)
     return rec, t["samples"]
 
@@ -427,9 +463,11 @@ def time_conv(torch, c, batch, max_s):
 # their sizes: torch's own elementwise kernels, at its CPU capability (its
 # default, non-AVX ones ran threshold_backward 16% of a small CNN's step
 # under ATEN_CPU_CAPABILITY=default, several times what a streaming loop
-# predicts). Cut to ACT_MAX_ELEMS, timed for at most ACT_MAX_S each.
+# predicts). Cut to ACT_MAX_ELEMS, timed for at most ACT_MAX_S each, all
+# of them in ACT_SHARE of the budget.
 ACT_MAX_ELEMS = 1 << 24
 ACT_MAX_S = 0.1
+ACT_SHARE = 0.25
 
 
 def time_act(torch, a):
@@ -466,10 +504,14 @@ def time_convs(req):
             c.update(status="skipped", reason="torch: " + why)
         return
     out["torch"] = {"status": "ok", "version": torch.__version__, "threads": torch.get_num_threads()}
-    # the activations first: a few calls of a few ms each
+    # the activations first, in at most ACT_SHARE of the budget: a 16M
+    # element one takes about 0.3 s with its check, and the convolutions are
+    # most of a CNN's step
+    act_end = time.perf_counter() + ACT_SHARE * left()
     for i, a in enumerate(acts):
-        if left() < CONV_MIN_LEFT_S:
-            out["activation"][i].update(spent())
+        if left() < CONV_MIN_LEFT_S or time.perf_counter() > act_end:
+            out["activation"][i].update(spent() if left() < CONV_MIN_LEFT_S else {
+                "status": "skipped", "reason": "the activations' share of the probe's budget was spent"})
             continue
         try:
             out["activation"][i] = time_act(torch, a)
@@ -499,8 +541,12 @@ def time_convs(req):
         if left() < CONV_MIN_LEFT_S:
             break
         rec = out["conv"][i]
-        fwd_bwd = conv_call(torch, convs[i], rec["timed_batch"])[-1]
-        samples[i] += timed(fwd_bwd, 15, min(CONV_SHAPE_MAX_S, (left() - CONV_MIN_LEFT_S / 2) / (len(again) - n)))["samples"]
+        try:
+            fwd_bwd = conv_call(torch, convs[i], rec["timed_batch"])[-1]
+            samples[i] += timed(fwd_bwd, 15, min(CONV_SHAPE_MAX_S,
+                                                 (left() - CONV_MIN_LEFT_S / 2) / (len(again) - n)))["samples"]
+        except Exception:  # out of memory the second time: the first window stands
+            continue
         conv_record(rec, samples[i], rec["timed_batch"], 2)
         emit()
 

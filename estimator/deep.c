@@ -208,7 +208,6 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 
 		fw_act_tf = t / (1 + K->bwd_traffic_eltwise.value);
 		fw_act_tb = t - fw_act_tf;
-		*meas_spread = p->fw_act_spread;
 	}
 	if (l->gm > 0) {
 		rate = gemm_layer_rate(p, rs, l, pr, B, c, fw, vec_rate, &tb_gemm, any_measured, meas_spread);
@@ -258,8 +257,14 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 		  lbw > 0 ? ((l->gm > 0 ? K->bwd_traffic_gemm.value : K->bwd_traffic_eltwise.value) * fb + bb_extra) / lbw : 0);
 	if (l->op == DLP_OP_POOL && *meas_spread > 0)
 		tb = 0;
-	tf = fmax(tf, fw_act_tf);
-	tb = fmax(tb, fw_act_tb);
+	/* the measured floor binds: measured, spread by its own samples */
+	if (fw_act_tf + fw_act_tb > tf + tb) {
+		tf = fw_act_tf;
+		tb = fw_act_tb;
+		*meas_spread = fmax(1, p->fw_act_spread);
+		if (any_measured)
+			*any_measured = 1;
+	}
 	/* a framework keeping activations NCHW (PyTorch's default) runs
 	 * cuDNN's 16-bit tensor-core convolutions through NHWC transposes
 	 * of their input and output, each way (data/stacks.json layout):

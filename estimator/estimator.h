@@ -24,7 +24,6 @@ enum dlp_op {
 
 const char *dlp_op_name(enum dlp_op op);
 
-/* Per-sample figures of one layer (a batch multiplies them). */
 /* A convolution's geometry, what a framework is asked to run when the
  * workload's own convolutions are timed (estimate --measure): input
  * channels and size, output channels, square kernel, stride, padding,
@@ -32,6 +31,8 @@ const char *dlp_op_name(enum dlp_op op);
 typedef struct dlp_conv_geom {
 	int in_c, h, w, out, k, stride, pad, groups, dil, bias;
 } dlp_conv_geom;
+
+/* Per-sample figures of one layer (a batch multiplies them). */
 
 typedef struct dlp_layer {
 	char name[64];
@@ -214,7 +215,7 @@ typedef struct dlp_profile {
 	} *convs;
 	size_t n_convs;
 	/* The framework's activation, forward + backward per element, timed
-	 * through it at the workload's sizes (--measure): the slowest size's
+	 * through it at the workload's sizes (--measure): the largest size's
 	 * fastest call, and its median over fastest; 0: not measured. */
 	double fw_act_s, fw_act_spread;
 	json_t *flags;            /* array of strings: what was assumed or missing */

@@ -40,8 +40,10 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best);
  * median call), "reps", "windows"; or a reason], "activation": [the entries
  * with "status", "verified", "timed_elements", "fwd_bwd_s_per_elem",
  * "fwd_bwd_median_s_per_elem", "reps"]}: the activations first, then the
- * convolutions, the most work first, within budget_s (after the import),
- * the rest "skipped". The child and its failures as for
+ * convolutions, the most work first, within budget_s plus what the import
+ * leaves of DLP_FRAMEWORK_IMPORT_S (the activations in a quarter of it; a
+ * convolution is not started where its check's time says it would not
+ * fit), the rest "skipped". The child and its failures as for
  * dlp_framework_probe. NULL only on out of memory. */
 json_t *dlp_framework_conv(const json_t *convs, const json_t *acts, int batch, double budget_s);
 

@@ -198,6 +198,26 @@ static void elem_thread(void *v, int tid, int nt)
 	}
 }
 
+/* Whether the outputs from input element i (a multiple of 4) on are the
+ * operation's: ReLU and add elementwise, a pooling window of four. */
+static int elem_check(const struct elem_ctx *c, size_t i)
+{
+	size_t j;
+
+	if (strcmp(c->op, "activation") == 0) {
+		for (j = i; j < i + 4; j++)
+			if (c->y[j] != (c->x[j] > 0 ? c->x[j] : 0.0f))
+				return 0;
+	} else if (strcmp(c->op, "add") == 0) {
+		for (j = i; j < i + 4; j++)
+			if (c->z[j] != c->x[j] + c->y[j])
+				return 0;
+	} else if (strcmp(c->op, "pool") == 0) {
+		return c->y[i / 4] == max2(max2(c->x[i], c->x[i + 1]), max2(c->x[i + 2], c->x[i + 3]));
+	}
+	return 1;
+}
+
 static int rep_elem(void *v, double *el)
 {
 	struct elem_ctx *e = v;
@@ -222,7 +242,6 @@ static void time_elem(json_t *e, dlp_team *team, int threads, double budget_s)
 	double want = dlp_json_num(e, "elements");
 	dlp_budget b = { .warmups = 0, .budget_s = budget_s, .min_samples = 1, .max_samples = MAX_SAMPLES };
 	dlp_stats st = { 0 };
-	size_t i;
 
 	c.n = isfinite(want) && want >= 4 ? (size_t)fmin(want, MAX_ELEMS) & ~(size_t)3 : 4;
 	c.x = dlp_cpu_alloc(c.n * sizeof *c.x);
@@ -235,16 +254,9 @@ static void time_elem(json_t *e, dlp_team *team, int threads, double budget_s)
 	dlp_fill_normal_f32(c.x, c.n, 3);
 	dlp_fill_normal_f32(c.y, c.n, 4);
 	rep_elem(&c, &want);
-	/* verification: the first outputs against the same operation here */
-	for (i = 0; i < 4 && strcmp(c.op, "activation") == 0; i++)
-		if (c.y[i] != (c.x[i] > 0 ? c.x[i] : 0.0f))
-			break;
-	if (i < 4 && strcmp(c.op, "activation") == 0) {
-		dlp_json_set_status(e, DLP_STATUS_ERROR, "verification failed");
-		goto out;
-	}
-	if ((strcmp(c.op, "add") == 0 && c.z[0] != c.x[0] + c.y[0]) ||
-	    (strcmp(c.op, "pool") == 0 && c.y[0] != max2(max2(c.x[0], c.x[1]), max2(c.x[2], c.x[3])))) {
+	/* verification: the first and the last outputs (the first and the
+	 * last thread's) against the same operation here */
+	if (!elem_check(&c, 0) || !elem_check(&c, c.n - 4)) {
 		dlp_json_set_status(e, DLP_STATUS_ERROR, "verification failed");
 		goto out;
 	}
@@ -304,6 +316,67 @@ static void measure_gemm(json_t *g, dlp_blas *blas, dlp_gemm_plan *plan, double 
 	free(c.c);
 }
 
+/* The result keys of a framework's answer: what it may add to an entry of
+ * the request (the request's own keys, its geometry, stay the request's). */
+static const char *const answer_keys[] = { "status", "reason", "verified", "max_rel_err", "timed_batch", "threads",
+					   "fwd_bwd_s", "fwd_bwd_median_s", "reps", "windows", "timed_elements",
+					   "fwd_bwd_s_per_elem", "fwd_bwd_median_s_per_elem", NULL };
+/* What an answer must repeat of its entry: a convolution's geometry, an
+ * activation's size. */
+static const char *const conv_keys[] = { "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias",
+					 NULL };
+static const char *const act_keys[] = { "elements", NULL };
+
+/* The answer's result keys onto the entry, when it answers this entry
+ * (every key of same[] equal, and input_grad where the entry has one):
+ * 0, else -1. */
+static int take_answer(json_t *entry, const json_t *one, const char *const same[])
+{
+	size_t k;
+
+	if (!json_is_object(one))
+		return -1;
+	for (k = 0; same && same[k]; k++)
+		if (!json_equal(json_object_get(entry, same[k]), json_object_get(one, same[k])))
+			return -1;
+	if (json_object_get(entry, "input_grad") &&
+	    !json_equal(json_object_get(entry, "input_grad"), json_object_get(one, "input_grad")))
+		return -1;
+	for (k = 0; answer_keys[k]; k++) {
+		json_t *v = json_object_get(one, answer_keys[k]);
+
+		if (v)
+			json_object_set(entry, answer_keys[k], v);
+	}
+	return json_is_string(json_object_get(entry, "status")) ? 0 : -1;
+}
+
+/* Why an entry has no answer: the child's own reason, else that it gave none. */
+static const char *no_answer(const json_t *r)
+{
+	const char *why = r ? json_string_value(json_object_get(r, "reason")) : "out of memory";
+
+	return why ? why : "the framework's answer does not match the request (another entry, or none)";
+}
+
+/* Whether the request asks for anything to be timed through a framework. */
+static int through_framework(const json_t *request)
+{
+	const char *through = json_string_value(json_object_get(request, "conv_through"));
+	const json_t *e;
+	size_t i;
+
+	if (!through || strcmp(through, DLP_MEASURE_CONV_TORCH) != 0)
+		return 0;
+	if (json_array_size(json_object_get(request, "conv")))
+		return 1;
+	json_array_foreach(json_object_get(request, "elementwise"), i, e)
+		if (json_is_string(json_object_get(e, "op")) &&
+		    strcmp(json_string_value(json_object_get(e, "op")), OP_ACTIVATION) == 0)
+			return 1;
+	return 0;
+}
+
 /* The request's convolutions and activations, timed through the framework
  * it names ("conv_through"): the framework's own kernels (oneDNN under
  * torch, its elementwise ones at its CPU capability) run them, so nothing
@@ -312,41 +385,47 @@ static void measure_gemm(json_t *g, dlp_blas *blas, dlp_gemm_plan *plan, double 
 static void measure_convs(json_t *ans, double budget_s)
 {
 	json_t *convs = json_object_get(ans, "conv"), *acts = json_array(), *refs = json_array(), *c, *r = NULL, *got;
-	const char *through = json_string_value(json_object_get(ans, "conv_through"));
+	json_t *none = json_array();
+	double batch = dlp_json_num(ans, "batch");
 	size_t i;
 
+	if (!acts || !refs || !none)
+		goto out;
+	if (!json_is_array(convs))
+		convs = none;
 	json_array_foreach(json_object_get(ans, "elementwise"), i, c)
 		if (json_is_string(json_object_get(c, "op")) &&
-		    strcmp(json_string_value(json_object_get(c, "op")), OP_ACTIVATION) == 0) {
-			json_array_append_new(acts, json_pack("{s:s,s:O}", "op", OP_ACTIVATION, "elements",
-							      json_object_get(c, "elements")));
+		    strcmp(json_string_value(json_object_get(c, "op")), OP_ACTIVATION) == 0 &&
+		    json_is_number(json_object_get(c, "elements")) &&
+		    json_array_append_new(acts, json_pack("{s:s,s:O}", "op", OP_ACTIVATION, "elements",
+							   json_object_get(c, "elements"))) == 0)
 			json_array_append(refs, c);
-		}
 	if (!json_array_size(convs) && !json_array_size(acts))
 		goto out;
-	if (!through || strcmp(through, DLP_MEASURE_CONV_TORCH) != 0) {
+	if (!through_framework(ans)) {
 		json_array_foreach(convs, i, c)
 			dlp_json_set_status(c, DLP_STATUS_SKIPPED, DLP_MEASURE_NO_FRAMEWORK);
 		goto out;
 	}
-	r = dlp_framework_conv(convs ? convs : json_array(), acts, (int)dlp_json_num(ans, "batch"), budget_s);
-	got = json_object_get(r, "conv");
-	json_array_foreach(convs, i, c) {
-		json_t *one = json_array_get(got, i);
-
-		if (json_is_object(one))
-			json_object_update(c, one);
-		else
-			dlp_json_set_status(c, DLP_STATUS_ERROR, r ? json_string_value(json_object_get(r, "reason"))
-							    : "out of memory");
+	if (!(batch >= 1 && batch <= DLP_MEASURE_MAX_BATCH)) {
+		json_array_foreach(convs, i, c)
+			dlp_json_set_status(c, DLP_STATUS_ERROR, "the request's batch is out of range");
+		goto out;
 	}
+	r = dlp_framework_conv(convs, acts, (int)batch, budget_s);
+	got = json_object_get(r, "conv");
+	json_array_foreach(convs, i, c)
+		if (take_answer(c, json_array_get(got, i), conv_keys) != 0)
+			dlp_json_set_status(c, DLP_STATUS_ERROR, no_answer(r));
 	got = json_object_get(r, "activation");
 	json_array_foreach(refs, i, c) {
-		json_t *one = json_array_get(got, i);
+		json_t *fw = json_pack("{s:O}", "elements", json_object_get(c, "elements"));
 
-		json_object_set_new(c, "framework", json_is_object(one) ? json_incref(one)
-			: json_pack("{s:s,s:s?}", "status", "error", "reason",
-				    r ? json_string_value(json_object_get(r, "reason")) : "out of memory"));
+		if (fw && take_answer(fw, json_array_get(got, i), act_keys) != 0)
+			dlp_json_set_status(fw, DLP_STATUS_ERROR, no_answer(r));
+		if (fw)
+			json_object_del(fw, "elements");
+		json_object_set_new(c, "framework", fw);
 	}
 	if (r) {
 		json_object_del(r, "conv");
@@ -356,6 +435,7 @@ static void measure_convs(json_t *ans, double budget_s)
 out:
 	json_decref(acts);
 	json_decref(refs);
+	json_decref(none);
 }
 
 json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads)
@@ -363,7 +443,7 @@ json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads
 	json_t *ans = json_deep_copy(request), *e, **order = NULL;
 	/* what is timed through the framework takes its share of the budget
 	 * from the GEMMs and operators */
-	double conv_s = json_is_string(json_object_get(request, "conv_through")) ? budget_s * DLP_MEASURE_CONV_SHARE : 0;
+	double conv_s = through_framework(request) ? budget_s * DLP_MEASURE_CONV_SHARE : 0;
 	dlp_team *team = NULL;
 	dlp_blas *blas = NULL;
 	dlp_gemm_plan *plan = NULL;

@@ -15,6 +15,8 @@
  * the framework's import; without one they are "skipped", with
  * DLP_MEASURE_NO_FRAMEWORK. */
 #define DLP_MEASURE_CONV_SHARE 0.5
+/* A request's batch beyond this is refused (the framework gets an int). */
+#define DLP_MEASURE_MAX_BATCH 1e7
 #define DLP_MEASURE_CONV_TORCH "torch"
 #define DLP_MEASURE_NO_FRAMEWORK "not timed: the bench document measured no framework to run them (bench " \
 	"--framework)"

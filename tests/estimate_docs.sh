@@ -162,6 +162,19 @@ print(json.dumps({"torch": {"status": "ok", "version": "fake", "threads": 1}, "c
 EOF
 	chmod +x "$T/conv_$v"
 done
+# a child that answers the right number of convolutions, in another order:
+# each answer must repeat its entry's geometry, or it is not taken
+cat > "$T/conv_rotated" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+exec python3 -c '
+import json, os
+r = json.loads(os.environ["DLPROBE_FW_CONV"])
+c = [dict(x, status="ok", verified=True, max_rel_err=1e-7, timed_batch=r["batch"], threads=1, fwd_bwd_s=1e-3,
+          fwd_bwd_median_s=1e-3, reps=3, windows=1) for x in r["conv"]]
+print(json.dumps({"torch": {"status": "ok", "version": "fake", "threads": 1}, "conv": c[1:] + c[:1], "activation": []}))'
+EOF
+chmod +x "$T/conv_rotated"
 printf '#!/bin/sh\nkill -SEGV $$\n' > "$T/conv_crash"
 chmod +x "$T/conv_crash"
 CNN="--model scripts/validate/cnn3.json --samples 640 --batch 64 --epochs 1 --classical none --measure"
@@ -172,6 +185,8 @@ DLPROBE_PYTHON="$T/conv_True" check "--measure: the convolutions timed through t
 	"$T/here_fw.json" "len(e['measured_shapes']['conv']) == 3; all(c['status'] == 'ok' for c in e['measured_shapes']['conv']); e['measured_shapes']['conv_probe']['status'] == 'ok'; abs($CONV_S - 3 * 64e-3) < 1e-9; any('3 of the workload' in f and 'timed through the framework' in f for f in hw['flags']); abs($ACT_S - 64 * 65536 * 1e-7) < 1e-9; any('activation timed through it at 2' in f for f in hw['flags'])" $CNN
 DLPROBE_PYTHON="$T/conv_False" check "--measure: a convolution that failed its check is not used" \
 	"$T/here_fw.json" "abs($CONV_S - 3 * 64e-3) > 1e-3; any('0 of the workload' in f and ': none' in f for f in hw['flags']); $ACT_S < 0.1; not any('activation timed' in f for f in hw['flags'])" $CNN
+DLPROBE_PYTHON="$T/conv_rotated" check "--measure: answers for other convolutions are not taken" \
+	"$T/here_fw.json" "all(c['status'] == 'error' and 'does not match' in c['reason'] for c in e['measured_shapes']['conv']); abs($CONV_S - 3 * 64e-3) > 1e-3; all(x['framework']['status'] == 'error' for x in e['measured_shapes']['elementwise'] if x['op'] == 'activation')" $CNN
 DLPROBE_PYTHON="$T/conv_crash" check "--measure: a child that crashes leaves the convolutions untimed, the estimate stands" \
 	"$T/here_fw.json" "all(c['status'] == 'error' and 'crashed' in c['reason'] for c in e['measured_shapes']['conv']); d['train_s']['expected'] > 0" $CNN
 check "--measure: no framework measured, the convolutions not timed" "$T/here.json" \

@@ -306,7 +306,7 @@ for x in c:
 a = r['activation'][0]
 assert a['status'] == 'ok' and a['verified'] and a['timed_elements'] == 100003, a
 assert 0 < a['fwd_bwd_s_per_elem'] <= a['fwd_bwd_median_s_per_elem'], a
-# one call does at most about a GFLOP per 4, so the first is cut, never below 8
+# one call does at most about 4 GFLOP, so the first is cut, never below 8
 assert 8 <= c[0]['timed_batch'] < 256 and c[1]['timed_batch'] == 256, c
 print('%.0f us a sample for the first, batch %d of 256' % (c[0]['fwd_bwd_s'] * 1e6, c[0]['timed_batch']))
 "); then
