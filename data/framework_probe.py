@@ -350,7 +350,7 @@ def part(key, run):
 
 
 # A workload's own convolutions (estimate --measure; kernels/framework.c
-# passes them, and its activations below, in DLPROBE_FW_CONV): each timed through torch at the
+# passes them, and its activations below, in the file DLPROBE_FW_CONV_FILE names): each timed through torch at the
 # workload's geometry, forward and backward, on torch's own
 # threads. The batch is cut so that one forward + backward call does about
 # CONV_CALL_FLOP of work (a CIFAR ResNet's full-batch layer would take a
@@ -572,9 +572,10 @@ def probe_all():
     findings(fw, out["threadpools"])
 
 
-if os.environ.get("DLPROBE_FW_CONV"):
+if os.environ.get("DLPROBE_FW_CONV_FILE"):
     del out["frameworks"], out["findings"]
-    time_convs(json.loads(os.environ["DLPROBE_FW_CONV"]))
+    with open(os.environ["DLPROBE_FW_CONV_FILE"]) as f:
+        time_convs(json.load(f))
 else:
     probe_all()
 out["elapsed_s"] = time.perf_counter() - T0

@@ -31,7 +31,10 @@ static const char *python_path(void)
 	return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
 }
 
-/* Appends what fd has to buf (capacity MAX_OUT); 1 at EOF. */
+/* Appends what fd has to buf (capacity MAX_OUT); 1 at EOF. Full, it keeps
+ * its newer half: only the last whole line is read, and a probe that
+ * prints its record again after every part (tens of KiB each for a large
+ * model's convolutions) would otherwise leave a stale one. */
 static int drain(int fd, char *buf, size_t *len)
 {
 	char tmp[4096];
@@ -41,10 +44,12 @@ static int drain(int fd, char *buf, size_t *len)
 		return errno == EINTR || errno == EAGAIN ? 0 : 1;
 	if (r == 0)
 		return 1;
-	if (*len + (size_t)r < MAX_OUT) {
-		memcpy(buf + *len, tmp, (size_t)r);
-		*len += (size_t)r;
+	if (*len + (size_t)r >= MAX_OUT) {
+		memmove(buf, buf + *len - MAX_OUT / 2, MAX_OUT / 2);
+		*len = MAX_OUT / 2;
 	}
+	memcpy(buf + *len, tmp, (size_t)r);
+	*len += (size_t)r;
 	return 0;
 }
 
@@ -304,15 +309,34 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best)
 
 json_t *dlp_framework_conv(const json_t *convs, const json_t *acts, int batch, double budget_s)
 {
-	json_t *req = json_pack("{s:i,s:O,s:O}", "batch", batch, "conv", convs, "activation", acts);
-	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	/* the script's budget is DLP_FW_BUDGET_SHARE of the limit */
-	const struct env_var env[] = { { "DLPROBE_FW_CONV", text }, { NULL, NULL } };
-	json_t *o = NULL;
+	json_t *req = json_pack("{s:i,s:O,s:O}", "batch", batch, "conv", convs, "activation", acts), *o = NULL;
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	/* in a file, not the environment: execve refuses one variable past
+	 * 128 KiB (E2BIG), and a large model's request comes near it */
+	const struct env_var env[] = { { DLP_FW_CONV_FILE_ENV, path }, { NULL, NULL } };
+	int fd = -1;
 
-	if (text)
-		o = run_probe((budget_s + DLP_FRAMEWORK_IMPORT_S) / DLP_FW_BUDGET_SHARE, env);
-	free(text);
+	if (!req) {
+		o = json_pack("{s:s,s:s}", "status", "error", "reason", "out of memory");
+		goto out;
+	}
+	snprintf(path, sizeof path, "%s/dlprobe-fw-XXXXXX", dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0 || json_dumpfd(req, fd, JSON_COMPACT) != 0) {
+		int e = errno;
+
+		o = json_pack("{s:s,s:s+}", "status", "error", "reason", "cannot write the request for the framework: ",
+			      strerror(e));
+		goto out;
+	}
+	/* the script's budget is DLP_FW_BUDGET_SHARE of the limit */
+	o = run_probe((budget_s + DLP_FRAMEWORK_IMPORT_S) / DLP_FW_BUDGET_SHARE, env);
+out:
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
 	json_decref(req);
 	return o;
 }

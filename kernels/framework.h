@@ -27,6 +27,8 @@ json_t *dlp_framework_probe(double timeout_s, const char *isa_best);
 /* The script's own budget, of the hard limit: the rest lets the interpreter
  * print and exit before it is killed. */
 #define DLP_FW_BUDGET_SHARE 0.75
+/* The variable that names the file holding a conv request, for the child. */
+#define DLP_FW_CONV_FILE_ENV "DLPROBE_FW_CONV_FILE"
 /* What python and torch's import take, beyond a conv request's budget. */
 #define DLP_FRAMEWORK_IMPORT_S 2.5
 

@@ -153,7 +153,7 @@ for v in True False; do
 cat >/dev/null
 exec python3 -c '
 import json, os
-r = json.loads(os.environ["DLPROBE_FW_CONV"])
+r = json.load(open(os.environ["DLPROBE_FW_CONV_FILE"]))
 print(json.dumps({"torch": {"status": "ok", "version": "fake", "threads": 1}, "conv": [dict(c, status="ok",
       verified=$v, max_rel_err=1e-7, timed_batch=r["batch"], threads=1, fwd_bwd_s=1e-3, fwd_bwd_median_s=1.25e-3,
       reps=3, windows=1) for c in r["conv"]], "activation": [dict(a, status="ok", verified=$v, threads=1,
@@ -169,7 +169,7 @@ cat > "$T/conv_rotated" <<'EOF'
 cat >/dev/null
 exec python3 -c '
 import json, os
-r = json.loads(os.environ["DLPROBE_FW_CONV"])
+r = json.load(open(os.environ["DLPROBE_FW_CONV_FILE"]))
 c = [dict(x, status="ok", verified=True, max_rel_err=1e-7, timed_batch=r["batch"], threads=1, fwd_bwd_s=1e-3,
           fwd_bwd_median_s=1e-3, reps=3, windows=1) for x in r["conv"]]
 print(json.dumps({"torch": {"status": "ok", "version": "fake", "threads": 1}, "conv": c[1:] + c[:1], "activation": []}))'

@@ -70,6 +70,20 @@ fw "$T/garbage" error "no JSON object"
 fw "$T/fails" error "exited with status 1: Traceback: ImportError: broken"
 fw /nonexistent/python3 unavailable "no python interpreter"
 fw "$T/notorch" ok "ModuleNotFoundError"
+# a probe that prints its record again after every part, megabytes in all
+# (a large model's convolutions): the last line still counts, not a stale one
+cat > "$T/chatty" <<'EOF'
+#!/bin/sh
+cat >/dev/null
+exec python3 -c '
+import sys
+stale = "{\"frameworks\": {\"torch\": {\"status\": \"unavailable\", \"reason\": \"stale %s\"}}, \"findings\": []}\n"
+for i in range(40000):
+    sys.stdout.write(stale % ("x" * 40))
+print("{\"frameworks\": {\"torch\": {\"status\": \"unavailable\", \"reason\": \"the last line\"}}, \"findings\": []}")'
+EOF
+chmod +x "$T/chatty"
+fw "$T/chatty" ok "the last line"
 # (?=...): the reason and the parts kept, in whichever order the JSON has them
 fw "$T/stalls" error '^(?=.*did not answer within 9.5 s \(killed\); the parts it finished are kept)(?=.*"op_dispatch_s": 2e-06)(?=.*"xgboost": \{"status": "error", "reason": "unfinished)'
 # the bench table lists the parts a stopped probe finished, under its reason
@@ -293,7 +307,8 @@ if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import torch" 2>/dev/null; th
 		{"in": 32, "h": 16, "w": 16, "out": 32, "k": 3, "stride": 1, "pad": 1, "groups": 32, "dilation": 1, "bias": 0, "input_grad": true, "flops": 2},
 		{"in": 8, "h": 15, "w": 17, "out": 12, "k": 3, "stride": 2, "pad": 2, "groups": 1, "dilation": 2, "bias": 1, "input_grad": true, "flops": 1}],
 		"activation": [{"op": "activation", "elements": 100003}]}'
-	if DLPROBE_FW_BUDGET_S=8 DLPROBE_FW_CONV="$CONVS" timeout 30 /usr/bin/python3 - < data/framework_probe.py > "$T/conv.out" 2>"$T/conv.err" &&
+	printf '%s' "$CONVS" > "$T/convs.json"
+	if DLPROBE_FW_BUDGET_S=8 DLPROBE_FW_CONV_FILE="$T/convs.json" timeout 30 /usr/bin/python3 - < data/framework_probe.py > "$T/conv.out" 2>"$T/conv.err" &&
 		note=$(python3 -c "
 import json, sys
 r = json.loads(open('$T/conv.out').read().splitlines()[-1])
