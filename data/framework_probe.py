@@ -350,12 +350,15 @@ def part(key, run):
 
 
 # A workload's own convolutions (estimate --measure; kernels/framework.c
-# passes them, and its activations below, in the file DLPROBE_FW_CONV_FILE names): each timed through torch at the
-# workload's geometry, forward and backward, on torch's own
-# threads. The batch is cut so that one forward + backward call does about
-# CONV_CALL_FLOP of work (a CIFAR ResNet's full-batch layer would take a
-# second a call), never below CONV_MIN_BATCH: the time per sample is flat
-# in the batch past a few samples (docs/validation.md).
+# passes them, and its activations below, in the file DLPROBE_FW_CONV_FILE
+# names): each timed through torch at the workload's geometry, forward and
+# backward, on torch's own threads. The batch asked is cut so that one
+# forward + backward call does at most CONV_CALL_FLOP of work (a CIFAR
+# ResNet's full-batch layer would take a second a call), never below
+# CONV_MIN_BATCH, and its tensors fit CONV_MAX_BYTES. The time per sample
+# moves with the batch (caches, oneDNN's blocking), so a cut batch is a
+# trade of some accuracy for a budget of seconds; the batch timed is
+# recorded (timed_batch).
 CONV_CALL_FLOP = 4e9
 CONV_MAX_BYTES = 256 << 20  # a call's tensors at most this (down to one sample)
 CONV_MIN_BATCH = 8
@@ -364,18 +367,20 @@ CONV_SHAPE_MAX_S = 0.25   # timing one shape, at most
 CONV_TOL = 1e-4           # relative to the reference's largest entry
 
 
+def conv_out(c):
+    """The output's height and width."""
+    eff = c["dilation"] * (c["k"] - 1) + 1
+    return ((c["h"] + 2 * c["pad"] - eff) // c["stride"] + 1, (c["w"] + 2 * c["pad"] - eff) // c["stride"] + 1)
+
+
 def conv_bytes_per_sample(c):
     """Input, its gradient, output and output gradient, fp32."""
-    eff = c["dilation"] * (c["k"] - 1) + 1
-    ho = (c["h"] + 2 * c["pad"] - eff) // c["stride"] + 1
-    wo = (c["w"] + 2 * c["pad"] - eff) // c["stride"] + 1
+    ho, wo = conv_out(c)
     return 4 * 2 * (c["in"] * c["h"] * c["w"] + c["out"] * max(ho, 1) * max(wo, 1))
 
 
 def conv_flops_per_sample(c):
-    eff = c["dilation"] * (c["k"] - 1) + 1
-    ho = (c["h"] + 2 * c["pad"] - eff) // c["stride"] + 1
-    wo = (c["w"] + 2 * c["pad"] - eff) // c["stride"] + 1
+    ho, wo = conv_out(c)
     macs = ho * wo * c["out"] * (c["in"] // c["groups"]) * c["k"] * c["k"]
     return 2.0 * macs * (3 if c["input_grad"] else 2)
 

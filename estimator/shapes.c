@@ -74,7 +74,7 @@ static void add_elementwise(json_t *list, enum dlp_op op, double elements)
 }
 
 /* The fields of a convolution entry, in dlp_conv_geom's order. */
-static const char *const conv_keys[] = { "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias" };
+static const char *const conv_keys[] = { DLP_CONV_GEOM_KEYS };
 #define N_CONV_KEYS (sizeof conv_keys / sizeof conv_keys[0])
 
 static void geom_ints(const dlp_conv_geom *g, int v[N_CONV_KEYS])

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dlprobe/bench.h"
 #include "dlprobe/json.h"
 #include "kernels/cpu/cpu.h"
 #include "kernels/framework.h"
@@ -323,8 +324,7 @@ static const char *const answer_keys[] = { "status", "reason", "verified", "max_
 					   "fwd_bwd_s_per_elem", "fwd_bwd_median_s_per_elem", NULL };
 /* What an answer must repeat of its entry: a convolution's geometry, an
  * activation's size. */
-static const char *const conv_keys[] = { "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias",
-					 NULL };
+static const char *const conv_keys[] = { DLP_CONV_GEOM_KEYS, NULL };
 static const char *const act_keys[] = { "elements", NULL };
 
 /* The answer's result keys onto the entry, when it answers this entry
@@ -359,6 +359,13 @@ static const char *no_answer(const json_t *r)
 	return why ? why : "the framework's answer does not match the request (another entry, or none)";
 }
 
+static int is_activation(const json_t *e)
+{
+	const char *op = json_string_value(json_object_get(e, "op"));
+
+	return op && strcmp(op, OP_ACTIVATION) == 0;
+}
+
 /* Whether the request asks for anything to be timed through a framework. */
 static int through_framework(const json_t *request)
 {
@@ -371,8 +378,7 @@ static int through_framework(const json_t *request)
 	if (json_array_size(json_object_get(request, "conv")))
 		return 1;
 	json_array_foreach(json_object_get(request, "elementwise"), i, e)
-		if (json_is_string(json_object_get(e, "op")) &&
-		    strcmp(json_string_value(json_object_get(e, "op")), OP_ACTIVATION) == 0)
+		if (is_activation(e))
 			return 1;
 	return 0;
 }
@@ -382,7 +388,7 @@ static int through_framework(const json_t *request)
  * torch, its elementwise ones at its CPU capability) run them, so nothing
  * here can stand in for them. An activation's answer goes in its
  * elementwise entry as "framework". */
-static void measure_convs(json_t *ans, double budget_s)
+static void measure_through_framework(json_t *ans, double budget_s)
 {
 	json_t *convs = json_object_get(ans, "conv"), *acts = json_array(), *refs = json_array(), *c, *r = NULL, *got;
 	json_t *none = json_array();
@@ -394,9 +400,7 @@ static void measure_convs(json_t *ans, double budget_s)
 	if (!json_is_array(convs))
 		convs = none;
 	json_array_foreach(json_object_get(ans, "elementwise"), i, c)
-		if (json_is_string(json_object_get(c, "op")) &&
-		    strcmp(json_string_value(json_object_get(c, "op")), OP_ACTIVATION) == 0 &&
-		    json_is_number(json_object_get(c, "elements")) &&
+		if (is_activation(c) && json_is_number(json_object_get(c, "elements")) &&
 		    json_array_append_new(acts, json_pack("{s:s,s:O}", "op", OP_ACTIVATION, "elements",
 							   json_object_get(c, "elements"))) == 0)
 			json_array_append(refs, c);
@@ -506,7 +510,7 @@ json_t *dlp_measure_workload(const json_t *request, double budget_s, int threads
 	/* the team gone, this thread has its own binding back: the framework's
 	 * child inherits it */
 	dlp_team_free(team);
-	measure_convs(ans, conv_s);
+	measure_through_framework(ans, conv_s);
 	json_object_set_new(ans, "elapsed_s", dlp_json_real(dlp_harness_now() - t0));
 	return ans;
 }

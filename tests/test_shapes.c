@@ -10,7 +10,7 @@
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
 
-static const char *const geom_keys[] = { "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias" };
+static const char *const geom_keys[] = { DLP_CONV_GEOM_KEYS };
 #define N_GEOM (sizeof geom_keys / sizeof geom_keys[0])
 
 static int same_entry(const json_t *a, const json_t *b)

@@ -65,6 +65,13 @@ int dlp_dtype_parse(const char *s);
 /* sort-bound work: features x node rows x log2(node rows), G per second */
 #define DLP_RATE_GNLOGN   "rate_gnlog2n_per_s"
 
+/* ---- a workload's own shapes (estimate --measure) ---------------------- */
+
+/* A convolution entry's geometry, in dlp_conv_geom's order: the request
+ * the estimator builds (estimator/shapes.c) and the answer the framework
+ * must repeat (kernels/measure.c). */
+#define DLP_CONV_GEOM_KEYS "in", "h", "w", "out", "k", "stride", "pad", "groups", "dilation", "bias"
+
 /* ---- how the estimator reads each kernel ------------------------------ */
 
 /* The hardware-profile figure a kernel's results feed (estimator.h). */
