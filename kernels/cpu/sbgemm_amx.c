@@ -3,7 +3,8 @@
  * per 32 k (16 x 16 x 32 x 2 = 16384 flops each). Compiled with AMX flags
  * and called only after dlp_cpu_amx_ok() and a granted dlp_cpu_amx_request().
  * Layouts: cpu.h "AMX bf16 GEMM"; dlp_sbgemm_amx_emu_32x32 is the same sequence
- * in C. Not run on the development machine (no AMX there). */
+ * in C. First run on a real AMX CPU on 2026-12-03 (an Intel Xeon with AMX,
+ * KVM guest). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -29,7 +30,12 @@ void dlp_amx_tile_config(void)
 		cfg.rows[t] = 16;
 		cfg.colsb[t] = 64;
 	}
-	_tile_loadconfig(&cfg);
+	/* Not _tile_loadconfig(): GCC 12's amxtileintrin.h gives LDTILECFG an
+	 * 8-byte memory operand (*(const void **)), so the compiler sees the
+	 * rows and colsb stores as dead and drops them; the all-zero config
+	 * then faults on the first tile instruction (SIGILL). The operand here
+	 * is the whole 64-byte struct. */
+	__asm__ volatile("ldtilecfg %0" : : "m"(cfg));
 }
 
 void dlp_amx_tile_release(void)
