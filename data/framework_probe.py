@@ -153,6 +153,7 @@ def probe_torch(fw):
     t["gemm"] = [dict(m=m, n=n, k=k, **unfinished()) for (m, n, k) in shapes]
     t["mlp_step"] = unfinished()
     t["pool"] = unfinished()
+    t["act"] = unfinished()
     t["conv"] = unfinished()
     fw["torch"] = t
     x = torch.zeros(8)
@@ -185,6 +186,8 @@ def probe_torch(fw):
     time_again()
     t["pool"] = probe_pool(torch) if has_budget() else spent()
     time_again()
+    emit()
+    t["act"] = time_act(torch, {"op": "relu", "elements": ACT_REF_ELEMS}) if has_budget() else spent()
     emit()
     t["conv"] = probe_conv(torch) if has_budget() else spent()
     time_again()
@@ -471,6 +474,12 @@ def time_conv(torch, c, batch, max_s):
 # predicts). Cut to ACT_MAX_ELEMS, timed for at most ACT_MAX_S each, all
 # of them in ACT_SHARE of the budget.
 ACT_MAX_ELEMS = 1 << 24
+# bench --framework's reference activation: 3 MiB of fp32 (12 MiB with its
+# output and gradients, past the L2 of every CPU measured so far), none of
+# make validate's activation sizes (scripts/validate/train.py);
+# without --measure it is the cost per element of every activation layer
+# (estimator/fw_reference.c)
+ACT_REF_ELEMS = 3 << 18
 ACT_MAX_S = 0.1
 ACT_SHARE = 0.25
 

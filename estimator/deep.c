@@ -200,10 +200,11 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 			*any_measured = 1;
 		return;
 	}
-	if (fw && l->op == DLP_OP_ACT && p->fw_act_s > 0) {
+	if (fw && !p->is_gpu && l->op == DLP_OP_ACT && p->fw_act_s > 0) {
 		/* the framework's own activation kernel, timed through it
-		 * (--measure), as a floor under the roofline below: a ReLU was
-		 * timed, a GELU or a dropout costs at least as much */
+		 * (--measure at the workload's sizes, else bench --framework at
+		 * one reference size), as a floor under the roofline below: a
+		 * ReLU was timed, a GELU or a dropout costs at least as much */
 		double t = B * fmax(l->in_elems, l->out_elems) * p->fw_act_s;
 
 		fw_act_tf = t / (1 + K->bwd_traffic_eltwise.value);

@@ -1,6 +1,6 @@
 /* The framework as installed, in a CPU profile (issue 9, "as configured"):
  * bench --framework measured torch's per-operator dispatch, its own GEMMs,
- * one reference training step and its pooling, on torch's own intra-op
+ * one reference training step, its pooling and its ReLU, on torch's own intra-op
  * threads. Here they become the profile's figures:
  *
  * - the reference step, less the step the time model computes for that very
@@ -40,6 +40,7 @@
  * pooled element less than a millisecond, a batch is at most a million */
 #define MAX_STEP_S 60.0
 #define MAX_POOL_S 1e-3
+#define MAX_ACT_S 1e-3
 #define MAX_BATCH 1000000
 /* the reference convolution's geometry: each from 1 to this */
 #define MAX_CONV_DIM 4096
@@ -211,6 +212,35 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch, int *unspread)
 	}
 }
 
+/* torch's ReLU forward + backward at one reference size (bench
+ * --framework): without --measure, the floor under every activation layer
+ * (estimator/deep.c). The streaming roofline alone charged 0.3-0.5 ns an
+ * element where torch's non-AVX kernels (ATEN_CPU_CAPABILITY=default) take
+ * 7.5 (docs/validation.md, eighth session). --measure's own sizes replace
+ * it (dlp_profile_add_measured). */
+static void read_torch_act(dlp_profile *p, const json_t *torch)
+{
+	const json_t *act = json_object_get(torch, "act");
+	double s = dlp_json_num(act, "fwd_bwd_s_per_elem"), med = dlp_json_num(act, "fwd_bwd_median_s_per_elem");
+	double n = dlp_json_num(act, "timed_elements");
+	char src[200];
+
+	if (!act)
+		return;
+	if (!is_ok(act) || !json_is_true(json_object_get(act, "verified")) || !(isfinite(s) && s > 0 && s < MAX_ACT_S) ||
+	    !(isfinite(n) && n >= 1)) {
+		dlp_profile_flag(p, "torch's activation measurement is %s: activations are charged at the streaming "
+				 "bandwidth alone", is_ok(act) ? "unverified or out of range" : str_or(act, "reason", "not verified"));
+		return;
+	}
+	p->fw_act_s = s;
+	p->fw_act_spread = isfinite(med) && med >= s ? med / s : 1;
+	snprintf(src, sizeof src, "measured: torch ReLU forward + backward, %.3g ns per element at %.0f elements, %d "
+		 "thread(s) (bench --framework); a floor under each activation layer's roofline", s * 1e9, n,
+		 threads_of(act));
+	dlp_profile_source(p, "act_s_per_elem", src);
+}
+
 /* torch's reference convolution (probe_conv in data/framework_probe.py):
  * its shape, fastest time and threads; the factor is derived once every
  * rate is read (dlp_profile_fw_conv). A missing or failed part is flagged
@@ -309,6 +339,7 @@ int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *c
 			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %d thread(s) (bench "
 					 "--framework)", str_or(torch, "version", "?"), p->fw_threads);
 		read_torch_steps(p, torch, &unspread);
+		read_torch_act(p, torch);
 		read_torch_conv(p, torch, &unspread);
 		if (cpu_dev)
 			thread_figures(p, cpu_dev);

@@ -262,7 +262,7 @@ else
 fi
 
 # the real probe, where this machine has torch: its reference step is not a
-# validation case, its pooling is verified, and it stays in its time limit.
+# validation case, its pooling and activation are verified, and it stays in its time limit.
 # On a loaded machine a part may find the budget spent: it is then skipped
 # with that reason (checked), never run past the limit
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
@@ -273,7 +273,7 @@ if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 import json, sys
 f = json.load(open('$T/out'))['bench']['framework']
 t = f['frameworks']['torch']
-step, pool, conv = t['mlp_step'], t['pool'], t['conv']
+step, pool, conv, act = t['mlp_step'], t['pool'], t['conv'], t['act']
 spent = lambda p: p['status'] == 'skipped' and p['reason'].startswith('framework probe budget spent')
 assert f['status'] == 'ok', f.get('reason')
 assert spent(step) or (step['status'] == 'ok' and step['model'] == 'mlp:16,48,48,3' and
@@ -281,15 +281,17 @@ assert spent(step) or (step['status'] == 'ok' and step['model'] == 'mlp:16,48,48
 assert spent(pool) or (pool['status'] == 'ok' and 0 < pool['fwd_bwd_s'] <= pool['fwd_bwd_median_s']), pool
 assert spent(conv) or (conv['status'] == 'ok' and conv['threads'] == t['threads'] and
                        0 < conv['fwd_bwd_s'] <= conv['fwd_bwd_median_s']), conv
+assert spent(act) or (act['status'] == 'ok' and act['verified'] is True and act['timed_elements'] == 786432 and
+                      0 < act['fwd_bwd_s_per_elem'] <= act['fwd_bwd_median_s_per_elem']), act
 assert 0 < t['op_dispatch_s'] <= t['op_dispatch_median_s'], t
 # timed again after the later parts: windows spread over the probe, each
 # adding samples (a busy machine may leave no budget for more than one)
 assert t['op_dispatch_windows'] >= 1 and t['op_dispatch_batches'] >= t['op_dispatch_windows'], t
 assert spent(step) or (step['step_windows'] >= 1 and step['steps'] >= step['step_windows']), step
 assert spent(conv) or (t['op_dispatch_windows'] >= 3 and (spent(step) or step['step_windows'] >= 3)), t
-print(', '.join(n + ' skipped (budget spent)' for n, p in (('reference step', step), ('pooling', pool), ('convolution', conv)) if spent(p)))
+print(', '.join(n + ' skipped (budget spent)' for n, p in (('reference step', step), ('pooling', pool), ('activation', act), ('convolution', conv)) if spent(p)))
 ") && [ "$took" -le 10 ]; then
-		ok "real torch probe: reference step, verified pooling and convolution in ${took} s${note:+ ($note)}"
+		ok "real torch probe: reference step, verified pooling, activation and convolution in ${took} s${note:+ ($note)}"
 	else
 		bad "real torch probe (${took} s): $(head -c 400 "$T/out") $(head -c 200 "$T/err")"
 	fi

@@ -25,6 +25,7 @@
 
 #define REF_STEP_S 600e-6
 #define POOL_S 5e-9
+#define ACT_S 7.5e-9
 #define GEMM_1T 150.0
 #define GEMM_2T 240.0
 
@@ -229,6 +230,52 @@ static void test_conv_at_framework_threads(void **state)
 	json_decref(doc);
 }
 
+/* torch's ReLU forward + backward (bench --framework's "act"): the floor
+ * under every activation layer, here where it binds (7.5 ns an element,
+ * torch's non-AVX kernels, against the 12 GB/s stream); refused with a
+ * flag when its check failed, the roofline alone then. */
+static void test_activation_floor(void **state)
+{
+	json_t *doc = test_fixture("bench_cpu_framework_ref.json"), *e;
+	dlp_model *m = dlp_model_from_spec("mlp:30,256,256,2", 0, 0, 0, 0);
+	dlp_profile none, one, bad;
+	int batch = 256;
+	double with, without;
+
+	(void)state;
+	profile_of(doc, &none);
+	assert_true(none.fw_act_s == 0);
+	assert_null(json_object_get(none.sources, "act_s_per_elem"));
+	e = estimate(&none, m, batch, DLP_OPT_ADAM);
+	without = layer_s(e, "activation");
+	json_decref(e);
+
+	json_object_set_new(torch_of(doc), "act",
+			    json_pack("{s:s,s:i,s:s,s:b,s:i,s:i,s:f,s:f}", "op", "relu", "elements", 786432, "status",
+				      "ok", "verified", 1, "timed_elements", 786432, "threads", 1, "fwd_bwd_s_per_elem",
+				      ACT_S, "fwd_bwd_median_s_per_elem", 1.1 * ACT_S));
+	profile_of(doc, &one);
+	assert_true(one.fw_act_s == ACT_S && fabs(one.fw_act_spread - 1.1) < 1e-12);
+	assert_non_null(strstr(json_string_value(json_object_get(one.sources, "act_s_per_elem")), "7.5 ns"));
+	e = estimate(&one, m, batch, DLP_OPT_ADAM);
+	with = layer_s(e, "activation");
+	json_decref(e);
+	/* the group of both ReLUs, 256 activations a sample each, forward +
+	 * backward */
+	assert_true(fabs(with / (2 * batch * 256 * ACT_S) - 1) < 1e-9);
+	assert_true(without > 0 && without < with / 2);
+
+	json_object_set_new(json_object_get(torch_of(doc), "act"), "verified", json_false());
+	profile_of(doc, &bad);
+	assert_true(bad.fw_act_s == 0);
+	assert_true(has_flag(&bad, "torch's activation measurement is unverified"));
+	dlp_profile_free(&none);
+	dlp_profile_free(&one);
+	dlp_profile_free(&bad);
+	dlp_model_free(m);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_reference_overhead_tracks_the_step),
 		cmocka_unit_test(test_no_framework_fallback),
 		cmocka_unit_test(test_conv_at_framework_threads),
+		cmocka_unit_test(test_activation_floor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
