@@ -172,6 +172,10 @@ typedef struct dlp_profile {
 	char gpu_key[48];         /* catalog GPU model key ("" for bench profiles) */
 	char arch[16];            /* GPU architecture ("" unknown) */
 	double noise_spread;      /* > 0: bench marked unstable; ranges widen by 1 + this */
+	/* the median sample spread of the figures read, stable or not: how far
+	 * a figure moves between calls here; what was measured through the
+	 * framework spreads by it beyond its own samples (estimator/deep.c) */
+	double jitter;
 	/* measured effective bandwidth of each non-GEMM operator kind at the
 	 * workload's sizes (--measure), input + output bytes; 0: mem_bw_gbps */
 	double op_bw_gbps[DLP_OP_RESHAPE + 1];

@@ -321,8 +321,9 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 	return 0;
 }
 
-/* A device the bench marked unstable (kernels/interference.h): the median
- * sample spread of the figures the estimator reads widens the range. */
+/* The median sample spread of the figures the estimator reads is the
+ * profile's jitter; on a device the bench marked unstable
+ * (kernels/interference.h) it widens the whole range. */
 #define MAX_NOISE_WIDEN 1.0
 static void read_stability(dlp_profile *p, const json_t *dev)
 {
@@ -330,8 +331,6 @@ static void read_stability(dlp_profile *p, const json_t *dev)
 	double sp[256];
 	size_t i, n = 0;
 
-	if (!json_is_false(json_object_get(dev, "stable")))
-		return;
 	json_array_foreach(json_object_get(dev, "results"), i, r) {
 		const dlp_kernel_info *ki = dlp_kernel_find(json_string_value(json_object_get(r, "kernel")));
 		double v = dlp_json_num(r, "spread");
@@ -341,7 +340,10 @@ static void read_stability(dlp_profile *p, const json_t *dev)
 	}
 	if (n)
 		qsort(sp, n, sizeof sp[0], dlp_cmp_double);
-	p->noise_spread = fmin(MAX_NOISE_WIDEN, n ? sp[n / 2] : 0);
+	p->jitter = fmin(MAX_NOISE_WIDEN, n ? sp[n / 2] : 0);
+	if (!json_is_false(json_object_get(dev, "stable")))
+		return;
+	p->noise_spread = p->jitter;
 	dlp_profile_flag(p, "measured while other work disturbed the bench (%zu sign%s, first: %s): the range is "
 		"widened by the median sample spread, %.0f%%",
 	     json_array_size(reasons), json_array_size(reasons) == 1 ? "" : "s",

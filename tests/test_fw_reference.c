@@ -230,6 +230,43 @@ static void test_conv_at_framework_threads(void **state)
 	json_decref(doc);
 }
 
+/* Every figure's samples spread 10% (the bench's "spread"): the profile's
+ * jitter is 0.1, and the framework-measured part's ends move out by 1.1
+ * each way; the modelled part and "expected" do not move. */
+static void test_jitter_widens_the_measured_part(void **state)
+{
+	json_t *doc = test_fixture("bench_cpu_framework_ref.json"), *dev, *r, *e0, *e1;
+	dlp_model *m = dlp_model_from_spec("mlp:16,48,48,3", 0, 0, 0, 0);
+	dlp_profile still, jit;
+	double steps, meas;
+	size_t i;
+
+	(void)state;
+	profile_of(doc, &still);
+	assert_true(still.jitter == 0);
+	dev = json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(doc, "bench"), "backends"),
+							 0), "devices"), 0);
+	json_array_foreach(json_object_get(dev, "results"), i, r)
+		json_object_set_new(r, "spread", json_real(0.1));
+	profile_of(doc, &jit);
+	assert_true(fabs(jit.jitter - 0.1) < 1e-12);
+	assert_non_null(strstr(json_string_value(json_object_get(jit.sources, "framework_spread")), "0.1000 (jitter)"));
+	e0 = estimate(&still, m, 64, DLP_OPT_ADAM);
+	e1 = estimate(&jit, m, 64, DLP_OPT_ADAM);
+	steps = test_num(e0, "settings.steps");
+	meas = test_num(e0, "step_breakdown_low_s.framework_measured_s") * steps;
+	assert_true(meas > 0);
+	assert_true(fabs(test_num(e0, "train_s.low") - test_num(e1, "train_s.low") - meas * (1 - 1 / 1.1)) < 1e-9 * meas);
+	assert_true(fabs(test_num(e1, "train_s.high") - test_num(e0, "train_s.high") - meas * 0.1) < 1e-9 * meas);
+	assert_true(test_num(e1, "train_s.expected") == test_num(e0, "train_s.expected"));
+	json_decref(e0);
+	json_decref(e1);
+	dlp_model_free(m);
+	dlp_profile_free(&still);
+	dlp_profile_free(&jit);
+	json_decref(doc);
+}
+
 /* torch's ReLU forward + backward (bench --framework's "act"): the floor
  * under every activation layer, here where it binds (7.5 ns an element,
  * torch's non-AVX kernels, against the 12 GB/s stream); refused with a
@@ -284,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_no_framework_fallback),
 		cmocka_unit_test(test_conv_at_framework_threads),
 		cmocka_unit_test(test_activation_floor),
+		cmocka_unit_test(test_jitter_widens_the_measured_part),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
