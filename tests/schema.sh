@@ -31,6 +31,17 @@ for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list 
 		ko "$cmd: exits 0 ($(head -1 "$T/err"))"
 	fi
 done
+# --quick caps a STREAM array at 256 MiB (bench_stream.c) and says how many
+# last-level caches it holds: at 4x a 480 MiB cache the arrays were 1.9 GiB
+check "bench --quick: STREAM arrays at most 256 MiB, llc_multiple recorded" $PY -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+tri = [r for r in d['bench']['backends'][0]['devices'][0]['results'] if r['kernel'] == 'stream_triad']
+assert tri, 'no stream_triad'
+for r in tri:
+    assert r['bytes'] // 3 <= 256 << 20, r['bytes']
+    assert r['llc_multiple'] is None or r['llc_multiple'] > 0, r
+" "$(ls "$T"/bench_*cpu*.json | head -1)"
 # the default run: probe, quick CPU bench and the scenario's verdict in one document
 # (its text, printed beside the document, must fit one 40x80 screen)
 if NO_COLOR=1 "$B" -q -o "$T/default.json" > "$T/default.txt" 2>"$T/err"; then
