@@ -31,14 +31,24 @@ void dlp_cpu_set_int(json_t *r, const char *key, long long v)
 	json_object_set_new(r, key, dlp_json_count(v));
 }
 
+/* --quick's samples of each classical result, at the least. With one core
+ * busy (scripts/noise_check.sh LOAD=1) a two-thread sample runs at full
+ * speed only when it fits between the other task's time slices: the bin
+ * sketch's (3 ms fast, 8 ms not) did in about one sample of three, so
+ * three samples missed it in two benches of five and the GBDT estimate
+ * moved 1.33x (Intel VM, 2026-12-03). */
+#define QUICK_SMALL_MIN_SAMPLES 8
+
 dlp_budget dlp_cpu_small_budget(const struct cpu *c)
 {
 	dlp_budget b = c->bud;
 
 	/* the classical kernels are many small results: --quick keeps them
-	 * together well under a second (each still gets min_samples) */
-	if (!c->o->full)
+	 * together well under a second */
+	if (!c->o->full) {
 		b.budget_s /= 6;
+		b.min_samples = QUICK_SMALL_MIN_SAMPLES;
+	}
 	return b;
 }
 
