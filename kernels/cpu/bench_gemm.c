@@ -370,13 +370,16 @@ json_t *dlp_cpu_bf16_unavailable(int amx)
 
 void dlp_cpu_bf16_all(struct cpu *c)
 {
-	/* --quick: one square shape, 1 and T threads; --full adds the LLM
-	 * and skinny training shapes. */
+	/* --quick: one square shape at 1 and T threads and the skinny
+	 * training shape (a CNN's im2col GEMMs have n = its channels: AMX ran
+	 * 1760x64x1760 at 258 GFLOP/s against 705 at 1024^3, and without it a
+	 * quick bench put ResNet-18 at 0.56x what a full one did); --full adds
+	 * the large square and the LLM shape. */
 	static const struct { size_t m, n, k; int full_only, both; } sh[] = {
 		{ 1024, 1024, 1024, 0, 1 },
+		{ 1760, 64, 1760, 0, 0 },
 		{ 2048, 2048, 2048, 1, 1 },
 		{ 512, 4096, 4096, 1, 0 },
-		{ 1760, 64, 1760, 1, 0 },
 	};
 	dlp_gemm_blocking bl;
 	json_t *un;
@@ -411,9 +414,14 @@ void dlp_cpu_bf16_all(struct cpu *c)
 		json_array_append_new(c->results, un);
 		return;
 	}
-	/* One core: the AMX target (docs/references.md) is per core. */
-	for (i = 0; i < 2; i++)
-		if (i == 0 || c->o->full)
+	/* One core: the AMX target (docs/references.md) is per core. At
+	 * every bf16 shape the bench runs: with AMX at the squares alone, the
+	 * estimator read the other shapes at AVX512_BF16's 150-190 GFLOP/s
+	 * against AMX's 260-700, and ResNet-18 and GPT-2 came out 2.6-3.8x
+	 * slower from a full bench than from a quick one (Intel VM,
+	 * scripts/bench_quick.sh) */
+	for (i = 0; i < sizeof sh / sizeof sh[0]; i++)
+		if (!sh[i].full_only || c->o->full)
 			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_BF16, 1, DLP_CPU_AVX512, 1, sh[i].m,
 								   sh[i].n, sh[i].k, NULL, NULL));
 }
