@@ -101,6 +101,26 @@ if [ -x /usr/bin/python3 ]; then
 	fw "$T/nobudget" ok '^(?=.*"torch": \{"status": "skipped", "reason": "framework probe budget spent)(?=.*"lightgbm": \{"status": "skipped")'
 fi
 
+# the probe's finite(): a NaN or an infinity anywhere in the record is null,
+# so every line stays JSON (json.dumps would write NaN, and the parent drop
+# that line and every later one); the function itself, taken from the probe
+if python3 - data/framework_probe.py <<'PYEOF'
+import ast, json, math, sys
+tree = ast.parse(open(sys.argv[1]).read())
+fn = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == 'finite')
+env = {'math': math}
+exec(compile(ast.Module(body=[fn], type_ignores=[]), sys.argv[1], 'exec'), env)
+rec = {'a': float('nan'), 'b': [1.5, float('inf'), {'c': -float('inf')}], 'd': (2, 'x'), 'e': True, 'f': 3}
+out = env['finite'](rec)
+assert out == {'a': None, 'b': [1.5, None, {'c': None}], 'd': [2, 'x'], 'e': True, 'f': 3}, out
+json.dumps(out, allow_nan=False)
+PYEOF
+then
+	ok "the probe's records: NaN and infinities become null at any depth"
+else
+	bad "the probe's finite()"
+fi
+
 # a probe stopped midway: the estimate uses the figures it finished
 python3 - tests/fixtures/bench_cpu_framework_ref.json "$T/partial.json" <<'PYEOF'
 import json, sys
