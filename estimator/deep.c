@@ -15,7 +15,8 @@
  * framework itself (its overheads, its pooling, its convolutions charged at
  * its measured convolution rate: estimator/fw_reference.c),
  * which spreads by its own samples: the fastest at low, the median at
- * high. */
+ * high, each moved out by 1 + the bench's jitter (its median sample
+ * spread). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -586,7 +587,8 @@ int dlp_deep_compute(const dlp_profile *p, const dlp_model *m, const dlp_dataset
 					   "stack, each widened by data/stacks.json's margin (at most 3x apart)"
 					 : "CPU: low the roofline with measured framework overhead, high stack_spread "
 					   "x it (data/estimator.json), expected their geometric mean; what was measured "
-					   "through the framework from its fastest to its median sample";
+					   "through the framework from its fastest to its median sample, each end moved out by 1 + the "
+					   "bench's jitter";
 	d->gemm_dtype = pr.gemm;
 	d->epochs = t->epochs;
 	d->samples = samples;

@@ -20,7 +20,8 @@
  *   threads); without it (an older document, a part the budget skipped)
  *   the ratio stays, flagged;
  * - each figure is its fastest sample; the median of its samples over it
- *   is how far the measured part of the CPU range spreads (its high end):
+ *   is how far the measured part of the CPU range spreads (its high end;
+ *   both ends then move out by the bench's jitter, estimator/deep.c):
  *   a step is not always the fastest one, and a case that is nearly all
  *   framework overhead would otherwise get a range narrower than its own
  *   measurement noise. */
@@ -229,8 +230,8 @@ static void read_torch_act(dlp_profile *p, const json_t *torch)
 		return;
 	if (!is_ok(act) || !json_is_true(json_object_get(act, "verified")) || !(isfinite(s) && s > 0 && s < MAX_ACT_S) ||
 	    !(isfinite(n) && n >= 1)) {
-		dlp_profile_flag(p, "torch's activation measurement is %s: activations are charged at the streaming "
-				 "bandwidth alone", is_ok(act) ? "unverified or out of range" : str_or(act, "reason", "not verified"));
+		dlp_profile_flag(p, "torch's activation measurement (bench --framework) is %s: without --measure, "
+				 "activations are charged at the streaming bandwidth alone", is_ok(act) ? "unverified or out of range" : str_or(act, "reason", "not verified"));
 		return;
 	}
 	p->fw_act_s = s;

@@ -12,10 +12,12 @@
  * a convolution timed through the framework its forward and backward
  * seconds per sample. */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "dlprobe/json.h"
 #include "estimator/estimator.h"
+#include "estimator/profile_impl.h"
 
 /* Shapes within this relative distance are one shape (timed once). */
 #define SAME_SHAPE 1e-9
@@ -289,10 +291,18 @@ int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 	}
 	json_array_append_new(p->flags, json_sprintf("%zu of the workload's own shapes and operators measured on "
 						     "this machine (estimate --measure)", n));
-	if (na)
+	if (na) {
+		char src[280];
+
 		json_array_append_new(p->flags, json_sprintf("the framework's activation timed through it at %zu of the "
 							     "workload's sizes, forward + backward %.3g ns per element at "
 							     "the largest (estimate --measure)", na, p->fw_act_s * 1e9));
+		/* it replaces bench --framework's reference size, source and all */
+		snprintf(src, sizeof src, "measured: torch ReLU forward + backward, %.3g ns per element at the "
+			 "largest of the workload's %zu activation sizes (estimate --measure); a floor under each "
+			 "activation layer's roofline", p->fw_act_s * 1e9, na);
+		dlp_profile_source(p, "act_s_per_elem", src);
+	}
 	if (json_array_size(json_object_get(answer, "conv")))
 		json_array_append_new(p->flags, json_sprintf("%zu of the workload's %zu distinct convolutions timed "
 							     "through the framework (estimate --measure)%s", nc,

@@ -33,15 +33,22 @@ for cmd in "bench --backend cpu --quick" "bench --backend opencl --quick" "list 
 done
 # --quick caps a STREAM array at 256 MiB (bench_stream.c) and says how many
 # last-level caches it holds: at 4x a 480 MiB cache the arrays were 1.9 GiB
-check "bench --quick: STREAM arrays at most 256 MiB, llc_multiple recorded" $PY -c "
+check "bench --quick: STREAM arrays at most 256 MiB, llc_multiple = an array over the L3" $PY -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
-tri = [r for r in d['bench']['backends'][0]['devices'][0]['results'] if r['kernel'] == 'stream_triad']
-assert tri, 'no stream_triad'
+l3 = max([c['size_bytes'] for c in json.load(open(sys.argv[2]))['probe']['topology']['caches']
+          if c.get('level') == 3 and c.get('size_bytes')] or [0])
+tri = [r for r in d['bench']['backends'][0]['devices'][0]['results']
+       if r['kernel'] == 'stream_triad' and r['status'] == 'ok']
+assert tri, 'no stream_triad measured'
 for r in tri:
-    assert r['bytes'] // 3 <= 256 << 20, r['bytes']
-    assert r['llc_multiple'] is None or r['llc_multiple'] > 0, r
-" "$(ls "$T"/bench_*cpu*.json | head -1)"
+    per = r['bytes'] / 3
+    assert per <= 256 << 20, r['bytes']
+    if l3:
+        assert abs(r['llc_multiple'] * l3 / per - 1) < 1e-9, (r['llc_multiple'], l3, per)
+    else:
+        assert r['llc_multiple'] is None, r
+" "$(ls "$T"/bench_*cpu*.json | head -1)" "$T/probe.json"
 # the default run: probe, quick CPU bench and the scenario's verdict in one document
 # (its text, printed beside the document, must fit one 40x80 screen)
 if NO_COLOR=1 "$B" -q -o "$T/default.json" > "$T/default.txt" 2>"$T/err"; then

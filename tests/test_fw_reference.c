@@ -302,10 +302,24 @@ static void test_activation_floor(void **state)
 	assert_true(fabs(with / (2 * batch * 256 * ACT_S) - 1) < 1e-9);
 	assert_true(without > 0 && without < with / 2);
 
+	/* --measure's own sizes replace the reference, source and all */
+	{
+		json_t *ans = json_pack("{s:[{s:s,s:i,s:s,s:{s:s,s:b,s:f,s:f,s:i}}]}", "elementwise", "op", "activation",
+					"elements", 65536, "status", "ok", "framework", "status", "ok", "verified", 1,
+					"fwd_bwd_s_per_elem", 2e-9, "fwd_bwd_median_s_per_elem", 2.2e-9,
+					"timed_elements", 65536);
+
+		assert_non_null(ans);
+		assert_int_equal(dlp_profile_add_measured(&one, ans), 0);
+		json_decref(ans);
+		assert_true(one.fw_act_s == 2e-9 && fabs(one.fw_act_spread - 1.1) < 1e-9);
+		assert_non_null(strstr(json_string_value(json_object_get(one.sources, "act_s_per_elem")),
+				       "estimate --measure"));
+	}
 	json_object_set_new(json_object_get(torch_of(doc), "act"), "verified", json_false());
 	profile_of(doc, &bad);
 	assert_true(bad.fw_act_s == 0);
-	assert_true(has_flag(&bad, "torch's activation measurement is unverified"));
+	assert_true(has_flag(&bad, "torch's activation measurement (bench --framework) is unverified"));
 	dlp_profile_free(&none);
 	dlp_profile_free(&one);
 	dlp_profile_free(&bad);

@@ -95,7 +95,7 @@ void dlp_cpu_skip(struct cpu *c, const char *kernel, const char *dtype, const ch
  * state for a whole run (0.063 against 0.108 G bins/s in two runs
  * minutes apart on the Zen 5 VM). Triad 0.1, for a
  * quarter of a focused run's time (its arrays are 4x the last-level
- * cache), so it is left to the whole run.
+ * cache, up to 256 MiB each), so it is left to the whole run.
  * `quiet_mib`: the family's samples also report themselves less the time
  * the team's threads spent off their CPUs (dlp_harness_set_wait), where
  * that leaves what an undisturbed run takes: compute, and work that stays

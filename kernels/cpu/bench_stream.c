@@ -81,13 +81,15 @@ void dlp_cpu_stream_all(struct cpu *c)
 		per = 32ll << 20;
 	if (!c->o->full && per > STREAM_QUICK_MAX_BYTES)
 		per = STREAM_QUICK_MAX_BYTES;
-	/* STREAM: each array >= 4x LLC; all three within a quarter of the
-	 * effective memory, so a cgroup limit is never the thing measured. */
+	/* STREAM: each array >= 4x LLC (--quick: at most its cap); all three
+	 * within a quarter of the effective memory, so a cgroup limit is never
+	 * the thing measured. */
 	if (c->mem > 0 && 3 * per > c->mem / 4) {
 		json_t *res = dlp_result_new(DLP_KERNEL_STREAM_TRIAD, "dlprobe", "fp64");
 
 		dlp_result_fail(res, DLP_STATUS_SKIPPED,
-				"arrays of 4x the last-level cache do not fit in a quarter of the effective memory");
+				"STREAM's arrays (4x the last-level cache, at most 256 MiB each in --quick) do not fit in "
+				"a quarter of the effective memory");
 		json_array_append_new(c->results, res);
 		return;
 	}
@@ -126,7 +128,8 @@ void dlp_cpu_stream_all(struct cpu *c)
 				dlp_cpu_set_int(res, "bytes", (long long)(words * r.n * sizeof(double)));
 				dlp_cpu_set_int(res, "threads", threads);
 				json_object_set_new(res, "llc_multiple",
-						    c->l3 > 0 ? json_real((double)per / (double)c->l3) : json_null());
+						    c->l3 > 0 ? json_real((double)r.n * sizeof(double) / (double)c->l3)
+							      : json_null());
 				r.op = op;
 				r.nt = nt;
 				r.threads = threads;

@@ -34,7 +34,7 @@ void dlp_amx_tile_config(void)
 	 * 8-byte memory operand (*(const void **)), so the compiler sees the
 	 * rows and colsb stores as dead and drops them; the all-zero config
 	 * then faults on the first tile instruction (SIGILL). The operand here
-	 * is the whole 64-byte struct. */
+	 * is the whole struct. */
 	__asm__ volatile("ldtilecfg %0" : : "m"(cfg));
 }
 
