@@ -56,6 +56,8 @@ static int threads_of(const json_t *r)
 #define MAX_MEM_BYTES 1152921504606846976.0
 #define MAX_GFLOPS 1e8
 #define MAX_GBPS 1e5
+/* STREAM's rule: each array at least this many last-level caches */
+#define STREAM_LLC_RULE 4.0
 
 /* A result's figure: its fastest sample's, whether or not the bench saw
  * interference. Other work only ever slows a sample, so the fastest is
@@ -126,6 +128,7 @@ struct device_read {
 	int max_threads;                 /* the thread count of the whole-device GEMMs */
 	double gemm_peak[DLP_NDTYPE];    /* fma_peak at that count: the bound on GEMMs */
 	int th_peak[DLP_NDTYPE], th_bw, th_hist, th_dot, th_h2d;
+	int llc_flagged;                 /* a STREAM array below STREAM_LLC_RULE said so */
 	double dot, h2d, lat;
 };
 
@@ -280,13 +283,24 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 		else
 			best(&p->peak_gflops[dt], &d->th_peak[dt], v, th);
 		break;
-	case DLP_FIELD_MEM_BW:
+	case DLP_FIELD_MEM_BW: {
+		double llc = dlp_json_num(r, "llc_multiple");
+
+		/* --quick caps the arrays (kernels/cpu/bench_stream.c): on a
+		 * cache that large the triad may count some hits */
+		if (isfinite(llc) && llc > 0 && llc < STREAM_LLC_RULE && !d->llc_flagged) {
+			d->llc_flagged = 1;
+			dlp_profile_flag(p, "stream_triad's arrays held %.2g last-level caches each (STREAM's rule: %g; "
+					 "--quick caps them at 256 MiB): its bandwidth may count cache hits (--full "
+					 "keeps the rule)", llc, STREAM_LLC_RULE);
+		}
 		if (v > MAX_GBPS)
 			dlp_profile_flag(p, "dropped stream_triad at %d thread%s: %.3g GB/s is above the plausibility ceiling",
 					 th, th == 1 ? "" : "s", v);
 		else
 			best(&p->mem_bw_gbps, &d->th_bw, v, th);
 		break;
+	}
 	case DLP_FIELD_HISTOGRAM:
 		if (th <= 1 && isfinite(v) && v > p->hist_gups_1t)
 			p->hist_gups_1t = v;

@@ -144,6 +144,34 @@ static int has_flag(const json_t *flags, const char *text)
 	return 0;
 }
 
+/* A STREAM array of fewer last-level caches than STREAM's rule (--quick's
+ * cap on a large cache) is flagged once; at the rule, not. */
+static void test_stream_below_llc_rule(void **state)
+{
+	dlp_profile p;
+	double mult[2] = { 0.53, 4.0 };
+	int i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		json_t *doc = test_fixture("bench_cpu_fixture.json"), *r;
+		size_t j, n = 0;
+
+		json_array_foreach(json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(
+			json_object_get(doc, "bench"), "backends"), 0), "devices"), 0), "results"), j, r)
+			if (!strcmp(json_string_value(json_object_get(r, "kernel")), "stream_triad")) {
+				json_object_set_new(r, "llc_multiple", json_real(mult[i]));
+				n++;
+			}
+		assert_true(n > 0);
+		assert_int_equal(dlp_profile_from_bench(doc, "llc", &p), 0);
+		assert_int_equal(has_flag(p.flags, "stream_triad's arrays held 0.53 last-level caches"), i == 0);
+		assert_int_equal(has_flag(p.flags, "last-level caches each"), i == 0);
+		dlp_profile_free(&p);
+		json_decref(doc);
+	}
+}
+
 /* Bench figures are untrusted: thread counts and effective_cpus that no int
  * holds are range-checked before the cast (flagged), and GEMM rates above
  * 1.5x the same document's fma_peak (same dtype and threads), or any rate
@@ -304,6 +332,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_stream_below_llc_rule),
 		cmocka_unit_test(test_cpu_fixture_two_rates),
 		cmocka_unit_test(test_bench_fallbacks_and_schema),
 		cmocka_unit_test(test_catalog_sources),
