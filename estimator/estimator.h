@@ -33,7 +33,6 @@ typedef struct dlp_conv_geom {
 } dlp_conv_geom;
 
 /* Per-sample figures of one layer (a batch multiplies them). */
-
 typedef struct dlp_layer {
 	char name[64];
 	enum dlp_op op;
@@ -219,8 +218,9 @@ typedef struct dlp_profile {
 	} *convs;
 	size_t n_convs;
 	/* The framework's activation, forward + backward per element, timed
-	 * through it at the workload's sizes (--measure): the largest size's
-	 * fastest call, and its median over fastest; 0: not measured. */
+	 * through it (bench --framework at its reference size; --measure at
+	 * the workload's sizes, the largest kept): the fastest call, and its
+	 * median over fastest; 0: not measured. */
 	double fw_act_s, fw_act_spread;
 	json_t *flags;            /* array of strings: what was assumed or missing */
 	json_t *sources;          /* object: figure -> source */

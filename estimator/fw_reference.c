@@ -213,6 +213,20 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch, int *unspread)
 	}
 }
 
+int dlp_fw_act_read(const json_t *a, double *s, double *spread, double *elements)
+{
+	double best = dlp_json_num(a, "fwd_bwd_s_per_elem"), med = dlp_json_num(a, "fwd_bwd_median_s_per_elem");
+	double n = dlp_json_num(a, "timed_elements");
+
+	if (!is_ok(a) || !json_is_true(json_object_get(a, "verified")) || !(isfinite(best) && best > 0 &&
+	    best < MAX_ACT_S) || !(isfinite(n) && n >= 1))
+		return 0;
+	*s = best;
+	*spread = isfinite(med) && med >= best ? med / best : 1;
+	*elements = n;
+	return 1;
+}
+
 /* torch's ReLU forward + backward at one reference size (bench
  * --framework): without --measure, the floor under every activation layer
  * (estimator/deep.c). The streaming roofline alone charged 0.3-0.5 ns an
@@ -222,20 +236,19 @@ static void read_torch_steps(dlp_profile *p, const json_t *torch, int *unspread)
 static void read_torch_act(dlp_profile *p, const json_t *torch)
 {
 	const json_t *act = json_object_get(torch, "act");
-	double s = dlp_json_num(act, "fwd_bwd_s_per_elem"), med = dlp_json_num(act, "fwd_bwd_median_s_per_elem");
-	double n = dlp_json_num(act, "timed_elements");
+	double s, spread, n;
 	char src[200];
 
 	if (!act)
 		return;
-	if (!is_ok(act) || !json_is_true(json_object_get(act, "verified")) || !(isfinite(s) && s > 0 && s < MAX_ACT_S) ||
-	    !(isfinite(n) && n >= 1)) {
+	if (!dlp_fw_act_read(act, &s, &spread, &n)) {
 		dlp_profile_flag(p, "torch's activation measurement (bench --framework) is %s: without --measure, "
-				 "activations are charged at the streaming bandwidth alone", is_ok(act) ? "unverified or out of range" : str_or(act, "reason", "not verified"));
+				 "activations are charged at the streaming bandwidth alone",
+				 is_ok(act) ? "unverified or out of range" : str_or(act, "reason", "not verified"));
 		return;
 	}
 	p->fw_act_s = s;
-	p->fw_act_spread = isfinite(med) && med >= s ? med / s : 1;
+	p->fw_act_spread = spread;
 	snprintf(src, sizeof src, "measured: torch ReLU forward + backward, %.3g ns per element at %.0f elements, %d "
 		 "thread(s) (bench --framework); a floor under each activation layer's roofline", s * 1e9, n,
 		 threads_of(act));

@@ -31,5 +31,10 @@ int dlp_profile_fw_reference(dlp_profile *p);
  * im2col GEMMs here. Call once every rate is read. Always 0: what it cannot
  * use is flagged. */
 int dlp_profile_fw_conv(dlp_profile *p);
+/* One ReLU forward + backward record through the framework (bench
+ * --framework's "act", or an --measure answer's): 1 with its fastest time
+ * per element, its median over that (at least 1) and the elements timed,
+ * when it is ok, verified and in range; else 0. */
+int dlp_fw_act_read(const json_t *a, double *s, double *spread, double *elements);
 
 #endif

@@ -25,7 +25,6 @@
 #define DLP_MAX_CONV_FIELD 1e9
 /* Times read back beyond these are damaged answers, not slow machines */
 #define MAX_S_PER_SAMPLE 1e3
-#define MAX_S_PER_ELEM 1e-3
 
 static json_t *find_gemm(json_t *list, double m, double n, double k)
 {
@@ -231,17 +230,14 @@ static int add_conv_time(dlp_profile *p, const json_t *c)
  * already, and the floor is for the layers whose tensors stream. */
 static int add_act_time(dlp_profile *p, const json_t *a, double *largest)
 {
-	const char *st = json_string_value(json_object_get(a, "status"));
-	double s = dlp_json_num(a, "fwd_bwd_s_per_elem"), med = dlp_json_num(a, "fwd_bwd_median_s_per_elem");
-	double n = dlp_json_num(a, "timed_elements");
+	double s, spread, n;
 
-	if (!st || strcmp(st, "ok") != 0 || !json_is_true(json_object_get(a, "verified")) || !(isfinite(s) && s > 0) ||
-	    s > MAX_S_PER_ELEM || !(isfinite(n) && n >= 1))
+	if (!dlp_fw_act_read(a, &s, &spread, &n))
 		return 0;
 	if (n > *largest) {
 		*largest = n;
 		p->fw_act_s = s;
-		p->fw_act_spread = isfinite(med) && med >= s ? med / s : 1;
+		p->fw_act_spread = spread;
 	}
 	return 1;
 }

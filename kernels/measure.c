@@ -205,7 +205,7 @@ static int elem_check(const struct elem_ctx *c, size_t i)
 {
 	size_t j;
 
-	if (strcmp(c->op, "activation") == 0) {
+	if (strcmp(c->op, OP_ACTIVATION) == 0) {
 		for (j = i; j < i + 4; j++)
 			if (c->y[j] != (c->x[j] > 0 ? c->x[j] : 0.0f))
 				return 0;
