@@ -96,9 +96,13 @@ static void best(double *val, int *at_threads, double v, int threads)
 		*at_threads = threads;
 }
 
-/* The best rate of the same GEMM (impl, dtype, shape) at fewer threads than
- * r: the whole device runs it at least that fast. */
-static double gemm_fewer_threads(const json_t *dev, const json_t *r, int th)
+/* The best rate of the same GEMM (impl, dtype, shape) as r at up to its th
+ * threads, by another result (fewer threads, or another ISA: AVX512_BF16
+ * and AMX both run dlprobe's bf16 GEMM): the whole device runs it at least
+ * that fast, and one point a shape keeps the interpolation from averaging
+ * the slower ISA in. Results above ceiling are not counted (they are
+ * dropped, each with its own flag). */
+static double gemm_same_best(const json_t *dev, const json_t *r, int th, double ceiling)
 {
 	const json_t *o;
 	size_t i;
@@ -113,9 +117,9 @@ static double gemm_fewer_threads(const json_t *dev, const json_t *r, int th)
 		double g = rate_of(o, DLP_RATE_GFLOPS);
 
 		if (o == r || !result_ok(o) || !ok || strcmp(ok, DLP_KERNEL_GEMM) != 0 || !impl || !oi ||
-		    strcmp(impl, oi) != 0 || !dt || !od || strcmp(dt, od) != 0 || threads_of(o) >= th ||
+		    strcmp(impl, oi) != 0 || !dt || !od || strcmp(dt, od) != 0 || threads_of(o) > th ||
 		    dlp_json_num(o, "m") != dlp_json_num(r, "m") || dlp_json_num(o, "n") != dlp_json_num(r, "n") ||
-		    dlp_json_num(o, "k") != dlp_json_num(r, "k") || !isfinite(g))
+		    dlp_json_num(o, "k") != dlp_json_num(r, "k") || !isfinite(g) || g > ceiling)
 			continue;
 		if (g > b)
 			b = g;
@@ -170,12 +174,12 @@ static int read_gemm(dlp_profile *p, const json_t *dev, const json_t *r, const s
 {
 	const char *impl = json_string_value(json_object_get(r, "impl"));
 	dlp_rateset *rs = impl && strcmp(impl, "dlprobe") == 0 ? &p->capability : &p->configured;
-	double g = rate_of(r, DLP_RATE_GFLOPS);
+	double g = rate_of(r, DLP_RATE_GFLOPS), ceiling;
 
 	if (dt < 0 || th != d->max_threads || !isfinite(g))
 		return 0;
-	g = fmax(g, gemm_fewer_threads(dev, r, th));
-	if (g > MAX_GFLOPS || (d->gemm_peak[dt] > 0 && g > PEAK_MARGIN * d->gemm_peak[dt])) {
+	ceiling = d->gemm_peak[dt] > 0 ? fmin(MAX_GFLOPS, PEAK_MARGIN * d->gemm_peak[dt]) : MAX_GFLOPS;
+	if (g > ceiling) {
 		dlp_profile_flag(p, "dropped %s %s gemm %.0fx%.0fx%.0f at %d thread%s: %.3g GFLOP/s is above %s %.3g "
 		     "GFLOP/s", impl ? impl : "?", dlp_dtype_name(dt), dlp_json_num(r, "m"), dlp_json_num(r, "n"),
 		     dlp_json_num(r, "k"),
@@ -183,6 +187,7 @@ static int read_gemm(dlp_profile *p, const json_t *dev, const json_t *r, const s
 		     g > MAX_GFLOPS ? MAX_GFLOPS : d->gemm_peak[dt]);
 		return 0;
 	}
+	g = fmax(g, gemm_same_best(dev, r, th, ceiling));
 	return dlp_rates_add(rs, (enum dlp_dtype)dt, dlp_json_num(r, "m"), dlp_json_num(r, "n"), dlp_json_num(r, "k"), g);
 }
 

@@ -298,6 +298,47 @@ static void check_amx(dlp_amx_ukr ukr, int kc, int mc, int nc)
 	}
 }
 
+/* Thread shares (dlp_amx_sbgemm_share) run one after another, each on its
+ * own plan, onto C filled with NaN: every element written and right (a gap
+ * between shares stays NaN), for splits by n (n >= m in blocks), by m, a
+ * share with no block (more threads than blocks) and edge blocks. */
+static void test_amx_shares(void **state)
+{
+	static const size_t sizes[][3] = { { 33, 100, 20 }, { 130, 40, 33 }, { 20, 20, 5 }, { 97, 97, 64 } };
+	size_t s, i;
+	int nt, t;
+
+	for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (nt = 1; nt <= 4; nt++) {
+			size_t m = sizes[s][0], n = sizes[s][1], k = sizes[s][2];
+			uint16_t *a = malloc(m * k * sizeof *a), *b = malloc(k * n * sizeof *b);
+			float *c = malloc(m * n * sizeof *c);
+			double *r = malloc(m * n * sizeof *r), err;
+
+			assert_true(a && b && c && r);
+			dlp_fill_normal_bf16(a, m * k, 30 + s);
+			dlp_fill_normal_bf16(b, k * n, 40 + s);
+			for (i = 0; i < m * n; i++)
+				c[i] = NAN;
+			for (t = 0; t < nt; t++) {
+				/* small blocks: shares cross the KC/MC/NC edges too */
+				dlp_amx_plan *p = dlp_amx_plan_new(dlp_sbgemm_amx_emu_32x32, 32, 32, 64);
+
+				assert_non_null(p);
+				dlp_amx_sbgemm_share(p, t, nt, m, n, k, a, m, b, k, c, m);
+				dlp_amx_plan_free(p);
+			}
+			dlp_gemm_ref_bf16(m, n, k, a, b, r);
+			err = dlp_max_rel_err_f32(m * n, c, r, k);
+			if (!(err <= BF16_TEST_TOL))
+				fail_msg("amx shares %zux%zux%zu over %d threads: err %g", m, n, k, nt, err);
+			free(a);
+			free(b);
+			free(c);
+			free(r);
+		}
+}
+
 /* Packing + driver + the tile instruction sequence, emulated: on any CPU.
  * Small blocks cross every KC/MC/NC edge; the default ones the real path. */
 static void test_amx_emulated(void **state)
@@ -437,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_sbgemm_no_avx2),
 		cmocka_unit_test(test_amx_emu_tile_op),
 		cmocka_unit_test(test_amx_emulated),
+		cmocka_unit_test(test_amx_shares),
 		cmocka_unit_test(test_amx_tiles),
 	};
 

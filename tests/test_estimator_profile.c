@@ -328,6 +328,36 @@ static void test_bench_peak_ceiling_scales(void **state)
 	json_decref(doc);
 }
 
+/* Two ISAs of dlprobe's bf16 GEMM at the same shape and thread count
+ * (AVX512_BF16 and AMX) are one point at the faster rate: between two
+ * measured shapes the rate lies between the AMX figures, not pulled toward
+ * AVX512_BF16's by averaging both in. */
+static void test_bench_same_shape_isas_merge(void **state)
+{
+	static const struct { const char *isa; int n; double g; } pts[] = {
+		{ "avx512_bf16", 1024, 180 }, { "amx", 1024, 1100 }, { "avx512_bf16", 2048, 190 }, { "amx", 2048, 1300 },
+	};
+	json_t *doc = test_fixture("bench_cpu_fixture.json"), *res;
+	dlp_profile p;
+	double g;
+	size_t i;
+
+	(void)state;
+	res = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(json_object_get(doc,
+		"bench"), "backends"), 0), "devices"), 0), "results");
+	for (i = 0; i < sizeof pts / sizeof pts[0]; i++)
+		json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:f}", "kernel", "gemm",
+						     "impl", "dlprobe", "isa", pts[i].isa, "dtype", "bf16", "m", pts[i].n,
+						     "n", pts[i].n, "k", pts[i].n, "threads", 2, "status", "ok",
+						     "rate_gflops", pts[i].g));
+	assert_int_equal(dlp_profile_from_bench(doc, "two isas", &p), 0);
+	g = dlp_profile_gemm_gflops(&p, &p.capability, DLP_BF16, 1400, 1400, 1400, NULL);
+	/* averaged with AVX512_BF16 at 1024^3 it read 445 */
+	assert_true(g > 1000 && g < 1301);
+	dlp_profile_free(&p);
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +368,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_sources),
 		cmocka_unit_test(test_bench_implausible),
 		cmocka_unit_test(test_bench_peak_ceiling_scales),
+		cmocka_unit_test(test_bench_same_shape_isas_merge),
 		cmocka_unit_test(test_fastest_sample_quiet_min),
 		cmocka_unit_test(test_notes_singular),
 	};

@@ -13,13 +13,24 @@
 
 struct gemm_rep {
 	dlp_gemm_plan *plan;
-	dlp_amx_plan *amx;
+	dlp_amx_plan **amx;  /* one plan (packing buffers) per thread */
+	dlp_team *team;
+	int threads;
 	dlp_blas *blas;
 	enum dlp_dtype dt;
 	int use_amx;  /* bf16 on AMX tiles (g->amx) instead of g->plan */
 	size_t m, n, k;
 	void *a, *b, *c;
 };
+
+/* Each thread packs its own operands and loads its own tile configuration
+ * (tile state is per thread). */
+static void amx_thread(void *arg, int tid, int nt)
+{
+	const struct gemm_rep *g = arg;
+
+	dlp_amx_sbgemm_share(g->amx[tid], tid, nt, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
+}
 
 static int gemm_rep_fn(void *ctx, double *e)
 {
@@ -29,7 +40,10 @@ static int gemm_rep_fn(void *ctx, double *e)
 		return g->dt == DLP_FP64 ? dlp_blas_dgemm(g->blas, g->m, g->n, g->k, g->a, g->b, g->c)
 			      : dlp_blas_sgemm(g->blas, g->m, g->n, g->k, g->a, g->b, g->c);
 	if (g->use_amx) {
-		dlp_amx_sbgemm(g->amx, g->m, g->n, g->k, g->a, g->m, g->b, g->k, g->c, g->m);
+		if (g->threads > 1)
+			dlp_team_run(g->team, g->threads, amx_thread, g);
+		else
+			amx_thread(g, 0, 1);
 		return 0;
 	}
 	switch (g->dt) {
@@ -163,11 +177,13 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 			size_t m, size_t n, size_t k, dlp_blas *blas, const dlp_gemm_blocking *bl)
 {
 	const size_t es = dlp_dtype_size(dt), esc = dt == DLP_FP64 ? 8 : 4;
-	struct gemm_rep g = { .blas = blas, .dt = dt, .use_amx = amx, .m = m, .n = n, .k = k };
+	struct gemm_rep g = { .blas = blas, .dt = dt, .use_amx = amx, .team = c->team, .threads = threads,
+			      .m = m, .n = n, .k = k };
 	json_t *res = dlp_result_new(DLP_KERNEL_GEMM, blas ? "blas" : "dlprobe", dlp_dtype_name(dt));
 	dlp_stats s = { 0 };
 	dlp_budget bud;
 	double err, tol = dt == DLP_FP64 ? 1e-12 : dt == DLP_BF16 ? BF16_TOL : 1e-4, peak;
+	int t;
 
 	json_object_set_new(res, "isa", blas ? json_null()
 					     : json_string(amx ? "amx"
@@ -192,10 +208,14 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 		dlp_cpu_blas_threads(blas, threads, res);
 	} else if (amx) {
 		/* KC 512 (16 tile steps), MC 256 x KC in L2, NC 1024: a guess
-		 * from the Sapphire Rapids caches (2 MiB L2), not tuned here. */
-		g.amx = dlp_amx_plan_new(dlp_sbgemm_amx_32x32, 512, 256, 1024);
-		if (!g.amx) {
-			dlp_result_fail(res, DLP_STATUS_ERROR, dlp_error_message());
+		 * from the Sapphire Rapids caches (2 MiB L2 per core), not tuned
+		 * here; per thread, as the L2 is per core. */
+		g.amx = calloc((size_t)threads, sizeof *g.amx);
+		for (t = 0; g.amx && t < threads; t++)
+			if (!(g.amx[t] = dlp_amx_plan_new(dlp_sbgemm_amx_32x32, 512, 256, 1024)))
+				break;
+		if (!g.amx || t < threads) {
+			dlp_result_fail(res, DLP_STATUS_ERROR, g.amx ? dlp_error_message() : "out of memory");
 			goto out;
 		}
 		json_object_set_new(res, "variant", json_string("sbgemm_amx_32x32"));
@@ -241,7 +261,9 @@ json_t *dlp_cpu_gemm_one(struct cpu *c, enum dlp_dtype dt, int amx, dlp_cpu_isa 
 out:
 	dlp_stats_free(&s);
 	dlp_gemm_plan_free(g.plan);
-	dlp_amx_plan_free(g.amx);
+	for (t = 0; g.amx && t < threads; t++)
+		dlp_amx_plan_free(g.amx[t]);
+	free(g.amx);
 	free(g.c);
 	return res;
 }
@@ -374,12 +396,16 @@ void dlp_cpu_bf16_all(struct cpu *c)
 	 * training shape (a CNN's im2col GEMMs have n = its channels: AMX ran
 	 * 1760x64x1760 at 258 GFLOP/s against 705 at 1024^3, and without it a
 	 * quick bench put ResNet-18 at 0.56x what a full one did); --full adds
-	 * the large square and the LLM shape. */
-	static const struct { size_t m, n, k; int full_only, both; } sh[] = {
-		{ 1024, 1024, 1024, 0, 1 },
-		{ 1760, 64, 1760, 0, 0 },
-		{ 2048, 2048, 2048, 1, 1 },
-		{ 512, 4096, 4096, 1, 0 },
+	 * the large square and the LLM shape, which --quick runs on AMX alone
+	 * (amx_quick): AMX's rate there is 2.7x its rate at the skinny shape,
+	 * and without it GPT-2's layers read the skinny rate, 0.63x of what a
+	 * full bench gave (2-vCPU Intel VM, scripts/bench_quick.sh); at 1 TFLOP/s
+	 * it costs tens of ms, on AVX512_BF16 near a second. */
+	static const struct { size_t m, n, k; int full_only, both, amx_quick; } sh[] = {
+		{ 1024, 1024, 1024, 0, 1, 0 },
+		{ 1760, 64, 1760, 0, 0, 0 },
+		{ 2048, 2048, 2048, 1, 1, 0 },
+		{ 512, 4096, 4096, 1, 0, 1 },
 	};
 	dlp_gemm_blocking bl;
 	json_t *un;
@@ -414,15 +440,22 @@ void dlp_cpu_bf16_all(struct cpu *c)
 		json_array_append_new(c->results, un);
 		return;
 	}
-	/* One core: the AMX target (docs/references.md) is per core. At
-	 * every bf16 shape the bench runs: with AMX at the squares alone, the
-	 * estimator read the other shapes at AVX512_BF16's 150-190 GFLOP/s
+	/* At every bf16 shape the bench runs: with AMX at the squares alone,
+	 * the estimator read the other shapes at AVX512_BF16's 150-190 GFLOP/s
 	 * against AMX's 260-700, and ResNet-18 and GPT-2 came out 2.6-3.8x
 	 * slower from a full bench than from a quick one (Intel VM,
-	 * scripts/bench_quick.sh) */
-	for (i = 0; i < sizeof sh / sizeof sh[0]; i++)
-		if (!sh[i].full_only || c->o->full)
-			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_BF16, 1, DLP_CPU_AVX512, 1, sh[i].m,
-								   sh[i].n, sh[i].k, NULL, NULL));
+	 * scripts/bench_quick.sh). At the same thread counts as AVX512_BF16:
+	 * one core (the AMX target in docs/references.md is per core) and the
+	 * whole device, which a one-core figure understated by the core count. */
+	for (i = 0; i < sizeof sh / sizeof sh[0]; i++) {
+		if (sh[i].full_only && !sh[i].amx_quick && !c->o->full)
+			continue;
+		for (t = 0; t < 2; t++) {
+			if ((t == 0 && !sh[i].both && c->T > 1) || (t == 1 && c->T == 1))
+				continue;
+			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_BF16, 1, DLP_CPU_AVX512, t ? c->T : 1,
+									   sh[i].m, sh[i].n, sh[i].k, NULL, NULL));
+		}
+	}
 }
 

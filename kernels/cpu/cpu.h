@@ -160,6 +160,11 @@ dlp_amx_plan *dlp_amx_plan_new(dlp_amx_ukr ukr, int kc, int mc, int nc);
 void dlp_amx_plan_free(dlp_amx_plan *p);
 void dlp_amx_sbgemm(dlp_amx_plan *p, size_t m, size_t n, size_t k, const uint16_t *a, size_t lda,
 		    const uint16_t *b, size_t ldb, float *c, size_t ldc);
+/* Thread tid's share of the same GEMM among nt (each with its own plan):
+ * whole 32-wide tile blocks of the longer side of C, so that the nt shares
+ * make up C exactly once whatever the shape. */
+void dlp_amx_sbgemm_share(dlp_amx_plan *p, int tid, int nt, size_t m, size_t n, size_t k, const uint16_t *a,
+			  size_t lda, const uint16_t *b, size_t ldb, float *c, size_t ldc);
 
 /* Micro-kernels, named for what they are. */
 void dlp_sgemm_generic_8x4(size_t k, const float *a, const float *b, float *c, size_t ldc, int acc);

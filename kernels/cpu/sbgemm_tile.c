@@ -252,3 +252,24 @@ void dlp_amx_sbgemm(dlp_amx_plan *p, size_t m, size_t n, size_t k, const uint16_
 	if (real)
 		dlp_amx_tile_release();
 }
+
+/* Tile blocks, not rows or columns: a share that starts inside a block
+ * would pack and compute that block's edge twice. The longer side, so that
+ * a skinny C (n = 64: two blocks) still splits where the work is. */
+void dlp_amx_sbgemm_share(dlp_amx_plan *p, int tid, int nt, size_t m, size_t n, size_t k, const uint16_t *a,
+			  size_t lda, const uint16_t *b, size_t ldb, float *c, size_t ldc)
+{
+	const size_t mb = (m + DLP_AMX_MR - 1) / DLP_AMX_MR, nb = (n + DLP_AMX_NR - 1) / DLP_AMX_NR;
+	const int by_n = nb >= mb;
+	const size_t blocks = by_n ? nb : mb, step = by_n ? DLP_AMX_NR : DLP_AMX_MR, side = by_n ? n : m;
+	size_t lo = blocks * (size_t)tid / (size_t)nt * step, hi = blocks * (size_t)(tid + 1) / (size_t)nt * step;
+
+	if (hi > side)
+		hi = side;
+	if (lo >= hi)
+		return;
+	if (by_n)
+		dlp_amx_sbgemm(p, m, hi - lo, k, a, lda, b + lo * ldb, ldb, c + lo * ldc, ldc);
+	else
+		dlp_amx_sbgemm(p, hi - lo, n, k, a + lo, lda, b, ldb, c + lo, ldc);
+}
