@@ -65,8 +65,14 @@ static int bounded(const char *opt, const char *s, double *out, int integer, dou
 	/* decimal only: "0x10" is no count a person means */
 	errno = 0;
 	rc = dlp_decimal_double(s, &end, out);
-	if (rc != 0 && errno == ERANGE)
+	if (rc != 0 && errno == ERANGE) {
+		/* within the parser's length only a negative exponent underflows */
+		const char *ex = strpbrk(s, "eE");
+
+		if (ex && ex[1] == '-')
+			return dlp_cli_usage("%s %s is too close to 0 (no double holds it)", opt, s);
 		return dlp_cli_usage("%s %s is out of range (at most %g)", opt, s, max);
+	}
 	if (rc != 0 || *end)
 		return dlp_cli_usage("%s needs %s (got \"%s\", not a decimal number)", opt, what, s);
 	if (*out <= 0 || (integer && *out != floor(*out)))

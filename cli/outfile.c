@@ -356,9 +356,12 @@ void dlp_cli_close_stdout(void)
 			return;
 	}
 	e = errno;
+	/* errno is gone when the failed write was an earlier one (a reader
+	 * that closed the pipe with SIGPIPE ignored): say what it can be */
 	if (e)
 		dlp_cli_fail("cannot write to standard output: %s", strerror(e));
 	else
-		dlp_cli_fail("cannot write to standard output");
+		dlp_cli_fail("cannot write to standard output: an earlier write failed (a closed pipe or a full "
+			     "disk)");
 	_exit(DLP_EXIT_RUNTIME);
 }

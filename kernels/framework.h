@@ -9,8 +9,12 @@
 
 #include <jansson.h>
 
-/* Whole-probe limit, seconds (python start and imports included). */
+/* Whole-probe limit, seconds (python start and imports included); the
+ * text is the same literal, for --help. */
 #define DLP_FRAMEWORK_TIMEOUT_S 9.5
+#define DLP_FRAMEWORK_STR_(x) #x
+#define DLP_FRAMEWORK_STR(x) DLP_FRAMEWORK_STR_(x)
+#define DLP_FRAMEWORK_TIMEOUT_TEXT DLP_FRAMEWORK_STR(DLP_FRAMEWORK_TIMEOUT_S)
 
 /* The "framework" section: {"status", "reason", "python", "elapsed_s",
  * "frameworks": {"torch"|"xgboost"|"sklearn"|"lightgbm": {"status", ...}},

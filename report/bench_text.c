@@ -30,13 +30,20 @@ static void shape(const json_t *r, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* The median sample's figure, except an FMA peak's: its fastest sample
+ * (best_gflops), what %peak divides by and the estimator reads. On a busy
+ * machine a peak printed at its median, 74.6 GFLOP/s, beside a GEMM at
+ * 153.9 and "93%" of the peak's fastest 165.9. */
 static void rate(const json_t *r, char *buf, size_t len)
 {
 	double g = dlp_json_num(r, "rate_gflops"), b = dlp_json_num(r, "rate_gbps");
+	double best = dlp_json_num(r, "best_gflops");
 	double u = dlp_json_num(r, "rate_gupdates_per_s"), l = dlp_json_num(r, "latency_s");
 	double rw = dlp_json_num(r, DLP_RATE_GROWS), v = dlp_json_num(r, DLP_RATE_GVALUES);
 	double nl = dlp_json_num(r, DLP_RATE_GNLOGN);
 
+	if (isfinite(best) && best > 0 && strcmp(str(r, "kernel"), DLP_KERNEL_FMA_PEAK) == 0)
+		g = best;
 	if (isfinite(g))
 		snprintf(buf, len, "%9.1f GFLOP/s", g);
 	else if (isfinite(b))

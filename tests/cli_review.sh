@@ -472,6 +472,8 @@ expect "--network-gbps 1e9: too large" 2 "^dlprobe: --network-gbps 1e9 is too la
 	$B estimate --model resnet18 --dataset cifar10 --network-gbps 1e9
 expect "--epochs 1e400: out of range, not \"not a decimal number\"" 2 "^dlprobe: --epochs 1e400 is out of range" -- \
 	$B estimate --model resnet18 --dataset cifar10 --epochs 1e400
+expect "--epochs 1e-400: too close to 0, not \"at most\"" 2 "^dlprobe: --epochs 1e-400 is too close to 0" -- \
+	$B estimate --model resnet18 --dataset cifar10 --epochs 1e-400
 expect "--epochs fast: not a decimal number" 2 "^dlprobe: --epochs needs a positive number \(got \"fast\", not a decimal number\)" -- \
 	$B estimate --model resnet18 --dataset cifar10 --epochs fast
 expect "DLPROBE_GPU_TIMEOUT=1e99: out of range, not \"not a decimal number\"" 2 \
@@ -516,6 +518,21 @@ expect "-o /dev/zero: refused" 2 "^dlprobe: cannot write /dev/zero: not a regula
 expect "a forest on one row: a time, compared in the verdict" 0 "the numbers favour the classical model \(forest\)" -- \
 	$B estimate --model mlp:1,1 --dataset tabular:1x1 --classical forest --instance c7i.2xlarge
 if grep -q "0.0-0.0 us" "$T/out"; then ko "a forest on one row: zero time"; else ok "a forest on one row: no zero time"; fi
+
+# ---- the bench table: an FMA peak row prints the peak %peak divides by -------
+# (a busy machine printed a peak's median, 74.6, beside a GEMM at "93%" of
+# its fastest sample, 165.9: review of 2026-12-03)
+$PY - tests/fixtures/bench_cpu_fixture.json "$T/peak.json" <<'PYEOF' || ko "cannot make the busy-peak document"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for r in d['bench']['backends'][0]['devices'][0]['results']:
+    if r['kernel'] == 'fma_peak' and r['dtype'] == 'fp32' and r['threads'] == 1:
+        r['rate_gflops'], r['best_gflops'] = 74.6, 165.9
+json.dump(d, open(sys.argv[2], 'w'))
+PYEOF
+expect "show: the 1-thread fp32 FMA peak row prints its fastest sample" 0 \
+	"^  fma_peak +fp32 +avx512 +- +1 +165\.9 GFLOP/s" -- $B show "$T/peak.json"
+if grep -q "74\.6 GFLOP/s" "$T/out"; then ko "show: the FMA peak's median printed"; else ok "show: the FMA peak's median not printed"; fi
 
 echo "cli_review: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
