@@ -298,12 +298,14 @@ static void spread_note(dlp_profile *p, int unspread)
 	if (unspread)
 		dlp_profile_flag(p, "the framework probe recorded no median for %d of its figures (a document from an "
 				 "older dlprobe): they are taken as exact", unspread);
-	if (!(p->fw_ovh_spread > 1) && !(p->fw_pool_spread > 1) && !(p->fw_conv_spread > 1) && !(p->jitter > 0))
+	if (!(p->fw_ovh_spread > 1) && !(p->fw_pool_spread > 1) && !(p->fw_conv_spread > 1) &&
+	    !(p->fw_act_spread > 1) && !(p->jitter > 0))
 		return;
 	snprintf(src, sizeof src, "measured: median / fastest of the framework probe's samples, %.3fx for its "
-		 "overheads, %.3fx for pooling and %.3fx for convolutions (bench --framework); each end moved out by "
-		 "1 + the bench's median sample spread, %.4f (jitter)",
-		 fmax(1, p->fw_ovh_spread), fmax(1, p->fw_pool_spread), fmax(1, p->fw_conv_spread), p->jitter);
+		 "overheads, %.3fx for pooling, %.3fx for convolutions and %.3fx for activations (bench "
+		 "--framework); each end moved out by 1 + the bench's median sample spread, %.4f (jitter)",
+		 fmax(1, p->fw_ovh_spread), fmax(1, p->fw_pool_spread), fmax(1, p->fw_conv_spread),
+		 fmax(1, p->fw_act_spread), p->jitter);
 	dlp_profile_source(p, "framework_spread", src);
 }
 

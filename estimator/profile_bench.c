@@ -296,8 +296,8 @@ static int read_result(dlp_profile *p, const json_t *dev, const json_t *r, const
 		if (isfinite(llc) && llc > 0 && llc < STREAM_LLC_RULE && !d->llc_flagged) {
 			d->llc_flagged = 1;
 			dlp_profile_flag(p, "stream_triad's arrays held %.2g last-level caches each (STREAM's rule: %g; "
-					 "--quick caps them at 256 MiB): its bandwidth may count cache hits (--full "
-					 "keeps the rule)", llc, STREAM_LLC_RULE);
+					 "--quick caps their size): its bandwidth may count cache hits (--full keeps "
+					 "the rule)", llc, STREAM_LLC_RULE);
 		}
 		if (v > MAX_GBPS)
 			dlp_profile_flag(p, "dropped stream_triad at %d thread%s: %.3g GB/s is above the plausibility ceiling",

@@ -294,6 +294,9 @@ static void test_activation_floor(void **state)
 	profile_of(doc, &one);
 	assert_true(one.fw_act_s == ACT_S && fabs(one.fw_act_spread - 1.1) < 1e-12);
 	assert_non_null(strstr(json_string_value(json_object_get(one.sources, "act_s_per_elem")), "7.5 ns"));
+	/* the note on what spreads the range names the activations' spread */
+	assert_non_null(strstr(json_string_value(json_object_get(one.sources, "framework_spread")),
+			       "1.100x for activations"));
 	e = estimate(&one, m, batch, DLP_OPT_ADAM);
 	with = layer_s(e, "activation");
 	json_decref(e);
