@@ -368,6 +368,10 @@ CONV_MIN_BATCH = 8
 CONV_MIN_LEFT_S = 0.3     # a shape starts only with this much budget left
 CONV_SHAPE_MAX_S = 0.25   # timing one shape, at most
 CONV_TOL = 1e-4           # relative to the reference's largest entry
+# bf16 under autocast: inputs and output rounded to 8 bits of mantissa
+# (2^-9 relative each), products summed in fp32: about 4e-3 of the largest
+# entry at most; a wrong channel or a dropped tap costs O(1)
+CONV_TOL_BF16 = 2e-2
 
 
 def conv_out(c):
@@ -388,24 +392,37 @@ def conv_flops_per_sample(c):
     return 2.0 * macs * (3 if c["input_grad"] else 2)
 
 
+def conv_fn(torch, c, geo):
+    """The convolution as a training step in c's dtype runs it: fp32, or
+    bf16 under torch's CPU autocast (fp32 weights and inputs cast on the
+    way in, a bf16 output), as mixed precision on a CPU does."""
+    F = torch.nn.functional
+    bf16 = c.get("dtype") == "bf16"
+
+    def conv(x, w, bias):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return F.conv2d(x, w, bias, **geo)
+    return conv
+
+
 def conv_call(torch, c, b):
     """The tensors of one convolution at batch b and its forward + backward
     call (as a step runs them: timed apart, a slow stretch under one but
     not the other split them wrongly, a backward of 0 s in a trial; the
     estimator divides the time by FLOPs)."""
-    F = torch.nn.functional
     torch.manual_seed(0)
     geo = dict(stride=c["stride"], padding=c["pad"], dilation=c["dilation"], groups=c["groups"])
+    conv = conv_fn(torch, c, geo)
     x = torch.randn(b, c["in"], c["h"], c["w"], requires_grad=bool(c["input_grad"]))
     w = torch.randn(c["out"], c["in"] // c["groups"], c["k"], c["k"], requires_grad=True)
     bias = torch.randn(c["out"], requires_grad=True) if c["bias"] else None
-    g = torch.randn_like(F.conv2d(x.detach(), w.detach(), None, **geo))
+    g = torch.randn_like(conv(x.detach(), w.detach(), None))
 
     def fwd_bwd():
         x.grad = w.grad = None
         if bias is not None:
             bias.grad = None
-        F.conv2d(x, w, bias, **geo).backward(g)
+        conv(x, w, bias).backward(g)
     return x, w, bias, g, geo, fwd_bwd
 
 
@@ -426,7 +443,7 @@ def conv_error(torch, c, x, w, bias, g, geo):
     g1[1:] = 0
     y1.backward(g1)
     x.grad = w.grad = None
-    y = F.conv2d(x, w, bias, **geo)
+    y = conv_fn(torch, c, geo)(x, w, bias)
     gv = torch.zeros_like(g)
     gv[0] = g[0]
     y.backward(gv)
@@ -454,7 +471,7 @@ def time_conv(torch, c, batch, max_s):
     t0 = time.perf_counter()
     err = conv_error(torch, c, x, w, bias, g, geo)
     check_s = time.perf_counter() - t0
-    ok = err < CONV_TOL
+    ok = err < (CONV_TOL_BF16 if c.get("dtype") == "bf16" else CONV_TOL)
     rec = dict(c, status="ok" if ok else "error", verified=ok, max_rel_err=err, timed_batch=b,
                threads=torch.get_num_threads())
     # the timing is a warm-up and at least one call, each about as long as

@@ -190,7 +190,7 @@ static void layer_time(const dlp_profile *p, const dlp_rateset *rs, const dlp_la
 		     : l->gm <= 0 && fw && p->fw_bw_gbps > 0 ? p->fw_bw_gbps * 1e9 : bw;
 
 	*meas_spread = 0;
-	if (fw && pr->gemm == DLP_FP32 && (mc = dlp_profile_conv(p, l))) {
+	if (fw && (mc = dlp_profile_conv(p, l, pr->gemm))) {
 		/* the workload's own convolution, timed through the framework
 		 * (--measure), its memory traffic and all: forward and backward
 		 * split by their FLOPs, as the probe times them together */

@@ -92,6 +92,15 @@ void dlp_deep_precision_check(const dlp_profile *p, const dlp_train *t, struct p
 	}
 }
 
+enum dlp_dtype dlp_train_cpu_dtype(const dlp_profile *p, const dlp_train *t)
+{
+	struct prec pr = dlp_deep_precision(p, t);
+	dlp_notes said = { 0 };
+
+	dlp_deep_precision_check(p, t, &pr, &said);
+	return pr.gemm;
+}
+
 /* Elements kept per sample for the backward pass, as the stack keeps them:
  * in-place ReLUs add nothing, flash attention keeps no heads x S x S
  * probabilities, a fused LM head and loss keep no S x vocabulary logits;

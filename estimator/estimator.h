@@ -214,6 +214,7 @@ typedef struct dlp_profile {
 	struct dlp_conv_time {
 		dlp_conv_geom g;
 		int input_grad;
+		enum dlp_dtype dtype; /* fp32, or bf16 under the framework's autocast */
 		double s, median_s; /* forward + backward per sample: fastest call, median call */
 	} *convs;
 	size_t n_convs;
@@ -244,12 +245,13 @@ double dlp_profile_gemm_gflops(const dlp_profile *p, const dlp_rateset *rs,
 int dlp_profile_add_shape(dlp_rateset *rs, enum dlp_dtype dt, double m, double n, double k, double gflops);
 /* The measurement request for a model at a batch (estimator/shapes.c):
  * its distinct GEMM shapes (forward, backward-data, backward-weight),
- * non-GEMM operator sizes and convolution geometries. */
-json_t *dlp_model_measure_request(const dlp_model *m, int batch);
+ * non-GEMM operator sizes and convolution geometries, the convolutions to
+ * be run in conv_dt (fp32, or bf16: under the framework's autocast). */
+json_t *dlp_model_measure_request(const dlp_model *m, int batch, enum dlp_dtype conv_dt);
 /* kernels/measure.h's answer to such a request into p. 0, or -1 (message). */
 int dlp_profile_add_measured(dlp_profile *p, const json_t *answer);
 /* The convolution of p->convs measured at l's geometry, else NULL. */
-const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_layer *l);
+const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_layer *l, enum dlp_dtype dt);
 /* The catalog (parsed instances.json, borrowed) and its instance names. */
 const json_t *dlp_catalog(void);
 /* The i-th instance name of a default list in the catalog ("estimate": what
@@ -291,6 +293,10 @@ typedef struct dlp_train {
 	int nodes;              /* nodes of the instance's kind (>= 1) */
 	double network_gbps;    /* > 0: between nodes, instead of the catalog's */
 } dlp_train;
+
+/* The format a CPU profile's estimate runs a training's GEMMs and
+ * convolutions in (mixed precision: bf16 where the CPU has it, else fp32). */
+enum dlp_dtype dlp_train_cpu_dtype(const dlp_profile *p, const dlp_train *t);
 
 void dlp_train_defaults(dlp_train *t);
 /* The batch per device an estimate uses (t->batch, or the model's default). */

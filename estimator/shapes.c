@@ -105,7 +105,7 @@ static json_t *find_conv(const json_t *list, const dlp_conv_geom *geom, int inpu
 
 /* One entry per distinct convolution (its forward + backward FLOPs per step
  * rank what is timed first, as for the GEMMs). */
-static void add_conv(json_t *list, const dlp_layer *l, double B)
+static void add_conv(json_t *list, const dlp_layer *l, double B, enum dlp_dtype dt)
 {
 	json_t *c = find_conv(list, &l->conv, l->needs_input_grad);
 	double flops = B * l->flops * (l->needs_input_grad ? 3 : 2);
@@ -118,6 +118,7 @@ static void add_conv(json_t *list, const dlp_layer *l, double B)
 		for (k = 0; k < N_CONV_KEYS; k++)
 			json_object_set_new(c, conv_keys[k], json_integer(v[k]));
 		json_object_set_new(c, "input_grad", json_boolean(l->needs_input_grad));
+		json_object_set_new(c, "dtype", json_string(dlp_dtype_name(dt)));
 		json_object_set_new(c, "flops", json_real(0));
 		json_object_set_new(c, "layers", json_array());
 		json_array_append_new(list, c);
@@ -127,7 +128,7 @@ static void add_conv(json_t *list, const dlp_layer *l, double B)
 		json_array_append_new(json_object_get(c, "layers"), json_string(l->name));
 }
 
-json_t *dlp_model_measure_request(const dlp_model *m, int batch)
+json_t *dlp_model_measure_request(const dlp_model *m, int batch, enum dlp_dtype conv_dt)
 {
 	json_t *gemm = json_array(), *elem = json_array(), *conv = json_array();
 	size_t i;
@@ -147,7 +148,7 @@ json_t *dlp_model_measure_request(const dlp_model *m, int batch)
 			if (l->params > 0)
 				add_gemm(gemm, l->gk, l->gn, gm, cnt, "backward_weight", l->name);
 			if (l->op == DLP_OP_CONV && l->conv.k > 0)
-				add_conv(conv, l, B);
+				add_conv(conv, l, B, conv_dt == DLP_BF16 ? DLP_BF16 : DLP_FP32);
 		} else if (l->op == DLP_OP_BN || l->op == DLP_OP_LN || l->op == DLP_OP_ACT || l->op == DLP_OP_POOL ||
 			   l->op == DLP_OP_ADD) {
 			add_elementwise(elem, l->op, B * fmax(l->in_elems, l->out_elems));
@@ -177,12 +178,13 @@ static int same_geom(const dlp_conv_geom *a, const dlp_conv_geom *b)
 	return memcmp(va, vb, sizeof va) == 0;
 }
 
-const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_layer *l)
+const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_layer *l, enum dlp_dtype dt)
 {
 	size_t i;
 
 	for (i = 0; l->op == DLP_OP_CONV && i < p->n_convs; i++)
-		if (same_geom(&p->convs[i].g, &l->conv) && p->convs[i].input_grad == l->needs_input_grad)
+		if (same_geom(&p->convs[i].g, &l->conv) && p->convs[i].input_grad == l->needs_input_grad &&
+		    p->convs[i].dtype == dt)
 			return &p->convs[i];
 	return NULL;
 }
@@ -191,13 +193,19 @@ const struct dlp_conv_time *dlp_profile_conv(const dlp_profile *p, const dlp_lay
 static int add_conv_time(dlp_profile *p, const json_t *c)
 {
 	struct dlp_conv_time t, *grown;
-	int v[N_CONV_KEYS];
+	int v[N_CONV_KEYS], dt;
 	size_t k;
 	const char *st = json_string_value(json_object_get(c, "status"));
+	const json_t *dtj = json_object_get(c, "dtype");
 
 	memset(&t, 0, sizeof t);
 	if (!st || strcmp(st, "ok") != 0 || !json_is_true(json_object_get(c, "verified")))
 		return 0;
+	/* an answer from before the dtype was asked ran fp32 */
+	dt = dtj ? dlp_dtype_parse(json_string_value(dtj)) : DLP_FP32;
+	if (dt != DLP_FP32 && dt != DLP_BF16)
+		return 0;
+	t.dtype = (enum dlp_dtype)dt;
 	t.s = dlp_json_num(c, "fwd_bwd_s");
 	t.median_s = dlp_json_num(c, "fwd_bwd_median_s");
 	if (!(isfinite(t.s) && t.s > 0 && t.s <= MAX_S_PER_SAMPLE))

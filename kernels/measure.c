@@ -322,8 +322,9 @@ static void measure_gemm(json_t *g, dlp_blas *blas, dlp_gemm_plan *plan, double 
 static const char *const answer_keys[] = { "status", "reason", "verified", "max_rel_err", "timed_batch", "threads",
 					   "fwd_bwd_s", "fwd_bwd_median_s", "reps", "windows", "timed_elements",
 					   "fwd_bwd_s_per_elem", "fwd_bwd_median_s_per_elem", NULL };
-/* What an answer must repeat of its entry: a convolution's geometry, an
- * activation's size. */
+/* What an answer must repeat of its entry: a convolution's geometry (and
+ * its input_grad and dtype, where the entry has them), an activation's
+ * size. */
 static const char *const conv_keys[] = { DLP_CONV_GEOM_KEYS, NULL };
 static const char *const act_keys[] = { "elements", NULL };
 
@@ -341,6 +342,9 @@ static int take_answer(json_t *entry, const json_t *one, const char *const same[
 			return -1;
 	if (json_object_get(entry, "input_grad") &&
 	    !json_equal(json_object_get(entry, "input_grad"), json_object_get(one, "input_grad")))
+		return -1;
+	/* a convolution run in another format answers another question */
+	if (json_object_get(entry, "dtype") && !json_equal(json_object_get(entry, "dtype"), json_object_get(one, "dtype")))
 		return -1;
 	for (k = 0; answer_keys[k]; k++) {
 		json_t *v = json_object_get(one, answer_keys[k]);

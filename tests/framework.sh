@@ -351,6 +351,29 @@ print('%.0f us a sample for the first, batch %d of 256' % (c[0]['fwd_bwd_s'] * 1
 	else
 		bad "real torch probe, a workload's convolutions: $(tail -c 600 "$T/conv.out") $(tail -c 300 "$T/conv.err")"
 	fi
+	# mixed precision on a CPU: the same convolutions under torch's bf16
+	# autocast, checked at the bf16 bound; an error above fp32's rounding
+	# shows bf16 really ran
+	CONVS16='{"batch": 64, "conv": [
+		{"in": 64, "h": 16, "w": 16, "out": 64, "k": 3, "stride": 1, "pad": 1, "groups": 1, "dilation": 1, "bias": 0, "input_grad": true, "flops": 2, "dtype": "bf16"},
+		{"in": 32, "h": 16, "w": 16, "out": 32, "k": 3, "stride": 1, "pad": 1, "groups": 32, "dilation": 1, "bias": 1, "input_grad": true, "flops": 1, "dtype": "bf16"}]}'
+	printf '%s' "$CONVS16" > "$T/convs16.json"
+	if DLPROBE_FW_BUDGET_S=4 DLPROBE_FW_CONV_FILE="$T/convs16.json" timeout 30 /usr/bin/python3 - < data/framework_probe.py > "$T/conv16.out" 2>"$T/conv16.err" &&
+		note=$(python3 -c "
+import json
+r = json.loads(open('$T/conv16.out').read().splitlines()[-1])
+c = r['conv']
+assert len(c) == 2, c
+for x in c:
+    assert x['status'] == 'ok' and x['verified'] and x['dtype'] == 'bf16', x
+    assert 1e-5 < x['max_rel_err'] < 2e-2, x
+    assert 0 < x['fwd_bwd_s'] <= x['fwd_bwd_median_s'], x
+print('max rel. error %.1e, %.1e' % (c[0]['max_rel_err'], c[1]['max_rel_err']))
+"); then
+		ok "real torch probe, convolutions under bf16 autocast: verified at the bf16 bound ($note)"
+	else
+		bad "real torch probe, bf16 convolutions: $(tail -c 600 "$T/conv16.out") $(tail -c 300 "$T/conv16.err")"
+	fi
 else
 	echo "skip real torch probe of a workload's convolutions: /usr/bin/python3 has no torch"
 fi
