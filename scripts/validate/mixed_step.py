@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""ResNet-18 on CIFAR-10 shapes (batch 128, Adam: the estimate's defaults),
-one training step measured through torch in fp32 and in mixed precision
-(torch's CPU autocast in bf16), against `dlprobe estimate --measure` for
-each from a bench document of this machine. Not a `make validate` case
+"""ResNet-18 on CIFAR-10 shapes (batch 128, Adam: the estimate's defaults)
+and an MLP 30-1024-1024-2 (batch 256, Adam), one training step of each
+measured through torch in fp32 and in mixed precision (torch's CPU autocast
+in bf16), against `dlprobe estimate --measure` for each from a bench
+document of this machine. Not a `make validate` case
 (those are fp32); it checks that a mixed-precision estimate on a CPU with
 bf16 arithmetic follows what torch's bf16 kernels do, not the bf16 GEMM
 rate alone.
@@ -12,14 +13,15 @@ usage: mixed_step.py DLPROBE OUT_PREFIX
 The model is torchvision's resnet18 layout (7x7 stride-2 stem, max pool,
 four stages of two basic blocks, 10 classes: 11,181,642 parameters, as
 dlprobe's builder counts), written out here since torchvision may be
-absent. Each precision: 3 warm-up steps, then 8 timed, in two alternating
-rounds; the figure is the median step of the faster round. Threads: torch's
+absent. Each precision: 3 warm-up steps, then 8 timed (the MLP: 30), in
+two alternating rounds; the figure is the median step of the faster round. Threads: torch's
 default, as the estimate's framework probe sees it. Say the load with any
 figure."""
 import json, os, subprocess, sys
 
 BIN, OUT = sys.argv[1], sys.argv[2]
-BATCH = 128
+# (model spec, dataset, batch): the estimate's default batch for ResNet-18
+CASES = (("resnet18", "cifar10", 128), ("mlp:30,1024,1024,2", "tabular:100000x30", 256))
 CODE = r'''
 import json, sys, time, torch
 import torch.nn as nn
@@ -50,10 +52,18 @@ class ResNet18(nn.Module):
     def forward(s, x):
         return s.fc(torch.flatten(F.adaptive_avg_pool2d(s.layers(s.stem(x)), 1), 1))
 torch.manual_seed(0)
-B = int(sys.argv[1])
-m = ResNet18()
+B = int(sys.argv[2])
+if sys.argv[1] == "resnet18":
+    m = ResNet18()
+    x, y = torch.randn(B, 3, 32, 32), torch.randint(0, 10, (B,))
+else:
+    w = [int(v) for v in sys.argv[1].split(":")[1].split(",")]
+    layers = []
+    for a, b in zip(w, w[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]
+    m = nn.Sequential(*layers[:-1])
+    x, y = torch.randn(B, w[0]), torch.randint(0, w[-1], (B,))
 opt = torch.optim.Adam(m.parameters(), lr=1e-3)
-x, y = torch.randn(B, 3, 32, 32), torch.randint(0, 10, (B,))
 def step(bf16):
     opt.zero_grad()
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
@@ -67,7 +77,7 @@ for rnd in range(2):
         for _ in range(3):
             step(bf16)
         ts = []
-        for _ in range(8):
+        for _ in range(8 if sys.argv[1] == "resnet18" else 30):
             t0 = time.perf_counter()
             step(bf16)
             ts.append(time.perf_counter() - t0)
@@ -77,10 +87,10 @@ print(json.dumps(out))
 '''
 
 
-def predicted(doc, precision):
-    o = json.loads(subprocess.run([BIN, "estimate", "--hw", doc, "--measure", "--model", "resnet18", "--dataset",
-                                   "cifar10", "--precision", precision, "--classical", "none", "--json"],
-                                  check=True, capture_output=True, text=True).stdout)
+def predicted(doc, model, dataset, batch, precision):
+    o = json.loads(subprocess.run([BIN, "estimate", "--hw", doc, "--measure", "--model", model, "--dataset",
+                                   dataset, "--batch", str(batch), "--precision", precision, "--classical", "none",
+                                   "--json"], check=True, capture_output=True, text=True).stdout)
     d = o["estimates"][0]["deep"]
     steps = d["settings"]["steps"]
     return {k: v / steps for k, v in d["train_s"].items()}, d["settings"]["gemm_dtype"]
@@ -90,12 +100,14 @@ doc = OUT + ".bench.json"
 subprocess.run([BIN, "bench", "--quick", "--backend", "cpu", "--framework", "-q", "-o", doc], check=True,
                stdout=subprocess.DEVNULL)
 print("cpus %d, load %.1f" % (len(os.sched_getaffinity(0)), os.getloadavg()[0]), flush=True)
-real = json.loads(subprocess.run(["/usr/bin/python3", "-c", CODE, str(BATCH)], check=True, capture_output=True,
-                                 text=True).stdout)
-print("torch %s, %d thread(s), %d parameters" % (real["torch"], real["threads"], real["params"]))
-for prec in ("fp32", "mixed"):
-    p, dt = predicted(doc, prec)
-    inside = p["low"] <= real[prec] <= p["high"]
-    print("%-5s step: measured %.3f s; predicted %.3f s (%.3f .. %.3f, GEMMs in %s): %.2fx, %s; load %.1f" % (
-        prec, real[prec], p["expected"], p["low"], p["high"], dt, p["expected"] / real[prec],
-        "in range" if inside else "OUT of range", os.getloadavg()[0]), flush=True)
+for model, dataset, batch in CASES:
+    real = json.loads(subprocess.run(["/usr/bin/python3", "-c", CODE, model, str(batch)], check=True,
+                                     capture_output=True, text=True).stdout)
+    print("%s, batch %d: torch %s, %d thread(s), %d parameters" % (model, batch, real["torch"], real["threads"],
+                                                                   real["params"]))
+    for prec in ("fp32", "mixed"):
+        p, dt = predicted(doc, model, dataset, batch, prec)
+        inside = p["low"] <= real[prec] <= p["high"]
+        print("  %-5s step: measured %.4g s; predicted %.4g s (%.4g .. %.4g, GEMMs in %s): %.2fx, %s; load %.1f" % (
+            prec, real[prec], p["expected"], p["low"], p["high"], dt, p["expected"] / real[prec],
+            "in range" if inside else "OUT of range", os.getloadavg()[0]), flush=True)
