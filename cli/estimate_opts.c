@@ -70,7 +70,7 @@ static int bounded(const char *opt, const char *s, double *out, int integer, dou
 		const char *ex = strpbrk(s, "eE");
 
 		if (ex && ex[1] == '-')
-			return dlp_cli_usage("%s %s is too close to 0 (no double holds it)", opt, s);
+			return dlp_cli_usage("%s %s is too close to 0", opt, s);
 		return dlp_cli_usage("%s %s is out of range (at most %g)", opt, s, max);
 	}
 	if (rc != 0 || *end)

@@ -327,7 +327,7 @@ json_t *dlp_cli_measure_workload(const struct workload *wl, const dlp_train *t, 
 	if (!wl->model)
 		return NULL;
 	dlp_cli_progress(NULL, "measuring the workload's own shapes");
-	req = dlp_model_measure_request(wl->model, dlp_train_batch(wl->model, t), dlp_train_cpu_dtype(p, t));
+	req = dlp_model_measure_request(wl->model, dlp_train_batch(wl->model, t), dlp_train_cpu_conv_dtype(p, t));
 	/* torch as the bench found it runs the convolutions "as configured" */
 	if (req && p->fw_threads > 0)
 		json_object_set_new(req, "conv_through", json_string(DLP_MEASURE_CONV_TORCH));

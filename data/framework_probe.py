@@ -6,6 +6,7 @@
 # import) still hands back the parts it finished, the others marked. Every
 # part checks the budget (DLPROBE_FW_BUDGET_S) and is skipped, with the
 # reason, past it.
+import contextlib
 import json
 import math
 import os
@@ -151,6 +152,7 @@ def probe_torch(fw):
     t["parallel_info"] = torch.__config__.parallel_info()[:1500]
     shapes = ((256, 256, 256), (1024, 1024, 1024), (256, 1024, 4096))
     t["gemm"] = [dict(m=m, n=n, k=k, **unfinished()) for (m, n, k) in shapes]
+    t["gemm_bf16"] = [dict(m=m, n=n, k=k, **unfinished()) for (m, n, k) in shapes]
     t["mlp_step"] = unfinished()
     t["pool"] = unfinished()
     t["act"] = unfinished()
@@ -183,6 +185,12 @@ def probe_torch(fw):
         t["gemm"][i] = {"m": m, "n": nn, "k": k, "status": "ok" if err < 1e-4 else "error",
                         "max_rel_err": err, "rate_gflops": 2.0 * m * nn * k / s * 1e-9}
         emit()
+    # the same in bf16, as autocast runs a mixed-precision step's dense
+    # layers: "as configured" for bf16 at torch's own threads, where the
+    # bench's AMX figures are at all of the CPU's
+    for i, (m, nn, k) in enumerate(shapes):
+        t["gemm_bf16"][i] = time_gemm_bf16(torch, m, nn, k) if has_budget() else spent()
+        emit()
     time_again()
     t["pool"] = probe_pool(torch) if has_budget() else spent()
     time_again()
@@ -193,6 +201,26 @@ def probe_torch(fw):
     time_again()
     emit()
     return torch
+
+
+# bf16 products are exact in fp32 and sums are kept in fp32; the output's
+# rounding to bf16 (2^-9 relative) is the error, 1e-2 of the largest entry
+# with room; a dropped k block costs O(1)
+GEMM_TOL_BF16 = 1e-2
+
+
+def time_gemm_bf16(torch, m, n, k):
+    """torch.mm in bf16 (oneDNN's kernels where torch has them), checked
+    against the double product of the same bf16 values, before its time
+    counts; a CPU without bf16 arithmetic runs it emulated, slowly: at most
+    a quarter second a shape."""
+    a, b = torch.randn(m, k).bfloat16(), torch.randn(k, n).bfloat16()
+    c = a @ b
+    ref = a[:4].double() @ b.double()
+    err = float(((c[:4].double() - ref).abs().max() / ref.abs().max()).item())
+    s = timed(lambda: torch.mm(a, b), 10, min(0.25, left() / 6))["best"]
+    return {"m": m, "n": n, "k": k, "status": "ok" if err < GEMM_TOL_BF16 else "error", "max_rel_err": err,
+            "rate_gflops": 2.0 * m * n * k / s * 1e-9}
 
 
 def probe_step(torch):
@@ -399,8 +427,9 @@ def conv_fn(torch, c, geo):
     F = torch.nn.functional
     bf16 = c.get("dtype") == "bf16"
 
+    # fp32 outside autocast altogether: a torch before 1.10 has none
     def conv(x, w, bias):
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext():
             return F.conv2d(x, w, bias, **geo)
     return conv
 

@@ -92,13 +92,17 @@ void dlp_deep_precision_check(const dlp_profile *p, const dlp_train *t, struct p
 	}
 }
 
-enum dlp_dtype dlp_train_cpu_dtype(const dlp_profile *p, const dlp_train *t)
+enum dlp_dtype dlp_train_cpu_conv_dtype(const dlp_profile *p, const dlp_train *t)
 {
 	struct prec pr = dlp_deep_precision(p, t);
 	dlp_notes said = { 0 };
 
+	/* autocast is mixed precision's; a model cast to bf16 whole runs no
+	 * casts, and a CPU without bf16 arithmetic is estimated at fp32 */
+	if (t->precision != DLP_PREC_MIXED)
+		return DLP_FP32;
 	dlp_deep_precision_check(p, t, &pr, &said);
-	return pr.gemm;
+	return pr.gemm == DLP_BF16 ? DLP_BF16 : DLP_FP32;
 }
 
 /* Elements kept per sample for the backward pass, as the stack keeps them:

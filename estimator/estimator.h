@@ -294,9 +294,11 @@ typedef struct dlp_train {
 	double network_gbps;    /* > 0: between nodes, instead of the catalog's */
 } dlp_train;
 
-/* The format a CPU profile's estimate runs a training's GEMMs and
- * convolutions in (mixed precision: bf16 where the CPU has it, else fp32). */
-enum dlp_dtype dlp_train_cpu_dtype(const dlp_profile *p, const dlp_train *t);
+/* The format torch runs a training's convolutions in on a CPU profile, as
+ * --measure times them: bf16 under autocast for mixed precision where the
+ * CPU has bf16 arithmetic, else fp32 (--precision bf16 included: its
+ * estimate then times none of them, as before). */
+enum dlp_dtype dlp_train_cpu_conv_dtype(const dlp_profile *p, const dlp_train *t);
 
 void dlp_train_defaults(dlp_train *t);
 /* The batch per device an estimate uses (t->batch, or the model's default). */

@@ -176,6 +176,35 @@ static int read_spread(double *spread, const json_t *o, const char *best_key, co
 	return 1;
 }
 
+/* torch's bf16 GEMMs, "as configured" for a bf16 estimate at torch's own
+ * threads, where the bench's bf16 figures (AMX) are at all of the CPU's:
+ * on the 2-vCPU Xeon torch ran 560-760 GFLOP/s on its one thread against
+ * AMX's 1000-1100 on two. Only where the CPU runs bf16: elsewhere the
+ * estimate runs fp32 and torch's bf16 is an emulation. */
+static int read_torch_gemm_bf16(dlp_profile *p, const json_t *torch)
+{
+	const json_t *g;
+	size_t i;
+	int n = 0;
+
+	if (!(p->peak_gflops[DLP_BF16] > 0))
+		return 0;
+	json_array_foreach(json_object_get(torch, "gemm_bf16"), i, g) {
+		double r = dlp_json_num(g, DLP_RATE_GFLOPS);
+
+		if (!is_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
+			continue;
+		if (dlp_rates_add(&p->configured, DLP_BF16, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
+				  dlp_json_num(g, "k"), r))
+			return -1;
+		n++;
+	}
+	if (n)
+		dlp_profile_flag(p, "'as configured' bf16 rates are torch's own bf16 GEMMs at %d thread(s) (bench "
+				 "--framework)", threads_of(torch));
+	return 0;
+}
+
 /* The reference training step and the pooling torch measured; unspread
  * counts those used without a recorded spread. */
 static void read_torch_steps(dlp_profile *p, const json_t *torch, int *unspread)
@@ -355,6 +384,8 @@ int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *c
 		if (n)
 			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %d thread(s) (bench "
 					 "--framework)", str_or(torch, "version", "?"), p->fw_threads);
+		if (read_torch_gemm_bf16(p, torch))
+			return -1;
 		read_torch_steps(p, torch, &unspread);
 		read_torch_act(p, torch);
 		read_torch_conv(p, torch, &unspread);

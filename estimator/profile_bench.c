@@ -100,8 +100,8 @@ static void best(double *val, int *at_threads, double v, int threads)
  * threads, by another result (fewer threads, or another ISA: AVX512_BF16
  * and AMX both run dlprobe's bf16 GEMM): the whole device runs it at least
  * that fast, and one point a shape keeps the interpolation from averaging
- * the slower ISA in. Results above ceiling are not counted (they are
- * dropped, each with its own flag). */
+ * the slower ISA in. Results above ceiling are not counted (those at the
+ * whole device's thread count are dropped with a flag of their own). */
 static double gemm_same_best(const json_t *dev, const json_t *r, int th, double ceiling)
 {
 	const json_t *o;

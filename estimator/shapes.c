@@ -250,6 +250,14 @@ static int add_act_time(dlp_profile *p, const json_t *a, double *largest)
 	return 1;
 }
 
+/* The format the answer's convolutions were asked in (one per request). */
+static const char *conv_format(const json_t *answer)
+{
+	const char *f = json_string_value(json_object_get(json_array_get(json_object_get(answer, "conv"), 0), "dtype"));
+
+	return f ? f : dlp_dtype_name(DLP_FP32);
+}
+
 int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 {
 	const json_t *g, *r;
@@ -309,8 +317,9 @@ int dlp_profile_add_measured(dlp_profile *p, const json_t *answer)
 	}
 	if (json_array_size(json_object_get(answer, "conv")))
 		json_array_append_new(p->flags, json_sprintf("%zu of the workload's %zu distinct convolutions timed "
-							     "through the framework (estimate --measure)%s", nc,
+							     "through the framework in %s (estimate --measure; an "
+							     "estimate in another format does not use them)%s", nc,
 							     json_array_size(json_object_get(answer, "conv")),
-							     nc ? "" : ": none, see measured_shapes.conv"));
+							     conv_format(answer), nc ? "" : ": none, see measured_shapes.conv"));
 	return 0;
 }

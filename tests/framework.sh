@@ -304,6 +304,10 @@ assert spent(conv) or (conv['status'] == 'ok' and conv['threads'] == t['threads'
 assert spent(act) or (act['status'] == 'ok' and act['verified'] is True and act['timed_elements'] == 786432 and
                       0 < act['fwd_bwd_s_per_elem'] <= act['fwd_bwd_median_s_per_elem']), act
 assert 0 < t['op_dispatch_s'] <= t['op_dispatch_median_s'], t
+# bf16 GEMMs through torch: checked at the bf16 bound, above fp32's rounding
+assert len(t['gemm_bf16']) == 3, t['gemm_bf16']
+for g in t['gemm_bf16']:
+    assert spent(g) or (g['status'] == 'ok' and 1e-5 < g['max_rel_err'] < 1e-2 and g['rate_gflops'] > 0), g
 # timed again after the later parts: windows spread over the probe, each
 # adding samples (a busy machine may leave no budget for more than one)
 assert t['op_dispatch_windows'] >= 1 and t['op_dispatch_batches'] >= t['op_dispatch_windows'], t

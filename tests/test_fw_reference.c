@@ -330,6 +330,50 @@ static void test_activation_floor(void **state)
 	json_decref(doc);
 }
 
+/* torch's bf16 GEMMs are "as configured" for bf16 where the bench measured
+ * bf16 arithmetic (at torch's threads, in place of the bench's all-thread
+ * AMX figures), and ignored where it did not (the estimate runs fp32 and
+ * torch's bf16 is an emulation there). */
+static void test_torch_bf16_gemms(void **state)
+{
+	int with_bf16;
+
+	(void)state;
+	for (with_bf16 = 0; with_bf16 < 2; with_bf16++) {
+		json_t *doc = test_fixture("bench_cpu_framework_ref.json");
+		json_t *res = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(
+			json_object_get(doc, "bench"), "backends"), 0), "devices"), 0), "results");
+		dlp_profile p;
+		size_t i;
+		int n = 0;
+
+		json_object_set_new(torch_of(doc), "gemm_bf16",
+				    json_pack("[{s:i,s:i,s:i,s:s,s:f},{s:i,s:i,s:i,s:s,s:f}]", "m", 1024, "n", 1024, "k",
+					      1024, "status", "ok", "rate_gflops", 700.0, "m", 256, "n", 256, "k", 256,
+					      "status", "error", "rate_gflops", 9000.0));
+		if (with_bf16) {
+			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:f}", "kernel", "fma_peak",
+							     "impl", "dlprobe", "isa", "avx512_bf16", "dtype", "bf16",
+							     "threads", 2, "status", "ok", "rate_gflops", 400.0));
+			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:i,s:s,s:f}", "kernel",
+							     "gemm", "impl", "dlprobe", "isa", "amx", "dtype", "bf16",
+							     "m", 1024, "n", 1024, "k", 1024, "threads", 2, "status", "ok",
+							     "rate_gflops", 1100.0));
+		}
+		profile_of(doc, &p);
+		for (i = 0; i < p.configured.n; i++)
+			n += p.configured.pts[i].dtype == DLP_BF16;
+		/* the failed check's figure is not taken */
+		assert_int_equal(n, with_bf16 ? 1 : 0);
+		assert_int_equal(has_flag(&p, "bf16 rates are torch's own bf16 GEMMs"), with_bf16);
+		if (with_bf16)
+			assert_true(fabs(dlp_profile_gemm_gflops(&p, &p.configured, DLP_BF16, 1024, 1024, 1024, NULL) -
+					 700.0) < 1e-9);
+		dlp_profile_free(&p);
+		json_decref(doc);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_no_framework_fallback),
 		cmocka_unit_test(test_conv_at_framework_threads),
 		cmocka_unit_test(test_activation_floor),
+		cmocka_unit_test(test_torch_bf16_gemms),
 		cmocka_unit_test(test_jitter_widens_the_measured_part),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

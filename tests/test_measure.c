@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "dlprobe/bench.h"
@@ -62,6 +64,56 @@ static void conv_without_framework(void **state)
 	assert_string_equal(str(c, "status"), "skipped");
 	assert_string_equal(str(c, "reason"), DLP_MEASURE_NO_FRAMEWORK);
 	assert_null(json_object_get(ans, "conv_probe"));
+	json_decref(ans);
+	json_decref(req);
+}
+
+/* A framework's answer must repeat each convolution's format: one timed
+ * in another (a probe that ignored "dtype") is no answer to it. The child
+ * is a fake python that answers every entry, flipping the second one's
+ * dtype. */
+static void conv_answer_keeps_dtype(void **state)
+{
+	static const char fake[] =
+		"#!/bin/sh\ncat >/dev/null\nexec /usr/bin/python3 -c '\nimport json, os\n"
+		"r = json.load(open(os.environ[\"DLPROBE_FW_CONV_FILE\"]))\nout = []\n"
+		"for i, c in enumerate(r[\"conv\"]):\n"
+		"    c = dict(c, status=\"ok\", verified=True, fwd_bwd_s=1e-4, fwd_bwd_median_s=1e-4)\n"
+		"    if i == 1:\n        c[\"dtype\"] = \"fp32\"\n    out.append(c)\n"
+		"print(json.dumps({\"conv\": out, \"activation\": []}))\n'\n";
+	char dir[] = "/tmp/dlprobe-test-XXXXXX", path[64];
+	json_t *req, *ans, *convs;
+	FILE *f;
+
+	(void)state;
+	if (access("/usr/bin/python3", X_OK) != 0)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/python", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_true(fputs(fake, f) >= 0);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	req = json_pack("{s:i,s:s,s:[],s:[],s:[{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:s},"
+			"{s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:i,s:b,s:s}]}", "batch", 8, "conv_through",
+			DLP_MEASURE_CONV_TORCH, "gemm", "elementwise", "conv", "in", 3, "h", 8, "w", 8, "out", 4, "k", 3,
+			"stride", 1, "pad", 1, "groups", 1, "dilation", 1, "bias", 1, "input_grad", 0, "dtype", "bf16",
+			"in", 4, "h", 8, "w", 8, "out", 4, "k", 3, "stride", 1, "pad", 1, "groups", 1, "dilation", 1,
+			"bias", 1, "input_grad", 1, "dtype", "bf16");
+	assert_non_null(req);
+	setenv("DLPROBE_PYTHON", path, 1);
+	ans = dlp_measure_workload(req, SHORT_BUDGET_S, 0);
+	unsetenv("DLPROBE_PYTHON");
+	unlink(path);
+	rmdir(dir);
+	assert_non_null(ans);
+	convs = json_object_get(ans, "conv");
+	assert_string_equal(str(json_array_get(convs, 0), "status"), "ok");
+	assert_true(dlp_json_num(json_array_get(convs, 0), "fwd_bwd_s") > 0);
+	assert_string_equal(str(json_array_get(convs, 1), "status"), "error");
+	assert_string_equal(str(json_array_get(convs, 1), "dtype"), "bf16");
+	assert_null(json_object_get(json_array_get(convs, 1), "fwd_bwd_s"));
 	json_decref(ans);
 	json_decref(req);
 }
@@ -137,6 +189,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(elementwise_verified),
 		cmocka_unit_test(conv_without_framework),
+		cmocka_unit_test(conv_answer_keeps_dtype),
 		cmocka_unit_test(blas_threads_not_confined),
 	};
 
