@@ -174,22 +174,13 @@ def probe_torch(fw):
     t["mlp_step"] = probe_step(torch) if has_budget() else spent()
     emit()
     for i, (m, nn, k) in enumerate(shapes):
-        if not has_budget():
-            t["gemm"][i].update(spent())
-            continue
-        a, b = torch.randn(m, k), torch.randn(k, nn)
-        c = a @ b
-        ref = (a[:4].double() @ b.double())
-        err = float(((c[:4].double() - ref).abs().max() / ref.abs().max()).item())
-        s = timed(lambda: torch.mm(a, b), 10, min(0.5, left() / 4))["best"]
-        t["gemm"][i] = {"m": m, "n": nn, "k": k, "status": "ok" if err < 1e-4 else "error",
-                        "max_rel_err": err, "rate_gflops": 2.0 * m * nn * k / s * 1e-9}
+        t["gemm"][i] = time_gemm(torch, m, nn, k) if has_budget() else spent()
         emit()
     # the same in bf16, as autocast runs a mixed-precision step's dense
     # layers: "as configured" for bf16 at torch's own threads, where the
     # bench's AMX figures are at all of the CPU's
     for i, (m, nn, k) in enumerate(shapes):
-        t["gemm_bf16"][i] = time_gemm_bf16(torch, m, nn, k) if has_budget() else spent()
+        t["gemm_bf16"][i] = time_gemm(torch, m, nn, k, bf16=True) if has_budget() else spent()
         emit()
     time_again()
     t["pool"] = probe_pool(torch) if has_budget() else spent()
@@ -209,18 +200,20 @@ def probe_torch(fw):
 GEMM_TOL_BF16 = 1e-2
 
 
-def time_gemm_bf16(torch, m, n, k):
-    """torch.mm in bf16 (oneDNN's kernels where torch has them), checked
-    against the double product of the same bf16 values, before its time
-    counts; a CPU without bf16 arithmetic runs it emulated, slowly: at most
-    a quarter second a shape."""
-    a, b = torch.randn(m, k).bfloat16(), torch.randn(k, n).bfloat16()
+def time_gemm(torch, m, n, k, bf16=False):
+    """torch.mm at one shape, its first rows checked against the double
+    product of the same values before its time counts. bf16: oneDNN's
+    kernels where torch has them; a CPU without bf16 arithmetic runs it
+    emulated, slowly: at most a quarter second a shape."""
+    a, b = torch.randn(m, k), torch.randn(k, n)
+    if bf16:
+        a, b = a.bfloat16(), b.bfloat16()
     c = a @ b
     ref = a[:4].double() @ b.double()
     err = float(((c[:4].double() - ref).abs().max() / ref.abs().max()).item())
-    s = timed(lambda: torch.mm(a, b), 10, min(0.25, left() / 6))["best"]
-    return {"m": m, "n": n, "k": k, "status": "ok" if err < GEMM_TOL_BF16 else "error", "max_rel_err": err,
-            "rate_gflops": 2.0 * m * n * k / s * 1e-9}
+    s = timed(lambda: torch.mm(a, b), 10, min(0.25, left() / 6) if bf16 else min(0.5, left() / 4))["best"]
+    return {"m": m, "n": n, "k": k, "status": "ok" if err < (GEMM_TOL_BF16 if bf16 else 1e-4) else "error",
+            "max_rel_err": err, "rate_gflops": 2.0 * m * n * k / s * 1e-9}
 
 
 def probe_step(torch):

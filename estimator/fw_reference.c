@@ -176,6 +176,29 @@ static int read_spread(double *spread, const json_t *o, const char *best_key, co
 	return 1;
 }
 
+/* The usable GEMMs of a framework's list (ok, a rate in range) into
+ * "as configured" in dt; replace: they replace what is there (the BLAS),
+ * once one is usable. How many, or -1 (message). */
+static int add_torch_gemms(dlp_profile *p, const json_t *list, enum dlp_dtype dt, int replace)
+{
+	const json_t *g;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(list, i, g) {
+		double r = dlp_json_num(g, DLP_RATE_GFLOPS);
+
+		if (!is_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
+			continue;
+		if (n++ == 0 && replace)
+			p->configured.n = 0;
+		if (dlp_rates_add(&p->configured, dt, dlp_json_num(g, "m"), dlp_json_num(g, "n"), dlp_json_num(g, "k"),
+				  r))
+			return -1;
+	}
+	return n;
+}
+
 /* torch's bf16 GEMMs, "as configured" for a bf16 estimate at torch's own
  * threads, where the bench's bf16 figures (AMX) are at all of the CPU's:
  * on the 2-vCPU Xeon torch ran 560-760 GFLOP/s on its one thread against
@@ -183,22 +206,13 @@ static int read_spread(double *spread, const json_t *o, const char *best_key, co
  * estimate runs fp32 and torch's bf16 is an emulation. */
 static int read_torch_gemm_bf16(dlp_profile *p, const json_t *torch)
 {
-	const json_t *g;
-	size_t i;
-	int n = 0;
+	int n;
 
 	if (!(p->peak_gflops[DLP_BF16] > 0))
 		return 0;
-	json_array_foreach(json_object_get(torch, "gemm_bf16"), i, g) {
-		double r = dlp_json_num(g, DLP_RATE_GFLOPS);
-
-		if (!is_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
-			continue;
-		if (dlp_rates_add(&p->configured, DLP_BF16, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
-				  dlp_json_num(g, "k"), r))
-			return -1;
-		n++;
-	}
+	n = add_torch_gemms(p, json_object_get(torch, "gemm_bf16"), DLP_BF16, 0);
+	if (n < 0)
+		return -1;
 	if (n)
 		dlp_profile_flag(p, "'as configured' bf16 rates are torch's own bf16 GEMMs at %d thread(s) (bench "
 				 "--framework)", threads_of(torch));
@@ -340,11 +354,11 @@ static void spread_note(dlp_profile *p, int unspread)
 
 int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *cpu_dev)
 {
-	const json_t *torch = json_object_get(json_object_get(fw, "frameworks"), "torch"), *g, *f;
+	const json_t *torch = json_object_get(json_object_get(fw, "frameworks"), "torch"), *f;
 	const char *st = json_string_value(json_object_get(fw, "status"));
 	double d = dlp_json_num(torch, "op_dispatch_s");
-	size_t i, n = 0;
-	int unspread = 0;
+	size_t i;
+	int n, unspread = 0;
 
 	if (!fw)
 		return 0;
@@ -368,18 +382,10 @@ int dlp_profile_read_framework(dlp_profile *p, const json_t *fw, const json_t *c
 			dlp_profile_source(p, "op_overhead_s", "measured: torch per-op dispatch (bench --framework)");
 			unspread += !read_spread(&p->fw_ovh_spread, torch, "op_dispatch_s", "op_dispatch_median_s");
 		}
-		json_array_foreach(json_object_get(torch, "gemm"), i, g) {
-			double r = dlp_json_num(g, DLP_RATE_GFLOPS);
-			if (!is_ok(g) || !isfinite(r) || r <= 0 || r > MAX_GFLOPS)
-				continue;
-			if (n++ == 0) {
-				/* the framework's own GEMMs replace the BLAS measured beside it */
-				p->configured.n = 0;
-			}
-			if (dlp_rates_add(&p->configured, DLP_FP32, dlp_json_num(g, "m"), dlp_json_num(g, "n"),
-					  dlp_json_num(g, "k"), r))
-				return -1;
-		}
+		/* the framework's own GEMMs replace the BLAS measured beside it */
+		n = add_torch_gemms(p, json_object_get(torch, "gemm"), DLP_FP32, 1);
+		if (n < 0)
+			return -1;
 		p->fw_threads = threads_of(torch);
 		if (n)
 			dlp_profile_flag(p, "'as configured' rates are torch %s's own GEMMs at %d thread(s) (bench "

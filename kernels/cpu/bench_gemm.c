@@ -390,26 +390,51 @@ json_t *dlp_cpu_bf16_unavailable(int amx)
 	return NULL;
 }
 
+/* The bf16 shapes. --quick: one square shape at 1 and T threads and the
+ * skinny training shape (a CNN's im2col GEMMs have n = its channels: AMX
+ * ran 1760x64x1760 at 258 GFLOP/s against 705 at 1024^3, and without it a
+ * quick bench put ResNet-18 at 0.56x what a full one did); --full adds the
+ * large square and the LLM shape, which --quick runs on AMX alone
+ * (amx_quick): AMX's rate there is 2.7x its rate at the skinny shape, and
+ * without it GPT-2's layers read the skinny rate, 0.63x of what a full
+ * bench gave (2-vCPU Intel VM, scripts/bench_quick.sh); at 1 TFLOP/s it
+ * costs tens of ms, on AVX512_BF16 near a second. */
+static const struct { size_t m, n, k; int full_only, both, amx_quick; } bf16_shapes[] = {
+	{ 1024, 1024, 1024, 0, 1, 0 },
+	{ 1760, 64, 1760, 0, 0, 0 },
+	{ 2048, 2048, 2048, 1, 1, 0 },
+	{ 512, 4096, 4096, 1, 0, 1 },
+};
+
+/* One ISA's bf16 GEMMs (amx: on tiles, else AVX512_BF16 with bl) at the
+ * shapes and thread counts above: one thread where `both`, else the whole
+ * device alone. AMX runs at the same ones as AVX512_BF16: with AMX at the
+ * squares alone, the estimator read the other shapes at AVX512_BF16's
+ * 150-190 GFLOP/s against AMX's 260-700 (ResNet-18 and GPT-2 2.6-3.8x
+ * slower from a full bench than from a quick one, Intel VM), and a
+ * one-core AMX figure understated the device by its core count. */
+static void bf16_gemms(struct cpu *c, int amx, const dlp_gemm_blocking *bl)
+{
+	size_t i;
+	int t;
+
+	for (i = 0; i < sizeof bf16_shapes / sizeof bf16_shapes[0]; i++) {
+		if (bf16_shapes[i].full_only && !(amx && bf16_shapes[i].amx_quick) && !c->o->full)
+			continue;
+		for (t = 0; t < 2; t++) {
+			if ((t == 0 && !bf16_shapes[i].both && c->T > 1) || (t == 1 && c->T == 1))
+				continue;
+			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_BF16, amx, DLP_CPU_AVX512, t ? c->T : 1,
+									   bf16_shapes[i].m, bf16_shapes[i].n,
+									   bf16_shapes[i].k, NULL, bl));
+		}
+	}
+}
+
 void dlp_cpu_bf16_all(struct cpu *c)
 {
-	/* --quick: one square shape at 1 and T threads and the skinny
-	 * training shape (a CNN's im2col GEMMs have n = its channels: AMX ran
-	 * 1760x64x1760 at 258 GFLOP/s against 705 at 1024^3, and without it a
-	 * quick bench put ResNet-18 at 0.56x what a full one did); --full adds
-	 * the large square and the LLM shape, which --quick runs on AMX alone
-	 * (amx_quick): AMX's rate there is 2.7x its rate at the skinny shape,
-	 * and without it GPT-2's layers read the skinny rate, 0.63x of what a
-	 * full bench gave (2-vCPU Intel VM, scripts/bench_quick.sh); at 1 TFLOP/s
-	 * it costs tens of ms, on AVX512_BF16 near a second. */
-	static const struct { size_t m, n, k; int full_only, both, amx_quick; } sh[] = {
-		{ 1024, 1024, 1024, 0, 1, 0 },
-		{ 1760, 64, 1760, 0, 0, 0 },
-		{ 2048, 2048, 2048, 1, 1, 0 },
-		{ 512, 4096, 4096, 1, 0, 1 },
-	};
 	dlp_gemm_blocking bl;
 	json_t *un;
-	size_t i;
 	int t;
 
 	un = dlp_cpu_bf16_unavailable(0);
@@ -423,39 +448,12 @@ void dlp_cpu_bf16_all(struct cpu *c)
 			c->peak_bf16[1] = c->peak_bf16[0];
 		dlp_gemm_blocking_from_caches(dlp_gemm_ukr_get(DLP_CPU_AVX512, 2), 2, c->l1, c->l2,
 					      c->l3, &bl);
-		for (i = 0; i < sizeof sh / sizeof sh[0]; i++) {
-			if (sh[i].full_only && !c->o->full)
-				continue;
-			for (t = 0; t < 2; t++) {
-				if ((t == 0 && !sh[i].both && c->T > 1) || (t == 1 && c->T == 1))
-					continue;
-				json_array_append_new(c->results,
-						      dlp_cpu_gemm_one(c, DLP_BF16, 0, DLP_CPU_AVX512, t ? c->T : 1, sh[i].m,
-							       sh[i].n, sh[i].k, NULL, &bl));
-			}
-		}
+		bf16_gemms(c, 0, &bl);
 	}
 	un = dlp_cpu_bf16_unavailable(1);
-	if (un) {
+	if (un)
 		json_array_append_new(c->results, un);
-		return;
-	}
-	/* At every bf16 shape the bench runs: with AMX at the squares alone,
-	 * the estimator read the other shapes at AVX512_BF16's 150-190 GFLOP/s
-	 * against AMX's 260-700, and ResNet-18 and GPT-2 came out 2.6-3.8x
-	 * slower from a full bench than from a quick one (Intel VM,
-	 * scripts/bench_quick.sh). At the same thread counts as AVX512_BF16:
-	 * one core (the AMX target in docs/references.md is per core) and the
-	 * whole device, which a one-core figure understated by the core count. */
-	for (i = 0; i < sizeof sh / sizeof sh[0]; i++) {
-		if (sh[i].full_only && !sh[i].amx_quick && !c->o->full)
-			continue;
-		for (t = 0; t < 2; t++) {
-			if ((t == 0 && !sh[i].both && c->T > 1) || (t == 1 && c->T == 1))
-				continue;
-			json_array_append_new(c->results, dlp_cpu_gemm_one(c, DLP_BF16, 1, DLP_CPU_AVX512, t ? c->T : 1,
-									   sh[i].m, sh[i].n, sh[i].k, NULL, NULL));
-		}
-	}
+	else
+		bf16_gemms(c, 1, NULL);
 }
 
