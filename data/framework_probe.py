@@ -173,15 +173,20 @@ def probe_torch(fw):
     # to fall back on but nothing for the per-step overhead
     t["mlp_step"] = probe_step(torch) if has_budget() else spent()
     emit()
-    for i, (m, nn, k) in enumerate(shapes):
-        t["gemm"][i] = time_gemm(torch, m, nn, k) if has_budget() else spent()
-        emit()
-    # the same in bf16, as autocast runs a mixed-precision step's dense
+    # then the same in bf16, as autocast runs a mixed-precision step's dense
     # layers: "as configured" for bf16 at torch's own threads, where the
-    # bench's AMX figures are at all of the CPU's
-    for i, (m, nn, k) in enumerate(shapes):
-        t["gemm_bf16"][i] = time_gemm(torch, m, nn, k, bf16=True) if has_budget() else spent()
-        emit()
+    # bench's AMX figures are at all of the CPU's. A GEMM torch refuses is
+    # that entry's error, not the probe's: oneDNN capped at AVX2
+    # (ONEDNN_MAX_CPU_ISA) raised "could not create a primitive descriptor
+    # iterator" for bf16, and the uncaught error cost the pooling, the
+    # activation and the convolution after it
+    for key, bf16 in (("gemm", False), ("gemm_bf16", True)):
+        for i, (m, nn, k) in enumerate(shapes):
+            try:
+                t[key][i] = time_gemm(torch, m, nn, k, bf16) if has_budget() else spent()
+            except Exception as e:
+                t[key][i].update(status="error", reason="%s: %s" % (type(e).__name__, str(e)[:200]))
+            emit()
     time_again()
     t["pool"] = probe_pool(torch) if has_budget() else spent()
     time_again()
